@@ -1,0 +1,36 @@
+"""Exception and warning classes of evalkit.
+
+Every error raised on bad input is an :class:`EvalkitError`, so that scripts can catch
+evalkit's own complaints apart from bugs.  Messages name the column, the rows and what was
+expected.
+"""
+
+from __future__ import annotations
+
+
+class EvalkitError(ValueError):
+    """Base class of all errors evalkit raises on bad input or an impossible design."""
+
+
+class PanelValidationError(EvalkitError):
+    """The status panel breaks a rule: missing column, duplicate person-month, bad value."""
+
+
+class DesignError(EvalkitError):
+    """The requested design cannot be estimated: empty group, collinear regressors, ..."""
+
+
+class ScheduleError(EvalkitError):
+    """A rollout schedule is malformed: unknown unit, treatment switching off, ..."""
+
+
+class EvalkitWarning(UserWarning):
+    """Base class of evalkit's warnings."""
+
+
+class FewClustersWarning(EvalkitWarning):
+    """Cluster-robust inference rests on few clusters (or few treated clusters)."""
+
+
+class ExcludedRowsWarning(EvalkitWarning):
+    """Rows were excluded from an analysis; the message says how many and why."""

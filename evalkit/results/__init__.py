@@ -1,0 +1,5 @@
+"""Result objects shared by all estimators."""
+
+from evalkit.results.base import EstimationResult, InvalidTest, Summary
+
+__all__ = ["EstimationResult", "InvalidTest", "Summary"]
