@@ -1,0 +1,225 @@
+"""Entries of new users: the first month at NAV after a washout of months away.
+
+A person *enters* in month ``e`` when registered at NAV in ``e`` and not registered in any
+of the ``washout`` months ``e - washout, ..., e - 1`` (the published FUI analysis uses
+12 months).  Months before the panel's first month are unknown: an entry there is
+confirmed only through the column ``last_nav_month_before`` (the person's last month at
+NAV before the panel starts, missing when none), or when the user declares that nobody
+had NAV history before the panel (``unknown_history="assume_new"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from evalkit.cohorts.rollout import RolloutSchedule
+from evalkit.engine import run
+from evalkit.errors import DesignError
+from evalkit.panel.load import StatusPanel
+from evalkit.panel.months import month_label, parse_month, to_period
+from evalkit.panel.roles import FUI_TARGET_CATEGORIES, NAV_CATEGORIES
+
+#: Age groups of the published analysis: (label, lowest age, highest age).
+AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("under_20", 0, 19),
+    ("20_24", 20, 24),
+    ("25_29", 25, 29),
+    ("30_plus", 30, 200),
+)
+
+Window = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class EntryReport:
+    """How many NAV spell starts were kept as entries, and why the others were not."""
+
+    steps: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        width = max(len(k) for k in self.steps) if self.steps else 0
+        return "entries:\n" + "\n".join(f"  {k:<{width}}  {v:>10,}" for k, v in self.steps.items())
+
+
+@dataclass(frozen=True)
+class Entries:
+    """One row per entry, with the person's attributes at entry, and its report.
+
+    Columns: ``person_id``, ``entry_month`` (month index), ``entry_period`` (pandas
+    Period), ``entry_calendar_month`` (1-12), ``county``, ``nav_category``, ``female``,
+    ``birth_year``, ``age``, ``age_group``, ``education_level`` where the panel has them;
+    ``window`` when entry windows were given; ``region``, ``start_month``, ``exposed`` (entry
+    in or after the unit's start month) and ``event_time`` (entry month minus start month)
+    when a schedule was given.
+    """
+
+    frame: pd.DataFrame
+    report: EntryReport
+    washout: int
+    last_month: int
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def _spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) -> str:
+    attrs = [c for c in ("female", "birth_year", "education_level", "county") if panel.has(c)]
+    history = "last_nav_month_before" if panel.has("last_nav_month_before") else "NULL::INTEGER"
+    known_before = "TRUE" if panel.has("last_nav_month_before") or unknown_history == "assume_new" else "FALSE"
+    select_attrs = "".join(f", {c}" for c in attrs)
+    return f"""
+    WITH nav AS (
+        SELECT person_id, month, CAST(nav_category AS VARCHAR) AS nav_category{select_attrs},
+               {history} AS history_month,
+               LAG(month) OVER (PARTITION BY person_id ORDER BY month) AS previous_nav_month
+        FROM panel
+        WHERE nav_category IS NOT NULL
+    )
+    SELECT person_id, month AS entry_month, nav_category{select_attrs},
+           CASE
+             WHEN previous_nav_month IS NOT NULL THEN month - previous_nav_month > {washout}
+             WHEN history_month IS NOT NULL THEN month - history_month > {washout}
+             ELSE NULL
+           END AS away_long_enough,
+           previous_nav_month IS NULL AND history_month IS NULL
+             AND month - {panel.first_month} < {washout} AND NOT {known_before} AS history_unknown
+    FROM nav
+    WHERE previous_nav_month IS NULL OR month - previous_nav_month > 1
+    """
+
+
+def _age_group(age: pd.Series) -> pd.Series:
+    labels = pd.Series(pd.NA, index=age.index, dtype="string")
+    for label, low, high in AGE_GROUPS:
+        labels[(age >= low) & (age <= high)] = label
+    return labels.astype(pd.CategoricalDtype([g[0] for g in AGE_GROUPS]))
+
+
+def find_entries(
+    panel: StatusPanel,
+    *,
+    washout: int = 12,
+    categories: tuple[str, ...] = FUI_TARGET_CATEGORIES,
+    first_only: bool = False,
+    max_age: int | None = None,
+    windows: dict[str, Window] | None = None,
+    schedule: RolloutSchedule | None = None,
+    unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
+) -> Entries:
+    """Find the entries of new users in a status panel.
+
+    Parameters
+    ----------
+    panel
+        A validated :class:`~evalkit.panel.StatusPanel`.
+    washout
+        Months away from NAV required before an entry (12 in the FUI evaluation).
+    categories
+        Need categories that count as entering the target group (at the entry month).
+    first_only
+        Keep only each person's first entry (else every entry after a washout).
+    max_age
+        Keep entries with age at entry (entry year minus birth year) at most ``max_age``
+        (29 for "under 30"); ``None`` keeps all ages.
+    windows
+        Named entry windows, e.g. ``{"t1": ("2016-03", "2016-06")}`` (inclusive); entries
+        outside every window are excluded (and counted).
+    schedule
+        A rollout schedule by county; adds ``region``, ``start_month``, ``exposed`` and
+        ``event_time``.
+    unknown_history
+        What an entry in the panel's first ``washout`` months is when nothing is known
+        about the months before the panel: ``"unconfirmed"`` (excluded, counted) or
+        ``"assume_new"``.
+
+    Returns
+    -------
+    Entries
+        The entries and an :class:`EntryReport` counting every exclusion.
+    """
+    if washout < 0:
+        raise ValueError(f"washout must be a non-negative number of months, got {washout}")
+    unknown = sorted(set(categories) - set(NAV_CATEGORIES))
+    if unknown:
+        raise ValueError(f"unknown need categories {unknown}; expected some of {list(NAV_CATEGORIES)}")
+    if unknown_history not in ("unconfirmed", "assume_new"):
+        raise ValueError("unknown_history must be 'unconfirmed' or 'assume_new'")
+
+    starts = run(_spell_starts_sql(panel, washout, unknown_history), {"panel": panel.frame})
+    steps: dict[str, int] = {"spells at NAV starting in the panel": len(starts)}
+
+    unconfirmed = starts["history_unknown"].astype(bool)
+    steps["excluded: in the panel's first months, history unknown"] = int(unconfirmed.sum())
+    starts = starts[~unconfirmed]
+    returning = ~starts["away_long_enough"].fillna(True).astype(bool)
+    steps[f"excluded: at NAV within the {washout} months before"] = int(returning.sum())
+    starts = starts[~returning]
+    off_target = ~starts["nav_category"].isin(categories)
+    steps["excluded: need category outside the target group"] = int(off_target.sum())
+    entries = starts[~off_target].drop(columns=["away_long_enough", "history_unknown"])
+    entries = entries.sort_values(["person_id", "entry_month"], kind="stable")
+    if first_only:
+        later = entries["person_id"].duplicated()
+        steps["excluded: not the person's first entry"] = int(later.sum())
+        entries = entries[~later]
+
+    entries = entries.reset_index(drop=True)
+    entries["entry_period"] = to_period(entries["entry_month"])
+    entries["entry_calendar_month"] = (entries["entry_month"] % 12 + 1).astype("int8")
+    entries["nav_category"] = entries["nav_category"].astype(pd.CategoricalDtype(list(NAV_CATEGORIES)))
+    if "education_level" in entries:
+        entries["education_level"] = entries["education_level"].astype(
+            panel.frame["education_level"].dtype
+        )
+    if "birth_year" in entries:
+        entries["age"] = (entries["entry_month"] // 12 - entries["birth_year"]).astype("Int64")
+        entries["age_group"] = _age_group(entries["age"])
+    if max_age is not None:
+        if "age" not in entries:
+            raise DesignError("max_age needs the birth_year column, which the panel lacks")
+        too_old = ~(entries["age"] <= max_age).fillna(False).astype(bool)
+        steps[f"excluded: age above {max_age} or unknown"] = int(too_old.sum())
+        entries = entries[~too_old]
+
+    if windows:
+        entries = entries.assign(window=_window_labels(entries["entry_month"], windows))
+        outside = entries["window"].isna()
+        steps["excluded: entry outside the entry windows"] = int(outside.sum())
+        entries = entries[~outside]
+
+    if schedule is not None:
+        if "county" not in entries:
+            raise DesignError("a rollout schedule needs the county column")
+        schedule.check_units(entries["county"], column="county")
+        looked_up = schedule.lookup(entries["county"])
+        entries = entries.assign(
+            region=looked_up["region"],
+            start_month=looked_up["start_month"],
+            exposed=(entries["entry_month"] >= looked_up["start_month"]).fillna(False).astype("int8"),
+            event_time=(entries["entry_month"] - looked_up["start_month"]).astype("Int64"),
+        )
+    steps["entries kept"] = len(entries)
+    return Entries(
+        frame=entries.reset_index(drop=True),
+        report=EntryReport(steps),
+        washout=washout,
+        last_month=panel.last_month,
+    )
+
+
+def _window_labels(months: pd.Series, windows: dict[str, Window]) -> pd.Series:
+    labels = pd.Series(pd.NA, index=months.index, dtype="string")
+    spans = {name: (parse_month(a), parse_month(b)) for name, (a, b) in windows.items()}
+    for name, (first, last) in spans.items():
+        if last < first:
+            raise ValueError(f"entry window {name!r} ends ({month_label(last)}) before it starts")
+        inside = (months >= first) & (months <= last)
+        overlap = inside & labels.notna()
+        if overlap.any():
+            raise ValueError(f"entry window {name!r} overlaps window {labels[overlap].iloc[0]!r}")
+        labels[inside] = name
+    return labels.astype(pd.CategoricalDtype(list(windows)))
+

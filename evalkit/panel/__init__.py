@@ -1,0 +1,22 @@
+"""Monthly status panels: column roles, reading and validation."""
+
+from evalkit.panel.load import PanelReport, StatusPanel, read_panel
+from evalkit.panel.months import month_label, parse_month
+from evalkit.panel.roles import (
+    EDUCATION_LEVELS,
+    FUI_TARGET_CATEGORIES,
+    NAV_CATEGORIES,
+    ColumnRoles,
+)
+
+__all__ = [
+    "EDUCATION_LEVELS",
+    "FUI_TARGET_CATEGORIES",
+    "NAV_CATEGORIES",
+    "ColumnRoles",
+    "PanelReport",
+    "StatusPanel",
+    "month_label",
+    "parse_month",
+    "read_panel",
+]

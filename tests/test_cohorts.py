@@ -1,0 +1,113 @@
+"""Entries after a washout: panel start, returns after exactly 12 months, gaps, filters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from evalkit import ScheduleError
+from evalkit.cohorts import RolloutSchedule, find_entries
+from evalkit.panel import read_panel
+from evalkit.panel.months import parse_month
+
+
+def entry_months(entries) -> list[tuple[int, str]]:
+    return [
+        (int(p), str(m)) for p, m in entries.frame[["person_id", "entry_period"]].itertuples(index=False)
+    ]
+
+
+def test_return_after_exactly_washout_months_is_new(make_person):
+    # at NAV Jan 2016, away Feb 2016 - Jan 2017 (12 months), back Feb 2017
+    rows = make_person(1, "2015-01", "2017-06", nav={"2016-01": "standard", "2017-02": "standard"})
+    entries = find_entries(read_panel(pd.DataFrame(rows)))
+    assert entry_months(entries) == [(1, "2016-01"), (1, "2017-02")]
+
+
+def test_return_after_eleven_months_is_not_new(make_person):
+    rows = make_person(1, "2015-01", "2017-06", nav={"2016-01": "standard", "2016-12": "standard"})
+    entries = find_entries(read_panel(pd.DataFrame(rows)))
+    assert entry_months(entries) == [(1, "2016-01")]
+    assert entries.report.steps["excluded: at NAV within the 12 months before"] == 1
+
+
+def test_entry_in_first_months_of_panel_is_unconfirmed(make_person):
+    rows = make_person(1, "2016-01", "2017-06", nav={"2016-03": "standard"})
+    panel = read_panel(pd.DataFrame(rows))
+    entries = find_entries(panel)
+    assert len(entries) == 0
+    assert entries.report.steps["excluded: in the panel's first months, history unknown"] == 1
+    assert entry_months(find_entries(panel, unknown_history="assume_new")) == [(1, "2016-03")]
+
+
+def test_entry_twelve_months_after_panel_start_is_confirmed(make_person):
+    rows = make_person(1, "2016-01", "2017-06", nav={"2017-01": "standard"})
+    assert entry_months(find_entries(read_panel(pd.DataFrame(rows)))) == [(1, "2017-01")]
+
+
+@pytest.mark.parametrize(
+    "history, expected",
+    [(None, [(1, "2016-03")]), ("2015-02", [(1, "2016-03")]), ("2015-03", [])],
+    ids=["no-history", "13-months-before", "12-months-before"],
+)
+def test_history_column_confirms_early_entries(make_person, history, expected):
+    rows = make_person(
+        1, "2016-01", "2016-12", nav={"2016-03": "standard"}, last_nav_month_before=history
+    )
+    assert entry_months(find_entries(read_panel(pd.DataFrame(rows)))) == expected
+
+
+def test_gap_in_rows_counts_as_away_from_nav(make_person):
+    # rows missing for 2016-02..2017-01: not in the register, so not at NAV
+    skip = tuple(str(p) for p in pd.period_range("2016-02", "2017-01", freq="M"))
+    rows = make_person(1, "2015-01", "2017-06", nav={"2016-01": "standard", "2017-02": "standard"}, skip=skip)
+    assert entry_months(find_entries(read_panel(pd.DataFrame(rows)))) == [(1, "2016-01"), (1, "2017-02")]
+
+
+def test_continuing_spell_is_one_entry(make_person):
+    nav = {m: "standard" for m in ("2016-03", "2016-04", "2016-05")}
+    rows = make_person(1, "2015-01", "2016-12", nav=nav)
+    assert entry_months(find_entries(read_panel(pd.DataFrame(rows)))) == [(1, "2016-03")]
+
+
+def test_non_target_category_at_entry_is_excluded_and_still_blocks(make_person):
+    nav = {"2016-03": "permanently_adapted", "2016-09": "standard"}
+    rows = make_person(1, "2015-01", "2016-12", nav=nav)
+    entries = find_entries(read_panel(pd.DataFrame(rows)))
+    assert len(entries) == 0
+    assert entries.report.steps["excluded: need category outside the target group"] == 1
+    assert entries.report.steps["excluded: at NAV within the 12 months before"] == 1
+
+
+def test_first_only_age_and_windows(make_person):
+    rows = make_person(1, "2015-01", "2017-12", nav={"2016-03": "standard", "2017-04": "standard"})
+    rows += make_person(2, "2015-01", "2017-12", nav={"2016-04": "situational"}, birth_year=1980)
+    panel = read_panel(pd.DataFrame(rows))
+    assert entry_months(find_entries(panel, first_only=True)) == [(1, "2016-03"), (2, "2016-04")]
+    kept = find_entries(panel, max_age=29, windows={"t1": ("2016-03", "2016-06"), "t2": ("2017-03", "2017-06")})
+    assert entry_months(kept) == [(1, "2016-03"), (1, "2017-04")]
+    assert kept.frame["window"].tolist() == ["t1", "t2"]
+    assert kept.frame["age_group"].tolist() == ["20_24", "20_24"]
+    assert kept.report.steps["excluded: age above 29 or unknown"] == 1
+
+
+def test_schedule_gives_region_and_exposure(make_person):
+    rows = make_person(1, "2015-01", "2017-12", nav={"2017-03": "standard"}, county="Rogaland")
+    rows += make_person(2, "2015-01", "2017-12", nav={"2017-03": "standard"}, county="Oslo")
+    entries = find_entries(read_panel(pd.DataFrame(rows)), schedule=RolloutSchedule.norway_2017())
+    frame = entries.frame.set_index("person_id")
+    assert frame.loc[1, "region"] == "south_west" and frame.loc[1, "exposed"] == 1
+    assert frame.loc[2, "region"] == "rest" and frame.loc[2, "exposed"] == 0
+    assert frame.loc[2, "event_time"] == parse_month("2017-03") - parse_month("2017-07")
+
+
+def test_unknown_county_in_schedule(make_person):
+    rows = make_person(1, "2015-01", "2016-12", nav={"2016-03": "standard"}, county="Atlantis")
+    with pytest.raises(ScheduleError, match="Atlantis"):
+        find_entries(read_panel(pd.DataFrame(rows)), schedule=RolloutSchedule.norway_2017())
+
+
+def test_schedule_rejects_unit_listed_twice():
+    frame = pd.DataFrame({"county": ["A", "A"], "region": ["x", "y"], "start_month": ["2017-01", "2017-07"]})
+    with pytest.raises(ScheduleError, match="more than once"):
+        RolloutSchedule.from_frame(frame)
