@@ -1,0 +1,1 @@
+"""Replications of published evaluations, end to end."""

@@ -1,0 +1,152 @@
+"""Tables 8.2 and 8.3: one linear probability model per outcome and horizon.
+
+``y = a + b1*t2 + b2*south_west + b3*(t2 x south_west) + need category + female + age group
++ education + county unemployment (percent) + entry-month dummies``; ``b3`` is the FUI
+effect (Angrist & Pischke 2009, ch. 5).  Reference levels: standard category, under 20,
+below upper secondary, March.  Entrants with a missing covariate (education is missing for
+some) are excluded listwise, as in the published analysis, and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
+from evalkit.replications.fui.published import TERMS
+from evalkit.replications.fui.sample import FuiSample
+
+#: Dummy regressors built from the sample: published term -> (column, level).
+DUMMIES: dict[str, tuple[str, object]] = {
+    "category_situational": ("nav_category", "situational"),
+    "category_specially_adapted": ("nav_category", "specially_adapted"),
+    "age_20_24": ("age_group", "20_24"),
+    "age_25_29": ("age_group", "25_29"),
+    "education_upper_secondary": ("education_level", "upper_secondary"),
+    "education_higher": ("education_level", "higher"),
+}
+ENTRY_MONTH_DUMMIES = ("entry_month_4", "entry_month_5", "entry_month_6")
+#: Columns that must be known for an entrant to enter the regressions.
+REQUIRED = ("nav_category", "female", "age_group", "education_level", "county_unemployment_pct")
+
+
+@dataclass(frozen=True)
+class FuiRegressions:
+    """Fitted models ``(outcome, horizon) -> result`` and how many entrants each used."""
+
+    models: dict[tuple[str, int], DiD2x2Result]
+    sample_sizes: pd.DataFrame
+    cov_type: str
+
+    def table(self, outcome: str) -> dict[str, dict[str, dict[str, float]]]:
+        """``term -> horizon -> {coef, se, p}`` in the published JSON layout."""
+        out: dict[str, dict[str, dict[str, float]]] = {}
+        horizons = sorted(h for o, h in self.models if o == outcome)
+        for term in TERMS:
+            row = {}
+            for h in horizons:
+                res = self.models[(outcome, h)]
+                if term not in res.params.index:
+                    continue
+                row[str(h)] = {
+                    "coef": float(res.params[term]),
+                    "se": float(res.std_errors[term]),
+                    "p": float(res.pvalues[term]),
+                }
+            if row:
+                out[term] = row
+        return out
+
+    def effects(self) -> pd.DataFrame:
+        """The FUI effect of every model: outcome, horizon, estimate, SE, p, CI, n."""
+        rows = []
+        for (outcome, h), res in self.models.items():
+            ci = res.conf_int().loc["fui_effect"]
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "horizon": h,
+                    "estimate": res.params["fui_effect"],
+                    "std_error": res.std_errors["fui_effect"],
+                    "p_value": res.pvalues["fui_effect"],
+                    "conf_low": ci["lower"],
+                    "conf_high": ci["upper"],
+                    "nobs": res.nobs,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def design_frame(sample: FuiSample, *, control_for_category: bool = True) -> pd.DataFrame:
+    """Numeric regressors with the published term names (plus entry-month dummies)."""
+    frame = sample.frame
+    design = pd.DataFrame(index=frame.index)
+    design["t2"] = frame["t2"].astype(float)
+    design["south_west"] = frame["south_west"].astype(float)
+    for term, (column, level) in DUMMIES.items():
+        if term.startswith("category_") and not control_for_category:
+            continue
+        design[term] = (frame[column] == level).astype(float).where(frame[column].notna())
+    design["female"] = frame["female"].astype(float)
+    design["county_unemployment_pct"] = frame["county_unemployment_pct"].astype(float)
+    for name in ENTRY_MONTH_DUMMIES:
+        design[name] = (frame["entry_calendar_month"] == int(name.rsplit("_", 1)[1])).astype(float)
+    return design
+
+
+def fit_fui_regressions(
+    sample: FuiSample,
+    *,
+    vcov: str = "iid",
+    cluster: str | None = None,
+    control_for_category: bool = True,
+) -> FuiRegressions:
+    """Fit the published model for every outcome and horizon of the sample.
+
+    Parameters
+    ----------
+    sample
+        The analysis sample (:func:`~evalkit.replications.fui.sample.prepare_sample`).
+    vcov
+        Covariance: ``"iid"`` (the published, conventional SEs), ``"HC1"``, ``"HC3"`` or
+        ``"CR1"`` with ``cluster`` (e.g. ``"county"``).
+    control_for_category
+        Include the need category at entry.  The category is assigned after entry under
+        the new regime and can itself be moved by the reform (a "bad control"); set False
+        for the estimate without it.
+    """
+    design = design_frame(sample, control_for_category=control_for_category)
+    covariates = [c for c in design.columns if c not in ("t2", "south_west")]
+    known = sample.frame[list(REQUIRED)].notna().all(axis=1)
+    base = design.assign(_cluster=sample.frame[cluster].astype(str) if cluster else np.nan)
+    models = {}
+    sizes = []
+    for outcome in sample.spec.outcomes:
+        for h in sample.spec.horizons:
+            y = sample.frame[f"{outcome}_{h}"]
+            use = known & y.notna()
+            data = base[use].assign(y=y[use])
+            res = did2x2(
+                data,
+                "y",
+                treated="south_west",
+                post="t2",
+                covariates=covariates,
+                vcov=vcov,
+                cluster="_cluster" if cluster else None,
+                labels={"post": "period_change", "treated": "region_difference", "effect": "fui_effect", "intercept": "constant"},
+            )
+            models[(outcome, h)] = res
+            sizes.append(
+                {
+                    "outcome": outcome,
+                    "horizon": h,
+                    "entrants": len(y),
+                    "used": int(use.sum()),
+                    "excluded_missing_covariate": int((~known & y.notna()).sum()),
+                    "excluded_outcome_missing": int(y.isna().sum()),
+                }
+            )
+    return FuiRegressions(models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov)

@@ -1,0 +1,155 @@
+"""Rendering the FUI replication: terminal text, Markdown, CSV and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.replications.fui.descriptives import table_8_1_frame
+from evalkit.report.markdown import frame_to_markdown
+from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.run import FuiReplication
+
+OUTCOME_TITLES = {"employed": "Table 8.2: employment", "in_education": "Table 8.3: education"}
+
+
+def regression_table(rep: FuiReplication, outcome: str, *, norwegian: bool = False) -> pd.DataFrame:
+    """Published layout: one row per term, per horizon ``coef (se)`` and the published value."""
+    mine = rep.conventional.table(outcome)
+    ref = published()[TABLE_KEYS[outcome]]
+    columns: dict[str, list[str]] = {}
+    horizons = rep.sample.spec.horizons
+    for h in horizons:
+        col, pub = [], []
+        for term in TERMS:
+            cell = mine.get(term, {}).get(str(h))
+            col.append("" if cell is None else f"{cell['coef']:.3f} ({cell['se']:.3f}){_stars(cell['p'])}")
+            p = ref.get(term, {}).get(str(h))
+            pub.append("" if p is None else f"{p['coef']:.3f} ({p['se']:.3f})")
+        columns[f"{h} mo"] = col
+        columns[f"{h} mo published"] = pub
+    index = [NORWEGIAN_LABELS[t] if norwegian else t for t in TERMS]
+    frame = pd.DataFrame(columns, index=index)
+    n = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
+    frame.loc["N"] = ["" if c.endswith("published") else str(n[(outcome, int(c.split()[0]))]) for c in frame.columns]
+    return frame
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def effects_table(rep: FuiReplication) -> pd.DataFrame:
+    """FUI effect by specification, outcome and horizon as ``estimate (se)``."""
+    eff = rep.effects()
+    eff["cell"] = [f"{e:.3f} ({s:.3f})" for e, s in zip(eff["estimate"], eff["std_error"])]
+    return eff.pivot_table(index=["specification", "outcome"], columns="horizon", values="cell", aggfunc="first")
+
+
+def to_text(rep: FuiReplication) -> str:
+    """The whole replication as terminal text."""
+    parts = [
+        "FUI (forsterket ungdomsinnsats) evaluation, chapter 8, reproduced by evalkit",
+        "",
+        str(rep.sample.entries.report),
+        "",
+        "Table 8.1: new users by region and entry window (published in brackets)",
+        _table_8_1_text(rep),
+        "",
+    ]
+    for outcome in rep.sample.spec.outcomes:
+        parts += [OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE)",
+                  regression_table(rep, outcome).to_string(), ""]
+    comp = rep.comparison()
+    parts += [
+        "Published vs reproduced: |difference| in published SE units "
+        f"(max {comp['diff_in_se'].abs().max():.2f}; within 1 SE: {(comp['diff_in_se'].abs() <= 1).mean():.0%}, "
+        f"within 2 SE: {(comp['diff_in_se'].abs() <= 2).mean():.0%})",
+        "",
+        "FUI effect under other specifications",
+        effects_table(rep).to_string(),
+        "",
+        "Design diagnostics",
+        *[f"- {w}" for w in rep.warnings()],
+    ]
+    return "\n".join(parts)
+
+
+def _table_8_1_text(rep: FuiReplication) -> str:
+    frame = table_8_1_frame(rep.descriptives)
+    comp = rep.descriptives_comparison().set_index(["row", "group"])
+    out = pd.DataFrame(index=frame.index)
+    for group in rep.descriptives["columns"]:
+        cells = []
+        for row in frame.index:
+            count = frame.loc[row, (group, "count")]
+            pct = frame.loc[row, (group, "pct")]
+            pub = comp.loc[(row, group), "published"] if (row, group) in comp.index else None
+            shown = f"{int(count)}" if pd.notna(count) else ""
+            if pd.notna(pct):
+                shown += f" {pct:.1f}%" if row != "county_unemployment_pct_mean" else f"{pct:.1f}"
+            if pub is not None:
+                shown += f" [{pub:g}]"
+            cells.append(shown.strip())
+        out[group] = cells
+    return out.to_string()
+
+
+def to_markdown(rep: FuiReplication) -> str:
+    """The replication as a Markdown document."""
+    parts = ["# FUI evaluation reproduced", "", "## Table 8.1", "", frame_to_markdown(table_8_1_frame(rep.descriptives))]
+    for outcome in rep.sample.spec.outcomes:
+        parts += ["", f"## {OUTCOME_TITLES.get(outcome, outcome)}", "", frame_to_markdown(regression_table(rep, outcome))]
+    parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
+    parts += ["", "## Contamination of the comparison", "", frame_to_markdown(rep.contamination, index=False)]
+    parts += ["", "## Design warnings", "", *[f"- {w}" for w in rep.warnings()]]
+    return "\n".join(parts) + "\n"
+
+
+def to_html(rep: FuiReplication) -> str:
+    """A self-contained HTML report (no external files or scripts)."""
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;margin:1em 0;font-size:13px}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+        "th{background:#f3f3f3}"
+    )
+    sections = [f"<h1>FUI evaluation reproduced</h1><pre>{html.escape(str(rep.sample.entries.report))}</pre>",
+                "<h2>Table 8.1</h2>", table_8_1_frame(rep.descriptives).to_html()]
+    for outcome in rep.sample.spec.outcomes:
+        sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
+    sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
+                 "<h2>Contamination of the comparison</h2>", rep.contamination.to_html(index=False),
+                 "<h2>Design warnings</h2><ul>", *[f"<li>{html.escape(w)}</li>" for w in rep.warnings()], "</ul>"]
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>FUI evaluation</title><style>{style}</style></head><body>{''.join(sections)}</body></html>"
+
+
+def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
+    """Write CSV tables, a Markdown report, an HTML report and the JSON document."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    table_8_1_frame(rep.descriptives).to_csv(out / "table_8_1.csv")
+    written.append(out / "table_8_1.csv")
+    for outcome, key in TABLE_KEYS.items():
+        if outcome not in rep.sample.spec.outcomes:
+            continue
+        name = "_".join(key.split("_")[:3])
+        tidy = pd.concat(
+            [res.tidy().assign(horizon=h) for (o, h), res in rep.conventional.models.items() if o == outcome]
+        )
+        tidy.to_csv(out / f"{name}.csv", index=False)
+        written.append(out / f"{name}.csv")
+    rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
+    rep.effects().to_csv(out / "fui_effects.csv", index=False)
+    (out / "report.md").write_text(to_markdown(rep), encoding="utf-8")
+    (out / "report.html").write_text(to_html(rep), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(rep.to_json(), indent=1), encoding="utf-8")
+    written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "report.md", "report.html", "results.json")]
+    return written
+
+
+__all__ = ["effects_table", "regression_table", "to_html", "to_markdown", "to_text", "write"]

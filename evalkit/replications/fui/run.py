@@ -1,0 +1,185 @@
+"""The FUI evaluation end to end: panel in, published tables (and better) out."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from os import PathLike
+
+import pandas as pd
+
+from evalkit.cohorts import RolloutSchedule
+from evalkit.errors import FewClustersWarning
+from evalkit.panel import ColumnRoles, StatusPanel, read_panel
+from evalkit.replications.fui.descriptives import table_8_1
+from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
+from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
+from evalkit.replications.fui.sample import FuiSample, FuiSpec, prepare_sample
+
+
+@dataclass(frozen=True)
+class FuiReplication:
+    """Everything the FUI analysis produces.
+
+    Attributes
+    ----------
+    sample
+        The analysis sample (entries with outcomes and covariates) and its reports.
+    conventional
+        The published models (conventional iid standard errors).
+    clustered
+        The same models with standard errors clustered by county (CR1).  With 18 counties
+        and 6 treated ones these are themselves unreliable; see ``docs/fui.md``.
+    without_category
+        The models without the need-category control (bad-control check).
+    descriptives
+        Table 8.1 in the published JSON layout.
+    contamination
+        Per group and horizon, the share of entrants already exposed to FUI.
+    """
+
+    sample: FuiSample
+    conventional: FuiRegressions
+    clustered: FuiRegressions
+    without_category: FuiRegressions
+    descriptives: dict
+    contamination: pd.DataFrame
+
+    def to_json(self) -> dict:
+        """``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ...}`` with published term names."""
+        return {
+            "table_8_1": self.descriptives,
+            "table_8_2": self.conventional.table("employed"),
+            "table_8_3": self.conventional.table("in_education"),
+        }
+
+    def effects(self) -> pd.DataFrame:
+        """The FUI effect by outcome and horizon under each specification."""
+        parts = []
+        for label, regs in (
+            ("published (iid SE)", self.conventional),
+            ("county-clustered SE", self.clustered),
+            ("without need category", self.without_category),
+        ):
+            parts.append(regs.effects().assign(specification=label))
+        return pd.concat(parts, ignore_index=True)
+
+    def comparison(self) -> pd.DataFrame:
+        """Published vs reproduced coefficients of tables 8.2 and 8.3, difference in SE units."""
+        ref = published()
+        rows = []
+        for outcome, key in TABLE_KEYS.items():
+            mine = self.conventional.table(outcome)
+            for term in TERMS:
+                for h, cell in ref[key].get(term, {}).items():
+                    got = mine.get(term, {}).get(h)
+                    if got is None:
+                        continue
+                    rows.append(
+                        {
+                            "table": "_".join(key.split("_")[:3]),
+                            "outcome": outcome,
+                            "term": term,
+                            "horizon": int(h),
+                            "published_coef": cell["coef"],
+                            "published_se": cell["se"],
+                            "coef": got["coef"],
+                            "se": got["se"],
+                            "diff_in_se": (got["coef"] - cell["coef"]) / cell["se"],
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+    def descriptives_comparison(self) -> pd.DataFrame:
+        """Table 8.1: published vs reproduced counts and percentages."""
+        ref = published()["table_8_1_descriptives"]
+        rows = []
+        for i, group in enumerate(GROUPS):
+            rows.append(
+                {
+                    "row": "n_total",
+                    "group": group,
+                    "published": ref["n_total"][group],
+                    "reproduced": self.descriptives["n_total"][group],
+                    "kind": "count",
+                }
+            )
+            for row, cells in ref["rows"].items():
+                rows.append(
+                    {
+                        "row": row,
+                        "group": group,
+                        "published": cells[i][1],
+                        "reproduced": self.descriptives["rows"][row][i][1],
+                        "kind": "pct",
+                    }
+                )
+            rows.append(
+                {
+                    "row": "county_unemployment_pct_mean",
+                    "group": group,
+                    "published": ref["county_unemployment_pct_mean"][i],
+                    "reproduced": self.descriptives["county_unemployment_pct_mean"][i],
+                    "kind": "mean",
+                }
+            )
+        out = pd.DataFrame(rows)
+        out["difference"] = out["reproduced"] - out["published"]
+        return out
+
+    def warnings(self) -> list[str]:
+        """Design warnings: contaminated horizons and the bad-control caveat."""
+        n_counties = self.sample.frame["county"].nunique()
+        n_treated = self.sample.frame.loc[self.sample.frame["south_west"] == 1, "county"].nunique()
+        clusters = (
+            f"County-clustered SEs rest on {n_counties} counties ({n_treated} treated) and "
+            "one treated region: with so few clusters they are too small (MacKinnon & Webb "
+            "2017); treat them as a lower bound and prefer a wild cluster bootstrap or "
+            "randomization inference over regions (Conley & Taber 2011)."
+        )
+        return contamination_warnings(self.contamination) + [BAD_CONTROL_NOTE, clusters]
+
+
+def run_fui(
+    panel: StatusPanel | pd.DataFrame | str | PathLike[str],
+    unemployment: pd.DataFrame,
+    *,
+    schedule: RolloutSchedule | None = None,
+    spec: FuiSpec | None = None,
+    roles: ColumnRoles | None = None,
+) -> FuiReplication:
+    """Run the chapter-8 analysis of the FUI evaluation.
+
+    Parameters
+    ----------
+    panel
+        A status panel (validated, a DataFrame, or a CSV/Parquet path).
+    unemployment
+        County unemployment rates: columns ``county``, ``month``, ``unemployment_pct``.
+    schedule
+        The rollout schedule (default: the Norwegian 2017 schedule).
+    spec
+        Windows, horizons, washout, age limit, categories (published values by default).
+    roles
+        Column roles when ``panel`` is not yet validated.
+    """
+    if not isinstance(panel, StatusPanel):
+        panel = read_panel(panel, roles=roles)
+    schedule = schedule or RolloutSchedule.norway_2017()
+    spec = spec or FuiSpec()
+    sample = prepare_sample(panel, unemployment, schedule, spec)
+    conventional = fit_fui_regressions(sample)
+    with warnings.catch_warnings():
+        # 18 counties: the replication reports clustered SEs with this caveat in its docs
+        warnings.simplefilter("ignore", FewClustersWarning)
+        clustered = fit_fui_regressions(sample, vcov="CR1", cluster="county")
+    without_category = fit_fui_regressions(sample, control_for_category=False)
+    return FuiReplication(
+        sample=sample,
+        conventional=conventional,
+        clustered=clustered,
+        without_category=without_category,
+        descriptives=table_8_1(sample),
+        contamination=contamination(sample),
+    )
