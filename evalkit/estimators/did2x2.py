@@ -1,0 +1,208 @@
+"""The 2x2 difference-in-differences estimator as a linear regression.
+
+``y = a + b1 post + b2 treated + b3 treated x post + covariates + dummies (+ fixed effects)``;
+``b3`` is the effect (Angrist & Pischke 2009, ch. 5.2).  With covariates it is the
+regression-adjusted DiD of the published FUI analysis (a linear probability model when
+``y`` is 0/1).  Inference comes from the shared regression core.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DesignError, FewClustersWarning
+from evalkit.inference.covariance import CovType
+from evalkit.regression import RegressionResult, drop_missing, feols
+
+__all__ = ["DiD2x2Result", "did2x2"]
+
+MIN_CLUSTERS = 30
+MIN_TREATED_CLUSTERS = 5
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class DiD2x2Result(RegressionResult):
+    """Result of :func:`did2x2`: a regression result plus the effect and the four cells.
+
+    Attributes
+    ----------
+    effect_term
+        Name of the interaction term (``"<treated>:<post>"``).
+    treated, post
+        The 0/1 columns that define the groups and periods.
+    cells
+        Rows, weighted mean outcome and (with weights) weight sum per treated x post cell.
+    """
+
+    effect_term: str
+    treated: str
+    post: str
+    cells: pd.DataFrame
+
+    @property
+    def effect(self) -> float:
+        """The DiD estimate ``b3``."""
+        return float(self.params[self.effect_term])
+
+    @property
+    def effect_se(self) -> float:
+        """Standard error of ``b3``."""
+        return float(self.std_errors[self.effect_term])
+
+    @property
+    def effect_pvalue(self) -> float:
+        """Two-sided p-value of ``b3 = 0``."""
+        return float(self.pvalues[self.effect_term])
+
+    def vcov(self, cov_type: CovType, *, cluster: str | Sequence[str] | None = None) -> "DiD2x2Result":
+        """A NEW result with another covariance estimator; warns on few clusters."""
+        if cluster is not None:
+            _warn_few_clusters(self.data, self.treated, cluster)
+        return super().vcov(cov_type, cluster=cluster)  # type: ignore[return-value]
+
+
+def _check_binary(data: pd.DataFrame, col: str) -> None:
+    values = data[col]
+    bad = ~values.isin([0, 1])
+    if bad.any():
+        shown = sorted(map(str, pd.unique(values[bad])))[:5]
+        raise DesignError(
+            f"column {col!r} must be 0/1; {int(bad.sum())} rows have other values, e.g. {shown} "
+            f"(first rows: {list(values.index[bad][:5])})"
+        )
+
+
+def _cells(data: pd.DataFrame, y: str, treated: str, post: str, weights: str | None) -> pd.DataFrame:
+    w = data[weights] if weights else pd.Series(1.0, index=data.index)
+    rows = []
+    for t in (0, 1):
+        for p in (0, 1):
+            m = (data[treated] == t) & (data[post] == p)
+            n = int(m.sum())
+            if n == 0:
+                raise DesignError(
+                    f"the cell {treated}={t}, {post}={p} is empty (after excluding rows with missing "
+                    "values); a 2x2 DiD needs all four treated x post cells"
+                )
+            rows.append(
+                {treated: t, post: p, "nobs": n, "mean": float(np.average(data.loc[m, y], weights=w[m])),
+                 "weight": float(w[m].sum())}
+            )
+    return pd.DataFrame(rows)
+
+
+def _warn_few_clusters(data: pd.DataFrame, treated: str, cluster: str | Sequence[str]) -> None:
+    cols = [cluster] if isinstance(cluster, str) else list(cluster)
+    for col in cols:
+        if col not in data.columns:
+            continue  # the regression reports unknown cluster columns
+        G = data[col].nunique()
+        G_treated = data.loc[data[treated] == 1, col].nunique()
+        G_control = data.loc[data[treated] == 0, col].nunique()
+        if G < MIN_CLUSTERS or min(G_treated, G_control) < MIN_TREATED_CLUSTERS:
+            warnings.warn(
+                f"clustering on {col!r} with {G} clusters ({G_treated} with treated rows, "
+                f"{G_control} with control rows): cluster-robust standard errors are too small "
+                f"and t-tests over-reject with fewer than ~{MIN_CLUSTERS} clusters or fewer than "
+                f"~{MIN_TREATED_CLUSTERS} treated clusters (Cameron & Miller 2015; MacKinnon & "
+                "Webb 2017). Use a wild cluster bootstrap (restricted, Webb weights) or "
+                "randomization inference instead.",
+                FewClustersWarning,
+                stacklevel=3,
+            )
+
+
+def _quote(col: str) -> str:
+    return f"`{col}`"
+
+
+def did2x2(
+    data: pd.DataFrame,
+    y: str,
+    *,
+    treated: str,
+    post: str,
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    absorb: Sequence[str] = (),
+    weights: str | None = None,
+    vcov: CovType | None = None,
+    cluster: str | Sequence[str] | None = None,
+    reference: Mapping[str, object] | None = None,
+) -> DiD2x2Result:
+    """2x2 difference-in-differences by least squares.
+
+    Fits ``y = a + b1 post + b2 treated + b3 treated x post + covariates + dummies``
+    (+ absorbed fixed effects); ``b3`` estimates the average effect on the treated under
+    parallel trends and no anticipation.
+
+    Parameters
+    ----------
+    data
+        One row per observation (person, cell, ...); not modified.
+    y
+        Outcome column.
+    treated, post
+        0/1 columns: treated group, post period.  The terms are named after them, the
+        effect ``"<treated>:<post>"``.
+    covariates
+        Numeric columns entered linearly.
+    categorical
+        Columns entered as dummies (treatment coding, terms like ``age_group: 20-24``).
+    absorb
+        Columns whose fixed effects are absorbed.  A main effect (``treated`` or ``post``)
+        that is constant within one of them is left out, since the fixed effects contain it.
+    weights
+        Column of positive analytic weights.
+    vcov
+        ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``; default ``"CR1"`` when
+        ``cluster`` is given, else ``"iid"``.
+    cluster
+        One or two columns to cluster on.  With fewer than 30 clusters or fewer than 5
+        treated (or control) clusters a :class:`~evalkit.errors.FewClustersWarning` is issued.
+    reference
+        Reference levels of ``categorical`` columns, e.g. ``{"age_group": "under 20"}``.
+
+    Raises
+    ------
+    DesignError
+        ``treated``/``post`` not 0/1, an empty treated x post cell (named), collinear
+        regressors.
+    """
+    cluster_cols = [] if cluster is None else ([cluster] if isinstance(cluster, str) else list(cluster))
+    used = list(
+        dict.fromkeys([y, treated, post, *covariates, *categorical, *absorb, *cluster_cols, *([weights] if weights else [])])
+    )
+    sample = drop_missing(data, used)
+    _check_binary(sample, treated)
+    _check_binary(sample, post)
+    cells = _cells(sample, y, treated, post, weights)
+    if cluster is not None:
+        _warn_few_clusters(sample, treated, cluster)
+
+    def absorbed(col: str) -> bool:
+        return any(sample.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in absorb)
+
+    main = [c for c in (post, treated) if not absorbed(c)]
+    rhs = [*map(_quote, main), f"{_quote(treated)}:{_quote(post)}", *map(_quote, covariates)]
+    rhs += [f"C({_quote(c)})" for c in categorical]
+    formula = f"{_quote(y)} ~ " + " + ".join(rhs)
+    if absorb:
+        formula += " | " + " + ".join(map(_quote, absorb))
+    fitted = feols(formula, sample, vcov=vcov, cluster=cluster, weights=weights, reference=reference)
+    extra = {**fitted.extra, "effect": f"{treated}:{post}"}
+    return DiD2x2Result(
+        **{f: getattr(fitted, f) for f in ("params", "std_errors", "nobs", "cov_type", "cov", "df_resid", "n_clusters", "fit", "data")},
+        model_name=f"2x2 DiD: {y}",
+        formula=formula,
+        extra=extra,
+        effect_term=f"{treated}:{post}",
+        treated=treated,
+        post=post,
+        cells=cells,
+    )

@@ -1,0 +1,232 @@
+"""``feols``: linear regression from a fixest-style formula and a data frame.
+
+Thin layer over :func:`evalkit.regression.fit_ols`: it selects the rows, builds the model
+matrix with formulaic, absorbs the fixed effects after ``|`` and labels the result.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from formulaic import model_matrix
+
+from evalkit.errors import EvalkitError, ExcludedRowsWarning
+from evalkit.inference.covariance import CovType
+from evalkit.regression.formula import parse_formula, readable_term, set_reference_levels
+from evalkit.regression.ols import OLSFit, fit_ols
+from evalkit.results.base import EstimationResult
+
+__all__ = ["RegressionResult", "drop_missing", "feols", "result_from_fit"]
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RegressionResult(EstimationResult):
+    """Result of :func:`feols`: labelled estimates plus the fit, for new inference.
+
+    Besides everything :class:`~evalkit.results.EstimationResult` offers, ``fit`` holds the
+    arrays (:class:`~evalkit.regression.OLSFit`) and ``data`` the rows used, so that
+    :meth:`vcov` can compute another covariance without refitting.
+    """
+
+    fit: OLSFit
+    data: pd.DataFrame = field(compare=False)
+    formula: str = ""
+
+    @property
+    def resid(self) -> pd.Series:
+        """Residuals of the rows used, indexed like the data."""
+        return pd.Series(self.fit.resid, index=self.data.index, name="resid")
+
+    def vcov(self, cov_type: CovType, *, cluster: str | Sequence[str] | None = None) -> "RegressionResult":
+        """A NEW result with another covariance estimator (this one is unchanged).
+
+        Parameters
+        ----------
+        cov_type
+            ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``.
+        cluster
+            One or two column names of the data to cluster on (``"CR1"`` only).
+        """
+        labels = None if cluster is None else _cluster_labels(self.data, cluster)
+        return result_from_fit(
+            self.fit.vcov(cov_type, labels),
+            self.data,
+            template=self,
+        )
+
+
+def _cluster_labels(data: pd.DataFrame, cluster: str | Sequence[str]) -> np.ndarray:
+    cols = [cluster] if isinstance(cluster, str) else list(cluster)
+    if not 1 <= len(cols) <= 2:
+        raise ValueError(f"cluster takes one or two columns, got {cols}")
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise EvalkitError(f"cluster columns {missing} are not in the data")
+    return np.column_stack([pd.factorize(data[c])[0] for c in cols])
+
+
+def result_from_fit(
+    fit: OLSFit,
+    data: pd.DataFrame,
+    *,
+    template: RegressionResult | None = None,
+    model_name: str = "OLS",
+    formula: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> RegressionResult:
+    """Label an :class:`OLSFit`; with ``template``, a copy of it with the new fit's inference.
+
+    The facts in ``extra`` (r2, adjusted r2, within r2, residual df, fixed effects) are
+    recomputed from ``fit``; a template's other facts are kept.
+    """
+    names = list(fit.names)
+    params = pd.Series(fit.beta, index=names, name="estimate")
+    facts: dict[str, Any] = dict(template.extra if template is not None else (extra or {}))
+    facts.update(
+        {
+            "r2": fit.r2,
+            "adj_r2": 1 - (1 - fit.r2) * (fit.nobs - 1) / (fit.nobs - fit.df_k),
+            "df_model": fit.df_k,
+            "df_resid": fit.df_resid,
+        }
+    )
+    if fit.fe is not None:
+        facts["r2_within"] = fit.r2_within
+    n_clusters = fit.n_clusters
+    inference = {
+        "params": params,
+        "std_errors": pd.Series(fit.std_errors, index=names, name="std_error"),
+        "cov": pd.DataFrame(fit.cov, index=names, columns=names),
+        "nobs": fit.nobs,
+        "cov_type": fit.cov_type,
+        "df_resid": fit.df_resid,
+        "n_clusters": None if n_clusters is None else (n_clusters[0] if len(n_clusters) == 1 else n_clusters),
+        "extra": facts,
+        "fit": fit,
+    }
+    if template is not None:
+        return replace(template, **inference)
+    return RegressionResult(model_name=model_name, data=data, formula=formula, **inference)
+
+
+def drop_missing(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``data`` without missing values in ``columns``.
+
+    Excluded rows are counted per column in an :class:`~evalkit.errors.ExcludedRowsWarning`.
+
+    Raises
+    ------
+    EvalkitError
+        For columns that are not in ``data`` or when no row is left.
+    """
+    absent = [c for c in columns if c not in data.columns]
+    if absent:
+        raise EvalkitError(f"columns {absent} are not in the data; available: {list(data.columns)}")
+    na = data[list(columns)].isna()
+    rows = na.any(axis=1)
+    if rows.any():
+        per_col = ", ".join(f"{c}: {int(k)}" for c, k in na.sum().items() if k)
+        warnings.warn(
+            f"{int(rows.sum())} of {len(data)} rows were excluded for missing values ({per_col})",
+            ExcludedRowsWarning,
+            stacklevel=3,
+        )
+    out = data.loc[~rows]
+    if out.empty:
+        raise EvalkitError("no rows left after excluding rows with missing values")
+    return out
+
+
+def feols(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    vcov: CovType | None = None,
+    cluster: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    reference: Mapping[str, object] | None = None,
+    drop_singletons: bool = True,
+) -> RegressionResult:
+    """OLS/WLS with absorbed fixed effects from a fixest-style formula.
+
+    Parameters
+    ----------
+    formula
+        ``"y ~ x1 + C(group) | fe1 + fe2"``; the part after ``|`` is absorbed
+        (see :mod:`evalkit.regression.formula`).  With fixed effects there is no intercept.
+    data
+        One row per observation.  It is not modified.
+    vcov
+        Covariance estimator: ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``.
+        Default: ``"CR1"`` when ``cluster`` is given, otherwise ``"iid"``.
+    cluster
+        One or two columns to cluster on (two: Cameron-Gelbach-Miller two-way clustering).
+    weights
+        Column of positive analytic weights (weighted least squares).
+    reference
+        Reference levels of categorical columns, e.g. ``{"age_group": "under 20"}``;
+        alternatively write ``C(age_group, levels=["under 20", ...])`` in the formula (the
+        first level is the reference).  By default the first level in sort order (or of a
+        pandas categorical) is the reference.
+    drop_singletons
+        Drop fixed-effect singletons with a warning (fixest's default); see :func:`fit_ols`.
+
+    Returns
+    -------
+    RegressionResult
+        Terms named readably (``age_group: 20-24``); ``glance()`` gives r2, adjusted r2,
+        within r2 (with fixed effects) and degrees of freedom.
+
+    Notes
+    -----
+    Rows with a missing value in any used column (formula, fixed effects, weights, cluster)
+    are excluded with an :class:`~evalkit.errors.ExcludedRowsWarning` that counts them per
+    column.  p-values use ``t(n - df_k)`` for iid/HC and ``t(G - 1)`` for CR1.
+    """
+    parsed = parse_formula(formula)
+    cov_type: CovType = vcov if vcov is not None else ("CR1" if cluster is not None else "iid")
+    cluster_cols = [] if cluster is None else ([cluster] if isinstance(cluster, str) else list(cluster))
+    used = list(dict.fromkeys([*parsed.columns, *cluster_cols, *([weights] if weights else [])]))
+    sample = drop_missing(data, used)
+    if reference:
+        sample = set_reference_levels(sample, reference)
+    for col in parsed.columns:
+        if isinstance(sample[col].dtype, pd.CategoricalDtype):
+            sample = sample.assign(**{col: sample[col].cat.remove_unused_categories()})
+    try:
+        mm = model_matrix(parsed.formula, sample, na_action="ignore")
+    except Exception as exc:  # formulaic raises many types; report them as bad input
+        raise EvalkitError(f"cannot build the model matrix of {parsed.formula!r}: {exc}") from exc
+    rhs = mm.rhs
+    if parsed.fixed_effects and "Intercept" in rhs.columns:
+        rhs = rhs.drop(columns="Intercept")
+    names = [readable_term(c) for c in rhs.columns]
+    if len(set(names)) < len(names):
+        names = list(rhs.columns)
+    fe = None
+    if parsed.fixed_effects:
+        fe = np.column_stack(
+            [pd.MultiIndex.from_frame(sample[list(cols)].astype(str)).factorize()[0] for cols in parsed.fixed_effects]
+        )
+    fit = fit_ols(
+        mm.lhs.to_numpy(dtype=float).ravel(),
+        rhs.to_numpy(dtype=float),
+        weights=None if weights is None else sample[weights].to_numpy(dtype=float),
+        fe=fe,
+        cluster=None if cluster is None else _cluster_labels(sample, cluster),
+        cov_type=cov_type,
+        names=names,
+        drop_singletons=drop_singletons,
+    )
+    fes = " + ".join("^".join(cols) for cols in parsed.fixed_effects)
+    extra = {"outcome": parsed.outcome}
+    if fes:
+        extra["fixed_effects"] = fes
+    return result_from_fit(
+        fit, sample.loc[fit.sample], model_name=f"OLS: {parsed.outcome}", formula=formula, extra=extra
+    )

@@ -1,0 +1,363 @@
+"""Least squares with absorbed fixed effects: the numerical core of every linear estimator.
+
+:func:`fit_ols` takes arrays, not data frames: an outcome, regressors, optional analytic
+weights, optional fixed-effect codes to absorb and optional cluster codes.  It returns an
+:class:`OLSFit` that keeps what any covariance estimator needs, so that other inference
+never refits (:meth:`OLSFit.vcov`).
+
+Degrees of freedom (``df_k``, the parameter count in small-sample factors) follow
+pyfixest's default ``ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min")``, which
+mimics fixest:
+
+* without fixed effects, ``df_k = k`` (the columns of ``X``);
+* with ``m`` absorbed fixed effects of ``G_1, ..., G_m`` levels,
+  ``df_k = k + sum_j G_j - (m - 1)`` for ``iid``/``HC*`` (one level of every fixed effect
+  but the first is redundant with the others);
+* for ``CR1``, the levels of fixed effects nested in a cluster dimension (every level lies
+  in one cluster) are not counted, but one parameter is added back per nested fixed
+  effect: ``df_k = k + sum_j G_j - (m - 1) - sum_{nested} G_j + #nested``.
+
+The reference distribution is ``t(n - df_k)`` for ``iid``/``HC*`` and ``t(G - 1)`` for
+``CR1`` (``G`` the smaller cluster count), as in Stata, fixest and pyfixest.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+from scipy import linalg
+
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
+from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType, cluster_codes, compute_cov
+from evalkit.regression.demean import demean, fe_codes, singleton_mask
+
+__all__ = ["OLSFit", "fit_ols"]
+
+_RANK_TOL = 1e-8
+
+
+@dataclass(frozen=True, eq=False)
+class OLSFit:
+    """A least-squares fit with one covariance estimate; arrays refer to the rows used.
+
+    Attributes
+    ----------
+    beta
+        Coefficients (k,).
+    names
+        Regressor names (k,).
+    cov
+        Covariance of ``beta`` under ``cov_type``.
+    cov_type
+        Covariance estimator name.
+    X, resid
+        Regressors after absorbing the fixed effects (n x k) and residuals (n,).
+    weights
+        Analytic weights (n,) or ``None``.
+    bread
+        ``(X'WX)^{-1}`` of the demeaned regressors.
+    fe
+        Fixed-effect codes (n x m) or ``None``.
+    cluster
+        Cluster codes (n x d) used by ``cov`` or ``None``.
+    sample
+        Boolean mask over the input rows: the rows used (fixed-effect singletons dropped).
+    ssr, tss, tss_within
+        Weighted residual sum of squares, total sum of squares (around the weighted mean
+        when the model has an intercept or fixed effects, otherwise uncentred) and the sum
+        of squares of the demeaned outcome (equal to ``tss`` without fixed effects).
+    """
+
+    beta: np.ndarray
+    names: tuple[str, ...]
+    cov: np.ndarray
+    cov_type: str
+    X: np.ndarray
+    resid: np.ndarray
+    weights: np.ndarray | None
+    bread: np.ndarray
+    fe: np.ndarray | None
+    cluster: np.ndarray | None
+    sample: np.ndarray
+    ssr: float
+    tss: float
+    tss_within: float
+
+    @property
+    def nobs(self) -> int:
+        """Number of rows used."""
+        return int(self.X.shape[0])
+
+    @property
+    def n_fe_levels(self) -> tuple[int, ...]:
+        """Number of levels of each absorbed fixed effect (empty without fixed effects)."""
+        if self.fe is None:
+            return ()
+        return tuple(int(self.fe[:, j].max()) + 1 for j in range(self.fe.shape[1]))
+
+    @property
+    def n_clusters(self) -> tuple[int, ...] | None:
+        """Number of clusters per clustering dimension (``None`` when not clustered)."""
+        if self.cluster is None:
+            return None
+        return tuple(int(self.cluster[:, j].max()) + 1 for j in range(self.cluster.shape[1]))
+
+    @cached_property
+    def df_k(self) -> int:
+        """Parameters counted in the small-sample factor (see the module docstring)."""
+        k = self.X.shape[1]
+        if self.fe is None:
+            return k
+        levels = self.n_fe_levels
+        df = k + sum(levels) - (len(levels) - 1)
+        if self.cluster is not None:
+            nested = [j for j in range(self.fe.shape[1]) if _nested_in_any(self.fe[:, j], self.cluster)]
+            df += len(nested) - sum(levels[j] for j in nested)
+        return df
+
+    @property
+    def df_resid(self) -> int:
+        """Degrees of freedom of the t reference distribution of the coefficients."""
+        if self.cluster is not None:
+            return min(self.n_clusters) - 1
+        return self.nobs - self.df_k
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        """Square roots of the diagonal of ``cov``."""
+        return np.sqrt(np.diag(self.cov))
+
+    @property
+    def r2(self) -> float:
+        """``1 - SSR / TSS``."""
+        return 1.0 - self.ssr / self.tss
+
+    @property
+    def r2_within(self) -> float:
+        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` without fixed effects)."""
+        return 1.0 - self.ssr / self.tss_within if self.fe is not None else float("nan")
+
+    def vcov(self, cov_type: CovType, cluster: np.ndarray | None = None) -> "OLSFit":
+        """A new fit with another covariance estimator; the coefficients are not refitted.
+
+        Parameters
+        ----------
+        cov_type
+            One of ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``.
+        cluster
+            Cluster labels (n,) or (n, 2) for ``"CR1"``, aligned with the rows used
+            (``sample``) or with the input rows of :func:`fit_ols`.
+        """
+        codes = None
+        if cluster is not None:
+            arr = np.asarray(cluster)
+            if arr.shape[0] == self.sample.shape[0] and arr.shape[0] != self.nobs:
+                arr = arr[self.sample]
+            if arr.shape[0] != self.nobs:
+                raise ValueError(f"cluster has {arr.shape[0]} rows, expected {self.nobs} (or {self.sample.shape[0]})")
+            codes = cluster_codes(arr)
+        new = replace(self, cov_type=cov_type, cluster=codes)
+        return replace(new, cov=_covariance(new))
+
+
+def _nested_in_any(fe: np.ndarray, cluster: np.ndarray) -> bool:
+    """Whether every level of ``fe`` lies in a single cluster of some clustering dimension."""
+    n_levels = int(fe.max()) + 1
+    return any(
+        np.unique(np.column_stack([fe, cluster[:, d]]), axis=0).shape[0] == n_levels for d in range(cluster.shape[1])
+    )
+
+
+def _covariance(fit: OLSFit) -> np.ndarray:
+    if fit.cov_type not in COVARIANCE_ESTIMATORS:
+        raise ValueError(f"unknown cov_type {fit.cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
+    if fit.cov_type == "HC3" and fit.fe is not None:
+        raise DesignError(
+            "HC3 needs the leverage of every parameter, which is not available for absorbed "
+            "fixed effects; use HC1 or CR1, or put the fixed effects in as C() dummies"
+        )
+    return compute_cov(fit.cov_type, fit.X, fit.resid, fit.bread, weights=fit.weights, cluster=fit.cluster, df_k=fit.df_k)
+
+
+def _check_rank(Z: np.ndarray, names: tuple[str, ...], absorbed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Pivoted QR of the column-normalised regressors; raise naming collinear columns."""
+    R, piv = linalg.qr(Z, mode="r", pivoting=True)
+    k = Z.shape[1]
+    R = R[:k, :k]
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > _RANK_TOL * diag[0]))
+    if rank == k:
+        return R, piv
+    coef = linalg.solve_triangular(R[:rank, :rank], R[:rank, rank:])
+    parts = []
+    for i, j in enumerate(piv[rank:]):
+        involved = [names[piv[r]] for r in range(rank) if abs(coef[r, i]) > 1e-6]
+        rhs = ", ".join(repr(v) for v in involved) if involved else "the other regressors"
+        parts.append(f"{names[j]!r} is a linear combination of {rhs}")
+    where = " after absorbing the fixed effects" if absorbed else ""
+    raise DesignError(
+        f"regressors are collinear{where}: " + "; ".join(parts) + ". Remove one of them "
+        "(evalkit never drops regressors silently)."
+    )
+
+
+def fit_ols(
+    y: np.ndarray,
+    X: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    fe: np.ndarray | None = None,
+    cluster: np.ndarray | None = None,
+    cov_type: CovType = "iid",
+    names: tuple[str, ...] | list[str] | None = None,
+    drop_singletons: bool = True,
+    tol: float = 1e-10,
+) -> OLSFit:
+    """Least squares (weighted when ``weights`` are given) with absorbed fixed effects.
+
+    Solves ``min_b sum_i w_i (y~_i - x~_i'b)^2`` where ``~`` denotes the weighted within
+    transformation over all fixed effects (exact for one, alternating projections for
+    several); by Frisch-Waugh-Lovell this equals the dummy-variable regression.
+
+    Parameters
+    ----------
+    y
+        Outcome (n,).
+    X
+        Regressors (n, k).  With fixed effects, leave out the intercept (it is absorbed).
+    weights
+        Positive analytic weights (n,).
+    fe
+        Fixed-effect labels to absorb, (n,) or (n, m).
+    cluster
+        Cluster labels, (n,) or (n, 2), for ``cov_type="CR1"``.
+    cov_type
+        ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``
+        (see :mod:`evalkit.inference.covariance`).
+    names
+        Regressor names (default ``x0, x1, ...``).
+    drop_singletons
+        Drop fixed-effect singletons (iteratively, as fixest and pyfixest do), with an
+        :class:`~evalkit.errors.ExcludedRowsWarning` giving the count.  They are fitted
+        perfectly and would only inflate the degrees of freedom.
+    tol
+        Tolerance of the alternating projections.
+
+    Raises
+    ------
+    DesignError
+        Collinear regressors (named, with the columns they depend on), no regressors, or no
+        residual degrees of freedom.
+    EvalkitError
+        Non-finite values, mismatched shapes, non-positive weights.
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    n, k = X.shape
+    names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(k))
+    _validate(y, X, weights, names)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    codes = None if fe is None else fe_codes(fe)
+    clus = None if cluster is None else np.asarray(cluster)
+    for label, arr in (("fe", codes), ("cluster", clus)):
+        if arr is not None and arr.shape[0] != n:
+            raise EvalkitError(f"{label} has {arr.shape[0]} rows, expected {n} like y")
+
+    sample = np.ones(n, dtype=bool)
+    if codes is not None and drop_singletons:
+        sample = singleton_mask(codes)
+        dropped = int(n - sample.sum())
+        if dropped:
+            warnings.warn(
+                f"{dropped} fixed-effect singleton rows were excluded (a row alone in its "
+                "fixed-effect level is fitted perfectly and carries no information)",
+                ExcludedRowsWarning,
+                stacklevel=2,
+            )
+            y, X, codes = y[sample], X[sample], fe_codes(codes[sample])
+            w = None if w is None else w[sample]
+            clus = None if clus is None else clus[sample]
+
+    if codes is None:
+        Xd, yd = X, y
+    else:
+        both = demean(np.column_stack([y, X]), codes, w, tol=tol)
+        yd, Xd = both[:, 0], both[:, 1:]
+    root = np.ones(len(y)) if w is None else np.sqrt(w)
+    Xw, yw = Xd * root[:, None], yd * root
+
+    norms = np.sqrt(np.sum(Xw**2, axis=0))
+    norms0 = np.sqrt(np.sum((X * root[:, None]) ** 2, axis=0))
+    gone = norms <= _RANK_TOL * np.maximum(norms0, np.finfo(float).tiny)
+    if gone.any():
+        cols = [names[j] for j in np.flatnonzero(gone)]
+        why = "constant within the fixed effects (absorbed by them)" if codes is not None else "all zero"
+        raise DesignError(f"regressors {cols} are {why}; remove them")
+    Z = Xw / norms
+    R, piv = _check_rank(Z, names, codes is not None)
+
+    def solve_normal(b: np.ndarray) -> np.ndarray:
+        t = linalg.solve_triangular(R, b[piv], trans="T")
+        u = linalg.solve_triangular(R, t)
+        out = np.empty_like(u)
+        out[piv] = u
+        return out
+
+    bz = solve_normal(Z.T @ yw)
+    bz += solve_normal(Z.T @ (yw - Z @ bz))  # one step of refinement (corrected semi-normal equations)
+    beta = bz / norms
+    Rinv = linalg.solve_triangular(R, np.eye(k))
+    ztz_inv = np.empty((k, k))
+    ztz_inv[np.ix_(piv, piv)] = Rinv @ Rinv.T
+    bread = ztz_inv / np.outer(norms, norms)
+
+    resid = yd - Xd @ beta
+    wts = np.ones(len(y)) if w is None else w
+    has_const = codes is not None or bool(np.any(np.all(X == X[:1], axis=0) & (X[0] != 0)))
+    ybar = np.sum(wts * y) / wts.sum() if has_const else 0.0
+    fit = OLSFit(
+        beta=beta,
+        names=names,
+        cov=np.empty((k, k)),
+        cov_type=cov_type,
+        X=Xd,
+        resid=resid,
+        weights=w,
+        bread=bread,
+        fe=codes,
+        cluster=None if clus is None else cluster_codes(clus),
+        sample=sample,
+        ssr=float(np.sum(wts * resid**2)),
+        tss=float(np.sum(wts * (y - ybar) ** 2)),
+        tss_within=float(np.sum(wts * yd**2)) if codes is not None else float(np.sum(wts * (y - ybar) ** 2)),
+    )
+    if fit.nobs <= fit.df_k:
+        raise DesignError(f"no residual degrees of freedom: {fit.nobs} rows for {fit.df_k} parameters")
+    return replace(fit, cov=_covariance(fit))
+
+
+def _validate(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None, names: tuple[str, ...]) -> None:
+    n, k = X.shape
+    if y.ndim != 1 or y.shape[0] != n:
+        raise EvalkitError(f"y must be a vector of {n} values like the rows of X, got shape {y.shape}")
+    if k == 0:
+        raise DesignError("no regressors to estimate (X has no columns)")
+    if len(names) != k:
+        raise EvalkitError(f"{len(names)} names given for {k} regressors")
+    if not np.all(np.isfinite(y)):
+        raise EvalkitError(f"y has {int(np.sum(~np.isfinite(y)))} non-finite values; drop or impute them first")
+    bad = ~np.all(np.isfinite(X), axis=0)
+    if bad.any():
+        raise EvalkitError(f"regressors {[names[j] for j in np.flatnonzero(bad)]} have non-finite values")
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (n,):
+            raise EvalkitError(f"weights must have shape ({n},), got {w.shape}")
+        nonpos = ~(np.isfinite(w) & (w > 0))
+        if nonpos.any():
+            raise EvalkitError(f"weights must be finite and positive; {int(nonpos.sum())} rows are not")
