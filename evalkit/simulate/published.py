@@ -1,0 +1,147 @@
+"""The published FUI tables and the rollout schedule, read from the package data.
+
+Tables 8.1-8.3 of the Fafo evaluation of *forsterket ungdomsinnsats* (chapter 8) are shipped
+as ``evalkit/data/fui_published.json``; the 2017 rollout schedule as
+``evalkit/data/rollout_norway_2017.csv``.  Both are read with :mod:`importlib.resources`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The four analysis groups of table 8.1, in the published column order.
+GROUPS: tuple[str, ...] = ("south_west_t1", "south_west_t2", "rest_t1", "rest_t2")
+
+#: Outcome horizons (months after the entry month).
+HORIZONS: tuple[int, ...] = (1, 3, 6, 9)
+
+#: Outcome name -> key of its published table.
+OUTCOME_TABLES: dict[str, str] = {
+    "employment": "table_8_2_employment",
+    "education": "table_8_3_education",
+}
+
+#: Outcome name -> panel column.
+OUTCOME_COLUMNS: dict[str, str] = {"employment": "employed", "education": "in_education"}
+
+#: Published regression terms, in the order of the simulator's design matrix.
+TERMS: tuple[str, ...] = (
+    "constant",
+    "period_change",
+    "region_difference",
+    "fui_effect",
+    "category_situational",
+    "category_specially_adapted",
+    "female",
+    "age_20_24",
+    "age_25_29",
+    "education_upper_secondary",
+    "education_higher",
+    "county_unemployment_pct",
+)
+
+#: Unpublished entry-month dummies of the model (reference: March).
+MONTH_TERMS: tuple[str, ...] = ("entry_month_4", "entry_month_5", "entry_month_6")
+
+#: Entry windows: calendar months (March-June) of 2016 (t1) and 2017 (t2).
+WINDOW_MONTHS: tuple[int, ...] = (3, 4, 5, 6)
+WINDOW_YEARS: dict[str, int] = {"t1": 2016, "t2": 2017}
+
+
+@lru_cache(maxsize=1)
+def _published_text() -> str:
+    return resources.files("evalkit").joinpath("data", "fui_published.json").read_text("utf-8")
+
+
+def load_published() -> dict[str, Any]:
+    """The published tables 8.1-8.3 as a (fresh) nested dictionary."""
+    return json.loads(_published_text())
+
+
+def load_schedule() -> pd.DataFrame:
+    """The Norwegian 2017 rollout schedule: ``county``, ``region``, ``start_month``.
+
+    ``start_month`` is a ``datetime64[ns]`` column at the first day of the month.
+    """
+    path = resources.files("evalkit").joinpath("data", "rollout_norway_2017.csv")
+    with path.open("r", encoding="utf-8") as handle:
+        frame = pd.read_csv(handle, dtype={"county": str, "region": str, "start_month": str})
+    frame["start_month"] = pd.to_datetime(frame["start_month"], format="%Y-%m")
+    return frame
+
+
+def published_coefficients(outcome: str) -> pd.DataFrame:
+    """Published coefficients and standard errors of one outcome's table.
+
+    Returns a frame indexed by (term, horizon) with columns ``coef`` and ``se``; terms in
+    :data:`TERMS` order.
+    """
+    if outcome not in OUTCOME_TABLES:
+        raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOME_TABLES)}")
+    table = load_published()[OUTCOME_TABLES[outcome]]
+    rows = [
+        (term, h, table[term][str(h)]["coef"], table[term][str(h)]["se"])
+        for term in TERMS
+        for h in HORIZONS
+    ]
+    frame = pd.DataFrame(rows, columns=["term", "horizon", "coef", "se"])
+    return frame.set_index(["term", "horizon"])
+
+
+def table_8_1() -> dict[str, Any]:
+    """Table 8.1 as ``{group: {"n": int, "shares": {variable: {level: share}}, ...}}``.
+
+    Shares are fractions of the group's total ``n``; education has an explicit ``None``
+    level for the persons whose education is missing.  ``unemployment`` holds the group's
+    mean county unemployment rate (percent).
+    """
+    table = load_published()["table_8_1_descriptives"]
+    rows = table["rows"]
+    out: dict[str, Any] = {}
+    for j, group in enumerate(table["columns"]):
+        n = int(table["n_total"][group])
+
+        def count(key: str, j: int = j) -> int:
+            return int(rows[key][j][0])
+
+        education = {
+            level: count(f"education_{level}")
+            for level in ("below_upper_secondary", "upper_secondary", "higher")
+        }
+        education[None] = n - sum(education.values())
+        counts = {
+            "female": {1: count("female"), 0: count("male")},
+            "age_group": {g: count(f"age_{g}") for g in ("under_20", "20_24", "25_29")},
+            "education_level": education,
+            "nav_category": {
+                c: count(f"category_{c}") for c in ("standard", "situational", "specially_adapted")
+            },
+        }
+        shares = {
+            var: {level: c / n for level, c in levels.items()} for var, levels in counts.items()
+        }
+        out[group] = {
+            "n": n,
+            "counts": counts,
+            "shares": shares,
+            "unemployment": float(table["county_unemployment_pct_mean"][j]),
+        }
+    return out
+
+
+def allocate(total: int, shares: np.ndarray) -> np.ndarray:
+    """Split ``total`` into integer counts proportional to ``shares`` (largest remainder)."""
+    shares = np.asarray(shares, dtype=float)
+    raw = total * shares / shares.sum()
+    counts = np.floor(raw).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(raw - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
