@@ -19,7 +19,7 @@ from evalkit.cohorts import RolloutSchedule
 from evalkit.errors import EvalkitError
 from evalkit.panel import ColumnRoles, read_panel
 
-OUTCOME_OPTIONS = {"employment": "employed", "education": "in_education"}
+EFFECT_OPTIONS = ("employment", "education")
 
 
 def parse_effect(text: str) -> float | dict[int, float]:
@@ -37,8 +37,8 @@ def parse_effect(text: str) -> float | dict[int, float]:
 
 def _effects(args: argparse.Namespace) -> dict[str, float | dict[int, float]] | None:
     given = {
-        outcome: getattr(args, f"effect_{option}")
-        for option, outcome in OUTCOME_OPTIONS.items()
+        option: getattr(args, f"effect_{option}")
+        for option in EFFECT_OPTIONS
         if getattr(args, f"effect_{option}") is not None
     }
     return given or None
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     def simulation_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--scale", type=float, default=1.0, help="size of the synthetic panel (1 = national)")
         p.add_argument("--seed", type=int, default=2017, help="random seed of the synthetic panel")
-        for option in OUTCOME_OPTIONS:
+        for option in EFFECT_OPTIONS:
             p.add_argument(
                 f"--effect-{option}",
                 type=parse_effect,

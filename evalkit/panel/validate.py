@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from evalkit.errors import PanelValidationError
@@ -74,22 +75,29 @@ def check_binary(frame: pd.DataFrame, column: str, *, allow_missing: bool = Fals
     return values.astype("Float64" if allow_missing else "int8")
 
 
+def _normalise_code(value: object, mapping: dict[str, str], folded: dict[str, str]) -> str:
+    text = str(value)
+    text = mapping.get(text, folded.get(text.strip().lower(), text))
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 def check_codes(
     frame: pd.DataFrame, column: str, mapping: dict[str, str], allowed: tuple[str, ...], *, what: str
 ) -> pd.Series:
     """Map the user's codes onto evalkit's vocabulary; raise on unknown codes.
 
-    Codes are matched after applying ``mapping`` and then case-insensitively against
-    ``allowed``.  Missing values stay missing.
+    Each distinct code is translated once: first through ``mapping`` (exactly, then
+    case-insensitively), then matched case-insensitively against ``allowed`` with spaces
+    and hyphens read as underscores.  Missing values stay missing.
     """
     raw = frame[column]
-    text = raw.astype("string")
-    lowered = {str(k).strip().lower(): v for k, v in mapping.items()}
-    exact = text.map(mapping).astype("string")
-    folded = text.str.strip().str.lower()
-    mapped = exact.fillna(folded.map(lowered).astype("string")).fillna(folded)
-    normalised = mapped.str.strip().str.lower().str.replace(" ", "_").str.replace("-", "_")
-    unknown = normalised.notna() & ~normalised.isin(allowed)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    folded = {str(k).strip().lower(): v for k, v in mapping.items()}
+    translated = [_normalise_code(u, mapping, folded) for u in uniques]
+    position = {level: i for i, level in enumerate(allowed)}
+    lookup = np.array([position.get(t, -2) for t in translated] + [-1], dtype=np.int64)
+    new_codes = lookup[codes]  # code -1 (missing) indexes the trailing -1
+    unknown = new_codes == -2
     if unknown.any():
         counts = raw[unknown].astype(str).value_counts().head(10).to_dict()
         raise PanelValidationError(
@@ -97,7 +105,9 @@ def check_codes(
             f"{counts}; expected one of {list(allowed)} or missing. Map your codes with the "
             f"ColumnRoles mapping (e.g. a [categories] table in the TOML file)."
         )
-    return normalised.astype(pd.CategoricalDtype(list(allowed)))
+    return pd.Series(
+        pd.Categorical.from_codes(new_codes, categories=list(allowed)), index=frame.index, name=column
+    )
 
 
 def check_duplicates(frame: pd.DataFrame, person: str, month: str) -> None:

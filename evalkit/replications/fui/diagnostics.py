@@ -58,8 +58,8 @@ def contamination_warnings(table: pd.DataFrame) -> list[str]:
     out = []
     for (group, h), row in table[table["contaminated"]].set_index(["group", "horizon"]).iterrows():
         out.append(
-            f"horizon {h}: {100 * row['share_exposed']:.0f}% of group {group} (assumed untreated) "
-            "had reached FUI by the outcome month; the 2x2 estimate at this horizon compares "
-            "partly treated with treated entrants"
+            f"horizon {h}: {100 * row['share_exposed']:.0f}% of group {group}, assumed untreated, "
+            "had reached FUI by the outcome month, so the 2x2 estimate at this horizon is "
+            "contaminated (an event study with not-yet-treated controls avoids this)"
         )
     return out

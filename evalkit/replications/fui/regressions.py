@@ -10,10 +10,12 @@ some) are excluded listwise, as in the published analysis, and counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import DesignError
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
 from evalkit.replications.fui.published import TERMS
 from evalkit.replications.fui.sample import FuiSample
@@ -28,6 +30,13 @@ DUMMIES: dict[str, tuple[str, object]] = {
     "education_higher": ("education_level", "higher"),
 }
 ENTRY_MONTH_DUMMIES = ("entry_month_4", "entry_month_5", "entry_month_6")
+#: did2x2's term names -> published term names.
+PUBLISHED_NAMES = {
+    "Intercept": "constant",
+    "t2": "period_change",
+    "south_west": "region_difference",
+    "south_west:t2": "fui_effect",
+}
 #: Columns that must be known for an entrant to enter the regressions.
 REQUIRED = ("nav_category", "female", "age_group", "education_level", "county_unemployment_pct")
 
@@ -44,35 +53,37 @@ class FuiRegressions:
         """``term -> horizon -> {coef, se, p}`` in the published JSON layout."""
         out: dict[str, dict[str, dict[str, float]]] = {}
         horizons = sorted(h for o, h in self.models if o == outcome)
+        tidies = {h: self.tidy(outcome, h) for h in horizons}
         for term in TERMS:
-            row = {}
-            for h in horizons:
-                res = self.models[(outcome, h)]
-                if term not in res.params.index:
-                    continue
-                row[str(h)] = {
-                    "coef": float(res.params[term]),
-                    "se": float(res.std_errors[term]),
-                    "p": float(res.pvalues[term]),
+            row = {
+                str(h): {
+                    "coef": float(t.at[term, "estimate"]),
+                    "se": float(t.at[term, "std_error"]),
+                    "p": float(t.at[term, "p_value"]),
                 }
+                for h, t in tidies.items()
+                if term in t.index
+            }
             if row:
                 out[term] = row
         return out
+
+    def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
+        """One model's tidy frame indexed by the published term names."""
+        frame = self.models[(outcome, horizon)].tidy()
+        frame["term"] = frame["term"].replace(PUBLISHED_NAMES)
+        return frame.set_index("term")
 
     def effects(self) -> pd.DataFrame:
         """The FUI effect of every model: outcome, horizon, estimate, SE, p, CI, n."""
         rows = []
         for (outcome, h), res in self.models.items():
-            ci = res.conf_int().loc["fui_effect"]
+            effect = self.tidy(outcome, h).loc["fui_effect"]
             rows.append(
                 {
                     "outcome": outcome,
                     "horizon": h,
-                    "estimate": res.params["fui_effect"],
-                    "std_error": res.std_errors["fui_effect"],
-                    "p_value": res.pvalues["fui_effect"],
-                    "conf_low": ci["lower"],
-                    "conf_high": ci["upper"],
+                    **effect[["estimate", "std_error", "p_value", "conf_low", "conf_high"]].to_dict(),
                     "nobs": res.nobs,
                 }
             )
@@ -99,7 +110,7 @@ def design_frame(sample: FuiSample, *, control_for_category: bool = True) -> pd.
 def fit_fui_regressions(
     sample: FuiSample,
     *,
-    vcov: str = "iid",
+    vcov: Literal["iid", "HC1", "HC3", "CR1"] = "iid",
     cluster: str | None = None,
     control_for_category: bool = True,
 ) -> FuiRegressions:
@@ -127,6 +138,12 @@ def fit_fui_regressions(
         for h in sample.spec.horizons:
             y = sample.frame[f"{outcome}_{h}"]
             use = known & y.notna()
+            if y[use].nunique() < 2:
+                raise DesignError(
+                    f"outcome {outcome!r} at horizon {h} has no variation among the {int(use.sum())} "
+                    f"entrants with known outcome and covariates (all {y[use].unique().tolist()}); "
+                    "a linear probability model cannot be fitted"
+                )
             data = base[use].assign(y=y[use])
             res = did2x2(
                 data,
@@ -136,7 +153,6 @@ def fit_fui_regressions(
                 covariates=covariates,
                 vcov=vcov,
                 cluster="_cluster" if cluster else None,
-                labels={"post": "period_change", "treated": "region_difference", "effect": "fui_effect", "intercept": "constant"},
             )
             models[(outcome, h)] = res
             sizes.append(

@@ -113,6 +113,12 @@ def prepare_sample(
         entrant, or the unemployment table misses a county-month.
     """
     spec = spec or FuiSpec()
+    lacking = [c for c in ("female", "birth_year", "education_level") if not panel.has(c)]
+    if lacking:
+        raise DesignError(
+            f"the FUI model needs the person attribute column(s) {lacking}, which the panel "
+            "lacks; map them with ColumnRoles (roles file [columns]) or add them to the extract"
+        )
     entries = find_entries(
         panel,
         washout=spec.washout,
