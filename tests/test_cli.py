@@ -1,0 +1,85 @@
+"""The command line as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from evalkit.cli import main, parse_effect
+from evalkit.simulate import simulate_fui_panel, write_panel
+
+
+def test_fui_json_on_the_bundled_synthetic_panel(capsys):
+    assert main(["fui", "--scale", "0.1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"table_8_1", "table_8_2", "table_8_3"}
+    assert set(doc["table_8_2"]["fui_effect"]) == {"1", "3", "6", "9"}
+
+
+def test_fui_text_and_out_dir(tmp_path, capsys):
+    assert main(["fui", "--scale", "0.1", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "Table 8.1" in text and "Table 8.3: education" in text and "Design diagnostics" in text
+    for name in ("table_8_1.csv", "table_8_2.csv", "table_8_3.csv", "report.md", "report.html", "results.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<script" not in html and "src=" not in html
+    assert "| fui_effect |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_simulate_then_fui_on_a_user_extract_with_roles(tmp_path, capsys):
+    data = simulate_fui_panel(scale=0.1, seed=3)
+    renamed = data.panel.rename(columns={"person_id": "lopenr", "month": "aarmnd", "nav_category": "innsatsgruppe"})
+    renamed["innsatsgruppe"] = renamed["innsatsgruppe"].replace(
+        {"standard": "IKVAL", "situational": "BFORM", "specially_adapted": "BATT", "permanently_adapted": "VARIG"}
+    )
+    renamed["aarmnd"] = pd.to_datetime(renamed["aarmnd"]).dt.strftime("%Y%m").astype(int)
+    extract = tmp_path / "extract.csv"
+    renamed.to_csv(extract, index=False)
+    unemployment = tmp_path / "unemployment.csv"
+    data.unemployment.to_csv(unemployment, index=False)
+    roles = tmp_path / "roles.toml"
+    roles.write_text(
+        '[columns]\nperson = "lopenr"\nmonth = "aarmnd"\nnav_category = "innsatsgruppe"\n\n'
+        '[categories]\nIKVAL = "standard"\nBFORM = "situational"\nBATT = "specially_adapted"\n'
+        'VARIG = "permanently_adapted"\n',
+        encoding="utf-8",
+    )
+    args = ["fui", "--data", str(extract), "--roles", str(roles), "--unemployment", str(unemployment), "--json"]
+    assert main(args) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert main(["fui", "--scale", "0.1", "--seed", "3", "--json"]) == 0
+    bundled = json.loads(capsys.readouterr().out)
+    assert from_file["table_8_1"] == bundled["table_8_1"]
+    for table in ("table_8_2", "table_8_3"):
+        for term, cells in bundled[table].items():
+            for h, cell in cells.items():
+                assert from_file[table][term][h] == pytest.approx(cell, rel=1e-9, abs=1e-12)
+
+
+def test_simulate_writes_parquet_with_effects(tmp_path):
+    out = tmp_path / "panel.parquet"
+    assert main(["simulate", "--out", str(out), "--scale", "0.05", "--effect-education", "0.05"]) == 0
+    assert len(pd.read_parquet(out)) > 0
+    assert (tmp_path / "panel_unemployment.parquet").exists()
+
+
+def test_data_without_unemployment_is_an_error(tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    path.write_text("person_id,month\n1,2016-01\n", encoding="utf-8")
+    assert main(["fui", "--data", str(path)]) == 2
+    assert "--unemployment" in capsys.readouterr().err
+
+
+def test_validate_reports_problems(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("person_id,month,county,nav_category,employed,in_education\n1,2016-01,Oslo,,0,3\n", encoding="utf-8")
+    assert main(["validate", "--data", str(path)]) == 2
+    assert "'in_education' must be 0/1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, expected", [("0.05", 0.05), ("1:0.02,3:0.05", {1: 0.02, 3: 0.05})])
+def test_parse_effect(text, expected):
+    assert parse_effect(text) == expected
