@@ -1,0 +1,60 @@
+"""Time the whole FUI analysis on the national synthetic panel next to merely reading it.
+
+Run: python benchmarks/bench_fui.py [--scale 1.0]
+
+Prints the panel's size, the time to read it from Parquet, the time of each stage of
+`evalkit fui` (validation, sample preparation in DuckDB, the 24 regressions) and the ratio
+of the whole analysis to the Parquet read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.cohorts import RolloutSchedule
+from evalkit.panel import read_panel
+from evalkit.replications.fui import run_fui
+from evalkit.replications.fui.regressions import fit_fui_regressions
+from evalkit.replications.fui.sample import prepare_sample
+from evalkit.simulate import simulate_fui_panel, write_panel
+
+
+def timed(label: str, fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    seconds = time.perf_counter() - start
+    print(f"{label:<44} {seconds:8.2f} s")
+    return out, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    data, _ = timed("simulate the panel", simulate_fui_panel, scale=args.scale)
+    print(f"panel: {len(data.panel):,} person-months of {data.panel['person_id'].nunique():,} persons")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "panel.parquet"
+        write_panel(data, path)
+        frame, t_read = timed("read the panel from Parquet (pandas)", pd.read_parquet, path)
+        panel, t_validate = timed("read_panel: validate and canonicalise", read_panel, frame)
+        sample, t_sample = timed(
+            "prepare_sample: entries, outcomes (DuckDB)",
+            prepare_sample,
+            panel,
+            data.unemployment,
+            RolloutSchedule.norway_2017(),
+        )
+        _, t_fit = timed("8 published regressions (iid)", fit_fui_regressions, sample)
+        _, t_all = timed("run_fui from the frame (all specifications)", run_fui, frame, data.unemployment)
+    print(f"\nwhole analysis / Parquet read: {(t_read + t_all) / t_read:.1f}x")
+    print(f"stages: validate {t_validate:.2f} s, sample {t_sample:.2f} s, published regressions {t_fit:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

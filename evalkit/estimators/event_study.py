@@ -1,0 +1,184 @@
+"""Two-way fixed-effects event study with relative-period dummies, and its result object.
+
+The regression (e.g. Freyaldenhoven et al. 2021; Schmidheiny & Siegloch 2023) is
+
+    y_it = alpha_i + lambda_t + sum_{e != ref} beta_e 1{t - g_i = e} + x_it'delta + eps_it,
+
+with never-treated units having all dummies zero.  Event times outside ``[-leads, lags]``
+are pooled into the endpoints (``bin_endpoints=True``) or excluded.  Under heterogeneous
+effects across cohorts the ``beta_e`` are contaminated by other periods' effects (Sun &
+Abraham 2021); use :func:`~evalkit.estimators.sun_abraham.sun_abraham`,
+:func:`~evalkit.estimators.imputation.imputation_did` or
+:func:`~evalkit.estimators.two_stage.two_stage_did` then.
+
+:class:`EventStudyResult` is the result of every event-time estimator in evalkit: its
+``tidy()`` carries an ``event_time`` column and ``plot()`` draws it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
+from evalkit.regression.ols import fit_ols
+from evalkit.results.base import EstimationResult
+from evalkit.staggered.event_time import bin_event_times, event_dummies, prepare_event_data
+
+__all__ = ["EventStudyResult", "event_study", "event_term"]
+
+
+def event_term(e: float) -> str:
+    """Name of the term of event time ``e`` (``"event_time::-2"``)."""
+    return f"event_time::{int(e)}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class EventStudyResult(EstimationResult):
+    """Estimates by event time (and possibly an overall ATT or covariates).
+
+    Attributes
+    ----------
+    event_time
+        Event time of each term (indexed like ``params``); NaN for terms that are not
+        event-time effects (overall ATT, covariates).
+    reference
+        Reference event time(s) normalised to zero (empty when there is none).
+    """
+
+    event_time: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    reference: tuple[int, ...] = ()
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Broom-style rows with an ``event_time`` column (NaN for other terms)."""
+        out = super().tidy(alpha)
+        out.insert(1, "event_time", self.event_time.reindex(self.params.index).to_numpy(dtype=float))
+        return out
+
+    def plot(self, *, alpha: float = 0.05, label: str | None = None, **kwargs: Any) -> Any:
+        """Event-study plot via :func:`evalkit.report.event_plot.plot_event_study`."""
+        from evalkit.report.event_plot import plot_event_study
+
+        frame = self.tidy(alpha)
+        frame = frame.loc[np.isfinite(frame["event_time"])]
+        kwargs.setdefault("title", self.model_name)
+        return plot_event_study({label or self.model_name: frame}, **kwargs)
+
+
+def _fe_codes(data: pd.DataFrame, rows: pd.Index, fe: Sequence[str], roles: dict[str, np.ndarray]) -> np.ndarray | None:
+    cols = []
+    for name in fe:
+        if name in roles:
+            cols.append(roles[name])
+        elif name in data.columns:
+            values = data.loc[rows, name]
+            if values.isna().any():
+                raise PanelValidationError(f"fixed-effect column '{name}' has missing values")
+            cols.append(pd.factorize(values)[0])
+        else:
+            raise PanelValidationError(f"fixed effect '{name}' is neither 'unit', 'time' nor a column of the data")
+    return np.column_stack(cols) if cols else None
+
+
+def event_study(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    group: str,
+    unit: str,
+    ref: int | Sequence[int] = -1,
+    leads: int | None = None,
+    lags: int | None = None,
+    bin_endpoints: bool = True,
+    covariates: Sequence[str] = (),
+    fe: Sequence[str] = ("unit", "time"),
+    cluster: str | None = None,
+    weights: str | None = None,
+) -> EventStudyResult:
+    """TWFE event study: outcome on relative-period dummies with unit and period effects.
+
+    Parameters
+    ----------
+    data
+        Panel (one row per unit and period) or repeated cross-sections (``unit`` = the
+        region, rows = persons).  Not modified.
+    y, time, group, unit
+        Outcome, integer period, first treated period (0 / missing = never) and unit.
+    ref
+        Reference event time(s), normalised to zero (default -1).  Without never-treated
+        units a second reference is needed (e.g. ``ref=(-1, -5)``).
+    leads, lags
+        Show event times ``-leads..lags`` (``None``: all observed).
+    bin_endpoints
+        Pool event times beyond the window into the endpoints (default) or exclude
+        those rows (with an :class:`~evalkit.errors.ExcludedRowsWarning`).
+    covariates
+        Numeric control columns.
+    fe
+        Fixed effects to absorb: ``"unit"``, ``"time"`` (the roles above) or other columns.
+    cluster
+        Cluster column (default: ``unit``); CR1 standard errors, ``t(G - 1)`` p-values.
+    weights
+        Column of analytic weights.
+
+    Raises
+    ------
+    DesignError
+        An event time outside the data is asked for (``leads``/``lags``/``ref``), no
+        treated unit, or collinear dummies (e.g. no never-treated units and one reference).
+    """
+    refs = (int(ref),) if np.isscalar(ref) else tuple(int(r) for r in ref)  # type: ignore[arg-type]
+    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+                            weights=weights, cluster=cluster)
+    rel = ed.rel
+    observed = np.unique(rel[np.isfinite(rel)])
+    if observed.size == 0:
+        raise DesignError(f"no treated unit: '{group}' is 0 or missing in every row")
+    if leads is not None and -leads < observed.min():
+        raise DesignError(f"leads={leads} asks for event time {-leads}, but the earliest observed is {observed.min():g}")
+    if lags is not None and lags > observed.max():
+        raise DesignError(f"lags={lags} asks for event time {lags}, but the latest observed is {observed.max():g}")
+    binned, outside = bin_event_times(rel, leads=leads, lags=lags, bin_endpoints=bin_endpoints)
+    keep = ~outside
+    if outside.any():
+        warnings.warn(f"{int(outside.sum())} rows with event times outside [{-(leads or 0)}, {lags}] were excluded "
+                      "(bin_endpoints=False)", ExcludedRowsWarning, stacklevel=2)
+    present = np.unique(binned[keep & np.isfinite(binned)])
+    absent = [r for r in refs if r not in present]
+    if absent:
+        raise DesignError(f"reference event time(s) {absent} have no observations; observed: {present.astype(int).tolist()}")
+    times = [int(e) for e in present if int(e) not in refs]
+    if not times:
+        raise DesignError("no event time is left to estimate besides the reference period(s)")
+    names = [event_term(e) for e in times] + list(ed.covariate_names)
+    X = np.hstack([event_dummies(binned, times), ed.X])
+    fe_codes = _fe_codes(data, ed.index, fe, {"unit": ed.unit, "time": ed.period})
+    w = ed.weights
+    fit = fit_ols(
+        ed.y[keep], X[keep], weights=None if w is None else w[keep],
+        fe=None if fe_codes is None else fe_codes[keep], cluster=ed.cluster[keep],
+        cov_type="CR1", names=names,
+    )
+    params = pd.Series(fit.beta, index=names, name="estimate")
+    event = pd.Series([float(e) for e in times] + [np.nan] * len(ed.covariate_names), index=names)
+    return EventStudyResult(
+        params=params,
+        std_errors=pd.Series(fit.std_errors, index=names, name="std_error"),
+        cov=pd.DataFrame(fit.cov, index=names, columns=names),
+        nobs=fit.nobs,
+        cov_type=fit.cov_type,
+        df_resid=fit.df_resid,
+        n_clusters=fit.n_clusters[0],
+        model_name=f"TWFE event study: {y}",
+        extra={"outcome": y, "reference": ",".join(map(str, refs)), "fixed_effects": " + ".join(fe),
+               "binned_endpoints": bool(bin_endpoints and (leads is not None or lags is not None)),
+               "r2_within": fit.r2_within},
+        event_time=event,
+        reference=refs,
+    )

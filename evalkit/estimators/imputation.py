@@ -1,0 +1,211 @@
+"""Borusyak, Jaravel & Spiess (2024) imputation estimator, with their pre-trend test.
+
+1. Fit ``y_it = alpha_i + lambda_t + x_it'delta + e_it`` on untreated observations
+   (``D_it = 0``: never treated, or ``t < g_i``).
+2. Impute ``Y_it(0)`` for every treated observation and take ``tau^_it = y_it - Y^_it(0)``.
+3. Estimate ``tau_w = sum_it w_it tau^_it`` for weights over treated observations:
+   equal (analytic-weighted) averages per event time ``h`` and over all treated rows.
+
+Every estimate is linear in ``y``: ``tau_w = sum_it v_it y_it`` with ``v_it = w_it`` on
+treated rows and ``v = -W Z_0 (Z_0'W Z_0)^{-1} Z_1' w_1`` on untreated rows.  The
+conservative variance of Theorem 3 is ``sum_g (sum_{it in g} v_it e~_it)^2`` over clusters,
+with ``e~`` the untreated-model residual on untreated rows and ``tau^_it - tau~_c`` on
+treated rows, ``tau~_c`` the auxiliary-model average of ``tau^`` in cohort x event-time
+cell ``c`` (BJS eq. 8: ``sum_i a_ic b_ic / sum_i a_ic^2`` with ``a_ic = sum_t v_it`` and
+``b_ic = sum_t v_it tau^_it`` over unit ``i``'s rows in ``c``), as in R ``didimputation``
+and diff-diff's ``ImputationDiD`` (no leave-out correction).
+
+Test 1 of BJS (pre-trends): on untreated rows only, add indicators of the ``K`` periods
+before treatment to the untreated model and test them jointly (cluster-robust Wald test,
+``F(K, G - 1)``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.estimators.event_study import EventStudyResult, event_term
+from evalkit.regression.ols import fit_ols
+from evalkit.results.base import InvalidTest
+from evalkit.staggered.event_time import EventData, UntreatedModel, event_dummies, prepare_event_data
+
+__all__ = ["ImputationResult", "WaldTest", "imputation_did"]
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """A joint Wald test ``H0: R b = 0`` with an F reference distribution."""
+
+    statistic: float
+    df_num: int
+    df_denom: int
+    pvalue: float
+    null: str
+
+    def __str__(self) -> str:
+        return f"Wald test ({self.null}): F({self.df_num}, {self.df_denom}) = {self.statistic:.4f}, p = {self.pvalue:.4f}"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ImputationResult(EventStudyResult):
+    """Imputation estimates (term ``att`` and one per horizon) and the pre-trend test.
+
+    Attributes
+    ----------
+    pretrend_test
+        BJS Test 1 as a :class:`WaldTest`, or an :class:`~evalkit.results.InvalidTest`
+        saying why it was not computed.
+    pretrend_estimates
+        Lead coefficients of the test regression (``None`` when not computed).
+    effects
+        ``tau^_it`` per treated row, indexed like the input data.
+    """
+
+    pretrend_test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (pretrends=None)")
+    pretrend_estimates: pd.DataFrame | None = None
+    effects: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+
+def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFrame]:
+    """BJS Test 1: leads ``-1..-K`` added to the untreated model, on untreated rows."""
+    untreated = ~ed.treated
+    rel = ed.rel[untreated]
+    leads = [-k for k in range(pretrends, 0, -1)]
+    observed = set(np.unique(rel[np.isfinite(rel)]).astype(int).tolist())
+    absent = [e for e in leads if e not in observed]
+    if absent:
+        raise DesignError(f"pretrends={pretrends} asks for event time(s) {absent}, which have no untreated rows")
+    names = [event_term(e) for e in leads] + list(ed.covariate_names)
+    X = np.hstack([event_dummies(rel, leads), ed.X[untreated]])
+    fit = fit_ols(
+        ed.y[untreated], X, weights=None if ed.weights is None else ed.weights[untreated],
+        fe=np.column_stack([ed.unit, ed.period])[untreated], cluster=ed.cluster[untreated],
+        cov_type="CR1", names=names,
+    )
+    k = len(leads)
+    b, V = fit.beta[:k], fit.cov[:k, :k]
+    stat = float(b @ np.linalg.solve(V, b)) / k
+    df_denom = fit.df_resid
+    test = WaldTest(stat, k, df_denom, float(stats.f.sf(stat, k, df_denom)), f"no effect in the {k} periods before treatment")
+    frame = pd.DataFrame({"event_time": leads, "estimate": b, "std_error": np.sqrt(np.diag(V))}, index=names[:k])
+    return test, frame
+
+
+def imputation_did(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    group: str,
+    unit: str,
+    horizons: Sequence[int] | None = None,
+    pretrends: int | None = None,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+) -> ImputationResult:
+    """Imputation DiD estimator of Borusyak, Jaravel & Spiess (2024).
+
+    Parameters
+    ----------
+    data
+        Panel or repeated cross-sections (``unit`` = region); not modified.
+    y, time, group, unit
+        Outcome, integer period, first treated period (0 / missing = never) and unit.
+    horizons
+        Event times ``h >= 0`` to estimate (default: all observed).
+    pretrends
+        Number ``K`` of pre-treatment periods in the pre-trend test (BJS Test 1).
+    covariates
+        Numeric controls of the untreated-outcome model.
+    weights
+        Analytic weights: the model is fitted by WLS and effects are weighted averages.
+    cluster
+        Cluster column (default ``unit``) of the conservative variance.
+
+    Returns
+    -------
+    ImputationResult
+        Term ``att`` (all treated rows) and ``event_time::h`` per horizon.
+
+    Raises
+    ------
+    DesignError
+        No treated or no untreated observation, a period without untreated rows, a
+        horizon (or pre-trend lead) without data.
+    """
+    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+                            weights=weights, cluster=cluster)
+    treated = ed.treated
+    if not treated.any():
+        raise DesignError(f"no treated observation: no row has '{time}' >= '{group}' > 0")
+    if treated.all():
+        raise DesignError("no untreated observation (no never- or not-yet-treated unit) to impute Y(0) from")
+    w = ed.w
+    model = UntreatedModel.build(ed.unit, ed.period, ed.X, w, ~treated)
+    fitted = model.fit(ed.y)
+    resid = ed.y - fitted
+    imputable = treated & np.isfinite(fitted)
+    if (treated & ~imputable).any():
+        warnings.warn(
+            f"{int((treated & ~imputable).sum())} treated rows were excluded: their unit has no untreated "
+            "period, so its unit effect (and Y(0)) cannot be imputed", ExcludedRowsWarning, stacklevel=2,
+        )
+    rel = ed.rel
+    observed = np.unique(rel[imputable]).astype(int)
+    if horizons is None:
+        hs = observed.tolist()
+    else:
+        hs = [int(h) for h in horizons]
+        absent = [h for h in hs if h not in observed]
+        if absent:
+            raise DesignError(f"horizon(s) {absent} have no treated observations; observed: {observed.tolist()}")
+    names = ["att"] + [event_term(h) for h in hs]
+    targets = [imputable] + [imputable & (rel == h) for h in hs]
+    tau = np.where(imputable, resid, 0.0)
+    cell = pd.factorize(pd.MultiIndex.from_arrays([ed.group, np.nan_to_num(rel, nan=-1e9)]))[0]
+    n_cells = int(cell.max()) + 1
+    n_units = int(ed.unit.max()) + 1
+    n_clusters = int(ed.cluster.max()) + 1
+    estimates = np.empty(len(names))
+    psi = np.zeros((n_clusters, len(names)))
+    for j, target in enumerate(targets):
+        v1 = np.where(target, w, 0.0) / w[target].sum()
+        estimates[j] = float(v1 @ tau)
+        v0 = -w * model.projection(v1)[:, 0]
+        # auxiliary model: unit-clustered cohort x event-time averages of tau^ (BJS eq. 8)
+        key = cell[target] * n_units + ed.unit[target]
+        a = np.bincount(key, weights=v1[target], minlength=n_cells * n_units).reshape(n_cells, n_units)
+        b = np.bincount(key, weights=(v1 * tau)[target], minlength=n_cells * n_units).reshape(n_cells, n_units)
+        tau_tilde = (a * b).sum(axis=1) / np.maximum((a**2).sum(axis=1), np.finfo(float).tiny)
+        eps = np.where(target, tau - tau_tilde[cell], 0.0)
+        contrib = np.where(treated, v1 * eps, np.where(np.isfinite(v0), v0, 0.0) * resid)
+        psi[:, j] = np.bincount(ed.cluster, weights=np.where(treated, contrib, np.nan_to_num(contrib)),
+                                minlength=n_clusters)
+    cov = psi.T @ psi
+    if pretrends is None:
+        test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (pretrends=None)")
+        leads = None
+    else:
+        test, leads = _pretrend_test(ed, int(pretrends))
+    return ImputationResult(
+        params=pd.Series(estimates, index=names, name="estimate"),
+        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
+        cov=pd.DataFrame(cov, index=names, columns=names),
+        nobs=int(ed.nobs - (treated & ~imputable).sum()),
+        cov_type="BJS conservative, clustered",
+        n_clusters=n_clusters,
+        model_name=f"Imputation DiD (Borusyak, Jaravel & Spiess 2024): {y}",
+        extra={"outcome": y, "n_untreated": int((~treated).sum()), "n_treated": int(imputable.sum())},
+        event_time=pd.Series([np.nan] + [float(h) for h in hs], index=names),
+        pretrend_test=test,
+        pretrend_estimates=leads,
+        effects=pd.Series(tau[imputable], index=ed.index[imputable], name="effect"),
+    )

@@ -1,0 +1,138 @@
+"""Sun & Abraham (2021) interaction-weighted event-study estimator.
+
+1. Regress ``y`` on cohort x event-time indicators ``1{g_i = g, t - g_i = e}`` for every
+   treated cohort ``g`` and event time ``e != ref``, with unit and period effects (and
+   covariates); the control cohort (never treated, or the last-treated cohort) has none.
+   The coefficient ``CATT(g, e)`` is the cohort-specific effect.
+2. Average the ``CATT(g, e)`` over cohorts with their shares among the observations at
+   event time ``e``: ``beta_e = sum_g n_{g,e} CATT(g, e) / sum_g n_{g,e}`` (weighted
+   counts with analytic weights).  The term ``att`` averages all ``e >= 0`` cells by
+   their shares.
+3. Standard errors by the delta method ``w' V w`` with ``V`` the CR1 covariance of the
+   CATTs, treating the shares as fixed (as fixest's ``sunab`` and diff-diff).
+
+With ``control="last"`` (no never-treated units) the last-treated cohort is the control
+group and periods from its start on are excluded (Sun & Abraham 2021, sec. 4.1).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.estimators.event_study import EventStudyResult, event_term
+from evalkit.regression.ols import fit_ols
+from evalkit.staggered.event_time import prepare_event_data
+
+__all__ = ["sun_abraham"]
+
+
+def sun_abraham(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    group: str,
+    unit: str,
+    ref: int = -1,
+    control: Literal["never", "last"] = "never",
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+) -> EventStudyResult:
+    """Interaction-weighted event study (Sun & Abraham 2021).
+
+    Parameters
+    ----------
+    data
+        Panel or repeated cross-sections (``unit`` = region); not modified.
+    y, time, group, unit
+        Outcome, integer period, first treated period (0 / missing = never) and unit.
+    ref
+        Reference event time (default -1).
+    control
+        ``"never"``: never-treated units are the controls.  ``"last"``: the last-treated
+        cohort is, and periods from its start on are excluded (with a warning).
+    covariates, weights, cluster
+        Numeric controls, analytic weights, cluster column (default ``unit``; CR1).
+
+    Returns
+    -------
+    EventStudyResult
+        Terms ``att`` and ``event_time::e``; ``extra["catt"]`` holds the cohort-level
+        estimates as a data frame (cohort, event_time, estimate, std_error, share).
+
+    Raises
+    ------
+    DesignError
+        No never-treated units with ``control="never"``, fewer than two cohorts with
+        ``control="last"``, no observation at the reference event time.
+    """
+    if control not in ("never", "last"):
+        raise ValueError(f"control must be 'never' or 'last', got {control!r}")
+    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+                            weights=weights, cluster=cluster)
+    g = ed.group.copy()
+    keep = np.ones(ed.nobs, dtype=bool)
+    if control == "never":
+        if not np.any(g == 0):
+            raise DesignError(f"no never-treated units ('{group}' == 0 or missing); use control='last'")
+    else:
+        if len(ed.cohorts) < 2:
+            raise DesignError("control='last' needs at least two treated cohorts (the last one becomes the control)")
+        last = ed.cohorts[-1]
+        keep = ed.time < last
+        warnings.warn(f"{int((~keep).sum())} rows were excluded: periods >= {last:g}, when the control cohort "
+                      f"{last:g} is treated (control='last')", ExcludedRowsWarning, stacklevel=2)
+        g = np.where(g == last, 0.0, g)
+    rel = np.where(g > 0, ed.time - g, np.nan)
+    if not np.any((rel == ref) & keep):
+        raise DesignError(f"the reference event time {ref} has no observations")
+    cells = sorted({(gg, int(e)) for gg, e in zip(g[keep & (g > 0)], rel[keep & (g > 0)]) if e != ref})
+    X = np.zeros((ed.nobs, len(cells)))
+    for j, (gg, e) in enumerate(cells):
+        X[:, j] = (g == gg) & (rel == e)
+    cell_names = [f"cohort::{gg:g}:{event_term(e)}" for gg, e in cells]
+    names = cell_names + list(ed.covariate_names)
+    w = ed.weights
+    fit = fit_ols(
+        ed.y[keep], np.hstack([X, ed.X])[keep], weights=None if w is None else w[keep],
+        fe=np.column_stack([ed.unit, ed.period])[keep], cluster=ed.cluster[keep], cov_type="CR1", names=names,
+    )
+    sizes = (X[keep] * ed.w[keep][:, None]).sum(axis=0)
+    cell_e = np.array([e for _, e in cells])
+    times = sorted(set(cell_e.tolist()))
+    W = np.zeros((1 + len(times), len(names)))
+    post = cell_e >= 0
+    W[0, : len(cells)] = np.where(post, sizes, 0.0) / sizes[post].sum() if post.any() else 0.0
+    for k, e in enumerate(times, start=1):
+        on = cell_e == e
+        W[k, : len(cells)] = np.where(on, sizes, 0.0) / sizes[on].sum()
+    agg_names = ["att"] + [event_term(e) for e in times]
+    if not post.any():
+        W, agg_names = W[1:], agg_names[1:]
+    est, cov = W @ fit.beta, W @ fit.cov @ W.T
+    shares = np.zeros(len(cells))
+    for e in times:
+        on = cell_e == e
+        shares[on] = sizes[on] / sizes[on].sum()
+    catt = pd.DataFrame({"cohort": [gg for gg, _ in cells], "event_time": cell_e, "estimate": fit.beta[: len(cells)],
+                         "std_error": fit.std_errors[: len(cells)], "share": shares}, index=cell_names)
+    return EventStudyResult(
+        params=pd.Series(est, index=agg_names, name="estimate"),
+        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=agg_names, name="std_error"),
+        cov=pd.DataFrame(cov, index=agg_names, columns=agg_names),
+        nobs=fit.nobs,
+        cov_type=fit.cov_type,
+        df_resid=fit.df_resid,
+        n_clusters=fit.n_clusters[0],
+        model_name=f"Sun & Abraham (2021): {y}",
+        extra={"outcome": y, "control": control, "reference": ref, "catt": catt},
+        event_time=pd.Series([np.nan if n == "att" else float(n.split("::")[1]) for n in agg_names], index=agg_names),
+        reference=(ref,),
+    )

@@ -1,0 +1,75 @@
+"""Borusyak-Jaravel-Spiess imputation: frozen diff-diff ``ImputationDiD`` reference, pre-trend test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.errors import DesignError
+from evalkit.estimators.imputation import ImputationResult, WaldTest, imputation_did
+from evalkit.results.base import InvalidTest
+from evalkit.staggered.event_time import UntreatedModel
+
+REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
+DATA = pd.DataFrame(REF["data"])
+COLS = {"y": "y", "time": "time", "group": "g", "unit": "unit"}
+IMP = REF["imputation"]
+
+
+def test_overall_att_matches_diff_diff() -> None:
+    res = imputation_did(DATA, **COLS)
+    np.testing.assert_allclose(res.params["att"], IMP["overall"]["coef"], rtol=1e-8)
+    np.testing.assert_allclose(res.std_errors["att"], IMP["overall"]["se"], rtol=1e-6)
+
+
+def test_horizons_match_diff_diff() -> None:
+    ref = IMP["event_time"]
+    post = [i for i, e in enumerate(ref["event_times"]) if e >= 0]
+    res = imputation_did(DATA, **COLS)
+    assert res.event_time.drop("att").tolist() == [ref["event_times"][i] for i in post]
+    np.testing.assert_allclose(res.params.drop("att"), np.array(ref["coef"])[post], rtol=1e-8)
+    np.testing.assert_allclose(res.std_errors.drop("att"), np.array(ref["se"])[post], rtol=1e-6)
+
+
+def test_pretrend_test_is_a_wald_test_or_says_why_not() -> None:
+    res = imputation_did(DATA, **COLS, pretrends=3)
+    assert isinstance(res.pretrend_test, WaldTest)
+    assert res.pretrend_test.df_num == 3 and 0 <= res.pretrend_test.pvalue <= 1
+    assert res.pretrend_estimates["event_time"].tolist() == [-3, -2, -1]
+    assert isinstance(imputation_did(DATA, **COLS).pretrend_test, InvalidTest)
+
+
+def test_pretrend_test_detects_a_pre_trend() -> None:
+    trended = DATA.assign(y=DATA["y"] + np.where((DATA["g"] > 0) & (DATA["time"] < DATA["g"]),
+                                                 0.8 * (DATA["time"] - DATA["g"]), 0.0))
+    assert imputation_did(trended, **COLS, pretrends=3).pretrend_test.pvalue < 0.01
+
+
+def test_selected_horizons_and_weights() -> None:
+    res = imputation_did(DATA, **COLS, horizons=[0, 2], weights="w")
+    assert isinstance(res, ImputationResult)
+    assert list(res.params.index) == ["att", "event_time::0", "event_time::2"]
+    with pytest.raises(DesignError, match="horizon"):
+        imputation_did(DATA, **COLS, horizons=[7])
+
+
+def test_untreated_model_matches_dense_least_squares() -> None:
+    """The Schur-complement solver equals lstsq on unit and period dummies plus x."""
+    d = DATA.assign(treated=(DATA["g"] > 0) & (DATA["time"] >= DATA["g"]))
+    unit, period = d["unit"].to_numpy(), d["time"].to_numpy() - 1
+    X, w, s = d[["x"]].to_numpy(), d["w"].to_numpy(), ~d["treated"].to_numpy()
+    fitted = UntreatedModel.build(unit, period, X, w, s).fit(d["y"].to_numpy())
+    Z = np.hstack([np.eye(60)[unit], np.eye(8)[period][:, 1:], X])
+    coef = np.linalg.lstsq(Z[s] * np.sqrt(w[s])[:, None], d["y"].to_numpy()[s] * np.sqrt(w[s]), rcond=None)[0]
+    np.testing.assert_allclose(fitted, Z @ coef, rtol=1e-10, atol=1e-10)
+
+
+def test_effects_index_points_at_treated_rows() -> None:
+    res = imputation_did(DATA, **COLS)
+    treated = DATA.index[(DATA["g"] > 0) & (DATA["time"] >= DATA["g"])]
+    assert res.effects.index.equals(treated)
+    np.testing.assert_allclose(res.effects.mean(), res.params["att"], rtol=1e-12)
