@@ -18,7 +18,7 @@ from evalkit.simulate import simulate_fui_panel
 def national():
     """The default national synthetic panel and its replication (the calibration target)."""
     data = simulate_fui_panel()
-    return data, run_fui(data.panel, data.unemployment)
+    return data, run_fui(data.panel, data.unemployment, few_clusters=False)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_estimates_recover_a_known_true_effect(seed):
     truth = {"in_education": 0.05, "employed": -0.03}
     effects = {"education": truth["in_education"], "employment": truth["employed"]}
     data = simulate_fui_panel(scale=0.5, seed=seed, effects=effects, noise="bernoulli")
-    rep = run_fui(data.panel, data.unemployment)
+    rep = run_fui(data.panel, data.unemployment, few_clusters=False)
     effects = rep.conventional.effects()
     z = (effects["estimate"] - effects["outcome"].map(truth)) / effects["std_error"]
     assert z.abs().max() < 3, effects.assign(z=z)
@@ -143,5 +143,23 @@ def test_unemployment_table_must_cover_entries(small):
 
 def test_spec_parameters_are_used(small):
     data, _ = small
-    rep = run_fui(data.panel, data.unemployment, spec=FuiSpec(horizons=(2, 4)))
+    rep = run_fui(data.panel, data.unemployment, spec=FuiSpec(horizons=(2, 4)), few_clusters=False)
     assert sorted({h for _, h in rep.conventional.models}) == [2, 4]
+
+
+def test_few_cluster_inference_by_county(small):
+    _, rep = small
+    table = rep.few_clusters
+    assert len(table) == 8
+    assert (table["assignments"] == 18564).all()  # C(18, 6): every county assignment
+    assert (table["n_clusters"] == 18).all()
+    for column in ("cr1_p", "wild_p", "randomization_p"):
+        assert table[column].between(0, 1).all()
+    # the randomization p-value can never be below one over the number of assignments
+    assert (table["randomization_p"] >= 1 / 18564 - 1e-12).all()
+    assert (table["wild_conf_low"] <= table["estimate"]).all()
+    assert (table["estimate"] <= table["wild_conf_high"]).all()
+    clustered = rep.clustered.effects().set_index(["outcome", "horizon"])
+    np.testing.assert_allclose(
+        table.set_index(["outcome", "horizon"])["estimate"], clustered["estimate"], rtol=1e-10
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
@@ -48,6 +47,7 @@ class FuiRegressions:
     models: dict[tuple[str, int], DiD2x2Result]
     sample_sizes: pd.DataFrame
     cov_type: str
+    covariates: tuple[str, ...]
 
     def table(self, outcome: str) -> dict[str, dict[str, dict[str, float]]]:
         """``term -> horizon -> {coef, se, p}`` in the published JSON layout."""
@@ -131,7 +131,9 @@ def fit_fui_regressions(
     design = design_frame(sample, control_for_category=control_for_category)
     covariates = [c for c in design.columns if c not in ("t2", "south_west")]
     known = sample.frame[list(REQUIRED)].notna().all(axis=1)
-    base = design.assign(_cluster=sample.frame[cluster].astype(str) if cluster else np.nan)
+    base = design.assign(county=sample.frame["county"].astype(str))
+    if cluster and cluster != "county":
+        base[cluster] = sample.frame[cluster].astype(str)
     models = {}
     sizes = []
     for outcome in sample.spec.outcomes:
@@ -152,7 +154,7 @@ def fit_fui_regressions(
                 post="t2",
                 covariates=covariates,
                 vcov=vcov,
-                cluster="_cluster" if cluster else None,
+                cluster=cluster,
             )
             models[(outcome, h)] = res
             sizes.append(
@@ -165,4 +167,6 @@ def fit_fui_regressions(
                     "excluded_outcome_missing": int(y.isna().sum()),
                 }
             )
-    return FuiRegressions(models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov)
+    return FuiRegressions(
+        models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates)
+    )

@@ -72,10 +72,25 @@ def to_text(rep: FuiReplication) -> str:
         "FUI effect under other specifications",
         effects_table(rep).to_string(),
         "",
+        *_few_clusters_text(rep),
         "Design diagnostics",
         *[f"- {w}" for w in rep.warnings()],
     ]
     return "\n".join(parts)
+
+
+def _few_clusters_text(rep: FuiReplication) -> list[str]:
+    if rep.few_clusters is None:
+        return []
+    shown = rep.few_clusters[
+        ["outcome", "horizon", "estimate", "cr1_p", "wild_p", "wild_conf_low", "wild_conf_high", "randomization_p"]
+    ]
+    return [
+        "Inference with few treated counties (18 counties, 6 treated): CR1, wild cluster "
+        "bootstrap (WCR, Webb weights) and randomization over all C(18,6) county assignments",
+        shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+        "",
+    ]
 
 
 def _table_8_1_text(rep: FuiReplication) -> str:
@@ -104,6 +119,8 @@ def to_markdown(rep: FuiReplication) -> str:
     for outcome in rep.sample.spec.outcomes:
         parts += ["", f"## {OUTCOME_TITLES.get(outcome, outcome)}", "", frame_to_markdown(regression_table(rep, outcome))]
     parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
+    if rep.few_clusters is not None:
+        parts += ["", "## Inference with few treated counties", "", frame_to_markdown(rep.few_clusters, index=False)]
     parts += ["", "## Contamination of the comparison", "", frame_to_markdown(rep.contamination, index=False)]
     parts += ["", "## Design warnings", "", *[f"- {w}" for w in rep.warnings()]]
     return "\n".join(parts) + "\n"
@@ -121,6 +138,8 @@ def to_html(rep: FuiReplication) -> str:
                 "<h2>Table 8.1</h2>", table_8_1_frame(rep.descriptives).to_html()]
     for outcome in rep.sample.spec.outcomes:
         sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
+    if rep.few_clusters is not None:
+        sections += ["<h2>Inference with few treated counties</h2>", rep.few_clusters.to_html(index=False)]
     sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
                  "<h2>Contamination of the comparison</h2>", rep.contamination.to_html(index=False),
                  "<h2>Design warnings</h2><ul>", *[f"<li>{html.escape(w)}</li>" for w in rep.warnings()], "</ul>"]
@@ -145,6 +164,9 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
         written.append(out / f"{name}.csv")
     rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
     rep.effects().to_csv(out / "fui_effects.csv", index=False)
+    if rep.few_clusters is not None:
+        rep.few_clusters.to_csv(out / "few_cluster_inference.csv", index=False)
+        written.append(out / "few_cluster_inference.csv")
     (out / "report.md").write_text(to_markdown(rep), encoding="utf-8")
     (out / "report.html").write_text(to_html(rep), encoding="utf-8")
     (out / "results.json").write_text(json.dumps(rep.to_json(), indent=1), encoding="utf-8")

@@ -13,6 +13,7 @@ from evalkit.errors import FewClustersWarning
 from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
+from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, prepare_sample
@@ -37,6 +38,9 @@ class FuiReplication:
         Table 8.1 in the published JSON layout.
     contamination
         Per group and horizon, the share of entrants already exposed to FUI.
+    few_clusters
+        Per outcome and horizon, wild cluster bootstrap and randomization-inference
+        p-values of the FUI effect by county (``None`` when not requested).
     """
 
     sample: FuiSample
@@ -45,6 +49,7 @@ class FuiReplication:
     without_category: FuiRegressions
     descriptives: dict
     contamination: pd.DataFrame
+    few_clusters: pd.DataFrame | None = None
 
     def to_json(self) -> dict:
         """``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ...}`` with published term names."""
@@ -148,6 +153,8 @@ def run_fui(
     schedule: RolloutSchedule | None = None,
     spec: FuiSpec | None = None,
     roles: ColumnRoles | None = None,
+    few_clusters: bool = True,
+    n_boot: int = 9999,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -163,6 +170,11 @@ def run_fui(
         Windows, horizons, washout, age limit, categories (published values by default).
     roles
         Column roles when ``panel`` is not yet validated.
+    few_clusters
+        Add wild cluster bootstrap and randomization inference by county
+        (:mod:`evalkit.replications.fui.inference`).
+    n_boot
+        Wild bootstrap draws.
     """
     if not isinstance(panel, StatusPanel):
         panel = read_panel(panel, roles=roles)
@@ -182,4 +194,5 @@ def run_fui(
         without_category=without_category,
         descriptives=table_8_1(sample),
         contamination=contamination(sample),
+        few_clusters=few_cluster_inference(clustered, n_boot=n_boot) if few_clusters else None,
     )
