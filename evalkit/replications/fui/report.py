@@ -73,6 +73,7 @@ def to_text(rep: FuiReplication) -> str:
         effects_table(rep).to_string(),
         "",
         *_few_clusters_text(rep),
+        *_event_study_text(rep),
         "Design diagnostics",
         *[f"- {w}" for w in rep.warnings()],
     ]
@@ -91,6 +92,32 @@ def _few_clusters_text(rep: FuiReplication) -> list[str]:
         shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
         "",
     ]
+
+
+def event_study_table(rep: FuiReplication) -> pd.DataFrame:
+    """Imputation estimates of exposed cohorts: ``estimate (se)`` by event time."""
+    post = rep.event_study.exposed_effects()
+    post["cell"] = [f"{e:.3f} ({s:.3f}){_stars(p)}" for e, s, p in zip(post["estimate"], post["std_error"], post["p_value"])]
+    table = post.pivot_table(index=["outcome", "horizon"], columns="event_time", values="cell", aggfunc="first")
+    table.columns = [f"e={int(c)}" for c in table.columns]
+    return table
+
+
+def _event_study_text(rep: FuiReplication) -> list[str]:
+    if rep.event_study is None:
+        return []
+    tests = rep.event_study.pretrend_tests
+    lines = [
+        "Event study of all monthly entry cohorts (imputation estimator, Borusyak-Jaravel-Spiess; "
+        "not-yet-treated counties as comparison; e = entry month minus the county's FUI start; "
+        "e < 0: entered before the start, outcome month under FUI; the rest of Norway's start "
+        "in July 2017 ends the comparison, so long horizons have only partly exposed cohorts)",
+        event_study_table(rep).fillna("").to_string(),
+        "",
+        "Pre-trend tests (BJS test 1, county-clustered):",
+    ]
+    lines += [f"  {r.outcome} {r.horizon} mo: {r.note}" for r in tests.itertuples()]
+    return lines + [""]
 
 
 def _table_8_1_text(rep: FuiReplication) -> str:
@@ -121,6 +148,9 @@ def to_markdown(rep: FuiReplication) -> str:
     parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
     if rep.few_clusters is not None:
         parts += ["", "## Inference with few treated counties", "", frame_to_markdown(rep.few_clusters, index=False)]
+    if rep.event_study is not None:
+        parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
+                  frame_to_markdown(event_study_table(rep).fillna(""))]
     parts += ["", "## Contamination of the comparison", "", frame_to_markdown(rep.contamination, index=False)]
     parts += ["", "## Design warnings", "", *[f"- {w}" for w in rep.warnings()]]
     return "\n".join(parts) + "\n"
@@ -140,10 +170,27 @@ def to_html(rep: FuiReplication) -> str:
         sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
     if rep.few_clusters is not None:
         sections += ["<h2>Inference with few treated counties</h2>", rep.few_clusters.to_html(index=False)]
+    if rep.event_study is not None:
+        sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
+                     event_study_table(rep).fillna("").to_html()]
     sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
                  "<h2>Contamination of the comparison</h2>", rep.contamination.to_html(index=False),
                  "<h2>Design warnings</h2><ul>", *[f"<li>{html.escape(w)}</li>" for w in rep.warnings()], "</ul>"]
     return f"<!doctype html><html><head><meta charset='utf-8'><title>FUI evaluation</title><style>{style}</style></head><body>{''.join(sections)}</body></html>"
+
+
+def _figure_svg(rep: FuiReplication) -> str:
+    """The event-study figure as inline SVG (keeps the HTML report self-contained)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig = rep.event_study.plot_all()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
 
 
 def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
@@ -167,6 +214,15 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
     if rep.few_clusters is not None:
         rep.few_clusters.to_csv(out / "few_cluster_inference.csv", index=False)
         written.append(out / "few_cluster_inference.csv")
+    if rep.event_study is not None:
+        import matplotlib.pyplot as plt
+
+        rep.event_study.estimates.to_csv(out / "event_study.csv", index=False)
+        fig = rep.event_study.plot_all()
+        for suffix in ("png", "svg"):
+            fig.savefig(out / f"event_study.{suffix}", dpi=110)
+        plt.close(fig)
+        written += [out / "event_study.csv", out / "event_study.png", out / "event_study.svg"]
     (out / "report.md").write_text(to_markdown(rep), encoding="utf-8")
     (out / "report.html").write_text(to_html(rep), encoding="utf-8")
     (out / "results.json").write_text(json.dumps(rep.to_json(), indent=1), encoding="utf-8")

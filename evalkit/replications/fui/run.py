@@ -13,6 +13,7 @@ from evalkit.errors import FewClustersWarning
 from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
+from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, fui_event_study
 from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
@@ -41,6 +42,9 @@ class FuiReplication:
     few_clusters
         Per outcome and horizon, wild cluster bootstrap and randomization-inference
         p-values of the FUI effect by county (``None`` when not requested).
+    event_study
+        Event studies of all monthly entry cohorts by months relative to the county's
+        start (``None`` when not requested).
     """
 
     sample: FuiSample
@@ -50,6 +54,7 @@ class FuiReplication:
     descriptives: dict
     contamination: pd.DataFrame
     few_clusters: pd.DataFrame | None = None
+    event_study: FuiEventStudy | None = None
 
     def to_json(self) -> dict:
         """``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ...}`` with published term names."""
@@ -155,6 +160,7 @@ def run_fui(
     roles: ColumnRoles | None = None,
     few_clusters: bool = True,
     n_boot: int = 9999,
+    event_study: bool = True,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -175,6 +181,9 @@ def run_fui(
         (:mod:`evalkit.replications.fui.inference`).
     n_boot
         Wild bootstrap draws.
+    event_study
+        Add the staggered-rollout event study of all monthly entry cohorts
+        (:mod:`evalkit.replications.fui.event_study`).
     """
     if not isinstance(panel, StatusPanel):
         panel = read_panel(panel, roles=roles)
@@ -195,4 +204,11 @@ def run_fui(
         descriptives=table_8_1(sample),
         contamination=contamination(sample),
         few_clusters=few_cluster_inference(clustered, n_boot=n_boot) if few_clusters else None,
+        event_study=(
+            fui_event_study(
+                entry_cohorts(panel, unemployment, schedule, spec), outcomes=spec.outcomes, horizons=spec.horizons
+            )
+            if event_study
+            else None
+        ),
     )
