@@ -1,0 +1,319 @@
+"""Group-time average treatment effects ATT(g,t) of Callaway & Sant'Anna (2021).
+
+For each cohort ``g`` (units first treated in period ``g``) and period ``t``,
+
+    ATT(g,t) = E[Y_t(g) - Y_t(0) | G = g],
+
+is identified under parallel trends by a 2x2 difference-in-differences between cohort
+``g`` and a comparison group (never-treated units, or units not yet treated by ``t``),
+between period ``t`` and a base period (``g - 1 - anticipation`` after treatment; before
+treatment the previous period (``"varying"``) or ``g - 1 - anticipation`` as well
+(``"universal"``)).  Each cell is estimated by a pluggable 2x2 estimator
+(:mod:`evalkit.estimators.att_gt_cells`), and its influence function over all
+observations is kept in the result, so that standard errors, the multiplier bootstrap and
+every aggregation (:mod:`evalkit.estimators.aggregate`) need no refit.  Numbers match R's
+``did::att_gt`` (Callaway & Sant'Anna 2021, J. Econometrics 225(2), 200-230).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.errors import DesignError, EvalkitWarning
+from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, RCS_ESTIMATORS, CellEstimate
+from evalkit.inference.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
+from evalkit.results.base import EstimationResult, InvalidTest
+from evalkit.staggered.prepare import StaggeredData, prepare_staggered
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from evalkit.estimators.aggregate import AggregateResult
+
+ControlGroup = Literal["never_treated", "not_yet_treated"]
+BasePeriod = Literal["varying", "universal"]
+EstMethod = Literal["dr", "ipw", "reg"]
+#: Standard errors at or below this value (a zero influence function) are reported as NaN.
+SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """Wald test of joint nullity: statistic, degrees of freedom and chi-squared p-value."""
+
+    stat: float
+    df: int
+    pvalue: float
+    null: str
+
+    def __str__(self) -> str:
+        return f"Wald test ({self.null}): chi2({self.df}) = {self.stat:.4f}, p = {self.pvalue:.4f}"
+
+
+@dataclass(frozen=True, repr=False)
+class ATTgtResult(EstimationResult):
+    """ATT(g,t) estimates with their influence functions.
+
+    Attributes (beyond :class:`~evalkit.results.EstimationResult`)
+    ------------------------------------------------------------------
+    group, time
+        Cohort and period of each term (arrays aligned with ``params``).
+    influence
+        ``(n, n_terms)`` influence functions (``n`` units for panels, rows otherwise).
+    periods
+        All periods of the estimation sample (including base periods).
+    obs_group, obs_weights, cluster
+        Cohort, normalized weight and cluster code of each of the ``n`` observations.
+    alpha
+        Level used for the bootstrap's uniform band.
+    pretest
+        Wald test that all pre-treatment ATT(g,t) are zero, or an :class:`InvalidTest`.
+    """
+
+    group: np.ndarray = field(default_factory=lambda: np.empty(0))
+    time: np.ndarray = field(default_factory=lambda: np.empty(0))
+    influence: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    periods: np.ndarray = field(default_factory=lambda: np.empty(0))
+    obs_group: np.ndarray = field(default_factory=lambda: np.empty(0))
+    obs_weights: np.ndarray = field(default_factory=lambda: np.empty(0))
+    cluster: np.ndarray | None = None
+    alpha: float = 0.05
+    pretest: WaldTest | InvalidTest = InvalidTest("not computed")
+
+    @property
+    def event_time(self) -> np.ndarray:
+        """``time - group`` of each term."""
+        return self.time - self.group
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Broom-style frame with ``group``, ``time`` and ``event_time`` columns added."""
+        out = super().tidy(alpha)
+        out.insert(1, "group", self.group)
+        out.insert(2, "time", self.time)
+        out.insert(3, "event_time", self.event_time)
+        return out
+
+    def aggregate(
+        self,
+        kind: Literal["simple", "group", "calendar", "dynamic"] = "dynamic",
+        *,
+        min_e: float = -np.inf,
+        max_e: float = np.inf,
+        balance_e: int | None = None,
+        n_boot: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> "AggregateResult":
+        """Aggregate ATT(g,t) as R did's ``aggte``; see :func:`evalkit.estimators.aggregate.aggregate_att_gt`."""
+        from evalkit.estimators.aggregate import aggregate_att_gt
+
+        return aggregate_att_gt(self, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, n_boot=n_boot, rng=rng)
+
+    def plot(self, *, alpha: float = 0.05, uniform: bool = True, **kwargs: Any) -> "Figure":
+        """Event-study plot of ATT(g,t) by cohort (one series per cohort, on event time)."""
+        from evalkit.report.event_plot import plot_event_study
+
+        tidy = self.tidy(alpha)
+        frames = {f"g = {g:g}": tidy[tidy["group"] == g] for g in np.unique(self.group)}
+        return plot_event_study(frames, uniform=uniform and self.crit_uniform is not None, **kwargs)
+
+
+def _cell_controls(obs_group: np.ndarray, g: float, later: float, control_group: str, anticipation: int) -> np.ndarray:
+    never = obs_group == 0
+    if control_group == "never_treated":
+        return never
+    return never | ((obs_group > later + anticipation) & (obs_group != g))
+
+
+def _cells(periods: np.ndarray, cohorts: np.ndarray, base_period: str, anticipation: int) -> list[tuple[float, int, int]]:
+    """(cohort, index of t, index of base period) for every cell, in R did's order."""
+    cells = []
+    first_t = 1 if base_period == "varying" else 0
+    for g in cohorts:
+        before = np.flatnonzero(periods + anticipation < g)
+        universal_base = int(before[-1])
+        for ti in range(first_t, len(periods)):
+            post = g <= periods[ti]
+            base = universal_base if (post or base_period == "universal") else ti - 1
+            cells.append((float(g), ti, base))
+    return cells
+
+
+def _estimate_cell(
+    sd: StaggeredData, g: float, ti: int, base: int, control_group: str, anticipation: int, est: Callable[..., CellEstimate]
+) -> tuple[float, np.ndarray]:
+    later = sd.periods[max(ti, base)]
+    treated = sd.obs_group == g
+    controls = _cell_controls(sd.obs_group, g, later, control_group, anticipation)
+    if sd.panel:
+        mask = treated | controls
+    else:
+        mask = (treated | controls) & ((sd.obs_period == ti) | (sd.obs_period == base))
+    if not controls[mask].any():
+        raise DesignError(
+            f"no comparison units ({control_group.replace('_', '-')}) for cohort {g:g} in period "
+            f"{sd.periods[ti]:g}; use control_group='never_treated' or drop the cohort"
+        )
+    if not treated[mask].any():
+        raise DesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {sd.periods[ti]:g}")
+    inf = np.zeros(sd.n_obs)
+    if sd.panel:
+        res = est(sd.outcome[mask, ti], sd.outcome[mask, base], treated[mask], sd.design[mask, base], sd.weights[mask])
+    else:
+        post = sd.obs_period[mask] == ti
+        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], sd.weights[mask])
+    inf[mask] = res.inf * (sd.n_obs / mask.sum())
+    return res.att, inf
+
+
+def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.ndarray, se: np.ndarray) -> WaldTest | InvalidTest:
+    pre = np.flatnonzero((group > time) & np.isfinite(se))
+    if len(pre) == 0:
+        return InvalidTest("no pre-treatment ATT(g,t) with a positive standard error to test")
+    sub = cov[np.ix_(pre, pre)]
+    if 1 / np.linalg.cond(sub) <= np.finfo(float).eps:
+        return InvalidTest("the covariance of the pre-treatment ATT(g,t) is singular")
+    stat = float(params[pre] @ np.linalg.solve(sub, params[pre]))
+    return WaldTest(stat=stat, df=len(pre), pvalue=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0")
+
+
+def att_gt(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    time: str,
+    group: str,
+    unit: str | None = None,
+    covariates: str | Sequence[str] | None = None,
+    control_group: ControlGroup = "never_treated",
+    base_period: BasePeriod = "varying",
+    est_method: EstMethod | Callable[..., CellEstimate] = "dr",
+    panel: bool = True,
+    weights: str | None = None,
+    anticipation: int = 0,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    n_boot: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> ATTgtResult:
+    """Estimate every ATT(g,t) of a staggered adoption design (Callaway & Sant'Anna 2021).
+
+    Parameters
+    ----------
+    data
+        Long data: one row per unit and period (``panel=True``, balanced; units missing a
+        period are excluded with a warning) or one row per independent observation
+        (``panel=False``, repeated cross-sections such as monthly entry cohorts).
+    y, time, group, unit
+        Columns of the outcome, the (numeric) period, the first treated period (0 = never
+        treated; R did's ``gname``) and the unit id (panels only).
+    covariates
+        ``"~ x1 + x2"`` (formulaic formula) or a list of columns, for conditional parallel
+        trends; panels use each unit's covariates in the cell's base period.
+    control_group
+        ``"never_treated"`` or ``"not_yet_treated"`` (units with ``group`` beyond
+        ``max(t, base) + anticipation``, and never-treated units).
+    base_period
+        ``"varying"`` (pre-treatment cells compare with the previous period) or
+        ``"universal"`` (all cells compare with ``g - 1 - anticipation``; that cell is 0).
+    est_method
+        ``"dr"`` (doubly robust, default), ``"ipw"``, ``"reg"``, or a callable with the
+        signature documented in :mod:`evalkit.estimators.att_gt_cells`.
+    panel
+        Panel (``True``) or repeated cross-sections (``False``).
+    weights
+        Column of sampling weights (constant within unit for panels).
+    anticipation
+        Number of periods before ``g`` in which units may already react.
+    cluster
+        Column with clusters coarser than units (standard errors and bootstrap are
+        cluster-robust; constant within unit for panels).
+    alpha
+        Level of the bootstrap's uniform (sup-t) band.
+    n_boot, rng
+        Number of multiplier-bootstrap draws (Mammen weights) and a
+        ``numpy.random.Generator``; ``None`` gives analytic standard errors only.
+
+    Returns
+    -------
+    ATTgtResult
+        Terms ``ATT(g,t)``; ``std_errors`` analytic or bootstrap; ``cov`` the analytic
+        covariance; ``crit_uniform`` the sup-t critical value when bootstrapped.
+    """
+    if control_group not in ("never_treated", "not_yet_treated"):
+        raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
+    if base_period not in ("varying", "universal"):
+        raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+    if isinstance(anticipation, bool) or not isinstance(anticipation, (int, np.integer)) or anticipation < 0:
+        raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
+    if callable(est_method):
+        est, method_name = est_method, getattr(est_method, "__name__", "custom")
+    elif est_method in ("dr", "ipw", "reg"):
+        est, method_name = (PANEL_ESTIMATORS if panel else RCS_ESTIMATORS)[est_method], est_method
+    else:
+        raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
+    if n_boot is not None and rng is None:
+        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42)")
+
+    sd = prepare_staggered(
+        data, y=y, time=time, group=group, unit=unit, covariates=covariates, weights=weights,
+        cluster=cluster, panel=panel, anticipation=anticipation, control_group=control_group,
+    )
+    cells = _cells(sd.periods, sd.cohorts, base_period, anticipation)
+    att = np.zeros(len(cells))
+    influence = np.zeros((sd.n_obs, len(cells)))
+    for j, (g, ti, base) in enumerate(cells):
+        if ti == base:
+            continue  # universal base period: the reference cell is 0 by construction
+        att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
+
+    n = sd.n_obs
+    sums = cluster_sums(influence, sd.cluster)
+    cov = sums.T @ sums / n**2
+    se = np.sqrt(np.diag(cov))
+    se = np.where(se > SE_FLOOR, se, np.nan)
+    group_arr = np.array([c[0] for c in cells])
+    time_arr = sd.periods[[c[1] for c in cells]].astype(float)
+    pretest = _pretest(att, cov, group_arr, time_arr, se)
+    crit, cov_type = None, "analytic"
+    if n_boot is not None:
+        boot = multiplier_bootstrap(influence, n_boot=n_boot, rng=rng, cluster=sd.cluster, alpha=alpha)
+        se, crit, cov_type = boot.se, boot.crit_uniform, f"multiplier bootstrap ({n_boot} draws, Mammen)"
+        if not np.isfinite(crit):
+            warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)
+            crit = None
+    terms = pd.Index([f"ATT({g:g},{t:g})" for g, t in zip(group_arr, time_arr)], name="term")
+    return ATTgtResult(
+        params=pd.Series(att, index=terms, name="estimate"),
+        std_errors=pd.Series(se, index=terms, name="std_error"),
+        nobs=n,
+        cov_type=cov_type,
+        cov=pd.DataFrame(cov, index=terms, columns=terms),
+        n_clusters=None if sd.cluster is None else sums.shape[0],
+        crit_uniform=crit,
+        model_name="ATT(g,t) (Callaway & Sant'Anna)",
+        extra={
+            "control_group": control_group,
+            "base_period": base_period,
+            "est_method": method_name,
+            "panel": panel,
+            "anticipation": anticipation,
+            "n_cohorts": len(sd.cohorts),
+            "n_periods": len(sd.periods),
+        },
+        group=group_arr,
+        time=time_arr,
+        influence=influence,
+        periods=sd.periods.astype(float),
+        obs_group=sd.obs_group,
+        obs_weights=sd.weights,
+        cluster=sd.cluster,
+        alpha=alpha,
+        pretest=pretest,
+    )

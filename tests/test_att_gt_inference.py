@@ -1,0 +1,119 @@
+"""Multiplier bootstrap, clustering, uniform bands and the parallel-trends pre-test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.estimators.att_gt import att_gt
+from evalkit.inference.multiplier_bootstrap import multiplier_bootstrap
+from evalkit.results.base import InvalidTest
+
+DATA = Path(__file__).parent / "data" / "mpdta.csv"
+KW = dict(y="lemp", time="year", group="first.treat", unit="countyreal")
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return pd.read_csv(DATA)
+
+
+@pytest.fixture(scope="module")
+def analytic(mpdta: pd.DataFrame):
+    return att_gt(mpdta, **KW)
+
+
+def test_same_seed_same_bootstrap(mpdta: pd.DataFrame) -> None:
+    a = att_gt(mpdta, **KW, n_boot=199, rng=np.random.default_rng(7))
+    b = att_gt(mpdta, **KW, n_boot=199, rng=np.random.default_rng(7))
+    c = att_gt(mpdta, **KW, n_boot=199, rng=np.random.default_rng(8))
+    pd.testing.assert_series_equal(a.std_errors, b.std_errors)
+    assert a.crit_uniform == b.crit_uniform
+    assert not np.allclose(a.std_errors, c.std_errors)
+
+
+def test_bootstrap_se_close_to_analytic(mpdta: pd.DataFrame, analytic) -> None:
+    boot = att_gt(mpdta, **KW, n_boot=999, rng=np.random.default_rng(1))
+    np.testing.assert_allclose(boot.std_errors, analytic.std_errors, rtol=0.1)
+    pd.testing.assert_series_equal(boot.params, analytic.params)
+    agg_a = analytic.aggregate("dynamic")
+    agg_b = analytic.aggregate("dynamic", n_boot=999, rng=np.random.default_rng(2))
+    np.testing.assert_allclose(agg_b.std_errors, agg_a.std_errors, rtol=0.1)
+    assert agg_b.overall_se == pytest.approx(agg_a.overall_se, rel=0.1)
+
+
+def test_uniform_band_wider_than_pointwise(mpdta: pd.DataFrame) -> None:
+    boot = att_gt(mpdta, **KW, n_boot=999, rng=np.random.default_rng(3))
+    assert 1.96 < boot.crit_uniform < 4.0
+    tidy = boot.tidy()
+    assert (tidy["uniform_high"] - tidy["uniform_low"] > tidy["conf_high"] - tidy["conf_low"]).all()
+    assert boot.conf_int(uniform=True).shape == (12, 2)
+
+
+def test_analytic_has_no_uniform_band(analytic) -> None:
+    assert analytic.crit_uniform is None
+    with pytest.raises(ValueError, match="uniform"):
+        analytic.conf_int(uniform=True)
+
+
+def test_bootstrap_needs_explicit_rng(mpdta: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="rng"):
+        att_gt(mpdta, **KW, n_boot=99)
+
+
+def test_mammen_weights_have_mean_zero_variance_one() -> None:
+    """With an identity influence matrix each draw's column j is V_j / n."""
+    n = 4000
+    boot = multiplier_bootstrap(np.eye(n)[:, :3] * n, n_boot=20000, rng=np.random.default_rng(0))
+    v = boot.draws
+    assert set(np.round(np.unique(v), 6)) == {round((1 - 5**0.5) / 2, 6), round((1 + 5**0.5) / 2, 6)}
+    assert v.mean() == pytest.approx(0, abs=0.02)
+    assert v.var() == pytest.approx(1, rel=0.02)
+
+
+def test_cluster_by_unit_equals_no_cluster(mpdta: pd.DataFrame, analytic) -> None:
+    res = att_gt(mpdta, **KW, cluster="countyreal")
+    np.testing.assert_allclose(res.std_errors, analytic.std_errors, rtol=1e-12)
+    assert res.n_clusters == 500
+
+
+def test_coarser_cluster_se_is_cluster_sum_formula(mpdta: pd.DataFrame, analytic) -> None:
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    res = att_gt(data, **KW, cluster="state")
+    state = data.drop_duplicates("countyreal").sort_values("countyreal")["state"].to_numpy()
+    sums = pd.DataFrame(analytic.influence).groupby(state).sum().to_numpy()
+    expected = np.sqrt((sums**2).sum(axis=0)) / analytic.nobs
+    np.testing.assert_allclose(res.std_errors, expected, rtol=1e-10)
+    assert res.n_clusters == len(np.unique(state))
+    boot = att_gt(data, **KW, cluster="state", n_boot=999, rng=np.random.default_rng(4))
+    assert boot.n_clusters == res.n_clusters
+    np.testing.assert_allclose(boot.std_errors, expected, rtol=0.3)  # few clusters: loose
+
+
+def test_pretest_invalid_without_pre_periods(mpdta: pd.DataFrame) -> None:
+    late = mpdta[mpdta["first.treat"].isin([0, 2004])]
+    res = att_gt(late, **KW)
+    assert isinstance(res.pretest, InvalidTest)
+    assert "pre-treatment" in res.pretest.reason
+
+
+def test_aggregation_weights_sum_to_one(analytic) -> None:
+    """An aggregate of a constant ATT(g,t) is that constant: its weights sum to one."""
+    from dataclasses import replace
+
+    const = replace(analytic, params=analytic.params * 0 + 0.25)
+    for kind in ("simple", "group", "calendar", "dynamic"):
+        out = const.aggregate(kind)
+        np.testing.assert_allclose(out.params, 0.25, rtol=1e-12)
+        assert out.overall_att == pytest.approx(0.25)
+
+
+def test_summary_and_glance(analytic) -> None:
+    text = str(analytic.summary())
+    assert "ATT(2004,2004)" in text
+    agg = analytic.aggregate("group")
+    assert agg.glance()["overall_att"].iloc[0] == pytest.approx(agg.overall_att)
+    assert list(agg.tidy()["group"]) == [2004, 2006, 2007]

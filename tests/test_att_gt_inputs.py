@@ -1,0 +1,134 @@
+"""Bad input gets clear evalkit errors; excluded rows are warned about and counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError, ScheduleError
+from evalkit.estimators.att_gt import att_gt
+from evalkit.staggered import first_treated_from_indicator, first_treated_from_schedule
+
+DATA = Path(__file__).parent / "data" / "mpdta.csv"
+KW = dict(y="lemp", time="year", group="first.treat", unit="countyreal")
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return pd.read_csv(DATA)
+
+
+def test_group_varying_within_unit(mpdta: pd.DataFrame) -> None:
+    bad = mpdta.copy()
+    bad.loc[(bad["countyreal"] == 8001) & (bad["year"] == 2005), "first.treat"] = 2006
+    with pytest.raises(ScheduleError, match=r"first.treat.*8001"):
+        att_gt(bad, **KW)
+
+
+def test_treatment_switching_off() -> None:
+    df = pd.DataFrame({"id": [1, 1, 1, 2, 2, 2], "t": [1, 2, 3] * 2, "d": [0, 1, 0, 0, 1, 1]})
+    with pytest.raises(ScheduleError, match=r"switches off.*\[1\]"):
+        first_treated_from_indicator(df, unit="id", time="t", treated="d")
+    ok = first_treated_from_indicator(df.assign(d=[0, 0, 0, 0, 1, 1]), unit="id", time="t", treated="d")
+    assert ok.to_dict() == {1: 0, 2: 2}
+
+
+def test_schedule_mapping() -> None:
+    schedule = pd.DataFrame({"county": ["A", "B"], "start": [3, 5]})
+    out = first_treated_from_schedule(pd.Series(["A", "B", "C"]), schedule, unit="county", start="start", unscheduled="never")
+    assert out.tolist() == [3, 5, 0]
+    with pytest.raises(ScheduleError, match="C"):
+        first_treated_from_schedule(pd.Series(["A", "C"]), schedule, unit="county", start="start")
+
+
+def test_cohort_treated_in_first_period_is_dropped_with_count(mpdta: pd.DataFrame) -> None:
+    data = mpdta.copy()
+    early = data["countyreal"].isin(data["countyreal"].unique()[:7])
+    data.loc[early, "first.treat"] = 2003
+    with pytest.warns(ExcludedRowsWarning, match="excluded 7 units: treated in or before the first period"):
+        res = att_gt(data, **KW)
+    assert res.nobs == 493
+    assert 2003 not in res.group
+
+
+def test_no_never_treated_units(mpdta: pd.DataFrame) -> None:
+    treated_only = mpdta[mpdta["first.treat"] > 0]
+    with pytest.raises(DesignError, match="no never-treated units"):
+        att_gt(treated_only, **KW)
+    with pytest.warns(ExcludedRowsWarning, match="periods >= 2007"):
+        res = att_gt(treated_only, **KW, control_group="not_yet_treated")
+    assert set(res.group) == {2004, 2006}
+    assert res.time.max() == 2006
+
+
+def test_unbalanced_panel_units_dropped(mpdta: pd.DataFrame) -> None:
+    data = mpdta.drop(index=[0, 7])  # one row of each of two counties
+    with pytest.warns(ExcludedRowsWarning, match="excluded 2 units: not observed in all 5 periods"):
+        res = att_gt(data, **KW)
+    assert res.nobs == 498
+
+
+def test_missing_values_dropped(mpdta: pd.DataFrame) -> None:
+    data = mpdta.copy()
+    data.loc[[3, 4, 5], "lemp"] = np.nan
+    with pytest.warns(ExcludedRowsWarning, match="excluded 3 rows: missing values in \\['lemp'\\]"):
+        att_gt(data, **KW, panel=False)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"y": "nope"}, PanelValidationError, "nope"),
+        ({"unit": None}, PanelValidationError, "unit column"),
+        ({"control_group": "everyone"}, ValueError, "control_group"),
+        ({"base_period": "fixed"}, ValueError, "base_period"),
+        ({"est_method": "ols"}, ValueError, "est_method"),
+        ({"anticipation": -1}, ValueError, "anticipation"),
+    ],
+    ids=["missing-column", "panel-without-unit", "bad-control", "bad-base", "bad-method", "bad-anticipation"],
+)
+def test_bad_arguments(mpdta: pd.DataFrame, change: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        att_gt(mpdta, **{**KW, **change})
+
+
+def test_duplicate_unit_period(mpdta: pd.DataFrame) -> None:
+    with pytest.raises(PanelValidationError, match="more than one row"):
+        att_gt(pd.concat([mpdta, mpdta.iloc[:1]]), **KW)
+
+
+def test_aggregation_event_time_without_data(mpdta: pd.DataFrame) -> None:
+    res = att_gt(mpdta, **KW)
+    with pytest.raises(DesignError, match="no ATT\\(g,t\\) with event time in \\[5"):
+        res.aggregate("dynamic", min_e=5)
+    with pytest.raises(DesignError, match="balance_e=9"):
+        res.aggregate("dynamic", balance_e=9)
+    with pytest.raises(ValueError, match="kind"):
+        res.aggregate("cohort")
+
+
+def test_inputs_not_mutated(mpdta: pd.DataFrame) -> None:
+    before = mpdta.copy()
+    att_gt(mpdta, **KW, covariates=["lpop"])
+    pd.testing.assert_frame_equal(mpdta, before)
+
+
+def test_list_covariates_equal_formula(mpdta: pd.DataFrame) -> None:
+    a = att_gt(mpdta, **KW, covariates=["lpop"])
+    b = att_gt(mpdta, **KW, covariates="~ lpop")
+    pd.testing.assert_series_equal(a.params, b.params)
+
+
+def test_custom_cell_estimator(mpdta: pd.DataFrame) -> None:
+    from evalkit.estimators.att_gt_cells import reg_panel
+
+    def my_reg(y1, y0, treated, covariates, weights):
+        return reg_panel(y1, y0, treated, covariates, weights)
+
+    res = att_gt(mpdta, **KW, est_method=my_reg)
+    ref = att_gt(mpdta, **KW, est_method="reg")
+    pd.testing.assert_series_equal(res.params, ref.params)
+    assert res.extra["est_method"] == "my_reg"
