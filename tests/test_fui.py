@@ -18,7 +18,7 @@ from evalkit.simulate import simulate_fui_panel
 def national():
     """The default national synthetic panel and its replication (the calibration target)."""
     data = simulate_fui_panel()
-    return data, run_fui(data.panel, data.unemployment, few_clusters=False)
+    return data, run_fui(data.panel, data.unemployment, few_clusters=False, event_study=False)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_estimates_recover_a_known_true_effect(seed):
     truth = {"in_education": 0.05, "employed": -0.03}
     effects = {"education": truth["in_education"], "employment": truth["employed"]}
     data = simulate_fui_panel(scale=0.5, seed=seed, effects=effects, noise="bernoulli")
-    rep = run_fui(data.panel, data.unemployment, few_clusters=False)
+    rep = run_fui(data.panel, data.unemployment, few_clusters=False, event_study=False)
     effects = rep.conventional.effects()
     z = (effects["estimate"] - effects["outcome"].map(truth)) / effects["std_error"]
     assert z.abs().max() < 3, effects.assign(z=z)
@@ -143,7 +143,7 @@ def test_unemployment_table_must_cover_entries(small):
 
 def test_spec_parameters_are_used(small):
     data, _ = small
-    rep = run_fui(data.panel, data.unemployment, spec=FuiSpec(horizons=(2, 4)), few_clusters=False)
+    rep = run_fui(data.panel, data.unemployment, spec=FuiSpec(horizons=(2, 4)), few_clusters=False, event_study=False)
     assert sorted({h for _, h in rep.conventional.models}) == [2, 4]
 
 

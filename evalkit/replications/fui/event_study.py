@@ -16,8 +16,10 @@ month: ``-k ... -1`` are cohorts that entered before the start but were followed
 FUI (partly exposed), ``0, 1, ...`` cohorts that entered under FUI.
 
 Estimators: Borusyak, Jaravel & Spiess (2024) imputation (post-period effects, BJS
-pre-trend test) and Gardner (2022) two-stage event study (leads and lags), clustered by
-county; both valid under heterogeneous, dynamic effects across the staggered rollout.
+pre-trend test), Gardner (2022) two-stage event study (leads and lags) and Callaway &
+Sant'Anna (2021) ATT(g,t) for repeated cross-sections with the doubly robust estimator
+(Sant'Anna & Zhao 2020) and not-yet-treated controls, aggregated by event time; all
+clustered by county and valid under heterogeneous, dynamic effects across the rollout.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule, find_entries
 from evalkit.errors import ExcludedRowsWarning
+from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.outcomes import outcomes_at_horizons
@@ -65,7 +68,7 @@ class FuiEventStudy:
         return plot_event_study(
             frames,
             ax=ax,
-            title=f"{outcome.replace('_', ' ')}, {horizon} months after entry",
+            title=f"{outcome.replace('_', ' ')}, {horizon} month{'s' if horizon != 1 else ''} after entry",
             xlabel="entry month relative to the county's FUI start",
             ylabel="effect (share of entrants)",
             reference_period=-horizon - 0.5,
@@ -185,7 +188,14 @@ def fui_event_study(
                         "entry cohort(s) in the data, too few to estimate leads beside the county effects"
                     )
                 staged = two_stage_did(data, **cols, event_time=True, ref=-1)
-            for name, res in (("imputation (BJS)", imputed), ("two-stage (Gardner)", staged)):
+                callaway = att_gt(
+                    data, y=column, time="entry_month", group="group", covariates=list(covariates),
+                    control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",
+                ).aggregate("dynamic")
+            results = (
+                ("imputation (BJS)", imputed), ("two-stage (Gardner)", staged), ("Callaway-Sant'Anna (DR)", callaway),
+            )
+            for name, res in results:
                 tidy = res.tidy()
                 tidy = tidy[tidy["event_time"].notna()]
                 rows.append(
@@ -193,7 +203,7 @@ def fui_event_study(
                 )
             tests.append(
                 {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
-                 "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
+                 "p_value": getattr(test, "pvalue", float("nan")), "note": str(test)}
             )
     estimates = pd.concat(rows, ignore_index=True)[
         ["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]
