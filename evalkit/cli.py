@@ -71,7 +71,14 @@ def cmd_fui(args: argparse.Namespace) -> int:
         data = _simulated(args)
         panel = read_panel(data.panel)
         unemployment = _read_table(args.unemployment) if args.unemployment else data.unemployment
-    rep = run_fui(panel, unemployment, schedule=schedule)
+    rep = run_fui(
+        panel,
+        unemployment,
+        schedule=schedule,
+        few_clusters=not args.no_few_clusters,
+        event_study=not args.no_event_study,
+        n_boot=args.n_boot,
+    )
     if args.out:
         for path in report.write(rep, args.out):
             print(f"wrote {path}", file=sys.stderr)
@@ -125,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--schedule", help="rollout schedule CSV (county, region, start_month)")
     fui.add_argument("--out", help="directory for CSV, Markdown, HTML and JSON output")
     fui.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    fui.add_argument("--no-event-study", action="store_true", help="skip the event study of all entry cohorts")
+    fui.add_argument(
+        "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"
+    )
+    fui.add_argument("--n-boot", type=int, default=9999, help="wild cluster bootstrap draws (default 9999)")
     simulation_options(fui)
     fui.set_defaults(func=cmd_fui)
 
