@@ -163,3 +163,13 @@ def test_few_cluster_inference_by_county(small):
     np.testing.assert_allclose(
         table.set_index(["outcome", "horizon"])["estimate"], clustered["estimate"], rtol=1e-10
     )
+
+
+def test_placebo_between_pre_rollout_windows(small):
+    _, rep = small
+    placebo = rep.placebo.set_index(["outcome", "horizon"])
+    assert placebo["valid"].xs("employed").to_dict() == {1: True, 3: True, 6: False, 9: False}
+    assert placebo["windows"].iloc[0] == "p1 2016-03..2016-05 vs p2 2016-06..2016-08"
+    # no reform between the windows and no true placebo effect in the synthetic panel
+    valid = placebo[placebo["valid"]]
+    assert ((valid["estimate"] / valid["std_error"]).abs() < 3).all()

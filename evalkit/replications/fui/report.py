@@ -74,6 +74,7 @@ def to_text(rep: FuiReplication) -> str:
         "",
         *_few_clusters_text(rep),
         *_event_study_text(rep),
+        *_placebo_text(rep),
         "Design diagnostics",
         *[f"- {w}" for w in rep.warnings()],
     ]
@@ -120,6 +121,29 @@ def _event_study_text(rep: FuiReplication) -> list[str]:
     return lines + [""]
 
 
+def placebo_table(rep: FuiReplication) -> pd.DataFrame:
+    """Placebo "FUI effects" as ``estimate (se)``, invalid horizons marked."""
+    eff = rep.placebo
+    eff = eff.assign(
+        cell=[
+            f"{e:.3f} ({s:.3f}){_stars(p)}" + ("" if ok else " [exposed]")
+            for e, s, p, ok in zip(eff["estimate"], eff["std_error"], eff["p_value"], eff["valid"])
+        ]
+    )
+    return eff.pivot_table(index="outcome", columns="horizon", values="cell", aggfunc="first")
+
+
+def _placebo_text(rep: FuiReplication) -> list[str]:
+    if rep.placebo is None:
+        return []
+    return [
+        f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
+        "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
+        placebo_table(rep).to_string(),
+        "",
+    ]
+
+
 def _table_8_1_text(rep: FuiReplication) -> str:
     frame = table_8_1_frame(rep.descriptives)
     comp = rep.descriptives_comparison().set_index(["row", "group"])
@@ -151,6 +175,8 @@ def to_markdown(rep: FuiReplication) -> str:
     if rep.event_study is not None:
         parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
                   frame_to_markdown(event_study_table(rep).fillna(""))]
+    if rep.placebo is not None:
+        parts += ["", "## Placebo test", "", frame_to_markdown(placebo_table(rep))]
     parts += ["", "## Contamination of the comparison", "", frame_to_markdown(rep.contamination, index=False)]
     parts += ["", "## Design warnings", "", *[f"- {w}" for w in rep.warnings()]]
     return "\n".join(parts) + "\n"
@@ -173,6 +199,8 @@ def to_html(rep: FuiReplication) -> str:
     if rep.event_study is not None:
         sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
                      event_study_table(rep).fillna("").to_html()]
+    if rep.placebo is not None:
+        sections += ["<h2>Placebo test</h2>", placebo_table(rep).to_html()]
     sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
                  "<h2>Contamination of the comparison</h2>", rep.contamination.to_html(index=False),
                  "<h2>Design warnings</h2><ul>", *[f"<li>{html.escape(w)}</li>" for w in rep.warnings()], "</ul>"]
@@ -211,6 +239,9 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
         written.append(out / f"{name}.csv")
     rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
     rep.effects().to_csv(out / "fui_effects.csv", index=False)
+    if rep.placebo is not None:
+        rep.placebo.to_csv(out / "placebo.csv", index=False)
+        written.append(out / "placebo.csv")
     if rep.few_clusters is not None:
         rep.few_clusters.to_csv(out / "few_cluster_inference.csv", index=False)
         written.append(out / "few_cluster_inference.csv")

@@ -15,6 +15,7 @@ from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
 from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, fui_event_study
 from evalkit.replications.fui.inference import few_cluster_inference
+from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, prepare_sample
@@ -45,6 +46,9 @@ class FuiReplication:
     event_study
         Event studies of all monthly entry cohorts by months relative to the county's
         start (``None`` when not requested).
+    placebo
+        The 2x2 "effect" between two pre-rollout windows, per outcome and horizon, with
+        a flag for the horizons that are valid placebos (``None`` when not requested).
     """
 
     sample: FuiSample
@@ -55,6 +59,7 @@ class FuiReplication:
     contamination: pd.DataFrame
     few_clusters: pd.DataFrame | None = None
     event_study: FuiEventStudy | None = None
+    placebo: pd.DataFrame | None = None
 
     def to_json(self) -> dict:
         """``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ...}`` with published term names."""
@@ -161,6 +166,7 @@ def run_fui(
     few_clusters: bool = True,
     n_boot: int = 9999,
     event_study: bool = True,
+    placebo: bool = True,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -184,6 +190,9 @@ def run_fui(
     event_study
         Add the staggered-rollout event study of all monthly entry cohorts
         (:mod:`evalkit.replications.fui.event_study`).
+    placebo
+        Add the placebo test between two pre-rollout windows
+        (:mod:`evalkit.replications.fui.placebo`).
     """
     if not isinstance(panel, StatusPanel):
         panel = read_panel(panel, roles=roles)
@@ -211,4 +220,5 @@ def run_fui(
             if event_study
             else None
         ),
+        placebo=placebo_test(panel, unemployment, schedule, spec) if placebo else None,
     )
