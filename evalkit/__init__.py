@@ -6,7 +6,10 @@ The main entry points, by stage:
 - cohorts: :func:`find_entries`, :class:`RolloutSchedule`
 - outcomes: :func:`outcomes_at_horizons`, :func:`transition_rates`,
   :func:`transition_matrix`, :func:`cumulative_incidence`
-- estimators: :func:`feols`, :func:`did2x2`
+- estimators: :func:`feols`, :func:`did2x2`, :func:`event_study`, :func:`att_gt`,
+  :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
+  :func:`bacon_decomposition`
+- inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`
 - synthetic data: :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
 """
@@ -21,7 +24,20 @@ from evalkit.errors import (
     PanelValidationError,
     ScheduleError,
 )
-from evalkit.estimators import DiD2x2Result, did2x2
+from evalkit.estimators import (
+    AggregateResult,
+    ATTgtResult,
+    DiD2x2Result,
+    EventStudyResult,
+    att_gt,
+    bacon_decomposition,
+    did2x2,
+    event_study,
+    imputation_did,
+    sun_abraham,
+    two_stage_did,
+)
+from evalkit.inference import did_randomization_test, randomization_test, wild_cluster_bootstrap
 from evalkit.outcomes import (
     cumulative_incidence,
     outcomes_at_horizons,
@@ -32,14 +48,18 @@ from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
 from evalkit.replications.fui import FuiSpec, run_fui
 from evalkit.simulate import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel
+from evalkit.staggered import simulate_staggered
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ATTgtResult",
+    "AggregateResult",
     "ColumnRoles",
     "DesignError",
     "DiD2x2Result",
     "Entries",
+    "EventStudyResult",
     "EvalkitError",
     "EvalkitWarning",
     "ExcludedRowsWarning",
@@ -54,16 +74,26 @@ __all__ = [
     "StatusPanel",
     "SyntheticFuiData",
     "__version__",
+    "att_gt",
+    "bacon_decomposition",
     "cumulative_incidence",
     "did2x2",
+    "did_randomization_test",
+    "event_study",
     "feols",
     "find_entries",
     "fit_ols",
+    "imputation_did",
     "outcomes_at_horizons",
+    "randomization_test",
     "read_panel",
     "run_fui",
     "simulate_fui_panel",
+    "simulate_staggered",
+    "sun_abraham",
     "transition_matrix",
     "transition_rates",
+    "two_stage_did",
+    "wild_cluster_bootstrap",
     "write_panel",
 ]
