@@ -1,22 +1,18 @@
-"""The published FUI tables and the rollout schedule, read from the package data.
+"""The published FUI tables and the rollout schedule in the shapes the simulator needs.
 
-Tables 8.1-8.3 of the Fafo evaluation of *forsterket ungdomsinnsats* (chapter 8) are shipped
-as ``evalkit/data/fui_published.json``; the 2017 rollout schedule as
-``evalkit/data/rollout_norway_2017.csv``.  Both are read with :mod:`importlib.resources`.
+The numbers themselves are read once, by :mod:`evalkit.replications.fui.published` (tables
+8.1-8.3) and :class:`evalkit.cohorts.RolloutSchedule` (the 2017 schedule).
 """
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-#: The four analysis groups of table 8.1, in the published column order.
-GROUPS: tuple[str, ...] = ("south_west_t1", "south_west_t2", "rest_t1", "rest_t2")
+from evalkit.cohorts.rollout import RolloutSchedule
+from evalkit.replications.fui.published import GROUPS, published
 
 #: Outcome horizons (months after the entry month).
 HORIZONS: tuple[int, ...] = (1, 3, 6, 9)
@@ -54,26 +50,20 @@ WINDOW_MONTHS: tuple[int, ...] = (3, 4, 5, 6)
 WINDOW_YEARS: dict[str, int] = {"t1": 2016, "t2": 2017}
 
 
-@lru_cache(maxsize=1)
-def _published_text() -> str:
-    return resources.files("evalkit").joinpath("data", "fui_published.json").read_text("utf-8")
-
-
-def load_published() -> dict[str, Any]:
-    """The published tables 8.1-8.3 as a (fresh) nested dictionary."""
-    return json.loads(_published_text())
-
-
 def load_schedule() -> pd.DataFrame:
     """The Norwegian 2017 rollout schedule: ``county``, ``region``, ``start_month``.
 
     ``start_month`` is a ``datetime64[ns]`` column at the first day of the month.
     """
-    path = resources.files("evalkit").joinpath("data", "rollout_norway_2017.csv")
-    with path.open("r", encoding="utf-8") as handle:
-        frame = pd.read_csv(handle, dtype={"county": str, "region": str, "start_month": str})
-    frame["start_month"] = pd.to_datetime(frame["start_month"], format="%Y-%m")
-    return frame
+    frame = RolloutSchedule.norway_2017().frame
+    start = frame["start_month"].astype("int64")
+    return pd.DataFrame(
+        {
+            "county": frame["unit"].astype(str),
+            "region": frame["region"].astype(str),
+            "start_month": pd.to_datetime({"year": start // 12, "month": start % 12 + 1, "day": 1}),
+        }
+    )
 
 
 def published_coefficients(outcome: str) -> pd.DataFrame:
@@ -84,7 +74,7 @@ def published_coefficients(outcome: str) -> pd.DataFrame:
     """
     if outcome not in OUTCOME_TABLES:
         raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOME_TABLES)}")
-    table = load_published()[OUTCOME_TABLES[outcome]]
+    table = published()[OUTCOME_TABLES[outcome]]
     rows = [
         (term, h, table[term][str(h)]["coef"], table[term][str(h)]["se"])
         for term in TERMS
@@ -101,7 +91,7 @@ def table_8_1() -> dict[str, Any]:
     level for the persons whose education is missing.  ``unemployment`` holds the group's
     mean county unemployment rate (percent).
     """
-    table = load_published()["table_8_1_descriptives"]
+    table = published()["table_8_1_descriptives"]
     rows = table["rows"]
     out: dict[str, Any] = {}
     for j, group in enumerate(table["columns"]):
