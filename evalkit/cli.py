@@ -87,7 +87,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
     else:
         print(str(panel.report))
         print()
-        print(report.to_text(rep))
+        print(report.to_text(rep, norwegian=args.norwegian))
     return 0
 
 
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--schedule", help="rollout schedule CSV (county, region, start_month)")
     fui.add_argument("--out", help="directory for CSV, Markdown, HTML and JSON output")
     fui.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    fui.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
     fui.add_argument("--no-event-study", action="store_true", help="skip the event study of all entry cohorts")
     fui.add_argument(
         "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"

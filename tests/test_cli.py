@@ -59,6 +59,14 @@ def test_simulate_then_fui_on_a_user_extract_with_roles(tmp_path, capsys):
                 assert from_file[table][term][h] == pytest.approx(cell, rel=1e-9, abs=1e-12)
 
 
+def test_norwegian_labels(capsys):
+    args = ["fui", "--scale", "0.1", "--norwegian", "--no-event-study", "--no-few-clusters"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Forsterket ungdomsinnsats (t2 x Sør- og Vestlandet)" in text
+    assert "Situasjonsbestemt innsats" in text
+
+
 def test_simulate_writes_parquet_with_effects(tmp_path):
     out = tmp_path / "panel.parquet"
     assert main(["simulate", "--out", str(out), "--scale", "0.05", "--effect-education", "0.05"]) == 0

@@ -49,8 +49,8 @@ def effects_table(rep: FuiReplication) -> pd.DataFrame:
     return eff.pivot_table(index=["specification", "outcome"], columns="horizon", values="cell", aggfunc="first")
 
 
-def to_text(rep: FuiReplication) -> str:
-    """The whole replication as terminal text."""
+def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
+    """The whole replication as terminal text (Norwegian term labels with ``norwegian``)."""
     parts = [
         "FUI (forsterket ungdomsinnsats) evaluation, chapter 8, reproduced by evalkit",
         "",
@@ -62,7 +62,7 @@ def to_text(rep: FuiReplication) -> str:
     ]
     for outcome in rep.sample.spec.outcomes:
         parts += [OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE)",
-                  regression_table(rep, outcome).to_string(), ""]
+                  regression_table(rep, outcome, norwegian=norwegian).to_string(), ""]
     comp = rep.comparison()
     parts += [
         "Published vs reproduced: |difference| in published SE units "
