@@ -27,6 +27,13 @@ class InvalidTest:
         return f"Invalid test: {self.reason}"
 
 
+def _fact(value: Any) -> str:
+    """A model fact for display: floats to six significant digits."""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Summary:
     """A printable summary: ``str()`` for the terminal, HTML for notebooks, LaTeX for papers.
@@ -42,7 +49,7 @@ class Summary:
     def __str__(self) -> str:
         width = 78
         lines = [self.title.center(width), "=" * width]
-        items = [f"{k}: {v}" for k, v in self.facts.items()]
+        items = [f"{k}: {_fact(v)}" for k, v in self.facts.items()]
         for i in range(0, len(items), 2):
             left = items[i]
             right = items[i + 1] if i + 1 < len(items) else ""
@@ -58,7 +65,7 @@ class Summary:
 
     def _repr_html_(self) -> str:
         facts = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_fact(v))}</td></tr>"
             for k, v in self.facts.items()
         )
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
