@@ -13,6 +13,7 @@ import pandas as pd
 
 from evalkit.cohorts.rollout import RolloutSchedule
 from evalkit.replications.fui.published import GROUPS, published
+from evalkit.replications.fui.published import TERMS as PUBLISHED_TERMS
 
 #: Outcome horizons (months after the entry month).
 HORIZONS: tuple[int, ...] = (1, 3, 6, 9)
@@ -26,21 +27,8 @@ OUTCOME_TABLES: dict[str, str] = {
 #: Outcome name -> panel column.
 OUTCOME_COLUMNS: dict[str, str] = {"employment": "employed", "education": "in_education"}
 
-#: Published regression terms, in the order of the simulator's design matrix.
-TERMS: tuple[str, ...] = (
-    "constant",
-    "period_change",
-    "region_difference",
-    "fui_effect",
-    "category_situational",
-    "category_specially_adapted",
-    "female",
-    "age_20_24",
-    "age_25_29",
-    "education_upper_secondary",
-    "education_higher",
-    "county_unemployment_pct",
-)
+#: Published regression terms, in the order of the simulator's design matrix (constant first).
+TERMS: tuple[str, ...] = ("constant",) + tuple(t for t in PUBLISHED_TERMS if t != "constant")
 
 #: Unpublished entry-month dummies of the model (reference: March).
 MONTH_TERMS: tuple[str, ...] = ("entry_month_4", "entry_month_5", "entry_month_6")
