@@ -1,0 +1,210 @@
+"""Conditional and conditional-least-favorable hybrid tests of moment inequalities with
+nuisance parameters (Andrews, Roth & Pakes 2023), inverted over a grid of ``theta``.
+
+For a polyhedron ``{delta : A delta <= d}`` and ``theta = l'tau_post``, the null
+``theta = theta0`` says that for some nuisance ``gamma``
+
+    Y(theta0) - X gamma <= 0 in expectation,   Y(theta0) = A beta_hat - d - a theta0,
+
+with ``a`` and ``X`` the columns of ``A_post Gamma^{-1}`` (``Gamma`` an invertible matrix with
+first row ``l'``).  The statistic is the linear program
+
+    eta = min_{eta, gamma} eta  s.t.  Y - X gamma <= eta * sigma_Y,
+
+whose dual is ``max_g g'Y`` over the polytope ``P = {g >= 0 : sigma_Y'g = 1, X'g = 0}``.
+``P`` does not depend on ``theta0``, so its vertices are enumerated once and ``eta`` is the
+largest vertex value at every grid point.  Conditional on the optimal vertex ``g*`` (ARP
+2023, sec. 3 and app. D), ``eta`` is normal with variance ``g*'Sigma_Y g*`` truncated to
+``[v_lo, v_up]``: with ``rho_k = g_k'Sigma_Y g* / g*'Sigma_Y g*`` and ``s_k = g_k'Y -
+rho_k eta``, ``v_lo = max_{rho_k < 1} s_k / (1 - rho_k)``, ``v_up = min_{rho_k > 1} s_k /
+(1 - rho_k)``.  The conditional test rejects when ``eta / sigma_B`` exceeds ``max(0, c)``,
+``c`` the ``1 - alpha`` quantile of the standard normal truncated to
+``[v_lo, v_up] / sigma_B``.  The hybrid with the least-favorable test (``"C-LF"``) first
+rejects when ``eta`` exceeds ``c_LF``, the ``1 - kappa`` quantile of ``eta`` under
+``Y ~ N(0, Sigma_Y)`` (simulated), then runs the conditional test at level
+``(alpha - kappa) / (1 - kappa)`` with ``v_up`` capped at ``c_LF`` (ARP 2023, sec. 4).
+
+Following the HonestDiD R package, with more than one post period only the moments that
+involve post-period coefficients enter the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from math import comb
+
+import numpy as np
+from scipy import stats
+
+from evalkit.errors import DesignError
+from evalkit.sensitivity.restrictions import Polyhedron
+
+__all__ = ["ConditionalTest", "MAX_BASES", "conditional_accept"]
+
+MAX_BASES = 2_000_000
+_TOL = 1e-10
+
+
+def _gamma_matrix(l_vec: np.ndarray) -> np.ndarray:
+    """Invertible matrix with first row ``l'``, completed by unit vectors."""
+    rows = [l_vec]
+    for j in range(len(l_vec)):
+        e = np.zeros(len(l_vec))
+        e[j] = 1.0
+        if np.linalg.matrix_rank(np.vstack([*rows, e])) > len(rows):
+            rows.append(e)
+    return np.vstack(rows)
+
+
+def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Vertices of ``{g >= 0 : sd'g = 1, X'g = 0}`` (rows); empty when the polytope is."""
+    m = len(sd)
+    if X.shape[1]:
+        u, sv, _ = np.linalg.svd(X, full_matrices=False)
+        X = u[:, sv > 1e-10 * max(sv.max(), 1.0)]
+    W = np.column_stack([sd, X])
+    r = W.shape[1]
+    if np.linalg.matrix_rank(W) < r:
+        return np.empty((0, m))
+    n_bases = comb(m, r)
+    if n_bases > MAX_BASES:
+        raise DesignError(
+            f"the conditional test would enumerate {n_bases} bases of {m} moments; use fewer post periods "
+            f"(at most about {r - 1} nuisance directions with {m} moments are feasible) or ci_method='FLCI'"
+        )
+    idx = np.array(list(combinations(range(m), r)), dtype=int)
+    Wb = W[idx]  # (n, r, r): rows of the basis
+    det = np.linalg.det(Wb)
+    ok = np.abs(det) > 1e-12
+    idx, Wb = idx[ok], Wb[ok]
+    e1 = np.zeros(r)
+    e1[0] = 1.0
+    g_b = np.linalg.solve(np.transpose(Wb, (0, 2, 1)), np.broadcast_to(e1, (len(Wb), r))[..., None])[..., 0]
+    feasible = (g_b >= -1e-10).all(axis=1)
+    G = np.zeros((int(feasible.sum()), m))
+    rows = np.repeat(np.arange(len(G)), r)
+    G[rows, idx[feasible].ravel()] = np.clip(g_b[feasible], 0.0, None).ravel()
+    return np.unique(np.round(G, 12), axis=0)
+
+
+@dataclass(frozen=True)
+class ConditionalTest:
+    """ARP conditional (``hybrid=False``) or C-LF hybrid test for one polyhedron.
+
+    Build it with :meth:`build`; :meth:`accepts` tests a grid of ``theta`` values.
+    """
+
+    y0: np.ndarray
+    a: np.ndarray
+    sigma_y: np.ndarray
+    vertices: np.ndarray
+    alpha: float
+    lf_cv: float | None
+    kappa: float
+
+    @classmethod
+    def build(
+        cls,
+        piece: Polyhedron,
+        betahat: np.ndarray,
+        sigma: np.ndarray,
+        num_pre: int,
+        l_vec: np.ndarray,
+        *,
+        alpha: float,
+        hybrid: bool,
+        kappa: float,
+        n_sims: int,
+        rng: np.random.Generator,
+    ) -> "ConditionalTest":
+        """Moments of ``piece`` at ``betahat``; the LF critical value is simulated with ``rng``."""
+        A, d = piece.A, piece.d
+        num_post = A.shape[1] - num_pre
+        if num_post > 1:
+            keep = np.abs(A[:, num_pre:]).sum(axis=1) > 0
+            A, d = A[keep], d[keep]
+        agi = A[:, num_pre:] @ np.linalg.inv(_gamma_matrix(l_vec))
+        sigma_y = A @ sigma @ A.T
+        sd = np.sqrt(np.clip(np.diag(sigma_y), 0.0, None))
+        if (sd <= _TOL).any():
+            raise DesignError("a moment of the restriction has zero variance: the covariance of the estimates is singular")
+        vertices = _dual_vertices(sd, agi[:, 1:])
+        lf_cv = None
+        if hybrid and len(vertices):
+            draws = rng.multivariate_normal(np.zeros(len(sd)), sigma_y, size=n_sims, method="eigh")
+            lf_cv = float(np.quantile((draws @ vertices.T).max(axis=1), 1 - kappa))
+        return cls(y0=A @ betahat - d, a=agi[:, 0], sigma_y=sigma_y, vertices=vertices, alpha=alpha,
+                   lf_cv=lf_cv, kappa=kappa)
+
+    def accepts(self, thetas: np.ndarray) -> np.ndarray:
+        """Boolean array: ``theta`` is not rejected."""
+        thetas = np.asarray(thetas, dtype=float)
+        if not len(self.vertices):  # eta = -inf: the moments can be made arbitrarily slack
+            return np.ones(len(thetas), dtype=bool)
+        G = self.vertices
+        Y = self.y0[:, None] - self.a[:, None] * thetas[None, :]  # (m, n_theta)
+        values = G @ Y  # (n_vert, n_theta)
+        best = values.argmax(axis=0)
+        eta = values[best, np.arange(len(thetas))]
+        g_star = G[best]  # (n_theta, m)
+        sig_g = g_star @ self.sigma_y  # (n_theta, m)
+        var_b = np.einsum("ij,ij->i", sig_g, g_star)
+        sigma_b = np.sqrt(np.clip(var_b, 0.0, None))
+        rho = (G @ sig_g.T) / np.where(var_b > 0, var_b, 1.0)  # (n_vert, n_theta)
+        s = values - rho * eta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = s / (1.0 - rho)
+        v_lo = np.where(rho < 1 - 1e-9, bound, -np.inf).max(axis=0)
+        v_up = np.where(rho > 1 + 1e-9, bound, np.inf).min(axis=0)
+        size = self.alpha
+        if self.lf_cv is not None:
+            size = (self.alpha - self.kappa) / (1 - self.kappa)
+            v_up = np.minimum(v_up, self.lf_cv)
+        accept = np.ones(len(thetas), dtype=bool)
+        degenerate = sigma_b < _TOL
+        accept[degenerate] = eta[degenerate] <= 0
+        ok = ~degenerate
+        z = eta[ok] / sigma_b[ok]
+        z_lo, z_up = v_lo[ok] / sigma_b[ok], v_up[ok] / sigma_b[ok]
+        inside = (z_lo <= z + 1e-12) & (z <= z_up + 1e-12)
+        crit = np.full(len(z), np.inf)
+        crit[inside] = np.maximum(0.0, _truncnorm_quantile(1 - size, z_lo[inside], np.maximum(z_up[inside], z_lo[inside])))
+        accept[ok] = ~inside | (z <= crit)
+        if self.lf_cv is not None:
+            accept &= eta <= self.lf_cv
+        return accept
+
+
+def _truncnorm_quantile(p: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``p`` quantile of the standard normal truncated to ``[lo, hi]`` (tail-stable)."""
+    lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
+    out = np.empty(lo.shape)
+    upper = lo > 0  # work with survival functions in the upper tail
+    sf_lo, sf_hi = stats.norm.sf(lo[upper]), stats.norm.sf(hi[upper])
+    out[upper] = stats.norm.isf(sf_lo - p * (sf_lo - sf_hi))
+    cdf_lo, cdf_hi = stats.norm.cdf(lo[~upper]), stats.norm.cdf(hi[~upper])
+    out[~upper] = stats.norm.ppf(cdf_lo + p * (cdf_hi - cdf_lo))
+    return out
+
+
+def conditional_accept(
+    pieces: list[Polyhedron],
+    betahat: np.ndarray,
+    sigma: np.ndarray,
+    num_pre: int,
+    l_vec: np.ndarray,
+    grid: np.ndarray,
+    *,
+    alpha: float,
+    hybrid: bool,
+    n_sims: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Grid points of ``theta`` accepted for at least one piece of the union."""
+    accept = np.zeros(len(grid), dtype=bool)
+    for piece in pieces:
+        test = ConditionalTest.build(piece, betahat, sigma, num_pre, l_vec, alpha=alpha, hybrid=hybrid,
+                                     kappa=alpha / 10, n_sims=n_sims, rng=rng)
+        accept |= test.accepts(grid)
+    return accept

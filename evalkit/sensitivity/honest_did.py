@@ -1,0 +1,361 @@
+"""Sensitivity of event-study conclusions to violations of parallel trends (Rambachan & Roth 2023).
+
+:func:`honest_did` takes an event-study result of evalkit (TWFE, Sun & Abraham, two-stage,
+or a dynamic Callaway & Sant'Anna aggregation), :func:`honest_did_arrays` raw estimates
+``betahat`` (pre periods, then post periods, the reference period left out) and their
+covariance ``sigma``.  For each bound ``M`` on the violation of parallel trends they return a
+confidence interval for ``theta = l'tau_post`` that is valid whenever the differential
+trend lies in the restriction (see :mod:`evalkit.sensitivity.restrictions`):
+
+* ``"relative_magnitudes"`` (``Delta^RM(Mbar)``): confidence sets by the conditional
+  least-favorable hybrid test (``"C-LF"``, default) or the conditional test, inverted over a
+  grid of ``theta`` (Andrews, Roth & Pakes 2023; :mod:`evalkit.sensitivity.arp`);
+* ``"smoothness"`` (``Delta^SD(M)``): the optimal fixed-length interval (``"FLCI"``,
+  default; :mod:`evalkit.sensitivity.flci`) or the conditional / C-LF tests.
+
+The defaults are those of the HonestDiD R package.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.errors import DesignError, EvalkitWarning
+from evalkit.results.base import EstimationResult
+from evalkit.sensitivity.arp import conditional_accept
+from evalkit.sensitivity.flci import optimal_flci
+from evalkit.sensitivity.restrictions import (
+    relative_magnitude_polyhedra,
+    second_differences,
+    smoothness_polyhedron,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["SensitivityResult", "honest_did", "honest_did_arrays"]
+
+Restriction = Literal["relative_magnitudes", "smoothness"]
+CIMethod = Literal["C-LF", "conditional", "FLCI"]
+Target = Literal["first", "average"]
+_DEFAULT_CI = {"relative_magnitudes": "C-LF", "smoothness": "FLCI"}
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Robust confidence intervals for ``theta = l'tau_post`` over a grid of bounds ``M``.
+
+    Attributes
+    ----------
+    method, ci_method
+        Restriction (``"relative_magnitudes"`` / ``"smoothness"``) and interval construction.
+    m
+        The bounds (``Mbar`` for relative magnitudes, ``M`` for smoothness).
+    lower, upper
+        Robust interval for each bound (NaN when the confidence set is empty).
+    estimate
+        ``l'beta_hat_post``.
+    original
+        ``(lower, upper)`` of the usual interval ``l'beta_hat_post -+ z sd`` that assumes
+        exact parallel trends.
+    l_vec, num_pre, num_post, alpha
+        Target weights, numbers of pre and post periods, one minus the coverage.
+    open_ends
+        Bounds ``M`` whose confidence set reached the edge of the ``theta`` grid (the
+        interval may be longer than reported).
+    """
+
+    method: str
+    ci_method: str
+    m: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    estimate: float
+    original: tuple[float, float]
+    l_vec: np.ndarray
+    num_pre: int
+    num_post: int
+    alpha: float
+    open_ends: tuple[float, ...] = field(default=())
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per bound: ``m, conf_low, conf_high, method, ci_method``."""
+        return pd.DataFrame({
+            "m": self.m, "conf_low": self.lower, "conf_high": self.upper,
+            "method": self.method, "ci_method": self.ci_method,
+        })
+
+    def breakdown(self, null: float = 0.0) -> float:
+        """Smallest bound on the grid whose robust interval contains ``null`` (``inf`` if none).
+
+        It reads as: the conclusion ``theta != null`` survives every bound below it on the
+        grid.  A finer grid gives a sharper value.
+        """
+        covers = (self.lower <= null) & (null <= self.upper)
+        return float(self.m[covers].min()) if covers.any() else float("inf")
+
+    def plot(self, *, ax: Any = None, title: str | None = None) -> "Figure":
+        """Intervals against ``M`` with the original interval at the left (the R package's plot)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 4))
+        else:
+            fig = ax.figure
+        step = float(np.diff(self.m).min()) if len(self.m) > 1 else 1.0
+        x0 = float(self.m.min()) - step
+        lo, hi = self.original
+        ax.errorbar([x0], [(lo + hi) / 2], yerr=[[(hi - lo) / 2]], fmt="none", capsize=4, color="tab:red",
+                    label="original")
+        mid, half = (self.lower + self.upper) / 2, (self.upper - self.lower) / 2
+        ax.errorbar(self.m, mid, yerr=half, fmt="none", capsize=4, color="tab:blue", label=self.ci_method)
+        ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+        ax.set_xlabel(r"$\bar M$ (relative magnitudes)" if self.method == "relative_magnitudes" else "M (smoothness)")
+        ax.set_ylabel(f"{100 * (1 - self.alpha):g}% confidence interval")
+        ax.set_title(title or f"Sensitivity to violations of parallel trends ({self.method.replace('_', ' ')})")
+        ax.legend(loc="best")
+        return fig
+
+
+def _target_vector(target: Target | Sequence[float], num_post: int) -> np.ndarray:
+    if isinstance(target, str):
+        if target == "first":
+            return np.eye(num_post)[0]
+        if target == "average":
+            return np.full(num_post, 1.0 / num_post)
+        raise ValueError(f"target must be 'first', 'average' or a weight vector, got {target!r}")
+    l_vec = np.asarray(target, dtype=float)
+    if l_vec.shape != (num_post,) or not np.isfinite(l_vec).all() or not l_vec.any():
+        raise ValueError(f"target weights must be {num_post} finite numbers, not all zero; got {list(target)}")
+    return l_vec
+
+
+def _default_grid(method: str, betahat: np.ndarray, sigma: np.ndarray, num_pre: int, alpha: float) -> np.ndarray:
+    """RM: ``0, 0.5, ..., 2``; SD: 5 points up to an upper confidence bound of the largest
+    pre-period second difference (the reference period included)."""
+    if method == "relative_magnitudes":
+        return np.arange(0.0, 2.01, 0.5)
+    # second differences of (beta_pre, 0); with one pre period, its slope into the reference
+    D = second_differences(num_pre, 1)[: num_pre - 1, :num_pre] if num_pre >= 2 else np.eye(1)
+    sd = np.sqrt(np.diag(D @ sigma[:num_pre, :num_pre] @ D.T))
+    vals = D @ betahat[:num_pre]
+    upper = float(np.max(np.abs(vals) + stats.norm.isf(alpha) * sd))
+    return np.linspace(0.0, upper, 5)
+
+
+def _theta_grid(betahat: np.ndarray, sigma: np.ndarray, num_pre: int,
+                l_vec: np.ndarray, method: str, m: float, n_points: int) -> np.ndarray:
+    """Grid of ``theta``: the R package's grid for RM; for SD the FLCI at ``m`` widened by 20 sd."""
+    post = slice(num_pre, None)
+    sd_theta = float(np.sqrt(l_vec @ sigma[post, post] @ l_vec))
+    center = float(l_vec @ betahat[post])
+    if method == "relative_magnitudes":
+        max_pre = float(np.abs(np.diff(np.r_[betahat[:num_pre], 0.0])).max())
+        half = m * float(np.arange(1, len(l_vec) + 1) @ np.abs(l_vec)) * max_pre + 20 * sd_theta
+        return np.linspace(center - half, center + half, n_points)
+    f = optimal_flci(betahat, sigma, num_pre, l_vec, m, alpha=0.05)
+    return np.linspace(f.lower - 20 * sd_theta, f.upper + 20 * sd_theta, n_points)
+
+
+def honest_did_arrays(
+    betahat: np.ndarray | Sequence[float],
+    sigma: np.ndarray,
+    num_pre: int,
+    num_post: int,
+    *,
+    method: Restriction = "relative_magnitudes",
+    m: Sequence[float] | None = None,
+    target: Target | Sequence[float] = "first",
+    alpha: float = 0.05,
+    ci_method: CIMethod | None = None,
+    grid_points: int = 1000,
+    n_sims: int = 1000,
+    rng: np.random.Generator | None = None,
+) -> SensitivityResult:
+    """Robust confidence intervals under bounded violations of parallel trends (Rambachan & Roth 2023).
+
+    Parameters
+    ----------
+    betahat
+        Event-study estimates: ``num_pre`` pre-period coefficients (earliest first), then
+        ``num_post`` post-period coefficients; the reference period (normalised to 0) lies
+        between them and is left out.
+    sigma
+        Covariance of ``betahat``.
+    num_pre, num_post
+        Numbers of pre- and post-period coefficients.
+    method
+        ``"relative_magnitudes"``: post-period changes in the differential trend at most
+        ``Mbar`` times the largest pre-period change.  ``"smoothness"``: the slope of the
+        differential trend changes by at most ``M`` per period.
+    m
+        Grid of ``Mbar`` / ``M`` (default ``0, 0.5, 1, 1.5, 2`` for relative magnitudes; five
+        points up to an upper confidence bound of the largest pre-period second difference
+        for smoothness).
+    target
+        ``"first"`` (first post period), ``"average"`` (mean of the post periods) or weights
+        ``l`` of length ``num_post``.
+    alpha
+        One minus the coverage.
+    ci_method
+        ``"C-LF"`` (conditional least-favorable hybrid, default for relative magnitudes),
+        ``"conditional"`` (ARP conditional test) or ``"FLCI"`` (smoothness only; its default).
+    grid_points
+        Points of the ``theta`` grid over which the tests are inverted (C-LF, conditional);
+        the interval ends are exact to one grid step.
+    n_sims, rng
+        Draws for the least-favorable critical value; ``rng`` defaults to
+        ``numpy.random.default_rng(0)`` so results are reproducible.
+
+    Raises
+    ------
+    DesignError
+        Fewer than one pre or post period, ``sigma`` of the wrong shape or not symmetric
+        positive semi-definite, or ``"FLCI"`` asked for relative magnitudes (its set is not
+        convex).
+    """
+    if method not in ("relative_magnitudes", "smoothness"):
+        raise ValueError(f"method must be 'relative_magnitudes' or 'smoothness', got {method!r}")
+    ci_method = ci_method or _DEFAULT_CI[method]
+    if ci_method not in ("C-LF", "conditional", "FLCI"):
+        raise ValueError(f"ci_method must be 'C-LF', 'conditional' or 'FLCI', got {ci_method!r}")
+    if ci_method == "FLCI" and method == "relative_magnitudes":
+        raise DesignError("the FLCI is not valid under relative magnitudes (a non-convex set); use 'C-LF' or 'conditional'")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    num_pre, num_post = int(num_pre), int(num_post)
+    if num_pre < 1 or num_post < 1:
+        raise DesignError(f"need at least one pre and one post period, got num_pre={num_pre}, num_post={num_post}")
+    betahat = np.asarray(betahat, dtype=float).ravel()
+    sigma = np.asarray(sigma, dtype=float)
+    n = num_pre + num_post
+    if betahat.shape != (n,) or sigma.shape != (n, n):
+        raise DesignError(f"betahat must have {n} = num_pre + num_post entries and sigma be {n} x {n}; "
+                          f"got {betahat.shape} and {sigma.shape}")
+    if not (np.isfinite(betahat).all() and np.isfinite(sigma).all()):
+        raise DesignError("betahat and sigma must be finite")
+    if not np.allclose(sigma, sigma.T, rtol=1e-8, atol=1e-14) or np.linalg.eigvalsh(sigma).min() < -1e-10 * np.abs(sigma).max():
+        raise DesignError("sigma must be a symmetric positive semi-definite covariance matrix")
+    l_vec = _target_vector(target, num_post)
+    grid_m = _default_grid(method, betahat, sigma, num_pre, alpha) if m is None else np.asarray(m, dtype=float)
+    if grid_m.ndim != 1 or not len(grid_m) or (grid_m < 0).any() or not np.isfinite(grid_m).all():
+        raise ValueError(f"m must be a non-empty sequence of non-negative numbers, got {m!r}")
+    grid_m = np.sort(grid_m)
+    rng = np.random.default_rng(0) if rng is None else rng
+
+    post = slice(num_pre, None)
+    estimate = float(l_vec @ betahat[post])
+    sd_theta = float(np.sqrt(l_vec @ sigma[post, post] @ l_vec))
+    z = float(stats.norm.isf(alpha / 2))
+    lower, upper, open_ends = [], [], []
+    for mm in grid_m:
+        if ci_method == "FLCI":
+            f = optimal_flci(betahat, sigma, num_pre, l_vec, float(mm), alpha=alpha)
+            lower.append(f.lower)
+            upper.append(f.upper)
+            continue
+        pieces = (relative_magnitude_polyhedra(num_pre, num_post, mm) if method == "relative_magnitudes"
+                  else [smoothness_polyhedron(num_pre, num_post, mm)])
+        grid = _theta_grid(betahat, sigma, num_pre, l_vec, method, float(mm), grid_points)
+        accept = conditional_accept(pieces, betahat, sigma, num_pre, l_vec, grid, alpha=alpha,
+                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng)
+        if not accept.any():
+            lower.append(np.nan)
+            upper.append(np.nan)
+            continue
+        if accept[0] or accept[-1]:
+            open_ends.append(float(mm))
+        lower.append(float(grid[accept].min()))
+        upper.append(float(grid[accept].max()))
+    if open_ends:
+        warnings.warn(f"the confidence set reaches the edge of the theta grid for m = {open_ends}; "
+                      "the interval may be longer than reported", EvalkitWarning, stacklevel=2)
+    return SensitivityResult(
+        method=method, ci_method=ci_method, m=grid_m, lower=np.array(lower), upper=np.array(upper),
+        estimate=estimate, original=(estimate - z * sd_theta, estimate + z * sd_theta), l_vec=l_vec,
+        num_pre=num_pre, num_post=num_post, alpha=alpha, open_ends=tuple(open_ends),
+    )
+
+
+def _event_study_inputs(result: EstimationResult, ref: int | None) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """``betahat``, ``sigma``, ``num_pre``, ``num_post`` from an evalkit event-study result."""
+    if hasattr(result, "event_time"):
+        event = result.event_time.reindex(result.params.index).to_numpy(dtype=float)
+        refs = tuple(getattr(result, "reference", ()))
+        if result.cov is None:
+            raise DesignError(f"{result.model_name} carries no covariance of its estimates")
+        cov = result.cov.loc[result.params.index, result.params.index].to_numpy()
+    elif getattr(result, "kind", None) == "dynamic":
+        if result.extra.get("base_period") == "varying":
+            raise DesignError("honest_did needs a universal base period: re-estimate att_gt with base_period='universal' "
+                              "(with a varying base period the pre-period estimates are not comparable)")
+        if result.n_clusters is not None:
+            raise DesignError("this aggregation has cluster-robust standard errors, whose covariance its influence "
+                              "functions alone do not give; pass betahat and sigma to honest_did_arrays")
+        event = np.asarray(result.term_values, dtype=float)
+        inf = result.influence
+        cov = inf.T @ inf / len(inf) ** 2
+        refs = (-1 - int(result.extra.get("anticipation", 0)),)
+    else:
+        raise DesignError(f"{type(result).__name__} is not an event-study result (no event_time, not a dynamic aggregation)")
+    on = np.isfinite(event)
+    terms = event[on]
+    if ref is None:
+        if len(refs) != 1:
+            raise DesignError(f"the result has reference periods {refs}; pass ref= to say which one separates pre "
+                              "and post periods")
+        ref = refs[0]
+    pre, post = np.sort(terms[terms < ref]), np.sort(terms[terms > ref])
+    if not len(pre):
+        raise DesignError(f"no pre-period estimates (event times < {ref}): the result shows {sorted(terms.tolist())}")
+    if not len(post):
+        raise DesignError(f"no post-period estimates (event times > {ref})")
+    want_pre = np.arange(ref - len(pre), ref)
+    want_post = np.arange(ref + 1, ref + 1 + len(post))
+    if not (np.array_equal(pre, want_pre) and np.array_equal(post, want_post)):
+        raise DesignError(f"event times must be consecutive around the reference {ref}: got pre {pre.astype(int).tolist()}, "
+                          f"post {post.astype(int).tolist()}")
+    idx = np.flatnonzero(on)[np.argsort(terms, kind="stable")]
+    betahat = result.params.to_numpy(dtype=float)[idx]
+    sigma = cov[np.ix_(idx, idx)]
+    return betahat, sigma, len(pre), len(post)
+
+
+def honest_did(
+    result: EstimationResult,
+    *,
+    method: Restriction = "relative_magnitudes",
+    m: Sequence[float] | None = None,
+    target: Target | Sequence[float] = "first",
+    alpha: float = 0.05,
+    ci_method: CIMethod | None = None,
+    ref: int | None = None,
+    grid_points: int = 1000,
+    n_sims: int = 1000,
+    rng: np.random.Generator | None = None,
+) -> SensitivityResult:
+    """:func:`honest_did_arrays` on the event-time estimates and covariance of an evalkit result.
+
+    Parameters
+    ----------
+    result
+        An :class:`~evalkit.estimators.event_study.EventStudyResult` (``event_study``,
+        ``sun_abraham``, ``two_stage_did(event_time=True)``) or a dynamic aggregation of
+        ``att_gt`` estimated with ``base_period="universal"`` (its covariance is
+        ``IF'IF / n^2`` from the stored influence functions).  Pre periods are the event
+        times before the reference, post periods those after it; both must be consecutive.
+    ref
+        Reference event time (default: the result's own).
+    method, m, target, alpha, ci_method, grid_points, n_sims, rng
+        As in :func:`honest_did_arrays`.
+    """
+    betahat, sigma, num_pre, num_post = _event_study_inputs(result, ref)
+    return honest_did_arrays(betahat, sigma, num_pre, num_post, method=method, m=m, target=target, alpha=alpha,
+                             ci_method=ci_method, grid_points=grid_points, n_sims=n_sims, rng=rng)

@@ -1,0 +1,127 @@
+"""Restrictions on the differential trend ``delta`` of Rambachan & Roth (2023) as polyhedra.
+
+The event-study coefficients are ``beta = (beta_pre, beta_post)`` with ``T_pre`` periods
+before and ``T_post`` after the reference period, whose coefficient is normalised to 0.
+Rambachan & Roth write ``beta = delta + (0, tau_post)``: ``delta`` is the difference in
+trends (the bias), ``tau_post`` the dynamic effects.  A restriction ``delta in Delta`` is a
+union of polyhedra ``{delta : A delta <= d}``:
+
+* smoothness ``Delta^SD(M)`` (RR 2023, eq. 2.6): every second difference of ``delta``
+  (the reference period included as ``delta_0 = 0``) lies in ``[-M, M]``; ``M = 0`` means
+  linear trends that extrapolate exactly;
+* relative magnitudes ``Delta^RM(Mbar)`` (RR 2023, eq. 2.5): every post-period first
+  difference is at most ``Mbar`` times the largest pre-period first difference in
+  absolute value.  It is the union over the pre-period first difference ``s`` that is the
+  largest and its sign of polyhedra with ``d = 0`` (RR 2023, sec. 2.4.1 and footnote 9).
+
+Lemma 2.1 of RR 2023 gives the identified set of ``theta = l'tau_post`` for a polyhedron:
+``[l'beta_post - max l'delta_post, l'beta_post - min l'delta_post]`` over ``delta`` in the
+polyhedron with ``delta_pre = beta_pre``; for a union, the hull of the pieces' sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+__all__ = ["Polyhedron", "identified_set", "relative_magnitude_polyhedra", "smoothness_polyhedron"]
+
+
+@dataclass(frozen=True)
+class Polyhedron:
+    """``{delta : A delta <= d}`` over ``delta`` of length ``T_pre + T_post`` (reference dropped).
+
+    Attributes
+    ----------
+    A, d
+        Constraint matrix and bound.
+    label
+        What the piece is (``"SD"``, ``"RM s=-2 +"``).
+    """
+
+    A: np.ndarray
+    d: np.ndarray
+    label: str
+
+
+def _first_differences(num_pre: int, num_post: int) -> np.ndarray:
+    """Rows ``delta_{t+1} - delta_t`` over the extended vector with the reference at ``num_pre``."""
+    n = num_pre + num_post
+    D = np.zeros((n, n + 1))
+    for r in range(n):
+        D[r, r], D[r, r + 1] = -1.0, 1.0
+    return D
+
+
+def second_differences(num_pre: int, num_post: int) -> np.ndarray:
+    """Rows ``delta_{t+1} - 2 delta_t + delta_{t-1}`` with ``delta_0 = 0`` (reference column dropped)."""
+    n = num_pre + num_post
+    D = np.zeros((n - 1, n + 1))
+    for r in range(n - 1):
+        D[r, r : r + 3] = (1.0, -2.0, 1.0)
+    return np.delete(D, num_pre, axis=1)
+
+
+def smoothness_polyhedron(num_pre: int, num_post: int, m: float) -> Polyhedron:
+    """``Delta^SD(M)``: ``|second differences of delta| <= M`` (RR 2023, eq. 2.6)."""
+    D2 = second_differences(num_pre, num_post)
+    return Polyhedron(A=np.vstack([D2, -D2]), d=np.full(2 * len(D2), float(m)), label="SD")
+
+
+def relative_magnitude_polyhedra(num_pre: int, num_post: int, m_bar: float) -> list[Polyhedron]:
+    """The pieces of ``Delta^RM(Mbar)``, one per pre-period first difference ``s`` and sign.
+
+    Piece ``(s, +)``: ``|delta_{r+1} - delta_r| <= (delta_{s+1} - delta_s)`` for every
+    pre-period difference ``r`` and ``<= Mbar (delta_{s+1} - delta_s)`` for every post-period
+    one; piece ``(s, -)`` the same with ``-(delta_{s+1} - delta_s)``.  ``s`` runs over all
+    ``T_pre`` pre-period differences, the last one being ``delta_0 - delta_{-1}``.
+    """
+    D = _first_differences(num_pre, num_post)
+    pieces = []
+    for s in range(num_pre):
+        for sign in (1.0, -1.0):
+            bound = sign * D[s]
+            scale = np.r_[np.ones(num_pre), np.full(num_post, float(m_bar))]
+            ub = scale[:, None] * bound[None, :]
+            A = np.vstack([D - ub, -D - ub])
+            A = A[np.einsum("ij,ij->i", A, A) > 1e-10]
+            A = np.delete(A, num_pre, axis=1)
+            label = f"RM s={s - num_pre} {'+' if sign > 0 else '-'}"
+            pieces.append(Polyhedron(A=A, d=np.zeros(len(A)), label=label))
+    return pieces
+
+
+def _piece_bounds(piece: Polyhedron, beta: np.ndarray, num_pre: int, l_vec: np.ndarray) -> tuple[float, float] | None:
+    """``[min, max] l'delta_post`` over the piece with ``delta_pre = beta_pre`` (None: infeasible)."""
+    A_pre, A_post = piece.A[:, :num_pre], piece.A[:, num_pre:]
+    rhs = piece.d - A_pre @ beta[:num_pre]
+    out = []
+    for sense in (1.0, -1.0):
+        sol = linprog(sense * l_vec, A_ub=A_post, b_ub=rhs, bounds=[(None, None)] * len(l_vec), method="highs")
+        if sol.status == 2:
+            return None
+        out.append(sense * sol.fun if sol.status == 0 else sense * -np.inf)
+    return out[0], out[1]
+
+
+def identified_set(
+    beta: np.ndarray, pieces: list[Polyhedron], num_pre: int, l_vec: np.ndarray
+) -> tuple[float, float]:
+    """Identified set of ``theta = l'tau_post`` given the population ``beta`` (RR 2023, Lemma 2.1).
+
+    Returns ``(nan, nan)`` when no piece is consistent with ``beta_pre``.
+    """
+    beta = np.asarray(beta, dtype=float)
+    l_vec = np.asarray(l_vec, dtype=float)
+    theta_hat = float(l_vec @ beta[num_pre:])
+    lows, highs = [], []
+    for piece in pieces:
+        b = _piece_bounds(piece, beta, num_pre, l_vec)
+        if b is not None:
+            lows.append(theta_hat - b[1])
+            highs.append(theta_hat - b[0])
+    if not lows:
+        return float("nan"), float("nan")
+    return float(min(lows)), float(max(highs))
