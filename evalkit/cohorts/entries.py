@@ -16,11 +16,10 @@ from typing import Literal
 import pandas as pd
 
 from evalkit.cohorts.rollout import RolloutSchedule
-from evalkit.engine import run
 from evalkit.errors import DesignError
 from evalkit.panel.load import StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_period
-from evalkit.panel.roles import FUI_TARGET_CATEGORIES, NAV_CATEGORIES
+from evalkit.panel.roles import EDUCATION_LEVELS, FUI_TARGET_CATEGORIES, NAV_CATEGORIES
 
 #: Age groups of the published analysis: (label, lowest age, highest age).
 AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
@@ -65,14 +64,21 @@ class Entries:
         return len(self.frame)
 
 
-def _spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) -> str:
+def spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) -> str:
+    """Portable SQL for the starts of NAV spells, with the washout and history flags.
+
+    A spell starts in a month at NAV whose previous month at NAV (``LAG`` over the
+    person's months at NAV) is not the month before; it is an entry when the person was
+    away more than ``washout`` months.  The text uses only ANSI constructs, so DuckDB and
+    Spark execute the same string.
+    """
     attrs = [c for c in ("female", "birth_year", "education_level", "county") if panel.has(c)]
-    history = "last_nav_month_before" if panel.has("last_nav_month_before") else "NULL::INTEGER"
+    history = "last_nav_month_before" if panel.has("last_nav_month_before") else "CAST(NULL AS INTEGER)"
     known_before = "TRUE" if panel.has("last_nav_month_before") or unknown_history == "assume_new" else "FALSE"
     select_attrs = "".join(f", {c}" for c in attrs)
     return f"""
     WITH nav AS (
-        SELECT person_id, month, CAST(nav_category AS VARCHAR) AS nav_category{select_attrs},
+        SELECT person_id, month, CAST(nav_category AS STRING) AS nav_category{select_attrs},
                {history} AS history_month,
                LAG(month) OVER (PARTITION BY person_id ORDER BY month) AS previous_nav_month
         FROM panel
@@ -89,6 +95,19 @@ def _spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) ->
     FROM nav
     WHERE previous_nav_month IS NULL OR month - previous_nav_month > 1
     """
+
+
+def _with_canonical_types(entries: pd.DataFrame) -> pd.DataFrame:
+    """The same dtypes whichever engine returned the rows (DuckDB and Spark differ)."""
+    types: dict[str, object] = {
+        "entry_month": "int32",
+        "nav_category": pd.CategoricalDtype(list(NAV_CATEGORIES)),
+        "county": "string",
+        "female": "float64",
+        "birth_year": "Int64",
+        "education_level": pd.CategoricalDtype(list(EDUCATION_LEVELS)),
+    }
+    return entries.astype({c: t for c, t in types.items() if c in entries})
 
 
 def _age_group(age: pd.Series) -> pd.Series:
@@ -148,13 +167,13 @@ def find_entries(
     if unknown_history not in ("unconfirmed", "assume_new"):
         raise ValueError("unknown_history must be 'unconfirmed' or 'assume_new'")
 
-    starts = run(_spell_starts_sql(panel, washout, unknown_history), {"panel": panel.frame})
+    starts = panel.query(spell_starts_sql(panel, washout, unknown_history))
     steps: dict[str, int] = {"spells at NAV starting in the panel": len(starts)}
 
-    unconfirmed = starts["history_unknown"].astype(bool)
+    unconfirmed = starts["history_unknown"].astype("boolean").fillna(False).astype(bool)
     steps["excluded: in the panel's first months, history unknown"] = int(unconfirmed.sum())
     starts = starts[~unconfirmed]
-    returning = ~starts["away_long_enough"].fillna(True).astype(bool)
+    returning = ~starts["away_long_enough"].astype("boolean").fillna(True).astype(bool)
     steps[f"excluded: at NAV within the {washout} months before"] = int(returning.sum())
     starts = starts[~returning]
     off_target = ~starts["nav_category"].isin(categories)
@@ -169,11 +188,7 @@ def find_entries(
     entries = entries.reset_index(drop=True)
     entries["entry_period"] = to_period(entries["entry_month"])
     entries["entry_calendar_month"] = (entries["entry_month"] % 12 + 1).astype("int8")
-    entries["nav_category"] = entries["nav_category"].astype(pd.CategoricalDtype(list(NAV_CATEGORIES)))
-    if "education_level" in entries:
-        entries["education_level"] = entries["education_level"].astype(
-            panel.frame["education_level"].dtype
-        )
+    entries = _with_canonical_types(entries)
     if "birth_year" in entries:
         entries["age"] = (entries["entry_month"] // 12 - entries["birth_year"]).astype("Int64")
         entries["age_group"] = _age_group(entries["age"])

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.cohorts.entries import Entries
-from evalkit.engine import run
+from evalkit.engine import DuckDBEngine, Engine
+from evalkit.errors import DesignError
 from evalkit.panel.load import StatusPanel
 
 STATES: tuple[str, ...] = ("employed", "in_education", "at_nav", "none")
@@ -58,7 +59,12 @@ class Outcomes:
         return [f"{prefix}{state}_{k}" for k in self.horizons]
 
 
-def _outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> str:
+def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> str:
+    """Portable SQL: each entry's states in months ``e+1 .. e+max(horizons)``, one row per entry.
+
+    A left join of the entries (``entry_row``, ``person_id``, ``entry_month``) to the
+    panel rows in the outcome window, aggregated with ``CASE`` per horizon and state.
+    """
     top = max(horizons)
     parts = []
     for k in horizons:
@@ -121,7 +127,7 @@ def outcomes_at_horizons(
     keys = pd.DataFrame(
         {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}
     )
-    found = run(_outcomes_sql(horizons, states, ever), {"entries": keys, "panel": panel.frame})
+    found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys})
     found = found.set_index("entry_row").reindex(range(len(frame)))
 
     rows = []
@@ -145,3 +151,58 @@ def outcomes_at_horizons(
         )
     report = OutcomeReport(pd.DataFrame(rows).set_index("horizon"))
     return Outcomes(frame=out, report=report, horizons=horizons, states=tuple(states))
+
+
+def cells_sql(by: Sequence[str], columns: Sequence[str]) -> str:
+    """Portable SQL collapsing entries to cells: counts, observed counts and sums."""
+    keys = ", ".join(by)
+    stats = "".join(f",\n       count({c}) AS n_{c}, sum({c}) AS sum_{c}" for c in columns)
+    return f"SELECT {keys}, count(*) AS n_entries{stats}\nFROM entry_outcomes\nGROUP BY {keys}\nORDER BY {keys}"
+
+
+def outcome_cells(
+    outcomes: Outcomes,
+    by: Sequence[str],
+    *,
+    columns: Sequence[str] | None = None,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
+    """Collapse entries to cells (e.g. county x entry month x covariates) in the engine.
+
+    Parameters
+    ----------
+    outcomes
+        Output of :func:`outcomes_at_horizons`.
+    by
+        Columns of ``outcomes.frame`` that define a cell.
+    columns
+        Outcome columns to sum (default: every ``<state>_<k>`` and ``ever_<state>_<k>``).
+    engine
+        Where the grouping runs (default: DuckDB).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell, sorted by ``by``: ``n_entries``, and per outcome ``n_<col>``
+        (entries with the outcome observed: neither censored nor without a row) and
+        ``sum_<col>``; the cell mean is ``sum / n``.  A weighted regression on cell means
+        with weights ``n`` reproduces the entry-level point estimates of any model whose
+        regressors are functions of the cell keys.
+    """
+    frame = outcomes.frame
+    if columns is None:
+        columns = [c for s in outcomes.states for c in outcomes.columns(s) + outcomes.columns(s, ever=True)]
+        columns = [c for c in columns if c in frame]
+    missing = [c for c in [*by, *columns] if c not in frame]
+    if missing:
+        raise DesignError(f"column(s) {missing} are not in the outcomes; it has {list(frame.columns)}")
+    if not by:
+        raise ValueError("by must name at least one column defining the cells")
+    for name in [*by, *columns]:
+        if not name.isidentifier():
+            raise DesignError(f"cell and outcome columns must be plain identifiers, got {name!r}")
+    keys = frame[list(by)].astype({c: object for c in by if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+    table = pd.concat([keys, frame[list(columns)].astype("float64")], axis=1)
+    cells = (engine or DuckDBEngine()).fetch(cells_sql(by, columns), {"entry_outcomes": table})
+    counts = [c for c in cells.columns if c == "n_entries" or c.startswith("n_")]
+    return cells.astype({c: "int64" for c in counts}).astype({f"sum_{c}": "float64" for c in columns})

@@ -2,6 +2,7 @@
 
 from evalkit.panel.load import PanelReport, StatusPanel, read_panel
 from evalkit.panel.months import month_label, parse_month
+from evalkit.panel.scan import scan_panel
 from evalkit.panel.roles import (
     EDUCATION_LEVELS,
     FUI_TARGET_CATEGORIES,
@@ -19,4 +20,5 @@ __all__ = [
     "month_label",
     "parse_month",
     "read_panel",
+    "scan_panel",
 ]

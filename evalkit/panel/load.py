@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import PanelValidationError
+from evalkit.engine import DuckDBEngine, Engine, Table, with_ctes
+from evalkit.errors import EvalkitError, PanelValidationError
 from evalkit.panel import validate as check
 from evalkit.panel.months import month_label, to_month_index
 from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES, NAV_CATEGORY_ALIASES, ColumnRoles
@@ -63,15 +65,24 @@ class PanelReport:
 class StatusPanel:
     """A validated monthly status panel with evalkit's canonical column names.
 
-    ``frame`` holds one row per person and month, sorted by person and month, with
-    ``month`` (and ``last_nav_month_before``) as integer month indices
+    The panel is a relation named ``panel``, defined by the SQL ``definition`` over
+    ``tables`` and executed by ``engine``; preparation steps query it with
+    :meth:`query` and get small pandas results back.  An in-memory panel
+    (:func:`read_panel`) holds its ``frame``: one row per person and month, sorted by
+    person and month, ``month`` (and ``last_nav_month_before``) as integer month indices
     (:mod:`evalkit.panel.months`), ``nav_category`` as an ordered vocabulary
     (:data:`~evalkit.panel.roles.NAV_CATEGORIES`, missing when not at NAV) and 0/1
-    indicators as ``int8``.  Optional attributes are present only when the source had them.
+    indicators as ``int8``.  A stored panel (:func:`~evalkit.panel.scan_panel`) stays in
+    its Parquet file or table; the same columns are computed by the engine as it scans.
+    Optional attributes are present only when the source had them.
     """
 
-    frame: pd.DataFrame
     report: PanelReport
+    columns: tuple[str, ...]
+    definition: str
+    tables: Mapping[str, Table]
+    engine: Engine = field(default_factory=DuckDBEngine)
+    in_memory: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def first_month(self) -> int:
@@ -81,12 +92,46 @@ class StatusPanel:
     def last_month(self) -> int:
         return self.report.last_month
 
+    @property
+    def is_lazy(self) -> bool:
+        """Whether the rows stay in storage (scanned by the engine) rather than in memory."""
+        return self.in_memory is None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The canonical pandas frame of an in-memory panel."""
+        if self.in_memory is None:
+            raise EvalkitError(
+                "this panel stays in storage and is scanned by the engine; call collect() to "
+                "load all its rows into pandas, or query() for a smaller result"
+            )
+        return self.in_memory
+
     def has(self, column: str) -> bool:
         """Whether the panel carries an optional column."""
-        return column in self.frame.columns
+        return column in self.columns
+
+    def query(self, body: str, tables: Mapping[str, Table] | None = None) -> pd.DataFrame:
+        """Run ``body`` (portable SQL that reads the relation ``panel``) on the engine.
+
+        ``tables`` adds relations the query joins (e.g. ``entries``).
+        """
+        sql = with_ctes([("panel", self.definition)], body)
+        return self.engine.fetch(sql, {**self.tables, **(tables or {})})
+
+    def collect(self) -> pd.DataFrame:
+        """All rows as a pandas frame in (person, month) order."""
+        if self.in_memory is not None:
+            return self.in_memory
+        return self.query("SELECT * FROM panel ORDER BY person_id, month")
+
+    def with_engine(self, engine: Engine) -> "StatusPanel":
+        """The same panel, prepared by another engine (e.g. a :class:`SparkEngine`)."""
+        return replace(self, engine=engine)
 
     def __repr__(self) -> str:
-        return f"<StatusPanel {self.report.n_rows:,} rows, {self.report.n_persons:,} persons>"
+        where = "in memory" if self.in_memory is not None else f"stored, engine {self.engine.name}"
+        return f"<StatusPanel {self.report.n_rows:,} rows, {self.report.n_persons:,} persons, {where}>"
 
 
 def _read_source(source: pd.DataFrame | str | PathLike[str]) -> pd.DataFrame:
@@ -105,10 +150,21 @@ def _read_source(source: pd.DataFrame | str | PathLike[str]) -> pd.DataFrame:
     )
 
 
+def in_memory_panel(frame: pd.DataFrame, report: PanelReport) -> StatusPanel:
+    """Wrap a canonical, sorted frame as a panel that DuckDB reads without copying."""
+    return StatusPanel(
+        report=report,
+        columns=tuple(frame.columns),
+        definition="SELECT * FROM panel_frame",
+        tables={"panel_frame": frame},
+        in_memory=frame,
+    )
+
+
 def read_panel(
     source: pd.DataFrame | str | PathLike[str], *, roles: ColumnRoles | None = None
 ) -> StatusPanel:
-    """Read and validate a long monthly status panel.
+    """Read and validate a long monthly status panel into memory.
 
     Parameters
     ----------
@@ -131,69 +187,80 @@ def read_panel(
         county in a month at NAV, or a person attribute that changes within a person
         (``female``, ``birth_year``, ``last_nav_month_before``; ``education_level`` may change
         and is read at the month it is needed).
+
+    Notes
+    -----
+    Codes and months are translated once per distinct value; duplicates, gaps and
+    attributes that change within a person are found by comparing neighbouring rows in
+    (person, month) order, so validation is linear in the rows after one sort (none when
+    the rows come sorted).  For panels larger than memory use
+    :func:`~evalkit.panel.scan_panel`.
     """
     roles = roles or ColumnRoles()
     raw = _read_source(source)
     wanted = {r: c for r, c in roles.column_map().items() if r in ColumnRoles.REQUIRED}
-    check.require_columns(raw, wanted)
-    present = {r: c for r, c in roles.column_map().items() if c in raw.columns}
-    frame = raw[list(present.values())].rename(columns={c: CANONICAL[r] for r, c in present.items()})
-    frame = frame.reset_index(drop=True)
+    check.require_columns([str(c) for c in raw.columns], wanted)
+    present = {CANONICAL[r]: raw[c] for r, c in roles.column_map().items() if c in raw.columns}
+    frame = pd.DataFrame(
+        {name: column.reset_index(drop=True) for name, column in present.items()}, copy=False
+    )
 
     check.check_no_missing(frame, "person_id", label="person")
     month = to_month_index(frame["month"])
     check.check_parsed(frame["month"], month, roles.month, what="a month")
-    check.check_no_missing(frame.assign(month=month), "month", label="month")
-    frame["month"] = month.astype("int32")
-    check.check_duplicates(frame, "person_id", "month")
+    if month.isna().any():
+        check.check_no_missing(frame.assign(month=month), "month", label="month")
+    months = month.to_numpy(dtype="int32", na_value=-1)
+    order, person_codes = check.person_order(frame["person_id"], months)
+    was_sorted = order is None
+    columns: dict[str, object] = {"person_id": frame["person_id"], "month": months}
 
     categories = {**NAV_CATEGORY_ALIASES, **roles.categories}
-    frame["nav_category"] = check.check_codes(
+    columns["nav_category"] = check.check_codes(
         frame, "nav_category", categories, NAV_CATEGORIES, what="NAV need categories"
     )
-    at_nav = frame["nav_category"].notna()
+    at_nav = columns["nav_category"].notna()
     check.check_no_missing(frame, "county", label="county, required in months at NAV", mask=at_nav)
-    frame["county"] = frame["county"].astype("string")
+    columns["county"] = frame["county"].astype("string")
     for column in ("employed", "in_education"):
-        frame[column] = check.check_binary(frame, column)
+        columns[column] = check.check_binary(frame, column)
     if "female" in frame:
-        frame["female"] = check.check_binary(frame, "female", allow_missing=True)
+        columns["female"] = check.check_binary(frame, "female", allow_missing=True)
     if "birth_year" in frame:
         years = pd.to_numeric(frame["birth_year"], errors="coerce")
         check.check_parsed(frame["birth_year"], years, roles.birth_year or "birth_year", what="a birth year")
-        frame["birth_year"] = years.astype("Int64")
+        columns["birth_year"] = years.astype("Int64")
     if "education_level" in frame:
-        frame["education_level"] = check.check_codes(
+        columns["education_level"] = check.check_codes(
             frame, "education_level", roles.education_codes, EDUCATION_LEVELS, what="education levels"
         )
     if "last_nav_month_before" in frame:
         before = to_month_index(frame["last_nav_month_before"])
         check.check_parsed(frame["last_nav_month_before"], before, roles.last_nav_month_before or "", what="a month")
-        frame["last_nav_month_before"] = before
+        columns["last_nav_month_before"] = before
+    canonical = pd.DataFrame(
+        {name: columns[name] for name in frame.columns}, index=frame.index, copy=False
+    )
+    if order is not None:
+        canonical = canonical.take(order)
+        months = months[order]
+    same_person = np.diff(person_codes) == 0
+    check.check_duplicates_sorted(canonical, same_person, months)
     for column in ("female", "birth_year", "last_nav_month_before"):
-        if column in frame:
-            check.check_constant_within(frame, "person_id", column)
+        if column in canonical:
+            check.check_constant_within_sorted(canonical, same_person, column)
+    if order is not None:
+        canonical = canonical.reset_index(drop=True)
 
-    keys = frame[["person_id", "month"]]
-    was_sorted = bool(
-        keys["person_id"].is_monotonic_increasing
-        and (np.diff(keys["month"].to_numpy()) > 0)[
-            (keys["person_id"].to_numpy()[1:] == keys["person_id"].to_numpy()[:-1])
-        ].all()
-    )
-    if not was_sorted:
-        frame = frame.sort_values(["person_id", "month"], kind="stable").reset_index(drop=True)
-    same_person = frame["person_id"].to_numpy()[1:] == frame["person_id"].to_numpy()[:-1]
-    gaps = same_person & (np.diff(frame["month"].to_numpy()) > 1)
-    n_gap_persons = int(pd.unique(frame["person_id"].to_numpy()[1:][gaps]).size)
+    gaps = same_person & (np.diff(months) > 1)
     report = PanelReport(
-        n_rows=len(frame),
-        n_persons=int(frame["person_id"].nunique()),
-        first_month=int(frame["month"].min()),
-        last_month=int(frame["month"].max()),
-        n_rows_at_nav=int(frame["nav_category"].notna().sum()),
-        n_persons_with_gaps=n_gap_persons,
+        n_rows=len(canonical),
+        n_persons=int(person_codes[-1] + 1) if len(person_codes) else 0,
+        first_month=int(months.min()),
+        last_month=int(months.max()),
+        n_rows_at_nav=int(at_nav.sum()),
+        n_persons_with_gaps=int(np.unique(person_codes[1:][gaps]).size),
         was_sorted=was_sorted,
-        has_history_column="last_nav_month_before" in frame,
+        has_history_column="last_nav_month_before" in canonical,
     )
-    return StatusPanel(frame=frame, report=report)
+    return in_memory_panel(canonical, report)

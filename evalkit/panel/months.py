@@ -16,6 +16,7 @@ _MONTH_PATTERNS = (
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-\d{1,2}(?:[ T].*)?$"),  # 2016-03-01
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),  # 201603
     re.compile(r"^(?P<y>\d{4})[Mm/](?P<m>\d{1,2})$"),  # 2016M03, 2016/03
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})\.0*$"),  # 201603.0 (a float read as text)
 )
 
 
@@ -30,7 +31,8 @@ def to_month_index(values: pd.Series) -> pd.Series:
     Accepts pandas ``Period[M]``, datetimes (any day within the month), and strings or
     integers shaped ``2016-03``, ``2016-03-01``, ``201603``, ``2016M03``.  Missing values
     stay missing; values that cannot be parsed become missing too, so the caller can
-    report them (compare ``isna()`` before and after).
+    report them (compare ``isna()`` before and after).  Text is parsed once per distinct
+    value, so a register column of millions of rows costs a factorisation.
     """
     if isinstance(values.dtype, pd.PeriodDtype):
         out = pd.Series(pd.NA, index=values.index, dtype="Int64")
@@ -38,15 +40,26 @@ def to_month_index(values: pd.Series) -> pd.Series:
         out[ok] = values[ok].dt.year * 12 + values[ok].dt.month - 1
         return out
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return (values.dt.year * 12 + values.dt.month - 1).astype("Int64")
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_localize(None)
+        months = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+        index = months.astype("int64") + 12 * 1970
+        return pd.Series(pd.arrays.IntegerArray(index, np.isnat(months)), index=values.index)
     if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
         numbers = values.astype("Float64")
         year, month = numbers // 100, numbers % 100
         valid = (month >= 1) & (month <= 12) & (year >= 1000) & (numbers == numbers.round())
         return (year * 12 + month - 1).where(valid).astype("Int64")
-    text = values.astype("string").str.strip()
-    year = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    month = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = _parse_texts(pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip())
+    lookup = np.append(parsed.to_numpy(dtype="float64", na_value=np.nan), np.nan)
+    found = lookup[codes]
+    return pd.Series(pd.array(found, dtype="Float64"), index=values.index).astype("Int64")
+
+
+def _parse_texts(text: pd.Series) -> pd.Series:
+    year = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    month = pd.Series(pd.NA, index=text.index, dtype="Int64")
     for pattern in _MONTH_PATTERNS:
         todo = year.isna() & text.notna()
         if not todo.any():

@@ -1,0 +1,98 @@
+"""DuckDB as the engine: embedded, out of core, spilling to disk under a memory limit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from evalkit.engine.sources import DuckDBTable, ParquetSource, Renamed, Table
+
+
+def connect(*, memory_limit: str | None = None, threads: int | None = None,
+            temp_directory: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection.
+
+    ``memory_limit`` (e.g. ``"4GB"``) makes DuckDB spill joins, sorts and windows to
+    ``temp_directory`` instead of exhausting memory; ``threads`` defaults to the cores.
+    """
+    con = duckdb.connect(database=":memory:")
+    con.execute(f"SET threads TO {int(threads or max(1, os.cpu_count() or 1))}")
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if temp_directory is not None:
+        con.execute(f"SET temp_directory = '{temp_directory}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class DuckDBEngine:
+    """Run preparation queries in an embedded DuckDB (the default engine).
+
+    Parameters
+    ----------
+    memory_limit
+        DuckDB's ``memory_limit`` (``"2GB"``); above it, operators spill to disk.
+    threads
+        Worker threads (default: all cores).
+    temp_directory
+        Where to spill (default: DuckDB's ``.tmp`` next to the working directory).
+    """
+
+    memory_limit: str | None = None
+    threads: int | None = None
+    temp_directory: str | None = None
+    name: str = "duckdb"
+
+    def _register(self, con: duckdb.DuckDBPyConnection, name: str, table: Table) -> None:
+        if isinstance(table, Renamed):
+            inner = f"{name}__source"
+            self._register(con, inner, table.table)
+            select = ", ".join(f"{_quote(src)} AS {_quote(dst)}" for src, dst in table.columns.items())
+            con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT {select} FROM {_quote(inner)}")
+        elif isinstance(table, ParquetSource):
+            con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT * FROM read_parquet({_literal(table.path)})")
+        elif isinstance(table, DuckDBTable):
+            alias = f"{name}__db"
+            con.execute(f"ATTACH {_literal(table.database)} AS {_quote(alias)} (READ_ONLY)")
+            con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT * FROM {_quote(alias)}.{_quote(table.table)}")
+        else:  # a pandas frame, an Arrow table or a DuckDB relation
+            con.register(name, table)
+
+    def fetch(self, sql: str, tables: Mapping[str, Table]) -> pd.DataFrame:
+        """Run ``sql`` with each entry of ``tables`` visible under its key."""
+        con = connect(memory_limit=self.memory_limit, threads=self.threads, temp_directory=self.temp_directory)
+        try:
+            for name, table in tables.items():
+                self._register(con, name, table)
+            return con.execute(sql).fetchdf()
+        finally:
+            con.close()
+
+    def columns(self, table: Table) -> list[str]:
+        """Column names of ``table`` from its schema (Parquet metadata, catalog)."""
+        if isinstance(table, pd.DataFrame):
+            return [str(c) for c in table.columns]
+        con = connect(threads=1)
+        try:
+            self._register(con, "probe", table)
+            return [str(c) for c in con.execute("SELECT * FROM probe LIMIT 0").fetchdf().columns]
+        finally:
+            con.close()
+
+
+def run(sql: str, relations: Mapping[str, Table]) -> pd.DataFrame:
+    """Execute ``sql`` in a default :class:`DuckDBEngine` with ``relations`` visible by name."""
+    return DuckDBEngine().fetch(sql, relations)
