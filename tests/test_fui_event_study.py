@@ -78,3 +78,16 @@ def test_plots(truth_study):
     fig = study.plot_all()
     assert len(fig.axes) == 6
     assert study.plot("employed", 1).axes[0].get_title().startswith("employed, 1 month ")
+
+
+def test_sensitivity_to_parallel_trend_violations(truth_study):
+    _, study = truth_study
+    sens = study.sensitivity
+    assert set(sens["horizon"]) == {1, 3, 6}
+    assert set(sens["m"]) == {0.0, 0.25, 0.5, 0.75, 1.0}
+    for _, part in sens.groupby(["outcome", "horizon"]):
+        part = part.sort_values("m")
+        # relative-magnitude sets are nested: intervals only widen as Mbar grows
+        assert (part["conf_low"].diff().dropna() <= 1e-12).all()
+        assert (part["conf_high"].diff().dropna() >= -1e-12).all()
+        assert part["breakdown"].nunique() == 1

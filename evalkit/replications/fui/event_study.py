@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule, find_entries
-from evalkit.errors import ExcludedRowsWarning
+from evalkit.errors import EvalkitWarning, ExcludedRowsWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
@@ -40,6 +40,7 @@ from evalkit.panel.months import month_label
 from evalkit.replications.fui.regressions import DUMMIES
 from evalkit.replications.fui.sample import FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest
+from evalkit.sensitivity import honest_did
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,16 @@ class FuiEventStudy:
     ``estimates`` is tidy: ``outcome, horizon, estimator, event_time, estimate, std_error,
     conf_low, conf_high, p_value``, with event time = entry month minus the county's
     start month.  ``pretrend_tests`` holds the BJS pre-trend test per outcome and horizon.
+    ``sensitivity`` holds, per outcome and horizon, Rambachan & Roth (2023) confidence
+    intervals for the average effect over the exposed cohorts of the two-stage event study
+    when post-period violations of parallel trends may be up to ``m`` times the largest
+    pre-period one (relative magnitudes), and the breakdown ``m``.
     """
 
     estimates: pd.DataFrame
     pretrend_tests: pd.DataFrame
     cohorts: pd.DataFrame
+    sensitivity: pd.DataFrame
 
     def plot(self, outcome: str, horizon: int, *, ax=None):
         """All estimators on one axis for one outcome and horizon (a matplotlib Figure).
@@ -139,6 +145,7 @@ def fui_event_study(
     horizons: tuple[int, ...] = (1, 3, 6, 9),
     leads: int = 6,
     covariates: tuple[str, ...] = COVARIATES,
+    sensitivity_m: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
 ) -> FuiEventStudy:
     """Imputation and two-stage event studies of the FUI rollout by entry cohort.
 
@@ -152,8 +159,10 @@ def fui_event_study(
         treated counties have fewer untreated cohorts in the data.
     covariates
         Numeric controls of the untreated-outcome model.
+    sensitivity_m
+        Bounds ``Mbar`` of the relative-magnitudes sensitivity analysis.
     """
-    rows, tests, counts = [], [], []
+    rows, tests, counts, robust = [], [], [], []
     last_start = int(cohorts["start_month"].max())
     for outcome in outcomes:
         for k in horizons:
@@ -192,6 +201,13 @@ def fui_event_study(
                     data, y=column, time="entry_month", group="group", covariates=list(covariates),
                     control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",
                 ).aggregate("dynamic")
+            with warnings.catch_warnings():
+                # intervals reaching the edge of the search grid are flagged in `open_end`
+                warnings.simplefilter("ignore", EvalkitWarning)
+                honest = honest_did(staged, method="relative_magnitudes", m=sensitivity_m, target="average")
+            sens = honest.tidy().assign(outcome=outcome, horizon=k, breakdown=honest.breakdown())
+            sens["open_end"] = sens["m"].isin(honest.open_ends)
+            robust.append(sens[["outcome", "horizon", "m", "conf_low", "conf_high", "open_end", "breakdown"]])
             results = (
                 ("imputation (BJS)", imputed), ("two-stage (Gardner)", staged), ("Callaway-Sant'Anna (DR)", callaway),
             )
@@ -208,4 +224,9 @@ def fui_event_study(
     estimates = pd.concat(rows, ignore_index=True)[
         ["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]
     ]
-    return FuiEventStudy(estimates=estimates, pretrend_tests=pd.DataFrame(tests), cohorts=pd.DataFrame(counts))
+    return FuiEventStudy(
+        estimates=estimates,
+        pretrend_tests=pd.DataFrame(tests),
+        cohorts=pd.DataFrame(counts),
+        sensitivity=pd.concat(robust, ignore_index=True),
+    )

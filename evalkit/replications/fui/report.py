@@ -118,7 +118,30 @@ def _event_study_text(rep: FuiReplication) -> list[str]:
         "Pre-trend tests (BJS test 1, county-clustered):",
     ]
     lines += [f"  {r.outcome} {r.horizon} mo: {r.note}" for r in tests.itertuples()]
+    lines += [
+        "",
+        "Sensitivity to parallel-trend violations (Rambachan & Roth 2023, relative magnitudes): "
+        "95% CI of the average effect of the exposed cohorts (two-stage event study) when "
+        "post-period violations may reach Mbar times the largest pre-period one "
+        "(+: the interval reaches the edge of the search grid and may be longer)",
+        sensitivity_table(rep).to_string(),
+    ]
     return lines + [""]
+
+
+def sensitivity_table(rep: FuiReplication) -> pd.DataFrame:
+    """Robust intervals by ``Mbar`` and the breakdown value per outcome and horizon."""
+    sens = rep.event_study.sensitivity
+    sens = sens.assign(
+        cell=[
+            f"[{lo:.3f}, {hi:.3f}]" + ("+" if open_end else "")
+            for lo, hi, open_end in zip(sens["conf_low"], sens["conf_high"], sens["open_end"])
+        ]
+    )
+    table = sens.pivot_table(index=["outcome", "horizon"], columns="m", values="cell", aggfunc="first")
+    table.columns = [f"Mbar={m:g}" for m in table.columns]
+    table["breakdown"] = sens.groupby(["outcome", "horizon"])["breakdown"].first()
+    return table
 
 
 def placebo_table(rep: FuiReplication) -> pd.DataFrame:
@@ -174,7 +197,9 @@ def to_markdown(rep: FuiReplication) -> str:
         parts += ["", "## Inference with few treated counties", "", frame_to_markdown(rep.few_clusters, index=False)]
     if rep.event_study is not None:
         parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
-                  frame_to_markdown(event_study_table(rep).fillna(""))]
+                  frame_to_markdown(event_study_table(rep).fillna("")), "",
+                  "### Sensitivity to parallel-trend violations (relative magnitudes)", "",
+                  frame_to_markdown(sensitivity_table(rep))]
     if rep.placebo is not None:
         parts += ["", "## Placebo test", "", frame_to_markdown(placebo_table(rep))]
     parts += ["", "## Contamination of the comparison", "", frame_to_markdown(rep.contamination, index=False)]
@@ -198,7 +223,9 @@ def to_html(rep: FuiReplication) -> str:
         sections += ["<h2>Inference with few treated counties</h2>", rep.few_clusters.to_html(index=False)]
     if rep.event_study is not None:
         sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
-                     event_study_table(rep).fillna("").to_html()]
+                     event_study_table(rep).fillna("").to_html(),
+                     "<h3>Sensitivity to parallel-trend violations (relative magnitudes)</h3>",
+                     sensitivity_table(rep).to_html()]
     if rep.placebo is not None:
         sections += ["<h2>Placebo test</h2>", placebo_table(rep).to_html()]
     sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
