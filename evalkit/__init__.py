@@ -2,7 +2,8 @@
 
 The main entry points, by stage:
 
-- panels: :func:`read_panel`, :class:`ColumnRoles`
+- panels: :func:`read_panel`, :func:`scan_panel` (out of core, DuckDB or Spark),
+  :class:`ColumnRoles`
 - cohorts: :func:`find_entries`, :class:`RolloutSchedule`
 - outcomes: :func:`outcomes_at_horizons`, :func:`transition_rates`,
   :func:`transition_matrix`, :func:`cumulative_incidence`
@@ -10,11 +11,13 @@ The main entry points, by stage:
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
   :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`
+- sensitivity to parallel-trend violations: :func:`honest_did`
 - synthetic data: :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
 """
 
 from evalkit.cohorts import Entries, RolloutSchedule, find_entries
+from evalkit.engine import DuckDBEngine, DuckDBTable, ParquetSource, SparkEngine
 from evalkit.errors import (
     DesignError,
     EvalkitError,
@@ -44,9 +47,10 @@ from evalkit.outcomes import (
     transition_matrix,
     transition_rates,
 )
-from evalkit.panel import ColumnRoles, StatusPanel, read_panel
+from evalkit.panel import ColumnRoles, StatusPanel, read_panel, scan_panel
 from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
 from evalkit.replications.fui import FuiSpec, run_fui
+from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
 from evalkit.simulate import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel
 from evalkit.staggered import simulate_staggered
 
@@ -56,6 +60,8 @@ __all__ = [
     "ATTgtResult",
     "AggregateResult",
     "ColumnRoles",
+    "DuckDBEngine",
+    "DuckDBTable",
     "DesignError",
     "DiD2x2Result",
     "Entries",
@@ -67,10 +73,13 @@ __all__ = [
     "FuiEffects",
     "FuiSpec",
     "OLSFit",
+    "ParquetSource",
     "PanelValidationError",
     "RegressionResult",
     "RolloutSchedule",
     "ScheduleError",
+    "SensitivityResult",
+    "SparkEngine",
     "StatusPanel",
     "SyntheticFuiData",
     "__version__",
@@ -83,11 +92,14 @@ __all__ = [
     "feols",
     "find_entries",
     "fit_ols",
+    "honest_did",
+    "honest_did_arrays",
     "imputation_did",
     "outcomes_at_horizons",
     "randomization_test",
     "read_panel",
     "run_fui",
+    "scan_panel",
     "simulate_fui_panel",
     "simulate_staggered",
     "sun_abraham",

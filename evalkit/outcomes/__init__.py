@@ -6,7 +6,7 @@ from evalkit.outcomes.competing_risks import (
     cumulative_incidence,
     first_exit_times,
 )
-from evalkit.outcomes.horizons import STATES, OutcomeReport, Outcomes, outcomes_at_horizons
+from evalkit.outcomes.horizons import STATES, OutcomeReport, Outcomes, outcome_cells, outcomes_at_horizons
 from evalkit.outcomes.matrices import MONTH_STATES, TransitionMatrixResult, state_of_month, transition_matrix
 from evalkit.outcomes.rates import transition_rates, wilson_interval
 
@@ -20,6 +20,7 @@ __all__ = [
     "TransitionMatrixResult",
     "cumulative_incidence",
     "first_exit_times",
+    "outcome_cells",
     "outcomes_at_horizons",
     "state_of_month",
     "transition_matrix",
