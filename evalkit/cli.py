@@ -17,7 +17,7 @@ import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule
 from evalkit.errors import EvalkitError
-from evalkit.panel import ColumnRoles, read_panel
+from evalkit.panel import ColumnRoles, read_panel, scan_panel
 
 EFFECT_OPTIONS = ("employment", "education")
 
@@ -65,7 +65,9 @@ def cmd_fui(args: argparse.Namespace) -> int:
                 "--data needs --unemployment PATH: a CSV or Parquet table with columns county, "
                 "month, unemployment_pct (county registered unemployment in percent)"
             )
-        panel = read_panel(args.data, roles=roles)
+        # Parquet is validated and prepared inside DuckDB, never loaded whole into pandas
+        load = scan_panel if args.data.endswith((".parquet", ".pq")) else read_panel
+        panel = load(args.data, roles=roles)
         unemployment = _read_table(args.unemployment)
     else:
         data = _simulated(args)

@@ -67,6 +67,20 @@ def test_norwegian_labels(capsys):
     assert "Situasjonsbestemt innsats" in text
 
 
+def test_fui_on_a_parquet_extract_scanned_out_of_core(tmp_path, capsys):
+    out = tmp_path / "panel.parquet"
+    assert main(["simulate", "--out", str(out), "--scale", "0.1", "--seed", "4"]) == 0
+    args = ["fui", "--data", str(out), "--unemployment", str(tmp_path / "panel_unemployment.parquet"), "--json",
+            "--no-event-study", "--no-few-clusters"]
+    assert main(args) == 0
+    scanned = json.loads(capsys.readouterr().out)
+    assert main(["fui", "--scale", "0.1", "--seed", "4", "--json", "--no-event-study", "--no-few-clusters"]) == 0
+    in_memory = json.loads(capsys.readouterr().out)
+    assert scanned["table_8_1"] == in_memory["table_8_1"]
+    cell, ref = scanned["table_8_3"]["fui_effect"]["3"], in_memory["table_8_3"]["fui_effect"]["3"]
+    assert cell == pytest.approx(ref, rel=1e-10)
+
+
 def test_simulate_writes_parquet_with_effects(tmp_path):
     out = tmp_path / "panel.parquet"
     assert main(["simulate", "--out", str(out), "--scale", "0.05", "--effect-education", "0.05"]) == 0
