@@ -65,10 +65,9 @@ def test_matches_moderndid_port_of_r_package(case: dict) -> None:
 
 def test_reference_inputs_match_evalkit_twfe_event_study() -> None:
     """evalkit's TWFE event study gives the same betahat and sigma as fixest/pyfixest."""
-    import moderndid
     import pandas as pd
 
-    df = pd.read_pickle(Path(moderndid.__file__).parent / "core" / "datasets" / "ehec_data.pkl.gz")
+    df = pd.read_csv(Path(__file__).parent / "data" / "ehec.csv")
     df = df[(df.year < 2016) & (df.yexp2.isna() | (df.yexp2 != 2015))].copy()
     df["g"] = np.where(df.yexp2 == 2014, 2014, 0)
     es = event_study(df, y="dins", time="year", group="g", unit="stfips")
