@@ -27,8 +27,9 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
-from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, RCS_ESTIMATORS, CellEstimate
+from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
 from evalkit.inference.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
+from evalkit.progress import progress
 from evalkit.results.base import EstimationResult, InvalidTest
 from evalkit.staggered.prepare import StaggeredData, prepare_staggered
 
@@ -172,6 +173,46 @@ def _estimate_cell(
     return res.att, inf
 
 
+def _cells_without_covariates(
+    sd: StaggeredData, cells: list[tuple[float, int, int]], control_group: str, anticipation: int, trim: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every ATT(g,t) and its influence function from cohort x period sums (no covariates).
+
+    Without covariates the outcome-regression, IPW and doubly robust 2x2 estimators all
+    reduce to a difference of weighted mean changes, ``ATT = dY_g - dY_c``, with influence
+    ``n w_i (dy_i - dY_g) / W_g`` for units of cohort ``g`` and ``-n w_i (dy_i - dY_c) / W_c``
+    for comparison units (``W`` the summed weights).  The means come from cohort x period
+    weighted sums computed once; each influence column is written once.  ``None`` (use the
+    general path, which also reports errors) when a cell lacks treated or comparison units
+    or, for IPW and DR (``trim``), its propensity score reaches ``PSCORE_TRIM``.
+    """
+    n = sd.n_obs
+    values, code = np.unique(sd.obs_group, return_inverse=True)
+    rows = [np.flatnonzero(code == k) for k in range(len(values))]
+    wsum = np.bincount(code, weights=sd.weights, minlength=len(values))
+    ysum = np.stack([sd.weights[r] @ sd.outcome[r] for r in rows])  # (cohorts incl. 0, periods)
+    att = np.zeros(len(cells))
+    influence = np.zeros((n, len(cells)), order="F")
+    for j, (g, ti, base) in enumerate(cells):
+        if ti == base:
+            continue
+        later = sd.periods[max(ti, base)]
+        treated = values == g
+        controls = _cell_controls(values, g, later, control_group, anticipation)
+        w_t, w_c = wsum[treated].sum(), wsum[controls].sum()
+        if w_t == 0 or w_c == 0 or (trim and w_t / (w_t + w_c) >= PSCORE_TRIM):
+            return None
+        change = ysum[:, ti] - ysum[:, base]
+        eta_t, eta_c = change[treated].sum() / w_t, change[controls].sum() / w_c
+        att[j] = eta_t - eta_c
+        col = influence[:, j]
+        for k in np.flatnonzero(treated | controls):
+            r = rows[k]
+            eta, scale = (eta_t, n / w_t) if treated[k] else (eta_c, -n / w_c)
+            col[r] = scale * sd.weights[r] * (sd.outcome[r, ti] - sd.outcome[r, base] - eta)
+    return att, np.ascontiguousarray(influence)  # row-major: 3-10x faster products downstream
+
+
 def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.ndarray, se: np.ndarray) -> WaldTest | InvalidTest:
     pre = np.flatnonzero((group > time) & np.isfinite(se))
     if len(pre) == 0:
@@ -266,12 +307,18 @@ def att_gt(
         cluster=cluster, panel=panel, anticipation=anticipation, control_group=control_group,
     )
     cells = _cells(sd.periods, sd.cohorts, base_period, anticipation)
-    att = np.zeros(len(cells))
-    influence = np.zeros((sd.n_obs, len(cells)))
-    for j, (g, ti, base) in enumerate(cells):
-        if ti == base:
-            continue  # universal base period: the reference cell is 0 by construction
-        att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
+    fast = None
+    if sd.panel and not callable(est_method) and sd.design.shape[2] == 1:
+        fast = _cells_without_covariates(sd, cells, control_group, anticipation, trim=est_method != "reg")
+    if fast is not None:
+        att, influence = fast
+    else:
+        att = np.zeros(len(cells))
+        influence = np.zeros((sd.n_obs, len(cells)))
+        for j, (g, ti, base) in enumerate(progress(cells, "ATT(g,t) cells")):
+            if ti == base:
+                continue  # universal base period: the reference cell is 0 by construction
+            att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
 
     n = sd.n_obs
     sums = cluster_sums(influence, sd.cluster)

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
+from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
 from evalkit.results.base import EstimationResult
-from evalkit.staggered.event_time import bin_event_times, event_dummies, prepare_event_data
+from evalkit.staggered.event_time import EventData, bin_event_times, event_dummies, prepare_event_data
 
 __all__ = ["EventStudyResult", "event_study", "event_term"]
 
@@ -85,6 +86,22 @@ def _fe_codes(data: pd.DataFrame, rows: pd.Index, fe: Sequence[str], roles: dict
     return np.column_stack(cols) if cols else None
 
 
+def _fit_balanced(ed: EventData, times: list[int], names: list[str], *, leads: int | None, lags: int | None,
+                  bin_endpoints: bool) -> CellFit | None:
+    """The unit + period effects regression from cohort x period cells on a balanced panel
+    (:mod:`evalkit.regression.cells`); ``None`` when the panel is not balanced."""
+    cohort_code, cohorts = pd.factorize(ed.group, sort=True)
+    panel = balanced_panel(ed.y, ed.unit, ed.period, cohort_code, ed.cluster)
+    if panel is None:
+        return None
+    period_time = np.empty(panel.Y.shape[1])
+    period_time[ed.period] = ed.time
+    rel = np.where(cohorts[:, None] > 0, period_time[None, :] - cohorts[:, None], np.nan)
+    binned, _ = bin_event_times(rel.ravel(), leads=leads, lags=lags, bin_endpoints=bin_endpoints)
+    X_cells = event_dummies(binned, times).reshape(len(cohorts), len(period_time), len(times))
+    return fit_twfe_cells(panel, X_cells, names)
+
+
 def event_study(
     data: pd.DataFrame,
     *,
@@ -127,6 +144,12 @@ def event_study(
     weights
         Column of analytic weights.
 
+    Notes
+    -----
+    On a balanced panel with unit and period effects, no covariates and no weights the
+    regression is computed from cohort x period sufficient statistics
+    (:mod:`evalkit.regression.cells`): the same numbers without an n x k design matrix.
+
     Raises
     ------
     DesignError
@@ -157,14 +180,18 @@ def event_study(
     if not times:
         raise DesignError("no event time is left to estimate besides the reference period(s)")
     names = [event_term(e) for e in times] + list(ed.covariate_names)
-    X = np.hstack([event_dummies(binned, times), ed.X])
-    fe_codes = _fe_codes(data, ed.index, fe, {"unit": ed.unit, "time": ed.period})
-    w = ed.weights
-    fit = fit_ols(
-        ed.y[keep], X[keep], weights=None if w is None else w[keep],
-        fe=None if fe_codes is None else fe_codes[keep], cluster=ed.cluster[keep],
-        cov_type="CR1", names=names,
-    )
+    fit = None
+    if sorted(fe) == ["time", "unit"] and ed.weights is None and ed.X.shape[1] == 0 and keep.all():
+        fit = _fit_balanced(ed, times, names, leads=leads, lags=lags, bin_endpoints=bin_endpoints)
+    if fit is None:
+        X = np.hstack([event_dummies(binned, times), ed.X])
+        fe_codes = _fe_codes(data, ed.index, fe, {"unit": ed.unit, "time": ed.period})
+        w = ed.weights
+        fit = fit_ols(
+            ed.y[keep], X[keep], weights=None if w is None else w[keep],
+            fe=None if fe_codes is None else fe_codes[keep], cluster=ed.cluster[keep],
+            cov_type="CR1", names=names,
+        )
     params = pd.Series(fit.beta, index=names, name="estimate")
     event = pd.Series([float(e) for e in times] + [np.nan] * len(ed.covariate_names), index=names)
     return EventStudyResult(

@@ -26,10 +26,28 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study import EventStudyResult, event_term
+from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
-from evalkit.staggered.event_time import prepare_event_data
+from evalkit.staggered.event_time import EventData, prepare_event_data
 
 __all__ = ["sun_abraham"]
+
+
+def _fit_balanced(ed: EventData, g: np.ndarray, cells: list[tuple[float, int]],
+                  names: list[str]) -> tuple[CellFit, np.ndarray] | None:
+    """Step 1 from cohort x period sufficient statistics on a balanced panel
+    (:mod:`evalkit.regression.cells`) and the cell sizes; ``None`` when not balanced."""
+    cohort_code, cohorts = pd.factorize(g, sort=True)
+    panel = balanced_panel(ed.y, ed.unit, ed.period, cohort_code, ed.cluster)
+    if panel is None:
+        return None
+    period_time = np.empty(panel.Y.shape[1])
+    period_time[ed.period] = ed.time
+    X_cells = np.zeros((len(cohorts), len(period_time), len(cells)))
+    for j, (gg, e) in enumerate(cells):
+        X_cells[np.searchsorted(cohorts, gg), :, j] = period_time - gg == e
+    size = np.bincount(panel.cell, minlength=len(cohorts)).astype(float)
+    return fit_twfe_cells(panel, X_cells, names), np.einsum("c,ctk->k", size, X_cells)
 
 
 def sun_abraham(
@@ -93,18 +111,26 @@ def sun_abraham(
     rel = np.where(g > 0, ed.time - g, np.nan)
     if not np.any((rel == ref) & keep):
         raise DesignError(f"the reference event time {ref} has no observations")
-    cells = sorted({(gg, int(e)) for gg, e in zip(g[keep & (g > 0)], rel[keep & (g > 0)]) if e != ref})
-    X = np.zeros((ed.nobs, len(cells)))
-    for j, (gg, e) in enumerate(cells):
-        X[:, j] = (g == gg) & (rel == e)
+    treated_rows = keep & (g > 0)
+    pairs = pd.DataFrame({"g": g[treated_rows], "e": rel[treated_rows]}).drop_duplicates().sort_values(["g", "e"])
+    cells = [(gg, int(e)) for gg, e in pairs.itertuples(index=False) if e != ref]
     cell_names = [f"cohort::{gg:g}:{event_term(e)}" for gg, e in cells]
     names = cell_names + list(ed.covariate_names)
-    w = ed.weights
-    fit = fit_ols(
-        ed.y[keep], np.hstack([X, ed.X])[keep], weights=None if w is None else w[keep],
-        fe=np.column_stack([ed.unit, ed.period])[keep], cluster=ed.cluster[keep], cov_type="CR1", names=names,
-    )
-    sizes = (X[keep] * ed.w[keep][:, None]).sum(axis=0)
+    fit, sizes = None, None
+    if ed.weights is None and ed.X.shape[1] == 0 and keep.all():
+        balanced = _fit_balanced(ed, g, cells, names)
+        if balanced is not None:
+            fit, sizes = balanced
+    if fit is None:
+        X = np.zeros((ed.nobs, len(cells)))
+        for j, (gg, e) in enumerate(cells):
+            X[:, j] = (g == gg) & (rel == e)
+        w = ed.weights
+        fit = fit_ols(
+            ed.y[keep], np.hstack([X, ed.X])[keep], weights=None if w is None else w[keep],
+            fe=np.column_stack([ed.unit, ed.period])[keep], cluster=ed.cluster[keep], cov_type="CR1", names=names,
+        )
+        sizes = (X[keep] * ed.w[keep][:, None]).sum(axis=0)
     cell_e = np.array([e for _, e in cells])
     times = sorted(set(cell_e.tolist()))
     W = np.zeros((1 + len(times), len(names)))

@@ -12,7 +12,7 @@ fixed-effect levels (see :mod:`evalkit.regression` for the exact count, which fo
 pyfixest's default ``ssc``).
 
 Cluster-robust estimators need only the cluster-level score sums
-``s_g = sum_{i in g} x_i w_i e_i``; they are computed with one ``bincount`` per column, never
+``s_g = sum_{i in g} x_i w_i e_i``; they are computed with one sparse G x n indicator product, never
 with a dense G x n indicator matrix, so that millions of rows and thousands of clusters are
 cheap.
 
@@ -29,6 +29,8 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+import pandas as pd
+from scipy import sparse
 
 CovType = Literal["iid", "HC0", "HC1", "HC3", "CR1"]
 
@@ -127,7 +129,7 @@ def cluster_codes(cluster: np.ndarray) -> np.ndarray:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] not in (1, 2):
         raise ValueError(f"cluster must have shape (n,) or (n, 2), got {np.asarray(cluster).shape}")
-    return np.column_stack([np.unique(arr[:, j], return_inverse=True)[1].ravel() for j in range(arr.shape[1])])
+    return np.column_stack([pd.factorize(arr[:, j], sort=True)[0] for j in range(arr.shape[1])])
 
 
 def n_clusters(cluster: np.ndarray) -> tuple[int, ...]:
@@ -139,7 +141,9 @@ def n_clusters(cluster: np.ndarray) -> tuple[int, ...]:
 def _cluster_meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``sum_g s_g s_g'`` with ``s_g`` the within-cluster sums of the scores."""
     G = int(codes.max()) + 1
-    sums = np.column_stack([np.bincount(codes, weights=scores[:, j], minlength=G) for j in range(scores.shape[1])])
+    n = codes.shape[0]
+    indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(G, n))
+    sums = indicator @ scores  # one pass over the rows (k bincounts take k passes)
     return sums.T @ sums
 
 

@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from evalkit.progress import Progress
+
 #: Number of multipliers generated per block (bounds memory for millions of clusters).
 _BLOCK_ELEMENTS = 1 << 24
 _SQRT5 = np.sqrt(5.0)
@@ -112,9 +114,12 @@ def multiplier_bootstrap(
     n_clusters = sums.shape[0]
     block = max(1, _BLOCK_ELEMENTS // n_clusters)
     draws = np.empty((n_boot, sums.shape[1]))
+    bar = Progress(n_boot, "bootstrap draws")
     for start in range(0, n_boot, block):
         stop = min(n_boot, start + block)
         draws[start:stop] = _multipliers(rng, (stop - start, n_clusters), multipliers) @ sums / n
+        bar.update(stop - start)
+    bar.close()
     q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0, method="inverted_cdf")
     se = (q75 - q25) / _IQR_NORMAL
     tiny = np.sqrt(np.finfo(float).eps) * 10 / np.sqrt(n)

@@ -1,0 +1,40 @@
+"""Shared by every benchmark child process: read the panel, time the estimation, report.
+
+A child is run as ``python benchmarks/peers/<script>.py PANEL.parquet``; it prints one JSON
+line ``{"seconds": ..., "peak_rss_mb": ..., "estimates": {...}}`` where ``seconds`` is the
+wall time of the estimation alone (not the Parquet read) and ``peak_rss_mb`` the peak
+resident memory of the whole process (``resource.getrusage``).  Estimate keys are
+``"gt:g,t"`` for ATT(g,t), ``"e:k"`` for event time ``k`` and ``"overall"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import resource
+import sys
+import time
+import warnings
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+
+def run(estimate: Callable[[pd.DataFrame], Mapping[str, float]]) -> None:
+    """Read the panel named on the command line, time ``estimate`` on it, print the JSON."""
+    warnings.simplefilter("ignore")
+    data = pd.read_parquet(sys.argv[1])
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):  # peers print summaries
+        estimates = estimate(data)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb,
+                      "estimates": {k: float(v) for k, v in estimates.items()}}))
+
+
+def event_time(data: pd.DataFrame, never: int = -1) -> pd.Series:
+    """``time - first_treated`` for treated units, ``never`` for never-treated ones."""
+    g = data["first_treated"]
+    return (data["time"] - g).where(g > 0, never)

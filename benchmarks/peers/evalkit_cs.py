@@ -1,0 +1,17 @@
+"""evalkit: ATT(g,t) (never-treated controls, no covariates, analytic SEs) + dynamic aggregation."""
+
+from _child import run
+from evalkit.estimators.att_gt import att_gt
+
+
+def estimate(data):
+    res = att_gt(data, y="y", time="time", group="first_treated", unit="unit")
+    dyn = res.aggregate("dynamic")
+    out = {f"gt:{g:g},{t:g}": v for g, t, v in zip(res.group, res.time, res.params.to_numpy())}
+    out.update({f"e:{e:g}": v for e, v in zip(dyn.term_values, dyn.params.to_numpy())})
+    out["overall"] = dyn.overall_att
+    return out
+
+
+if __name__ == "__main__":
+    run(estimate)

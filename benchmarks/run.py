@@ -1,0 +1,180 @@
+"""Benchmark evalkit against the installed Python peers on the same staggered panels.
+
+    python benchmarks/run.py              # 50k, 250k, 1M and 4M rows
+    python benchmarks/run.py --quick      # 50k rows only (smoke run)
+    python benchmarks/run.py --sizes 1000000 --estimands cs twfe
+
+The panels (:mod:`panel`: 40 months, 19 regions, 3 cohorts) are written once to Parquet and
+read by every run.  Each (estimand, size, package) runs in a FRESH process
+(``benchmarks/peers/<package>_<estimand>.py``) that times the estimation alone and reports
+its peak resident memory; the process's address space is capped (``--mem-gb``, default 16)
+and it is killed after ``--timeout`` seconds.  A package that times out, runs out of memory
+or fails is skipped at larger sizes.  One line is printed per run: seconds, peak memory,
+the ratios package/evalkit and the largest absolute difference between the package's
+estimates and evalkit's (over the estimates both report).  The table goes to
+``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from panel import panel_path  # noqa: E402
+
+SIZES = (50_000, 250_000, 1_000_000, 4_000_000)
+#: estimand -> (description, [(package, import name, child script)]); evalkit first.
+ESTIMANDS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+    "cs": ("Callaway-Sant'Anna ATT(g,t) + dynamic aggregation, analytic SEs", [
+        ("evalkit", "evalkit", "evalkit_cs"), ("diff-diff", "diff_diff", "diffdiff_cs"),
+        ("csdid", "csdid", "csdid_cs"), ("moderndid", "moderndid", "moderndid_cs")]),
+    "twfe": ("TWFE event study, unit + month FE, unit-clustered SEs", [
+        ("evalkit", "evalkit", "evalkit_twfe"), ("pyfixest", "pyfixest", "pyfixest_twfe"),
+        ("linearmodels", "linearmodels", "linearmodels_twfe"), ("statsmodels", "statsmodels", "statsmodels_twfe")]),
+    "sunab": ("Sun-Abraham interaction-weighted event study", [
+        ("evalkit", "evalkit", "evalkit_sunab"), ("pyfixest", "pyfixest", "pyfixest_sunab")]),
+    "imputation": ("Imputation DiD (Borusyak, Jaravel & Spiess)", [("evalkit", "evalkit", "evalkit_imputation")]),
+    "twostage": ("Two-stage DiD (Gardner), event-time terms", [
+        ("evalkit", "evalkit", "evalkit_twostage"), ("pyfixest", "pyfixest", "pyfixest_twostage")]),
+}
+
+
+@dataclass
+class Run:
+    estimand: str
+    size: int
+    package: str
+    status: str
+    seconds: float = float("nan")
+    peak_mb: float = float("nan")
+    estimates: dict[str, float] | None = None
+
+
+def run_child(script: str, panel: Path, timeout: float, mem_gb: float) -> tuple[str, dict | None]:
+    """Run one child process; ``("ok", report)`` or ``(reason, None)``."""
+    limit = int(mem_gb * 1024**3)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    cmd = [sys.executable, str(HERE / "peers" / f"{script}.py"), str(panel)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=cap, cwd=HERE / "peers")
+    except subprocess.TimeoutExpired:
+        return f"timeout (>{timeout:g} s)", None
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        return "ok", json.loads(lines[-1])
+    err = proc.stderr.strip().splitlines()
+    if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode in (-9, 137):
+        return f"out of memory (>{mem_gb:g} GB)", None
+    return f"failed: {err[-1][:120] if err else proc.returncode}", None
+
+
+def max_abs_diff(a: dict[str, float] | None, b: dict[str, float] | None) -> tuple[float, int]:
+    if not a or not b:
+        return float("nan"), 0
+    common = [k for k in a if k in b]
+    if not common:
+        return float("nan"), 0
+    return max(abs(a[k] - b[k]) for k in common), len(common)
+
+
+def fmt_line(r: Run, base: Run | None) -> str:
+    if r.status != "ok":
+        return f"{r.estimand:>10} {r.size:>9,} {r.package:>13}: {r.status}"
+    ratio_t = r.seconds / base.seconds if base and base.status == "ok" else float("nan")
+    ratio_m = r.peak_mb / base.peak_mb if base and base.status == "ok" else float("nan")
+    diff, n = max_abs_diff(r.estimates, base.estimates if base else None)
+    extra = "" if r.package == "evalkit" else f"  time x{ratio_t:5.1f}  mem x{ratio_m:4.1f}  max|diff| {diff:.1e} ({n})"
+    return f"{r.estimand:>10} {r.size:>9,} {r.package:>13}: {r.seconds:8.2f} s {r.peak_mb:8.0f} MB{extra}"
+
+
+def markdown(runs: list[Run], args: argparse.Namespace) -> str:
+    base = {(r.estimand, r.size): r for r in runs if r.package == "evalkit"}
+    rows = ["| estimand | rows | package | seconds | peak MB | time / evalkit | memory / evalkit | max abs diff (n) |",
+            "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for r in runs:
+        b = base.get((r.estimand, r.size))
+        if r.status != "ok":
+            rows.append(f"| {r.estimand} | {r.size:,} | {r.package} | {r.status} | | | | |")
+            continue
+        ok = b is not None and b.status == "ok" and r.package != "evalkit"
+        diff, n = max_abs_diff(r.estimates, b.estimates if b else None)
+        rows.append(
+            f"| {r.estimand} | {r.size:,} | {r.package} | {r.seconds:.2f} | {r.peak_mb:,.0f} | "
+            + (f"{r.seconds / b.seconds:.1f} | {r.peak_mb / b.peak_mb:.2f} | {diff:.1e} ({n}) |" if ok else "| | |"))
+    legend = "\n".join(f"* `{k}`: {d}" for k, (d, _) in ESTIMANDS.items() if k in args.estimands)
+    return (
+        f"Generated by `python benchmarks/run.py {' '.join(sys.argv[1:])}` on {time.strftime('%Y-%m-%d')} "
+        f"({platform.processor() or platform.machine()}, Python {platform.python_version()}); timeout "
+        f"{args.timeout:g} s and {args.mem_gb:g} GB address-space cap per run.\n\n{legend}\n\n" + "\n".join(rows) + "\n"
+    )
+
+
+def write_docs(table: str) -> None:
+    """Replace the generated table in docs/benchmarks.md (between the markers)."""
+    path = HERE.parent / "docs" / "benchmarks.md"
+    start, end = "<!-- benchmark table: generated by benchmarks/run.py -->", "<!-- end of benchmark table -->"
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
+    path.write_text(f"{head}{start}\n{table}{end}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="50k rows only")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--estimands", nargs="*", default=list(ESTIMANDS), choices=list(ESTIMANDS))
+    parser.add_argument("--packages", nargs="*", default=None, help="restrict to these packages (evalkit always runs)")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--mem-gb", type=float, default=16.0)
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/evalkit_benchmarks"))
+    parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args()
+    sizes = [SIZES[0]] if args.quick else sorted(args.sizes)
+    runs: list[Run] = []
+    for estimand in args.estimands:
+        _, packages = ESTIMANDS[estimand]
+        dead: set[str] = set()
+        for size in sizes:
+            panel = panel_path(args.data_dir, size)
+            base = None
+            for package, module, script in packages:
+                if args.packages is not None and package != "evalkit" and package not in args.packages:
+                    continue
+                if importlib.util.find_spec(module) is None:
+                    continue
+                if package in dead:
+                    runs.append(Run(estimand, size, package, "skipped (failed at a smaller size)"))
+                    print(fmt_line(runs[-1], base), flush=True)
+                    continue
+                status, report = run_child(script, panel, args.timeout, args.mem_gb)
+                run = Run(estimand, size, package, status)
+                if report is not None:
+                    run.seconds, run.peak_mb, run.estimates = report["seconds"], report["peak_rss_mb"], report["estimates"]
+                else:
+                    dead.add(package)
+                if package == "evalkit":
+                    base = run
+                runs.append(run)
+                print(fmt_line(run, base), flush=True)
+    if not args.no_docs:
+        write_docs(markdown(runs, args))
+
+
+if __name__ == "__main__":
+    main()

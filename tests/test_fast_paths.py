@@ -1,0 +1,146 @@
+"""Every fast path equals the general path to 1e-10: ATT(g,t) without covariates, the
+cell-level TWFE kernel (event study, Sun-Abraham), the exact balanced two-way demeaning, the
+Gram-matrix rank check, the sparse cluster meat, the O(n) nesting check and the hash codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.estimators.att_gt import att_gt
+from evalkit.estimators.att_gt_cells import dr_panel
+from evalkit.estimators.event_study import event_study
+from evalkit.estimators.sun_abraham import sun_abraham
+from evalkit.inference.covariance import cov_cr1
+from evalkit.regression.demean import demean, dense_codes, fe_codes
+from evalkit.regression.ols import _nested_in_any, fit_ols
+from evalkit.staggered.simulate import simulate_staggered
+
+TOL = {"rtol": 1e-10, "atol": 1e-10}
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    sim = simulate_staggered(600, 7, {3: 0.3, 5: 0.25, 6: 0.2}, effect=lambda e, g: 0.2 * (e + 1) + 0.05 * g,
+                             rng=np.random.default_rng(3))
+    data = sim.data
+    rng = np.random.default_rng(4)
+    unit_w = rng.uniform(0.5, 2.0, data["unit"].nunique())
+    region = rng.integers(0, 12, data["unit"].nunique())
+    return data.assign(w=unit_w[data["unit"].to_numpy()], region=region[data["unit"].to_numpy()])
+
+
+def _general_dr(*args: np.ndarray):
+    """The doubly robust cell estimator behind a callable, which forces the general path."""
+    return dr_panel(*args)
+
+
+@pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
+@pytest.mark.parametrize("base_period", ["varying", "universal"])
+@pytest.mark.parametrize("options", [{}, {"weights": "w"}, {"cluster": "region"}], ids=["plain", "weights", "cluster"])
+def test_att_gt_without_covariates_equals_cell_loop(panel, control_group, base_period, options) -> None:
+    kw = dict(y="y", time="time", group="first_treated", unit="unit", control_group=control_group,
+              base_period=base_period, **options)
+    fast, slow = att_gt(panel, **kw), att_gt(panel, est_method=_general_dr, **kw)
+    np.testing.assert_allclose(fast.params, slow.params, **TOL)
+    np.testing.assert_allclose(fast.influence, slow.influence, **TOL)
+    np.testing.assert_allclose(fast.cov, slow.cov, **TOL)
+    dyn_fast, dyn_slow = fast.aggregate("dynamic"), slow.aggregate("dynamic")
+    np.testing.assert_allclose(dyn_fast.params, dyn_slow.params, **TOL)
+    np.testing.assert_allclose(dyn_fast.std_errors, dyn_slow.std_errors, **TOL)
+
+
+@pytest.mark.parametrize("est_method", ["reg", "ipw"])
+def test_att_gt_fast_path_matches_each_estimator(panel, est_method) -> None:
+    kw = dict(y="y", time="time", group="first_treated", unit="unit")
+    fast = att_gt(panel, est_method=est_method, **kw)
+    slow = att_gt(panel, est_method=_general_dr, **kw)
+    np.testing.assert_allclose(fast.params, slow.params, **TOL)
+    np.testing.assert_allclose(fast.influence, slow.influence, **TOL)
+
+
+def _dense_twfe(data: pd.DataFrame, cluster: str, leads=None, lags=None):
+    """The event study through fit_ols with an explicit dummy matrix (the general path)."""
+    g, t = data["first_treated"].to_numpy(float), data["time"].to_numpy(float)
+    rel = np.where(g > 0, t - g, np.nan)
+    lo = -np.inf if leads is None else -leads
+    hi = np.inf if lags is None else lags
+    rel = np.where(np.isfinite(rel), np.clip(rel, lo, hi), np.nan)
+    times = [e for e in np.unique(rel[np.isfinite(rel)]) if e != -1]
+    X = np.column_stack([rel == e for e in times]).astype(float)
+    return fit_ols(data["y"].to_numpy(), X, fe=data[["unit", "time"]].to_numpy(), cluster=data[cluster].to_numpy(),
+                   cov_type="CR1")
+
+
+@pytest.mark.parametrize("cluster,window", [("unit", (None, None)), ("region", (2, 3))], ids=["unit", "region-binned"])
+def test_event_study_cells_equal_dummy_regression(panel, cluster, window) -> None:
+    leads, lags = window
+    res = event_study(panel, y="y", time="time", group="first_treated", unit="unit", leads=leads, lags=lags,
+                      cluster=None if cluster == "unit" else cluster)
+    ref = _dense_twfe(panel, cluster, leads, lags)
+    np.testing.assert_allclose(res.params, ref.beta, **TOL)
+    np.testing.assert_allclose(res.cov, ref.cov, **TOL)
+    assert res.df_resid == ref.df_resid
+    np.testing.assert_allclose(res.extra["r2_within"], ref.r2_within, **TOL)
+
+
+def test_event_study_unbalanced_panel_takes_general_path(panel) -> None:
+    data = panel.iloc[5:]
+    res = event_study(data, y="y", time="time", group="first_treated", unit="unit")
+    ref = _dense_twfe(data, "unit")
+    np.testing.assert_allclose(res.params, ref.beta, **TOL)
+
+
+def test_sun_abraham_cells_equal_dummy_regression(panel) -> None:
+    kw = dict(y="y", time="time", group="first_treated", unit="unit")
+    fast = sun_abraham(panel, **kw)
+    slow = sun_abraham(panel.assign(one=1.0), weights="one", **kw)  # weights force the general path
+    np.testing.assert_allclose(fast.params, slow.params, **TOL)
+    np.testing.assert_allclose(fast.cov, slow.cov, **TOL)
+    np.testing.assert_allclose(fast.extra["catt"]["std_error"], slow.extra["catt"]["std_error"], **TOL)
+
+
+def test_balanced_demeaning_equals_alternating_projections() -> None:
+    rng = np.random.default_rng(0)
+    codes = np.column_stack([np.repeat(np.arange(50), 8), np.tile(np.arange(8), 50)])
+    order = rng.permutation(len(codes))
+    codes = codes[order]
+    A = rng.normal(size=(len(codes), 3))
+    exact = demean(A, codes)
+    iterated = demean(A, codes, np.ones(len(codes)), tol=1e-15)
+    np.testing.assert_allclose(exact, iterated, **TOL)
+
+
+def test_gram_rank_route_equals_least_squares() -> None:
+    rng = np.random.default_rng(1)
+    X = np.column_stack([np.ones(400), rng.normal(size=(400, 4))])
+    y = X @ np.arange(5.0) + rng.normal(size=400)
+    fit = fit_ols(y, X)
+    np.testing.assert_allclose(fit.beta, np.linalg.lstsq(X, y, rcond=None)[0], **TOL)
+    np.testing.assert_allclose(fit.bread, np.linalg.inv(X.T @ X), rtol=1e-9)
+
+
+def test_sparse_cluster_meat_equals_explicit_sums() -> None:
+    rng = np.random.default_rng(2)
+    X, e, clusters = rng.normal(size=(300, 3)), rng.normal(size=300), rng.integers(0, 17, 300)
+    bread = np.linalg.inv(X.T @ X)
+    sums = np.array([(X[clusters == c] * e[clusters == c, None]).sum(axis=0) for c in range(17)])
+    explicit = 17 / 16 * 299 / 297 * bread @ sums.T @ sums @ bread
+    np.testing.assert_allclose(cov_cr1(X, e, bread, clusters), explicit, **TOL)
+
+
+@pytest.mark.parametrize("nested", [True, False], ids=["nested", "crossed"])
+def test_nesting_check_equals_pair_count(nested) -> None:
+    rng = np.random.default_rng(5)
+    fe = rng.integers(0, 40, 500)
+    cluster = (fe // 4 if nested else rng.integers(0, 10, 500))[:, None]
+    by_pairs = np.unique(np.column_stack([fe, cluster[:, 0]]), axis=0).shape[0] == fe.max() + 1
+    assert _nested_in_any(fe, cluster) == by_pairs == nested
+
+
+@pytest.mark.parametrize("labels", [np.array([3, 1, 3, 2]), np.array(["b", "a", "b"]), np.array([0, 2, 1, 0])],
+                         ids=["int", "str", "dense"])
+def test_hash_codes_equal_unique_inverse(labels) -> None:
+    np.testing.assert_array_equal(dense_codes(labels), np.unique(labels, return_inverse=True)[1])
+    np.testing.assert_array_equal(fe_codes(labels)[:, 0], np.unique(labels, return_inverse=True)[1])
