@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.estimators.att_gt import ATTgtResult, WaldTest, att_gt
+from evalkit.estimators.att_gt import ATTgtResult, att_gt
+from evalkit.results import WaldTest
 
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "reference" / "att_gt_mpdta.json").read_text())
@@ -55,7 +56,7 @@ def test_att_gt_matches_r_did(mpdta: pd.DataFrame, key: str) -> None:
     np.testing.assert_allclose(res.params.to_numpy(), ref["att"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(res.std_errors.to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-4)
     assert isinstance(res.pretest, WaldTest)
-    np.testing.assert_allclose(res.pretest.stat, ref["wald_stat"], rtol=1e-4)
+    np.testing.assert_allclose(res.pretest.statistic, ref["wald_stat"], rtol=1e-4)
 
 
 @pytest.mark.parametrize("agg", sorted(AGGREGATIONS), ids=sorted(AGGREGATIONS))

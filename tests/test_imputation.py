@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import DesignError
-from evalkit.estimators.imputation import ImputationResult, WaldTest, imputation_did
+from evalkit.estimators.imputation import ImputationResult, imputation_did
+from evalkit.results import WaldTest
 from evalkit.results.base import InvalidTest
 from evalkit.staggered.event_time import UntreatedModel
 

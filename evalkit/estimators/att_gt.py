@@ -30,7 +30,7 @@ from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
 from evalkit.inference.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
 from evalkit.progress import progress
-from evalkit.results.base import EstimationResult, InvalidTest
+from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
 from evalkit.staggered.prepare import StaggeredData, prepare_staggered
 
 if TYPE_CHECKING:
@@ -43,19 +43,6 @@ BasePeriod = Literal["varying", "universal"]
 EstMethod = Literal["dr", "ipw", "reg"]
 #: Standard errors at or below this value (a zero influence function) are reported as NaN.
 SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
-
-
-@dataclass(frozen=True)
-class WaldTest:
-    """Wald test of joint nullity: statistic, degrees of freedom and chi-squared p-value."""
-
-    stat: float
-    df: int
-    pvalue: float
-    null: str
-
-    def __str__(self) -> str:
-        return f"Wald test ({self.null}): chi2({self.df}) = {self.stat:.4f}, p = {self.pvalue:.4f}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -221,7 +208,9 @@ def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.nd
     if 1 / np.linalg.cond(sub) <= np.finfo(float).eps:
         return InvalidTest("the covariance of the pre-treatment ATT(g,t) is singular")
     stat = float(params[pre] @ np.linalg.solve(sub, params[pre]))
-    return WaldTest(stat=stat, df=len(pre), pvalue=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0")
+    return WaldTest(
+        statistic=stat, df_num=len(pre), pvalue=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
+    )
 
 
 def att_gt(

@@ -33,24 +33,10 @@ from scipy import stats
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study import EventStudyResult, event_term
 from evalkit.regression.ols import fit_ols
-from evalkit.results.base import InvalidTest
+from evalkit.results.base import InvalidTest, WaldTest
 from evalkit.staggered.event_time import EventData, UntreatedModel, event_dummies, prepare_event_data
 
-__all__ = ["ImputationResult", "WaldTest", "imputation_did"]
-
-
-@dataclass(frozen=True)
-class WaldTest:
-    """A joint Wald test ``H0: R b = 0`` with an F reference distribution."""
-
-    statistic: float
-    df_num: int
-    df_denom: int
-    pvalue: float
-    null: str
-
-    def __str__(self) -> str:
-        return f"Wald test ({self.null}): F({self.df_num}, {self.df_denom}) = {self.statistic:.4f}, p = {self.pvalue:.4f}"
+__all__ = ["ImputationResult", "imputation_did"]
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -93,7 +79,10 @@ def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFram
     b, V = fit.beta[:k], fit.cov[:k, :k]
     stat = float(b @ np.linalg.solve(V, b)) / k
     df_denom = fit.df_resid
-    test = WaldTest(stat, k, df_denom, float(stats.f.sf(stat, k, df_denom)), f"no effect in the {k} periods before treatment")
+    test = WaldTest(
+        statistic=stat, df_num=k, pvalue=float(stats.f.sf(stat, k, df_denom)),
+        null=f"no effect in the {k} periods before treatment", df_denom=df_denom,
+    )
     frame = pd.DataFrame({"event_time": leads, "estimate": b, "std_error": np.sqrt(np.diag(V))}, index=names[:k])
     return test, frame
 

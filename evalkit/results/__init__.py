@@ -1,5 +1,5 @@
 """Result objects shared by all estimators."""
 
-from evalkit.results.base import EstimationResult, InvalidTest, Summary
+from evalkit.results.base import EstimationResult, InvalidTest, Summary, WaldTest
 
-__all__ = ["EstimationResult", "InvalidTest", "Summary"]
+__all__ = ["EstimationResult", "InvalidTest", "Summary", "WaldTest"]

@@ -18,6 +18,26 @@ from scipy import stats
 
 
 @dataclass(frozen=True)
+class WaldTest:
+    """Wald test of a joint null ``R b = 0``.
+
+    The reference distribution is chi-squared with ``df_num`` degrees of freedom, or
+    ``F(df_num, df_denom)`` when ``df_denom`` is given (the statistic then divided by
+    ``df_num``).
+    """
+
+    statistic: float
+    df_num: int
+    pvalue: float
+    null: str
+    df_denom: float | None = None
+
+    def __str__(self) -> str:
+        dist = f"chi2({self.df_num})" if self.df_denom is None else f"F({self.df_num}, {self.df_denom:g})"
+        return f"Wald test ({self.null}): {dist} = {self.statistic:.4f}, p = {self.pvalue:.4f}"
+
+
+@dataclass(frozen=True)
 class InvalidTest:
     """A test statistic that could not be computed, and why (never ``None``)."""
 
