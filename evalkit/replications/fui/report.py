@@ -57,7 +57,7 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
         str(rep.sample.entries.report),
         "",
         "Table 8.1: new users by region and entry window (published in brackets)",
-        _table_8_1_text(rep),
+        table_8_1_display(rep).to_string(),
         "",
     ]
     for outcome in rep.sample.spec.outcomes:
@@ -167,7 +167,8 @@ def _placebo_text(rep: FuiReplication) -> list[str]:
     ]
 
 
-def _table_8_1_text(rep: FuiReplication) -> str:
+def table_8_1_display(rep: FuiReplication) -> pd.DataFrame:
+    """Table 8.1 for reading: ``count pct%`` per group, the published value in brackets."""
     frame = table_8_1_frame(rep.descriptives)
     comp = rep.descriptives_comparison().set_index(["row", "group"])
     out = pd.DataFrame(index=frame.index)
@@ -184,12 +185,13 @@ def _table_8_1_text(rep: FuiReplication) -> str:
                 shown += f" [{pub:g}]"
             cells.append(shown.strip())
         out[group] = cells
-    return out.to_string()
+    return out
 
 
 def to_markdown(rep: FuiReplication) -> str:
     """The replication as a Markdown document."""
-    parts = ["# FUI evaluation reproduced", "", "## Table 8.1", "", frame_to_markdown(table_8_1_frame(rep.descriptives))]
+    parts = ["# FUI evaluation reproduced", "", "## Table 8.1 (published in brackets)", "",
+             frame_to_markdown(table_8_1_display(rep))]
     for outcome in rep.sample.spec.outcomes:
         parts += ["", f"## {OUTCOME_TITLES.get(outcome, outcome)}", "", frame_to_markdown(regression_table(rep, outcome))]
     parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
@@ -214,13 +216,15 @@ def to_html(rep: FuiReplication) -> str:
         "table{border-collapse:collapse;margin:1em 0;font-size:13px}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
         "th{background:#f3f3f3}"
+        "svg{max-width:100%;height:auto}"
     )
     sections = [f"<h1>FUI evaluation reproduced</h1><pre>{html.escape(str(rep.sample.entries.report))}</pre>",
-                "<h2>Table 8.1</h2>", table_8_1_frame(rep.descriptives).to_html()]
+                "<h2>Table 8.1 (published in brackets)</h2>", table_8_1_display(rep).to_html()]
     for outcome in rep.sample.spec.outcomes:
         sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
     if rep.few_clusters is not None:
-        sections += ["<h2>Inference with few treated counties</h2>", rep.few_clusters.to_html(index=False)]
+        sections += ["<h2>Inference with few treated counties</h2>",
+                     rep.few_clusters.to_html(index=False, float_format=lambda v: f"{v:.4f}")]
     if rep.event_study is not None:
         sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
                      event_study_table(rep).fillna("").to_html(),
@@ -229,7 +233,8 @@ def to_html(rep: FuiReplication) -> str:
     if rep.placebo is not None:
         sections += ["<h2>Placebo test</h2>", placebo_table(rep).to_html()]
     sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
-                 "<h2>Contamination of the comparison</h2>", rep.contamination.to_html(index=False),
+                 "<h2>Contamination of the comparison</h2>",
+                 rep.contamination.to_html(index=False, float_format=lambda v: f"{v:.2f}"),
                  "<h2>Design warnings</h2><ul>", *[f"<li>{html.escape(w)}</li>" for w in rep.warnings()], "</ul>"]
     return f"<!doctype html><html><head><meta charset='utf-8'><title>FUI evaluation</title><style>{style}</style></head><body>{''.join(sections)}</body></html>"
 
