@@ -117,3 +117,40 @@ def test_summary_and_glance(analytic) -> None:
     agg = analytic.aggregate("group")
     assert agg.glance()["overall_att"].iloc[0] == pytest.approx(agg.overall_att)
     assert list(agg.tidy()["group"]) == [2004, 2006, 2007]
+
+
+@pytest.mark.parametrize("kind", ["simple", "group", "calendar", "dynamic"])
+def test_aggregate_reuses_stored_draws(mpdta: pd.DataFrame, kind: str) -> None:
+    """Without rng, aggregate() combines att_gt's stored draws: the same as fresh draws from the same seed."""
+    boot = att_gt(mpdta, **KW, n_boot=199, rng=np.random.default_rng(7))
+    assert boot.boot_draws.shape == (199, len(boot.params) + len(boot.cohorts))
+    reused = boot.aggregate(kind)
+    fresh = boot.aggregate(kind, n_boot=199, rng=np.random.default_rng(7))
+    again = boot.aggregate(kind, n_boot=199)
+    assert reused.cov_type == "multiplier bootstrap (199 draws, Mammen)"
+    pd.testing.assert_series_equal(reused.std_errors, fresh.std_errors)
+    pd.testing.assert_series_equal(reused.std_errors, again.std_errors)
+    assert reused.overall_se == fresh.overall_se
+    assert reused.crit_uniform == fresh.crit_uniform
+
+
+@pytest.mark.parametrize("cluster", [None, "state"], ids=["unit", "state"])
+def test_aggregate_draws_equal_bootstrap_of_its_influence(mpdta: pd.DataFrame, cluster: str | None) -> None:
+    """Linear combinations of the joint draws equal a direct bootstrap of the aggregate's
+    influence function with the same multipliers (same seed, same number of clusters)."""
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    res = att_gt(data, **KW, cluster=cluster)
+    agg = res.aggregate("dynamic", n_boot=299, rng=np.random.default_rng(5))
+    joint = np.column_stack([agg.influence, agg.overall_influence])
+    band = np.r_[np.ones(agg.influence.shape[1], dtype=bool), False]
+    direct = multiplier_bootstrap(joint, n_boot=299, rng=np.random.default_rng(5), cluster=res.cluster, band=band)
+    np.testing.assert_allclose(agg.std_errors, direct.se[:-1], rtol=1e-10)
+    assert agg.overall_se == pytest.approx(direct.se[-1], rel=1e-10)
+    assert agg.crit_uniform == pytest.approx(direct.crit_uniform, rel=1e-10)
+
+
+def test_aggregate_of_analytic_result_needs_rng(analytic) -> None:
+    assert analytic.boot_draws is None
+    assert analytic.aggregate("dynamic").cov_type == "analytic"
+    with pytest.raises(ValueError, match="rng"):
+        analytic.aggregate("dynamic", n_boot=99)

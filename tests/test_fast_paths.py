@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.errors import ExcludedRowsWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_cells import dr_panel
 from evalkit.estimators.event_study import event_study
@@ -144,3 +145,23 @@ def test_nesting_check_equals_pair_count(nested) -> None:
 def test_hash_codes_equal_unique_inverse(labels) -> None:
     np.testing.assert_array_equal(dense_codes(labels), np.unique(labels, return_inverse=True)[1])
     np.testing.assert_array_equal(fe_codes(labels)[:, 0], np.unique(labels, return_inverse=True)[1])
+
+
+def test_prepare_unsorted_input_equals_sorted(panel) -> None:
+    """The sort is skipped for sorted panels; a shuffled panel gives the same estimates."""
+    kw = dict(y="y", time="time", group="first_treated", unit="unit", cluster="region")
+    ordered = att_gt(panel, **kw)
+    shuffled = att_gt(panel.sample(frac=1.0, random_state=0), **kw)
+    np.testing.assert_allclose(shuffled.params, ordered.params, **TOL)
+    np.testing.assert_allclose(shuffled.influence, ordered.influence, **TOL)
+    np.testing.assert_allclose(shuffled.std_errors, ordered.std_errors, **TOL)
+
+
+def test_prepare_does_not_mutate_input(panel) -> None:
+    data = panel.copy()
+    data.loc[data.index[:3], "y"] = np.nan
+    before = data.copy()
+    with pytest.warns(ExcludedRowsWarning) as record:
+        att_gt(data, y="y", time="time", group="first_treated", unit="unit")
+    assert [str(w.message).split(":")[0] for w in record] == ["excluded 3 rows", "excluded 1 units"]
+    pd.testing.assert_frame_equal(data, before)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.inference.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
+from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
 from evalkit.results.base import EstimationResult
 
 if TYPE_CHECKING:
@@ -66,27 +66,46 @@ class AggregateResult(EstimationResult):
         return plot_event_study({label: self.tidy(alpha)}, uniform=uniform and self.crit_uniform is not None, **kwargs)
 
 
-def _weight_influence(keep: np.ndarray, pg: np.ndarray, res: "ATTgtResult") -> np.ndarray:
-    """Influence function of the estimated weights ``pg[keep] / sum(pg[keep])`` (n x len(keep))."""
-    g_keep = res.group[keep]
-    dev = res.obs_weights[:, None] * (res.obs_group[:, None] == g_keep[None, :]) - pg[keep][None, :]
-    total = pg[keep].sum()
-    return dev / total - np.outer(dev.sum(axis=1), pg[keep] / total**2)
+def _share_coefficients(groups: np.ndarray, values: np.ndarray, pg: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
+    """Influence of estimated weights, as coefficients on the cohort-share influence functions.
+
+    ``sum_j values_j pg_j / P`` with ``P = sum_j pg_j`` has weight influence
+    ``sum_j psi_{g_j} (values_j / P - S / P^2)``, ``S = sum_j pg_j values_j`` and
+    ``psi_g`` the influence function of cohort ``g``'s share (R did's ``wif``).
+    """
+    total, s = pg.sum(), pg @ values
+    return np.bincount(np.searchsorted(cohorts, groups), weights=values / total - s / total**2, minlength=len(cohorts))
 
 
-def _combine(res: "ATTgtResult", keep: np.ndarray, pg: np.ndarray, with_wif: bool) -> tuple[float, np.ndarray]:
-    """Cohort-share weighted average of the ATT(g,t) in ``keep`` and its influence function."""
-    w = pg[keep] / pg[keep].sum()
-    inf = res.influence[:, keep] @ w
+def _combine(
+    res: "ATTgtResult", keep: np.ndarray, pg: np.ndarray, with_wif: bool
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Cohort-share weighted average of the ATT(g,t) in ``keep``, with its influence function
+    as coefficients ``(a, b)``: ``influence @ a + share_influence @ b``."""
+    att = res.params.to_numpy()
+    a = np.zeros(len(att))
+    a[keep] = pg[keep] / pg[keep].sum()
+    b = np.zeros(len(res.cohorts))
     if with_wif:
-        inf = inf + _weight_influence(keep, pg, res) @ res.params.to_numpy()[keep]
-    return float(res.params.to_numpy()[keep] @ w), inf
+        b = _share_coefficients(res.group[keep], att[keep], pg[keep], res.cohorts)
+    return float(att @ a), a, b
 
 
 def _analytic_se(inf: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
     sums = cluster_sums(inf.reshape(len(inf), -1), cluster)
     se = np.sqrt((sums**2).sum(axis=0)) / len(inf)
     return np.where(se > _SE_FLOOR, se, np.nan)
+
+
+def _draws(res: "ATTgtResult", n_boot: int | None, rng: np.random.Generator | None) -> np.ndarray | None:
+    """Joint draws of the ATT(g,t) and cohort shares: fresh with ``rng``, else the stored ones."""
+    if n_boot is not None and rng is not None:
+        joint = np.hstack([res.influence, res.share_influence()])
+        return bootstrap_draws(joint, n_boot=n_boot, rng=rng, cluster=res.cluster)
+    stored = res.boot_draws
+    if n_boot is not None and (stored is None or len(stored) != n_boot):
+        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42)")
+    return stored
 
 
 def aggregate_att_gt(
@@ -115,50 +134,50 @@ def aggregate_att_gt(
         treatment and event times ``e <= balance_e``.
     n_boot, rng
         Multiplier bootstrap (Mammen) for standard errors and the uniform band over terms.
+        Every aggregate is a linear combination ``influence @ A + share_influence @ B``,
+        so its draws are ``draws @ [A; B]`` of joint draws of the ATT(g,t) and the cohort
+        shares.  With ``rng``, ``n_boot`` new joint draws are made; without, the draws
+        stored by ``att_gt(..., n_boot=..., rng=...)`` are reused (no new multipliers), so
+        a bootstrapped ``att_gt`` result gives bootstrapped aggregates by default and all
+        its aggregations share one set of multipliers.
     """
     if kind not in ("simple", "group", "calendar", "dynamic"):
         raise ValueError(f"kind must be 'simple', 'group', 'calendar' or 'dynamic', got {kind!r}")
     if balance_e is not None and kind != "dynamic":
         raise ValueError("balance_e applies to kind='dynamic' only")
-    if n_boot is not None and rng is None:
-        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42)")
+    draws = _draws(res, n_boot, rng)
     g, t, att = res.group, res.time, res.params.to_numpy()
     e = t - g
-    cohorts = np.unique(g)
+    cohorts = res.cohorts
     share = {c: np.mean(res.obs_weights * (res.obs_group == c)) for c in cohorts}
     pg = np.array([share[c] for c in g])
     post = (g <= t) & (e <= max_e)
 
+    def combine_each(masks: list[np.ndarray], with_wif: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = [_combine(res, m, pg, with_wif) for m in masks]
+        return np.array([p[0] for p in parts]), np.column_stack([p[1] for p in parts]), np.column_stack([p[2] for p in parts])
+
     if kind == "simple":
         if not post.any():
             raise DesignError(f"no post-treatment ATT(g,t) with event time <= {max_e}")
-        overall, overall_inf = _combine(res, post, pg, with_wif=True)
-        values, infs, labels = np.array([overall]), overall_inf[:, None], ["ATT"]
+        values, A, B = combine_each([post], with_wif=True)
+        labels = ["ATT"]
+        overall, a_all, b_all = float(values[0]), A[:, 0], B[:, 0]
     elif kind == "group":
-        values, cols = [], []
         for c in cohorts:
-            keep = post & (g == c)
-            if not keep.any():
+            if not (post & (g == c)).any():
                 raise DesignError(f"cohort {c:g} has no post-treatment ATT(g,t) with event time <= {max_e}")
-            v, inf = _combine(res, keep, pg, with_wif=False)
-            values.append(v)
-            cols.append(inf)
-        values, infs = np.array(values), np.column_stack(cols)
+        values, A, B = combine_each([post & (g == c) for c in cohorts], with_wif=False)
         labels = [f"g={c:g}" for c in cohorts]
         pgg = np.array([share[c] for c in cohorts])
-        wif = _weight_influence(np.searchsorted(g, cohorts), np.array([share[c] for c in g]), res)
         overall = float(values @ pgg / pgg.sum())
-        overall_inf = infs @ (pgg / pgg.sum()) + wif @ values
+        a_all = A @ (pgg / pgg.sum())
+        b_all = B @ (pgg / pgg.sum()) + _share_coefficients(cohorts, values, pgg, cohorts)
     elif kind == "calendar":
         periods = np.unique(t[t >= g.min()])
-        values, cols = [], []
-        for p in periods:
-            v, inf = _combine(res, (t == p) & (g <= t), pg, with_wif=True)
-            values.append(v)
-            cols.append(inf)
-        values, infs = np.array(values), np.column_stack(cols)
+        values, A, B = combine_each([(t == p) & (g <= t) for p in periods], with_wif=True)
         labels = [f"t={p:g}" for p in periods]
-        overall, overall_inf = float(values.mean()), infs.mean(axis=1)
+        overall, a_all, b_all = float(values.mean()), A.mean(axis=1), B.mean(axis=1)
     else:
         include = np.ones(len(g), dtype=bool)
         if balance_e is not None:
@@ -173,31 +192,29 @@ def aggregate_att_gt(
             raise DesignError(
                 f"no ATT(g,t) with event time in [{min_e}, {max_e}]; available event times are {np.unique(e).tolist()}"
             )
-        values, cols = [], []
-        for ev in event_times:
-            v, inf = _combine(res, window & (e == ev), pg, with_wif=True)
-            values.append(v)
-            cols.append(inf)
-        values, infs = np.array(values), np.column_stack(cols)
+        values, A, B = combine_each([window & (e == ev) for ev in event_times], with_wif=True)
         periods = event_times
         labels = [f"e={ev:g}" for ev in event_times]
         nonneg = event_times >= 0
         if nonneg.any():
-            overall, overall_inf = float(values[nonneg].mean()), infs[:, nonneg].mean(axis=1)
+            overall, a_all, b_all = float(values[nonneg].mean()), A[:, nonneg].mean(axis=1), B[:, nonneg].mean(axis=1)
         else:
-            overall, overall_inf = float("nan"), np.full(len(infs), np.nan)
+            overall, a_all, b_all = float("nan"), np.zeros(len(g)), np.zeros(len(cohorts))
 
+    shares = res.share_influence()
+    infs = res.influence @ A + shares @ B
+    overall_inf = res.influence @ a_all + shares @ b_all if np.isfinite(overall) else np.full(len(infs), np.nan)
     se = _analytic_se(infs, res.cluster)
     overall_se = float(_analytic_se(overall_inf, res.cluster)[0])
     crit, cov_type = None, "analytic"
-    if n_boot is not None:
-        # one set of draws for the terms (uniform band) and the overall ATT
-        joint = np.column_stack([infs, np.nan_to_num(overall_inf)])
-        band = np.r_[np.ones(infs.shape[1], dtype=bool), False]
-        boot = multiplier_bootstrap(joint, n_boot=n_boot, rng=rng, cluster=res.cluster, alpha=res.alpha, band=band)
-        se, cov_type = boot.se[:-1], f"multiplier bootstrap ({n_boot} draws, Mammen)"
-        crit = boot.crit_uniform if np.isfinite(boot.crit_uniform) else None
-        overall_se = float(boot.se[-1]) if np.isfinite(overall_inf).all() else float("nan")
+    if draws is not None:
+        # the terms' and the overall ATT's draws are linear combinations of the joint draws
+        coef = np.vstack([np.column_stack([A, a_all]), np.column_stack([B, b_all])])
+        band = np.r_[np.ones(A.shape[1], dtype=bool), False]
+        boot_se, boot_crit = bootstrap_summary(draws @ coef, n=len(infs), alpha=res.alpha, band=band)
+        se, cov_type = boot_se[:-1], f"multiplier bootstrap ({len(draws)} draws, Mammen)"
+        crit = boot_crit if np.isfinite(boot_crit) else None
+        overall_se = float(boot_se[-1]) if np.isfinite(overall) else float("nan")
     index = pd.Index(labels, name="term")
     term_values = {"dynamic": event_times if kind == "dynamic" else None, "group": cohorts,
                    "calendar": periods if kind == "calendar" else None, "simple": np.array([np.nan])}[kind]

@@ -28,7 +28,7 @@ from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.inference.multiplier_bootstrap import cluster_sums, multiplier_bootstrap
+from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
 from evalkit.progress import progress
 from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
 from evalkit.staggered.prepare import StaggeredData, prepare_staggered
@@ -63,6 +63,10 @@ class ATTgtResult(EstimationResult):
         Level used for the bootstrap's uniform band.
     pretest
         Wald test that all pre-treatment ATT(g,t) are zero, or an :class:`InvalidTest`.
+    boot_draws
+        ``(n_boot, n_terms + n_cohorts)`` multiplier-bootstrap draws of the ATT(g,t) and of
+        the cohort shares (columns of :meth:`share_influence`), all from the same
+        multipliers; ``None`` without bootstrap.  Aggregations reuse them.
     """
 
     group: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -74,6 +78,16 @@ class ATTgtResult(EstimationResult):
     cluster: np.ndarray | None = None
     alpha: float = 0.05
     pretest: WaldTest | InvalidTest = InvalidTest("not computed")
+    boot_draws: np.ndarray | None = None
+
+    @property
+    def cohorts(self) -> np.ndarray:
+        """Sorted treated cohorts (the order of the share columns)."""
+        return np.unique(self.group)
+
+    def share_influence(self) -> np.ndarray:
+        """Influence functions of the cohort shares ``p_g = mean(w_i 1{G_i = g})``, ``(n, n_cohorts)``."""
+        return _share_influence(self.obs_group, self.obs_weights, self.cohorts)
 
     @property
     def event_time(self) -> np.ndarray:
@@ -110,6 +124,11 @@ class ATTgtResult(EstimationResult):
         tidy = self.tidy(alpha)
         frames = {f"g = {g:g}": tidy[tidy["group"] == g] for g in np.unique(self.group)}
         return plot_event_study(frames, uniform=uniform and self.crit_uniform is not None, **kwargs)
+
+
+def _share_influence(obs_group: np.ndarray, obs_weights: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
+    member = obs_weights[:, None] * (obs_group[:, None] == cohorts[None, :])
+    return member - member.mean(axis=0)
 
 
 def _cell_controls(obs_group: np.ndarray, g: float, later: float, control_group: str, anticipation: int) -> np.ndarray:
@@ -268,7 +287,10 @@ def att_gt(
         Level of the bootstrap's uniform (sup-t) band.
     n_boot, rng
         Number of multiplier-bootstrap draws (Mammen weights) and a
-        ``numpy.random.Generator``; ``None`` gives analytic standard errors only.
+        ``numpy.random.Generator``; ``None`` gives analytic standard errors only.  The
+        multipliers are drawn once and applied to the ATT(g,t) and the cohort-share
+        influence functions together; the draws are kept (``boot_draws``) so that every
+        ``aggregate()`` of the result is bootstrapped from the same draws without new ones.
 
     Returns
     -------
@@ -317,10 +339,13 @@ def att_gt(
     group_arr = np.array([c[0] for c in cells])
     time_arr = sd.periods[[c[1] for c in cells]].astype(float)
     pretest = _pretest(att, cov, group_arr, time_arr, se)
-    crit, cov_type = None, "analytic"
+    crit, cov_type, draws = None, "analytic", None
     if n_boot is not None:
-        boot = multiplier_bootstrap(influence, n_boot=n_boot, rng=rng, cluster=sd.cluster, alpha=alpha)
-        se, crit, cov_type = boot.se, boot.crit_uniform, f"multiplier bootstrap ({n_boot} draws, Mammen)"
+        # one set of multipliers for the ATT(g,t) and the cohort shares: aggregations reuse it
+        joint = np.hstack([influence, _share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
+        draws = bootstrap_draws(joint, n_boot=n_boot, rng=rng, cluster=sd.cluster)
+        se, crit = bootstrap_summary(draws[:, : len(cells)], n=n, alpha=alpha)
+        cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
         if not np.isfinite(crit):
             warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)
             crit = None
@@ -352,4 +377,5 @@ def att_gt(
         cluster=sd.cluster,
         alpha=alpha,
         pretest=pretest,
+        boot_draws=draws,
     )

@@ -59,6 +59,18 @@ class ImputationResult(EventStudyResult):
     effects: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
 
+def _cohort_event_cells(group: np.ndarray, rel: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense codes ``0..C-1`` of the cohort x event-time cells (never-treated rows: one cell)."""
+    cohort = np.searchsorted(np.unique(group), group)
+    finite = np.isfinite(rel)
+    lo = rel[finite].min() if finite.any() else 0.0
+    span = int(rel[finite].max() - lo) + 2 if finite.any() else 1
+    key = cohort * span + np.where(finite, rel - lo + 1, 0).astype(np.int64)
+    present = np.zeros(int(key.max()) + 1, dtype=bool)
+    present[key] = True
+    return (np.cumsum(present) - 1)[key], int(present.sum())
+
+
 def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFrame]:
     """BJS Test 1: leads ``-1..-K`` added to the untreated model, on untreated rows."""
     untreated = ~ed.treated
@@ -159,8 +171,7 @@ def imputation_did(
     names = ["att"] + [event_term(h) for h in hs]
     targets = [imputable] + [imputable & (rel == h) for h in hs]
     tau = np.where(imputable, resid, 0.0)
-    cell = pd.factorize(pd.MultiIndex.from_arrays([ed.group, np.nan_to_num(rel, nan=-1e9)]))[0]
-    n_cells = int(cell.max()) + 1
+    cell, n_cells = _cohort_event_cells(ed.group, rel)
     n_units = int(ed.unit.max()) + 1
     n_clusters = int(ed.cluster.max()) + 1
     estimates = np.empty(len(names))

@@ -185,33 +185,47 @@ def prepare_event_data(
     missing = [c for c in used if c not in data.columns]
     if missing:
         raise PanelValidationError(f"column(s) {missing} not found in the data; available: {list(data.columns)}")
-    frame = data[used]
     for col in (y, time, group, *covariates, *([weights] if weights else [])):
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            raise PanelValidationError(f"column '{col}' must be numeric, got dtype {frame[col].dtype}")
-    na = frame.drop(columns=[group]).isna()
-    rows = na.any(axis=1).to_numpy()
-    if rows.any():
-        per_col = ", ".join(f"{c}: {int(k)}" for c, k in na.sum().items() if k)
-        _warn_excluded(int(rows.sum()), f"missing values ({per_col})")
-        frame = frame.loc[~rows]
-    if frame.empty:
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            raise PanelValidationError(f"column '{col}' must be numeric, got dtype {data[col].dtype}")
+    # column arrays, filtered only when a row is excluded (no copy of the frame)
+    na = {c: data[c].isna().to_numpy() for c in used if c != group}
+    na = {c: m for c, m in na.items() if m.any()}
+    rows = None
+    if na:
+        excluded = np.logical_or.reduce(list(na.values()))
+        per_col = ", ".join(f"{c}: {int(m.sum())}" for c, m in na.items())
+        _warn_excluded(int(excluded.sum()), f"missing values ({per_col})")
+        rows = np.flatnonzero(~excluded)
+        if len(rows) == 0:
+            raise PanelValidationError("no rows left after excluding rows with missing values")
+    if len(data) == 0:
         raise PanelValidationError("no rows left after excluding rows with missing values")
-    t = frame[time].to_numpy(dtype=float)
+
+    def column(name: str) -> np.ndarray:
+        values = data[name].to_numpy()
+        return values if rows is None else values[rows]
+
+    index = data.index if rows is None else data.index[rows]
+    t = column(time).astype(float)
     if not np.all(t == np.round(t)):
         raise PanelValidationError(
             f"column '{time}' must hold integer-valued periods (e.g. months counted 0, 1, 2, ...)"
         )
-    g = frame[group].fillna(0).to_numpy(dtype=float)
+    g_series = data[group] if rows is None else data[group].iloc[rows]
+    g = g_series.fillna(0).to_numpy(dtype=float)
     if np.any(g < 0) or not np.all(g == np.round(g)):
-        bad = frame.index[(g < 0) | (g != np.round(g))][:5].tolist()
+        bad = index[(g < 0) | (g != np.round(g))][:5].tolist()
         raise ScheduleError(f"column '{group}' must be 0/missing (never treated) or a first treated period; rows {bad}")
-    per_unit = pd.Series(g).groupby(frame[unit].to_numpy()).nunique()
-    varying = per_unit[per_unit > 1]
+    unit_codes, unit_labels = pd.factorize(column(unit))
+    representative = np.zeros(len(unit_labels))
+    representative[unit_codes] = g  # any row of the unit will do
+    varying = np.unique(unit_codes[g != representative[unit_codes]])
     if len(varying):
+        examples = pd.Index(unit_labels[varying]).sort_values()[:5].tolist()
         raise ScheduleError(
             f"column '{group}' (first treated period) varies within {len(varying)} unit(s) of '{unit}', "
-            f"e.g. {varying.index[:5].tolist()}; treatment must start once per unit and never switch off"
+            f"e.g. {examples}; treatment must start once per unit and never switch off"
         )
     t_min, t_max = t.min(), t.max()
     early = (g > 0) & (g < t_min)
@@ -224,23 +238,24 @@ def prepare_event_data(
     g = np.where(g > t_max, 0.0, g)
     w = None
     if weights is not None:
-        w = frame[weights].to_numpy(dtype=float)
+        w = column(weights).astype(float)
         if not np.all(np.isfinite(w) & (w > 0)):
             raise PanelValidationError(f"weights column '{weights}' must be positive; {int(np.sum(~(w > 0)))} rows are not")
-    periods = np.unique(t)
+    periods = np.unique(pd.unique(t))
+    X = np.column_stack([column(c).astype(float) for c in covariates]) if covariates else np.empty((len(t), 0))
     return EventData(
-        y=frame[y].to_numpy(dtype=float),
+        y=column(y).astype(float),
         time=t,
         group=g,
-        unit=pd.factorize(frame[unit])[0],
+        unit=unit_codes,
         period=np.searchsorted(periods, t),
-        cluster=pd.factorize(frame[cluster])[0],
+        cluster=unit_codes if cluster == unit else pd.factorize(column(cluster))[0],
         weights=w,
-        X=frame[list(covariates)].to_numpy(dtype=float).reshape(len(frame), len(covariates)),
+        X=X,
         covariate_names=tuple(covariates),
         periods=periods,
         cohorts=np.unique(g[g > 0]),
-        index=frame.index,
+        index=index,
     )
 
 

@@ -88,13 +88,24 @@ def _covariate_columns(covariates: str | Sequence[str] | None) -> tuple[str | No
     return " + ".join(f"Q('{c}')" for c in cols) if cols else None, cols
 
 
-def _constant_within(df: pd.DataFrame, unit: str, column: str, error: type[Exception]) -> None:
-    varying = df.groupby(unit, sort=False)[column].nunique(dropna=False)
-    bad = varying[varying > 1]
+def _column(data: pd.DataFrame, name: str, rows: np.ndarray | None) -> np.ndarray:
+    """Values of one column, restricted to ``rows`` (positions) when given; no copy otherwise."""
+    values = data[name].to_numpy()
+    return values if rows is None else values[rows]
+
+
+def _constant_within(
+    unit_codes: np.ndarray, unit_labels: np.ndarray, values: np.ndarray, unit: str, column: str, error: type[Exception]
+) -> None:
+    """Raise ``error`` naming up to five units in which ``values`` is not constant."""
+    codes = values if np.issubdtype(values.dtype, np.number) else pd.factorize(values)[0]
+    representative = np.zeros(len(unit_labels), dtype=codes.dtype)
+    representative[unit_codes] = codes  # any row of the unit will do
+    bad = np.unique(unit_codes[codes != representative[unit_codes]])
     if len(bad):
         raise error(
             f"column '{column}' must be constant within each unit of '{unit}', but varies for "
-            f"{len(bad)} unit(s), e.g. {bad.index[:5].tolist()}"
+            f"{len(bad)} unit(s), e.g. {unit_labels[bad[:5]].tolist()}"
         )
 
 
@@ -112,7 +123,11 @@ def prepare_staggered(
     anticipation: int,
     control_group: str,
 ) -> StaggeredData:
-    """Validate ``data`` and build :class:`StaggeredData` (see the module docstring)."""
+    """Validate ``data`` and build :class:`StaggeredData` (see the module docstring).
+
+    Works on column arrays and row positions: nothing is copied or filtered when no row is
+    excluded, and a panel already sorted by unit and period is not re-sorted.
+    """
     if panel and unit is None:
         raise PanelValidationError("panel=True needs the unit column (unit=...); use panel=False for cross-sections")
     rhs, cov_cols = _covariate_columns(covariates)
@@ -120,95 +135,125 @@ def prepare_staggered(
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise PanelValidationError(f"column(s) {missing} not found in the data; available: {list(data.columns)}")
-    df = data[needed].copy()
-    na_rows = df.isna().any(axis=1)
-    _warn_excluded(int(na_rows.sum()), "rows", f"missing values in {[c for c in needed if df[c].isna().any()]}")
-    df = df.loc[~na_rows]
+    na_cols = {c: data[c].isna().to_numpy() for c in needed}
+    na_cols = {c: na for c, na in na_cols.items() if na.any()}
+    rows: np.ndarray | None = None  # positions of the rows kept so far (None: all)
+    if na_cols:
+        na_rows = np.logical_or.reduce(list(na_cols.values()))
+        _warn_excluded(int(na_rows.sum()), "rows", f"missing values in {list(na_cols)}")
+        rows = np.flatnonzero(~na_rows)
     for col in (y, time, group):
-        if not pd.api.types.is_numeric_dtype(df[col]):
-            raise PanelValidationError(f"column '{col}' must be numeric, got dtype {df[col].dtype}")
-    if (df[group] < 0).any():
-        rows = df.index[df[group] < 0][:5].tolist()
-        raise ScheduleError(f"column '{group}' must be 0 (never treated) or a first treated period; negative in rows {rows}")
-    if weights is not None and (df[weights] <= 0).any():
+        if not pd.api.types.is_numeric_dtype(data[col]):
+            raise PanelValidationError(f"column '{col}' must be numeric, got dtype {data[col].dtype}")
+    g = np.array(_column(data, group, rows))  # a copy: recoded below
+    t = _column(data, time, rows)
+    if (g < 0).any():
+        labels = data.index[np.flatnonzero(g < 0)[:5] if rows is None else rows[np.flatnonzero(g < 0)[:5]]].tolist()
+        raise ScheduleError(f"column '{group}' must be 0 (never treated) or a first treated period; negative in rows {labels}")
+    if weights is not None and (_column(data, weights, rows) <= 0).any():
         raise PanelValidationError(f"weights column '{weights}' must be positive")
-    periods = np.sort(df[time].unique())
-    df.loc[df[group] > periods[-1], group] = 0
+    periods = np.sort(pd.unique(t))
+    g[g > periods[-1]] = 0
+    t_code = np.searchsorted(periods, t)
 
     if panel:
-        dup = df.duplicated([unit, time])
-        if dup.any():
-            raise PanelValidationError(
-                f"more than one row per unit and period in ('{unit}', '{time}'): rows {df.index[dup][:5].tolist()}"
-            )
-        _constant_within(df, unit, group, ScheduleError)
+        unit_codes, unit_labels = pd.factorize(_column(data, unit, rows), sort=True)
+        unit_labels = np.asarray(unit_labels)
+        key = unit_codes.astype(np.int64) * len(periods) + t_code
+        order = None if np.all(key[1:] > key[:-1]) else np.argsort(key, kind="stable")
+        if order is not None:
+            repeated = np.flatnonzero(key[order][1:] == key[order][:-1]) + 1
+            if len(repeated):
+                first_dup = np.sort(order[repeated])[:5]
+                labels = data.index[first_dup if rows is None else rows[first_dup]].tolist()
+                raise PanelValidationError(f"more than one row per unit and period in ('{unit}', '{time}'): rows {labels}")
+        _constant_within(unit_codes, unit_labels, g, unit, group, ScheduleError)
         for col in (weights, cluster):
             if col is not None:
-                _constant_within(df, unit, col, PanelValidationError)
-        counts = df.groupby(unit)[time].transform("size")
-        unbalanced = counts < len(periods)
+                _constant_within(unit_codes, unit_labels, _column(data, col, rows), unit, col, PanelValidationError)
+        counts = np.bincount(unit_codes, minlength=len(unit_labels))
+        complete_units = counts == len(periods)
         _warn_excluded(
-            int(df.loc[unbalanced, unit].nunique()),
+            int((~complete_units).sum()),
             "units",
             f"not observed in all {len(periods)} periods (the panel estimator needs a balanced panel)",
         )
-        df = df.loc[~unbalanced]
+        keep = complete_units[unit_codes]
+    else:
+        order = None
+        keep = np.ones(len(g), dtype=bool)
 
     first = periods[0]
-    early = (df[group] > 0) & (df[group] <= first + anticipation)
-    n_early = int(df.loc[early, unit].nunique()) if panel else int(early.sum())
+    early = (g > 0) & (g <= first + anticipation)
+    n_early = len(np.unique(unit_codes[early & keep])) if panel else int(early.sum())
     _warn_excluded(
         n_early,
         "units" if panel else "rows",
         f"treated in or before the first period {first} (+ anticipation {anticipation}); no untreated base period",
     )
-    df = df.loc[~early]
-    if (df[group] == 0).sum() == 0:
+    keep &= ~early
+    if (g[keep] == 0).sum() == 0:
         if control_group == "never_treated":
             raise DesignError(
                 f"no never-treated units ('{group}' == 0) are left; use control_group='not_yet_treated'"
             )
-        last = df[group].max()
-        late = df[time] >= last - anticipation
+        last = g[keep].max()
+        late = keep & (t >= last - anticipation)
         _warn_excluded(
             int(late.sum()), "rows", f"in periods >= {last - anticipation}, when no unit is untreated any more"
         )
-        df = df.loc[~late].copy()
-        df.loc[df[group] == last, group] = 0
-        periods = np.sort(df[time].unique())
-    cohorts = np.sort(df.loc[df[group] > 0, group].unique())
+        keep &= ~late
+        g[g == last] = 0
+        periods = np.sort(pd.unique(t[keep]))
+        t_code = np.searchsorted(periods, t)
+    cohorts = np.unique(g[keep & (g > 0)])
     if len(cohorts) == 0:
         raise DesignError(f"no treated cohort ('{group}' > 0) is left to estimate ATT(g,t) for")
     if len(periods) < 2:
         raise DesignError(f"at least two periods in '{time}' are needed, found {len(periods)}")
 
-    if panel:
-        df = df.sort_values([unit, time])
+    # local positions (into the arrays above) of the estimation sample, sorted for panels
+    local = None if keep.all() else np.flatnonzero(keep)
+    if order is not None:
+        local = order[keep[order]]
+    final = local if rows is None else (rows if local is None else rows[local])
+
+    def take(values: np.ndarray) -> np.ndarray:
+        return values if local is None else values[local]
+
     design_names: tuple[str, ...] = ("Intercept",)
+    n_rows = len(g) if local is None else len(local)
     if rhs is None:
-        design = np.ones((len(df), 1))
+        design = np.ones((n_rows, 1))
     else:
-        mm = formulaic.model_matrix(rhs, df.reset_index(drop=True), na_action="raise")
+        frame = data[cov_cols] if final is None else data[cov_cols].iloc[final]
+        mm = formulaic.model_matrix(rhs, frame.reset_index(drop=True), na_action="raise")
         design = np.asarray(mm, dtype=float)
         design_names = tuple(mm.columns)
+    y_values = take(_column(data, y, rows).astype(float, copy=False))
+    g = take(g)
     t_count = len(periods)
     if panel:
-        first_rows = df.iloc[::t_count]
-        n = len(first_rows)
-        outcome = df[y].to_numpy(float).reshape(n, t_count)
+        first_local = slice(None, None, t_count)
+        n = n_rows // t_count
+        outcome = y_values.reshape(n, t_count)
         design = design.reshape(n, t_count, design.shape[1])
         obs_period = None
     else:
-        first_rows = df
-        outcome = df[y].to_numpy(float)
-        obs_period = np.searchsorted(periods, df[time].to_numpy())
-    w = np.ones(len(first_rows)) if weights is None else first_rows[weights].to_numpy(float)
-    codes = None if cluster is None else pd.factorize(first_rows[cluster])[0]
+        first_local = slice(None)
+        outcome = y_values
+        obs_period = take(t_code)
+
+    def first_rows(name: str) -> np.ndarray:
+        return take(_column(data, name, rows))[first_local]
+
+    w = np.ones(len(g[first_local])) if weights is None else first_rows(weights).astype(float)
+    codes = None if cluster is None else pd.factorize(first_rows(cluster))[0]
     return StaggeredData(
         panel=panel,
         periods=periods,
         cohorts=cohorts,
-        obs_group=first_rows[group].to_numpy(float),
+        obs_group=g[first_local].astype(float),
         weights=w / w.mean(),
         outcome=outcome,
         design=design,
