@@ -146,7 +146,7 @@ def aggregate_att_gt(
     if balance_e is not None and kind != "dynamic":
         raise ValueError("balance_e applies to kind='dynamic' only")
     draws = _draws(res, n_boot, rng)
-    g, t, att = res.group, res.time, res.params.to_numpy()
+    g, t = res.group, res.time
     e = t - g
     cohorts = res.cohorts
     share = {c: np.mean(res.obs_weights * (res.obs_group == c)) for c in cohorts}

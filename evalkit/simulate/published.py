@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.cohorts.rollout import RolloutSchedule
-from evalkit.replications.fui.published import GROUPS, published
+from evalkit.replications.fui.published import published
 from evalkit.replications.fui.published import TERMS as PUBLISHED_TERMS
 
 #: Outcome horizons (months after the entry month).
