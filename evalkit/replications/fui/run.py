@@ -109,37 +109,24 @@ class FuiReplication:
     def descriptives_comparison(self) -> pd.DataFrame:
         """Table 8.1: published vs reproduced counts and percentages."""
         ref = published()["table_8_1_descriptives"]
+        mine = self.descriptives
+        columns = ("row", "group", "published", "reproduced", "kind")
         rows = []
         for i, group in enumerate(GROUPS):
+            rows.append(("n_total", group, ref["n_total"][group], mine["n_total"][group], "count"))
+            rows += [
+                (row, group, cells[i][1], mine["rows"][row][i][1], "pct") for row, cells in ref["rows"].items()
+            ]
             rows.append(
-                {
-                    "row": "n_total",
-                    "group": group,
-                    "published": ref["n_total"][group],
-                    "reproduced": self.descriptives["n_total"][group],
-                    "kind": "count",
-                }
-            )
-            for row, cells in ref["rows"].items():
-                rows.append(
-                    {
-                        "row": row,
-                        "group": group,
-                        "published": cells[i][1],
-                        "reproduced": self.descriptives["rows"][row][i][1],
-                        "kind": "pct",
-                    }
+                (
+                    "county_unemployment_pct_mean",
+                    group,
+                    ref["county_unemployment_pct_mean"][i],
+                    mine["county_unemployment_pct_mean"][i],
+                    "mean",
                 )
-            rows.append(
-                {
-                    "row": "county_unemployment_pct_mean",
-                    "group": group,
-                    "published": ref["county_unemployment_pct_mean"][i],
-                    "reproduced": self.descriptives["county_unemployment_pct_mean"][i],
-                    "kind": "mean",
-                }
             )
-        out = pd.DataFrame(rows)
+        out = pd.DataFrame(rows, columns=list(columns))
         out["difference"] = out["reproduced"] - out["published"]
         return out
 
