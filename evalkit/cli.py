@@ -44,7 +44,7 @@ def _effects(args: argparse.Namespace) -> dict[str, float | dict[int, float]] | 
 
 
 def _simulated(args: argparse.Namespace):
-    from evalkit.simulate import simulate_fui_panel
+    from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args))
 
@@ -93,7 +93,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from evalkit.simulate import write_panel
+    from evalkit.replications.fui.synthetic import write_panel
 
     data = _simulated(args)
     write_panel(data, args.out)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from evalkit.cli import main, parse_effect
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 
 def test_fui_json_on_the_bundled_synthetic_panel(capsys):

@@ -21,7 +21,7 @@ from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.panel.months import to_month_index
 from evalkit.replications.fui.regressions import design_frame, fit_fui_regressions
 from evalkit.replications.fui.sample import prepare_sample
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 SCHEDULE = RolloutSchedule.norway_2017()
 

@@ -11,7 +11,7 @@ import pytest
 from evalkit import DesignError
 from evalkit.replications.fui import FuiSpec, run_fui
 from evalkit.replications.fui.published import GROUPS, TERMS, published
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,18 @@ regression-adjusted DiD of the published FUI analysis (a linear probability mode
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, FewClustersWarning
+from evalkit.errors import DesignError
 from evalkit.inference.covariance import CovType
-from evalkit.regression import RegressionResult, drop_missing, feols
+from evalkit.regression import RegressionResult, feols
+from evalkit.rows import drop_missing
 
 __all__ = ["DiD2x2Result", "did2x2"]
-
-MIN_CLUSTERS = 30
-MIN_TREATED_CLUSTERS = 5
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -42,7 +39,7 @@ class DiD2x2Result(RegressionResult):
     effect_term: str
     treated: str
     post: str
-    cells: pd.DataFrame
+    cells: pd.DataFrame = field(compare=False)
 
     @property
     def effect(self) -> float:
@@ -58,12 +55,6 @@ class DiD2x2Result(RegressionResult):
     def effect_pvalue(self) -> float:
         """Two-sided p-value of ``b3 = 0``."""
         return float(self.pvalues[self.effect_term])
-
-    def vcov(self, cov_type: CovType, *, cluster: str | Sequence[str] | None = None) -> "DiD2x2Result":
-        """A NEW result with another covariance estimator; warns on few clusters."""
-        if cluster is not None:
-            _warn_few_clusters(self.data, self.treated, cluster)
-        return super().vcov(cov_type, cluster=cluster)  # type: ignore[return-value]
 
 
 def _check_binary(data: pd.DataFrame, col: str) -> None:
@@ -94,27 +85,6 @@ def _cells(data: pd.DataFrame, y: str, treated: str, post: str, weights: str | N
                  "weight": float(w[m].sum())}
             )
     return pd.DataFrame(rows)
-
-
-def _warn_few_clusters(data: pd.DataFrame, treated: str, cluster: str | Sequence[str]) -> None:
-    cols = [cluster] if isinstance(cluster, str) else list(cluster)
-    for col in cols:
-        if col not in data.columns:
-            continue  # the regression reports unknown cluster columns
-        G = data[col].nunique()
-        G_treated = data.loc[data[treated] == 1, col].nunique()
-        G_control = data.loc[data[treated] == 0, col].nunique()
-        if G < MIN_CLUSTERS or min(G_treated, G_control) < MIN_TREATED_CLUSTERS:
-            warnings.warn(
-                f"clustering on {col!r} with {G} clusters ({G_treated} with treated rows, "
-                f"{G_control} with control rows): cluster-robust standard errors are too small "
-                f"and t-tests over-reject with fewer than ~{MIN_CLUSTERS} clusters or fewer than "
-                f"~{MIN_TREATED_CLUSTERS} treated clusters (Cameron & Miller 2015; MacKinnon & "
-                "Webb 2017). Use a wild cluster bootstrap (restricted, Webb weights) or "
-                "randomization inference instead.",
-                FewClustersWarning,
-                stacklevel=3,
-            )
 
 
 def _quote(col: str) -> str:
@@ -163,8 +133,10 @@ def did2x2(
         ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``; default ``"CR1"`` when
         ``cluster`` is given, else ``"iid"``.
     cluster
-        One or two columns to cluster on.  With fewer than 30 clusters or fewer than 5
-        treated (or control) clusters a :class:`~evalkit.errors.FewClustersWarning` is issued.
+        One or two columns to cluster on.  With fewer than 30 clusters or fewer than 6
+        treated (or control) clusters a :class:`~evalkit.errors.FewClustersWarning` is
+        issued; one cluster is a :class:`~evalkit.errors.DesignError`
+        (:mod:`evalkit.inference.few_clusters`).
     reference
         Reference levels of ``categorical`` columns, e.g. ``{"age_group": "under 20"}``.
 
@@ -172,7 +144,7 @@ def did2x2(
     ------
     DesignError
         ``treated``/``post`` not 0/1, an empty treated x post cell (named), collinear
-        regressors.
+        regressors, one cluster.
     """
     cluster_cols = [] if cluster is None else ([cluster] if isinstance(cluster, str) else list(cluster))
     used = list(
@@ -182,8 +154,6 @@ def did2x2(
     _check_binary(sample, treated)
     _check_binary(sample, post)
     cells = _cells(sample, y, treated, post, weights)
-    if cluster is not None:
-        _warn_few_clusters(sample, treated, cluster)
 
     def absorbed(col: str) -> bool:
         return any(sample.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in absorb)
@@ -194,7 +164,7 @@ def did2x2(
     formula = f"{_quote(y)} ~ " + " + ".join(rhs)
     if absorb:
         formula += " | " + " + ".join(map(_quote, absorb))
-    fitted = feols(formula, sample, vcov=vcov, cluster=cluster, weights=weights, reference=reference)
+    fitted = feols(formula, sample, vcov=vcov, cluster=cluster, weights=weights, reference=reference, treated=treated)
     extra = {**fitted.extra, "effect": f"{treated}:{post}"}
     return DiD2x2Result(
         **{f: getattr(fitted, f) for f in ("params", "std_errors", "nobs", "cov_type", "cov", "df_resid", "n_clusters", "fit", "data")},

@@ -219,7 +219,7 @@ def fui_event_study(
                 )
             tests.append(
                 {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
-                 "p_value": getattr(test, "pvalue", float("nan")), "note": str(test)}
+                 "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
             )
     estimates = pd.concat(rows, ignore_index=True)[
         ["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]

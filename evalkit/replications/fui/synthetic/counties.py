@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.replications.fui.published import GROUPS
-from evalkit.simulate.published import WINDOW_MONTHS
+from evalkit.replications.fui.synthetic.published import WINDOW_MONTHS
 
 #: Months of the synthetic panel: January 2016 - December 2018.
 PANEL_START = pd.Timestamp("2016-01-01")

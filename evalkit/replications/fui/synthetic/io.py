@@ -9,7 +9,7 @@ from typing import Literal
 import pandas as pd
 
 from evalkit.errors import EvalkitError
-from evalkit.simulate.generate import SyntheticFuiData
+from evalkit.replications.fui.synthetic.generate import SyntheticFuiData
 
 FileFormat = Literal["parquet", "csv"]
 _SUFFIXES: dict[str, FileFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
