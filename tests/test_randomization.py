@@ -171,3 +171,10 @@ def test_results_follow_the_test_protocol():
     with pytest.raises(EvalkitError, match="alpha=0.05"):
         did_randomization_test(make_cells(), "y", unit="county", treated="southwest", post="post").conf_int(0.1)
 
+
+def test_categorical_treated_column():
+    df = make_cells()
+    plain = did_randomization_test(df, "y", unit="county", treated="southwest", post="post", ci=False)
+    cat = did_randomization_test(df.assign(southwest=df.southwest.astype("category")), "y", unit="county",
+                                 treated="southwest", post="post", ci=False)
+    np.testing.assert_array_equal(plain.distribution, cat.distribution)

@@ -225,7 +225,13 @@ def test_fit_ols_validates_arrays():
         fit_ols(np.arange(5.0), np.column_stack([np.arange(5.0), 2 * np.arange(5.0)]), names=["a", "b"])
 
 
-# -- clusters, covariance spellings and immutable results -------------------------------------
+# -- edge data, covariance spellings and immutable results ----------------------------------
+
+
+def test_constant_outcome_gives_a_correct_fit(cross_section):
+    res = feols("y ~ x1", cross_section.assign(y=3.0))
+    np.testing.assert_allclose(res.params.to_numpy(), [3.0, 0.0], atol=1e-12)
+    assert np.isnan(res.glance()["r2"].iloc[0])
 
 
 def test_one_cluster_is_a_design_error(cross_section):

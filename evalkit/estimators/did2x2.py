@@ -57,8 +57,11 @@ class DiD2x2Result(RegressionResult):
         return float(self.pvalues[self.effect_term])
 
 
-def _check_binary(data: pd.DataFrame, col: str) -> None:
+def _as_binary(data: pd.DataFrame, col: str) -> pd.Series:
+    """Column ``col`` as integers 0/1 (from numbers, booleans or a categorical of 0/1)."""
     values = data[col]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
     bad = ~values.isin([0, 1])
     if bad.any():
         shown = sorted(map(str, pd.unique(values[bad])))[:5]
@@ -66,6 +69,7 @@ def _check_binary(data: pd.DataFrame, col: str) -> None:
             f"column {col!r} must be 0/1; {int(bad.sum())} rows have other values, e.g. {shown} "
             f"(first rows: {list(values.index[bad][:5])})"
         )
+    return values.astype(int)
 
 
 def _cells(data: pd.DataFrame, y: str, treated: str, post: str, weights: str | None) -> pd.DataFrame:
@@ -143,17 +147,23 @@ def did2x2(
     Raises
     ------
     DesignError
-        ``treated``/``post`` not 0/1, an empty treated x post cell (named), collinear
-        regressors, one cluster.
+        ``treated``/``post`` not 0/1 (numbers, booleans or a categorical of 0/1 are
+        accepted), an empty treated x post cell (named), an outcome that is constant in
+        the sample, collinear regressors, one cluster.
     """
     cluster_cols = [] if cluster is None else ([cluster] if isinstance(cluster, str) else list(cluster))
     used = list(
         dict.fromkeys([y, treated, post, *covariates, *categorical, *absorb, *cluster_cols, *([weights] if weights else [])])
     )
     sample = drop_missing(data, used)
-    _check_binary(sample, treated)
-    _check_binary(sample, post)
+    sample = sample.assign(**{treated: _as_binary(sample, treated), post: _as_binary(sample, post)})
     cells = _cells(sample, y, treated, post, weights)
+    outcome = pd.to_numeric(sample[y], errors="coerce")
+    if outcome.nunique(dropna=False) == 1:
+        raise DesignError(
+            f"outcome {y!r} is constant ({outcome.iloc[0]}) in all {len(sample)} rows used; "
+            "a difference-in-differences of a constant is 0 with no sampling variation"
+        )
 
     def absorbed(col: str) -> bool:
         return any(sample.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in absorb)

@@ -239,6 +239,7 @@ def did_randomization_test(
         bad = ~sample[col].isin([0, 1])
         if bad.any():
             raise DesignError(f"column {col!r} must be 0/1; {int(bad.sum())} rows are not (first: {list(sample.index[bad][:5])})")
+        sample = sample.assign(**{col: sample[col].astype(int)})
     varies = sample.groupby(unit)[treated].nunique()
     if (varies > 1).any():
         raise DesignError(

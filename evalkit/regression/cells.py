@@ -74,8 +74,8 @@ class CellFit:
 
     @property
     def r2_within(self) -> float:
-        """``1 - SSR / TSS`` of the demeaned outcome."""
-        return 1.0 - self.ssr / self.tss_within
+        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` when it is 0)."""
+        return 1.0 - self.ssr / self.tss_within if self.tss_within > 0 else float("nan")
 
 
 def balanced_panel(y: np.ndarray, unit: np.ndarray, period: np.ndarray, cell: np.ndarray, cluster: np.ndarray) -> BalancedPanel | None:

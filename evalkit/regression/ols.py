@@ -133,13 +133,13 @@ class OLSFit:
 
     @property
     def r2(self) -> float:
-        """``1 - SSR / TSS``."""
-        return 1.0 - self.ssr / self.tss
+        """``1 - SSR / TSS`` (``nan`` for a constant outcome, ``TSS = 0``)."""
+        return 1.0 - self.ssr / self.tss if self.tss > 0 else float("nan")
 
     @property
     def r2_within(self) -> float:
-        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` without fixed effects)."""
-        return 1.0 - self.ssr / self.tss_within if self.fe is not None else float("nan")
+        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` without fixed effects or when it is 0)."""
+        return 1.0 - self.ssr / self.tss_within if self.fe is not None and self.tss_within > 0 else float("nan")
 
     def vcov(self, cov_type: CovType, cluster: np.ndarray | None = None) -> "OLSFit":
         """A new fit with another covariance estimator; the coefficients are not refitted.
