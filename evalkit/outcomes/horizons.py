@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from evalkit.cohorts.entries import Entries
 from evalkit.engine import DuckDBEngine, Engine
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.outcomes.states import MONTHLY_STATES, state_sql
 from evalkit.panel.load import StatusPanel
 
@@ -80,6 +81,25 @@ def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> 
     """
 
 
+def _is_whole_month(k: object) -> bool:
+    return (
+        isinstance(k, (int, float, np.integer, np.floating)) and not isinstance(k, bool)
+        and float(k).is_integer() and k >= 1
+    )
+
+
+def _whole_months(horizons: Sequence[int]) -> tuple[int, ...]:
+    """``horizons`` as positive ints; raise on anything else (never truncate 1.5 to 1)."""
+    values = tuple(horizons)
+    bad = [k for k in values if not _is_whole_month(k)]
+    if not values or bad:
+        raise EvalkitError(
+            f"horizons must be positive whole numbers of months after entry, got {list(values)}"
+            + (f"; not: {bad}" if bad else "")
+        )
+    return tuple(int(k) for k in values)
+
+
 def outcomes_at_horizons(
     panel: StatusPanel,
     entries: Entries,
@@ -109,12 +129,10 @@ def outcomes_at_horizons(
     Outcomes
         Entries with float columns holding 1.0, 0.0 or NaN (censored / no row).
     """
-    horizons = tuple(int(k) for k in horizons)
-    if not horizons or min(horizons) < 1:
-        raise ValueError(f"horizons must be positive numbers of months, got {horizons}")
+    horizons = _whole_months(horizons)
     unknown = sorted(set(states) - set(MONTHLY_STATES))
     if unknown:
-        raise ValueError(f"unknown state(s) {unknown}; expected some of {list(MONTHLY_STATES)}")
+        raise EvalkitError(f"unknown state(s) {unknown}; expected some of {list(MONTHLY_STATES)}")
     frame = entries.frame.reset_index(drop=True)
     keys = pd.DataFrame(
         {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}
