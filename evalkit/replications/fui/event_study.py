@@ -34,7 +34,7 @@ from evalkit.errors import EvalkitWarning, ExcludedRowsWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
-from evalkit.outcomes import outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
 from evalkit.replications.fui.regressions import DUMMIES
@@ -141,7 +141,7 @@ def entry_cohorts(
 def fui_event_study(
     cohorts: pd.DataFrame,
     *,
-    outcomes: tuple[str, ...] = ("employed", "in_education"),
+    outcomes: tuple[str, ...] = EXIT_STATES,
     horizons: tuple[int, ...] = (1, 3, 6, 9),
     leads: int = 6,
     covariates: tuple[str, ...] = COVARIATES,
