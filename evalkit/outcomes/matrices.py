@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import EvalkitError, ExcludedRowsWarning, PanelValidationError
+from evalkit.panel.months import as_month_index
 from evalkit.results.base import Summary
 
 __all__ = [
@@ -38,27 +39,24 @@ MONTH_STATES: tuple[str, ...] = ("employed", "education", "nav", "none")
 def month_number(values: pd.Series) -> np.ndarray:
     """Calendar months as consecutive integers (``year * 12 + month - 1``).
 
-    Accepts a monthly ``Period`` column, datetimes (any day within the month) or integer
-    month indices (returned unchanged), so that month ``m + 1`` always follows ``m``.
+    Accepts month indices (returned unchanged) and every month
+    :func:`~evalkit.panel.months.to_month_index` reads, so that month ``m + 1`` always
+    follows ``m``.
     """
-    dtype = values.dtype
-    if isinstance(dtype, pd.PeriodDtype):
-        if not (isinstance(dtype.freq, pd.offsets.MonthEnd) and dtype.freq.n == 1):
-            raise PanelValidationError(
-                f"month column {values.name!r} has period dtype {dtype}; expected monthly (Period[M])"
-            )
-        # monthly ordinals count months from 1970-01
-        out = np.where(values.isna(), np.nan, values.array.asi8 + 1970 * 12).astype(float)
-    elif pd.api.types.is_datetime64_any_dtype(dtype):
-        out = values.dt.year.to_numpy(dtype=float) * 12 + values.dt.month.to_numpy(dtype=float) - 1
-    elif pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
-        out = values.to_numpy(dtype=float, na_value=np.nan)
-        if np.any(out[~np.isnan(out)] % 1 != 0):
-            raise PanelValidationError(f"month column {values.name!r} holds non-integer month indices")
-    else:
+    if isinstance(values.dtype, pd.PeriodDtype) and not (
+        isinstance(values.dtype.freq, pd.offsets.MonthEnd) and values.dtype.freq.n == 1
+    ):
         raise PanelValidationError(
-            f"month column {values.name!r} has dtype {dtype}; expected Period[M], datetime or integer months"
+            f"month column {values.name!r} has period dtype {values.dtype}; expected monthly (Period[M])"
         )
+    parsed = as_month_index(values)
+    unread = values.notna().to_numpy() & parsed.isna().to_numpy()
+    if unread.any():
+        raise PanelValidationError(
+            f"month column {values.name!r}: cannot read {values[unread].astype(str).unique()[:5].tolist()} "
+            "as months (expected month indices, Period[M], datetimes, 2016-03 or 201603)"
+        )
+    out = parsed.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(out).any():
         rows = list(values.index[np.isnan(out)][:5])
         raise PanelValidationError(f"month column {values.name!r} is missing in rows {rows}")

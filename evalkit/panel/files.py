@@ -26,9 +26,8 @@ import charset_normalizer
 import pandas as pd
 
 from evalkit.errors import DataFileError
+from evalkit.panel.validate import MISSING_TEXT
 
-#: Text read as a missing cell.
-MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", ".")
 
 _SEPARATORS = (",", ";", "\t", "|")
 _SAMPLE_BYTES = 1 << 20

@@ -69,6 +69,20 @@ def to_month_index(values: pd.Series) -> pd.Series:
     return pd.Series(pd.array(found, dtype="Float64"), index=values.index).astype("Int64")
 
 
+def as_month_index(values: pd.Series) -> pd.Series:
+    """Month indices as a validated panel holds them pass unchanged; anything else is read
+    by :func:`to_month_index`.
+
+    A month index (``12 * year + month - 1``) is below 100000 for any year before 8334,
+    and a yyyymm or yyyymmdd integer is above it, so the two cannot be confused.
+    """
+    if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.astype("Float64")
+        if bool((numbers.dropna() < 100_000).all()):
+            return numbers.where(numbers == numbers.round()).astype("Int64")
+    return to_month_index(values)
+
+
 def _parse_texts(text: pd.Series) -> pd.Series:
     year = pd.Series(pd.NA, index=text.index, dtype="Int64")
     month = pd.Series(pd.NA, index=text.index, dtype="Int64")

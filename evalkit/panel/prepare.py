@@ -104,7 +104,8 @@ def checks_sql(columns: list[str]) -> str:
        count(nav_category) AS n_rows_at_nav,
        count(DISTINCT CASE WHEN step > 1 THEN person_id END) AS n_persons_with_gaps,
        sum(CASE WHEN step = 0 THEN 1 ELSE 0 END) AS n_repeated,
-       sum(CASE WHEN person_id IS NULL THEN 1 ELSE 0 END) AS missing_person_id,
+       sum(CASE WHEN person_id IS NULL OR TRIM(CAST(person_id AS STRING)) = '' THEN 1 ELSE 0 END)
+           AS missing_person_id,
        sum(CASE WHEN nav_category IS NOT NULL AND county IS NULL THEN 1 ELSE 0 END) AS missing_county{counts}
 FROM steps""",
     )

@@ -54,6 +54,8 @@ FIXED = ("female", "birth_year", "last_nav_month_before")
 MIN_AGE, MAX_AGE = 10, 80
 
 EXAMPLES = 5
+#: Text that means a missing cell in every input (Stata's and SAS's ``.`` included).
+MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", ".")
 _BINARY_TEXT = {"0": 0, "1": 1, "false": 0, "true": 1}
 _INTEGRAL = re.compile(r"^([+-]?\d+)\.0*$")
 
@@ -116,11 +118,14 @@ def translate(
         checks, which therefore skip them).
     """
     rows, problems, unreadable = [], [], set()
-    for column, group in profile.groupby("column", sort=False):
+    order = {c: i for i, c in enumerate(CANONICAL.values())}
+    for column, group in sorted(profile.groupby("column", sort=False), key=lambda item: order[item[0]]):
         role = ROLE_OF[column]
         declared = roles.missing.get(role)
-        n_null = int(group.loc[group["value"].isna(), "n"].sum())
-        present = group[group["value"].notna()]
+        blank = group["value"].isna() | group["value"].astype(str).str.strip().isin(MISSING_TEXT)
+        n_null = int(group.loc[blank, "n"].sum())
+        present = group[~blank].assign(text=lambda g: g["value"].astype(str).map(normal_text))
+        present = present.sort_values(["n", "text"], ascending=[False, True], kind="stable")
         raw = present["value"].astype(str).tolist()
         counts = present["n"].astype("int64").tolist()
         text = [normal_text(v) for v in raw]
@@ -224,7 +229,10 @@ def count_problems(
     person, month = column_of(roles, "person_id"), column_of(roles, "month")
     key = "person_id, month, county, nav_category, employed, in_education"
     if counts["missing_person_id"] > 0:
-        rows = example(f"SELECT {key} FROM panel WHERE person_id IS NULL LIMIT {EXAMPLES}")
+        rows = example(
+            f"SELECT {key} FROM panel WHERE person_id IS NULL OR TRIM(CAST(person_id AS STRING)) = '' "
+            f"LIMIT {EXAMPLES}"
+        )
         problems.append(
             f"{described(roles, 'person_id')} is missing in {int(counts['missing_person_id'])} row(s); "
             f"every row needs its person. Examples:\n{shown(rows, roles)}"
