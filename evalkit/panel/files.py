@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
+import struct
 from os import PathLike
 from pathlib import Path
 
@@ -159,5 +160,5 @@ def read_data_file(
         return pd.read_sas(path, encoding=encoding or "infer")
     except DataFileError:
         raise
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, struct.error, EOFError) as exc:
         raise DataFileError(f"cannot read {str(path)!r} as a {fmt} file: {exc}") from None

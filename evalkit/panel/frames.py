@@ -24,8 +24,9 @@ from evalkit.errors import DataFileError
 from evalkit.panel.files import file_format, read_data_file
 from evalkit.panel.roles import ColumnRoles
 
-#: Roles whose values are identifiers or codes: one type per column.
-IDENTIFIERS = ("person", "county", "nav_category", "education_level")
+#: Roles whose values identify persons and counties: one type per column.  (Codes of
+#: need categories and education levels are compared as text, so 1 and "1" are one code.)
+IDENTIFIERS = ("person", "county")
 
 #: The column that carries each row's position in the source (for ``was_sorted``).
 ROW_COLUMN = "row_in_source"
@@ -53,7 +54,7 @@ def _as_text(column: pd.Series) -> pd.Series:
 
 
 def mixed_types(column: pd.Series, name: str, role: str) -> str | None:
-    """A problem text when an identifier or code column holds values of several types."""
+    """A problem text when an identifier column holds values of several types."""
     if column.dtype != object or not pd.api.types.infer_dtype(column, skipna=True).startswith("mixed"):
         return None
     kinds = column.dropna().map(_kind)
@@ -64,7 +65,7 @@ def mixed_types(column: pd.Series, name: str, role: str) -> str | None:
     examples = [repr(column.dropna()[kinds == k].iloc[0]) for k in census.index[:3]]
     return (
         f"column {name!r} (role {role}) holds values of {len(census)} types ({counts}; e.g. "
-        f"{', '.join(examples)}); an identifier or code column must have one type, or 1 and '1' "
+        f"{', '.join(examples)}); an identifier column must have one type, or 1 and '1' "
         "could be taken for one value or for two. Convert the column, e.g. df[col].astype(str)"
     )
 
@@ -72,7 +73,7 @@ def mixed_types(column: pd.Series, name: str, role: str) -> str | None:
 def plain_integer_ids(column: pd.Series) -> pd.Series:
     """Text identifiers read from a typeless file: integers when every one is a plain
     integer (no sign, no leading zero), else the text as it is."""
-    values = column.dropna()
+    values = column.dropna().astype(str)
     if len(values) and values.str.fullmatch(_PLAIN_INTEGER).all():
         return pd.to_numeric(column).astype("Int64" if column.isna().any() else "int64")
     return column
@@ -110,6 +111,8 @@ def engine_frame(
             column = column.dt.tz_localize(None)
         elif dtype == object:
             column = _as_text(column)
+            if role == "person":  # an untyped column: read like a CSV column
+                column = plain_integer_ids(column)
         elif role == "person" and pd.api.types.is_float_dtype(dtype):
             whole = column.dropna()
             if (whole == np.round(whole)).all():
@@ -168,5 +171,5 @@ def _opened_frame(
     frame: pd.DataFrame, roles: ColumnRoles, name: str, row_numbers: bool
 ) -> tuple[Table, list[str], str, list[str]]:
     available = [str(c) for c in frame.columns]
-    ready, problems = engine_frame(frame, roles.present_in(available), row_numbers=row_numbers)
+    ready, problems = engine_frame(frame, roles.present_in(available, name=name), row_numbers=row_numbers)
     return ready, list(ready.columns), name, problems

@@ -149,7 +149,7 @@ def prepare(
     PanelValidationError
         Listing every problem found, each naming the user's column.
     """
-    present = roles.present_in(available)
+    present = roles.present_in(available, name=name)
     found = list(problems or ())
     renames = {c: rules.CANONICAL[r] for r, c in present.items()}
     row_column = ROW_COLUMN in available

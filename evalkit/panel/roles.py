@@ -271,7 +271,7 @@ class ColumnRoles:
         default = next(f.default for f in fields(self) if f.name == role)
         return getattr(self, role) == default
 
-    def present_in(self, available: list[str]) -> dict[str, str]:
+    def present_in(self, available: list[str], *, name: str = "the data") -> dict[str, str]:
         """Role -> user column for the roles ``available`` has; raise on the others.
 
         A required role, or an optional one set to a name other than its default, must
@@ -295,8 +295,9 @@ class ColumnRoles:
         if problems:
             listed = "\n".join(f"- {p}" for p in problems)
             raise PanelValidationError(
-                f"{len(problems)} role(s) name columns the data lacks:\n{listed}\nThe data has columns "
+                f"{name}: {len(problems)} role(s) name columns the data lacks:\n{listed}\nThe data has columns "
                 f"{list(available)}. Map your column names in the [columns] table of a roles file "
-                '(ColumnRoles), or set an optional role to "" (None) when the panel lacks it.'
+                '(ColumnRoles), or set an optional role to "" (None) when the panel lacks it.',
+                tuple(problems),
             )
         return {r: c for r, c in self.column_map().items() if c in available}

@@ -207,6 +207,7 @@ def shown(rows: pd.DataFrame, roles: ColumnRoles) -> str:
     for column in MONTHS:
         if column in out:
             out[column] = [month_label(m) if pd.notna(m) else "-" for m in out[column]]
+    out = out.astype(object).where(out.notna(), "-")
     out.columns = [column_of(roles, c) if c in ROLE_OF else c for c in out.columns]
     return out.to_string(index=False)
 
