@@ -5,13 +5,15 @@ Run: python examples/entries_and_rates.py
 
 import evalkit
 from evalkit.outcomes import first_exit_times
+from evalkit.replications.fui.schedule import norway_2017_schedule
 
 data = evalkit.simulate_fui_panel(scale=0.05, seed=3)
 panel = evalkit.read_panel(data.panel)
 print(panel.report)
 
 entries = evalkit.find_entries(
-    panel, washout=12, max_age=29, schedule=evalkit.RolloutSchedule.norway_2017()
+    panel, washout=12, max_age=29, categories=("standard", "situational", "specially_adapted"),
+    schedule=norway_2017_schedule(),
 )
 print(entries.report)
 

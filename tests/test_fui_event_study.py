@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit.cohorts import RolloutSchedule
 from evalkit.panel import read_panel
 from evalkit.replications.fui.event_study import entry_cohorts, fui_event_study
+from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.simulate import simulate_fui_panel
 
 ESTIMATORS = {"imputation (BJS)", "two-stage (Gardner)", "Callaway-Sant'Anna (DR)"}
@@ -18,7 +18,7 @@ def truth_study():
     data = simulate_fui_panel(
         scale=0.4, seed=5, effects={"education": 0.06, "employment": 0.0}, noise="bernoulli"
     )
-    cohorts = entry_cohorts(read_panel(data.panel), data.unemployment, RolloutSchedule.norway_2017())
+    cohorts = entry_cohorts(read_panel(data.panel), data.unemployment, norway_2017_schedule())
     return cohorts, fui_event_study(cohorts, horizons=(1, 3, 6))
 
 

@@ -67,5 +67,5 @@ def test_bad_horizon(make_person):
     rows = make_person(1, "2016-01", "2016-03", nav={"2016-02": "standard"})
     panel = read_panel(pd.DataFrame(rows))
     entries = find_entries(panel, unknown_history="assume_new")
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="whole number of at least 1"):
         outcomes_at_horizons(panel, entries, horizons=(0, 3))

@@ -2,15 +2,13 @@
 
 A schedule is a table ``unit -> start month`` (and optionally ``unit -> region``), never
 code, so that a user can change it.  Units without a start month are never treated.  The
-Norwegian 2017 schedule of *forsterket ungdomsinnsats* ships as
-``evalkit/data/rollout_norway_2017.csv``: South and West (Sør- og Vestlandet) from
-January 2017, the rest of Norway from July 2017.
+Norwegian 2017 schedule of *forsterket ungdomsinnsats* ships as data with the FUI
+replication (:func:`evalkit.replications.fui.schedule.norway_2017_schedule`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from os import PathLike
 
 import pandas as pd
@@ -72,12 +70,6 @@ class RolloutSchedule:
     def read_csv(cls, path: str | PathLike[str], **kwargs: str) -> "RolloutSchedule":
         """Read a schedule from a CSV file (columns as in :meth:`from_frame`)."""
         return cls.from_frame(pd.read_csv(path, dtype=str), **kwargs)
-
-    @classmethod
-    def norway_2017(cls) -> "RolloutSchedule":
-        """The FUI rollout: South-West from January 2017, the rest of Norway from July 2017."""
-        with resources.files("evalkit.data").joinpath("rollout_norway_2017.csv").open(encoding="utf-8") as fh:
-            return cls.from_frame(pd.read_csv(fh, dtype=str))
 
     @property
     def units(self) -> list[str]:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evalkit.cohorts.arguments import whole_number
 from evalkit.cohorts.entries import Entries
 from evalkit.engine import DuckDBEngine, Engine
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.panel.load import StatusPanel
 
 STATES: tuple[str, ...] = ("employed", "in_education", "at_nav", "none")
@@ -105,7 +106,7 @@ def outcomes_at_horizons(
     entries
         Output of :func:`~evalkit.cohorts.find_entries`.
     horizons
-        Months after the entry month (positive integers).
+        Months after the entry month (positive whole numbers; ``2.5`` is an error, not 2).
     states
         Any of ``employed``, ``in_education``, ``at_nav``, ``none``.
     ever
@@ -117,12 +118,12 @@ def outcomes_at_horizons(
     Outcomes
         Entries with float columns holding 1.0, 0.0 or NaN (censored / no row).
     """
-    horizons = tuple(int(k) for k in horizons)
-    if not horizons or min(horizons) < 1:
-        raise ValueError(f"horizons must be positive numbers of months, got {horizons}")
+    if isinstance(horizons, (str, bytes)) or not hasattr(horizons, "__iter__") or not len(tuple(horizons)):
+        raise EvalkitError(f"horizons must be a non-empty sequence of whole months after entry, got {horizons!r}")
+    horizons = tuple(whole_number(k, name="horizons", minimum=1) for k in horizons)
     unknown = sorted(set(states) - set(STATES))
     if unknown:
-        raise ValueError(f"unknown state(s) {unknown}; expected some of {list(STATES)}")
+        raise EvalkitError(f"unknown state(s) {unknown}; expected some of {list(STATES)}")
     frame = entries.frame.reset_index(drop=True)
     keys = pd.DataFrame(
         {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}

@@ -38,7 +38,7 @@ from evalkit.outcomes import outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
 from evalkit.replications.fui.regressions import DUMMIES
-from evalkit.replications.fui.sample import FuiSpec, attach_unemployment
+from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest
 from evalkit.sensitivity import honest_did
 
@@ -124,7 +124,8 @@ def entry_cohorts(
     """
     spec = spec or FuiSpec()
     entries = find_entries(
-        panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, schedule=schedule
+        panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, age_groups=AGE_GROUPS,
+        schedule=schedule,
     )
     frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.outcomes, ever=False).frame
     known = frame["education_level"].notna() & frame["female"].notna()
