@@ -191,12 +191,36 @@ def check_csv_options_apply(args: argparse.Namespace, *paths: str | None) -> Non
         raise UsageError(f"{given} apply to CSV inputs (--data, --unemployment, --schedule), but no CSV file is read")
 
 
+@contextlib.contextmanager
+def naming_the_file(option: str, path: str) -> Iterator[None]:
+    """Prefix evalkit's complaints about an auxiliary file with the option and the path."""
+    try:
+        yield
+    except EvalkitError as err:
+        message = str(err)
+        raise UsageError(f"{option}: {message}" if path in message else f"{option} {path}: {message}") from err
+
+
+def unreadable_file(err: Exception) -> bool:
+    """Whether ``err`` is a Parquet reader's complaint about the file (not an evalkit bug)."""
+    import duckdb
+    import pyarrow
+
+    return isinstance(err, (duckdb.IOException, duckdb.InvalidInputException, pyarrow.ArrowInvalid, pyarrow.ArrowIOError))
+
+
 def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
     """Validate the panel: Parquet in DuckDB (never loaded whole), text files in pandas."""
     stage(f"reading and validating {path}")
-    if path.lower().endswith(PARQUET):
-        return scan_panel(path, roles=roles)
-    return read_panel(path, roles=roles, **csv_options(args))
+    try:
+        if path.lower().endswith(PARQUET):
+            return scan_panel(path, roles=roles)
+        return read_panel(path, roles=roles, **csv_options(args))
+    except Exception as err:
+        if unreadable_file(err):
+            reason = str(err).strip().splitlines()[0]
+            raise UsageError(f"--data {path} cannot be read: {reason}") from err
+        raise
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -240,12 +264,13 @@ def cmd_fui(args: argparse.Namespace) -> int:
     options = csv_options(args)
     schedule = norway_2017_schedule()
     if args.schedule:
-        table = read_table(args.schedule, **options)
-        schedule = RolloutSchedule.from_frame(table.reset_index(drop=True))
+        with naming_the_file("--schedule", args.schedule):
+            schedule = RolloutSchedule.from_frame(read_table(args.schedule, **options).reset_index(drop=True))
     columns = getattr(roles, "unemployment", None) or None
     unemployment = None
     if args.unemployment:
-        unemployment = check_unemployment(read_table(args.unemployment, **options), columns=columns)
+        with naming_the_file("--unemployment", args.unemployment):
+            unemployment = check_unemployment(read_table(args.unemployment, **options), columns=columns)
     if args.data:
         panel = load_panel(args.data, roles, args)
     else:

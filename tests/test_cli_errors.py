@@ -57,6 +57,8 @@ def files(tmp_path_factory):
     write("schedule_no_region.csv", "county,start_month\nOslo,2017-07\n")
     write("schedule_bad_month.csv", "county,region,start_month\nOslo,rest,July 2017\n")
     write("empty.csv", "")
+    write("bad.parquet", "not a parquet file")
+    write("u_quote.csv", 'county,month,unemployment_pct\n"Oslo,2016-03,3.1\n')
     write("header_only_u.csv", "county,month,unemployment_pct\n")
     write("bad_values.csv", PANEL_HEADER + "1,2016-01,Oslo,,0,3\n")
     write("no_county.csv", "person_id,month,nav_category,employed,in_education\n1,2016-01,,0,0\n")
@@ -137,6 +139,12 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("validate data missing", ["validate", "--data", "{missing}"], ["--data", "does_not_exist.csv"]),
     ("validate data a directory", ["validate", "--data", "{a_directory}"], ["--data", "is a directory"]),
     ("validate data empty", ["validate", "--data", "{empty.csv}"], ["--data", "empty.csv", "empty"]),
+    ("data not parquet", ["validate", "--data", "{bad.parquet}"], ["--data", "bad.parquet", "cannot be read"]),
+    ("fui data not parquet", ["fui", "--data", "{bad.parquet}", "--unemployment", "{unemployment.csv}"],
+     ["--data", "bad.parquet", "cannot be read"]),
+    ("unemployment not parquet", ["fui", "--unemployment", "{bad.parquet}"], ["--unemployment", "bad.parquet"]),
+    ("unemployment unbalanced quote", ["fui", "--unemployment", "{u_quote.csv}"],
+     ["--unemployment", "u_quote.csv", "quoting"]),
     # roles files
     ("roles without data", ["fui", "--roles", "{roles_typo.toml}"], ["--roles", "--data"]),
     ("roles syntax", ["validate", "--data", "{panel.csv}", "--roles", "{roles_syntax.toml}"],
@@ -159,7 +167,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
      ["education_level"]),
     # the unemployment table
     ("unemployment conflicting duplicates", ["fui", "--unemployment", "{u_conflict.csv}"],
-     ["unemployment", "more than one rate", "line "]),
+     ["--unemployment", "u_conflict.csv", "more than one rate", "line "]),
     ("unemployment fractions", ["fui", "--unemployment", "{u_fractions.csv}"], ["'unemployment_pct'", "fractions"]),
     ("unemployment unparseable", ["fui", "--unemployment", "{u_text.csv}"],
      ["'unemployment_pct'", "unparseable", "'n/a'", "line 4"]),
@@ -175,7 +183,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     # the schedule
     ("schedule start after the post window", ["fui", "--schedule", "{schedule_late.csv}", "--scale", "0.02"],
      ["Rogaland", "2017-09", "south_west", "post window t2"]),
-    ("schedule unit twice", ["fui", "--schedule", "{schedule_twice.csv}"], ["Oslo", "more than once"]),
+    ("schedule unit twice", ["fui", "--schedule", "{schedule_twice.csv}"], ["--schedule", "schedule_twice.csv", "Oslo", "more than once"]),
     ("schedule lacks region", ["fui", "--schedule", "{schedule_no_region.csv}"], ["'region'"]),
     ("schedule month unreadable", ["fui", "--schedule", "{schedule_bad_month.csv}"], ["'start_month'", "July 2017"]),
 ]

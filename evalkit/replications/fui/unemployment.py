@@ -51,7 +51,12 @@ def read_table(
     """
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".pq"):
-        table = pd.read_parquet(path)
+        import pyarrow
+
+        try:
+            table = pd.read_parquet(path)
+        except (pyarrow.ArrowInvalid, pyarrow.ArrowIOError) as err:
+            raise DesignError(f"{path} cannot be read as Parquet: {err}") from None
         table.index = [f"row {i + 1}" for i in range(len(table))]
         return table
     options = {"sep": sep, "engine": "python"} if sep is None else {"sep": sep}
@@ -70,7 +75,9 @@ def read_table(
         except pd.errors.EmptyDataError:
             raise DesignError(f"{path} is empty: expected a header line and one row per county and month") from None
         except pd.errors.ParserError as err:
-            raise DesignError(f"{path} cannot be read as CSV ({err}); give the separator with --sep") from None
+            raise DesignError(
+                f"{path} cannot be read as CSV ({str(err).strip()}); check its quoting, or give the separator with --sep"
+            ) from None
     table.columns = [str(c).strip() for c in table.columns]
     table.index = [f"line {i + 2}" for i in range(len(table))]
     return table
