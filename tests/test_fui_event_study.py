@@ -33,9 +33,16 @@ def test_layout_and_event_time(truth_study):
         times = set(two_stage.loc[two_stage["horizon"] == k, "event_time"])
         assert -k - 1 not in times and -k in times
     # no cohort whose outcome month falls in or after the rest of Norway's start is used
-    assert cohorts.attrs["excluded_unknown_education"] > 0
     row = study.cohorts.set_index(["outcome", "horizon"]).loc[("employed", 3)]
     assert row["last_month"] == "2017-03"
+    # every new user is used or excluded for a counted reason
+    excluded = study.cohorts.filter(like="excluded_").sum(axis=1)
+    assert (study.cohorts["entrants"] == study.cohorts["used"] + excluded).all()
+    assert (study.cohorts["entrants"] == len(cohorts)).all()
+    assert (study.cohorts["excluded_missing_education_level"] > 0).all()
+    assert row["excluded_missing_education_level"] == int(
+        (cohorts["education_level"].isna() & cohorts["female"].notna() & cohorts["employed_3"].notna()
+         & (cohorts["entry_month"] < cohorts["start_month"].max() - 3)).sum())
 
 
 def test_effect_of_cohorts_entering_under_fui_is_recovered(truth_study):

@@ -45,6 +45,7 @@ def _reason_label(column: str) -> str:
     reason = column.removeprefix("excluded_")
     fixed = {"outcome_censored": "outcome censored (past the panel's end)",
              "outcome_no_row": "outcome missing (no row in the outcome month)",
+             "outcome_missing": "outcome missing (censored or no row)",
              "missing_several_covariates": "missing several covariates"}
     return fixed.get(reason, reason.replace("missing_", "missing ", 1))
 
@@ -76,7 +77,8 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
         "",
         str(rep.sample.entries.report),
         "",
-        "Table 8.1: new users by region and entry window (published in brackets)",
+        "Table 8.1: new users by region and entry window (published in brackets; the three education "
+        "levels in % of entrants with known education, as published, every other row in % of all)",
         table_8_1_display(rep).to_string(),
         "",
     ]
@@ -125,6 +127,16 @@ def event_study_table(rep: FuiReplication) -> pd.DataFrame:
     return table
 
 
+def event_study_sample_table(rep: FuiReplication) -> pd.DataFrame:
+    """Per event-study model, the new users used and those excluded by reason (reasons that occur)."""
+    sizes = rep.event_study.cohorts
+    reasons = [c for c in sizes.columns if c.startswith("excluded_") and sizes[c].any()]
+    table = sizes.set_index(["outcome", "horizon"])[["entrants", "used", *reasons]]
+    labels = {"excluded_all_counties_treated": "outcome month after every county's start"}
+    table = table.rename(columns={c: labels.get(c) or _reason_label(c) for c in reasons})
+    return table.map(lambda n: f"{n:,}")
+
+
 def _event_study_text(rep: FuiReplication) -> list[str]:
     if rep.event_study is None:
         return []
@@ -135,6 +147,9 @@ def _event_study_text(rep: FuiReplication) -> list[str]:
         "e < 0: entered before the start, outcome month under FUI; the rest of Norway's start "
         "in July 2017 ends the comparison, so long horizons have only partly exposed cohorts)",
         event_study_table(rep).fillna("").to_string(),
+        "",
+        "New users in each event-study model: used, and excluded by reason (entrants = used + excluded)",
+        event_study_sample_table(rep).to_string(),
         "",
         "Pre-trend tests (BJS test 1, county-clustered):",
     ]
@@ -223,6 +238,8 @@ def to_markdown(rep: FuiReplication) -> str:
     if rep.event_study is not None:
         parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
                   frame_to_markdown(event_study_table(rep).fillna("")), "",
+                  "New users in each event-study model (entrants = used + excluded):", "",
+                  frame_to_markdown(event_study_sample_table(rep)), "",
                   "### Sensitivity to parallel-trend violations (relative magnitudes)", "",
                   frame_to_markdown(sensitivity_table(rep))]
     if rep.placebo is not None:
@@ -253,6 +270,8 @@ def to_html(rep: FuiReplication) -> str:
     if rep.event_study is not None:
         sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
                      event_study_table(rep).fillna("").to_html(),
+                     "<p>New users in each event-study model (entrants = used + excluded):</p>",
+                     event_study_sample_table(rep).to_html(),
                      "<h3>Sensitivity to parallel-trend violations (relative magnitudes)</h3>",
                      sensitivity_table(rep).to_html()]
     if rep.placebo is not None:
