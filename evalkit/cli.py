@@ -48,26 +48,32 @@ class UsageError(EvalkitError):
 
 
 def parse_effect(text: str) -> float | dict[int, float]:
-    """``0.05`` (every horizon) or ``1:0.02,3:0.05,6:0.05,9:0.01`` (per horizon)."""
+    """``0.05`` (every horizon) or ``1:0.02,3:0.05,6:0.05,9:0.01`` (per horizon).
+
+    Effects are changes of a probability (between -1 and 1) at the simulator's horizons.
+    """
+    from evalkit.simulate.published import HORIZONS
+
+    expected = (
+        f"give a number between -1 and 1 (0.05) or horizon:value pairs with distinct horizons "
+        f"among {', '.join(map(str, HORIZONS))} (1:0.02,3:0.05)"
+    )
     try:
         if ":" not in text:
             value = float(text)
-            if not math.isfinite(value):
+            if not -1 <= value <= 1:
                 raise ValueError
             return value
         effects: dict[int, float] = {}
         for item in text.split(","):
             h, v = item.split(":")
             horizon, value = int(h), float(v)
-            if horizon < 1 or not math.isfinite(value) or horizon in effects:
+            if horizon not in HORIZONS or not -1 <= value <= 1 or horizon in effects:
                 raise ValueError
             effects[horizon] = value
         return effects
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"cannot read effect {text!r}: give a number (0.05) or horizon:value pairs with "
-            "distinct positive whole horizons (1:0.02,3:0.05)"
-        ) from None
+        raise argparse.ArgumentTypeError(f"cannot read effect {text!r}: {expected}") from None
 
 
 def positive_int(text: str) -> int:
@@ -92,14 +98,19 @@ def seed(text: str) -> int:
     return value
 
 
+#: The smallest synthetic panel whose every cell of table 8.1 has entrants to calibrate on.
+MIN_SCALE = 0.001
+
+
 def scale(text: str) -> float:
-    """A positive finite size factor of the synthetic panel."""
+    """A finite size factor of the synthetic panel, at least :data:`MIN_SCALE`."""
+    expected = f"expected a number of at least {MIN_SCALE:g} such as 0.1 or 1"
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number such as 0.1 or 1, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number such as 0.1 or 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}") from None
+    if not (math.isfinite(value) and value >= MIN_SCALE):
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}")
     return value
 
 
@@ -362,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
     def simulation_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--scale", type=scale, default=1.0, metavar="X", help="size of the synthetic panel (1 = national)")
+        p.add_argument("--scale", type=scale, default=1.0, metavar="X", help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
         p.add_argument("--seed", type=seed, default=2017, metavar="N", help="random seed of the synthetic panel")
         for option in EFFECT_OPTIONS:
             p.add_argument(
