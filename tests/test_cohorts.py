@@ -168,3 +168,18 @@ def test_integral_floats_are_whole_numbers(make_person):
     entries = find_entries(panel, washout=12.0)
     assert entries.washout == 12 and isinstance(entries.washout, int)
     assert outcomes_at_horizons(panel, entries, horizons=(1.0, np.int64(3))).horizons == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({"county": [], "region": [], "start_month": []}), "no rows"),
+        (pd.DataFrame({"county": ["Oslo", None], "region": ["rest", "rest"], "start_month": ["2017-07"] * 2}),
+         r"column 'county' is missing in 1 row\(s\)"),
+        (pd.DataFrame({"county": ["Oslo"], "region": [""], "start_month": ["2017-07"]}), "column 'region' is missing"),
+        ("county,region\nOslo,rest", "built from a pandas DataFrame"),
+    ],
+)
+def test_schedule_table_errors(frame, message):
+    with pytest.raises(ScheduleError, match=message):
+        RolloutSchedule.from_frame(frame)

@@ -355,3 +355,10 @@ def test_spec_arguments_are_whole_numbers():
         FuiSpec(washout=11.5)
     with pytest.raises(DesignError, match=r"entry window 't1': cannot read '2016-3x'"):
         FuiSpec(windows={"t1": ("2016-3x", "2016-06"), "t2": ("2017-03", "2017-06")})
+
+
+def test_unemployment_table_type_and_path(tmp_path):
+    with pytest.raises(DesignError, match="must be a pandas DataFrame or the path"):
+        check_unemployment([("Oslo", "2016-03", 3.1)])
+    rates().to_parquet(tmp_path / "u.parquet")
+    pd.testing.assert_frame_equal(check_unemployment(tmp_path / "u.parquet"), check_unemployment(rates()))

@@ -35,15 +35,26 @@ class RolloutSchedule:
     ) -> "RolloutSchedule":
         """Build a schedule from a table with one row per unit.
 
-        Raises :class:`ScheduleError` when a column is missing, a unit appears twice, or a
-        start month cannot be read.
+        Raises :class:`ScheduleError` when the table is empty, a column is missing, a unit
+        or region is missing or a unit appears twice, or a start month cannot be read.
         """
+        if not isinstance(data, pd.DataFrame):
+            raise ScheduleError(f"a rollout schedule is built from a pandas DataFrame, got {type(data).__name__}")
         needed = [unit, start] + ([region] if region else [])
         missing = [c for c in needed if c not in data.columns]
         if missing:
             raise ScheduleError(
                 f"rollout schedule lacks column(s) {missing}; it has {list(data.columns)}"
             )
+        if len(data) == 0:
+            raise ScheduleError("rollout schedule has no rows; expected one row per unit with its start month")
+        for column in [unit] + ([region] if region else []):
+            gaps = data[column].isna() | (data[column].astype("string").str.strip() == "").fillna(False)
+            if gaps.any():
+                raise ScheduleError(
+                    f"rollout schedule column {column!r} is missing in {int(gaps.sum())} row(s), e.g. row "
+                    f"{data.index[gaps.to_numpy(dtype=bool)][0]!r}; every unit needs a name and a region"
+                )
         dup = data[unit].duplicated(keep=False)
         if dup.any():
             raise ScheduleError(

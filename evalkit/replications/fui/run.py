@@ -164,7 +164,7 @@ class FuiReplication:
 
 def run_fui(
     panel: StatusPanel | pd.DataFrame | str | PathLike[str],
-    unemployment: pd.DataFrame,
+    unemployment: pd.DataFrame | str | PathLike[str],
     *,
     schedule: RolloutSchedule | None = None,
     spec: FuiSpec | None = None,
@@ -182,8 +182,8 @@ def run_fui(
     panel
         A status panel (validated, a DataFrame, or a CSV/Parquet path).
     unemployment
-        County unemployment rates: columns ``county``, ``month``, ``unemployment_pct``
-        (percent), checked by :func:`~evalkit.replications.fui.unemployment.check_unemployment`.
+        County unemployment rates (a DataFrame, or a CSV/Parquet path): columns
+        ``county``, ``month``, ``unemployment_pct`` (percent), checked by :func:`~evalkit.replications.fui.unemployment.check_unemployment`.
     schedule
         The rollout schedule (default: the Norwegian 2017 schedule).  Its start months
         must fit the windows (:func:`~evalkit.replications.fui.sample.check_exposure`);

@@ -110,13 +110,14 @@ def parse_rates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return rates, unparseable.astype(bool)
 
 
-def check_unemployment(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def check_unemployment(table: pd.DataFrame | str | PathLike[str], *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Check the unemployment table and return it with evalkit's columns.
 
     Parameters
     ----------
     table
-        One row per county and month (see the module docstring); the input is not changed.
+        One row per county and month (see the module docstring), or the path of a CSV or
+        Parquet file (:func:`read_table`); the input is not changed.
     columns
         evalkit name -> the user's column, for any of ``county``, ``month`` and
         ``unemployment_pct`` (e.g. ``{"unemployment_pct": "ledighet_pst"}``).
@@ -132,6 +133,12 @@ def check_unemployment(table: pd.DataFrame, *, columns: Mapping[str, str] | None
     DesignError
         For every rule of the module docstring, naming the user's column and rows.
     """
+    if isinstance(table, (str, PathLike)):
+        table = read_table(table)
+    if not isinstance(table, pd.DataFrame):
+        raise DesignError(
+            f"{_TABLE} must be a pandas DataFrame or the path of a CSV or Parquet file, got {type(table).__name__}"
+        )
     mapping = {name: name for name in COLUMNS}
     unknown = sorted(set(columns or {}) - set(COLUMNS))
     if unknown:
