@@ -254,7 +254,8 @@ def _simulated(args: argparse.Namespace):
 
 
 def cmd_fui(args: argparse.Namespace) -> int:
-    from evalkit.replications.fui import report, run_fui
+    from evalkit.replications.fui import FuiSpec, report, run_fui
+    from evalkit.replications.fui.sample import check_exposure
     from evalkit.replications.fui.schedule import norway_2017_schedule
     from evalkit.replications.fui.unemployment import check_unemployment, read_table
 
@@ -277,6 +278,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
     if args.schedule:
         with naming_the_file("--schedule", args.schedule):
             schedule = RolloutSchedule.from_frame(read_table(args.schedule, **options).reset_index(drop=True))
+            check_exposure(schedule, FuiSpec())  # before the panel is read: a long read would be wasted
     columns = getattr(roles, "unemployment", None) or None
     unemployment = None
     if args.unemployment:

@@ -186,7 +186,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
                                       "--no-few-clusters", "--scale", "0.02"], ["no county unemployment rate"]),
     # the schedule
     ("schedule start after the post window", ["fui", "--schedule", "{schedule_late.csv}", "--scale", "0.02"],
-     ["Rogaland", "2017-09", "south_west", "post window t2"]),
+     ["--schedule", "Rogaland", "2017-09", "south_west", "post window t2"]),
     ("schedule unit twice", ["fui", "--schedule", "{schedule_twice.csv}"], ["--schedule", "schedule_twice.csv", "Oslo", "more than once"]),
     ("schedule lacks region", ["fui", "--schedule", "{schedule_no_region.csv}"], ["'region'"]),
     ("schedule month unreadable", ["fui", "--schedule", "{schedule_bad_month.csv}"], ["'start_month'", "July 2017"]),
