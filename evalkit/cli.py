@@ -273,7 +273,8 @@ def cmd_fui(args: argparse.Namespace) -> int:
     if args.roles and not args.data:
         raise UsageError("--roles maps the columns of your --data file; without --data the bundled panel is used")
     roles = read_roles(args.roles)
-    options = csv_options(args)
+    # the auxiliary tables are read as text; check_unemployment reads either decimal mark
+    options = {k: v for k, v in csv_options(args).items() if k != "decimal"}
     schedule = norway_2017_schedule()
     if args.schedule:
         with naming_the_file("--schedule", args.schedule):

@@ -37,16 +37,14 @@ def read_table(
     *,
     encoding: str | None = None,
     sep: str | None = None,
-    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a small auxiliary table (unemployment rates, a schedule) from CSV or Parquet.
 
     CSV cells are read as text (codes keep leading zeros; numbers are parsed by the
     checks).  The separator is sniffed unless ``sep`` is given; text is read as UTF-8
     (with or without BOM) unless ``encoding`` is given, falling back to cp1252 (a
-    superset of latin-1, as SAS, Stata and Excel export Norwegian text).  ``decimal`` is
-    accepted for symmetry with the panel readers: rates with a decimal comma are read
-    either way.  Rows are labelled ``line N`` (CSV, counting the header as line 1) or
+    superset of latin-1, as SAS, Stata and Excel export Norwegian text).  Decimal commas
+    are read by :func:`check_unemployment`, whatever the separator.  Rows are labelled ``line N`` (CSV, counting the header as line 1) or
     ``row N`` (Parquet) so that messages point into the file.
     """
     path = Path(path)
@@ -60,8 +58,6 @@ def read_table(
         table.index = [f"row {i + 1}" for i in range(len(table))]
         return table
     options = {"sep": sep, "engine": "python"} if sep is None else {"sep": sep}
-    if decimal is not None and decimal == sep:
-        raise DesignError(f"{path}: the decimal mark {decimal!r} cannot also be the column separator")
     for attempt in ([encoding] if encoding else ["utf-8-sig", "cp1252"]):
         try:
             table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=attempt, **options)
