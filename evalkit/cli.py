@@ -439,15 +439,6 @@ def _file_error_message(err: BaseException) -> str:
     return str(err)
 
 
-@contextlib.contextmanager
-def _quiet(enabled: bool) -> Iterator[None]:
-    if enabled:
-        with silenced():
-            yield
-    else:
-        yield
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 user error, 1 internal error)."""
     try:
@@ -455,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version and usage errors
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     try:
-        with _quiet(args.quiet):
+        with silenced() if args.quiet else contextlib.nullcontext():
             return args.func(args)
     except (EvalkitError, *FILE_ERRORS) as err:
         if args.debug:
