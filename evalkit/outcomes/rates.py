@@ -105,6 +105,16 @@ class TransitionRates:
         """The rates as a tidy frame (a copy)."""
         return self.table.copy()
 
+    def glance(self) -> pd.DataFrame:
+        """One row of facts: entries, groups, outcomes and the interval's coverage."""
+        return pd.DataFrame([{
+            "n_entries": self.n_entries,
+            "n_groups": len(self.table) // max(len(self.columns), 1),
+            "n_outcomes": len(self.columns),
+            "coverage": 1 - self.alpha,
+            "weights": self.weights,
+        }])
+
     def summary(self) -> Summary:
         """Printable summary: one row per group and outcome."""
         facts: dict[str, Any] = {
@@ -126,7 +136,7 @@ class TransitionRates:
         return self.summary()._repr_html_()
 
     def __repr__(self) -> str:
-        groups = len(self.table) // max(len(self.columns), 1)
+        groups = int(self.glance().loc[0, "n_groups"])
         return (
             f"<TransitionRates {len(self.columns)} outcome(s) x {groups} group(s), "
             f"{self.n_entries:,} entries>"
