@@ -7,6 +7,8 @@ relative to the national one).
 import argparse
 
 import evalkit
+from evalkit.outcomes import first_exit_times
+from evalkit.replications.fui.schedule import norway_2017_schedule
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--scale", type=float, default=0.05)
@@ -17,7 +19,8 @@ panel = evalkit.read_panel(data.panel)
 print(panel.report)
 
 entries = evalkit.find_entries(
-    panel, washout=12, max_age=29, schedule=evalkit.RolloutSchedule.norway_2017()
+    panel, washout=12, max_age=29, categories=("standard", "situational", "specially_adapted"),
+    schedule=norway_2017_schedule(),
 )
 print(entries.report)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.cohorts.arguments import whole_number
 from evalkit.cohorts.entries import Entries
 from evalkit.engine import DuckDBEngine, Engine
 from evalkit.errors import DesignError, EvalkitError
@@ -81,23 +82,23 @@ def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> 
     """
 
 
-def _is_whole_month(k: object) -> bool:
-    return (
-        isinstance(k, (int, float, np.integer, np.floating)) and not isinstance(k, bool)
-        and float(k).is_integer() and k >= 1
-    )
-
-
 def _whole_months(horizons: Sequence[int]) -> tuple[int, ...]:
     """``horizons`` as positive ints; raise on anything else (never truncate 1.5 to 1)."""
+    if isinstance(horizons, (str, bytes)) or not hasattr(horizons, "__iter__"):
+        raise EvalkitError(f"horizons must be a sequence of positive whole numbers of months, got {horizons!r}")
     values = tuple(horizons)
-    bad = [k for k in values if not _is_whole_month(k)]
+    whole, bad = [], []
+    for k in values:
+        try:
+            whole.append(whole_number(k, name="horizons", minimum=1))
+        except EvalkitError:
+            bad.append(k)
     if not values or bad:
         raise EvalkitError(
             f"horizons must be positive whole numbers of months after entry, got {list(values)}"
             + (f"; not: {bad}" if bad else "")
         )
-    return tuple(int(k) for k in values)
+    return tuple(whole)
 
 
 def outcomes_at_horizons(
@@ -117,7 +118,7 @@ def outcomes_at_horizons(
     entries
         Output of :func:`~evalkit.cohorts.find_entries`.
     horizons
-        Months after the entry month (positive integers).
+        Months after the entry month (positive whole numbers; ``2.5`` is an error, not 2).
     states
         Any of ``employed``, ``in_education``, ``at_nav``, ``none``.
     ever

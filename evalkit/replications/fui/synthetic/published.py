@@ -1,7 +1,7 @@
 """The published FUI tables and the rollout schedule in the shapes the simulator needs.
 
 The numbers themselves are read once, by :mod:`evalkit.replications.fui.published` (tables
-8.1-8.3) and :class:`evalkit.cohorts.RolloutSchedule` (the 2017 schedule).
+8.1-8.3) and :func:`evalkit.replications.fui.schedule.norway_2017_schedule`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.cohorts.rollout import RolloutSchedule
 from evalkit.outcomes.states import EXIT_STATES
 from evalkit.replications.fui.published import published
 from evalkit.replications.fui.published import TERMS as PUBLISHED_TERMS
+from evalkit.replications.fui.schedule import norway_2017_schedule
 
 #: Outcome horizons (months after the entry month).
 HORIZONS: tuple[int, ...] = (1, 3, 6, 9)
@@ -44,7 +44,7 @@ def load_schedule() -> pd.DataFrame:
 
     ``start_month`` is a ``datetime64[ns]`` column at the first day of the month.
     """
-    frame = RolloutSchedule.norway_2017().frame
+    frame = norway_2017_schedule().frame
     start = frame["start_month"].astype("int64")
     return pd.DataFrame(
         {
