@@ -20,7 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import EvalkitError
 from evalkit.outcomes.horizons import Outcomes
-from evalkit.results.base import Summary
+from evalkit.results.base import Summary, _Copied
 
 __all__ = ["TransitionRates", "transition_rates", "wilson_interval"]
 
@@ -80,8 +80,8 @@ class TransitionRates:
     table
         One row per group x outcome: the grouping columns, ``outcome``, ``n_at_risk``
         (entries with the outcome observed), ``n_events``, ``rate``, ``conf_low``,
-        ``conf_high`` and ``n_censored`` (censored or without a row).  Use :meth:`tidy`
-        for a copy.
+        ``conf_high`` and ``n_censored`` (censored or without a row).  Stored privately;
+        every access returns a copy.
     by
         Grouping column names (empty for one overall group).
     columns
@@ -94,7 +94,7 @@ class TransitionRates:
         Number of entries (rows of the outcomes).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = _Copied()  # type: ignore[assignment]
     by: tuple[str, ...]
     columns: tuple[str, ...]
     alpha: float
@@ -103,7 +103,7 @@ class TransitionRates:
 
     def tidy(self) -> pd.DataFrame:
         """The rates as a tidy frame (a copy)."""
-        return self.table.copy()
+        return self.table
 
     def glance(self) -> pd.DataFrame:
         """One row of facts: entries, groups, outcomes and the interval's coverage."""
