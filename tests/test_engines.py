@@ -41,6 +41,10 @@ class Recording:
         self.texts.append(sql)
         return self.inner.fetch(sql, tables)
 
+    def fetch_many(self, queries, tables):
+        self.texts.extend(queries)
+        return self.inner.fetch_many(queries, tables)
+
     def columns(self, table):
         return self.inner.columns(table)
 

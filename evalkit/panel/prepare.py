@@ -165,7 +165,7 @@ def prepare(
     source = Renamed(table, renames)
     columns = [rules.CANONICAL[r] for r in present]
     coded = [c for c in columns if c != "person_id"]
-    profiles = {c: engine.fetch(profile_sql(c), {"panel_source": source}) for c in coded}
+    profiles = dict(zip(coded, engine.fetch_many([profile_sql(c) for c in coded], {"panel_source": source})))
     if int(profiles["month"]["n"].sum()) == 0:
         raise failure(name, found + ["the panel has no rows; expected one row per person and month"])
 
