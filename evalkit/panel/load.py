@@ -159,8 +159,11 @@ def canonical_frame(rows: pd.DataFrame, prepared: Prepared, roles: ColumnRoles) 
         elif name in CODED or name == "county":
             labels = list(CODED[name]) if name in CODED else sorted(set(prepared.value_maps[name]["label"]))
             codes = column.to_numpy(dtype="float64", na_value=np.nan)
-            values = pd.Categorical.from_codes(np.where(np.isnan(codes), -1, codes).astype(np.int64), categories=labels)
-            out[name] = values if name in CODED else pd.Series(values, index=rows.index).astype("string")
+            codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
+            if name in CODED:
+                out[name] = pd.Categorical.from_codes(codes, categories=labels)
+            else:
+                out[name] = pd.array(labels, dtype="string").take(codes, allow_fill=True)
         elif name in ("employed", "in_education"):
             out[name] = column.astype("Float64" if name in roles.missing else "int8")
         elif name == "female":
