@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from evalkit import PanelValidationError
-from evalkit.cohorts import RolloutSchedule, find_entries
+from evalkit.cohorts import find_entries
 from evalkit.engine import DuckDBEngine, DuckDBTable, ParquetSource, SparkEngine
 from evalkit.outcomes import outcomes_at_horizons
 from evalkit.outcomes.horizons import outcome_cells
@@ -21,9 +21,10 @@ from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.panel.months import to_month_index
 from evalkit.replications.fui.regressions import design_frame, fit_fui_regressions
 from evalkit.replications.fui.sample import prepare_sample
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
-SCHEDULE = RolloutSchedule.norway_2017()
+SCHEDULE = norway_2017_schedule()
 
 
 @dataclass

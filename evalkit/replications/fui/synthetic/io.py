@@ -10,7 +10,7 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError
 from evalkit.panel.months import to_month_index, to_period
-from evalkit.simulate.generate import SyntheticFuiData
+from evalkit.replications.fui.synthetic.generate import SyntheticFuiData
 
 FileFormat = Literal["parquet", "csv"]
 _SUFFIXES: dict[str, FileFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}

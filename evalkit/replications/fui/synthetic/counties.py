@@ -14,7 +14,7 @@ import pandas as pd
 
 from evalkit.panel.months import to_month_index
 from evalkit.replications.fui.published import GROUPS
-from evalkit.simulate.published import WINDOW_MONTHS
+from evalkit.replications.fui.synthetic.published import WINDOW_MONTHS
 
 #: Months of the synthetic panel: January 2016 - December 2018.
 PANEL_START = pd.Timestamp("2016-01-01")
