@@ -227,10 +227,16 @@ def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
         if path.lower().endswith(PARQUET):
             return scan_panel(path, roles=roles)
         return read_panel(path, roles=roles, **csv_options(args))
+    except UnicodeDecodeError as err:
+        raise UsageError(
+            f"--data {path} cannot be decoded as {err.encoding} ({err.reason} at byte {err.start}); "
+            "give its encoding with --encoding (e.g. cp1252 or latin-1)"
+        ) from err
     except Exception as err:
         if unreadable_file(err):
             reason = str(err).strip().splitlines()[0]
-            raise UsageError(f"--data {path} cannot be read: {reason}") from err
+            kind = "Parquet" if path.lower().endswith(PARQUET) else "a table"
+            raise UsageError(f"--data {path} cannot be read as {kind}: {reason}") from err
         raise
 
 

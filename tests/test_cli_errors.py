@@ -143,9 +143,9 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("validate data missing", ["validate", "--data", "{missing}"], ["--data", "does_not_exist.csv"]),
     ("validate data a directory", ["validate", "--data", "{a_directory}"], ["--data", "is a directory"]),
     ("validate data empty", ["validate", "--data", "{empty.csv}"], ["--data", "empty.csv", "empty"]),
-    ("data not parquet", ["validate", "--data", "{bad.parquet}"], ["--data", "bad.parquet", "cannot be read"]),
+    ("data not parquet", ["validate", "--data", "{bad.parquet}"], ["bad.parquet", "read", "Parquet"]),
     ("fui data not parquet", ["fui", "--data", "{bad.parquet}", "--unemployment", "{unemployment.csv}"],
-     ["--data", "bad.parquet", "cannot be read"]),
+     ["bad.parquet", "read", "Parquet"]),
     ("unemployment not parquet", ["fui", "--unemployment", "{bad.parquet}"], ["--unemployment", "bad.parquet"]),
     ("unemployment unbalanced quote", ["fui", "--unemployment", "{u_quote.csv}"],
      ["--unemployment", "u_quote.csv", "quoting"]),
@@ -165,8 +165,8 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     # panel contents
     ("panel bad values", ["validate", "--data", "{bad_values.csv}"], ["'in_education'", "0/1"]),
     ("panel lacks a column", ["validate", "--data", "{no_county.csv}"], ["'county'"]),
-    ("panel other separator", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "a;b"]),
-    ("panel not text", ["validate", "--data", "{junk.csv}"], ["--encoding"]),
+    ("panel without evalkit's columns", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "'month'"]),
+    ("panel not a table", ["validate", "--data", "{junk.csv}"], ["junk.csv"]),
     ("panel lacks education", ["fui", "--data", "{panel_no_edu.csv}", "--unemployment", "{unemployment.csv}"],
      ["education_level"]),
     # the unemployment table
