@@ -21,7 +21,7 @@ from evalkit.replications.fui import run_fui
 from evalkit.replications.fui.regressions import fit_fui_regressions
 from evalkit.replications.fui.sample import prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
-from evalkit.simulate import simulate_fui_panel, write_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel, write_panel
 
 
 def timed(label: str, fn, *args, **kwargs):

@@ -80,7 +80,7 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.memory_limit)))
         return
-    from evalkit.simulate import simulate_fui_panel
+    from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     data = simulate_fui_panel(scale=args.scale, seed=1)
     table = pa.Table.from_pandas(data.panel, preserve_index=False)

@@ -253,7 +253,7 @@ def _effects(args: argparse.Namespace) -> dict[str, float | dict[int, float]] | 
 
 
 def _simulated(args: argparse.Namespace):
-    from evalkit.simulate import simulate_fui_panel
+    from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     stage(f"simulating the synthetic panel (scale {args.scale:g}, seed {args.seed})")
     return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args))
@@ -320,7 +320,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from evalkit.simulate import write_panel
+    from evalkit.replications.fui.synthetic import write_panel
 
     out = output_file(args.out, "--out")
     data = _simulated(args)

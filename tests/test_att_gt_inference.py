@@ -10,7 +10,7 @@ import pytest
 
 from evalkit.estimators.att_gt import att_gt
 from evalkit.inference.multiplier_bootstrap import multiplier_bootstrap
-from evalkit.results.base import InvalidTest
+from evalkit.results import InvalidTest
 
 DATA = Path(__file__).parent / "data" / "mpdta.csv"
 KW = dict(y="lemp", time="year", group="first.treat", unit="countyreal")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from evalkit.cli import main, parse_effect
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 
 def test_fui_json_on_the_bundled_synthetic_panel(capsys):
@@ -112,7 +112,7 @@ def test_validate_reports_problems(tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_text("person_id,month,county,nav_category,employed,in_education\n1,2016-01,Oslo,,0,3\n", encoding="utf-8")
     assert main(["validate", "--data", str(path)]) == 2
-    assert "'in_education' must be 0/1" in capsys.readouterr().err
+    assert "'in_education' (role in_education): 1 row(s) hold values that cannot be read as a 0/1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text, expected", [("0.05", 0.05), ("1:0.02,3:0.05", {1: 0.02, 3: 0.05})])

@@ -152,9 +152,9 @@ def test_find_entries_arguments_are_checked(make_person, options, message):
 
 @pytest.mark.parametrize(
     "horizons, message",
-    [((2.5,), r"horizons must be a whole number of at least 1, got 2.5 \(a fraction is not truncated\)"),
-     ((0, 3), r"at least 1, got 0"), ((-3,), r"got -3"), ((), r"non-empty"), ("3", r"non-empty sequence"),
-     (3, r"non-empty sequence")],
+    [((2.5,), r"positive whole numbers of months after entry, got \[2.5\]; not: \[2.5\]"),
+     ((0, 3), r"not: \[0\]"), ((-3,), r"not: \[-3\]"), ((), r"got \[\]"), ("3", r"a sequence"),
+     (3, r"a sequence")],
 )
 def test_outcomes_at_horizons_takes_whole_positive_months(make_person, horizons, message):
     panel = read_panel(pd.DataFrame(make_person(1, "2015-01", "2016-12", nav={"2016-03": "standard"})))

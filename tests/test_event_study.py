@@ -17,7 +17,7 @@ from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.regression import feols
 from evalkit.staggered.event_time import bin_event_times, relative_period
-from evalkit.staggered.simulate import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
 DATA = pd.DataFrame(REF["data"])

@@ -16,7 +16,7 @@ from evalkit.replications.fui.sample import check_exposure
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.unemployment import check_unemployment, read_table
 from evalkit.replications.fui.published import GROUPS, TERMS, published
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from evalkit.panel import read_panel
 from evalkit.replications.fui.event_study import entry_cohorts, fui_event_study
 from evalkit.replications.fui.schedule import norway_2017_schedule
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 ESTIMATORS = {"imputation (BJS)", "two-stage (Gardner)", "Callaway-Sant'Anna (DR)"}
 

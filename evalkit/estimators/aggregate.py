@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
+from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary
 from evalkit.results.base import EstimationResult
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def aggregate_att_gt(
         # the terms' and the overall ATT's draws are linear combinations of the joint draws
         coef = np.vstack([np.column_stack([A, a_all]), np.column_stack([B, b_all])])
         band = np.r_[np.ones(A.shape[1], dtype=bool), False]
-        boot_se, boot_crit = bootstrap_summary(draws @ coef, n=len(infs), alpha=res.alpha, band=band)
+        boot_se, boot_crit = bootstrap_summary(draws @ coef, alpha=res.alpha, band=band)
         se, cov_type = boot_se[:-1], f"multiplier bootstrap ({len(draws)} draws, Mammen)"
         crit = boot_crit if np.isfinite(boot_crit) else None
         overall_se = float(boot_se[-1]) if np.isfinite(overall) else float("nan")

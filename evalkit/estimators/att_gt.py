@@ -28,9 +28,10 @@ from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
+from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
 from evalkit.progress import progress
-from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
+from evalkit.results import EstimationResult, InvalidTest, WaldTest
 from evalkit.staggered.prepare import StaggeredData, prepare_staggered
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.nd
         return InvalidTest("the covariance of the pre-treatment ATT(g,t) is singular")
     stat = float(params[pre] @ np.linalg.solve(sub, params[pre]))
     return WaldTest(
-        statistic=stat, df_num=len(pre), pvalue=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
+        statistic=stat, df_num=len(pre), p_value=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
     )
 
 
@@ -344,7 +345,8 @@ def att_gt(
         # one set of multipliers for the ATT(g,t) and the cohort shares: aggregations reuse it
         joint = np.hstack([influence, _share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
         draws = bootstrap_draws(joint, n_boot=n_boot, rng=rng, cluster=sd.cluster)
-        se, crit = bootstrap_summary(draws[:, : len(cells)], n=n, alpha=alpha)
+        se, crit = bootstrap_summary(draws[:, : len(cells)], alpha=alpha)
+        cov = bootstrap_cov(draws[:, : len(cells)], se)
         cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
         if not np.isfinite(crit):
             warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)

@@ -34,7 +34,7 @@ from evalkit.errors import EvalkitWarning, ExcludedRowsWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
-from evalkit.outcomes import outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
 from evalkit.replications.fui.regressions import DUMMIES
@@ -173,7 +173,7 @@ def event_study_sample(cohorts: pd.DataFrame, outcome: str, horizon: int, last_s
 def fui_event_study(
     cohorts: pd.DataFrame,
     *,
-    outcomes: tuple[str, ...] = ("employed", "in_education"),
+    outcomes: tuple[str, ...] = EXIT_STATES,
     horizons: tuple[int, ...] = (1, 3, 6, 9),
     leads: int = 6,
     covariates: tuple[str, ...] = COVARIATES,
@@ -250,7 +250,7 @@ def fui_event_study(
                 )
             tests.append(
                 {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
-                 "p_value": getattr(test, "pvalue", float("nan")), "note": str(test)}
+                 "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
             )
     estimates = pd.concat(rows, ignore_index=True)[
         ["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]

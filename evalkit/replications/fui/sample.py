@@ -14,7 +14,7 @@ import pandas as pd
 
 from evalkit.cohorts import Entries, RolloutSchedule, find_entries, whole_number
 from evalkit.errors import DesignError
-from evalkit.outcomes import Outcomes, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, Outcomes, outcomes_at_horizons
 from evalkit.panel import FUI_TARGET_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
 from evalkit.replications.fui.published import GROUPS
@@ -47,7 +47,7 @@ class FuiSpec:
     max_age: int = 29
     categories: tuple[str, ...] = FUI_TARGET_CATEGORIES
     treated_region: str = "south_west"
-    outcomes: tuple[str, ...] = ("employed", "in_education")
+    outcomes: tuple[str, ...] = EXIT_STATES
     control_for_category: bool = True
 
     def __post_init__(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.outcomes.states import EXIT_STATES
 from evalkit.replications.fui.published import published
 from evalkit.replications.fui.published import TERMS as PUBLISHED_TERMS
 from evalkit.replications.fui.schedule import norway_2017_schedule
@@ -24,8 +25,8 @@ OUTCOME_TABLES: dict[str, str] = {
     "education": "table_8_3_education",
 }
 
-#: Outcome name -> panel column.
-OUTCOME_COLUMNS: dict[str, str] = {"employment": "employed", "education": "in_education"}
+#: Outcome name -> panel column, the monthly state of :mod:`evalkit.outcomes.states`.
+OUTCOME_COLUMNS: dict[str, str] = dict(zip(("employment", "education"), EXIT_STATES))
 
 #: Published regression terms, in the order of the simulator's design matrix (constant first).
 TERMS: tuple[str, ...] = ("constant",) + tuple(t for t in PUBLISHED_TERMS if t != "constant")
