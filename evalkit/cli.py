@@ -52,7 +52,7 @@ def parse_effect(text: str) -> float | dict[int, float]:
 
     Effects are changes of a probability (between -1 and 1) at the simulator's horizons.
     """
-    from evalkit.simulate.published import HORIZONS
+    from evalkit.replications.fui.synthetic.published import HORIZONS
 
     expected = (
         f"give a number between -1 and 1 (0.05) or horizon:value pairs with distinct horizons "
@@ -276,21 +276,29 @@ def cmd_fui(args: argparse.Namespace) -> int:
         )
     check_csv_options_apply(args, args.data, args.unemployment, args.schedule)
     out = output_dir(args.out, "--out") if args.out else None
-    if args.roles and not args.data:
-        raise UsageError("--roles maps the columns of your --data file; without --data the bundled panel is used")
-    roles = read_roles(args.roles)
+    if args.roles and not (args.data or args.unemployment or args.schedule):
+        raise UsageError(
+            "--roles maps the columns of your --data, --unemployment and --schedule files; "
+            "without them the bundled synthetic panel is used"
+        )
+    roles = read_roles(args.roles) or ColumnRoles()
     # the auxiliary tables are read as text; check_unemployment reads either decimal mark
     options = {k: v for k, v in csv_options(args).items() if k != "decimal"}
     schedule = norway_2017_schedule()
     if args.schedule:
         with naming_the_file("--schedule", args.schedule):
-            schedule = RolloutSchedule.from_frame(read_table(args.schedule, **options).reset_index(drop=True))
+            table = read_table(args.schedule, **options).reset_index(drop=True)
+            mapped = roles.schedule_columns
+            schedule = RolloutSchedule.from_frame(
+                table, unit=mapped["county"], start=mapped["start_month"], region=mapped["region"]
+            )
             check_exposure(schedule, FuiSpec())  # before the panel is read: a long read would be wasted
-    columns = getattr(roles, "unemployment", None) or None
     unemployment = None
     if args.unemployment:
         with naming_the_file("--unemployment", args.unemployment):
-            unemployment = check_unemployment(read_table(args.unemployment, **options), columns=columns)
+            unemployment = check_unemployment(
+                read_table(args.unemployment, **options), columns=roles.unemployment_columns
+            )
     if args.data:
         panel = load_panel(args.data, roles, args)
     else:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from evalkit.cli import main
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 PANEL_HEADER = "person_id,month,county,nav_category,employed,in_education\n"
 
@@ -68,6 +68,9 @@ def files(tmp_path_factory):
     write("roles_typo.toml", '[columns]\npersn = "lopenr"\n')
     write("roles_binary.toml", b"\xff\xfe[columns]\n")
     write("roles_empty.toml", "")
+    write("roles_unemployment_typo.toml", '[unemployment]\nunemployment_pc = "ledighet"\n')
+    write("roles_unemployment_absent.toml", '[unemployment]\nunemployment_pct = "ledighet_pst"\n')
+    write("roles_schedule_absent.toml", '[schedule]\nregion = "landsdel"\n')
     write("notes.txt", "not a roles file, but present\n")
     (root / "a_directory").mkdir()
     paths["a_directory"] = str(root / "a_directory")
@@ -150,7 +153,14 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("unemployment unbalanced quote", ["fui", "--unemployment", "{u_quote.csv}"],
      ["--unemployment", "u_quote.csv", "quoting"]),
     # roles files
-    ("roles without data", ["fui", "--roles", "{roles_typo.toml}"], ["--roles", "--data"]),
+    ("roles without any file", ["fui", "--roles", "{roles_typo.toml}"], ["--roles", "--data", "--unemployment"]),
+    ("roles unemployment typo", ["fui", "--unemployment", "{u_renamed.csv}", "--roles", "{roles_unemployment_typo.toml}"],
+     ["roles_unemployment_typo.toml", "[unemployment]", "unemployment_pc", "unemployment_pct"]),
+    ("roles unemployment column absent", ["fui", "--unemployment", "{u_renamed.csv}", "--roles",
+                                          "{roles_unemployment_absent.toml}"],
+     ["--unemployment", "u_renamed.csv", "'ledighet_pst' (as unemployment_pct)", "ledighet"]),
+    ("roles schedule column absent", ["fui", "--schedule", "{schedule_twice.csv}", "--roles",
+                                      "{roles_schedule_absent.toml}"], ["--schedule", "'landsdel'"]),
     ("roles syntax", ["validate", "--data", "{panel.csv}", "--roles", "{roles_syntax.toml}"],
      ["--roles", "roles_syntax.toml", "not valid TOML", "line 1"]),
     ("roles typo", ["validate", "--data", "{panel.csv}", "--roles", "{roles_typo.toml}"],
