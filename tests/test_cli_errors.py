@@ -61,6 +61,7 @@ def files(tmp_path_factory):
     write("u_quote.csv", 'county,month,unemployment_pct\n"Oslo,2016-03,3.1\n')
     write("header_only_u.csv", "county,month,unemployment_pct\n")
     write("bad_values.csv", PANEL_HEADER + "1,2016-01,Oslo,,0,3\n")
+    write("panel_header_only.csv", PANEL_HEADER)
     write("no_county.csv", "person_id,month,nav_category,employed,in_education\n1,2016-01,,0,0\n")
     write("semicolons.csv", "a;b\n1;2\n")
     write("junk.csv", b"\x00\x01\x02\xff\xfe garbage\n")
@@ -173,6 +174,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("roles a directory", ["validate", "--data", "{panel.csv}", "--roles", "{a_directory}"],
      ["--roles", "is a directory"]),
     # panel contents
+    ("panel header only", ["validate", "--data", "{panel_header_only.csv}"], ["panel_header_only.csv", "no rows"]),
     ("panel bad values", ["validate", "--data", "{bad_values.csv}"], ["'in_education'", "0/1"]),
     ("panel lacks a column", ["validate", "--data", "{no_county.csv}"], ["'county'"]),
     ("panel without evalkit's columns", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "'month'"]),
