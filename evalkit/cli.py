@@ -17,7 +17,6 @@ import contextlib
 import json
 import math
 import sys
-import tomllib
 import traceback
 from collections.abc import Iterator, Sequence
 from importlib import metadata
@@ -174,16 +173,8 @@ def read_roles(path: str | None) -> ColumnRoles | None:
     if path is None:
         return None
     input_file(path, "--roles")
-    try:
+    with naming_the_file("--roles", path):
         return ColumnRoles.from_toml(path)
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"--roles {path} is not valid TOML: {err}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--roles {path} is not UTF-8 text; save the roles file as UTF-8") from None
-    except EvalkitError as err:
-        raise UsageError(f"--roles {path}: {err}") from None
-    except (TypeError, ValueError) as err:
-        raise UsageError(f"--roles {path}: {err}") from None
 
 
 def csv_options(args: argparse.Namespace) -> dict[str, str]:
@@ -204,7 +195,7 @@ def check_csv_options_apply(args: argparse.Namespace, *paths: str | None) -> Non
 
 @contextlib.contextmanager
 def naming_the_file(option: str, path: str) -> Iterator[None]:
-    """Prefix evalkit's complaints about an auxiliary file with the option and the path."""
+    """Prefix evalkit's complaints about an input file with the option (and the path)."""
     try:
         yield
     except EvalkitError as err:
@@ -440,7 +431,6 @@ FILE_ERRORS: tuple[type[BaseException], ...] = (
     UnicodeError,
     pd.errors.EmptyDataError,
     pd.errors.ParserError,
-    tomllib.TOMLDecodeError,
 )
 
 
