@@ -162,6 +162,6 @@ def test_prepare_does_not_mutate_input(panel) -> None:
     data.loc[data.index[:3], "y"] = np.nan
     before = data.copy()
     with pytest.warns(ExcludedRowsWarning) as record:
-        att_gt(data, y="y", time="time", group="first_treated", unit="unit")
+        att_gt(data, y="y", time="time", group="first_treated", unit="unit", allow_unbalanced_panel=False)
     assert [str(w.message).split(":")[0] for w in record] == ["excluded 3 rows", "excluded 1 units"]
     pd.testing.assert_frame_equal(data, before)

@@ -31,7 +31,8 @@ from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_E
 from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
 from evalkit.progress import progress
 from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
-from evalkit.staggered.prepare import StaggeredData, prepare_staggered
+from evalkit.staggered.design import build_design
+from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -156,8 +157,9 @@ def _estimate_cell(
     sd: StaggeredData, g: float, ti: int, base: int, control_group: str, anticipation: int, est: Callable[..., CellEstimate]
 ) -> tuple[float, np.ndarray]:
     later = sd.periods[max(ti, base)]
-    treated = sd.obs_group == g
-    controls = _cell_controls(sd.obs_group, g, later, control_group, anticipation)
+    row_group = sd.row_group if sd.unbalanced else sd.obs_group
+    treated = row_group == g
+    controls = _cell_controls(row_group, g, later, control_group, anticipation)
     if sd.panel:
         mask = treated | controls
     else:
@@ -169,13 +171,18 @@ def _estimate_cell(
         )
     if not treated[mask].any():
         raise DesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {sd.periods[ti]:g}")
-    inf = np.zeros(sd.n_obs)
     if sd.panel:
         res = est(sd.outcome[mask, ti], sd.outcome[mask, base], treated[mask], sd.design[mask, base], sd.weights[mask])
     else:
         post = sd.obs_period[mask] == ti
-        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], sd.weights[mask])
-    inf[mask] = res.inf * (sd.n_obs / mask.sum())
+        weights = sd.row_weights if sd.unbalanced else sd.weights
+        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask])
+    scaled = res.inf * (sd.n_obs / mask.sum())
+    if sd.unbalanced:
+        # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit
+        return res.att, np.bincount(sd.row_unit[mask], weights=scaled, minlength=sd.n_obs)
+    inf = np.zeros(sd.n_obs)
+    inf[mask] = scaled
     return res.att, inf
 
 
@@ -244,6 +251,7 @@ def att_gt(
     base_period: BasePeriod = "varying",
     est_method: EstMethod | Callable[..., CellEstimate] = "dr",
     panel: bool = True,
+    allow_unbalanced_panel: bool = True,
     weights: str | None = None,
     anticipation: int = 0,
     cluster: str | None = None,
@@ -307,16 +315,23 @@ def att_gt(
     if callable(est_method):
         est, method_name = est_method, getattr(est_method, "__name__", "custom")
     elif est_method in ("dr", "ipw", "reg"):
-        est, method_name = (PANEL_ESTIMATORS if panel else RCS_ESTIMATORS)[est_method], est_method
+        est, method_name = est_method, est_method
     else:
         raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
     if n_boot is not None and rng is None:
         raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42)")
 
-    sd = prepare_staggered(
-        data, y=y, time=time, group=group, unit=unit, covariates=covariates, weights=weights,
-        cluster=cluster, panel=panel, anticipation=anticipation, control_group=control_group,
+    design = build_design(
+        data, y=y, time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],
+        weights=weights, cluster=cluster, panel=panel, anticipation=anticipation,
     )
+    sd = staggered_data(design, covariates=covariates, control_group=control_group, anticipation=anticipation,
+                        allow_unbalanced_panel=allow_unbalanced_panel, clustered=cluster is not None)
+    if not callable(est):
+        est = (PANEL_ESTIMATORS if sd.panel else RCS_ESTIMATORS)[est_method]
+    elif sd.unbalanced:
+        raise DesignError("a custom est_method on an unbalanced panel needs the repeated cross-section signature; "
+                          "pass allow_unbalanced_panel=False to balance the panel, or a balanced panel")
     cells = _cells(sd.periods, sd.cohorts, base_period, anticipation)
     fast = None
     if sd.panel and not callable(est_method) and sd.design.shape[2] == 1:
