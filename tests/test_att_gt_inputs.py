@@ -154,3 +154,9 @@ def test_custom_cell_estimator(mpdta: pd.DataFrame) -> None:
     ref = att_gt(mpdta, **KW, est_method="reg")
     pd.testing.assert_series_equal(res.params, ref.params)
     assert res.extra["est_method"] == "my_reg"
+
+
+def test_collinear_covariates_named(mpdta: pd.DataFrame) -> None:
+    data = mpdta.assign(lpop2=2 * mpdta["lpop"] + 1)
+    with pytest.raises(DesignError, match=r"covariate\(s\) \['lpop2'\] are collinear"):
+        att_gt(data, **KW, covariates=["lpop", "lpop2"])

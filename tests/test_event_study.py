@@ -16,7 +16,8 @@ from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.regression import feols
-from evalkit.staggered.event_time import bin_event_times, relative_period
+from evalkit.staggered.cohorts import relative_period
+from evalkit.staggered.event_data import bin_event_times
 from evalkit.staggered.simulate import simulate_staggered
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
@@ -79,9 +80,20 @@ def test_group_varying_within_unit_is_an_error(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_cohort_before_data_start_is_an_error(name: str) -> None:
-    bad = DATA.loc[DATA["time"] >= 4]
-    with pytest.raises(ScheduleError, match="before the data start"):
+def test_always_treated_units_are_excluded_with_count(name: str) -> None:
+    late = DATA.loc[DATA["time"] >= 4]
+    n_always = late.loc[late["g"].between(1, 4), "unit"].nunique()
+    with pytest.warns(ExcludedRowsWarning, match=f"excluded {n_always} units: treated in or before the first period 4"):
+        res = ESTIMATORS[name](late, **COLS)
+    expected = ESTIMATORS[name](late.loc[~late["g"].between(1, 4)], **COLS)
+    pd.testing.assert_series_equal(res.params, expected.params)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_missing_group_is_an_error(name: str) -> None:
+    bad = DATA.astype({"g": float})
+    bad.loc[bad.index[:2], "g"] = np.nan
+    with pytest.raises(ScheduleError, match="missing in 2 rows"):
         ESTIMATORS[name](bad, **COLS)
 
 

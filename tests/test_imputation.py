@@ -13,7 +13,7 @@ from evalkit.errors import DesignError
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.results import WaldTest
 from evalkit.results.base import InvalidTest
-from evalkit.staggered.event_time import UntreatedModel
+from evalkit.staggered.untreated_model import UntreatedModel
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
 DATA = pd.DataFrame(REF["data"])

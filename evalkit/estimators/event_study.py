@@ -29,7 +29,7 @@ from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationErro
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
 from evalkit.results.base import EstimationResult
-from evalkit.staggered.event_time import EventData, bin_event_times, event_dummies, prepare_event_data
+from evalkit.staggered.event_data import EventData, bin_event_times, event_design, event_dummies
 
 __all__ = ["EventStudyResult", "event_study", "event_term"]
 
@@ -157,7 +157,7 @@ def event_study(
         treated unit, or collinear dummies (e.g. no never-treated units and one reference).
     """
     refs = (int(ref),) if np.isscalar(ref) else tuple(int(r) for r in ref)  # type: ignore[arg-type]
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     rel = ed.rel
     observed = np.unique(rel[np.isfinite(rel)])

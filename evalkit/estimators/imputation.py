@@ -34,7 +34,8 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study import EventStudyResult, event_term
 from evalkit.regression.ols import fit_ols
 from evalkit.results.base import InvalidTest, WaldTest
-from evalkit.staggered.event_time import EventData, UntreatedModel, event_dummies, prepare_event_data
+from evalkit.staggered.event_data import EventData, event_design, event_dummies
+from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["ImputationResult", "imputation_did"]
 
@@ -142,7 +143,7 @@ def imputation_did(
         No treated or no untreated observation, a period without untreated rows, a
         horizon (or pre-trend lead) without data.
     """
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     treated = ed.treated
     if not treated.any():

@@ -28,7 +28,7 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study import EventStudyResult, event_term
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
-from evalkit.staggered.event_time import EventData, prepare_event_data
+from evalkit.staggered.event_data import EventData, event_design
 
 __all__ = ["sun_abraham"]
 
@@ -93,7 +93,7 @@ def sun_abraham(
     """
     if control not in ("never", "last"):
         raise ValueError(f"control must be 'never' or 'last', got {control!r}")
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     g = ed.group.copy()
     keep = np.ones(ed.nobs, dtype=bool)

@@ -27,7 +27,8 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study import EventStudyResult, event_term
-from evalkit.staggered.event_time import UntreatedModel, prepare_event_data
+from evalkit.staggered.event_data import event_design
+from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["two_stage_did"]
 
@@ -71,7 +72,7 @@ def two_stage_did(
         No treated observation, a period without untreated observations (no never- or
         not-yet-treated unit), or collinear first-stage covariates.
     """
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     treated = ed.treated
     if not treated.any():

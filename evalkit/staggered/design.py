@@ -23,7 +23,8 @@ the user's column, counts and example rows:
 7. :func:`cohorts_in_window`: cohorts first treated after the last period are never
    treated within the data and recoded 0 (R did's rule); always-treated units, first
    treated in or before the first period (plus ``anticipation``), have no untreated
-   period and are excluded (warned, counted).
+   period and are excluded (warned, counted), except by the Goodman-Bacon decomposition,
+   whose TWFE regression includes them.
 8. :func:`balance`: whether every unit is observed in every period.
 
 Nothing is copied or re-sorted: the design keeps row positions into the caller's data,
@@ -242,7 +243,7 @@ def check_unique(unit_code: np.ndarray, period_code: np.ndarray, n_periods: int,
 
 
 def cohorts_in_window(g: np.ndarray, unit_code: np.ndarray, periods: np.ndarray, anticipation: int,
-                      group: str) -> tuple[np.ndarray, np.ndarray]:
+                      group: str, keep_always_treated: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Stage 7: recode cohorts after the last period to 0; flag always-treated rows.
 
     Returns
@@ -252,6 +253,8 @@ def cohorts_in_window(g: np.ndarray, unit_code: np.ndarray, periods: np.ndarray,
         ``periods[0] + anticipation``, or never).
     """
     g = np.where(g > periods[-1], 0.0, g)
+    if keep_always_treated:
+        return g, np.ones(len(g), dtype=bool)
     early = (g > 0) & (g <= periods[0] + anticipation)
     if early.any():
         n_units = len(np.unique(unit_code[early]))
@@ -278,6 +281,7 @@ def build_design(
     cluster: str | None = None,
     panel: bool = False,
     anticipation: int = 0,
+    keep_always_treated: bool = False,
 ) -> StaggeredDesign:
     """Run the stages of the module docstring and return the validated design.
 
@@ -297,6 +301,9 @@ def build_design(
     anticipation
         Periods before ``g`` in which units may already react: units first treated in or
         before ``first period + anticipation`` are always treated.
+    keep_always_treated
+        Keep always-treated units (only the Goodman-Bacon decomposition does: they are
+        part of the TWFE regression it decomposes); by default they are excluded (warned).
     """
     if panel and unit is None:
         raise PanelValidationError("panel data need the unit column (unit=...); use panel=False for cross-sections")
@@ -328,7 +335,7 @@ def build_design(
     period_code = np.searchsorted(periods, t)
     if panel:
         check_unique(unit_code, period_code, len(periods), index, unit, time)
-    g, keep = cohorts_in_window(g, unit_code, periods, anticipation, group)
+    g, keep = cohorts_in_window(g, unit_code, periods, anticipation, group, keep_always_treated)
     if not keep.any():
         raise ScheduleError(f"every unit is treated in or before the first period by '{group}'; "
                             "no untreated period is observed")

@@ -17,6 +17,7 @@ before the last cohort starts, whose units then serve as comparison units (R did
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,16 +109,14 @@ def _model_matrix(design: StaggeredDesign, rhs: str | None, cols: list[str], row
     positions = rows if design.rows is None else design.rows[rows]
     mm = formulaic.model_matrix(rhs, frame.iloc[positions].reset_index(drop=True), na_action="raise")
     x = np.asarray(mm, dtype=float)
-    names = tuple(mm.columns)
-    # collinear covariates make every 2x2 regression singular: say which, once
-    rank = np.linalg.matrix_rank(x)
-    if rank < x.shape[1]:
-        dependent = []
-        for j in range(1, x.shape[1]):
-            if np.linalg.matrix_rank(x[:, : j + 1]) <= np.linalg.matrix_rank(x[:, :j]):
-                dependent.append(names[j])
-        raise DesignError(f"covariates {dependent} are collinear with the intercept or earlier covariates "
-                          f"in {list(names)}; drop them")
+    names = tuple(re.sub(r"^Q\('(.*)'\)$", r"\1", str(c)) for c in mm.columns)
+    # collinear covariates make every 2x2 regression singular: say which, once (QR without
+    # pivoting: a column's diagonal entry is ~0 when it lies in the span of the earlier ones)
+    diag = np.abs(np.diag(np.linalg.qr(x, mode="r")))
+    dependent = [names[j] for j in np.flatnonzero(diag <= 1e-10 * max(diag.max(), 1.0))]
+    if dependent:
+        raise DesignError(f"covariate(s) {dependent} are collinear with the intercept or earlier covariates "
+                          f"of {list(names)}; drop them")
     return x, names
 
 
