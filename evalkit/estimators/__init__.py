@@ -9,8 +9,8 @@
 - :func:`two_stage_did`: Gardner's two-stage DiD.
 """
 
-from evalkit.estimators.aggregate import AggregateResult
-from evalkit.estimators.att_gt import ATTgtResult, att_gt
+from evalkit.estimators.att_gt import att_gt
+from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
 from evalkit.estimators.bacon import BaconResult, bacon_decomposition
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
 from evalkit.estimators.event_study import EventStudyResult, event_study

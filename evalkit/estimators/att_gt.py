@@ -11,7 +11,7 @@ treatment the previous period (``"varying"``) or ``g - 1 - anticipation`` as wel
 (``"universal"``)).  Each cell is estimated by a pluggable 2x2 estimator
 (:mod:`evalkit.estimators.att_gt_cells`), and its influence function over all
 observations is kept in the result, so that standard errors, the multiplier bootstrap and
-every aggregation (:mod:`evalkit.estimators.aggregate`) need no refit.  Numbers match R's
+every aggregation (:mod:`evalkit.estimators.att_gt_result`) need no refit.  Numbers match R's
 ``did::att_gt`` (Callaway & Sant'Anna 2021, J. Econometrics 225(2), 200-230).
 """
 
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,108 +27,18 @@ from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
+from evalkit.estimators.att_gt_result import ATTgtResult, floor_se, influence_cov, scaled_cov, share_influence
+from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary
 from evalkit.progress import progress
-from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
+from evalkit.results.base import InvalidTest, WaldTest
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
+from evalkit.staggered.terms import cell_term
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from evalkit.estimators.aggregate import AggregateResult
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 BasePeriod = Literal["varying", "universal"]
 EstMethod = Literal["dr", "ipw", "reg"]
-#: Standard errors at or below this value (a zero influence function) are reported as NaN.
-SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
-
-
-@dataclass(frozen=True, repr=False)
-class ATTgtResult(EstimationResult):
-    """ATT(g,t) estimates with their influence functions.
-
-    Attributes (beyond :class:`~evalkit.results.EstimationResult`)
-    ------------------------------------------------------------------
-    group, time
-        Cohort and period of each term (arrays aligned with ``params``).
-    influence
-        ``(n, n_terms)`` influence functions (``n`` units for panels, rows otherwise).
-    periods
-        All periods of the estimation sample (including base periods).
-    obs_group, obs_weights, cluster
-        Cohort, normalized weight and cluster code of each of the ``n`` observations.
-    alpha
-        Level used for the bootstrap's uniform band.
-    pretest
-        Wald test that all pre-treatment ATT(g,t) are zero, or an :class:`InvalidTest`.
-    boot_draws
-        ``(n_boot, n_terms + n_cohorts)`` multiplier-bootstrap draws of the ATT(g,t) and of
-        the cohort shares (columns of :meth:`share_influence`), all from the same
-        multipliers; ``None`` without bootstrap.  Aggregations reuse them.
-    """
-
-    group: np.ndarray = field(default_factory=lambda: np.empty(0))
-    time: np.ndarray = field(default_factory=lambda: np.empty(0))
-    influence: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
-    periods: np.ndarray = field(default_factory=lambda: np.empty(0))
-    obs_group: np.ndarray = field(default_factory=lambda: np.empty(0))
-    obs_weights: np.ndarray = field(default_factory=lambda: np.empty(0))
-    cluster: np.ndarray | None = None
-    alpha: float = 0.05
-    pretest: WaldTest | InvalidTest = InvalidTest("not computed")
-    boot_draws: np.ndarray | None = None
-
-    @property
-    def cohorts(self) -> np.ndarray:
-        """Sorted treated cohorts (the order of the share columns)."""
-        return np.unique(self.group)
-
-    def share_influence(self) -> np.ndarray:
-        """Influence functions of the cohort shares ``p_g = mean(w_i 1{G_i = g})``, ``(n, n_cohorts)``."""
-        return _share_influence(self.obs_group, self.obs_weights, self.cohorts)
-
-    @property
-    def event_time(self) -> np.ndarray:
-        """``time - group`` of each term."""
-        return self.time - self.group
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Broom-style frame with ``group``, ``time`` and ``event_time`` columns added."""
-        out = super().tidy(alpha)
-        out.insert(1, "group", self.group)
-        out.insert(2, "time", self.time)
-        out.insert(3, "event_time", self.event_time)
-        return out
-
-    def aggregate(
-        self,
-        kind: Literal["simple", "group", "calendar", "dynamic"] = "dynamic",
-        *,
-        min_e: float = -np.inf,
-        max_e: float = np.inf,
-        balance_e: int | None = None,
-        n_boot: int | None = None,
-        rng: np.random.Generator | None = None,
-    ) -> "AggregateResult":
-        """Aggregate ATT(g,t) as R did's ``aggte``; see :func:`evalkit.estimators.aggregate.aggregate_att_gt`."""
-        from evalkit.estimators.aggregate import aggregate_att_gt
-
-        return aggregate_att_gt(self, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, n_boot=n_boot, rng=rng)
-
-    def plot(self, *, alpha: float = 0.05, uniform: bool = True, **kwargs: Any) -> "Figure":
-        """Event-study plot of ATT(g,t) by cohort (one series per cohort, on event time)."""
-        from evalkit.report.event_plot import plot_event_study
-
-        tidy = self.tidy(alpha)
-        frames = {f"g = {g:g}": tidy[tidy["group"] == g] for g in np.unique(self.group)}
-        return plot_event_study(frames, uniform=uniform and self.crit_uniform is not None, **kwargs)
-
-
-def _share_influence(obs_group: np.ndarray, obs_weights: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
-    member = obs_weights[:, None] * (obs_group[:, None] == cohorts[None, :])
-    return member - member.mean(axis=0)
 
 
 def _cell_controls(obs_group: np.ndarray, g: float, later: float, control_group: str, anticipation: int) -> np.ndarray:
@@ -347,31 +256,30 @@ def att_gt(
             att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
 
     n = sd.n_obs
-    sums = cluster_sums(influence, sd.cluster)
-    cov = sums.T @ sums / n**2
-    se = np.sqrt(np.diag(cov))
-    se = np.where(se > SE_FLOOR, se, np.nan)
-    group_arr = np.array([c[0] for c in cells])
-    time_arr = sd.periods[[c[1] for c in cells]].astype(float)
+    cov = influence_cov(influence, sd.cluster)
+    se = floor_se(cov)
+    group_arr = np.array([c[0] for c in cells]).astype(np.int64)
+    time_arr = sd.periods[[c[1] for c in cells]].astype(np.int64)
     pretest = _pretest(att, cov, group_arr, time_arr, se)
     crit, cov_type, draws = None, "analytic", None
     if n_boot is not None:
         # one set of multipliers for the ATT(g,t) and the cohort shares: aggregations reuse it
-        joint = np.hstack([influence, _share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
+        joint = np.hstack([influence, share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
         draws = bootstrap_draws(joint, n_boot=n_boot, rng=rng, cluster=sd.cluster)
         se, crit = bootstrap_summary(draws[:, : len(cells)], n=n, alpha=alpha)
+        cov = scaled_cov(cov, se)
         cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
         if not np.isfinite(crit):
             warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)
             crit = None
-    terms = pd.Index([f"ATT({g:g},{t:g})" for g, t in zip(group_arr, time_arr)], name="term")
+    terms = pd.Index([cell_term(g, t) for g, t in zip(group_arr, time_arr)], name="term")
     return ATTgtResult(
         params=pd.Series(att, index=terms, name="estimate"),
         std_errors=pd.Series(se, index=terms, name="std_error"),
         nobs=n,
         cov_type=cov_type,
         cov=pd.DataFrame(cov, index=terms, columns=terms),
-        n_clusters=None if sd.cluster is None else sums.shape[0],
+        n_clusters=None if sd.cluster is None else int(sd.cluster.max()) + 1,
         crit_uniform=crit,
         model_name="ATT(g,t) (Callaway & Sant'Anna)",
         extra={
@@ -379,6 +287,7 @@ def att_gt(
             "base_period": base_period,
             "est_method": method_name,
             "panel": panel,
+            "unbalanced_panel": sd.unbalanced,
             "anticipation": anticipation,
             "n_cohorts": len(sd.cohorts),
             "n_periods": len(sd.periods),
@@ -386,10 +295,11 @@ def att_gt(
         group=group_arr,
         time=time_arr,
         influence=influence,
-        periods=sd.periods.astype(float),
+        periods=sd.periods.astype(np.int64),
         obs_group=sd.obs_group,
         obs_weights=sd.weights,
         cluster=sd.cluster,
+        obs_labels=sd.obs_labels,
         alpha=alpha,
         pretest=pretest,
         boot_draws=draws,

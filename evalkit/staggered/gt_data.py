@@ -56,6 +56,8 @@ class StaggeredData:
         (mean one over rows, as R did) of each row.
     covariate_names
         Column names of the design matrix (the intercept first).
+    obs_labels
+        Label per observation: unit label (panels) or the data's row label (cross-sections).
     """
 
     panel: bool
@@ -68,6 +70,7 @@ class StaggeredData:
     obs_period: np.ndarray | None
     cluster: np.ndarray | None
     covariate_names: tuple[str, ...]
+    obs_labels: np.ndarray
     row_unit: np.ndarray | None = None
     row_group: np.ndarray | None = None
     row_weights: np.ndarray | None = None
@@ -177,7 +180,7 @@ def staggered_data(
         first = slice(None, None, n_t)
         w = w_rows[first]
         return StaggeredData(
-            panel=True, obs_group=g[first], weights=w / w.mean(), outcome=y.reshape(-1, n_t),
+            panel=True, obs_group=g[first], obs_labels=design.unit_labels[design.unit_code[local][first]], weights=w / w.mean(), outcome=y.reshape(-1, n_t),
             design=x.reshape(-1, n_t, x.shape[1]), obs_period=None,
             cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first])[0], **common,
         )
@@ -186,12 +189,12 @@ def staggered_data(
         first_row = np.unique(unit_code, return_index=True)[1]
         w_units = w_rows[first_row]
         return StaggeredData(
-            panel=False, obs_group=g[first_row], weights=w_units / w_units.mean(), outcome=y, design=x,
+            panel=False, obs_group=g[first_row], obs_labels=design.unit_labels[design.unit_code[local][first_row]], weights=w_units / w_units.mean(), outcome=y, design=x,
             obs_period=t_code[local],
             cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first_row])[0],
             row_unit=unit_code, row_group=g, row_weights=w_rows / w_rows.mean(), **common,
         )
     return StaggeredData(
-        panel=False, obs_group=g, weights=w_rows / w_rows.mean(), outcome=y, design=x, obs_period=t_code[local],
+        panel=False, obs_group=g, obs_labels=np.asarray(design.index[local]), weights=w_rows / w_rows.mean(), outcome=y, design=x, obs_period=t_code[local],
         cluster=None if cluster_rows is None else pd.factorize(cluster_rows)[0], **common,
     )
