@@ -1,6 +1,6 @@
 """Staggered event study: TWFE vs Sun-Abraham, imputation and two-stage DiD on a simulated panel.
 
-Run:  python examples/staggered_event_study.py   (writes staggered_event_study.png)
+Run: ``python examples/staggered_event_study.py`` (writes staggered_event_study.png in the current directory).
 """
 
 import numpy as np
@@ -16,6 +16,7 @@ from evalkit.staggered.simulate import simulate_staggered
 sim = simulate_staggered(300, 10, {3: 0.4, 6: 0.4}, effect=lambda e, g: 0.5 + 0.6 * e, rng=np.random.default_rng(3))
 cols = {"y": "y", "time": "time", "group": "first_treated", "unit": "unit"}
 
+print("Simulated: 300 units over 10 periods, cohorts treated from periods 3 and 6, true effect 0.5 + 0.6 e.\n")
 print(bacon_decomposition(sim.data, **cols).summary())
 results = {
     "TWFE": event_study(sim.data, **cols, leads=4, lags=6),
@@ -26,6 +27,7 @@ results = {
 for name, res in results.items():
     print(res.summary())
 print(results["Imputation"].pretrend_test)
-print("true dynamic effects:\n", sim.true_dynamic())
+print("true dynamic effects by event time:")
+print(sim.true_dynamic().to_string())
 frames = {name: res.tidy().query("event_time == event_time") for name, res in results.items()}
 plot_event_study(frames, title="Dynamic effects 0.5 + 0.6 e").savefig("staggered_event_study.png")

@@ -170,8 +170,11 @@ def test_stored_panel_with_roles_and_codes(tmp_path, small_panel):
     memory = read_panel(data, roles=roles)
     assert stored.report == memory.report
     got = stored.collect()
-    assert got["nav_category"].tolist() == memory.frame["nav_category"].astype(object).where(
-        memory.frame["nav_category"].notna(), None).tolist()
+
+    def labels(series: pd.Series) -> list:
+        return [None if pd.isna(v) else v for v in series]
+
+    assert labels(got["nav_category"]) == labels(memory.frame["nav_category"])
     assert got["month"].tolist() == memory.frame["month"].tolist()
 
 

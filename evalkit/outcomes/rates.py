@@ -83,7 +83,7 @@ def _outcome_matrix(outcomes: pd.DataFrame, cols: list[str]) -> np.ndarray:
         if pd.api.types.is_float_dtype(series.dtype) and not isinstance(series.dtype, pd.ArrowDtype):
             values = series.to_numpy(dtype=float)
         else:
-            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
             values[series.notna().to_numpy() & np.isnan(values)] = -1.0  # non-numeric text
         bad = ~(np.isnan(values) | (values == 0.0) | (values == 1.0))
         if bad.any():

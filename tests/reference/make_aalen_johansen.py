@@ -1,10 +1,14 @@
 """Freeze lifelines' Aalen-Johansen estimates into ``aalen_johansen.json``.
 
-Run by hand from the repository root::
+lifelines caps pandas below 3, so it is never installed with evalkit's test extras; its
+numbers are frozen here instead.  Made with lifelines 0.30.3, pandas 2.3.3, numpy 2.4.6 and
+Python 3.11 in a throwaway virtual environment, from the repository root::
 
-    python tests/reference/make_aalen_johansen.py
+    python3 -m venv /tmp/lifelines-venv
+    /tmp/lifelines-venv/bin/pip install lifelines==0.30.3 pandas==2.3.3 numpy==2.4.6
+    /tmp/lifelines-venv/bin/python tests/reference/make_aalen_johansen.py
 
-Two cases, each with its input data:
+The versions used are also written into the JSON.  Three cases, each with its input data:
 
 ``distinct_times``
     Durations with three decimals: no two events of different types share a time, so
@@ -16,6 +20,9 @@ Two cases, each with its input data:
     is moved a tiny, distinct amount DOWN (events before censorings of the same month, the
     convention of the exact estimator), which lifelines then fits without ties.  Stored:
     CIF and variance read off at whole months 0..12.
+``gamma_times``
+    80 gamma durations with four decimals (seed 7), all distinct: CIF and variance at every
+    time of lifelines' table.
 """
 
 from __future__ import annotations
@@ -77,6 +84,23 @@ def monthly_ties(rng: np.random.Generator) -> dict:
     return {"durations": durations.tolist(), "events": events.tolist(), "curves": curves}
 
 
+def gamma_times(rng: np.random.Generator) -> dict:
+    n = 80
+    durations = np.round(rng.gamma(2.0, 3.0, n), 4)
+    events = rng.choice([0, 1, 2], size=n, p=[0.25, 0.45, 0.3])
+    if AalenJohansenFitter._check_for_duplicates(durations, events):
+        raise RuntimeError("tied event times: lifelines would jitter them")
+    curves = {}
+    for k in (1, 2):
+        aj = _fit(durations, events, k)
+        curves[str(k)] = {
+            "time": aj.cumulative_density_.index.to_list(),
+            "cif": aj.cumulative_density_.iloc[:, 0].to_list(),
+            "variance": [None if np.isnan(v) else v for v in aj.variance_.to_numpy()],
+        }
+    return {"durations": durations.tolist(), "events": events.tolist(), "curves": curves}
+
+
 def main() -> None:
     rng = np.random.default_rng(20240601)
     doc = {
@@ -90,6 +114,7 @@ def main() -> None:
         "event_names": ["work", "education"],
         "distinct_times": distinct_times(rng),
         "monthly_ties": monthly_ties(rng),
+        "gamma_times": gamma_times(np.random.default_rng(7)),
     }
     OUT.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {OUT}")
