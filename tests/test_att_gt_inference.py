@@ -176,3 +176,13 @@ def test_aggregate_of_analytic_result_needs_rng(analytic) -> None:
     assert analytic.aggregate("dynamic").cov_type == "analytic"
     with pytest.raises(ValueError, match="rng"):
         analytic.aggregate("dynamic", n_boot=99)
+
+
+def test_few_clusters_warn_and_one_cluster_is_an_error(mpdta: pd.DataFrame) -> None:
+    from evalkit.errors import DesignError, FewClustersWarning
+
+    two = mpdta.assign(half=(mpdta["countyreal"] % 2))
+    with pytest.warns(FewClustersWarning, match=r"clustering on 'half' with 2 clusters.*wild cluster bootstrap"):
+        att_gt(two, **KW, cluster="half")
+    with pytest.raises(DesignError, match="'one' gives 1 cluster"):
+        att_gt(mpdta.assign(one=1), **KW, cluster="one")

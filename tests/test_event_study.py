@@ -34,7 +34,7 @@ def test_matches_pyfixest(case: dict) -> None:
 
 
 def test_tidy_has_event_time_and_plot_draws() -> None:
-    res = event_study(DATA, **COLS, leads=3, lags=3)
+    res = event_study(DATA, **COLS, min_e=-3, max_e=3)
     tidy = res.tidy()
     assert tidy["event_time"].tolist() == [-3, -2, 0, 1, 2, 3]
     assert {"conf_low", "conf_high", "estimate"} <= set(tidy.columns)
@@ -44,7 +44,7 @@ def test_tidy_has_event_time_and_plot_draws() -> None:
 
 def test_unbinned_window_excludes_rows_with_warning() -> None:
     with pytest.warns(ExcludedRowsWarning, match="outside"):
-        res = event_study(DATA, **COLS, leads=2, lags=2, bin_endpoints=False)
+        res = event_study(DATA, **COLS, min_e=-2, max_e=2, bin_endpoints=False)
     assert res.event_time.tolist() == [-2, 0, 1, 2]
     assert res.nobs < len(DATA)
 
@@ -57,7 +57,7 @@ def test_input_not_mutated() -> None:
 
 def test_binning_helper() -> None:
     rel = relative_period(np.array([1, 5, 9, 3]), np.array([4, 4, 4, 0]))
-    binned, outside = bin_event_times(rel, leads=2, lags=3, bin_endpoints=True)
+    binned, outside = bin_event_times(rel, min_e=-2, max_e=3, bin_endpoints=True)
     np.testing.assert_array_equal(binned[:3], [-2, 1, 3])
     assert np.isnan(binned[3]) and not outside.any()
 
@@ -106,9 +106,9 @@ def test_no_untreated_comparison_is_an_error(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kwargs"),
-    [("event_study", {"leads": 9}), ("event_study", {"lags": 12}), ("imputation", {"horizons": [0, 9]}),
-     ("imputation", {"pretrends": 9})],
-    ids=["leads", "lags", "horizon", "pretrends"],
+    [("event_study", {"min_e": -9}), ("event_study", {"max_e": 12}), ("imputation", {"max_e": 9}),
+     ("imputation", {"min_e": -9})],
+    ids=["min_e", "max_e", "horizon", "pretrends"],
 )
 def test_event_time_without_data_is_an_error(name: str, kwargs: dict) -> None:
     with pytest.raises(DesignError, match="event time|horizon"):
@@ -128,7 +128,7 @@ def test_simulation_static_twfe_biased_robust_estimators_recover_truth() -> None
     for estimator in (sun_abraham, imputation_did, two_stage_did):
         res = estimator(df, **cols)
         assert isinstance(res, EventStudyResult)
-        assert abs(res.params["att"] - truth) < 3 * res.std_errors["att"], estimator.__name__
+        assert abs(res.params["ATT"] - truth) < 3 * res.std_errors["ATT"], estimator.__name__
     dynamic = sim.true_dynamic()
     sa = sun_abraham(df, **cols)
     post = sa.event_time[sa.event_time >= 0]

@@ -77,7 +77,7 @@ def _dense_twfe(data: pd.DataFrame, cluster: str, leads=None, lags=None):
 @pytest.mark.parametrize("cluster,window", [("unit", (None, None)), ("region", (2, 3))], ids=["unit", "region-binned"])
 def test_event_study_cells_equal_dummy_regression(panel, cluster, window) -> None:
     leads, lags = window
-    res = event_study(panel, y="y", time="time", group="first_treated", unit="unit", leads=leads, lags=lags,
+    res = event_study(panel, y="y", time="time", group="first_treated", unit="unit", min_e=None if leads is None else -leads, max_e=lags,
                       cluster=None if cluster == "unit" else cluster)
     ref = _dense_twfe(panel, cluster, leads, lags)
     np.testing.assert_allclose(res.params, ref.beta, **TOL)

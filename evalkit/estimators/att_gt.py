@@ -199,7 +199,9 @@ def att_gt(
         Number of periods before ``g`` in which units may already react.
     cluster
         Column with clusters coarser than units (standard errors and bootstrap are
-        cluster-robust; constant within unit for panels).
+        cluster-robust; constant within unit for panels).  One cluster is an error; fewer
+        than 30 clusters, or fewer than 6 with treated (or never-treated) units, give a
+        :class:`~evalkit.errors.FewClustersWarning`.
     alpha
         Level of the bootstrap's uniform (sup-t) band.
     n_boot, rng
@@ -234,6 +236,8 @@ def att_gt(
         data, y=y, time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],
         weights=weights, cluster=cluster, panel=panel, anticipation=anticipation,
     )
+    if cluster is not None:
+        design.check_clusters()
     sd = staggered_data(design, covariates=covariates, control_group=control_group, anticipation=anticipation,
                         allow_unbalanced_panel=allow_unbalanced_panel, clustered=cluster is not None)
     if not callable(est):

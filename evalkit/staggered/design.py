@@ -40,9 +40,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ExcludedRowsWarning, PanelValidationError, ScheduleError
+from evalkit.errors import DesignError, ExcludedRowsWarning, FewClustersWarning, PanelValidationError, ScheduleError
+
+#: Fewer clusters than this, or fewer treated (untreated) clusters than the next, warn.
+MIN_CLUSTERS = 30
+MIN_TREATED_CLUSTERS = 6
+_FEW_CLUSTER_METHODS = ("Use a restricted wild cluster bootstrap (evalkit.wild_cluster_bootstrap, Webb weights) or "
+                        "randomization inference over treated clusters (evalkit.randomization_test) instead.")
 
 __all__ = [
+    "MIN_CLUSTERS",
+    "MIN_TREATED_CLUSTERS",
     "StaggeredDesign",
     "balance",
     "build_design",
@@ -120,6 +128,27 @@ class StaggeredDesign:
         """Values of a column of the data on the rows used (a view when all rows are used)."""
         values = self.data[name].to_numpy()
         return values if self.rows is None else values[self.rows]
+
+    def check_clusters(self, *, stacklevel: int = 3) -> None:
+        """Few-cluster check of cluster-robust inference on ``cluster``: an error with one
+        cluster, a :class:`~evalkit.errors.FewClustersWarning` below ``MIN_CLUSTERS`` clusters
+        or ``MIN_TREATED_CLUSTERS`` clusters with (or without) treated units."""
+        codes = self.cluster_code()
+        treated = self.g > 0
+        G = int(np.unique(codes).size)
+        column = f"'{self.cluster}'" if self.cluster is not None else "the rows"
+        if G < 2:
+            raise DesignError(f"clustering on {column} gives {G} cluster; cluster-robust inference needs at least "
+                              f"two. {_FEW_CLUSTER_METHODS}")
+        n_treated, n_control = int(np.unique(codes[treated]).size), int(np.unique(codes[~treated]).size)
+        if G < MIN_CLUSTERS or min(n_treated, n_control) < MIN_TREATED_CLUSTERS:
+            warnings.warn(
+                f"clustering on {column} with {G} clusters ({n_treated} with treated units, {n_control} with "
+                f"never-treated units): cluster-robust standard errors are too small and tests over-reject with "
+                f"fewer than ~{MIN_CLUSTERS} clusters or ~{MIN_TREATED_CLUSTERS} treated clusters (Cameron & Miller "
+                f"2015; MacKinnon & Webb 2017). {_FEW_CLUSTER_METHODS}",
+                FewClustersWarning, stacklevel=stacklevel,
+            )
 
     def cluster_code(self) -> np.ndarray:
         """Cluster code per row (the unit code when clustering by unit)."""

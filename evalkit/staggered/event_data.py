@@ -75,19 +75,19 @@ class EventData:
 
 
 def bin_event_times(
-    rel: np.ndarray, *, leads: int | None, lags: int | None, bin_endpoints: bool
+    rel: np.ndarray, *, min_e: int | None, max_e: int | None, bin_endpoints: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Restrict event times to the window ``[-leads, lags]``.
+    """Restrict event times to the window ``[min_e, max_e]``.
 
     Parameters
     ----------
     rel
         Event times (NaN for never-treated rows).
-    leads, lags
-        Earliest event time ``-leads`` and latest ``lags`` kept (``None``: no limit).
+    min_e, max_e
+        Earliest and latest event time kept (``None``: no limit).
     bin_endpoints
         ``True``: event times beyond the window are pooled into the endpoints
-        (``-leads`` and ``lags``; Schmidheiny & Siegloch 2023).  ``False``: rows outside
+        (``min_e`` and ``max_e``; Schmidheiny & Siegloch 2023).  ``False``: rows outside
         the window are flagged for exclusion.
 
     Returns
@@ -96,11 +96,13 @@ def bin_event_times(
         Binned event times and a mask of rows outside the window (all ``False`` when
         ``bin_endpoints``).
     """
-    for name, value in (("leads", leads), ("lags", lags)):
-        if value is not None and (int(value) != value or value < 0):
-            raise ValueError(f"{name} must be a non-negative integer or None, got {value!r}")
-    lo = -np.inf if leads is None else -float(leads)
-    hi = np.inf if lags is None else float(lags)
+    for name, value in (("min_e", min_e), ("max_e", max_e)):
+        if value is not None and int(value) != value:
+            raise ValueError(f"{name} must be an integer or None, got {value!r}")
+    if min_e is not None and max_e is not None and min_e > max_e:
+        raise ValueError(f"min_e={min_e} is after max_e={max_e}")
+    lo = -np.inf if min_e is None else float(min_e)
+    hi = np.inf if max_e is None else float(max_e)
     binned = np.asarray(rel, dtype=float).copy()
     finite = np.isfinite(binned)
     outside = finite & ((binned < lo) | (binned > hi))
@@ -151,8 +153,11 @@ def event_design(
     cluster: str | None = None,
 ) -> EventData:
     """:func:`~evalkit.staggered.design.build_design` (no panel requirement: rows may be persons
-    within ``unit`` regions) followed by :func:`event_data`."""
+    within ``unit`` regions), the few-cluster check of the cluster-robust (CR1) inference
+    these estimators report (clusters: ``cluster``, default ``unit``), then :func:`event_data`."""
     if isinstance(covariates, str):
         covariates = (covariates,)
-    return event_data(build_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
-                                   weights=weights, cluster=cluster))
+    design = build_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+                          weights=weights, cluster=cluster)
+    design.check_clusters(stacklevel=4)
+    return event_data(design)
