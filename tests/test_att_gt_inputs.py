@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError, ScheduleError
+from evalkit.errors import (
+    DesignError,
+    ExcludedRowsWarning,
+    PanelValidationError,
+    ScheduleError,
+)
 from evalkit.estimators.att_gt import att_gt
 from evalkit.staggered import first_treated_from_indicator, first_treated_from_schedule
 

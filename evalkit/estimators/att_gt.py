@@ -26,15 +26,25 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
-from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.estimators.att_gt_result import ATTgtResult, floor_se, influence_cov, scaled_cov, share_influence
+from evalkit.estimators.att_gt_cells import (
+    PANEL_ESTIMATORS,
+    PSCORE_TRIM,
+    RCS_ESTIMATORS,
+    CellEstimate,
+)
+from evalkit.estimators.att_gt_result import (
+    ATTgtResult,
+    floor_se,
+    influence_cov,
+    scaled_cov,
+    share_influence,
+)
 from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary
 from evalkit.progress import progress
 from evalkit.results.base import InvalidTest, WaldTest
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 from evalkit.staggered.terms import cell_term
-
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 BasePeriod = Literal["varying", "universal"]
@@ -166,19 +176,23 @@ def att_gt(
     cluster: str | None = None,
     alpha: float = 0.05,
     n_boot: int | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int | None = None,
 ) -> ATTgtResult:
     """Estimate every ATT(g,t) of a staggered adoption design (Callaway & Sant'Anna 2021).
 
     Parameters
     ----------
     data
-        Long data: one row per unit and period (``panel=True``, balanced; units missing a
-        period are excluded with a warning) or one row per independent observation
-        (``panel=False``, repeated cross-sections such as monthly entry cohorts).
+        Long data: one row per unit and period (``panel=True``) or one row per independent
+        observation (``panel=False``, repeated cross-sections such as monthly entry
+        cohorts).  Validated by :func:`evalkit.staggered.design.build_design` (the one
+        front end of every staggered estimator); not modified.
     y, time, group, unit
-        Columns of the outcome, the (numeric) period, the first treated period (0 = never
-        treated; R did's ``gname``) and the unit id (panels only).
+        Columns of the outcome, the integer period, the first treated period (R did's
+        ``gname``: 0 or ``inf`` = never treated; a missing value is an error) and the unit
+        id (panels only).  Units treated in or before the first period (+ anticipation)
+        are excluded with a warning; cohorts after the last period are never treated
+        within the data.
     covariates
         ``"~ x1 + x2"`` (formulaic formula) or a list of columns, for conditional parallel
         trends; panels use each unit's covariates in the cell's base period.
@@ -193,6 +207,12 @@ def att_gt(
         signature documented in :mod:`evalkit.estimators.att_gt_cells`.
     panel
         Panel (``True``) or repeated cross-sections (``False``).
+    allow_unbalanced_panel
+        Panels whose units miss periods: ``True`` (default) keeps every unit as R did's
+        ``allow_unbalanced_panel=TRUE`` does (each ATT(g,t) by the repeated cross-section
+        estimator on the rows of its two periods, influence functions summed per unit,
+        cohort weights counting units); ``False`` excludes the incomplete units (warned).
+        A balanced panel is estimated the same way either way.
     weights
         Column of sampling weights (constant within unit for panels).
     anticipation
@@ -206,7 +226,7 @@ def att_gt(
         Level of the bootstrap's uniform (sup-t) band.
     n_boot, rng
         Number of multiplier-bootstrap draws (Mammen weights) and a
-        ``numpy.random.Generator``; ``None`` gives analytic standard errors only.  The
+        ``numpy.random.Generator`` or an int seed; ``None`` gives analytic standard errors only.  The
         multipliers are drawn once and applied to the ATT(g,t) and the cohort-share
         influence functions together; the draws are kept (``boot_draws``) so that every
         ``aggregate()`` of the result is bootstrapped from the same draws without new ones.
@@ -214,8 +234,10 @@ def att_gt(
     Returns
     -------
     ATTgtResult
-        Terms ``ATT(g,t)``; ``std_errors`` analytic or bootstrap; ``cov`` the analytic
-        covariance; ``crit_uniform`` the sup-t critical value when bootstrapped.
+        Terms ``cohort::g:time::t``; ``std_errors`` analytic or bootstrap; ``cov`` their
+        covariance (cluster-robust; after a bootstrap the analytic correlation scaled to the
+        bootstrap standard errors); ``crit_uniform`` the sup-t critical value when
+        bootstrapped.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
@@ -230,7 +252,9 @@ def att_gt(
     else:
         raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
     if n_boot is not None and rng is None:
-        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42)")
+        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42) or rng=42")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
 
     design = build_design(
         data, y=y, time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],

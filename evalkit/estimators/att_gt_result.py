@@ -25,7 +25,6 @@ bootstrap's and the covariance is the analytic correlation scaled to them
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,7 +32,11 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary, cluster_sums
+from evalkit.inference.multiplier_bootstrap import (
+    bootstrap_draws,
+    bootstrap_summary,
+    cluster_sums,
+)
 from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
 from evalkit.staggered.terms import OVERALL, cohort_term, event_term, period_term
 

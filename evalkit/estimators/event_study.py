@@ -24,10 +24,15 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
+from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
-from evalkit.estimators.event_study_result import EventStudyResult
-from evalkit.staggered.event_data import EventData, bin_event_times, event_design, event_dummies
+from evalkit.staggered.event_data import (
+    EventData,
+    bin_event_times,
+    event_design,
+    event_dummies,
+)
 from evalkit.staggered.terms import event_term
 
 __all__ = ["event_study"]

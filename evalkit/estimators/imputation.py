@@ -34,8 +34,8 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.ols import fit_ols
 from evalkit.results.base import InvalidTest, WaldTest
-from evalkit.staggered.terms import OVERALL, cohort_event_term, event_term
 from evalkit.staggered.event_data import EventData, event_design, event_dummies
+from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["ImputationResult", "imputation_did"]

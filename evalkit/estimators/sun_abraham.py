@@ -28,8 +28,8 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
-from evalkit.staggered.terms import OVERALL, cohort_event_term, event_term
 from evalkit.staggered.event_data import EventData, event_design
+from evalkit.staggered.terms import OVERALL, cohort_event_term, event_term
 
 __all__ = ["sun_abraham"]
 

@@ -28,8 +28,8 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
-from evalkit.staggered.terms import OVERALL, cohort_event_term, event_term
 from evalkit.staggered.event_data import event_design
+from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["two_stage_did"]

@@ -177,7 +177,7 @@ def honest_did_arrays(
     ci_method: CIMethod | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int = 0,
 ) -> SensitivityResult:
     """Robust confidence intervals under bounded violations of parallel trends (Rambachan & Roth 2023).
 
@@ -211,8 +211,8 @@ def honest_did_arrays(
         Points of the ``theta`` grid over which the tests are inverted (C-LF, conditional);
         the interval ends are exact to one grid step.
     n_sims, rng
-        Draws for the least-favorable critical value; ``rng`` defaults to
-        ``numpy.random.default_rng(0)`` so results are reproducible.
+        Draws for the least-favorable critical value; ``rng`` is a
+        ``numpy.random.Generator`` or an int seed (default 0, so results are reproducible).
 
     Raises
     ------
@@ -248,7 +248,7 @@ def honest_did_arrays(
     if grid_m.ndim != 1 or not len(grid_m) or (grid_m < 0).any() or not np.isfinite(grid_m).all():
         raise ValueError(f"m must be a non-empty sequence of non-negative numbers, got {m!r}")
     grid_m = np.sort(grid_m)
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
     post = slice(num_pre, None)
     estimate = float(l_vec @ betahat[post])
@@ -344,7 +344,7 @@ def honest_did(
     ref: int | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int = 0,
 ) -> SensitivityResult:
     """:func:`honest_did_arrays` on the event-time estimates and covariance of an evalkit result.
 

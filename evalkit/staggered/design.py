@@ -40,7 +40,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, ExcludedRowsWarning, FewClustersWarning, PanelValidationError, ScheduleError
+from evalkit.errors import (
+    DesignError,
+    ExcludedRowsWarning,
+    FewClustersWarning,
+    PanelValidationError,
+    ScheduleError,
+)
 
 #: Fewer clusters than this, or fewer treated (untreated) clusters than the next, warn.
 MIN_CLUSTERS = 30
