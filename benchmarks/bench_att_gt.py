@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.estimators.att_gt import att_gt
-from evalkit.staggered import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 
 def run_evalkit(data: pd.DataFrame, n_boot: int) -> pd.Series:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule
 from evalkit.panel import read_panel, scan_panel
 from evalkit.replications.fui import run_fui
 from evalkit.replications.fui.regressions import fit_fui_regressions
 from evalkit.replications.fui.sample import prepare_sample
-from evalkit.simulate import simulate_fui_panel, write_panel
+from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.synthetic import simulate_fui_panel, write_panel
 
 
 def timed(label: str, fn, *args, **kwargs):
@@ -48,7 +48,7 @@ def main() -> None:
             prepare_sample,
             panel,
             data.unemployment,
-            RolloutSchedule.norway_2017(),
+            norway_2017_schedule(),
         )
         _, t_fit = timed("8 published regressions (iid)", fit_fui_regressions, sample)
         published_only = dict(few_clusters=False, event_study=False, placebo=False)

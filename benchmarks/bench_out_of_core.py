@@ -46,7 +46,7 @@ def measure(directory: Path, memory_limit: str) -> dict[str, float]:
     """Scan and prepare one panel directory in this process; timings and peak memory."""
     import pandas as pd
 
-    from evalkit.cohorts import RolloutSchedule
+    from evalkit.replications.fui.schedule import norway_2017_schedule
     from evalkit.engine import DuckDBEngine
     from evalkit.panel import scan_panel
     from evalkit.replications.fui.sample import prepare_sample
@@ -57,7 +57,7 @@ def measure(directory: Path, memory_limit: str) -> dict[str, float]:
     t_scan = time.perf_counter() - start
     unemployment = pd.read_parquet(directory.parent / "unemployment.parquet")
     start = time.perf_counter()
-    sample = prepare_sample(panel, unemployment, RolloutSchedule.norway_2017())
+    sample = prepare_sample(panel, unemployment, norway_2017_schedule())
     t_prepare = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
@@ -80,7 +80,7 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.memory_limit)))
         return
-    from evalkit.simulate import simulate_fui_panel
+    from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     data = simulate_fui_panel(scale=args.scale, seed=1)
     table = pa.Table.from_pandas(data.panel, preserve_index=False)

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from evalkit.outcomes import transition_rates
+from evalkit.outcomes import OutcomeReport, Outcomes, transition_rates
 
 
 def main() -> None:
@@ -26,7 +26,9 @@ def main() -> None:
             frame[f"{outcome}_{h}"] = y
     for attempt in ("first call", "second call"):
         start = time.perf_counter()
-        out = transition_rates(frame, by=["region", "window"])
+        outcomes = Outcomes(frame, OutcomeReport(pd.DataFrame()), horizons=(1, 3, 6, 9),
+                            states=("employed", "in_education"))
+        out = transition_rates(outcomes, by=["region", "window"]).tidy()
         print(f"transition_rates, {n:,} entries x 8 outcomes, {attempt}: {time.perf_counter() - start:.3f} s")
     print(f"{len(out)} rows")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.simulate import read_unemployment, simulate_fui_panel, write_panel
+from evalkit.replications.fui.synthetic import read_unemployment, simulate_fui_panel, write_panel
 
 
 def main() -> None:

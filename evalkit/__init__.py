@@ -10,14 +10,23 @@ The main entry points, by stage:
 - estimators: :func:`feols`, :func:`did2x2`, :func:`event_study`, :func:`att_gt`,
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
   :func:`bacon_decomposition`
-- inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`
+- inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
+  :func:`did_randomization_test`
 - sensitivity to parallel-trend violations: :func:`honest_did`
-- synthetic data: :func:`simulate_fui_panel`
+- synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
+
+``import evalkit`` is light: every name above is loaded from its module on first use
+(module ``__getattr__``, PEP 562), so the FUI application, plotting (matplotlib), DuckDB,
+Spark, formulaic and scipy load only when something that needs them is used.  The layers
+and what each package owns: docs/architecture.md.
 """
 
-from evalkit.cohorts import Entries, RolloutSchedule, find_entries
-from evalkit.engine import DuckDBEngine, DuckDBTable, ParquetSource, SparkEngine
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from evalkit.errors import (
     DesignError,
     EvalkitError,
@@ -27,85 +36,116 @@ from evalkit.errors import (
     PanelValidationError,
     ScheduleError,
 )
-from evalkit.estimators import (
-    AggregateResult,
-    ATTgtResult,
-    DiD2x2Result,
-    EventStudyResult,
-    att_gt,
-    bacon_decomposition,
-    did2x2,
-    event_study,
-    imputation_did,
-    sun_abraham,
-    two_stage_did,
-)
-from evalkit.inference import did_randomization_test, randomization_test, wild_cluster_bootstrap
-from evalkit.outcomes import (
-    cumulative_incidence,
-    outcomes_at_horizons,
-    transition_matrix,
-    transition_rates,
-)
-from evalkit.panel import ColumnRoles, StatusPanel, read_panel, scan_panel
-from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
-from evalkit.replications.fui import FuiSpec, run_fui
-from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
-from evalkit.simulate import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel
-from evalkit.staggered import simulate_staggered
 
 __version__ = "0.1.0"
 
+#: Public name -> module that defines it (loaded on first access).
+_LAZY: dict[str, str] = {
+    # panels and engines
+    "ColumnRoles": "evalkit.panel",
+    "StatusPanel": "evalkit.panel",
+    "read_panel": "evalkit.panel",
+    "scan_panel": "evalkit.panel",
+    "DuckDBEngine": "evalkit.engine",
+    "DuckDBTable": "evalkit.engine",
+    "ParquetSource": "evalkit.engine",
+    "SparkEngine": "evalkit.engine",
+    # cohorts and outcomes
+    "Entries": "evalkit.cohorts",
+    "RolloutSchedule": "evalkit.cohorts",
+    "find_entries": "evalkit.cohorts",
+    "cumulative_incidence": "evalkit.outcomes",
+    "outcomes_at_horizons": "evalkit.outcomes",
+    "transition_matrix": "evalkit.outcomes",
+    "transition_rates": "evalkit.outcomes",
+    # regression and estimators
+    "OLSFit": "evalkit.regression",
+    "RegressionResult": "evalkit.regression",
+    "feols": "evalkit.regression",
+    "fit_ols": "evalkit.regression",
+    "ATTgtResult": "evalkit.estimators",
+    "AggregateResult": "evalkit.estimators",
+    "DiD2x2Result": "evalkit.estimators",
+    "EventStudyResult": "evalkit.estimators",
+    "att_gt": "evalkit.estimators",
+    "bacon_decomposition": "evalkit.estimators",
+    "did2x2": "evalkit.estimators",
+    "event_study": "evalkit.estimators",
+    "imputation_did": "evalkit.estimators",
+    "sun_abraham": "evalkit.estimators",
+    "two_stage_did": "evalkit.estimators",
+    # results and inference
+    "EstimationResult": "evalkit.results",
+    "RandomizationTest": "evalkit.results",
+    "WaldTest": "evalkit.results",
+    "WildBootstrapTest": "evalkit.results",
+    "did_randomization_test": "evalkit.inference",
+    "randomization_test": "evalkit.inference",
+    "wild_cluster_bootstrap": "evalkit.inference",
+    # sensitivity
+    "SensitivityResult": "evalkit.sensitivity",
+    "honest_did": "evalkit.sensitivity",
+    "honest_did_arrays": "evalkit.sensitivity",
+    # simulation
+    "simulate_staggered": "evalkit.simulate",
+    "FuiEffects": "evalkit.replications.fui.synthetic",
+    "SyntheticFuiData": "evalkit.replications.fui.synthetic",
+    "simulate_fui_panel": "evalkit.replications.fui.synthetic",
+    "write_panel": "evalkit.replications.fui.synthetic",
+    # the FUI application
+    "FuiSpec": "evalkit.replications.fui",
+    "run_fui": "evalkit.replications.fui",
+}
+
 __all__ = [
-    "ATTgtResult",
-    "AggregateResult",
-    "ColumnRoles",
-    "DuckDBEngine",
-    "DuckDBTable",
     "DesignError",
-    "DiD2x2Result",
-    "Entries",
-    "EventStudyResult",
     "EvalkitError",
     "EvalkitWarning",
     "ExcludedRowsWarning",
     "FewClustersWarning",
-    "FuiEffects",
-    "FuiSpec",
-    "OLSFit",
-    "ParquetSource",
     "PanelValidationError",
-    "RegressionResult",
-    "RolloutSchedule",
     "ScheduleError",
-    "SensitivityResult",
-    "SparkEngine",
-    "StatusPanel",
-    "SyntheticFuiData",
     "__version__",
-    "att_gt",
-    "bacon_decomposition",
-    "cumulative_incidence",
-    "did2x2",
-    "did_randomization_test",
-    "event_study",
-    "feols",
-    "find_entries",
-    "fit_ols",
-    "honest_did",
-    "honest_did_arrays",
-    "imputation_did",
-    "outcomes_at_horizons",
-    "randomization_test",
-    "read_panel",
-    "run_fui",
-    "scan_panel",
-    "simulate_fui_panel",
-    "simulate_staggered",
-    "sun_abraham",
-    "transition_matrix",
-    "transition_rates",
-    "two_stage_did",
-    "wild_cluster_bootstrap",
-    "write_panel",
+    *sorted(_LAZY),
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first access (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later accesses skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; never executed
+    from evalkit.cohorts import Entries, RolloutSchedule, find_entries
+    from evalkit.engine import DuckDBEngine, DuckDBTable, ParquetSource, SparkEngine
+    from evalkit.estimators import (
+        AggregateResult,
+        ATTgtResult,
+        DiD2x2Result,
+        EventStudyResult,
+        att_gt,
+        bacon_decomposition,
+        did2x2,
+        event_study,
+        imputation_did,
+        sun_abraham,
+        two_stage_did,
+    )
+    from evalkit.inference import did_randomization_test, randomization_test, wild_cluster_bootstrap
+    from evalkit.outcomes import cumulative_incidence, outcomes_at_horizons, transition_matrix, transition_rates
+    from evalkit.panel import ColumnRoles, StatusPanel, read_panel, scan_panel
+    from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
+    from evalkit.replications.fui import FuiSpec, run_fui
+    from evalkit.replications.fui.synthetic import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel
+    from evalkit.results import EstimationResult, RandomizationTest, WaldTest, WildBootstrapTest
+    from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
+    from evalkit.simulate import simulate_staggered

@@ -1,37 +1,240 @@
-"""The ``evalkit`` command line.
+"""The evalkit command line.
 
-``evalkit fui`` runs the FUI evaluation (chapter 8) on the bundled synthetic panel or on a
-user's extract; ``evalkit simulate`` writes a synthetic panel with chosen true effects;
-``evalkit validate`` checks a panel and prints its report.
+evalkit fui runs the FUI evaluation (chapter 8) on the bundled synthetic panel or on a
+user's extract; evalkit simulate writes a synthetic panel with chosen true effects;
+evalkit validate checks a panel and prints its report.
+
+Every option is checked before any work starts.  A user error (a bad option, a missing or
+malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
+exit status 2, without a Python traceback (``--debug`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import json
+import math
 import sys
-from collections.abc import Sequence
+import tomllib
+import traceback
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
 
 import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule
 from evalkit.errors import EvalkitError
 from evalkit.panel import ColumnRoles, read_panel, scan_panel
+from evalkit.progress import silenced, stage
 
 EFFECT_OPTIONS = ("employment", "education")
+PARQUET = (".parquet", ".pq")
+DESCRIPTION = (
+    "Quasi-experimental evaluation of regional rollouts. 'evalkit fui' runs the FUI "
+    "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
+    "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
+    "a panel and prints its report."
+)
+
+
+class UsageError(EvalkitError):
+    """An option of the command line is invalid (the message names it)."""
+
+
+# --- option types: each names the option in its message (argparse adds "argument --x") ---
 
 
 def parse_effect(text: str) -> float | dict[int, float]:
-    """``0.05`` (every horizon) or ``1:0.02,3:0.05,6:0.05,9:0.01`` (per horizon)."""
+    """``0.05`` (every horizon) or ``1:0.02,3:0.05,6:0.05,9:0.01`` (per horizon).
+
+    Effects are changes of a probability (between -1 and 1) at the simulator's horizons.
+    """
+    from evalkit.simulate.published import HORIZONS
+
+    expected = (
+        f"give a number between -1 and 1 (0.05) or horizon:value pairs with distinct horizons "
+        f"among {', '.join(map(str, HORIZONS))} (1:0.02,3:0.05)"
+    )
     try:
         if ":" not in text:
-            return float(text)
-        pairs = (item.split(":") for item in text.split(","))
-        return {int(h): float(v) for h, v in pairs}
+            value = float(text)
+            if not -1 <= value <= 1:
+                raise ValueError
+            return value
+        effects: dict[int, float] = {}
+        for item in text.split(","):
+            h, v = item.split(":")
+            horizon, value = int(h), float(v)
+            if horizon not in HORIZONS or not -1 <= value <= 1 or horizon in effects:
+                raise ValueError
+            effects[horizon] = value
+        return effects
     except ValueError:
+        raise argparse.ArgumentTypeError(f"cannot read effect {text!r}: {expected}") from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 4294967295, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 4294967295, got {text!r}")
+    return value
+
+
+#: The smallest synthetic panel whose every cell of table 8.1 has entrants to calibrate on.
+MIN_SCALE = 0.001
+
+
+def scale(text: str) -> float:
+    """A finite size factor of the synthetic panel, at least :data:`MIN_SCALE`."""
+    expected = f"expected a number of at least {MIN_SCALE:g} such as 0.1 or 1"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}") from None
+    if not (math.isfinite(value) and value >= MIN_SCALE):
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}")
+    return value
+
+
+def encoding(text: str) -> str:
+    """A text encoding Python knows (utf-8, cp1252, latin-1, ...)."""
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
         raise argparse.ArgumentTypeError(
-            f"cannot read effect {text!r}: give a number (0.05) or horizon:value pairs (1:0.02,3:0.05)"
+            f"unknown encoding {text!r}; expected e.g. utf-8, utf-8-sig, cp1252 or latin-1"
         ) from None
+
+
+def separator(text: str) -> str:
+    """One column separator character; ``tab`` or ``\\t`` for a tab."""
+    sep = "\t" if text in ("tab", "\\t") else text
+    if len(sep) != 1 or sep in "\"'\r\n" or sep.isalnum():
+        raise argparse.ArgumentTypeError(f"expected one separator character such as ';' ',' '|' or 'tab', got {text!r}")
+    return sep
+
+
+# --- checks of paths, run before any work -------------------------------------------------
+
+
+def input_file(path: str, option: str) -> Path:
+    """An existing, non-empty file (not a directory)."""
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{option} {path}: no such file")
+    if p.is_dir():
+        raise UsageError(f"{option} {path} is a directory; expected a file")
+    if p.stat().st_size == 0:
+        raise UsageError(f"{option} {path} is empty (0 bytes)")
+    return p
+
+
+def output_dir(path: str, option: str) -> Path:
+    """A directory to write into: existing, or missing with an existing parent directory."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise UsageError(f"{option} {path} is an existing file; expected a directory for the reports")
+    if not p.exists() and not p.parent.is_dir():
+        raise UsageError(f"{option} {path}: the parent directory {p.parent} does not exist")
+    return p
+
+
+def output_file(path: str, option: str) -> Path:
+    """A .parquet or .csv file to write, in an existing directory."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{option} {path} is a directory; expected a file name ending in .parquet or .csv")
+    if p.suffix.lower() not in (*PARQUET, ".csv"):
+        raise UsageError(f"{option} {path}: expected a file name ending in .parquet or .csv")
+    if not p.parent.is_dir():
+        raise UsageError(f"{option} {path}: the directory {p.parent} does not exist")
+    return p
+
+
+def read_roles(path: str | None) -> ColumnRoles | None:
+    """The roles file, read (and checked) before any data."""
+    if path is None:
+        return None
+    input_file(path, "--roles")
+    try:
+        return ColumnRoles.from_toml(path)
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"--roles {path} is not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--roles {path} is not UTF-8 text; save the roles file as UTF-8") from None
+    except EvalkitError as err:
+        raise UsageError(f"--roles {path}: {err}") from None
+    except (TypeError, ValueError) as err:
+        raise UsageError(f"--roles {path}: {err}") from None
+
+
+def csv_options(args: argparse.Namespace) -> dict[str, str]:
+    """``encoding``, ``sep`` and ``decimal`` as given (the readers detect the rest)."""
+    given = {"encoding": args.encoding, "sep": args.sep, "decimal": args.decimal}
+    options = {k: v for k, v in given.items() if v is not None}
+    if options.get("sep") is not None and options.get("sep") == options.get("decimal"):
+        raise UsageError(f"--sep and --decimal are both {options['sep']!r}; a decimal mark cannot separate columns")
+    return options
+
+
+def check_csv_options_apply(args: argparse.Namespace, *paths: str | None) -> None:
+    """``--encoding``/``--sep``/``--decimal`` only make sense when a text file is read."""
+    if csv_options(args) and not any(p and not p.lower().endswith(PARQUET) for p in paths):
+        given = ", ".join(f"--{k}" for k in csv_options(args))
+        raise UsageError(f"{given} apply to CSV inputs (--data, --unemployment, --schedule), but no CSV file is read")
+
+
+@contextlib.contextmanager
+def naming_the_file(option: str, path: str) -> Iterator[None]:
+    """Prefix evalkit's complaints about an auxiliary file with the option and the path."""
+    try:
+        yield
+    except EvalkitError as err:
+        message = str(err)
+        raise UsageError(f"{option}: {message}" if path in message else f"{option} {path}: {message}") from err
+
+
+def unreadable_file(err: Exception) -> bool:
+    """Whether ``err`` is a Parquet reader's complaint about the file (not an evalkit bug)."""
+    import duckdb
+    import pyarrow
+
+    return isinstance(err, (duckdb.IOException, duckdb.InvalidInputException, pyarrow.ArrowInvalid, pyarrow.ArrowIOError))
+
+
+def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
+    """Validate the panel: Parquet in DuckDB (never loaded whole), text files in pandas."""
+    stage(f"reading and validating {path}")
+    try:
+        if path.lower().endswith(PARQUET):
+            return scan_panel(path, roles=roles)
+        return read_panel(path, roles=roles, **csv_options(args))
+    except Exception as err:
+        if unreadable_file(err):
+            reason = str(err).strip().splitlines()[0]
+            raise UsageError(f"--data {path} cannot be read: {reason}") from err
+        raise
+
+
+# --- commands ----------------------------------------------------------------------------
 
 
 def _effects(args: argparse.Namespace) -> dict[str, float | dict[int, float]] | None:
@@ -44,34 +247,50 @@ def _effects(args: argparse.Namespace) -> dict[str, float | dict[int, float]] | 
 
 
 def _simulated(args: argparse.Namespace):
-    from evalkit.simulate import simulate_fui_panel
+    from evalkit.replications.fui.synthetic import simulate_fui_panel
 
+    stage(f"simulating the synthetic panel (scale {args.scale:g}, seed {args.seed})")
     return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args))
 
 
-def _read_table(path: str) -> pd.DataFrame:
-    return pd.read_parquet(path) if path.endswith((".parquet", ".pq")) else pd.read_csv(path)
-
-
 def cmd_fui(args: argparse.Namespace) -> int:
-    from evalkit.replications.fui import report, run_fui
+    from evalkit.replications.fui import FuiSpec, report, run_fui
+    from evalkit.replications.fui.sample import check_exposure
+    from evalkit.replications.fui.schedule import norway_2017_schedule
+    from evalkit.replications.fui.unemployment import check_unemployment, read_table
 
-    roles = ColumnRoles.from_toml(args.roles) if args.roles else None
-    schedule = RolloutSchedule.read_csv(args.schedule) if args.schedule else RolloutSchedule.norway_2017()
+    # every option and input file is checked before the (long) analysis starts
+    for option in ("data", "unemployment", "schedule"):
+        if getattr(args, option):
+            input_file(getattr(args, option), f"--{option}")
+    if args.data and not args.unemployment:
+        raise UsageError(
+            "--data needs --unemployment PATH: a CSV or Parquet table with columns county, "
+            "month, unemployment_pct (county registered unemployment in percent)"
+        )
+    check_csv_options_apply(args, args.data, args.unemployment, args.schedule)
+    out = output_dir(args.out, "--out") if args.out else None
+    if args.roles and not args.data:
+        raise UsageError("--roles maps the columns of your --data file; without --data the bundled panel is used")
+    roles = read_roles(args.roles)
+    # the auxiliary tables are read as text; check_unemployment reads either decimal mark
+    options = {k: v for k, v in csv_options(args).items() if k != "decimal"}
+    schedule = norway_2017_schedule()
+    if args.schedule:
+        with naming_the_file("--schedule", args.schedule):
+            schedule = RolloutSchedule.from_frame(read_table(args.schedule, **options).reset_index(drop=True))
+            check_exposure(schedule, FuiSpec())  # before the panel is read: a long read would be wasted
+    columns = getattr(roles, "unemployment", None) or None
+    unemployment = None
+    if args.unemployment:
+        with naming_the_file("--unemployment", args.unemployment):
+            unemployment = check_unemployment(read_table(args.unemployment, **options), columns=columns)
     if args.data:
-        if not args.unemployment:
-            raise EvalkitError(
-                "--data needs --unemployment PATH: a CSV or Parquet table with columns county, "
-                "month, unemployment_pct (county registered unemployment in percent)"
-            )
-        # Parquet is validated and prepared inside DuckDB, never loaded whole into pandas
-        load = scan_panel if args.data.endswith((".parquet", ".pq")) else read_panel
-        panel = load(args.data, roles=roles)
-        unemployment = _read_table(args.unemployment)
+        panel = load_panel(args.data, roles, args)
     else:
         data = _simulated(args)
         panel = read_panel(data.panel)
-        unemployment = _read_table(args.unemployment) if args.unemployment else data.unemployment
+        unemployment = data.unemployment if unemployment is None else unemployment
     rep = run_fui(
         panel,
         unemployment,
@@ -80,9 +299,11 @@ def cmd_fui(args: argparse.Namespace) -> int:
         event_study=not args.no_event_study,
         n_boot=args.n_boot,
     )
-    if args.out:
-        for path in report.write(rep, args.out):
-            print(f"wrote {path}", file=sys.stderr)
+    if out is not None:
+        stage(f"writing the reports to {out}")
+        for path in report.write(rep, out):
+            if not args.quiet:
+                print(f"wrote {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(rep.to_json(), indent=1))
     else:
@@ -93,74 +314,158 @@ def cmd_fui(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from evalkit.simulate import write_panel
+    from evalkit.replications.fui.synthetic import write_panel
 
+    out = output_file(args.out, "--out")
     data = _simulated(args)
-    write_panel(data, args.out)
-    print(
-        f"wrote {len(data.panel):,} person-months of {data.panel['person_id'].nunique():,} persons to {args.out}",
-        file=sys.stderr,
-    )
+    stage(f"writing {out}")
+    write_panel(data, out)
+    if not args.quiet:
+        print(
+            f"wrote {len(data.panel):,} person-months of {data.panel['person_id'].nunique():,} persons to {out}",
+            file=sys.stderr,
+        )
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    roles = ColumnRoles.from_toml(args.roles) if args.roles else None
-    print(read_panel(args.data, roles=roles).report)
+    input_file(args.data, "--data")
+    check_csv_options_apply(args, args.data)
+    roles = read_roles(args.roles)
+    print(load_panel(args.data, roles, args).report)
     return 0
 
 
+# --- the parser ----------------------------------------------------------------------------
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with evalkit's error line: ``evalkit: error: ...``, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"evalkit: error: {message} (see '{self.prog} --help')\n")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("evalkit")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evalkit", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the Python traceback of an error")
+    common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars or stage messages on stderr")
+    text = argparse.ArgumentParser(add_help=False)
+    text.add_argument("--encoding", type=encoding, metavar="NAME",
+                      help="encoding of CSV inputs, e.g. cp1252 (default: detected)")
+    text.add_argument("--sep", type=separator, metavar="CHAR",
+                      help="column separator of CSV inputs: ',' ';' '|' or 'tab' (default: detected)")
+    text.add_argument("--decimal", choices=(".", ","), metavar="MARK",
+                      help="decimal mark of CSV inputs: '.' or ',' (default: detected)")
+
+    parser = Parser(prog="evalkit", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"evalkit {_version()}")
+    parser.add_argument("--debug", action="store_true", default=False, help="show the Python traceback of an error")
+    parser.add_argument("--quiet", "-q", action="store_true", default=False,
+                        help="no progress bars or stage messages on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
     def simulation_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--scale", type=float, default=1.0, help="size of the synthetic panel (1 = national)")
-        p.add_argument("--seed", type=int, default=2017, help="random seed of the synthetic panel")
+        p.add_argument("--scale", type=scale, default=1.0, metavar="X", help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
+        p.add_argument("--seed", type=seed, default=2017, metavar="N", help="random seed of the synthetic panel")
         for option in EFFECT_OPTIONS:
             p.add_argument(
                 f"--effect-{option}",
                 type=parse_effect,
                 default=None,
+                metavar="EFFECT",
                 help=f"true FUI effect on {option}: a number for every horizon or 1:v,3:v,... "
                 "(default: the published estimate)",
             )
 
-    fui = sub.add_parser("fui", help="run the FUI evaluation (tables 8.1-8.3 and diagnostics)")
-    fui.add_argument("--data", help="your panel (CSV or Parquet); default: the bundled synthetic panel")
-    fui.add_argument("--roles", help="TOML file mapping your column names and codes onto evalkit's roles")
-    fui.add_argument("--unemployment", help="county unemployment table (county, month, unemployment_pct)")
-    fui.add_argument("--schedule", help="rollout schedule CSV (county, region, start_month)")
-    fui.add_argument("--out", help="directory for CSV, Markdown, HTML and JSON output")
+    fui = sub.add_parser("fui", parents=[common, text], help="run the FUI evaluation (tables 8.1-8.3 and diagnostics)",
+                         description="Run the FUI evaluation (chapter 8): tables 8.1-8.3, inference with few "
+                         "clusters, event study, placebo and design diagnostics.")
+    fui.add_argument("--data", metavar="PATH", help="your panel (CSV or Parquet); default: the bundled synthetic panel")
+    fui.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
+    fui.add_argument("--unemployment", metavar="PATH", help="county unemployment table (county, month, unemployment_pct)")
+    fui.add_argument("--schedule", metavar="PATH", help="rollout schedule CSV (county, region, start_month)")
+    fui.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
     fui.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     fui.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
     fui.add_argument("--no-event-study", action="store_true", help="skip the event study of all entry cohorts")
     fui.add_argument(
         "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"
     )
-    fui.add_argument("--n-boot", type=int, default=9999, help="wild cluster bootstrap draws (default 9999)")
+    fui.add_argument("--n-boot", type=positive_int, default=9999, metavar="N", help="wild cluster bootstrap draws (default 9999)")
     simulation_options(fui)
     fui.set_defaults(func=cmd_fui)
 
-    sim = sub.add_parser("simulate", help="write a synthetic national panel with known true effects")
-    sim.add_argument("--out", required=True, help="output file (.parquet or .csv)")
+    sim = sub.add_parser("simulate", parents=[common], help="write a synthetic national panel with known true effects",
+                         description="Write a synthetic panel (and its unemployment table) with known true effects.")
+    sim.add_argument("--out", required=True, metavar="PATH", help="output file (.parquet or .csv)")
     simulation_options(sim)
     sim.set_defaults(func=cmd_simulate)
 
-    val = sub.add_parser("validate", help="validate a panel and print its report")
-    val.add_argument("--data", required=True)
-    val.add_argument("--roles")
+    val = sub.add_parser("validate", parents=[common, text], help="validate a panel and print its report",
+                         description="Validate a panel and print its report.")
+    val.add_argument("--data", required=True, metavar="PATH", help="your panel (CSV or Parquet)")
+    val.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
     val.set_defaults(func=cmd_validate)
     return parser
 
 
+#: Errors of reading the user's files that are not evalkit's own: reported without a traceback.
+FILE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    UnicodeError,
+    pd.errors.EmptyDataError,
+    pd.errors.ParserError,
+    tomllib.TOMLDecodeError,
+)
+
+
+def _file_error_message(err: BaseException) -> str:
+    if isinstance(err, UnicodeDecodeError):
+        return (f"cannot decode the file as {err.encoding} ({err.reason} at byte {err.start}); "
+                "give its encoding with --encoding (e.g. cp1252 or latin-1)")
+    if isinstance(err, OSError) and err.filename:
+        return f"{err.filename}: {err.strerror or err}"
+    return str(err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; returns the exit status (0 ok, 2 user error, 1 internal error)."""
     try:
-        return args.func(args)
-    except (EvalkitError, FileNotFoundError) as err:
-        print(f"evalkit: error: {err}", file=sys.stderr)
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors
+        return int(stop.code or 0) if not isinstance(stop.code, str) else 2
+    try:
+        with silenced() if args.quiet else contextlib.nullcontext():
+            return args.func(args)
+    except (EvalkitError, *FILE_ERRORS) as err:
+        if args.debug:
+            traceback.print_exc()
+        message = str(err) if isinstance(err, EvalkitError) else _file_error_message(err)
+        print(f"evalkit: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("evalkit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug in evalkit, not a user error
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"evalkit: internal error: {type(err).__name__}: {err}\n"
+            "This is a bug in evalkit; please report it with the output of the same command with --debug.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,7 +13,23 @@ class EvalkitError(ValueError):
 
 
 class PanelValidationError(EvalkitError):
-    """The status panel breaks a rule: missing column, duplicate person-month, bad value."""
+    """The status panel breaks rules: missing column, duplicate person-month, bad value.
+
+    ``problems`` lists every problem found in one pass (the message shows them all).
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
+
+
+class RolesError(EvalkitError):
+    """A roles file (or :class:`~evalkit.panel.ColumnRoles`) is malformed; the message
+    names the file, the key and the nearest valid name."""
+
+
+class DataFileError(EvalkitError):
+    """A data file cannot be read: missing, empty, unknown format, undecodable text."""
 
 
 class DesignError(EvalkitError):

@@ -8,6 +8,11 @@ redrawn in place at most ten times a second and only once the loop has run for
 ``delay`` seconds (short loops print nothing).  It is silent when the stream is not a
 terminal (logs, CI, notebooks' captured stderr) and when the environment variable
 ``EVALKIT_PROGRESS`` is ``0``.
+
+Long runs also announce their stages (``stage("fitting the published models")`` writes
+``evalkit: fitting the published models`` to stderr, terminal or not), so that a run of
+many minutes never shows a blank screen.  Inside ``with silenced():`` (the command line's
+``--quiet``) neither bars nor stages are written.
 """
 
 from __future__ import annotations
@@ -16,17 +21,19 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sized
+from contextlib import contextmanager
 from typing import TextIO, TypeVar
 
-__all__ = ["Progress", "progress"]
+__all__ = ["Progress", "progress", "silenced", "stage"]
 
 T = TypeVar("T")
 _WIDTH = 20
+_silenced = 0
 
 
 def enabled(stream: TextIO) -> bool:
     """Whether progress is shown on ``stream``: a terminal, and ``EVALKIT_PROGRESS`` not ``0``."""
-    if os.environ.get("EVALKIT_PROGRESS", "1").strip() == "0":
+    if _silenced or os.environ.get("EVALKIT_PROGRESS", "1").strip() == "0":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
@@ -110,3 +117,27 @@ def progress(items: Iterable[T], label: str, *, total: int | None = None, stream
             bar.update()
     finally:
         bar.close()
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Within this block no progress bar or stage message is written (``--quiet``)."""
+    global _silenced
+    _silenced += 1
+    try:
+        yield
+    finally:
+        _silenced -= 1
+
+
+def stage(message: str, *, stream: TextIO | None = None) -> None:
+    """Announce a stage of a long run on stderr: ``evalkit: <message>``.
+
+    Written whether or not the stream is a terminal (a log of a long run shows where it
+    is); silent inside :func:`silenced` and when ``EVALKIT_PROGRESS`` is ``0``.
+    """
+    if _silenced or os.environ.get("EVALKIT_PROGRESS", "1").strip() == "0":
+        return
+    out = sys.stderr if stream is None else stream
+    out.write(f"evalkit: {message}\n")
+    out.flush()

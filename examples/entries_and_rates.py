@@ -1,4 +1,4 @@
-"""New users, their outcomes after entry, transition rates and cumulative incidence.
+"""New users, their outcomes after entry, transition rates and matrices, cumulative incidence.
 
 Run: ``python examples/entries_and_rates.py [--scale 0.05]`` (the synthetic panel's size
 relative to the national one).
@@ -8,6 +8,7 @@ import argparse
 
 import evalkit
 from evalkit.outcomes import first_exit_times
+from evalkit.replications.fui.schedule import norway_2017_schedule
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--scale", type=float, default=0.05)
@@ -18,7 +19,8 @@ panel = evalkit.read_panel(data.panel)
 print(panel.report)
 
 entries = evalkit.find_entries(
-    panel, washout=12, max_age=29, schedule=evalkit.RolloutSchedule.norway_2017()
+    panel, washout=12, max_age=29, categories=("standard", "situational", "specially_adapted"),
+    schedule=norway_2017_schedule(),
 )
 print(entries.report)
 
@@ -26,12 +28,15 @@ outcomes = evalkit.outcomes_at_horizons(panel, entries, horizons=(1, 3, 6, 9))
 print(outcomes.report)
 
 rates = evalkit.transition_rates(
-    outcomes.frame, by="region", outcomes_cols=outcomes.columns("employed") + outcomes.columns("in_education")
+    outcomes, by="region", columns=outcomes.columns("employed") + outcomes.columns("in_education")
 )
-print("\nShare employed / in education k months after entry, by region (Wilson 95% intervals):")
-print(rates.to_string(index=False))
+print("\nShare employed / in education k months after entry, by region:")
+print(rates.summary())
 
-exits = first_exit_times(panel.frame, entries.frame)
-incidence = evalkit.cumulative_incidence(exits["duration"], exits["event"], event_names=("work", "education"))
-print()
+matrix = evalkit.transition_matrix(panel)
+print("\nEvery person's month-to-month moves between the monthly states:")
+print(matrix.summary())
+
+incidence = evalkit.cumulative_incidence(panel, entries, by="region")
+print("\nFirst exit after entry, to employment or to education, by region:")
 print(incidence.summary(times=(1, 3, 6, 9)))

@@ -17,7 +17,7 @@ import numpy as np
 
 from evalkit.estimators.event_study import event_study
 from evalkit.sensitivity import honest_did
-from evalkit.staggered.simulate import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.report.event_plot import plot_event_study
-from evalkit.staggered.simulate import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 sim = simulate_staggered(300, 10, {3: 0.4, 6: 0.4}, effect=lambda e, g: 0.5 + 0.6 * e, rng=np.random.default_rng(3))
 cols = {"y": "y", "time": "time", "group": "first_treated", "unit": "unit"}

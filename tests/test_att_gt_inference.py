@@ -10,7 +10,7 @@ import pytest
 
 from evalkit.estimators.att_gt import att_gt
 from evalkit.inference.multiplier_bootstrap import multiplier_bootstrap
-from evalkit.results.base import InvalidTest
+from evalkit.results import InvalidTest
 
 DATA = Path(__file__).parent / "data" / "mpdta.csv"
 KW = dict(y="lemp", time="year", group="first.treat", unit="countyreal")
@@ -61,9 +61,12 @@ def test_analytic_has_no_uniform_band(analytic) -> None:
         analytic.conf_int(uniform=True)
 
 
-def test_bootstrap_needs_explicit_rng(mpdta: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="rng"):
-        att_gt(mpdta, **KW, n_boot=99)
+def test_bootstrap_without_rng_uses_the_default_seed(mpdta: pd.DataFrame) -> None:
+    from evalkit.inference.rng import DEFAULT_SEED
+
+    a = att_gt(mpdta, **KW, n_boot=99)
+    b = att_gt(mpdta, **KW, n_boot=99, rng=DEFAULT_SEED)
+    pd.testing.assert_series_equal(a.std_errors, b.std_errors)
 
 
 def test_mammen_weights_have_mean_zero_variance_one() -> None:
@@ -171,11 +174,12 @@ def test_aggregate_rng_may_be_an_int_seed(analytic) -> None:
     pd.testing.assert_series_equal(a.std_errors, b.std_errors)
 
 
-def test_aggregate_of_analytic_result_needs_rng(analytic) -> None:
+def test_aggregate_of_analytic_result_draws_when_asked(analytic) -> None:
     assert analytic.boot_draws is None
     assert analytic.aggregate("dynamic").cov_type == "analytic"
-    with pytest.raises(ValueError, match="rng"):
-        analytic.aggregate("dynamic", n_boot=99)
+    boot = analytic.aggregate("dynamic", n_boot=99)
+    assert boot.cov_type == "multiplier bootstrap (99 draws, Mammen)"
+    pd.testing.assert_series_equal(boot.std_errors, analytic.aggregate("dynamic", n_boot=99, rng=None).std_errors)
 
 
 def test_few_clusters_warn_and_one_cluster_is_an_error(mpdta: pd.DataFrame) -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalkit.estimators.att_gt import att_gt
-from evalkit.staggered import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 matplotlib.use("Agg")
 KW = dict(y="y", time="time", group="first_treated", unit="unit")

@@ -8,25 +8,38 @@ import pandas as pd
 import pytest
 
 from evalkit.cli import main, parse_effect
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 
 def test_fui_json_on_the_bundled_synthetic_panel(capsys):
     assert main(["fui", "--scale", "0.1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"table_8_1", "table_8_2", "table_8_3"}
+    assert set(doc) == {"table_8_1", "table_8_2", "table_8_3", "entries", "sample_sizes"}
     assert set(doc["table_8_2"]["fui_effect"]) == {"1", "3", "6", "9"}
+    for model in doc["sample_sizes"]:
+        excluded = sum(v for k, v in model.items() if k.startswith("excluded_"))
+        assert model["entrants"] == model["used"] + excluded == doc["entries"]["entries kept"]
 
 
 def test_fui_text_and_out_dir(tmp_path, capsys):
     assert main(["fui", "--scale", "0.1", "--out", str(tmp_path)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "Table 8.1" in text and "Table 8.3: education" in text and "Design diagnostics" in text
-    for name in ("table_8_1.csv", "table_8_2.csv", "table_8_3.csv", "report.md", "report.html", "results.json"):
+    assert "Entrants in each model" in text and "missing education_level" in text
+    assert "evalkit: fitting 24 linear probability models" in captured.err  # stages shown on stderr
+    assert "wrote " in captured.err
+    for name in ("table_8_1.csv", "table_8_2.csv", "table_8_3.csv", "sample_sizes.csv", "report.md", "report.html",
+                 "results.json"):
         assert (tmp_path / name).stat().st_size > 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "<script" not in html and "src=" not in html
-    assert "| fui_effect |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| fui_effect |" in markdown and "## Entrants in each model" in markdown
+    assert "missing education_level" in markdown and "Entrants in each model" in html
+    sizes = pd.read_csv(tmp_path / "sample_sizes.csv")
+    excluded = sizes.filter(like="excluded_").sum(axis=1)
+    assert (sizes["entrants"] == sizes["used"] + excluded).all()
 
 
 def test_simulate_then_fui_on_a_user_extract_with_roles(tmp_path, capsys):
@@ -99,9 +112,55 @@ def test_validate_reports_problems(tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_text("person_id,month,county,nav_category,employed,in_education\n1,2016-01,Oslo,,0,3\n", encoding="utf-8")
     assert main(["validate", "--data", str(path)]) == 2
-    assert "'in_education' must be 0/1" in capsys.readouterr().err
+    assert "'in_education' (role in_education): 1 row(s) hold values that cannot be read as a 0/1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text, expected", [("0.05", 0.05), ("1:0.02,3:0.05", {1: 0.02, 3: 0.05})])
 def test_parse_effect(text, expected):
     assert parse_effect(text) == expected
+
+
+def test_quiet_writes_nothing_to_stderr(tmp_path, capsys):
+    args = ["fui", "--scale", "0.05", "--no-event-study", "--no-few-clusters", "--out", str(tmp_path / "out")]
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["-q", "simulate", "--out", str(tmp_path / "p.parquet"), "--scale", "0.02"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"evalkit {version('evalkit')}"
+
+
+@pytest.mark.parametrize("command", [[], ["fui"], ["simulate"], ["validate"]])
+def test_help_is_plain_text(command, capsys):
+    assert main([*command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: evalkit")
+    for markup in (":func:", ":class:", ":mod:", ":meth:", "``", "\n.. "):
+        assert markup not in text
+
+
+def test_latin1_semicolon_decimal_comma_panel_is_read_with_options(tmp_path, capsys):
+    """--encoding/--sep/--decimal reach read_panel (the panel readers gain them in issue 9)."""
+    import inspect
+
+    from evalkit.panel import read_panel
+
+    if "encoding" not in inspect.signature(read_panel).parameters:
+        pytest.skip("read_panel does not take encoding/sep/decimal yet")
+    data = simulate_fui_panel(scale=0.05, seed=6)
+    path = tmp_path / "extract.csv"
+    data.panel.to_csv(path, sep=";", decimal=",", index=False, encoding="cp1252")
+    unemployment = tmp_path / "u.csv"
+    data.unemployment.to_csv(unemployment, sep=";", decimal=",", index=False, encoding="cp1252")
+    options = ["--json", "--no-event-study", "--no-few-clusters", "-q"]
+    args = ["fui", "--data", str(path), "--unemployment", str(unemployment), "--encoding", "cp1252", "--sep", ";",
+            "--decimal", ","]
+    assert main([*args, *options]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert main(["fui", "--scale", "0.05", "--seed", "6", *options]) == 0
+    assert json.loads(capsys.readouterr().out) == from_file

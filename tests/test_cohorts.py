@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import ScheduleError
+from evalkit import EvalkitError, ScheduleError
 from evalkit.cohorts import RolloutSchedule, find_entries
+from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec
+from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.outcomes import outcomes_at_horizons
 from evalkit.panel import read_panel
 from evalkit.panel.months import parse_month
 
@@ -73,7 +77,7 @@ def test_continuing_spell_is_one_entry(make_person):
 def test_non_target_category_at_entry_is_excluded_and_still_blocks(make_person):
     nav = {"2016-03": "permanently_adapted", "2016-09": "standard"}
     rows = make_person(1, "2015-01", "2016-12", nav=nav)
-    entries = find_entries(read_panel(pd.DataFrame(rows)))
+    entries = find_entries(read_panel(pd.DataFrame(rows)), categories=FuiSpec().categories)
     assert len(entries) == 0
     assert entries.report.steps["excluded: need category outside the target group"] == 1
     assert entries.report.steps["excluded: at NAV within the 12 months before"] == 1
@@ -84,7 +88,8 @@ def test_first_only_age_and_windows(make_person):
     rows += make_person(2, "2015-01", "2017-12", nav={"2016-04": "situational"}, birth_year=1980)
     panel = read_panel(pd.DataFrame(rows))
     assert entry_months(find_entries(panel, first_only=True)) == [(1, "2016-03"), (2, "2016-04")]
-    kept = find_entries(panel, max_age=29, windows={"t1": ("2016-03", "2016-06"), "t2": ("2017-03", "2017-06")})
+    kept = find_entries(panel, max_age=29, age_groups=AGE_GROUPS,
+                        windows={"t1": ("2016-03", "2016-06"), "t2": ("2017-03", "2017-06")})
     assert entry_months(kept) == [(1, "2016-03"), (1, "2017-04")]
     assert kept.frame["window"].tolist() == ["t1", "t2"]
     assert kept.frame["age_group"].tolist() == ["20_24", "20_24"]
@@ -94,7 +99,7 @@ def test_first_only_age_and_windows(make_person):
 def test_schedule_gives_region_and_exposure(make_person):
     rows = make_person(1, "2015-01", "2017-12", nav={"2017-03": "standard"}, county="Rogaland")
     rows += make_person(2, "2015-01", "2017-12", nav={"2017-03": "standard"}, county="Oslo")
-    entries = find_entries(read_panel(pd.DataFrame(rows)), schedule=RolloutSchedule.norway_2017())
+    entries = find_entries(read_panel(pd.DataFrame(rows)), schedule=norway_2017_schedule())
     frame = entries.frame.set_index("person_id")
     assert frame.loc[1, "region"] == "south_west" and frame.loc[1, "exposed"] == 1
     assert frame.loc[2, "region"] == "rest" and frame.loc[2, "exposed"] == 0
@@ -104,10 +109,77 @@ def test_schedule_gives_region_and_exposure(make_person):
 def test_unknown_county_in_schedule(make_person):
     rows = make_person(1, "2015-01", "2016-12", nav={"2016-03": "standard"}, county="Atlantis")
     with pytest.raises(ScheduleError, match="Atlantis"):
-        find_entries(read_panel(pd.DataFrame(rows)), schedule=RolloutSchedule.norway_2017())
+        find_entries(read_panel(pd.DataFrame(rows)), schedule=norway_2017_schedule())
 
 
 def test_schedule_rejects_unit_listed_twice():
     frame = pd.DataFrame({"county": ["A", "A"], "region": ["x", "y"], "start_month": ["2017-01", "2017-07"]})
     with pytest.raises(ScheduleError, match="more than once"):
+        RolloutSchedule.from_frame(frame)
+
+
+def test_every_category_counts_by_default_and_age_group_only_when_asked(make_person):
+    rows = make_person(1, "2015-01", "2016-12", nav={"2016-03": "permanently_adapted"})
+    entries = find_entries(read_panel(pd.DataFrame(rows)))
+    assert entry_months(entries) == [(1, "2016-03")]
+    assert "age_group" not in entries.frame and "age" in entries.frame
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"washout": 2.5}, r"washout must be a whole number of at least 0, got 2.5"),
+        ({"washout": -1}, r"washout must be a whole number of at least 0, got -1"),
+        ({"washout": "12"}, r"washout must be a whole number"),
+        ({"washout": True}, r"washout must be a whole number"),
+        ({"max_age": 29.5}, r"max_age must be a whole number"),
+        ({"categories": "standard"}, r"categories must be a sequence"),
+        ({"categories": ("standrad",)}, r"unknown need categories \['standrad'\]"),
+        ({"unknown_history": "new"}, r"unknown_history must be"),
+        ({"windows": {"t1": ("2016-06", "2016-03")}}, r"entry window 't1' ends"),
+        ({"windows": {"t1": ("2016-03", "2016-06"), "t2": ("2016-05", "2016-09")}}, r"overlaps window"),
+        ({"windows": {"t1": ("2016-3x", "2016-06")}}, r"entry window 't1': cannot read"),
+        ({"windows": {"t1": "2016-03"}}, r"entry window 't1' must be \(first month, last month\)"),
+        ({"age_groups": [("young", 20, 15)]}, r"age group 'young' highest age must be a whole number of at least 20"),
+        ({"age_groups": [("young", 0.5, 15)]}, r"lowest age must be a whole number"),
+    ],
+)
+def test_find_entries_arguments_are_checked(make_person, options, message):
+    panel = read_panel(pd.DataFrame(make_person(1, "2015-01", "2016-12", nav={"2016-03": "standard"})))
+    with pytest.raises(EvalkitError, match=message):
+        find_entries(panel, **options)
+
+
+@pytest.mark.parametrize(
+    "horizons, message",
+    [((2.5,), r"positive whole numbers of months after entry, got \[2.5\]; not: \[2.5\]"),
+     ((0, 3), r"not: \[0\]"), ((-3,), r"not: \[-3\]"), ((), r"got \[\]"), ("3", r"a sequence"),
+     (3, r"a sequence")],
+)
+def test_outcomes_at_horizons_takes_whole_positive_months(make_person, horizons, message):
+    panel = read_panel(pd.DataFrame(make_person(1, "2015-01", "2016-12", nav={"2016-03": "standard"})))
+    entries = find_entries(panel)
+    with pytest.raises(EvalkitError, match=message):
+        outcomes_at_horizons(panel, entries, horizons=horizons)
+
+
+def test_integral_floats_are_whole_numbers(make_person):
+    panel = read_panel(pd.DataFrame(make_person(1, "2015-01", "2016-12", nav={"2016-03": "standard"})))
+    entries = find_entries(panel, washout=12.0)
+    assert entries.washout == 12 and isinstance(entries.washout, int)
+    assert outcomes_at_horizons(panel, entries, horizons=(1.0, np.int64(3))).horizons == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({"county": [], "region": [], "start_month": []}), "no rows"),
+        (pd.DataFrame({"county": ["Oslo", None], "region": ["rest", "rest"], "start_month": ["2017-07"] * 2}),
+         r"column 'county' is missing in 1 row\(s\)"),
+        (pd.DataFrame({"county": ["Oslo"], "region": [""], "start_month": ["2017-07"]}), "column 'region' is missing"),
+        ("county,region\nOslo,rest", "built from a pandas DataFrame"),
+    ],
+)
+def test_schedule_table_errors(frame, message):
+    with pytest.raises(ScheduleError, match=message):
         RolloutSchedule.from_frame(frame)

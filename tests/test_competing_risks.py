@@ -1,4 +1,4 @@
-"""Tests of the Aalen-Johansen cumulative incidence and of first-exit durations."""
+"""Tests of the Aalen-Johansen cumulative incidence and of first-exit durations from the panel."""
 
 from __future__ import annotations
 
@@ -17,13 +17,17 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from evalkit.cohorts import find_entries  # noqa: E402
 from evalkit.errors import EvalkitError, PanelValidationError  # noqa: E402
-from evalkit.outcomes.competing_risks import (  # noqa: E402
-    EXIT_EVENTS,
+from evalkit.outcomes import (  # noqa: E402
+    EXIT_STATES,
     CumulativeIncidenceResult,
+    aalen_johansen,
     cumulative_incidence,
     first_exit_times,
 )
+from evalkit.panel import read_panel, scan_panel  # noqa: E402
+from evalkit.panel.load import in_memory_panel  # noqa: E402
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "aalen_johansen.json").read_text())
 NAMES = REFERENCE["event_names"]
@@ -38,7 +42,7 @@ def _curve(result: CumulativeIncidenceResult, event: str) -> pd.DataFrame:
 def test_distinct_times_match_frozen_lifelines(code: int) -> None:
     case = REFERENCE["distinct_times"]
     ref = case["curves"][str(code)]
-    result = cumulative_incidence(case["durations"], case["events"], event_names=NAMES, alpha=case["alpha"])
+    result = aalen_johansen(case["durations"], case["events"], event_names=NAMES, alpha=case["alpha"])
     curve = _curve(result, NAMES[code - 1])
     np.testing.assert_allclose(curve["time"], ref["time"], rtol=0, atol=0)
     np.testing.assert_allclose(curve["estimate"], ref["cif"], rtol=1e-10, atol=1e-14)
@@ -59,7 +63,7 @@ def test_distinct_times_match_frozen_lifelines(code: int) -> None:
 def test_monthly_ties_match_frozen_untied_lifelines(code: int) -> None:
     case = REFERENCE["monthly_ties"]
     ref = case["curves"][str(code)]
-    result = cumulative_incidence(case["durations"], case["events"], event_names=NAMES)
+    result = aalen_johansen(case["durations"], case["events"], event_names=NAMES)
     at = result.at(ref["time"]).query("event == @NAMES[@code - 1]")
     np.testing.assert_allclose(at["estimate"], ref["cif"], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(at["std_error"] ** 2, ref["variance"], rtol=1e-8, atol=1e-15)
@@ -69,7 +73,7 @@ def test_monthly_ties_match_frozen_untied_lifelines(code: int) -> None:
 def test_gamma_times_match_frozen_lifelines(code: int) -> None:
     case = REFERENCE["gamma_times"]
     ref = case["curves"][str(code)]
-    result = cumulative_incidence(case["durations"], case["events"], event_names=NAMES)
+    result = aalen_johansen(case["durations"], case["events"], event_names=NAMES)
     curve = _curve(result, NAMES[code - 1])
     np.testing.assert_allclose(curve["time"], ref["time"], rtol=0, atol=0)
     np.testing.assert_allclose(curve["estimate"], ref["cif"], rtol=1e-10, atol=1e-14)
@@ -85,7 +89,7 @@ TINY_E = [1, 2, 0, 1, 0, 1]
 
 
 def test_tiny_example_by_hand() -> None:
-    result = cumulative_incidence(TINY_T, TINY_E, event_names=["work", "education"])
+    result = aalen_johansen(TINY_T, TINY_E, event_names=["work", "education"])
     work = _curve(result, "work").set_index("time")
     edu = _curve(result, "education").set_index("time")
     # t=1: n=6, one work, one education, one censored; S(1) = 2/3
@@ -116,7 +120,7 @@ def test_tiny_example_by_hand() -> None:
 )
 def test_cifs_plus_survival_sum_to_one(rows: list[tuple[int, int]]) -> None:
     durations, events = zip(*rows)
-    result = cumulative_incidence(list(durations), list(events), event_names=NAMES)
+    result = aalen_johansen(list(durations), list(events), event_names=NAMES)
     total = result.table.groupby("time")["estimate"].sum().to_numpy() + result.survival["survival"].to_numpy()
     np.testing.assert_allclose(total, 1.0, rtol=0, atol=1e-12)
     steps = result.table.groupby("event")["estimate"].diff().dropna()
@@ -135,16 +139,16 @@ def test_groups_equal_separate_fits() -> None:
         "event": rng.choice([0, 1, 2], n),
         "region": rng.choice(["south_west", "rest"], n),
     })
-    together = cumulative_incidence(frame["duration"], frame["event"], event_names=NAMES, by=frame["region"])
+    together = aalen_johansen(frame["duration"], frame["event"], event_names=NAMES, by=frame["region"])
     assert together.by == ("region",)
     for region, part in frame.groupby("region"):
-        alone = cumulative_incidence(part["duration"], part["event"], event_names=NAMES).tidy()
+        alone = aalen_johansen(part["duration"], part["event"], event_names=NAMES).tidy()
         mine = together.tidy().query("region == @region").drop(columns="region").reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, alone, rtol=1e-12)
 
 
 def test_at_is_a_step_function() -> None:
-    result = cumulative_incidence(TINY_T, TINY_E, event_names=["work", "education"])
+    result = aalen_johansen(TINY_T, TINY_E, event_names=["work", "education"])
     at = result.at([0.5, 2, 2.9, 10]).query("event == 'work'")
     np.testing.assert_allclose(at["estimate"], [0, 7 / 18, 7 / 18, 11 / 18], rtol=1e-12)
     assert at["n_at_risk"].tolist() == [6, 3, 3, 0]
@@ -164,11 +168,11 @@ def test_at_is_a_step_function() -> None:
 )
 def test_bad_input_raises(durations, events, by, match) -> None:
     with pytest.raises(EvalkitError, match=match):
-        cumulative_incidence(durations, events, event_names=NAMES, by=by)
+        aalen_johansen(durations, events, event_names=NAMES, by=by)
 
 
 def test_summary_glance_and_plot() -> None:
-    result = cumulative_incidence(TINY_T, TINY_E, event_names=["work", "education"], by=["a"] * 6)
+    result = aalen_johansen(TINY_T, TINY_E, event_names=["work", "education"], by=["a"] * 6)
     glance = result.glance().iloc[0]
     assert (glance["n_work"], glance["n_education"], glance["n_censored"], glance["nobs"]) == (3, 1, 2, 6)
     assert "Aalen-Johansen" in str(result.summary(times=[1, 3]))
@@ -179,64 +183,95 @@ def test_summary_glance_and_plot() -> None:
 
 
 # -- durations from the panel -------------------------------------------------------------
-def _panel(rows: dict[int, list[tuple[str, int, int]]]) -> pd.DataFrame:
-    records = [
-        {"person_id": pid, "month": pd.Period(m, "M"), "employed": emp, "in_education": edu}
-        for pid, months in rows.items()
+def _rows(person: int, months: list[tuple[str, int, int]], *, nav_month: str, county: str) -> list[dict]:
+    return [
+        {"person_id": person, "month": m, "employed": emp, "in_education": edu, "county": county,
+         "nav_category": "standard" if m == nav_month else None, "birth_year": 1995}
         for m, emp, edu in months
     ]
-    return pd.DataFrame(records)
 
 
-PANEL = _panel({
-    1: [("2017-03", 1, 0), ("2017-04", 0, 0), ("2017-05", 1, 0), ("2017-06", 0, 1)],  # work at 2
-    2: [("2017-03", 0, 0), ("2017-04", 0, 1), ("2017-05", 1, 0)],  # education at 1
-    3: [("2017-03", 0, 0), ("2017-04", 0, 0), ("2017-05", 1, 1)],  # both at 2: tie
-    4: [("2017-03", 0, 0), ("2017-04", 0, 0), ("2017-06", 1, 0)],  # gap: censored at 1
-    5: [("2017-03", 0, 0), ("2017-04", 0, 0), ("2017-05", 0, 0), ("2017-06", 0, 0)],  # panel end
-    6: [("2017-06", 0, 0)],  # enters in the last month: no follow-up
-})
-ENTRIES = pd.DataFrame({
-    "person_id": [1, 2, 3, 4, 5, 6, 7],
-    "entry_month": pd.PeriodIndex(["2017-03"] * 5 + ["2017-06", "2017-03"], freq="M"),
-    "region": list("aabbbab"),
-}, index=list("ABCDEFG"))
+ROWS = (
+    _rows(1, [("2017-03", 1, 0), ("2017-04", 0, 0), ("2017-05", 1, 0), ("2017-06", 0, 1)],
+          nav_month="2017-03", county="Oslo")  # employed at 2
+    + _rows(2, [("2017-03", 0, 0), ("2017-04", 0, 1), ("2017-05", 1, 0)], nav_month="2017-03", county="Oslo")
+    + _rows(3, [("2017-03", 0, 0), ("2017-04", 0, 0), ("2017-05", 1, 1)], nav_month="2017-03", county="Agder")
+    + _rows(4, [("2017-03", 0, 0), ("2017-04", 0, 0), ("2017-06", 1, 0)], nav_month="2017-03", county="Agder")
+    + _rows(5, [("2017-03", 0, 0), ("2017-04", 0, 0), ("2017-05", 0, 0), ("2017-06", 0, 0)],
+            nav_month="2017-03", county="Agder")  # to the panel's end
+    + _rows(6, [("2017-06", 0, 0)], nav_month="2017-06", county="Oslo")  # enters in the last month
+)
+PANEL = read_panel(pd.DataFrame(ROWS))
+ENTRIES = find_entries(PANEL, unknown_history="assume_new")
+
+
+def test_entries_are_the_hand_made_ones() -> None:
+    assert ENTRIES.frame["person_id"].tolist() == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize(
-    ("tie", "code_3"), [("work", 1), ("education", 2)], ids=["tie-to-work", "tie-to-education"]
+    ("tie", "code_3"), [("employed", 1), ("in_education", 2)], ids=["tie-to-employed", "tie-to-education"]
 )
 def test_first_exit_times_by_hand(tie: str, code_3: int) -> None:
     out = first_exit_times(PANEL, ENTRIES, tie=tie)
-    assert out.index.tolist() == list("ABCDEFG")
-    assert out["duration"].tolist() == [2, 1, 2, 1, 3, 0, 0]
-    assert out["event"].tolist() == [1, 2, code_3, 0, 0, 0, 0]
-    assert EXIT_EVENTS[code_3 - 1] == tie
+    assert out.index.equals(ENTRIES.frame.index)
+    # 1: employed at 2; 2: education at 1; 3: both at 2 (tie); 4: gap in April -> censored at 1;
+    # 5: censored at the panel's end (3); 6: no month after entry -> 0
+    assert out["duration"].tolist() == [2, 1, 2, 1, 3, 0]
+    assert out["event"].tolist() == [1, 2, code_3, 0, 0, 0]
+    assert EXIT_STATES[code_3 - 1] == tie
 
 
 def test_first_exit_times_max_months_and_no_mutation() -> None:
-    before = ENTRIES.copy()
+    before = ENTRIES.frame.copy()
     out = first_exit_times(PANEL, ENTRIES, max_months=1)
-    assert out["duration"].tolist() == [1, 1, 1, 1, 1, 0, 0]
-    assert out["event"].tolist() == [0, 2, 0, 0, 0, 0, 0]
-    pd.testing.assert_frame_equal(ENTRIES, before)
+    assert out["duration"].tolist() == [1, 1, 1, 1, 1, 0]
+    assert out["event"].tolist() == [0, 2, 0, 0, 0, 0]
+    pd.testing.assert_frame_equal(ENTRIES.frame, before)
 
 
-def test_first_exit_times_feed_cumulative_incidence() -> None:
-    out = first_exit_times(PANEL, ENTRIES)
-    result = cumulative_incidence(out["duration"], out["event"], event_names=EXIT_EVENTS, by=out["region"])
-    assert set(result.tidy()["region"]) == {"a", "b"}
+def test_stored_panel_gives_the_same_exits(tmp_path) -> None:
+    pd.DataFrame(ROWS).to_parquet(tmp_path / "panel.parquet")
+    stored = scan_panel(tmp_path / "panel.parquet")
+    assert stored.is_lazy
+    entries = find_entries(stored, unknown_history="assume_new")
+    pd.testing.assert_frame_equal(
+        first_exit_times(stored, entries)[["duration", "event"]],
+        first_exit_times(PANEL, ENTRIES)[["duration", "event"]],
+    )
+
+
+def test_cumulative_incidence_from_the_panel_equals_aalen_johansen() -> None:
+    result = cumulative_incidence(PANEL, ENTRIES, by="county")
+    exits = first_exit_times(PANEL, ENTRIES)
+    direct = aalen_johansen(exits["duration"], exits["event"], event_names=EXIT_STATES, by=exits["county"])
+    pd.testing.assert_frame_equal(result.tidy(), direct.tidy())
+    assert result.by == ("county",) and result.event_names == EXIT_STATES
+    assert set(result.tidy()["county"]) == {"Agder", "Oslo"}
 
 
 @pytest.mark.parametrize(
-    ("mutate", "error"),
+    ("kwargs", "match"),
     [
-        (lambda p: pd.concat([p, p.iloc[[0]]]), PanelValidationError),
-        (lambda p: p.assign(employed=p["employed"].where(p.index != 2)), PanelValidationError),
-        (lambda p: p.drop(columns="in_education"), PanelValidationError),
+        ({"tie": "work"}, "tie must be one of"),
+        ({"max_months": 0}, "max_months"),
+        ({"max_months": 1.5}, "max_months"),
     ],
-    ids=["duplicate-person-month", "missing-employed", "missing-column"],
+    ids=["unknown-tie", "zero-months", "fractional-months"],
 )
-def test_first_exit_times_rejects_bad_panel(mutate, error) -> None:
-    with pytest.raises(error):
-        first_exit_times(mutate(PANEL), ENTRIES)
+def test_first_exit_times_bad_arguments(kwargs, match) -> None:
+    with pytest.raises(EvalkitError, match=match):
+        first_exit_times(PANEL, ENTRIES, **kwargs)
+
+
+def test_cumulative_incidence_unknown_group() -> None:
+    with pytest.raises(EvalkitError, match=r"\['region'\] are not in the entries"):
+        cumulative_incidence(PANEL, ENTRIES, by="region")
+
+
+def test_missing_status_in_follow_up_is_an_error() -> None:
+    canonical = PANEL.frame.copy()
+    canonical["in_education"] = canonical["in_education"].astype("Int8").mask(canonical.index == 1)
+    panel = in_memory_panel(canonical, PANEL.report)
+    with pytest.raises(PanelValidationError, match=r"missing in 1 month.*persons \[1\]"):
+        first_exit_times(panel, ENTRIES)

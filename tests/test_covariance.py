@@ -1,4 +1,6 @@
-"""Covariance estimators against statsmodels and against brute-force definitions."""
+"""The inference core: covariance estimators against statsmodels and brute-force definitions;
+cluster sums, influence covariances, the SE floor, weight draws, the RNG rule, the tie rule
+and the few-clusters check."""
 
 from __future__ import annotations
 
@@ -6,13 +8,31 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from evalkit.inference.covariance import (
-    COVARIANCE_ESTIMATORS,
+import warnings
+
+from evalkit.errors import DesignError, EvalkitError, FewClustersWarning
+from evalkit.inference import (
+    DEFAULT_SEED,
+    MIN_CLUSTERS,
+    MIN_TREATED_CLUSTERS,
+    SE_FLOOR,
+    TIE_RTOL,
+    as_generator,
+    bootstrap_cov,
     cluster_codes,
-    compute_cov,
-    cov_cr1,
-    cov_hc1,
+    cluster_sums,
+    count_clusters,
+    count_extreme,
+    cr1_factor,
+    draw_weights,
+    enumerate_rademacher,
+    influence_cov,
+    multiplier_bootstrap,
+    resampling_p_value,
+    standard_errors,
+    warn_few_clusters,
 )
+from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, compute_cov, cov_cr1, cov_hc1
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +158,125 @@ def test_cluster_codes_accepts_strings():
     codes = cluster_codes(np.array(["b", "a", "b", "c"]))
     assert codes.shape == (4, 1)
     assert codes[:, 0].tolist() == [1, 0, 1, 2]
+
+
+# -- the one implementation of each core job ------------------------------------------------
+
+
+def test_cluster_sums_equal_a_loop_over_clusters():
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(50, 3))
+    codes = rng.integers(0, 7, 50)
+    loop = np.array([values[codes == g].sum(axis=0) for g in range(7)])
+    np.testing.assert_allclose(cluster_sums(values, codes), loop, rtol=1e-14)
+    np.testing.assert_allclose(cluster_sums(values[:, 0], codes), loop[:, 0], rtol=1e-14)
+    assert cluster_sums(values, codes, n_groups=9).shape == (9, 3)  # unused trailing codes
+    np.testing.assert_array_equal(cluster_sums(values, None), values)
+
+
+def test_cluster_codes_reject_missing_labels():
+    with pytest.raises(EvalkitError, match="missing"):
+        cluster_codes(np.array(["a", None, "b"], dtype=object))
+
+
+def test_influence_cov_is_the_clustered_sandwich():
+    rng = np.random.default_rng(4)
+    psi = rng.normal(size=(40, 2))
+    codes = rng.integers(0, 5, 40)
+    S = np.array([psi[codes == g].sum(axis=0) for g in range(5)])
+    np.testing.assert_allclose(influence_cov(psi, codes, divisor=40), S.T @ S / 1600, rtol=1e-13)
+    np.testing.assert_allclose(influence_cov(psi, codes, small_sample=True), S.T @ S * 5 / 4, rtol=1e-13)
+    np.testing.assert_allclose(influence_cov(psi), psi.T @ psi, rtol=1e-13)
+    with pytest.raises(EvalkitError, match="two clusters"):
+        influence_cov(psi, np.zeros(40, dtype=int), small_sample=True)
+
+
+def test_standard_errors_apply_the_one_floor():
+    cov = np.diag([4.0, SE_FLOOR**2 / 4, 0.0, -1e-30])
+    se = standard_errors(cov)
+    assert se[0] == 2.0 and np.isnan(se[1:]).all()
+    assert np.isnan(standard_errors(np.diag([1e-6]), scale=1e4))[0]
+
+
+def test_cr1_factor_and_one_cluster(design):
+    assert cr1_factor(10, 100, 3) == pytest.approx(10 / 9 * 99 / 97, rel=1e-15)
+    X, y, w, _, _ = design
+    _, resid, bread = _ols(X, y, np.ones(len(y)))
+    with pytest.raises(DesignError, match="at least two clusters"):
+        cov_cr1(X, resid, bread, np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("kind", ["rademacher", "mammen", "webb"])
+def test_weight_draws_have_mean_zero_variance_one(kind):
+    v = draw_weights(kind, 4000, 50, np.random.default_rng(0))
+    assert v.shape == (4000, 50)
+    assert abs(v.mean()) < 0.01 and abs(v.var() - 1) < 0.01
+    support = {"rademacher": 2, "mammen": 2, "webb": 6}[kind]
+    assert np.unique(v).size == support
+    np.testing.assert_array_equal(v, draw_weights(kind, 4000, 50, np.random.default_rng(0)))
+
+
+def test_mammen_weights_have_third_moment_one():
+    v = draw_weights("mammen", 20000, 50, np.random.default_rng(1))
+    assert abs((v**3).mean() - 1) < 0.03
+
+
+def test_weight_type_is_checked_and_enumeration_is_complete():
+    with pytest.raises(EvalkitError, match="weight_type"):
+        draw_weights("normal", 2, 2, np.random.default_rng(0))  # type: ignore[arg-type]
+    signs = enumerate_rademacher(3)
+    assert signs.shape == (8, 3) and (signs[0] == 1).all()
+    assert len({tuple(r) for r in signs}) == 8
+
+
+def test_rng_rule():
+    a = as_generator(None).random(3)
+    np.testing.assert_array_equal(a, np.random.default_rng(DEFAULT_SEED).random(3))  # never OS entropy
+    np.testing.assert_array_equal(as_generator(5).random(3), np.random.default_rng(5).random(3))
+    gen = np.random.default_rng(1)
+    assert as_generator(gen) is gen
+    for bad in (-1, 1.5, "7", True):
+        with pytest.raises(EvalkitError, match="rng"):
+            as_generator(bad)  # type: ignore[arg-type]
+
+
+def test_tie_rule():
+    draws = np.array([1.0, -1.0 * (1 - TIE_RTOL / 2), 0.5, np.nan, 2.0])
+    assert count_extreme(1.0, draws) == 3  # 1, the near-tie and 2; NaN never counts
+    assert count_extreme(1.0, draws, "greater") == 2
+    assert count_extreme(1.0, draws, "less") == 3
+    assert resampling_p_value(1.0, draws) == 3 / 5
+    assert resampling_p_value(1.0, draws, add_observed=True) == 4 / 6
+    assert np.isnan(resampling_p_value(float("nan"), draws))
+    with pytest.raises(EvalkitError, match="alternative"):
+        resampling_p_value(1.0, draws, "both")  # type: ignore[arg-type]
+
+
+def test_multiplier_bootstrap_covariance_is_consistent_with_its_standard_errors():
+    rng = np.random.default_rng(2)
+    psi = rng.normal(size=(500, 3))
+    psi[:, 2] = psi[:, 0] + 0.1 * rng.normal(size=500)
+    boot = multiplier_bootstrap(psi, n_boot=2000, rng=0, cluster=rng.integers(0, 60, 500))
+    np.testing.assert_allclose(np.sqrt(np.diag(boot.cov)), boot.se, rtol=1e-12)
+    assert boot.cov[0, 2] / (boot.se[0] * boot.se[2]) > 0.9  # the draws' correlation
+    assert not boot.draws.flags.writeable
+    zero = np.column_stack([psi[:, 0], np.zeros(500)])
+    assert np.isnan(bootstrap_cov(np.column_stack([rng.normal(size=10), np.zeros(10)]), np.array([1.0, np.nan]))[1]).all()
+    assert np.isnan(multiplier_bootstrap(zero, n_boot=50, rng=1).se[1])
+    with pytest.raises(EvalkitError, match="n_boot"):
+        multiplier_bootstrap(psi, n_boot=1, rng=0)
+
+
+def test_few_clusters_rule():
+    with pytest.raises(DesignError, match="'county' gives 1 cluster"):
+        warn_few_clusters(1, column="county")
+    with pytest.warns(FewClustersWarning, match=r"'county' with 18 clusters.*wild_cluster_bootstrap.*randomization_test"):
+        warn_few_clusters(18, column="county")
+    with pytest.warns(FewClustersWarning, match=r"3 with treated rows, 40 with untreated rows"):
+        warn_few_clusters(43, n_treated=3, n_control=40, column="county")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewClustersWarning)
+        warn_few_clusters(MIN_CLUSTERS, n_treated=MIN_TREATED_CLUSTERS, n_control=MIN_CLUSTERS - MIN_TREATED_CLUSTERS)
+    codes = np.array([0, 0, 1, 2, 2, 3])
+    assert count_clusters(codes) == (4, None, None)
+    assert count_clusters(codes, np.array([1, 0, 0, 1, 1, 0])) == (4, 2, 3)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from evalkit.errors import DesignError, ExcludedRowsWarning, FewClustersWarning
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators import DiD2x2Result, did2x2
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "regression_pyfixest.json").read_text())
@@ -157,3 +157,41 @@ def test_missing_rows_warned_and_input_untouched(data):
         res = did2x2(df, "y", treated="tr", post="po", covariates=["unemp"])
     assert res.nobs == 1990
     pd.testing.assert_frame_equal(df, before)
+
+
+# -- edge data (issue 9): a clear EvalkitError or a correct result, never a raw Python error --
+
+
+def test_constant_outcome_is_a_named_design_error(data):
+    with pytest.raises(DesignError, match=r"outcome 'y' is constant \(1\.0\) in all 2000 rows"):
+        did2x2(data.assign(y=1.0), "y", treated="tr", post="po")
+
+
+def test_one_cluster_is_a_design_error(data):
+    with pytest.raises(DesignError, match=r"clustering on 'one' gives 1 cluster"):
+        did2x2(data.assign(one=7), "y", treated="tr", post="po", cluster="one")
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [lambda s: s.astype("category"), lambda s: s.astype(bool), lambda s: s.astype(float)],
+    ids=["categorical", "bool", "float"],
+)
+def test_treated_as_categorical_bool_or_float(data, convert):
+    plain = did2x2(data, "y", treated="tr", post="po", cluster="region")
+    other = did2x2(data.assign(tr=convert(data.tr), po=convert(data.po)), "y", treated="tr", post="po", cluster="region")
+    assert other.effect_term == "tr:po"
+    assert other.effect == pytest.approx(plain.effect, rel=1e-12)
+    assert other.effect_se == pytest.approx(plain.effect_se, rel=1e-12)
+
+
+def test_few_clusters_warn_again_on_vcov(data):
+    res = did2x2(data.assign(block=data.region // 5), "y", treated="tr", post="po")  # 8 blocks
+    with pytest.warns(FewClustersWarning, match=r"'block' with 8 clusters \(4 with treated rows"):
+        clustered = res.vcov("CR1", cluster="block")
+    assert clustered.n_clusters == 8 and clustered.effect == res.effect
+
+
+def test_pyfixest_vcov_spelling_gets_evalkit_spelling(data):
+    with pytest.raises(EvalkitError, match=r"evalkit's is vcov='CR1', cluster='region'"):
+        did2x2(data, "y", treated="tr", post="po", vcov={"CRV1": "region"})  # type: ignore[arg-type]

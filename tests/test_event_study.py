@@ -16,9 +16,9 @@ from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.regression import feols
+from evalkit.simulate import simulate_staggered
 from evalkit.staggered.cohorts import relative_period
 from evalkit.staggered.event_data import bin_event_times
-from evalkit.staggered.simulate import simulate_staggered
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
 DATA = pd.DataFrame(REF["data"])

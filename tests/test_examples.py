@@ -1,4 +1,4 @@
-"""Every script in examples/ and every Python snippet of the README runs as written.
+"""Every script in examples/ and every Python snippet of the README (and docs/transitions.md) runs.
 
 Each runs in a fresh interpreter in an empty directory (so files it writes land there), at
 a small scale where the script takes ``--scale``; its output must show whole frames (no
@@ -23,10 +23,17 @@ SMALL = {"entries_and_rates.py": ["--scale", "0.02"], "fui_replication.py": ["--
 TRUNCATED = re.compile(r"\s\.\.\.(\s|$)|^\s*\.\.\s|\[\d+ rows x \d+ columns\]", re.MULTILINE)
 
 
-def readme_snippets() -> list[str]:
-    """The ```python blocks of README.md."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+#: Documents whose ```python blocks must run as written.
+DOCUMENTS = ("README.md", "docs/transitions.md")
+
+
+def snippets(document: str) -> list[str]:
+    """The ```python blocks of one document."""
+    text = (ROOT / document).read_text(encoding="utf-8")
     return re.findall(r"^```python\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+
+
+SNIPPETS = [(doc, i, code) for doc in DOCUMENTS for i, code in enumerate(snippets(doc))]
 
 
 def run_script(path: Path, args: list[str], cwd: Path) -> str:
@@ -45,7 +52,7 @@ def assert_whole_frames(output: str, name: str) -> None:
 
 def test_examples_and_snippets_are_found() -> None:
     assert len(EXAMPLES) >= 5
-    assert len(readme_snippets()) >= 2
+    assert len(snippets("README.md")) >= 2 and len(snippets("docs/transitions.md")) >= 1
     assert set(SMALL) <= {p.name for p in EXAMPLES}
 
 
@@ -56,13 +63,13 @@ def test_example_runs(script: Path, tmp_path: Path) -> None:
     assert_whole_frames(output, script.name)
 
 
-@pytest.mark.parametrize("index", range(len(readme_snippets())))
-def test_readme_snippet_runs(index: int, tmp_path: Path) -> None:
-    script = tmp_path / f"readme_snippet_{index}.py"
-    script.write_text(readme_snippets()[index], encoding="utf-8")
+@pytest.mark.parametrize(("document", "index", "code"), SNIPPETS, ids=[f"{d}-{i}" for d, i, _ in SNIPPETS])
+def test_document_snippet_runs(document: str, index: int, code: str, tmp_path: Path) -> None:
+    script = tmp_path / f"snippet_{index}.py"
+    script.write_text(code, encoding="utf-8")
     output = run_script(script, [], tmp_path)
     assert output.strip()
-    assert_whole_frames(output, f"README snippet {index}")
+    assert_whole_frames(output, f"{document} snippet {index}")
 
 
 def test_truncation_is_detected() -> None:

@@ -16,7 +16,7 @@ from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.inference.covariance import cov_cr1
 from evalkit.regression.demean import demean, dense_codes, fe_codes
 from evalkit.regression.ols import _nested_in_any, fit_ols
-from evalkit.staggered.simulate import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 TOL = {"rtol": 1e-10, "atol": 1e-10}
 

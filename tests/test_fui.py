@@ -8,10 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import DesignError
+from evalkit import DesignError, EvalkitError, RolloutSchedule
+from evalkit.panel.months import month_label
 from evalkit.replications.fui import FuiSpec, run_fui
+from evalkit.replications.fui.report import to_markdown, to_text
+from evalkit.replications.fui.sample import check_exposure
+from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.unemployment import check_unemployment, read_table
 from evalkit.replications.fui.published import GROUPS, TERMS, published
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +84,8 @@ def test_estimates_recover_a_known_true_effect(seed):
 def test_json_document_layout(small):
     _, rep = small
     doc = json.loads(json.dumps(rep.to_json()))
-    assert set(doc) == {"table_8_1", "table_8_2", "table_8_3"}
+    assert set(doc) == {"table_8_1", "table_8_2", "table_8_3", "entries", "sample_sizes"}
+    assert len(doc["sample_sizes"]) == 8 and doc["entries"]["entries kept"] == len(rep.sample.frame)
     assert set(doc["table_8_2"]) == set(TERMS)
     cell = doc["table_8_3"]["fui_effect"]["6"]
     assert set(cell) == {"coef", "se", "p"}
@@ -173,3 +179,186 @@ def test_placebo_between_pre_rollout_windows(small):
     # no reform between the windows and no true placebo effect in the synthetic panel
     valid = placebo[placebo["valid"]]
     assert ((valid["estimate"] / valid["std_error"]).abs() < 3).all()
+
+
+# --- exclusions accounted (issue 9, item 7) -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_unknowns():
+    """A small panel where some persons lack education or sex, and the panel ends early."""
+    data = simulate_fui_panel(scale=0.1, seed=8)
+    panel = data.panel.copy()
+    persons = panel["person_id"].drop_duplicates()
+    no_sex = persons.sample(frac=0.03, random_state=1)
+    panel.loc[panel["person_id"].isin(no_sex), "female"] = np.nan
+    panel = panel[pd.to_datetime(panel["month"]) <= "2018-01-01"]  # 9-month outcomes of late entrants censored
+    return data, run_fui(panel, data.unemployment, few_clusters=False, event_study=False, placebo=False)
+
+
+def test_every_entrant_of_every_model_is_used_or_excluded_by_reason(with_unknowns):
+    _, rep = with_unknowns
+    sizes = rep.exclusions()
+    reasons = [c for c in sizes.columns if c.startswith("excluded_")]
+    assert (sizes["entrants"] == sizes["used"] + sizes[reasons].sum(axis=1)).all()
+    assert (sizes["entrants"] == len(rep.sample.frame)).all()
+    by_model = sizes.set_index(["outcome", "horizon"])
+    for key, res in rep.conventional.models.items():
+        assert by_model.loc[key, "used"] == res.nobs
+    assert by_model["excluded_missing_education_level"].gt(0).all()
+    assert by_model["excluded_missing_female"].gt(0).all()
+    assert by_model.loc[("employed", 9), "excluded_outcome_censored"] > 0
+    assert by_model.loc[("employed", 1), "excluded_outcome_censored"] == 0
+    # independent count: entrants with a known 1-month outcome and no education but known sex
+    frame = rep.sample.frame
+    expected = int((frame["employed_1"].notna() & frame["education_level"].isna() & frame["female"].notna()).sum())
+    assert by_model.loc[("employed", 1), "excluded_missing_education_level"] == expected
+
+
+def test_exclusions_are_in_the_text_markdown_and_json(with_unknowns):
+    _, rep = with_unknowns
+    sizes = rep.exclusions().set_index(["outcome", "horizon"])
+    n_edu = int(sizes.loc[("employed", 3), "excluded_missing_education_level"])
+    for text in (to_text(rep), to_markdown(rep)):
+        assert "missing education_level" in text and f"{n_edu:,}" in text
+        assert "outcome censored" in text
+    doc = json.loads(json.dumps(rep.to_json()))
+    cell = next(r for r in doc["sample_sizes"] if r["outcome"] == "employed" and r["horizon"] == 3)
+    assert cell["excluded_missing_education_level"] == n_edu
+    assert cell["entrants"] == cell["used"] + sum(v for k, v in cell.items() if k.startswith("excluded_"))
+
+
+def test_table_8_1_shows_unknowns_and_shares_add_up(with_unknowns):
+    _, rep = with_unknowns
+    rows, n = rep.descriptives["rows"], rep.descriptives["n_total"]
+    for i, group in enumerate(GROUPS):
+        sex = [rows[r][i] for r in ("female", "male", "female_unknown")]
+        assert sum(c for c, _ in sex) == n[group]
+        assert sum(p for _, p in sex) == pytest.approx(100, abs=0.2)
+        assert rows["female_unknown"][i][0] > 0
+        education = [rows[r][i][0] for r in ("education_below_upper_secondary", "education_upper_secondary",
+                                              "education_higher", "education_unknown")]
+        assert sum(education) == n[group] and rows["education_unknown"][i][0] > 0
+        known = [rows[r][i][1] for r in ("education_below_upper_secondary", "education_upper_secondary",
+                                         "education_higher")]
+        assert sum(known) == pytest.approx(100, abs=0.2)  # among known, as published
+    assert "female_unknown" in to_text(rep)
+
+
+# --- the unemployment table checked like the panel (issue 9, item 4) --------------------
+
+
+def rates(**columns):
+    base = {"county": ["Oslo", "Oslo", "Rogaland"], "month": ["2016-03", "2016-04", "2016-03"],
+            "unemployment_pct": [3.1, 3.2, 4.5]}
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def test_unemployment_table_is_returned_in_evalkit_columns():
+    table = rates(unemployment_pct=["3,1", " 3.2 % ", "4.5"])
+    before = table.copy()
+    checked = check_unemployment(table)
+    assert checked["unemployment_pct"].tolist() == [3.1, 3.2, 4.5]
+    assert checked["month"].astype(str).tolist() == ["2016-03", "2016-04", "2016-03"]
+    pd.testing.assert_frame_equal(table, before)
+    mapped = rates().rename(columns={"county": "fylke", "unemployment_pct": "ledighet"})
+    got = check_unemployment(mapped, columns={"county": "fylke", "unemployment_pct": "ledighet"})
+    pd.testing.assert_frame_equal(got, check_unemployment(rates()))
+
+
+def test_identical_repeats_are_one_row_conflicting_ones_an_error():
+    repeated = pd.concat([rates(), rates().iloc[[0]]], ignore_index=True)
+    assert len(check_unemployment(repeated)) == 3
+    conflicting = pd.concat([rates(), rates(unemployment_pct=[9.9, 3.2, 4.5]).iloc[[0]]], ignore_index=True)
+    with pytest.raises(DesignError, match=r"1 county-month\(s\) more than one rate, e.g. Oslo 2016-03: "
+                                          r"\[3.1, 9.9\] \(row index 0, row index 3\)"):
+        check_unemployment(conflicting)
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (rates(unemployment_pct=["3.1", "n/a", "high"]),
+         r"column 'unemployment_pct' holds 2 unparseable value\(s\), e.g. \['n/a', 'high'\]"),
+        (rates(unemployment_pct=[3.1, -0.5, 140.0]), r"2 rate\(s\) outside \[0, 100\] percent, e.g. \['Oslo 2016-04: -0.5'"),
+        (rates(unemployment_pct=[0.031, 0.032, 0.045]), r"all 3 rates in column 'unemployment_pct' are at most 1 .*fractions"),
+        (rates(month=["2016-03", "March", "2016-13"]), r"column 'month' holds 2 value\(s\) that cannot be read as months"),
+        (rates(county=["Oslo", None, "Rogaland"]), r"column 'county' is missing in 1 row\(s\) \(row index 1\)"),
+        (rates().drop(columns="unemployment_pct"), r"lacks column\(s\) 'unemployment_pct'"),
+        (rates().iloc[:0], r"has no rows"),
+    ],
+)
+def test_unemployment_table_errors(table, message):
+    with pytest.raises(DesignError, match=message):
+        check_unemployment(table)
+
+
+def test_unemployment_mapping_names_the_users_column():
+    with pytest.raises(DesignError, match=r"lacks column\(s\) 'ledighet' \(as unemployment_pct\)"):
+        check_unemployment(rates(), columns={"unemployment_pct": "ledighet"})
+    with pytest.raises(DesignError, match=r"unknown column\(s\) \['rate'\]"):
+        check_unemployment(rates(), columns={"rate": "x"})
+
+
+def test_unemployment_file_latin1_semicolons_decimal_commas(tmp_path):
+    path = tmp_path / "ledighet.csv"
+    path.write_bytes("county;month;unemployment_pct\nMøre og Romsdal;2016-03;2,9\nOslo;2016-03;x\n".encode("cp1252"))
+    with pytest.raises(DesignError, match=r"unparseable value\(s\), e.g. \['x'\] \(line 3\)"):
+        check_unemployment(read_table(path))
+    path.write_bytes("county;month;unemployment_pct\nMøre og Romsdal;2016-03;2,9\n".encode("cp1252"))
+    checked = check_unemployment(read_table(path))
+    assert checked["county"].tolist() == ["Møre og Romsdal"] and checked["unemployment_pct"].tolist() == [2.9]
+
+
+def test_conflicting_unemployment_rows_stop_the_analysis(small):
+    data, _ = small
+    doubled = pd.concat([data.unemployment, data.unemployment.iloc[[5]].assign(unemployment_pct=99.0)])
+    with pytest.raises(DesignError, match="more than one rate"):
+        run_fui(data.panel, doubled, few_clusters=False, event_study=False, placebo=False)
+
+
+# --- the 2x2 design uses the schedule's start months ------------------------------------
+
+
+def shifted(county: str, start: str) -> RolloutSchedule:
+    """The Norwegian schedule with one county's start month changed."""
+    frame = norway_2017_schedule().frame
+    starts = [start if unit == county else month_label(m) for unit, m in zip(frame["unit"], frame["start_month"])]
+    return RolloutSchedule.from_frame(pd.DataFrame({"county": frame["unit"], "region": frame["region"],
+                                                    "start_month": starts}))
+
+
+@pytest.mark.parametrize(
+    "county, start, message",
+    [
+        ("Rogaland", "2017-09", r"county Rogaland \(region south_west, start 2017-09\) is in the treated region but "
+                                r"not exposed from the start of the post window t2"),
+        ("Oslo", "2017-05", r"county Oslo \(region rest, start 2017-05\) is in the comparison but exposed in the "
+                            r"post window t2"),
+        ("Oslo", "2016-04", r"county Oslo \(region rest, start 2016-04\) is exposed in the pre window t1"),
+    ],
+)
+def test_schedule_that_does_not_fit_the_design_is_an_error(small, county, start, message):
+    data, _ = small
+    schedule = shifted(county, start)
+    with pytest.raises(DesignError, match=message):
+        check_exposure(schedule, FuiSpec())
+    with pytest.raises(DesignError, match=message):
+        run_fui(data.panel, data.unemployment, schedule=schedule, few_clusters=False, event_study=False)
+
+
+def test_spec_arguments_are_whole_numbers():
+    with pytest.raises(EvalkitError, match=r"horizons must be a whole number of at least 1, got 2.5"):
+        FuiSpec(horizons=(2.5,))
+    with pytest.raises(EvalkitError, match=r"washout must be a whole number"):
+        FuiSpec(washout=11.5)
+    with pytest.raises(DesignError, match=r"entry window 't1': cannot read '2016-3x'"):
+        FuiSpec(windows={"t1": ("2016-3x", "2016-06"), "t2": ("2017-03", "2017-06")})
+
+
+def test_unemployment_table_type_and_path(tmp_path):
+    with pytest.raises(DesignError, match="must be a pandas DataFrame or the path"):
+        check_unemployment([("Oslo", "2016-03", 3.1)])
+    rates().to_parquet(tmp_path / "u.parquet")
+    pd.testing.assert_frame_equal(check_unemployment(tmp_path / "u.parquet"), check_unemployment(rates()))

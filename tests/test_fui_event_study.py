@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit.cohorts import RolloutSchedule
 from evalkit.panel import read_panel
 from evalkit.replications.fui.event_study import entry_cohorts, fui_event_study
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 ESTIMATORS = {"imputation (BJS)", "two-stage (Gardner)", "Callaway-Sant'Anna (DR)"}
 
@@ -18,7 +18,7 @@ def truth_study():
     data = simulate_fui_panel(
         scale=0.4, seed=5, effects={"education": 0.06, "employment": 0.0}, noise="bernoulli"
     )
-    cohorts = entry_cohorts(read_panel(data.panel), data.unemployment, RolloutSchedule.norway_2017())
+    cohorts = entry_cohorts(read_panel(data.panel), data.unemployment, norway_2017_schedule())
     return cohorts, fui_event_study(cohorts, horizons=(1, 3, 6))
 
 
@@ -33,9 +33,16 @@ def test_layout_and_event_time(truth_study):
         times = set(two_stage.loc[two_stage["horizon"] == k, "event_time"])
         assert -k - 1 not in times and -k in times
     # no cohort whose outcome month falls in or after the rest of Norway's start is used
-    assert cohorts.attrs["excluded_unknown_education"] > 0
     row = study.cohorts.set_index(["outcome", "horizon"]).loc[("employed", 3)]
     assert row["last_month"] == "2017-03"
+    # every new user is used or excluded for a counted reason
+    excluded = study.cohorts.filter(like="excluded_").sum(axis=1)
+    assert (study.cohorts["entrants"] == study.cohorts["used"] + excluded).all()
+    assert (study.cohorts["entrants"] == len(cohorts)).all()
+    assert (study.cohorts["excluded_missing_education_level"] > 0).all()
+    assert row["excluded_missing_education_level"] == int(
+        (cohorts["education_level"].isna() & cohorts["female"].notna() & cohorts["employed_3"].notna()
+         & (cohorts["entry_month"] < cohorts["start_month"].max() - 3)).sum())
 
 
 def test_effect_of_cohorts_entering_under_fui_is_recovered(truth_study):

@@ -31,7 +31,7 @@ from evalkit.sensitivity import (
     relative_magnitude_polyhedra,
     smoothness_polyhedron,
 )
-from evalkit.staggered.simulate import simulate_staggered
+from evalkit.simulate import simulate_staggered
 
 REF = json.loads(Path(__file__).parent.joinpath("reference", "honest_did.json").read_text())
 BETA = np.array(REF["betahat"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from evalkit.cohorts import find_entries
+from evalkit.errors import EvalkitError
 from evalkit.outcomes import outcomes_at_horizons
 from evalkit.panel import read_panel
 
@@ -67,5 +70,11 @@ def test_bad_horizon(make_person):
     rows = make_person(1, "2016-01", "2016-03", nav={"2016-02": "standard"})
     panel = read_panel(pd.DataFrame(rows))
     entries = find_entries(panel, unknown_history="assume_new")
-    with pytest.raises(ValueError, match="positive"):
-        outcomes_at_horizons(panel, entries, horizons=(0, 3))
+    for horizons, shown in [((0, 3), "[0]"), ((1.5, 3), "[1.5]"), ((True,), "[True]"), (("3",), "['3']")]:
+        with pytest.raises(EvalkitError, match=r"positive whole numbers.*not: " + re.escape(shown)):
+            outcomes_at_horizons(panel, entries, horizons=horizons)
+    with pytest.raises(EvalkitError, match="positive whole numbers"):
+        outcomes_at_horizons(panel, entries, horizons=())
+    with pytest.raises(EvalkitError, match=r"unknown state\(s\) \['work'\]"):
+        outcomes_at_horizons(panel, entries, states=("work",))
+    assert outcomes_at_horizons(panel, entries, horizons=(2.0, np.int64(1))).horizons == (2, 1)

@@ -12,7 +12,7 @@ import pytest
 from evalkit.errors import DesignError
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.results import WaldTest
-from evalkit.results.base import InvalidTest
+from evalkit.results import InvalidTest
 from evalkit.staggered.untreated_model import UntreatedModel
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
@@ -39,7 +39,7 @@ def test_horizons_match_diff_diff() -> None:
 def test_pretrend_test_is_a_wald_test_or_says_why_not() -> None:
     res = imputation_did(DATA, **COLS, min_e=-3)
     assert isinstance(res.pretrend_test, WaldTest)
-    assert res.pretrend_test.df_num == 3 and 0 <= res.pretrend_test.pvalue <= 1
+    assert res.pretrend_test.df_num == 3 and 0 <= res.pretrend_test.p_value <= 1
     assert res.pretrend_estimates["event_time"].tolist() == [-3, -2, -1]
     assert isinstance(imputation_did(DATA, **COLS).pretrend_test, InvalidTest)
 
@@ -47,7 +47,7 @@ def test_pretrend_test_is_a_wald_test_or_says_why_not() -> None:
 def test_pretrend_test_detects_a_pre_trend() -> None:
     trended = DATA.assign(y=DATA["y"] + np.where((DATA["g"] > 0) & (DATA["time"] < DATA["g"]),
                                                  0.8 * (DATA["time"] - DATA["g"]), 0.0))
-    assert imputation_did(trended, **COLS, min_e=-3).pretrend_test.pvalue < 0.01
+    assert imputation_did(trended, **COLS, min_e=-3).pretrend_test.p_value < 0.01
 
 
 def test_selected_horizons_and_weights() -> None:

@@ -136,3 +136,45 @@ def test_data_not_mutated():
         warnings.simplefilter("error")
         did_randomization_test(df, "y", unit="county", treated="southwest", post="post", covariates=["x"])
     pd.testing.assert_frame_equal(df, before)
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_confidence_interval_inverts_the_test(options):
+    """Shifting the outcome by tau * D x post and testing again gives p(tau) either side of the ends."""
+    df = make_cells(n_units=12, n=1200, seed=8)
+    df["southwest"] = (df.county < 4).astype(int)
+    res = did_randomization_test(df, "y", unit="county", treated="southwest", post="post", alpha=0.1, **options)
+    lo, hi = res.interval
+    assert lo < res.statistic < hi and res.alpha == 0.1
+    pd.testing.assert_frame_equal(res.conf_int(), res.conf_int(0.1))
+    width = hi - lo
+    for end, outward in ((lo, -1), (hi, 1)):
+        for tau, inside in ((end - outward * 1e-6 * width, True), (end + outward * 1e-6 * width, False)):
+            shifted = df.assign(y=df.y - tau * df.southwest * df.post)
+            p = did_randomization_test(shifted, "y", unit="county", treated="southwest", post="post", ci=False, **options).p_value
+            assert (p > 0.1) is inside
+
+
+def test_too_few_assignments_give_an_unbounded_interval():
+    res = did_randomization_test(make_cells(n_units=4), "y", unit="county", treated="southwest", post="post")
+    assert res.n_possible == 6 and res.interval == (-np.inf, np.inf)  # the smallest p is 1/6
+
+
+def test_results_follow_the_test_protocol():
+    res = did_randomization_test(make_cells(), "y", unit="county", treated="southwest", post="post", ci=False)
+    row = res.tidy().iloc[0]
+    assert row["term"] == "southwest:post" and row["p_value"] == res.p_value and row["statistic"] == res.statistic
+    assert np.isnan(res.conf_int()["lower"].iloc[0])
+    assert "southwest:post" in str(res.summary())
+    generic = randomization_test(HAND, diff_in_means, unit="county", treated_units=["c", "d"])
+    assert list(generic.conf_int().columns) == ["lower", "upper"] and generic.tidy().shape[0] == 1
+    with pytest.raises(EvalkitError, match="alpha=0.05"):
+        did_randomization_test(make_cells(), "y", unit="county", treated="southwest", post="post").conf_int(0.1)
+
+
+def test_categorical_treated_column():
+    df = make_cells()
+    plain = did_randomization_test(df, "y", unit="county", treated="southwest", post="post", ci=False)
+    cat = did_randomization_test(df.assign(southwest=df.southwest.astype("category")), "y", unit="county",
+                                 treated="southwest", post="post", ci=False)
+    np.testing.assert_array_equal(plain.distribution, cat.distribution)

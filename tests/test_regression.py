@@ -1,4 +1,4 @@
-"""The regression core: statsmodels, pyfixest (frozen) and linearmodels agreement, FWL vs LSDV,
+"""The regression core: statsmodels, pyfixest (frozen) and linearmodels (frozen) agreement, FWL vs LSDV,
 collinearity, missing values, singletons, term names and immutability."""
 
 from __future__ import annotations
@@ -91,16 +91,13 @@ def test_matches_frozen_pyfixest(panel, case):
 
 
 def test_matches_linearmodels_two_way_effects(panel):
-    from linearmodels import PanelOLS
-
+    # frozen by tests/reference/make_regression_linearmodels.py
+    ref = json.loads((Path(__file__).parent / "reference" / "regression_linearmodels.json").read_text())
     df = panel[panel.unit < 100]
-    ref = PanelOLS(
-        df.set_index(["unit", "time"]).y, df.set_index(["unit", "time"])[["x1", "x2"]],
-        entity_effects=True, time_effects=True,
-    ).fit(cov_type="unadjusted")
     res = feols("y ~ x1 + x2 | unit + time", df)
-    np.testing.assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-10)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
+    assert list(res.params.index) == ref["terms"] and res.nobs == ref["nobs"]
+    np.testing.assert_allclose(res.params.to_numpy(), ref["params"], rtol=1e-10)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), ref["std_errors"], rtol=1e-8)
 
 
 @pytest.mark.parametrize("cov", ["iid", "HC1"])
@@ -226,3 +223,62 @@ def test_fit_ols_validates_arrays():
         fit_ols(np.arange(5.0), X, weights=np.array([1, 1, 0, 1, 1.0]))
     with pytest.raises(DesignError, match=re.escape("'b' is a linear combination of 'a'")):
         fit_ols(np.arange(5.0), np.column_stack([np.arange(5.0), 2 * np.arange(5.0)]), names=["a", "b"])
+
+
+# -- edge data, covariance spellings and immutable results ----------------------------------
+
+
+def test_constant_outcome_gives_a_correct_fit(cross_section):
+    res = feols("y ~ x1", cross_section.assign(y=3.0))
+    np.testing.assert_allclose(res.params.to_numpy(), [3.0, 0.0], atol=1e-12)
+    assert np.isnan(res.glance()["r2"].iloc[0])
+
+
+def test_one_cluster_is_a_design_error(cross_section):
+    with pytest.raises(DesignError, match=r"clustering on 'one' gives 1 cluster"):
+        feols("y ~ x1", cross_section.assign(one="a"), cluster="one")
+
+
+def test_few_clusters_warn_with_treated_counts(cross_section):
+    from evalkit.errors import FewClustersWarning
+
+    df = cross_section.assign(block=cross_section.cl % 10, tr=(cross_section.cl % 10 < 2).astype(int))
+    with pytest.warns(FewClustersWarning, match=r"'block' with 10 clusters \(2 with treated rows, 8 with untreated"):
+        feols("y ~ x1 + tr", df, cluster="block", treated="tr")
+    with pytest.warns(FewClustersWarning, match=r"'cl' with 35 clusters \(2 with treated rows"):
+        feols("y ~ x1", df.assign(tr=(df.cl < 2).astype(int)), cluster="cl", treated="tr")
+
+
+@pytest.mark.parametrize(
+    ("vcov", "message"),
+    [
+        ({"CRV1": "cl"}, r"evalkit's is vcov='CR1', cluster='cl'"),
+        ("hetero", r"evalkit's spelling is vcov='HC1'"),
+        ("CRV1", r"vcov='CR1', cluster=<column>"),
+        ("HC2", r"evalkit does not compute it"),
+        ("robust", r"unknown vcov 'robust'"),
+    ],
+)
+def test_pyfixest_vcov_spellings(cross_section, vcov, message):
+    with pytest.raises(EvalkitError, match=message):
+        feols("y ~ x1", cross_section, vcov=vcov)
+
+
+def test_results_are_immutable_in_fact(cross_section):
+    res = feols("y ~ x1 + x2", cross_section, vcov="HC1")
+    before = res.params.copy()
+    params, se, cov = res.params, res.std_errors, res.cov
+    params.iloc[0] = se.iloc[0] = cov.iloc[0, 0] = 99.0
+    pd.testing.assert_series_equal(res.params, before)
+    assert res.std_errors.iloc[0] != 99.0 and res.cov.iloc[0, 0] != 99.0
+    with pytest.raises(TypeError):
+        res.extra["r2"] = 1.0  # type: ignore[index]
+    np.testing.assert_allclose(np.sqrt(np.diag(res.cov)), res.std_errors, rtol=1e-12)
+
+
+def test_a_covariance_inconsistent_with_the_standard_errors_is_refused(cross_section):
+    from dataclasses import replace
+
+    res = feols("y ~ x1", cross_section)
+    with pytest.raises(ValueError, match="inconsistent"):
+        replace(res, std_errors=res.std_errors * 2)

@@ -13,10 +13,10 @@ import pytest
 import statsmodels.api as sm
 
 from evalkit.errors import EvalkitError
-from evalkit.simulate import FuiEffects, read_unemployment, simulate_fui_panel, write_panel
-from evalkit.simulate.outcomes import stratified_ones
+from evalkit.replications.fui.synthetic import FuiEffects, read_unemployment, simulate_fui_panel, write_panel
+from evalkit.replications.fui.synthetic.outcomes import stratified_ones
 from evalkit.replications.fui.published import GROUPS
-from evalkit.simulate.published import HORIZONS, published_coefficients, table_8_1
+from evalkit.replications.fui.synthetic.published import HORIZONS, published_coefficients, table_8_1
 
 TARGET = ("standard", "situational", "specially_adapted")
 OUTCOMES = {"employment": "employed", "education": "in_education"}

@@ -13,11 +13,10 @@ import pytest
 
 from evalkit.errors import EvalkitError
 from evalkit.regression import feols, fit_ols, result_from_fit
-from evalkit.inference.wild_bootstrap import (
-    draw_wild_weights,
-    enumerate_rademacher,
-    wild_cluster_bootstrap,
-)
+from evalkit.inference.weights import draw_weights, enumerate_rademacher
+from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
+
+pytestmark = pytest.mark.filterwarnings("ignore::evalkit.errors.FewClustersWarning")
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "wild_bootstrap.json").read_text())
 
@@ -94,7 +93,7 @@ def test_equals_brute_force_enumerated(case):
     wb = wild_cluster_bootstrap(res, case["term"], cluster="county", null_value=null_value, impose_null=impose_null, ci=False)
     assert wb.enumerated and wb.n_boot == 2**7
     fe = None if case["fe"] is None else df[case["fe"]].to_numpy()
-    slow = brute_force_t(df, case["terms"], case["term"], enumerate_rademacher(7), fe=fe, weights=case.get("weights"),
+    slow = brute_force_t(df, case["terms"], case["term"], enumerate_rademacher(7).T, fe=fe, weights=case.get("weights"),
                          null_value=null_value, impose_null=impose_null)
     np.testing.assert_allclose(wb.t_boot, slow, rtol=1e-8, atol=1e-10)
     t_obs = (res.params[case["term"]] - null_value) / res.std_errors[case["term"]]
@@ -106,9 +105,9 @@ def test_equals_brute_force_enumerated(case):
 def test_random_draws_equal_brute_force_with_same_seed(kind):
     df = make_panel(seed=9, n_clusters=14, per=10)
     res = feols("y ~ treated + post + treated:post + x", df, cluster="county")
-    wb = wild_cluster_bootstrap(res, "treated:post", cluster="county", weights=kind, n_boot=99, rng=11, ci=False)
+    wb = wild_cluster_bootstrap(res, "treated:post", cluster="county", weight_type=kind, n_boot=99, rng=11, ci=False)
     assert not wb.enumerated and wb.n_boot == 99
-    V = draw_wild_weights(kind, 14, 99, np.random.default_rng(11))
+    V = draw_weights(kind, 99, 14, np.random.default_rng(11)).T
     df["tp"] = df.treated * df.post
     slow = brute_force_t(df, ["1", "treated", "post", "x", "tp"], "tp", V)
     np.testing.assert_allclose(wb.t_boot, slow, rtol=1e-8, atol=1e-10)
@@ -120,7 +119,7 @@ def test_non_nested_fe_is_the_bootstrap_of_the_demeaned_regression():
     res = feols("y ~ x | period", df, cluster="county")
     wb = wild_cluster_bootstrap(res, "x", cluster="county", ci=False)
     demeaned = df.assign(y=res.fit.X[:, 0] * res.fit.beta[0] + res.fit.resid, x=res.fit.X[:, 0])
-    slow = brute_force_t(demeaned, ["x"], "x", enumerate_rademacher(7))
+    slow = brute_force_t(demeaned, ["x"], "x", enumerate_rademacher(7).T)
     # the refit without fixed effects counts df_k = 1 parameter, evalkit 1 + 3 levels = 4
     assert res.fit.df_k == 4
     np.testing.assert_allclose(wb.t_boot, slow * np.sqrt((len(df) - 4) / (len(df) - 1)), rtol=1e-8)
@@ -147,7 +146,7 @@ def test_confidence_interval_inverts_the_test(impose_null):
     data = pd.DataFrame(REFERENCE["data"])
     res = feols("y ~ treated + post + treated:post + x", data, cluster="county")
     wb = wild_cluster_bootstrap(res, "x", cluster="county", impose_null=impose_null, alpha=0.1)
-    lo, hi = wb.conf_int
+    lo, hi = wb.conf_int().iloc[0]
     assert lo < wb.estimate < hi
     se = res.std_errors["x"]
     for end, outward in ((lo, -1), (hi, 1)):
@@ -162,7 +161,7 @@ def test_unbounded_interval_with_few_clusters():
     df = make_panel(n_clusters=5)
     res = feols("y ~ x", df, cluster="county")
     wb = wild_cluster_bootstrap(res, "x")
-    assert wb.n_boot == 32 and wb.conf_int == (-np.inf, np.inf)
+    assert wb.n_boot == 32 and wb.interval == (-np.inf, np.inf)
     assert wb.p_value >= 2 / 32
 
 
@@ -190,9 +189,9 @@ def test_size_with_few_treated_clusters():
 def test_result_is_immutable_and_reproducible():
     df = make_panel(n_clusters=14, per=8)
     res = feols("y ~ treated + post + treated:post", df, cluster="county")
-    a = wild_cluster_bootstrap(res, "treated:post", weights="webb", n_boot=199, rng=3)
-    b = wild_cluster_bootstrap(res, "treated:post", weights="webb", n_boot=199, rng=np.random.default_rng(3))
-    assert a.p_value == b.p_value and a.conf_int == b.conf_int
+    a = wild_cluster_bootstrap(res, "treated:post", weight_type="webb", n_boot=199, rng=3)
+    b = wild_cluster_bootstrap(res, "treated:post", weight_type="webb", n_boot=199, rng=np.random.default_rng(3))
+    assert a.p_value == b.p_value and a.interval == b.interval
     with pytest.raises(FrozenInstanceError):
         a.p_value = 0.5  # type: ignore[misc]
     with pytest.raises(ValueError):
@@ -210,8 +209,8 @@ def test_bad_input_is_named():
         wild_cluster_bootstrap(res, "nope", cluster="county")
     with pytest.raises(EvalkitError, match="'region'"):
         wild_cluster_bootstrap(res, "x", cluster="region")
-    with pytest.raises(ValueError, match="weights"):
-        wild_cluster_bootstrap(res, "x", cluster="county", weights="normal")  # type: ignore[arg-type]
+    with pytest.raises(EvalkitError, match="weight_type"):
+        wild_cluster_bootstrap(res, "x", cluster="county", weight_type="normal")  # type: ignore[arg-type]
     with pytest.raises(EvalkitError, match="at least two clusters"):
         wild_cluster_bootstrap(res, "x", cluster=np.zeros(len(df)))
 
@@ -228,3 +227,17 @@ def test_did2x2_result_is_accepted():
     b = wild_cluster_bootstrap(plain, "treated:post", cluster="county", ci=False)
     assert a.p_value == b.p_value
     np.testing.assert_allclose(a.t_boot, b.t_boot, rtol=1e-10)
+
+
+def test_result_follows_the_test_protocol():
+    data = pd.DataFrame(REFERENCE["data"])
+    res = feols("y ~ treated + post + treated:post + x", data, cluster="county")
+    wb = wild_cluster_bootstrap(res, "x", alpha=0.1)
+    ci = wb.conf_int()
+    assert list(ci.index) == ["x"] and (ci.iloc[0]["lower"], ci.iloc[0]["upper"]) == wb.interval
+    row = wb.tidy().iloc[0]
+    assert row["term"] == "x" and row["p_value"] == wb.p_value and row["weight_type"] == "rademacher"
+    assert row["conf_low"] == wb.interval[0]
+    assert "x" in str(wb.summary()) and "n_boot" in str(wb.summary())
+    with pytest.raises(EvalkitError, match=r"alpha=0.1; rerun the test with alpha=0.05"):
+        wb.conf_int(0.05)

@@ -1,6 +1,7 @@
 """Entry cohorts of new users and rollout schedules."""
 
-from evalkit.cohorts.entries import AGE_GROUPS, Entries, EntryReport, find_entries
+from evalkit.cohorts.arguments import whole_number
+from evalkit.cohorts.entries import Entries, EntryReport, find_entries
 from evalkit.cohorts.rollout import RolloutSchedule
 
-__all__ = ["AGE_GROUPS", "Entries", "EntryReport", "RolloutSchedule", "find_entries"]
+__all__ = ["Entries", "EntryReport", "RolloutSchedule", "find_entries", "whole_number"]

@@ -10,26 +10,22 @@ had NAV history before the panel (``unknown_history="assume_new"``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
+from evalkit.cohorts.arguments import whole_number
 from evalkit.cohorts.rollout import RolloutSchedule
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.panel.load import StatusPanel
-from evalkit.panel.months import month_label, parse_month, to_period
-from evalkit.panel.roles import EDUCATION_LEVELS, FUI_TARGET_CATEGORIES, NAV_CATEGORIES
-
-#: Age groups of the published analysis: (label, lowest age, highest age).
-AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
-    ("under_20", 0, 19),
-    ("20_24", 20, 24),
-    ("25_29", 25, 29),
-    ("30_plus", 30, 200),
-)
+from evalkit.panel.months import month_label, to_month_index, to_period
+from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES
 
 Window = tuple[str, str]
+#: An age group: (label, lowest age, highest age), both ends included.
+AgeGroup = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,8 @@ class Entries:
 
     Columns: ``person_id``, ``entry_month`` (month index), ``entry_period`` (pandas
     Period), ``entry_calendar_month`` (1-12), ``county``, ``nav_category``, ``female``,
-    ``birth_year``, ``age``, ``age_group``, ``education_level`` where the panel has them;
+    ``birth_year``, ``age``, ``education_level`` where the panel has them; ``age_group``
+    when age groups were given;
     ``window`` when entry windows were given; ``region``, ``start_month``, ``exposed`` (entry
     in or after the unit's start month) and ``event_time`` (entry month minus start month)
     when a schedule was given.
@@ -110,20 +107,31 @@ def _with_canonical_types(entries: pd.DataFrame) -> pd.DataFrame:
     return entries.astype({c: t for c, t in types.items() if c in entries})
 
 
-def _age_group(age: pd.Series) -> pd.Series:
+def _age_group(age: pd.Series, groups: Sequence[AgeGroup]) -> pd.Series:
     labels = pd.Series(pd.NA, index=age.index, dtype="string")
-    for label, low, high in AGE_GROUPS:
+    for label, low, high in groups:
         labels[(age >= low) & (age <= high)] = label
-    return labels.astype(pd.CategoricalDtype([g[0] for g in AGE_GROUPS]))
+    return labels.astype(pd.CategoricalDtype([g[0] for g in groups]))
+
+
+def _check_age_groups(groups: Sequence[AgeGroup]) -> None:
+    for group in groups:
+        if len(group) != 3:
+            raise EvalkitError(f"an age group is (label, lowest age, highest age), got {group!r}")
+        label, low, high = group
+        low = whole_number(low, name=f"age group {label!r} lowest age", minimum=0)
+        if whole_number(high, name=f"age group {label!r} highest age", minimum=low) < low:
+            raise EvalkitError(f"age group {label!r} ends before it starts")
 
 
 def find_entries(
     panel: StatusPanel,
     *,
     washout: int = 12,
-    categories: tuple[str, ...] = FUI_TARGET_CATEGORIES,
+    categories: Sequence[str] | None = None,
     first_only: bool = False,
     max_age: int | None = None,
+    age_groups: Sequence[AgeGroup] | None = None,
     windows: dict[str, Window] | None = None,
     schedule: RolloutSchedule | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
@@ -135,14 +143,19 @@ def find_entries(
     panel
         A validated :class:`~evalkit.panel.StatusPanel`.
     washout
-        Months away from NAV required before an entry (12 in the FUI evaluation).
+        Months away from NAV required before an entry (a whole number; 12 in the FUI
+        evaluation).
     categories
-        Need categories that count as entering the target group (at the entry month).
+        Need categories that count as entering the target group (at the entry month);
+        ``None`` counts every category.
     first_only
         Keep only each person's first entry (else every entry after a washout).
     max_age
         Keep entries with age at entry (entry year minus birth year) at most ``max_age``
-        (29 for "under 30"); ``None`` keeps all ages.
+        (a whole number; 29 for "under 30"); ``None`` keeps all ages.
+    age_groups
+        ``(label, lowest age, highest age)`` per group, ends included; adds the
+        categorical column ``age_group`` (missing outside every group).
     windows
         Named entry windows, e.g. ``{"t1": ("2016-03", "2016-06")}`` (inclusive); entries
         outside every window are excluded (and counted).
@@ -158,14 +171,26 @@ def find_entries(
     -------
     Entries
         The entries and an :class:`EntryReport` counting every exclusion.
+
+    Raises
+    ------
+    EvalkitError
+        For a fractional or negative ``washout`` or ``max_age``, an unknown category,
+        malformed windows or age groups.
     """
-    if washout < 0:
-        raise ValueError(f"washout must be a non-negative number of months, got {washout}")
+    washout = whole_number(washout, name="washout", minimum=0)
+    if max_age is not None:
+        max_age = whole_number(max_age, name="max_age", minimum=0)
+    if isinstance(categories, str):
+        raise EvalkitError(f"categories must be a sequence of need categories, got the text {categories!r}")
+    categories = tuple(NAV_CATEGORIES) if categories is None else tuple(categories)
     unknown = sorted(set(categories) - set(NAV_CATEGORIES))
     if unknown:
-        raise ValueError(f"unknown need categories {unknown}; expected some of {list(NAV_CATEGORIES)}")
+        raise EvalkitError(f"unknown need categories {unknown}; expected some of {list(NAV_CATEGORIES)}")
     if unknown_history not in ("unconfirmed", "assume_new"):
-        raise ValueError("unknown_history must be 'unconfirmed' or 'assume_new'")
+        raise EvalkitError(f"unknown_history must be 'unconfirmed' or 'assume_new', got {unknown_history!r}")
+    if age_groups is not None:
+        _check_age_groups(age_groups)
 
     starts = panel.query(spell_starts_sql(panel, washout, unknown_history))
     steps: dict[str, int] = {"spells at NAV starting in the panel": len(starts)}
@@ -191,7 +216,10 @@ def find_entries(
     entries = _with_canonical_types(entries)
     if "birth_year" in entries:
         entries["age"] = (entries["entry_month"] // 12 - entries["birth_year"]).astype("Int64")
-        entries["age_group"] = _age_group(entries["age"])
+        if age_groups is not None:
+            entries["age_group"] = _age_group(entries["age"], age_groups)
+    elif age_groups is not None:
+        raise DesignError("age_groups need the birth_year column, which the panel lacks")
     if max_age is not None:
         if "age" not in entries:
             raise DesignError("max_age needs the birth_year column, which the panel lacks")
@@ -227,14 +255,25 @@ def find_entries(
 
 def _window_labels(months: pd.Series, windows: dict[str, Window]) -> pd.Series:
     labels = pd.Series(pd.NA, index=months.index, dtype="string")
-    spans = {name: (parse_month(a), parse_month(b)) for name, (a, b) in windows.items()}
+    spans = {name: _window_span(name, span) for name, span in windows.items()}
     for name, (first, last) in spans.items():
         if last < first:
-            raise ValueError(f"entry window {name!r} ends ({month_label(last)}) before it starts")
+            raise EvalkitError(f"entry window {name!r} ends ({month_label(last)}) before it starts")
+        for other, (o_first, o_last) in spans.items():
+            if other != name and first <= o_last and o_first <= last:
+                raise EvalkitError(f"entry window {name!r} overlaps window {other!r}")
         inside = (months >= first) & (months <= last)
-        overlap = inside & labels.notna()
-        if overlap.any():
-            raise ValueError(f"entry window {name!r} overlaps window {labels[overlap].iloc[0]!r}")
         labels[inside] = name
     return labels.astype(pd.CategoricalDtype(list(windows)))
 
+
+
+def _window_span(name: str, span: object) -> tuple[int, int]:
+    """A window's (first, last) month index, or an error naming the window."""
+    if isinstance(span, str) or not hasattr(span, "__len__") or len(span) != 2:
+        raise EvalkitError(f"entry window {name!r} must be (first month, last month), e.g. ('2016-03', '2016-06'), "
+                           f"got {span!r}")
+    months = to_month_index(pd.Series(list(span), dtype=object))
+    if months.isna().any():
+        raise EvalkitError(f"entry window {name!r}: cannot read {span!r} as months; expected e.g. '2016-03'")
+    return int(months.iloc[0]), int(months.iloc[1])

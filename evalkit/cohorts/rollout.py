@@ -2,15 +2,13 @@
 
 A schedule is a table ``unit -> start month`` (and optionally ``unit -> region``), never
 code, so that a user can change it.  Units without a start month are never treated.  The
-Norwegian 2017 schedule of *forsterket ungdomsinnsats* ships as
-``evalkit/data/rollout_norway_2017.csv``: South and West (Sør- og Vestlandet) from
-January 2017, the rest of Norway from July 2017.
+Norwegian 2017 schedule of *forsterket ungdomsinnsats* ships as data with the FUI
+replication (:func:`evalkit.replications.fui.schedule.norway_2017_schedule`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from os import PathLike
 
 import pandas as pd
@@ -37,15 +35,26 @@ class RolloutSchedule:
     ) -> "RolloutSchedule":
         """Build a schedule from a table with one row per unit.
 
-        Raises :class:`ScheduleError` when a column is missing, a unit appears twice, or a
-        start month cannot be read.
+        Raises :class:`ScheduleError` when the table is empty, a column is missing, a unit
+        or region is missing or a unit appears twice, or a start month cannot be read.
         """
+        if not isinstance(data, pd.DataFrame):
+            raise ScheduleError(f"a rollout schedule is built from a pandas DataFrame, got {type(data).__name__}")
         needed = [unit, start] + ([region] if region else [])
         missing = [c for c in needed if c not in data.columns]
         if missing:
             raise ScheduleError(
                 f"rollout schedule lacks column(s) {missing}; it has {list(data.columns)}"
             )
+        if len(data) == 0:
+            raise ScheduleError("rollout schedule has no rows; expected one row per unit with its start month")
+        for column in [unit] + ([region] if region else []):
+            gaps = data[column].isna() | (data[column].astype("string").str.strip() == "").fillna(False)
+            if gaps.any():
+                raise ScheduleError(
+                    f"rollout schedule column {column!r} is missing in {int(gaps.sum())} row(s), e.g. row "
+                    f"{data.index[gaps.to_numpy(dtype=bool)][0]!r}; every unit needs a name and a region"
+                )
         dup = data[unit].duplicated(keep=False)
         if dup.any():
             raise ScheduleError(
@@ -72,12 +81,6 @@ class RolloutSchedule:
     def read_csv(cls, path: str | PathLike[str], **kwargs: str) -> "RolloutSchedule":
         """Read a schedule from a CSV file (columns as in :meth:`from_frame`)."""
         return cls.from_frame(pd.read_csv(path, dtype=str), **kwargs)
-
-    @classmethod
-    def norway_2017(cls) -> "RolloutSchedule":
-        """The FUI rollout: South-West from January 2017, the rest of Norway from July 2017."""
-        with resources.files("evalkit.data").joinpath("rollout_norway_2017.csv").open(encoding="utf-8") as fh:
-            return cls.from_frame(pd.read_csv(fh, dtype=str))
 
     @property
     def units(self) -> list[str]:

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from evalkit.engine.sources import DuckDBTable, ParquetSource, Renamed, Table
+from evalkit.errors import DataFileError
 
 
 def connect(*, memory_limit: str | None = None, threads: int | None = None,
@@ -89,6 +90,8 @@ class DuckDBEngine:
         try:
             self._register(con, "probe", table)
             return [str(c) for c in con.execute("SELECT * FROM probe LIMIT 0").fetchdf().columns]
+        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.CatalogException) as exc:
+            raise DataFileError(f"cannot read {table!r}: {exc}") from None
         finally:
             con.close()
 

@@ -26,22 +26,13 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
-from evalkit.estimators.att_gt_cells import (
-    PANEL_ESTIMATORS,
-    PSCORE_TRIM,
-    RCS_ESTIMATORS,
-    CellEstimate,
-)
-from evalkit.estimators.att_gt_result import (
-    ATTgtResult,
-    floor_se,
-    influence_cov,
-    scaled_cov,
-    share_influence,
-)
-from evalkit.inference.multiplier_bootstrap import bootstrap_draws, bootstrap_summary
+from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
+from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
+from evalkit.inference.covariance import influence_cov, standard_errors
+from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
+from evalkit.inference.rng import RNG, as_generator
 from evalkit.progress import progress
-from evalkit.results.base import InvalidTest, WaldTest
+from evalkit.results import InvalidTest, WaldTest
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 from evalkit.staggered.terms import cell_term
@@ -154,7 +145,7 @@ def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.nd
         return InvalidTest("the covariance of the pre-treatment ATT(g,t) is singular")
     stat = float(params[pre] @ np.linalg.solve(sub, params[pre]))
     return WaldTest(
-        statistic=stat, df_num=len(pre), pvalue=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
+        statistic=stat, df_num=len(pre), p_value=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
     )
 
 
@@ -176,7 +167,7 @@ def att_gt(
     cluster: str | None = None,
     alpha: float = 0.05,
     n_boot: int | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: RNG = None,
 ) -> ATTgtResult:
     """Estimate every ATT(g,t) of a staggered adoption design (Callaway & Sant'Anna 2021).
 
@@ -225,8 +216,9 @@ def att_gt(
     alpha
         Level of the bootstrap's uniform (sup-t) band.
     n_boot, rng
-        Number of multiplier-bootstrap draws (Mammen weights) and a
-        ``numpy.random.Generator`` or an int seed; ``None`` gives analytic standard errors only.  The
+        Number of multiplier-bootstrap draws (Mammen weights; ``None``: analytic standard
+        errors only) and a ``numpy.random.Generator`` or an int seed
+        (:func:`evalkit.inference.rng.as_generator`; ``None``: the default seed).  The
         multipliers are drawn once and applied to the ATT(g,t) and the cohort-share
         influence functions together; the draws are kept (``boot_draws``) so that every
         ``aggregate()`` of the result is bootstrapped from the same draws without new ones.
@@ -235,7 +227,7 @@ def att_gt(
     -------
     ATTgtResult
         Terms ``cohort::g:time::t``; ``std_errors`` analytic or bootstrap; ``cov`` their
-        covariance (cluster-robust; after a bootstrap the analytic correlation scaled to the
+        covariance (cluster-robust; after a bootstrap the draws' correlation scaled to the
         bootstrap standard errors); ``crit_uniform`` the sup-t critical value when
         bootstrapped.
     """
@@ -251,10 +243,6 @@ def att_gt(
         est, method_name = est_method, est_method
     else:
         raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
-    if n_boot is not None and rng is None:
-        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42) or rng=42")
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
 
     design = build_design(
         data, y=y, time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],
@@ -284,8 +272,8 @@ def att_gt(
             att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
 
     n = sd.n_obs
-    cov = influence_cov(influence, sd.cluster)
-    se = floor_se(cov)
+    cov = influence_cov(influence, sd.cluster, divisor=n)
+    se = standard_errors(cov)
     group_arr = np.array([c[0] for c in cells]).astype(np.int64)
     time_arr = sd.periods[[c[1] for c in cells]].astype(np.int64)
     pretest = _pretest(att, cov, group_arr, time_arr, se)
@@ -293,9 +281,9 @@ def att_gt(
     if n_boot is not None:
         # one set of multipliers for the ATT(g,t) and the cohort shares: aggregations reuse it
         joint = np.hstack([influence, share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
-        draws = bootstrap_draws(joint, n_boot=n_boot, rng=rng, cluster=sd.cluster)
-        se, crit = bootstrap_summary(draws[:, : len(cells)], n=n, alpha=alpha)
-        cov = scaled_cov(cov, se)
+        draws = bootstrap_draws(joint, n_boot=n_boot, rng=as_generator(rng), cluster=sd.cluster)
+        se, crit = bootstrap_summary(draws[:, : len(cells)], alpha=alpha)
+        cov = bootstrap_cov(draws[:, : len(cells)], se)
         cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
         if not np.isfinite(crit):
             warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)

@@ -19,8 +19,9 @@ column (integer periods).  Every result carries the covariance of its estimates,
 ``S'S / n^2`` with ``S`` the (cluster) sums of the influence functions, so that tests and
 sensitivity analyses (:func:`~evalkit.sensitivity.honest_did`) use the result's own,
 cluster-robust covariance.  After a multiplier bootstrap the standard errors are the
-bootstrap's and the covariance is the analytic correlation scaled to them
-(``cov_jk = r_jk se_j se_k``), so ``sqrt(diag(cov))`` always equals ``std_errors``.
+bootstrap's and the covariance is the draws' correlation scaled to them
+(:func:`~evalkit.inference.multiplier_bootstrap.bootstrap_cov`), so ``sqrt(diag(cov))``
+always equals ``std_errors``.
 """
 
 from __future__ import annotations
@@ -32,45 +33,16 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.inference.multiplier_bootstrap import (
-    bootstrap_draws,
-    bootstrap_summary,
-    cluster_sums,
-)
-from evalkit.results.base import EstimationResult, InvalidTest, WaldTest
+from evalkit.inference.covariance import influence_cov, standard_errors
+from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
+from evalkit.inference.rng import RNG, as_generator
+from evalkit.results import EstimationResult, InvalidTest, WaldTest
 from evalkit.staggered.terms import OVERALL, cohort_term, event_term, period_term
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["ATTgtResult", "AggregateResult", "aggregate_att_gt", "floor_se", "influence_cov", "scaled_cov",
-           "share_influence"]
-
-#: Standard errors at or below this value (a zero influence function) are reported as NaN.
-SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
-
-
-def influence_cov(influence: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
-    """Covariance ``S'S / n^2`` of estimates with influence functions ``influence`` (n x k),
-    ``S`` the sums of its rows within clusters (integer codes; ``None``: each row its own)."""
-    sums = cluster_sums(influence.reshape(len(influence), -1), cluster)
-    return sums.T @ sums / len(influence) ** 2
-
-
-def scaled_cov(cov: np.ndarray, se: np.ndarray) -> np.ndarray:
-    """The correlation of ``cov`` scaled to standard errors ``se`` (NaN se: zero row and column)."""
-    sd = np.sqrt(np.diag(cov))
-    ok = (sd > 0) & np.isfinite(se)
-    corr = np.zeros_like(cov)
-    corr[np.ix_(ok, ok)] = cov[np.ix_(ok, ok)] / np.outer(sd[ok], sd[ok])
-    s = np.where(ok, se, 0.0)
-    return corr * np.outer(s, s)
-
-
-def floor_se(cov: np.ndarray) -> np.ndarray:
-    """Standard errors from a covariance; at or below ``SE_FLOOR`` (zero influence) NaN."""
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    return np.where(se > SE_FLOOR, se, np.nan)
+__all__ = ["ATTgtResult", "AggregateResult", "aggregate_att_gt", "share_influence"]
 
 
 def share_influence(obs_group: np.ndarray, obs_weights: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
@@ -151,7 +123,7 @@ class ATTgtResult(EstimationResult):
         alpha: float | None = None,
         cluster: pd.Series | None = None,
         n_boot: int | None = None,
-        rng: np.random.Generator | int | None = None,
+        rng: RNG = None,
     ) -> "AggregateResult":
         """Aggregate ATT(g,t) as R did's ``aggte``; see :func:`aggregate_att_gt`."""
         return aggregate_att_gt(self, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, alpha=alpha,
@@ -240,16 +212,14 @@ def _combine(
     return float(att @ a), a, b
 
 
-def _draws(res: ATTgtResult, n_boot: int | None, rng: np.random.Generator | int | None,
-           cluster: np.ndarray | None, reuse: bool) -> np.ndarray | None:
-    """Joint draws of the ATT(g,t) and cohort shares: fresh with ``rng``, else the stored ones."""
-    if n_boot is not None and rng is not None:
-        joint = np.hstack([res.influence, res.share_influence()])
-        generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        return bootstrap_draws(joint, n_boot=n_boot, rng=generator, cluster=cluster)
+def _draws(res: ATTgtResult, n_boot: int | None, rng: RNG, cluster: np.ndarray | None,
+           reuse: bool) -> np.ndarray | None:
+    """Joint draws of the ATT(g,t) and cohort shares: the stored ones (no ``n_boot``, or the
+    same ``n_boot`` and no ``rng``), else fresh ones from ``rng``."""
     stored = res.boot_draws
-    if n_boot is not None and (stored is None or len(stored) != n_boot):
-        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42) or rng=42")
+    if n_boot is not None and (rng is not None or stored is None or len(stored) != n_boot):
+        joint = np.hstack([res.influence, res.share_influence()])
+        return bootstrap_draws(joint, n_boot=n_boot, rng=as_generator(rng), cluster=cluster)
     if stored is not None and not reuse:
         raise ValueError("the stored bootstrap draws were made with att_gt's clusters; pass n_boot and rng "
                          "to bootstrap with the new cluster")
@@ -282,7 +252,7 @@ def aggregate_att_gt(
     alpha: float | None = None,
     cluster: pd.Series | None = None,
     n_boot: int | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: RNG = None,
 ) -> AggregateResult:
     """Aggregate ATT(g,t) as R did's ``aggte`` (Callaway & Sant'Anna 2021, eqs. 3.3-3.12).
 
@@ -308,11 +278,12 @@ def aggregate_att_gt(
         Multiplier bootstrap (Mammen) for standard errors and the uniform band over terms.
         Every aggregate is a linear combination ``influence @ A + share_influence @ B``,
         so its draws are ``draws @ [A; B]`` of joint draws of the ATT(g,t) and the cohort
-        shares.  With ``rng`` (a ``numpy.random.Generator`` or an int seed), ``n_boot`` new
-        joint draws are made; without, the draws stored by ``att_gt(..., n_boot=...,
-        rng=...)`` are reused (no new multipliers), so a bootstrapped ``att_gt`` result
-        gives bootstrapped aggregates by default and all its aggregations share one set of
-        multipliers.
+        shares.  Without ``n_boot`` (or with att_gt's ``n_boot`` and no ``rng``) the draws
+        stored by ``att_gt(..., n_boot=...)`` are reused (no new multipliers), so a
+        bootstrapped ``att_gt`` result gives bootstrapped aggregates by default and all its
+        aggregations share one set of multipliers; otherwise ``n_boot`` new joint draws are
+        made from ``rng`` (a ``numpy.random.Generator`` or an int seed; ``None``: the
+        default seed, :func:`evalkit.inference.rng.as_generator`).
 
     Returns
     -------
@@ -386,13 +357,14 @@ def aggregate_att_gt(
     B = np.column_stack([B, b_all])
     estimates = np.r_[values, overall]
     infs = res.influence @ A + res.share_influence() @ B
-    cov = influence_cov(infs, codes)
-    se = floor_se(cov)
+    cov = influence_cov(infs, codes, divisor=len(infs))
+    se = standard_errors(cov)
     crit, cov_type = None, "analytic"
     if draws is not None:
         band = np.r_[np.ones(len(values), dtype=bool), False]
-        se, boot_crit = bootstrap_summary(draws @ np.vstack([A, B]), n=len(infs), alpha=alpha, band=band)
-        cov = scaled_cov(cov, se)
+        term_draws = draws @ np.vstack([A, B])
+        se, boot_crit = bootstrap_summary(term_draws, alpha=alpha, band=band)
+        cov = bootstrap_cov(term_draws, se)
         cov_type = f"multiplier bootstrap ({len(draws)} draws, Mammen)"
         crit = boot_crit if np.isfinite(boot_crit) else None
     if not np.isfinite(overall):

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.results.base import Summary
+from evalkit.results import Summary
 from evalkit.staggered.design import build_design
 from evalkit.staggered.event_data import event_data
 

@@ -8,21 +8,18 @@ regression-adjusted DiD of the published FUI analysis (a linear probability mode
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, FewClustersWarning
+from evalkit.errors import DesignError
 from evalkit.inference.covariance import CovType
-from evalkit.regression import RegressionResult, drop_missing, feols
+from evalkit.regression import RegressionResult, feols
+from evalkit.rows import drop_missing
 
 __all__ = ["DiD2x2Result", "did2x2"]
-
-MIN_CLUSTERS = 30
-MIN_TREATED_CLUSTERS = 5
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -42,7 +39,7 @@ class DiD2x2Result(RegressionResult):
     effect_term: str
     treated: str
     post: str
-    cells: pd.DataFrame
+    cells: pd.DataFrame = field(compare=False)
 
     @property
     def effect(self) -> float:
@@ -59,15 +56,12 @@ class DiD2x2Result(RegressionResult):
         """Two-sided p-value of ``b3 = 0``."""
         return float(self.pvalues[self.effect_term])
 
-    def vcov(self, cov_type: CovType, *, cluster: str | Sequence[str] | None = None) -> "DiD2x2Result":
-        """A NEW result with another covariance estimator; warns on few clusters."""
-        if cluster is not None:
-            _warn_few_clusters(self.data, self.treated, cluster)
-        return super().vcov(cov_type, cluster=cluster)  # type: ignore[return-value]
 
-
-def _check_binary(data: pd.DataFrame, col: str) -> None:
+def _as_binary(data: pd.DataFrame, col: str) -> pd.Series:
+    """Column ``col`` as integers 0/1 (from numbers, booleans or a categorical of 0/1)."""
     values = data[col]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
     bad = ~values.isin([0, 1])
     if bad.any():
         shown = sorted(map(str, pd.unique(values[bad])))[:5]
@@ -75,6 +69,7 @@ def _check_binary(data: pd.DataFrame, col: str) -> None:
             f"column {col!r} must be 0/1; {int(bad.sum())} rows have other values, e.g. {shown} "
             f"(first rows: {list(values.index[bad][:5])})"
         )
+    return values.astype(int)
 
 
 def _cells(data: pd.DataFrame, y: str, treated: str, post: str, weights: str | None) -> pd.DataFrame:
@@ -94,27 +89,6 @@ def _cells(data: pd.DataFrame, y: str, treated: str, post: str, weights: str | N
                  "weight": float(w[m].sum())}
             )
     return pd.DataFrame(rows)
-
-
-def _warn_few_clusters(data: pd.DataFrame, treated: str, cluster: str | Sequence[str]) -> None:
-    cols = [cluster] if isinstance(cluster, str) else list(cluster)
-    for col in cols:
-        if col not in data.columns:
-            continue  # the regression reports unknown cluster columns
-        G = data[col].nunique()
-        G_treated = data.loc[data[treated] == 1, col].nunique()
-        G_control = data.loc[data[treated] == 0, col].nunique()
-        if G < MIN_CLUSTERS or min(G_treated, G_control) < MIN_TREATED_CLUSTERS:
-            warnings.warn(
-                f"clustering on {col!r} with {G} clusters ({G_treated} with treated rows, "
-                f"{G_control} with control rows): cluster-robust standard errors are too small "
-                f"and t-tests over-reject with fewer than ~{MIN_CLUSTERS} clusters or fewer than "
-                f"~{MIN_TREATED_CLUSTERS} treated clusters (Cameron & Miller 2015; MacKinnon & "
-                "Webb 2017). Use a wild cluster bootstrap (restricted, Webb weights) or "
-                "randomization inference instead.",
-                FewClustersWarning,
-                stacklevel=3,
-            )
 
 
 def _quote(col: str) -> str:
@@ -163,27 +137,33 @@ def did2x2(
         ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``; default ``"CR1"`` when
         ``cluster`` is given, else ``"iid"``.
     cluster
-        One or two columns to cluster on.  With fewer than 30 clusters or fewer than 5
-        treated (or control) clusters a :class:`~evalkit.errors.FewClustersWarning` is issued.
+        One or two columns to cluster on.  With fewer than 30 clusters or fewer than 6
+        treated (or control) clusters a :class:`~evalkit.errors.FewClustersWarning` is
+        issued; one cluster is a :class:`~evalkit.errors.DesignError`
+        (:mod:`evalkit.inference.few_clusters`).
     reference
         Reference levels of ``categorical`` columns, e.g. ``{"age_group": "under 20"}``.
 
     Raises
     ------
     DesignError
-        ``treated``/``post`` not 0/1, an empty treated x post cell (named), collinear
-        regressors.
+        ``treated``/``post`` not 0/1 (numbers, booleans or a categorical of 0/1 are
+        accepted), an empty treated x post cell (named), an outcome that is constant in
+        the sample, collinear regressors, one cluster.
     """
     cluster_cols = [] if cluster is None else ([cluster] if isinstance(cluster, str) else list(cluster))
     used = list(
         dict.fromkeys([y, treated, post, *covariates, *categorical, *absorb, *cluster_cols, *([weights] if weights else [])])
     )
     sample = drop_missing(data, used)
-    _check_binary(sample, treated)
-    _check_binary(sample, post)
+    sample = sample.assign(**{treated: _as_binary(sample, treated), post: _as_binary(sample, post)})
     cells = _cells(sample, y, treated, post, weights)
-    if cluster is not None:
-        _warn_few_clusters(sample, treated, cluster)
+    outcome = pd.to_numeric(sample[y], errors="coerce")
+    if outcome.nunique(dropna=False) == 1:
+        raise DesignError(
+            f"outcome {y!r} is constant ({outcome.iloc[0]}) in all {len(sample)} rows used; "
+            "a difference-in-differences of a constant is 0 with no sampling variation"
+        )
 
     def absorbed(col: str) -> bool:
         return any(sample.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in absorb)
@@ -194,7 +174,7 @@ def did2x2(
     formula = f"{_quote(y)} ~ " + " + ".join(rhs)
     if absorb:
         formula += " | " + " + ".join(map(_quote, absorb))
-    fitted = feols(formula, sample, vcov=vcov, cluster=cluster, weights=weights, reference=reference)
+    fitted = feols(formula, sample, vcov=vcov, cluster=cluster, weights=weights, reference=reference, treated=treated)
     extra = {**fitted.extra, "effect": f"{treated}:{post}"}
     return DiD2x2Result(
         **{f: getattr(fitted, f) for f in ("params", "std_errors", "nobs", "cov_type", "cov", "df_resid", "n_clusters", "fit", "data")},

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.results.base import EstimationResult
+from evalkit.results import EstimationResult
 
 __all__ = ["EventStudyResult"]
 

@@ -33,7 +33,7 @@ from scipy import stats
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.ols import fit_ols
-from evalkit.results.base import InvalidTest, WaldTest
+from evalkit.results import InvalidTest, WaldTest
 from evalkit.staggered.event_data import EventData, event_design, event_dummies
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
@@ -94,7 +94,7 @@ def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFram
     stat = float(b @ np.linalg.solve(V, b)) / k
     df_denom = fit.df_resid
     test = WaldTest(
-        statistic=stat, df_num=k, pvalue=float(stats.f.sf(stat, k, df_denom)),
+        statistic=stat, df_num=k, p_value=float(stats.f.sf(stat, k, df_denom)),
         null=f"no effect in the {k} periods before treatment", df_denom=df_denom,
     )
     frame = pd.DataFrame({"event_time": leads, "estimate": b, "std_error": np.sqrt(np.diag(V))}, index=names[:k])

@@ -1,40 +1,87 @@
-"""Inference shared by all estimators.
+"""The inference core shared by all estimators: pure array functions, and the few-cluster tests.
 
-Covariance estimators as pure array functions; the multiplier bootstrap of influence
-functions; the wild cluster bootstrap and randomization inference for few clusters.
+- :mod:`~evalkit.inference.clusters`: cluster codes and within-cluster sums;
+- :mod:`~evalkit.inference.covariance`: sandwich covariances of least squares, influence
+  functions -> covariance, the CR1 small-sample factor, the one SE floor;
+- :mod:`~evalkit.inference.weights`: Rademacher, Mammen and Webb weight draws (wild and
+  multiplier bootstrap);
+- :mod:`~evalkit.inference.rng`: the one RNG rule;
+- :mod:`~evalkit.inference.pvalues`: the one tie rule of resampling p-values;
+- :mod:`~evalkit.inference.few_clusters`: the few-clusters check every clustering
+  estimator runs;
+- :mod:`~evalkit.inference.multiplier_bootstrap`: bootstrap of influence functions;
+- :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
+  :func:`did_randomization_test`: inference with few (treated) clusters.
 """
 
+from evalkit.inference.clusters import cluster_codes, cluster_sums, indicator, n_clusters
 from evalkit.inference.covariance import (
     COVARIANCE_ESTIMATORS,
+    SE_FLOOR,
     CovType,
-    cluster_codes,
     compute_cov,
     cov_cr1,
     cov_hc0,
     cov_hc1,
     cov_hc3,
     cov_iid,
-    n_clusters,
+    cr1_factor,
+    influence_cov,
+    standard_errors,
 )
-from evalkit.inference.multiplier_bootstrap import multiplier_bootstrap
-from evalkit.inference.randomization import RandomizationTest, did_randomization_test, randomization_test
-from evalkit.inference.wild_bootstrap import WildBootstrapTest, wild_cluster_bootstrap
+from evalkit.inference.few_clusters import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, count_clusters, warn_few_clusters
+from evalkit.inference.multiplier_bootstrap import (
+    BootstrapResult,
+    bootstrap_cov,
+    bootstrap_draws,
+    bootstrap_summary,
+    multiplier_bootstrap,
+)
+from evalkit.inference.pvalues import TIE_RTOL, Alternative, count_extreme, resampling_p_value
+from evalkit.inference.randomization import assignments, did_randomization_test, randomization_test
+from evalkit.inference.rng import DEFAULT_SEED, RNG, as_generator
+from evalkit.inference.weights import WEIGHT_TYPES, WeightType, draw_weights, enumerate_rademacher
+from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 
 __all__ = [
     "COVARIANCE_ESTIMATORS",
+    "DEFAULT_SEED",
+    "MIN_CLUSTERS",
+    "MIN_TREATED_CLUSTERS",
+    "RNG",
+    "SE_FLOOR",
+    "TIE_RTOL",
+    "WEIGHT_TYPES",
+    "Alternative",
+    "BootstrapResult",
     "CovType",
-    "RandomizationTest",
-    "WildBootstrapTest",
+    "WeightType",
+    "as_generator",
+    "assignments",
+    "bootstrap_cov",
+    "bootstrap_draws",
+    "bootstrap_summary",
     "cluster_codes",
+    "cluster_sums",
     "compute_cov",
+    "count_clusters",
+    "count_extreme",
     "cov_cr1",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
     "cov_iid",
+    "cr1_factor",
     "did_randomization_test",
+    "draw_weights",
+    "enumerate_rademacher",
+    "indicator",
+    "influence_cov",
     "multiplier_bootstrap",
     "n_clusters",
     "randomization_test",
+    "resampling_p_value",
+    "standard_errors",
+    "warn_few_clusters",
     "wild_cluster_bootstrap",
 ]

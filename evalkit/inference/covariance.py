@@ -12,9 +12,11 @@ fixed-effect levels (see :mod:`evalkit.regression` for the exact count, which fo
 pyfixest's default ``ssc``).
 
 Cluster-robust estimators need only the cluster-level score sums
-``s_g = sum_{i in g} x_i w_i e_i``; they are computed with one sparse G x n indicator product, never
-with a dense G x n indicator matrix, so that millions of rows and thousands of clusters are
-cheap.
+``s_g = sum_{i in g} x_i w_i e_i`` (:func:`evalkit.inference.clusters.cluster_sums`).
+
+Estimators given by their influence functions (Callaway & Sant'Anna, imputation, two
+stage) get their covariance from :func:`influence_cov`, and every estimator's standard
+errors from :func:`standard_errors`, which applies the one SE floor.
 
 References
 ----------
@@ -30,21 +32,25 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+
+from evalkit.errors import DesignError, EvalkitError
+from evalkit.inference.clusters import cluster_codes, cluster_sums, n_clusters
 
 CovType = Literal["iid", "HC0", "HC1", "HC3", "CR1"]
 
 __all__ = [
     "COVARIANCE_ESTIMATORS",
+    "SE_FLOOR",
     "CovType",
-    "cluster_codes",
     "compute_cov",
     "cov_cr1",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
     "cov_iid",
-    "n_clusters",
+    "cr1_factor",
+    "influence_cov",
+    "standard_errors",
 ]
 
 
@@ -122,28 +128,9 @@ def cov_hc3(
     return bread @ (s.T @ s) @ bread
 
 
-def cluster_codes(cluster: np.ndarray) -> np.ndarray:
-    """Cluster labels (n,) or (n, d) -> integer codes 0..G-1 per column, shape (n, d)."""
-    arr = np.asarray(cluster)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[1] not in (1, 2):
-        raise ValueError(f"cluster must have shape (n,) or (n, 2), got {np.asarray(cluster).shape}")
-    return np.column_stack([pd.factorize(arr[:, j], sort=True)[0] for j in range(arr.shape[1])])
-
-
-def n_clusters(cluster: np.ndarray) -> tuple[int, ...]:
-    """Number of distinct clusters in each clustering dimension."""
-    codes = cluster_codes(cluster)
-    return tuple(int(codes[:, j].max()) + 1 for j in range(codes.shape[1]))
-
-
 def _cluster_meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``sum_g s_g s_g'`` with ``s_g`` the within-cluster sums of the scores."""
-    G = int(codes.max()) + 1
-    n = codes.shape[0]
-    indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(G, n))
-    sums = indicator @ scores  # one pass over the rows (k bincounts take k passes)
+    sums = cluster_sums(scores, codes)
     return sums.T @ sums
 
 
@@ -153,6 +140,20 @@ def _psd_fix(V: np.ndarray) -> np.ndarray:
     if vals.min() >= 0:
         return V
     return (vecs * np.clip(vals, 0, None)) @ vecs.T
+
+
+def cr1_factor(n_clusters: int, nobs: int, df_k: int) -> float:
+    """The CR1 small-sample factor ``G/(G-1) * (n-1)/(n-df_k)``.
+
+    ``G`` clusters (the smaller count with two-way clustering), ``n`` rows and ``df_k``
+    parameters counted as in :mod:`evalkit.regression.ols` (Stata, statsmodels, fixest and
+    pyfixest's default ``ssc``).
+    """
+    if n_clusters < 2:
+        raise DesignError(f"cluster-robust covariance needs at least two clusters, got {n_clusters}")
+    if nobs <= df_k:
+        raise DesignError(f"no residual degrees of freedom: {nobs} rows for {df_k} parameters")
+    return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - df_k)
 
 
 def cov_cr1(
@@ -178,14 +179,11 @@ def cov_cr1(
     n, k = X.shape
     df_k = k if df_k is None else df_k
     codes = cluster_codes(cluster)
+    factor = cr1_factor(min(n_clusters(codes)), n, df_k)
     scores = _scores(X, resid, weights)
     if codes.shape[1] == 1:
-        G = int(codes.max()) + 1
-        factor = G / (G - 1) * (n - 1) / (n - df_k)
         return factor * (bread @ _cluster_meat(scores, codes[:, 0]) @ bread)
     both = np.unique(codes, axis=0, return_inverse=True)[1].ravel()
-    G = min(int(codes[:, 0].max()) + 1, int(codes[:, 1].max()) + 1)
-    factor = G / (G - 1) * (n - 1) / (n - df_k)
     meat = _cluster_meat(scores, codes[:, 0]) + _cluster_meat(scores, codes[:, 1]) - _cluster_meat(scores, both)
     return _psd_fix(factor * (bread @ meat @ bread))
 
@@ -215,16 +213,80 @@ def compute_cov(
 
     Raises
     ------
-    ValueError
+    EvalkitError
         For an unknown ``cov_type`` (the message lists the valid ones), for ``"CR1"``
         without ``cluster`` and for ``cluster`` with a non-cluster estimator.
     """
     if cov_type not in COVARIANCE_ESTIMATORS:
-        raise ValueError(f"unknown cov_type {cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
+        raise EvalkitError(f"unknown cov_type {cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
     if cov_type == "CR1":
         if cluster is None:
-            raise ValueError("cov_type 'CR1' needs cluster codes (cluster=...)")
+            raise EvalkitError("cov_type 'CR1' needs cluster codes (cluster=...)")
         return cov_cr1(X, resid, bread, cluster, weights=weights, df_k=df_k)
     if cluster is not None:
-        raise ValueError(f"cluster was given but cov_type {cov_type!r} is not cluster-robust; use 'CR1'")
+        raise EvalkitError(f"cluster was given but cov_type {cov_type!r} is not cluster-robust; use 'CR1'")
     return COVARIANCE_ESTIMATORS[cov_type](X, resid, bread, weights=weights, df_k=df_k)
+
+
+#: Standard errors at or below ``SE_FLOOR`` (times the caller's scale) are reported as NaN.
+SE_FLOOR = float(np.sqrt(np.finfo(float).eps) * 10)
+
+
+def standard_errors(cov: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
+    """Square roots of the diagonal of ``cov``; NaN at or below the floor ``SE_FLOOR * scale``.
+
+    The floor marks estimates whose sampling variance is zero up to rounding (e.g. a
+    reference period fixed at 0, whose influence function is identically zero); a
+    standard error there would give meaningless t-statistics.  ``scale`` is the order of
+    magnitude of the estimates' units (1 for rates and shares).  Negative variances (from
+    rounding) are NaN as well.
+    """
+    var = np.diag(np.asarray(cov, dtype=float))
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(var)
+    return np.where(se > SE_FLOOR * scale, se, np.nan)
+
+
+def influence_cov(
+    influence: np.ndarray,
+    cluster: np.ndarray | None = None,
+    *,
+    divisor: float = 1.0,
+    small_sample: bool = False,
+) -> np.ndarray:
+    """Covariance of asymptotically linear estimates from their influence functions.
+
+    ``V = c / divisor**2 * sum_g S_g S_g'`` with ``S_g`` the sum of the rows ``psi_i`` of
+    ``influence`` over cluster ``g`` (each row its own cluster when ``cluster`` is None).
+
+    Parameters
+    ----------
+    influence
+        (n, k) influence functions (or (n,) for one estimate).
+    cluster
+        Integer cluster code per row (``0..G-1``) or ``None``.
+    divisor
+        Scale of the influence functions: ``n`` for R did's convention
+        (``sqrt(sum psi**2) / n`` is the standard error), 1 when ``psi`` already carries it
+        (imputation and two-stage DiD).
+    small_sample
+        Multiply by ``c = G / (G - 1)`` (the cluster-count part of CR1; Stata, fixest).
+        The default ``c = 1`` is the plain sandwich of R did and of the imputation
+        estimator (Borusyak, Jaravel & Spiess 2024).
+
+    Returns
+    -------
+    numpy.ndarray
+        (k, k) covariance.
+    """
+    psi = np.asarray(influence, dtype=float)
+    if psi.ndim == 1:
+        psi = psi[:, None]
+    sums = cluster_sums(psi, cluster)
+    cov = sums.T @ sums / float(divisor) ** 2
+    if small_sample:
+        G = sums.shape[0]
+        if G < 2:
+            raise EvalkitError(f"the small-sample factor G/(G-1) needs at least two clusters, got {G}")
+        cov *= G / (G - 1)
+    return cov

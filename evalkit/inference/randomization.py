@@ -21,119 +21,57 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, EvalkitError
-from evalkit.regression.feols import drop_missing
+from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.pvalues import Alternative, invert_test, resampling_p_value
+from evalkit.inference.rng import RNG, as_generator
+from evalkit.results.hypothesis_tests import RandomizationTest
+from evalkit.rows import drop_missing
 
 __all__ = [
     "MAX_ENUMERATION",
-    "Alternative",
-    "RandomizationTest",
     "assignments",
     "did_randomization_test",
     "randomization_test",
 ]
 
-Alternative = Literal["two-sided", "greater", "less"]
-
 #: Largest number of assignments that is enumerated rather than sampled.
 MAX_ENUMERATION = 100_000
 _DEFAULT_DRAWS = 9999
-#: Relative tolerance under which two statistics count as tied (as extreme).
-TIE_RTOL = 1e-10
-
-
-@dataclass(frozen=True, eq=False)
-class RandomizationTest:
-    """A randomization test over treated units.
-
-    Attributes
-    ----------
-    statistic
-        The statistic under the observed assignment.
-    p_value
-        Share of assignments whose statistic is at least as extreme (``alternative``).
-    distribution
-        The statistic under every assignment evaluated (read-only): all ``C(N, N_1)``
-        (observed included) when ``exact``, otherwise the random draws.
-    n_units, n_treated
-        ``N`` units, ``N_1`` of them treated.
-    n_possible
-        ``C(N, N_1)``, the number of possible assignments.
-    exact
-        Whether all assignments were enumerated.
-    alternative
-        ``"two-sided"`` (``|T_a| >= |T|``), ``"greater"`` (``T_a >= T``) or ``"less"``.
-    """
-
-    statistic: float
-    p_value: float
-    distribution: np.ndarray = field(repr=False)
-    n_units: int
-    n_treated: int
-    n_possible: int
-    exact: bool
-    alternative: str
-
-    def __str__(self) -> str:
-        how = (
-            f"all {self.n_possible} assignments enumerated"
-            if self.exact
-            else f"{self.distribution.size} random assignments of {self.n_possible}"
-        )
-        return "\n".join(
-            [
-                f"Randomization test over treated units ({self.n_treated} of {self.n_units}), {how}",
-                f"statistic = {self.statistic:.6g}    p = {self.p_value:.4f} ({self.alternative})",
-            ]
-        )
 
 
 def assignments(
-    n_units: int, n_treated: int, *, n_perm: int | None = None, rng: np.random.Generator | int | None = None
+    n_units: int, n_treated: int, *, n_perm: int | None = None, rng: RNG = None
 ) -> tuple[np.ndarray, bool]:
     """Treatment assignments as a boolean (A, n_units) matrix, and whether they are all of them.
 
     All ``C(n_units, n_treated)`` in lexicographic order when there are at most ``n_perm``
     of them (``n_perm=None``: at most :data:`MAX_ENUMERATION`); otherwise ``n_perm``
-    (default 9999) uniform random draws, each a set of ``n_treated`` distinct units.
+    (default 9999) uniform random draws, each a set of ``n_treated`` distinct units, from
+    ``rng`` (:func:`evalkit.inference.rng.as_generator`; ``None`` is a fixed seed).
     """
     if not 1 <= n_treated < n_units:
         raise DesignError(f"need at least one treated and one untreated unit, got {n_treated} of {n_units}")
     total = math.comb(n_units, n_treated)
     limit = MAX_ENUMERATION if n_perm is None else n_perm
-    if n_perm is not None and n_perm < 1:
-        raise ValueError(f"n_perm must be positive, got {n_perm}")
+    if n_perm is not None and (isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1):
+        raise EvalkitError(f"n_perm must be a positive integer, got {n_perm!r}")
     if total <= limit:
         idx = np.array(list(itertools.combinations(range(n_units), n_treated)))
         Z = np.zeros((total, n_units), dtype=bool)
         np.put_along_axis(Z, idx, True, axis=1)
         return Z, True
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     draws = _DEFAULT_DRAWS if n_perm is None else n_perm
     order = np.argsort(gen.random((draws, n_units)), axis=1)[:, :n_treated]
     Z = np.zeros((draws, n_units), dtype=bool)
     np.put_along_axis(Z, order, True, axis=1)
     return Z, False
-
-
-def _p_value(observed: float, dist: np.ndarray, exact: bool, alternative: Alternative) -> float:
-    tol = TIE_RTOL * max(abs(observed), 1e-300)
-    if alternative == "two-sided":
-        hits = np.abs(dist) >= abs(observed) - tol
-    elif alternative == "greater":
-        hits = dist >= observed - tol
-    elif alternative == "less":
-        hits = dist <= observed + tol
-    else:
-        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
-    count = int(np.sum(hits))
-    return count / dist.size if exact else (1 + count) / (1 + dist.size)
 
 
 def _units(data: pd.DataFrame, unit: str) -> tuple[np.ndarray, np.ndarray]:
@@ -145,18 +83,19 @@ def _units(data: pd.DataFrame, unit: str) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(labels)
 
 
-def _result(observed: float, dist: np.ndarray, exact: bool, n_units: int, n_treated: int, alternative: Alternative) -> RandomizationTest:
-    p = _p_value(observed, dist, exact, alternative)
-    dist.setflags(write=False)
+def _result(
+    observed: float, dist: np.ndarray, exact: bool, n_units: int, n_treated: int, alternative: Alternative, term: str
+) -> RandomizationTest:
     return RandomizationTest(
         statistic=float(observed),
-        p_value=p,
+        p_value=resampling_p_value(observed, dist, alternative, add_observed=not exact),
         distribution=dist,
         n_units=n_units,
         n_treated=n_treated,
         n_possible=math.comb(n_units, n_treated),
         exact=exact,
         alternative=alternative,
+        term=term,
     )
 
 
@@ -168,7 +107,7 @@ def randomization_test(
     treated_units: Sequence[object],
     column: str = "treated",
     n_perm: int | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: RNG = None,
     alternative: Alternative = "two-sided",
 ) -> RandomizationTest:
     """Randomization test of any statistic over which units are treated.
@@ -195,7 +134,8 @@ def randomization_test(
         100,000, else 9999 random ones.  Enumeration is also used whenever
         ``C(N, N_1) <= n_perm``.
     rng
-        Generator or seed for random assignments.
+        Generator or seed for random assignments (``None``: a fixed default seed,
+        :func:`evalkit.inference.rng.as_generator`).
     alternative
         ``"two-sided"`` (default), ``"greater"`` or ``"less"``.
 
@@ -224,7 +164,7 @@ def randomization_test(
 
     Z, exact = assignments(labels.size, len(chosen), n_perm=n_perm, rng=rng)
     dist = np.array([stat(z) for z in Z])
-    return _result(stat(observed_z), dist, exact, labels.size, len(chosen), alternative)
+    return _result(stat(observed_z), dist, exact, labels.size, len(chosen), alternative, "statistic")
 
 
 def did_randomization_test(
@@ -238,8 +178,10 @@ def did_randomization_test(
     categorical: Sequence[str] = (),
     weights: str | None = None,
     n_perm: int | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: RNG = None,
     alternative: Alternative = "two-sided",
+    alpha: float = 0.05,
+    ci: bool = True,
 ) -> RandomizationTest:
     """Randomization test of the 2x2 DiD coefficient over which units are treated, fast.
 
@@ -255,6 +197,13 @@ def did_randomization_test(
     matrices ``G`` and U-vectors ``a`` computed once in one pass over the data.  Each
     assignment then costs O(U^2) and gives the same ``b3`` as a refit up to rounding
     (about 1e-12 relative).
+
+    The confidence interval inverts the test under a constant additive effect ``tau``
+    (Imbens & Rubin 2015, ch. 5.7): the null ``tau`` removes ``tau * D x post`` from the
+    outcome, and since ``b3`` is linear in the outcome, every assignment's statistic is
+    ``b3_a(y) - tau b3_a(d)`` with ``d`` the observed ``D x post``.  The interval is
+    ``{tau: p(tau) > alpha}``, found by doubling and bisection as for the wild bootstrap;
+    an end is infinite when no ``tau`` on that side is rejected (too few assignments).
 
     Parameters
     ----------
@@ -273,6 +222,10 @@ def did_randomization_test(
         Column of positive analytic weights.
     n_perm, rng, alternative
         As in :func:`randomization_test`.
+    alpha
+        One minus the coverage of the confidence interval.
+    ci
+        Compute the confidence interval (``conf_int()``); otherwise it is NaN.
 
     Raises
     ------
@@ -286,6 +239,7 @@ def did_randomization_test(
         bad = ~sample[col].isin([0, 1])
         if bad.any():
             raise DesignError(f"column {col!r} must be 0/1; {int(bad.sum())} rows are not (first: {list(sample.index[bad][:5])})")
+        sample = sample.assign(**{col: sample[col].astype(int)})
     varies = sample.groupby(unit)[treated].nunique()
     if (varies > 1).any():
         raise DesignError(
@@ -309,12 +263,9 @@ def did_randomization_test(
     Qh, R = np.linalg.qr(H)
     if np.any(np.abs(np.diag(R)) <= 1e-10 * np.abs(R).max()):
         raise DesignError("the intercept, post, covariates and dummies are collinear; remove one of them")
-    yw = sample[y].to_numpy(dtype=float) * root
-    qy = Qh.T @ yw
 
     def unit_sums(values: np.ndarray) -> np.ndarray:
-        values = values.reshape(len(values), -1)
-        return np.column_stack([np.bincount(codes, weights=values[:, j], minlength=U) for j in range(values.shape[1])])
+        return cluster_sums(values.reshape(len(values), -1), codes, U)
 
     A_E = unit_sums(Qh * root[:, None])  # E' Qh with E the (whitened) unit indicators
     A_P = unit_sums(Qh * (root * p)[:, None])
@@ -323,10 +274,13 @@ def did_randomization_test(
     G11 = np.diag(w_unit) - A_E @ A_E.T
     G12 = np.diag(w_post) - A_E @ A_P.T
     G22 = np.diag(w_post) - A_P @ A_P.T
-    a = unit_sums(w * sample[y].to_numpy(dtype=float))[:, 0] - A_E @ qy
-    b = unit_sums(w * p * sample[y].to_numpy(dtype=float))[:, 0] - A_P @ qy
 
-    def effects(Z: np.ndarray) -> np.ndarray:
+    def moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``E' M_H v`` and ``(E x post)' M_H v`` (whitened) for an outcome ``v``."""
+        qv = Qh.T @ (values * root)
+        return unit_sums(w * values)[:, 0] - A_E @ qv, unit_sums(w * p * values)[:, 0] - A_P @ qv
+
+    def effects(Z: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         Zf = Z.astype(float)
         s11 = np.einsum("au,uv,av->a", Zf, G11, Zf)
         s12 = np.einsum("au,uv,av->a", Zf, G12, Zf)
@@ -341,6 +295,22 @@ def did_randomization_test(
             )
         return (s11 * yb - s12 * ya) / det
 
+    if not 0 < alpha < 1:
+        raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     Z, exact = assignments(U, int(observed_z.sum()), n_perm=n_perm, rng=rng)
-    dist = effects(Z)
-    return _result(float(effects(observed_z[None, :])[0]), dist, exact, U, int(observed_z.sum()), alternative)
+    ay, by = moments(sample[y].to_numpy(dtype=float))
+    dist = effects(Z, ay, by)
+    observed = float(effects(observed_z[None, :], ay, by)[0])
+    result = _result(observed, dist, exact, U, int(observed_z.sum()), alternative, f"{treated}:{post}")
+    if not ci:
+        return result
+    ad, bd = moments(observed_z[codes] * p)
+    shift_dist = effects(Z, ad, bd)
+    shift_observed = float(effects(observed_z[None, :], ad, bd)[0])  # 1 up to rounding
+
+    def p_value(tau: float) -> float:
+        return resampling_p_value(observed - tau * shift_observed, dist - tau * shift_dist, alternative, add_observed=not exact)
+
+    step = float(np.std(dist)) or max(abs(observed), 1.0)
+    bounds = (invert_test(p_value, observed, -step, alpha), invert_test(p_value, observed, step, alpha))
+    return replace(result, interval=bounds, alpha=alpha)

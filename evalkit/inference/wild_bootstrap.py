@@ -33,131 +33,56 @@ scaling rows by ``sqrt(w)`` (weighted least squares).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import EvalkitError
-from evalkit.inference.covariance import cluster_codes
-from evalkit.regression.feols import RegressionResult
+from evalkit.inference.clusters import cluster_codes, cluster_sums
+from evalkit.inference.covariance import cr1_factor
+from evalkit.inference.pvalues import invert_test, resampling_p_value
+from evalkit.inference.rng import RNG, as_generator
+from evalkit.inference.weights import WeightType, check_weight_type, draw_weights, enumerate_rademacher
+from evalkit.results.hypothesis_tests import WildBootstrapTest
 
-__all__ = ["WildBootstrapTest", "WildWeights", "draw_wild_weights", "enumerate_rademacher", "wild_cluster_bootstrap"]
+__all__ = ["wild_cluster_bootstrap"]
 
-WildWeights = Literal["rademacher", "webb", "mammen"]
-
-_SQRT5 = np.sqrt(5.0)
-_WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-#: Relative tolerance under which ``|t*|`` and ``|t|`` count as tied (as extreme).
-TIE_RTOL = 1e-10
-#: Confidence interval ends beyond ``2**MAX_DOUBLINGS`` standard errors are reported as infinite.
-MAX_DOUBLINGS = 30
 #: ``sum_h (Q1 v)_h^2`` below this share of its largest value is rounding noise of an exact zero.
 _ZERO_RTOL = 1e-24
 #: Bound on the elements of one block of draws (G x block).
 _BLOCK_ELEMENTS = 1 << 22
 
 
-@dataclass(frozen=True, eq=False)
-class WildBootstrapTest:
-    """A wild cluster bootstrap test of ``term = null_value`` and its confidence interval.
+class _Fit(Protocol):
+    """What the bootstrap needs of a least-squares fit (:class:`~evalkit.regression.OLSFit`)."""
 
-    Attributes
-    ----------
-    term, estimate
-        The coefficient tested and its estimate.
-    null_value
-        The hypothesised value ``r``.
-    statistic
-        CR1 t-statistic ``(estimate - r) / se`` (the bootstrap refers it to ``t_boot``).
-    p_value
-        Symmetric bootstrap p-value: share of draws with ``|t*| >= |t|``.
-    conf_int
-        ``(lower, upper)`` by test inversion at level ``1 - alpha``; infinite ends when no
-        value is rejected on that side, ``(nan, nan)`` when not computed (``ci=False``).
-    alpha
-        One minus the coverage of ``conf_int``.
-    n_boot
-        Number of draws used (``2**G`` when enumerated).
-    weights
-        Weight distribution: ``"rademacher"``, ``"webb"`` or ``"mammen"``.
-    n_clusters
-        Number of clusters ``G``.
-    impose_null
-        ``True`` for WCR (restricted residuals), ``False`` for WCU.
-    enumerated
-        Whether all ``2**G`` Rademacher draws were used (exact).
-    t_boot
-        The bootstrap t-statistics under ``null_value`` (read-only).
+    beta: np.ndarray
+    names: tuple[str, ...]
+    cov: np.ndarray
+    X: np.ndarray
+    resid: np.ndarray
+    weights: np.ndarray | None
+    bread: np.ndarray
+    cluster: np.ndarray | None
+    nobs: int
+    df_k: int
+
+    def vcov(self, cov_type: Any, cluster: np.ndarray | None = None) -> "_Fit": ...
+
+
+class FittedRegression(Protocol):
+    """What the bootstrap needs of a regression result (:class:`~evalkit.regression.RegressionResult`).
+
+    The bootstrap is duck-typed so that :mod:`evalkit.inference` stays below
+    :mod:`evalkit.regression` in the layers (docs/architecture.md).
     """
 
-    term: str
-    estimate: float
-    null_value: float
-    statistic: float
-    p_value: float
-    conf_int: tuple[float, float]
-    alpha: float
-    n_boot: int
-    weights: str
-    n_clusters: int
-    impose_null: bool
-    enumerated: bool
-    t_boot: np.ndarray = field(repr=False)
-
-    def __str__(self) -> str:
-        kind = "WCR (null imposed)" if self.impose_null else "WCU (null not imposed)"
-        draws = f"all {self.n_boot} draws enumerated" if self.enumerated else f"{self.n_boot} draws"
-        lo, hi = self.conf_int
-        ci = (
-            "not computed"
-            if np.isnan(lo) and np.isnan(hi)
-            else f"[{lo:.6g}, {hi:.6g}] (test inversion)"
-        )
-        return "\n".join(
-            [
-                f"Wild cluster bootstrap, {kind}, {self.weights} weights, {draws}",
-                f"H0: {self.term} = {self.null_value:g}    estimate = {self.estimate:.6g}",
-                f"t (CR1) = {self.statistic:.4f}    bootstrap p = {self.p_value:.4f}    "
-                f"clusters = {self.n_clusters}",
-                f"{100 * (1 - self.alpha):g}% confidence interval: {ci}",
-            ]
-        )
-
-
-def enumerate_rademacher(n_clusters: int) -> np.ndarray:
-    """All ``2**G`` Rademacher sign vectors as a (G, 2**G) matrix (column 0 is all ones)."""
-    if not 1 <= n_clusters <= 24:
-        raise ValueError(f"enumeration needs 1 to 24 clusters, got {n_clusters}")
-    draws = np.arange(2**n_clusters)
-    bits = (draws[None, :] >> np.arange(n_clusters)[:, None]) & 1
-    return 1.0 - 2.0 * bits
-
-
-def draw_wild_weights(kind: WildWeights, n_clusters: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Random wild bootstrap weights, one per cluster and draw, as a (G, n_boot) matrix.
-
-    ``"rademacher"``: +-1 with probability 1/2.  ``"webb"``: +-sqrt(1/2), +-1, +-sqrt(3/2)
-    with probability 1/6 each (Webb 2014; six points, for few clusters).  ``"mammen"``:
-    ``(1 - sqrt 5)/2`` with probability ``(sqrt 5 + 1)/(2 sqrt 5)``, else ``(1 + sqrt 5)/2``
-    (Mammen 1993).  All have mean 0 and variance 1.
-    """
-    shape = (n_clusters, n_boot)
-    if kind == "rademacher":
-        return np.where(rng.random(shape) < 0.5, -1.0, 1.0)
-    if kind == "webb":
-        return _WEBB[rng.integers(0, 6, size=shape)]
-    if kind == "mammen":
-        low = rng.random(shape) < (_SQRT5 + 1) / (2 * _SQRT5)
-        return np.where(low, (1 - _SQRT5) / 2, (1 + _SQRT5) / 2)
-    raise ValueError(f"weights must be 'rademacher', 'webb' or 'mammen', got {kind!r}")
-
-
-def _cluster_sums(values: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """Within-cluster column sums of ``values`` (n x m) -> (G x m)."""
-    return np.column_stack([np.bincount(codes, weights=values[:, j], minlength=G) for j in range(values.shape[1])])
+    params: pd.Series
+    fit: _Fit
+    data: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -181,11 +106,11 @@ def _moments(
     G = V.shape[0]
     a = bread[:, j]
     z = X @ a
-    M = _cluster_sums(X * z[:, None], codes, G)  # (G, k): sum_{i in h} z_i x_i'
+    M = cluster_sums(X * z[:, None], codes, G)  # (G, k): sum_{i in h} z_i x_i'
     MA = M @ bread
     parts = []
     for u in (u0, u1):
-        S = _cluster_sums(X * u[:, None], codes, G)  # (G, k)
+        S = cluster_sums(X * u[:, None], codes, G)  # (G, k)
         c = S @ a
         parts.append((c, S))
     n0, n1, q00, q01, q11 = (np.empty(V.shape[1]) for _ in range(5))
@@ -208,7 +133,7 @@ def _moments(
     return _Moments(n0, n1, q00, q01, q11)
 
 
-def _resolve_cluster(result: RegressionResult, cluster: str | np.ndarray | Sequence[object] | None) -> np.ndarray:
+def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Sequence[object] | None) -> np.ndarray:
     fit = result.fit
     if cluster is None:
         if fit.cluster is None:
@@ -230,20 +155,21 @@ def _resolve_cluster(result: RegressionResult, cluster: str | np.ndarray | Seque
                 f"cluster must be a column name or one label per row used ({fit.nobs}), got shape {labels.shape}"
             )
     if pd.isna(labels).any():
-        raise EvalkitError("cluster labels have missing values; drop those rows before fitting")
+        where = f"column {cluster!r}" if isinstance(cluster, str) else "the cluster labels"
+        raise EvalkitError(f"{where} has {int(pd.isna(labels).sum())} missing values; drop those rows before fitting")
     return cluster_codes(labels)[:, 0]
 
 
 def wild_cluster_bootstrap(
-    result: RegressionResult,
+    result: FittedRegression,
     term: str,
     *,
     cluster: str | np.ndarray | None = None,
     n_boot: int = 9999,
-    weights: WildWeights = "rademacher",
+    weight_type: WeightType = "rademacher",
     impose_null: bool = True,
     null_value: float = 0.0,
-    rng: np.random.Generator | int | None = None,
+    rng: RNG = None,
     alpha: float = 0.05,
     ci: bool = True,
 ) -> WildBootstrapTest:
@@ -258,23 +184,24 @@ def wild_cluster_bootstrap(
         Coefficient to test, e.g. ``"treated:post"`` (``DiD2x2Result.effect_term``).
     cluster
         Column of ``result.data`` or labels (one per row used); default: the result's own
-        one-way clustering.  Row ``g`` of the weight matrix (:func:`draw_wild_weights`)
-        belongs to the ``g``-th cluster in sorted label order when ``cluster`` is given,
+        one-way clustering.  Column ``g`` of the weight matrix
+        (:func:`~evalkit.inference.weights.draw_weights`) belongs to the ``g``-th cluster in sorted label order when ``cluster`` is given,
         in order of first appearance with the result's own clustering.
     n_boot
         Number of draws.  Rademacher weights with ``2**G <= n_boot`` enumerate all ``2**G``
         sign vectors instead.
-    weights
-        ``"rademacher"``, ``"webb"`` (recommended with fewer than ~12 clusters, Webb 2014)
-        or ``"mammen"``.
+    weight_type
+        Distribution of the wild weights: ``"rademacher"``, ``"webb"`` (recommended with
+        fewer than ~12 clusters, Webb 2014) or ``"mammen"``.
     impose_null
         Restricted (WCR, default and recommended; Cameron, Gelbach & Miller 2008) or
         unrestricted (WCU) residuals.
     null_value
         Hypothesised value ``r`` of the coefficient.
     rng
-        ``numpy.random.Generator`` or a seed; the same seed gives the same draws
-        (:func:`draw_wild_weights` is called once with it).
+        ``numpy.random.Generator`` or a seed; ``None`` is a fixed default seed
+        (:func:`evalkit.inference.rng.as_generator`).  The same seed gives the same
+        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it).
     alpha
         One minus the coverage of the confidence interval.
     ci
@@ -289,7 +216,8 @@ def wild_cluster_bootstrap(
     Raises
     ------
     EvalkitError
-        Unknown term, unusable cluster labels or fewer than two clusters.
+        Unknown term or weight type, bad ``n_boot`` or ``alpha``, unusable cluster labels
+        or fewer than two clusters.
 
     References
     ----------
@@ -299,13 +227,12 @@ def wild_cluster_bootstrap(
     """
     if term not in result.params.index:
         raise EvalkitError(f"term {term!r} is not in the result; terms are {list(result.params.index)}")
-    if weights not in ("rademacher", "webb", "mammen"):
-        raise ValueError(f"weights must be 'rademacher', 'webb' or 'mammen', got {weights!r}")
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be positive, got {n_boot}")
+    check_weight_type(weight_type)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise EvalkitError(f"n_boot must be a positive integer, got {n_boot!r}")
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
+    gen = as_generator(rng)
 
     codes = _resolve_cluster(result, cluster)
     G = int(codes.max()) + 1
@@ -316,7 +243,7 @@ def wild_cluster_bootstrap(
     root = np.ones(fit.nobs) if fit.weights is None else np.sqrt(fit.weights)
     X = fit.X * root[:, None]
     y = (fit.X @ fit.beta + fit.resid) * root
-    ssc = G / (G - 1) * (fit.nobs - 1) / (fit.nobs - fit.df_k)
+    ssc = cr1_factor(G, fit.nobs, fit.df_k)
     estimate = float(fit.beta[j])
     se = float(np.sqrt(fit.cov[j, j]))
 
@@ -331,8 +258,8 @@ def wild_cluster_bootstrap(
     else:
         u0, u1 = fit.resid * root, np.zeros(fit.nobs)
 
-    enumerated = weights == "rademacher" and 2**G <= n_boot
-    V = enumerate_rademacher(G) if enumerated else draw_wild_weights(weights, G, n_boot, gen)
+    enumerated = weight_type == "rademacher" and 2**G <= n_boot
+    V = (enumerate_rademacher(G) if enumerated else draw_weights(weight_type, n_boot, G, gen)).T  # (G, B)
     mom = _moments(X, u0, u1, j, fit.bread, codes, V)
 
     def t_boot(r: float) -> np.ndarray:
@@ -344,50 +271,24 @@ def wild_cluster_bootstrap(
             return num / np.sqrt(ssc * np.maximum(den2, 0.0))
 
     def p_value(r: float) -> float:
-        t = abs(estimate - r) / se
-        return float(np.mean(np.abs(t_boot(r)) >= t * (1 - TIE_RTOL)))
+        return resampling_p_value((estimate - r) / se, t_boot(r))
 
     draws = t_boot(null_value)
     bounds = (float("nan"), float("nan"))
     if ci:
-        bounds = (_invert(p_value, estimate, -se, alpha), _invert(p_value, estimate, se, alpha))
-    draws.setflags(write=False)
+        bounds = (invert_test(p_value, estimate, -se, alpha), invert_test(p_value, estimate, se, alpha))
     return WildBootstrapTest(
         term=term,
         estimate=estimate,
         null_value=float(null_value),
         statistic=(estimate - null_value) / se,
         p_value=p_value(null_value),
-        conf_int=bounds,
+        interval=bounds,
         alpha=alpha,
         n_boot=V.shape[1],
-        weights=weights,
+        weight_type=weight_type,
         n_clusters=G,
         impose_null=impose_null,
         enumerated=enumerated,
         t_boot=draws,
     )
-
-
-def _invert(p_value: Callable[[float], float], estimate: float, step: float, alpha: float) -> float:
-    """End of ``{r: p(r) > alpha}`` on the side of ``step``, found by doubling then bisection.
-
-    When ``p(r) > alpha`` still holds ``2**MAX_DOUBLINGS`` standard errors away, the end is
-    infinite: with few (treated) clusters some draws reproduce ``|t|`` for every ``r``
-    (e.g. ``v = +-1`` under WCR), so ``p(r)`` never falls below their share.
-    """
-    inner, outer = estimate, estimate + step
-    for _ in range(MAX_DOUBLINGS):
-        if p_value(outer) <= alpha:
-            break
-        inner, outer = outer, estimate + 2 * (outer - estimate)
-    else:
-        return float(np.copysign(np.inf, step))
-    tol = 1e-9 * abs(step)
-    while abs(outer - inner) > tol:
-        mid = (inner + outer) / 2
-        if p_value(mid) > alpha:
-            inner = mid
-        else:
-            outer = mid
-    return (inner + outer) / 2

@@ -1,23 +1,25 @@
 """Outcomes after entry: states at horizons, transition rates, matrices, competing risks."""
 
 from evalkit.outcomes.competing_risks import (
-    EXIT_EVENTS,
     CumulativeIncidenceResult,
+    aalen_johansen,
     cumulative_incidence,
     first_exit_times,
 )
-from evalkit.outcomes.horizons import STATES, OutcomeReport, Outcomes, outcome_cells, outcomes_at_horizons
-from evalkit.outcomes.matrices import MONTH_STATES, TransitionMatrixResult, state_of_month, transition_matrix
-from evalkit.outcomes.rates import transition_rates, wilson_interval
+from evalkit.outcomes.horizons import OutcomeReport, Outcomes, outcome_cells, outcomes_at_horizons
+from evalkit.outcomes.matrices import TransitionMatrixResult, state_of_month, transition_matrix
+from evalkit.outcomes.rates import TransitionRates, transition_rates, wilson_interval
+from evalkit.outcomes.states import EXIT_STATES, MONTHLY_STATES
 
 __all__ = [
-    "EXIT_EVENTS",
-    "MONTH_STATES",
-    "STATES",
+    "EXIT_STATES",
+    "MONTHLY_STATES",
     "CumulativeIncidenceResult",
     "OutcomeReport",
     "Outcomes",
     "TransitionMatrixResult",
+    "TransitionRates",
+    "aalen_johansen",
     "cumulative_incidence",
     "first_exit_times",
     "outcome_cells",

@@ -4,23 +4,25 @@ After entering NAV a young person leaves for work or for education, whichever co
 first; the other exit is then a competing event, and follow-up is right-censored at the
 panel's end.  The Kaplan-Meier complement of one exit type, treating the other as
 censoring, overstates its probability; the Aalen-Johansen estimator does not.
-:func:`first_exit_times` derives (duration, event) for every entry from the status panel and
-:func:`cumulative_incidence` estimates the cumulative incidence function (CIF) of each exit
-in discrete monthly time.
+:func:`first_exit_times` derives (duration, event) for every entry from the status panel in
+the panel's engine, :func:`aalen_johansen` estimates the cumulative incidence function (CIF)
+of each exit from any (duration, event) data, and :func:`cumulative_incidence` does both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.cohorts.entries import Entries
 from evalkit.errors import EvalkitError, PanelValidationError
-from evalkit.outcomes.matrices import binary_column, month_number, person_month_keys
+from evalkit.outcomes.states import EXIT_STATES
+from evalkit.panel.load import StatusPanel
 from evalkit.results.base import Summary
 
 if TYPE_CHECKING:
@@ -28,15 +30,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "EXIT_EVENTS",
     "CumulativeIncidenceResult",
+    "aalen_johansen",
     "cumulative_incidence",
     "first_exit_times",
 ]
-
-#: Event names of :func:`first_exit_times`; code k in its ``event`` column is
-#: ``EXIT_EVENTS[k - 1]`` and code 0 is censored.
-EXIT_EVENTS: tuple[str, ...] = ("work", "education")
 
 
 # -- estimator ---------------------------------------------------------------------------
@@ -115,7 +113,7 @@ def _group_frame(by: Any, n: int) -> pd.DataFrame | None:
     return frame
 
 
-def cumulative_incidence(
+def aalen_johansen(
     durations: Sequence[float] | np.ndarray | pd.Series,
     events: Sequence[int] | np.ndarray | pd.Series,
     *,
@@ -156,7 +154,7 @@ def cumulative_incidence(
     events
         Integer code per entry: 0 = censored, ``k`` = ``event_names[k - 1]``.
     event_names
-        Names of the competing events, e.g. :data:`EXIT_EVENTS`.
+        Names of the competing events, e.g. :data:`~evalkit.outcomes.states.EXIT_STATES`.
     by
         Optional group labels aligned with ``durations`` (Series, DataFrame of several
         columns, or array); one curve per group.  Missing labels form their own group.
@@ -168,7 +166,7 @@ def cumulative_incidence(
     CumulativeIncidenceResult
     """
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     names = tuple(str(e) for e in event_names)
     if not names or len(set(names)) != len(names):
         raise EvalkitError(f"event_names must be distinct and non-empty, got {names}")
@@ -265,7 +263,7 @@ class CumulativeIncidenceResult:
         """The curves with pointwise ``conf_low`` / ``conf_high`` (log(-log) transform)."""
         level = self.alpha if alpha is None else alpha
         if not 0 < level < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {level}")
+            raise EvalkitError(f"alpha must lie in (0, 1), got {level}")
         out = self.table.copy()
         low, high = _loglog_bounds(out["estimate"].to_numpy(), out["std_error"].to_numpy(), level)
         out["conf_low"] = low
@@ -281,7 +279,7 @@ class CumulativeIncidenceResult:
         tidy = self.tidy(alpha)
         query = np.sort(np.asarray(times))
         if not np.issubdtype(query.dtype, np.number):
-            raise ValueError("times must be numbers (months since entry)")
+            raise EvalkitError("times must be numbers (months since entry)")
         keys = [*self.by, "event"]
         rows = []
         for key, curve in tidy.groupby(keys, sort=False, dropna=False):
@@ -343,89 +341,146 @@ class CumulativeIncidenceResult:
 
 
 # -- durations from the panel ------------------------------------------------------------
+def first_exits_sql(max_months: int | None) -> str:
+    """Portable SQL: per entry, the contiguous follow-up and the first month of each exit.
+
+    The panel rows after the entry month are numbered (``r = 1, 2, ...``); the row of the
+    ``k``-th month after entry belongs to the contiguous follow-up while ``k = r`` (no month
+    without a row so far).  Per entry (``entry_row``): the last such ``k``, the first with
+    ``employed = 1``, the first with ``in_education = 1``, and the rows with a missing status.
+    """
+    cap = "" if max_months is None else f"\n     AND p.month <= e.entry_month + {int(max_months)}"
+    return f"""
+    WITH follow AS (
+        SELECT e.entry_row, p.month - e.entry_month AS k, p.employed, p.in_education,
+               ROW_NUMBER() OVER (PARTITION BY e.entry_row ORDER BY p.month) AS r
+        FROM entries AS e
+        JOIN panel AS p
+          ON p.person_id = e.person_id
+         AND p.month > e.entry_month{cap}
+    )
+    SELECT entry_row,
+           max(CASE WHEN k = r THEN k END) AS last_seen,
+           min(CASE WHEN k = r AND employed = 1 THEN k END) AS first_employed,
+           min(CASE WHEN k = r AND in_education = 1 THEN k END) AS first_in_education,
+           count(CASE WHEN k = r AND (employed IS NULL OR in_education IS NULL) THEN 1 END) AS n_unknown
+    FROM follow
+    GROUP BY entry_row
+    """
+
+
 def first_exit_times(
-    panel: pd.DataFrame,
-    entries: pd.DataFrame,
+    panel: StatusPanel,
+    entries: Entries,
     *,
-    person: str = "person_id",
-    month: str = "month",
-    entry_month: str = "entry_month",
-    employed: str = "employed",
-    in_education: str = "in_education",
-    tie: Literal["work", "education"] = "work",
+    tie: str = "employed",
     max_months: int | None = None,
 ) -> pd.DataFrame:
     """Months from entry to the first month employed or in education, with censoring.
 
     For each entry the months after the entry month (1, 2, ...) are scanned in the
-    person's panel rows.  The first month with ``employed == 1`` is an exit to work, the
-    first with ``in_education == 1`` an exit to education; the status in the entry month
-    itself is ignored.  If both hold in the first such month, ``tie`` decides (default
-    ``"work"``, the priority of :func:`~evalkit.outcomes.matrices.state_of_month`).
-    Without an exit the entry is censored at its last observed month: the panel's end,
-    the person's last row, or the month before the first gap in the person's rows (a
-    month without a row has unknown status), or ``max_months`` if given.
+    person's panel rows, in the panel's engine (a stored panel is never loaded).  The first
+    month with ``employed == 1`` is an exit to ``employed``, the first with
+    ``in_education == 1`` an exit to ``in_education``; the status in the entry month itself
+    is ignored.  If both hold in the first such month, ``tie`` decides (default
+    ``"employed"``, the priority of :func:`~evalkit.outcomes.state_of_month`).  Without an
+    exit the entry is censored at its last observed month: the panel's end, the person's
+    last row, or the month before the first gap in the person's rows (a month without a
+    row has unknown status), or ``max_months`` if given.
 
     Parameters
     ----------
     panel
-        Status panel, one row per person-month; ``(person, month)`` must be unique.
+        The validated status panel the entries came from.
     entries
-        One row per entry with ``person`` and ``entry_month``.
-    person, month, entry_month, employed, in_education
-        Column names; months are Period[M], datetimes or integer month indices.
+        Output of :func:`~evalkit.cohorts.find_entries`.
     tie
-        Event assigned when work and education start in the same month.
+        Exit assigned when work and education start in the same month: one of
+        :data:`~evalkit.outcomes.states.EXIT_STATES`.
     max_months
         Administrative censoring: follow-up stops after this many months.
 
     Returns
     -------
     pandas.DataFrame
-        ``entries`` (same index) with ``duration`` (months) and ``event`` (0 censored,
-        1 work, 2 education: codes into :data:`EXIT_EVENTS`).  Entries with no row after
-        the entry month get duration 0, censored.
-    """
-    if tie not in EXIT_EVENTS:
-        raise ValueError(f"tie must be 'work' or 'education', got {tie!r}")
-    if max_months is not None and max_months < 1:
-        raise ValueError(f"max_months must be a positive number of months, got {max_months}")
-    for frame, cols, what in ((panel, [person, month, employed, in_education], "panel"),
-                              (entries, [person, entry_month], "entries frame")):
-        absent = [c for c in cols if c not in frame.columns]
-        if absent:
-            raise PanelValidationError(f"column(s) {absent} not in the {what}")
-    _, months = person_month_keys(panel, person, month)
-    rows = pd.DataFrame({
-        person: panel[person].to_numpy(),
-        "_m": months,
-        "_work": binary_column(panel, employed),
-        "_edu": binary_column(panel, in_education),
-    })
-    starts = pd.DataFrame({
-        person: entries[person].to_numpy(),
-        "_entry": np.arange(len(entries)),
-        "_m0": month_number(entries[entry_month]),
-    })
-    follow = starts.merge(rows, on=person, how="inner")
-    follow["_k"] = follow["_m"] - follow["_m0"]
-    keep = follow["_k"] >= 1
-    if max_months is not None:
-        keep &= follow["_k"] <= max_months
-    follow = follow[keep].sort_values(["_entry", "_k"], kind="stable")
-    # contiguous follow-up: the r-th month after entry is month r (no gap so far)
-    follow = follow[follow["_k"].to_numpy() == follow.groupby("_entry").cumcount().to_numpy() + 1]
+        ``entries.frame`` (same index) with ``duration`` (months) and ``event`` (0 censored,
+        ``k`` the exit ``EXIT_STATES[k - 1]``: 1 employed, 2 in education).  Entries with no
+        row after the entry month get duration 0, censored.
 
-    last_seen = follow.groupby("_entry")["_k"].max()
-    exits = follow[follow["_work"] | follow["_edu"]].groupby("_entry").first()
-    code = np.where(
-        exits["_work"] & exits["_edu"],
-        EXIT_EVENTS.index(tie) + 1,
-        np.where(exits["_work"], 1, 2),
+    Raises
+    ------
+    PanelValidationError
+        If ``employed`` or ``in_education`` is missing in a month of some entry's follow-up.
+    """
+    if tie not in EXIT_STATES:
+        raise EvalkitError(f"tie must be one of {list(EXIT_STATES)}, got {tie!r}")
+    if max_months is not None and (isinstance(max_months, bool) or not isinstance(max_months, (int, np.integer))
+                                   or max_months < 1):
+        raise EvalkitError(f"max_months must be a positive whole number of months, got {max_months!r}")
+    frame = entries.frame
+    keys = pd.DataFrame({
+        "entry_row": np.arange(len(frame)),
+        "person_id": frame["person_id"].to_numpy(),
+        "entry_month": frame["entry_month"].to_numpy(),
+    })
+    found = panel.query(first_exits_sql(max_months), {"entries": keys})
+    found = found.set_index("entry_row").reindex(range(len(frame)))
+    unknown = found["n_unknown"].fillna(0).to_numpy() > 0
+    if unknown.any():
+        persons = list(frame["person_id"].iloc[np.flatnonzero(unknown)[:5]])
+        raise PanelValidationError(
+            f"'employed' or 'in_education' is missing in {int(found['n_unknown'].sum())} month(s) of "
+            f"the follow-up of {int(unknown.sum())} entr(ies), e.g. persons {persons}; every month "
+            "after entry needs both statuses (0 or 1)"
+        )
+    employed = found["first_employed"].to_numpy(dtype=float, na_value=np.nan)
+    education = found["first_in_education"].to_numpy(dtype=float, na_value=np.nan)
+    exit_month = np.fmin(employed, education)
+    exited = ~np.isnan(exit_month)
+    both = exited & (employed == education)
+    code = np.where(both, EXIT_STATES.index(tie) + 1, np.where(employed == exit_month, 1, 2))
+    last_seen = found["last_seen"].to_numpy(dtype=float, na_value=np.nan)
+    duration = np.where(exited, exit_month, np.nan_to_num(last_seen, nan=0.0)).astype(np.int64)
+    event = np.where(exited, code, 0).astype(np.int64)
+    return frame.assign(duration=duration, event=event)
+
+
+def cumulative_incidence(
+    panel: StatusPanel,
+    entries: Entries,
+    *,
+    by: str | Sequence[str] | None = None,
+    tie: str = "employed",
+    max_months: int | None = None,
+    alpha: float = 0.05,
+) -> CumulativeIncidenceResult:
+    """Cumulative incidence of the first exit to employment or education after entry.
+
+    :func:`first_exit_times` (in the panel's engine) followed by :func:`aalen_johansen` with
+    the events :data:`~evalkit.outcomes.states.EXIT_STATES`.
+
+    Parameters
+    ----------
+    panel, entries, tie, max_months
+        As in :func:`first_exit_times`.
+    by
+        Column(s) of ``entries.frame`` (``region``, ``window``, ``female``, ...): one set of
+        curves per group.
+    alpha
+        One minus the coverage of the pointwise intervals.
+
+    Returns
+    -------
+    CumulativeIncidenceResult
+    """
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    absent = [c for c in by_cols if c not in entries.frame.columns]
+    if absent:
+        raise EvalkitError(
+            f"grouping column(s) {absent} are not in the entries; they have {list(entries.frame.columns)}"
+        )
+    exits = first_exit_times(panel, entries, tie=tie, max_months=max_months)
+    return aalen_johansen(
+        exits["duration"], exits["event"], event_names=EXIT_STATES,
+        by=exits[by_cols] if by_cols else None, alpha=alpha,
     )
-    duration = np.zeros(len(entries), dtype=np.int64)
-    event = np.zeros(len(entries), dtype=np.int64)
-    duration[last_seen.index.to_numpy()] = last_seen.to_numpy()
-    duration[exits.index.to_numpy()] = exits["_k"].to_numpy()
-    event[exits.index.to_numpy()] = code
-    return entries.assign(duration=duration, event=event)

@@ -3,8 +3,9 @@
 For an entry in month ``e`` and a horizon ``k``, the state *at* month ``e + k`` is the
 published definition (e.g. "had an employment contract in the month 6 months after
 entry"); the state *ever by* ``e + k`` is 1 when the person was in the state in any month
-``e + 1, ..., e + k``.  States: ``employed``, ``in_education``, ``at_nav`` (registered at
-NAV in any need category) and ``none`` (none of the three).
+``e + 1, ..., e + k``.  The states are :data:`~evalkit.outcomes.states.MONTHLY_STATES`:
+``employed``, ``in_education``, ``at_nav`` (registered at NAV in any need category) and
+``none`` (none of the three), each its own 0/1 indicator.
 
 When ``e + k`` lies after the panel's last month the outcome is *censored*: missing, never
 zero.  When ``e + k`` lies inside the panel but the person has no row that month (absent
@@ -17,22 +18,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from evalkit.cohorts.arguments import whole_number
 from evalkit.cohorts.entries import Entries
 from evalkit.engine import DuckDBEngine, Engine
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, EvalkitError
+from evalkit.outcomes.states import MONTHLY_STATES, state_sql
 from evalkit.panel.load import StatusPanel
-
-STATES: tuple[str, ...] = ("employed", "in_education", "at_nav", "none")
-
-_STATE_SQL = {
-    "employed": "p.employed",
-    "in_education": "p.in_education",
-    "at_nav": "CAST(p.nav_category IS NOT NULL AS INTEGER)",
-    "none": "CAST(p.employed = 0 AND p.in_education = 0 AND p.nav_category IS NULL AS INTEGER)",
-}
-
 
 @dataclass(frozen=True)
 class OutcomeReport:
@@ -70,10 +64,10 @@ def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> 
     for k in horizons:
         parts.append(f"count(CASE WHEN p.month = e.entry_month + {k} THEN 1 END) AS has_row_{k}")
         for s in states:
-            parts.append(f"max(CASE WHEN p.month = e.entry_month + {k} THEN {_STATE_SQL[s]} END) AS {s}_{k}")
+            parts.append(f"max(CASE WHEN p.month = e.entry_month + {k} THEN {state_sql(s)} END) AS {s}_{k}")
             if ever:
                 parts.append(
-                    f"max(CASE WHEN p.month <= e.entry_month + {k} THEN {_STATE_SQL[s]} END) AS ever_{s}_{k}"
+                    f"max(CASE WHEN p.month <= e.entry_month + {k} THEN {state_sql(s)} END) AS ever_{s}_{k}"
                 )
     select = ",\n           ".join(parts)
     return f"""
@@ -88,12 +82,31 @@ def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> 
     """
 
 
+def _whole_months(horizons: Sequence[int]) -> tuple[int, ...]:
+    """``horizons`` as positive ints; raise on anything else (never truncate 1.5 to 1)."""
+    if isinstance(horizons, (str, bytes)) or not hasattr(horizons, "__iter__"):
+        raise EvalkitError(f"horizons must be a sequence of positive whole numbers of months, got {horizons!r}")
+    values = tuple(horizons)
+    whole, bad = [], []
+    for k in values:
+        try:
+            whole.append(whole_number(k, name="horizons", minimum=1))
+        except EvalkitError:
+            bad.append(k)
+    if not values or bad:
+        raise EvalkitError(
+            f"horizons must be positive whole numbers of months after entry, got {list(values)}"
+            + (f"; not: {bad}" if bad else "")
+        )
+    return tuple(whole)
+
+
 def outcomes_at_horizons(
     panel: StatusPanel,
     entries: Entries,
     *,
     horizons: Sequence[int] = (1, 3, 6, 9),
-    states: Sequence[str] = STATES,
+    states: Sequence[str] = MONTHLY_STATES,
     ever: bool = True,
 ) -> Outcomes:
     """Attach the state at (and ever by) each horizon after entry to every entry.
@@ -105,7 +118,7 @@ def outcomes_at_horizons(
     entries
         Output of :func:`~evalkit.cohorts.find_entries`.
     horizons
-        Months after the entry month (positive integers).
+        Months after the entry month (positive whole numbers; ``2.5`` is an error, not 2).
     states
         Any of ``employed``, ``in_education``, ``at_nav``, ``none``.
     ever
@@ -117,12 +130,10 @@ def outcomes_at_horizons(
     Outcomes
         Entries with float columns holding 1.0, 0.0 or NaN (censored / no row).
     """
-    horizons = tuple(int(k) for k in horizons)
-    if not horizons or min(horizons) < 1:
-        raise ValueError(f"horizons must be positive numbers of months, got {horizons}")
-    unknown = sorted(set(states) - set(STATES))
+    horizons = _whole_months(horizons)
+    unknown = sorted(set(states) - set(MONTHLY_STATES))
     if unknown:
-        raise ValueError(f"unknown state(s) {unknown}; expected some of {list(STATES)}")
+        raise EvalkitError(f"unknown state(s) {unknown}; expected some of {list(MONTHLY_STATES)}")
     frame = entries.frame.reset_index(drop=True)
     keys = pd.DataFrame(
         {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}

@@ -1,11 +1,11 @@
-"""Month-to-month transition matrices between exclusive monthly states.
+"""Month-to-month transition matrices between exclusive monthly states, run in the engine.
 
-A status panel records, per person and month, NAV registration (``nav_category``, missing
-when not at NAV), an employment contract (``employed``) and formal education
-(``in_education``).  These overlap: a person can be registered at NAV and hold a part-time
-contract in the same month.  :func:`state_of_month` resolves the overlap by a documented
-priority and gives one exclusive state per person-month; :func:`transition_matrix` counts
-moves between the states of consecutive calendar months of the same person.
+A status panel's states overlap (:mod:`evalkit.outcomes.states`): a person can be
+registered at NAV and hold a part-time contract in the same month.  :func:`state_of_month`
+resolves the overlap by a documented priority and gives one exclusive state per
+person-month; :func:`transition_matrix` counts moves between the states of consecutive
+calendar months of the same person.  Both are portable SQL over the panel, so a stored
+panel is scanned by its engine (DuckDB or Spark) and only the counts come back.
 """
 
 from __future__ import annotations
@@ -18,130 +18,71 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import EvalkitError, ExcludedRowsWarning, PanelValidationError
+from evalkit.errors import ExcludedRowsWarning, PanelValidationError
+from evalkit.outcomes.states import MONTHLY_STATES, check_order, state_case_sql
+from evalkit.panel.load import StatusPanel
 from evalkit.results.base import Summary
 
-__all__ = [
-    "MONTH_STATES",
-    "TransitionMatrixResult",
-    "binary_column",
-    "month_number",
-    "person_month_keys",
-    "state_of_month",
-    "transition_matrix",
-]
-
-#: The exclusive monthly states, in the default priority order.
-MONTH_STATES: tuple[str, ...] = ("employed", "education", "nav", "none")
+__all__ = ["TransitionMatrixResult", "state_of_month", "transition_matrix"]
 
 
-def month_number(values: pd.Series) -> np.ndarray:
-    """Calendar months as consecutive integers (``year * 12 + month - 1``).
-
-    Accepts a monthly ``Period`` column, datetimes (any day within the month) or integer
-    month indices (returned unchanged), so that month ``m + 1`` always follows ``m``.
-    """
-    dtype = values.dtype
-    if isinstance(dtype, pd.PeriodDtype):
-        if not (isinstance(dtype.freq, pd.offsets.MonthEnd) and dtype.freq.n == 1):
-            raise PanelValidationError(
-                f"month column {values.name!r} has period dtype {dtype}; expected monthly (Period[M])"
-            )
-        # monthly ordinals count months from 1970-01
-        out = np.where(values.isna(), np.nan, values.array.asi8 + 1970 * 12).astype(float)
-    elif pd.api.types.is_datetime64_any_dtype(dtype):
-        out = values.dt.year.to_numpy(dtype=float) * 12 + values.dt.month.to_numpy(dtype=float) - 1
-    elif pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
-        out = values.to_numpy(dtype=float, na_value=np.nan)
-        if np.any(out[~np.isnan(out)] % 1 != 0):
-            raise PanelValidationError(f"month column {values.name!r} holds non-integer month indices")
-    else:
-        raise PanelValidationError(
-            f"month column {values.name!r} has dtype {dtype}; expected Period[M], datetime or integer months"
-        )
-    if np.isnan(out).any():
-        rows = list(values.index[np.isnan(out)][:5])
-        raise PanelValidationError(f"month column {values.name!r} is missing in rows {rows}")
-    return out.astype(np.int64)
-
-
-def person_month_keys(frame: pd.DataFrame, person: str, month: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer person codes and month numbers; raise if a (person, month) pair repeats."""
-    p = pd.factorize(frame[person])[0]
-    m = month_number(frame[month])
-    order = np.lexsort((m, p))
-    repeated = (p[order][1:] == p[order][:-1]) & (m[order][1:] == m[order][:-1])
-    if repeated.any():
-        first = order[1:][repeated]
-        rows = list(frame.index[np.union1d(first, order[:-1][repeated])][:6])
-        raise PanelValidationError(
-            f"({person}, {month}) must be unique; {int(repeated.sum())} pair(s) repeat, e.g. rows {rows}"
-        )
-    return p, m
-
-
-def binary_column(panel: pd.DataFrame, col: str) -> np.ndarray:
-    """Column ``col`` as a boolean array; raise unless every row holds 0 or 1."""
-    if col not in panel.columns:
-        raise PanelValidationError(f"status panel lacks column {col!r}")
-    values = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = ~((values == 0) | (values == 1))
-    if bad.any():
-        rows = list(panel.index[bad][:5])
-        raise PanelValidationError(
-            f"column {col!r} must hold 0 or 1 in every month; {int(bad.sum())} row(s) do not "
-            f"(missing or other values), e.g. rows {rows}"
-        )
-    return values == 1
-
-
-def state_of_month(
-    panel: pd.DataFrame,
-    *,
-    order: Sequence[str] = MONTH_STATES,
-    employed: str = "employed",
-    in_education: str = "in_education",
-    nav_category: str = "nav_category",
-) -> pd.Series:
+def state_of_month(panel: StatusPanel, *, order: Sequence[str] = MONTHLY_STATES) -> pd.DataFrame:
     """One exclusive state per person-month, by priority.
 
-    The states are ``employed`` (``employed == 1``), ``education`` (``in_education == 1``),
-    ``nav`` (``nav_category`` not missing: registered at NAV at month end) and ``none``.
-    They overlap, so each row gets the FIRST state in ``order`` that applies.  The default
-    ``("employed", "education", "nav", "none")`` counts a NAV user with a contract as
-    employed and a NAV user in formal education as in education, which matches the
-    outcomes of the evaluation (employed / in education k months after entry).  Put
-    ``"nav"`` first to count every registered month as NAV instead.
+    The states are those of :data:`~evalkit.outcomes.states.MONTHLY_STATES`; they overlap,
+    so each person-month gets the FIRST state in ``order`` that applies.  The default
+    ``("employed", "in_education", "at_nav", "none")`` counts a NAV user with a contract as
+    employed and a NAV user in formal education as in education, which matches the outcomes
+    of the evaluation (employed / in education k months after entry).  Put ``"at_nav"``
+    first to count every registered month as at NAV instead.
 
     Parameters
     ----------
     panel
-        The status panel, one row per person-month.
+        A validated status panel (:func:`~evalkit.panel.read_panel` or
+        :func:`~evalkit.panel.scan_panel`).
     order
-        A permutation of :data:`MONTH_STATES` ending in ``"none"`` (which always applies).
-    employed, in_education, nav_category
-        Column names of the three statuses.
+        A permutation of the states ending in ``"none"`` (which always applies).
 
     Returns
     -------
-    pandas.Series
-        Categorical named ``state`` with categories in ``order``, aligned with ``panel``.
+    pandas.DataFrame
+        ``person_id``, ``month`` (month index) and ``state`` (categorical with categories
+        in ``order``; missing where ``employed`` or ``in_education`` is missing), in
+        (person, month) order.  A stored panel is loaded whole: for large panels use
+        :func:`transition_matrix`, which aggregates in the engine.
     """
-    order = tuple(order)
-    if sorted(order) != sorted(MONTH_STATES) or order[-1] != "none":
-        raise EvalkitError(f"order must be a permutation of {MONTH_STATES} ending in 'none', got {order}")
-    if nav_category not in panel.columns:
-        raise PanelValidationError(f"status panel lacks column {nav_category!r}")
-    applies = {
-        "employed": binary_column(panel, employed),
-        "education": binary_column(panel, in_education),
-        "nav": panel[nav_category].notna().to_numpy(),
-        "none": np.ones(len(panel), dtype=bool),
-    }
-    conditions = [applies[s] for s in order]
-    codes = np.select(conditions, list(range(len(order))), default=len(order) - 1)
-    states = pd.Categorical.from_codes(codes, categories=list(order))
-    return pd.Series(states, index=panel.index, name="state")
+    case = state_case_sql(order)
+    frame = panel.query(f"SELECT p.person_id, p.month, {case} AS state FROM panel AS p ORDER BY p.person_id, p.month")
+    frame["state"] = pd.Categorical(frame["state"], categories=list(check_order(order)))
+    return frame.reset_index(drop=True)
+
+
+def transitions_sql(order: Sequence[str], by: Sequence[str]) -> str:
+    """Portable SQL: per group, origin and destination state, the number of successive rows.
+
+    ``LEAD`` over each person's months pairs every row with the person's next row;
+    ``consecutive`` is 1 when the next row is the next calendar month (a transition) and 0
+    across a gap.  The group is the origin row's.
+    """
+    keys = "".join(f"{c}, " for c in by)
+    return f"""
+    WITH states AS (
+        SELECT {"".join(f"p.{c}, " for c in by)}p.person_id, p.month, {state_case_sql(order)} AS state
+        FROM panel AS p
+    ), pairs AS (
+        SELECT {keys}state AS from_state,
+               LEAD(state) OVER (PARTITION BY person_id ORDER BY month) AS to_state,
+               CASE WHEN LEAD(month) OVER (PARTITION BY person_id ORDER BY month) = month + 1
+                    THEN 1 ELSE 0 END AS consecutive,
+               LEAD(month) OVER (PARTITION BY person_id ORDER BY month) IS NOT NULL AS has_next
+        FROM states
+    )
+    SELECT {keys}from_state, to_state, consecutive, count(*) AS n
+    FROM pairs
+    WHERE has_next
+    GROUP BY {keys}from_state, to_state, consecutive
+    """
 
 
 @dataclass(frozen=True)
@@ -205,34 +146,39 @@ class TransitionMatrixResult:
         notes = ("Rows: state in month t; columns: state in month t + 1.",)
         return Summary(title="Month-to-month transitions", facts=facts, table=self.matrix, notes=notes)
 
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 def transition_matrix(
-    states: pd.DataFrame,
+    panel: StatusPanel,
     *,
-    person: str = "person_id",
-    month: str = "month",
-    state: str = "state",
-    by: str | list[str] | None = None,
+    order: Sequence[str] = MONTHLY_STATES,
+    by: str | Sequence[str] | None = None,
     normalize: bool = True,
 ) -> TransitionMatrixResult:
     r"""Count transitions between the states of consecutive calendar months.
 
-    For every person, each pair of rows in months :math:`t` and :math:`t+1` is one
-    transition from the state at :math:`t` to the state at :math:`t+1`.  Rows of one
-    person that are more than one month apart (a gap: months with no row) are NOT a
-    transition; they are counted in ``n_gaps``.  The estimated transition probability is
+    Every person-month gets its state by :func:`state_of_month`'s priority ``order``.  For
+    every person, each pair of rows in months :math:`t` and :math:`t+1` is one transition
+    from the state at :math:`t` to the state at :math:`t+1`.  Successive rows of one person
+    more than one month apart (a gap: months with no row) are NOT a transition; they are
+    counted in ``n_gaps``.  The estimated transition probability is
     :math:`\hat p_{ab} = n_{ab} / \sum_c n_{ac}`, the maximum-likelihood estimate of a
-    first-order Markov chain (Anderson & Goodman 1957).
+    first-order Markov chain (Anderson & Goodman 1957).  The counting runs in the panel's
+    engine; only the counts come back.
 
     Parameters
     ----------
-    states
-        One row per person-month with the person, month and state columns (e.g. the panel
-        with ``state=state_of_month(panel)`` added).
-    person, month, state
-        Column names.  ``month`` is Period[M], datetime or an integer month index.
+    panel
+        A validated status panel (in memory or stored).
+    order
+        Priority of the overlapping states, a permutation of
+        :data:`~evalkit.outcomes.states.MONTHLY_STATES` ending in ``"none"``.
     by
-        Grouping column(s); a transition belongs to the group of its origin month.
+        Panel column(s) to group by (``county``, ``female``, ``education_level``, ...); a
+        transition belongs to the group of its origin month.  Missing labels form their own
+        group.
     normalize
         Whether :attr:`TransitionMatrixResult.matrix` shows probabilities or counts (the
         tidy table always holds both).
@@ -241,66 +187,51 @@ def transition_matrix(
     -------
     TransitionMatrixResult
 
-    Raises
-    ------
-    PanelValidationError
-        If a (person, month) pair occurs twice or a column is missing.
+    Warns
+    -----
+    ExcludedRowsWarning
+        When pairs of consecutive months involve a month whose state is unknown
+        (``employed`` or ``in_education`` missing); they are not counted.
+
+    References
+    ----------
+    Anderson, T. W., & Goodman, L. A. (1957). Statistical inference about Markov chains.
+    *Annals of Mathematical Statistics*, 28(1), 89-110.
     """
+    levels = check_order(order)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    needed = [person, month, state, *by_cols]
-    absent = [c for c in needed if c not in states.columns]
+    absent = [c for c in by_cols if not panel.has(c) or c in ("person_id", "month")]
     if absent:
-        raise PanelValidationError(f"column(s) {absent} not in the frame")
-    person_codes, months = person_month_keys(states, person, month)
-    labels = states[state]
-    if isinstance(labels.dtype, pd.CategoricalDtype):
-        levels = tuple(labels.cat.categories)
-    else:
-        levels = tuple(sorted(labels.dropna().unique()))
-    n_missing = int(labels.isna().sum())
-    if n_missing:
+        raise PanelValidationError(
+            f"cannot group transitions by {absent}: not a column of the status panel other than "
+            f"person_id and month; it has {list(panel.columns)}"
+        )
+    found = panel.query(transitions_sql(levels, by_cols))
+    found["n"] = found["n"].astype(np.int64)
+    consecutive = found["consecutive"].to_numpy() == 1
+    n_gaps = int(found.loc[~consecutive, "n"].sum())
+    pairs = found[consecutive]
+    unknown = pairs["from_state"].isna() | pairs["to_state"].isna()
+    n_unknown = int(pairs.loc[unknown, "n"].sum())
+    if n_unknown:
         warnings.warn(
-            f"{n_missing} person-month(s) with a missing {state!r} take part in no transition",
+            f"{n_unknown} pair(s) of consecutive months involve a month with a missing 'employed' "
+            "or 'in_education' (state unknown) and are not counted as transitions",
             ExcludedRowsWarning,
             stacklevel=2,
         )
+    pairs = pairs[~unknown]
 
-    work = pd.DataFrame(
-        {
-            "p": person_codes,
-            "m": months,
-            "s": pd.Categorical(labels, categories=list(levels)).codes,
-        },
-        index=states.index,
-    )
-    for c in by_cols:
-        work[f"by_{c}"] = states[c]
-    work = work.sort_values(["p", "m"], kind="stable")
-    p = work["p"].to_numpy()
-    m = work["m"].to_numpy()
-    s = work["s"].to_numpy()
-    same_person = p[1:] == p[:-1]
-    consecutive = same_person & (m[1:] - m[:-1] == 1)
-    n_gaps = int((same_person & ~consecutive).sum())
-    valid = consecutive & (s[:-1] >= 0) & (s[1:] >= 0)
-
-    origin = work.iloc[:-1][valid]
     k = len(levels)
-    pairs = pd.DataFrame({"from_code": s[:-1][valid], "to_code": s[1:][valid]})
-    for c in by_cols:
-        pairs[c] = origin[f"by_{c}"].to_numpy()
-    pairs["cell"] = pairs["from_code"] * k + pairs["to_code"]
-
     cells = pd.DataFrame({"from_state": np.repeat(levels, k), "to_state": np.tile(levels, k)})
     if by_cols:
-        grouped = pairs.groupby([*by_cols, "cell"], dropna=False, observed=True).size()
-        groups = grouped.index.droplevel("cell").unique().to_frame(index=False)
-        grid = groups.merge(cells.assign(cell=np.arange(k * k)), how="cross")
-        counts = grouped.rename("n").reset_index()
-        table = grid.merge(counts, on=[*by_cols, "cell"], how="left")
+        groups = pairs[by_cols].drop_duplicates()
+        grid = groups.merge(cells, how="cross")
+        counts = pairs.groupby([*by_cols, "from_state", "to_state"], dropna=False)["n"].sum().reset_index()
+        table = grid.merge(counts, on=[*by_cols, "from_state", "to_state"], how="left")
     else:
-        counts = np.bincount(pairs["cell"].to_numpy(), minlength=k * k)
-        table = cells.assign(cell=np.arange(k * k), n=counts)
+        counts = pairs.groupby(["from_state", "to_state"])["n"].sum().reset_index()
+        table = cells.merge(counts, on=["from_state", "to_state"], how="left")
     table["n"] = table["n"].fillna(0).astype(np.int64)
     row_total = table.groupby([*by_cols, "from_state"], dropna=False, sort=False)["n"].transform("sum")
     table["probability"] = np.where(row_total > 0, table["n"] / row_total.where(row_total > 0, 1), np.nan)
@@ -312,7 +243,7 @@ def transition_matrix(
         table=table,
         states=levels,
         by=tuple(by_cols),
-        n_pairs=int(valid.sum()),
+        n_pairs=int(table["n"].sum()),
         n_gaps=n_gaps,
         normalize=normalize,
     )

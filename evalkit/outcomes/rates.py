@@ -1,28 +1,28 @@
 """Transition rates of entry cohorts: share of entries in a state k months after entry.
 
-An entries frame holds one row per entry into NAV and outcome columns such as
+:func:`~evalkit.outcomes.outcomes_at_horizons` gives every entry outcome columns such as
 ``employed_3`` or ``in_education_6`` that are 1.0 (in the state at the horizon), 0.0 (not
-in the state) or NaN when the horizon lies past the panel's end (censored).  A censored
-entry is never counted as a zero: it leaves the denominator.  :func:`transition_rates`
-turns such a frame into one row per group and outcome with the rate and its Wilson score
-interval.
+in the state) or NaN when the horizon lies past the panel's end (censored) or the person
+has no row that month.  A censored entry is never counted as a zero: it leaves the
+denominator.  :func:`transition_rates` turns them into one row per group and outcome with
+the rate and its Wilson score interval, held by a :class:`TransitionRates` result.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import EvalkitError
+from evalkit.outcomes.horizons import Outcomes
+from evalkit.results.base import Summary
 
-__all__ = ["transition_rates", "wilson_interval"]
-
-#: Outcome columns found by default: a name ending in ``_<months>`` (``employed_3``).
-_HORIZON_SUFFIX = re.compile(r"_\d+$")
+__all__ = ["TransitionRates", "transition_rates", "wilson_interval"]
 
 
 def wilson_interval(
@@ -37,9 +37,8 @@ def wilson_interval(
         \frac{\hat p + z^2/(2n)}{1 + z^2/n} \pm
         \frac{z}{1 + z^2/n}\sqrt{\frac{\hat p(1-\hat p)}{n} + \frac{z^2}{4n^2}}
 
-    (Wilson 1927), clipped against rounding so that it contains :math:`\hat p` and lies
-    in [0, 1].  It equals statsmodels'
-    ``proportion_confint(method="wilson")``.
+    (Wilson 1927), computed by statsmodels' ``proportion_confint(method="wilson")`` and
+    clipped against rounding so that it contains :math:`\hat p` and lies in [0, 1].
 
     Parameters
     ----------
@@ -56,28 +55,89 @@ def wilson_interval(
         Arrays shaped like the broadcast of ``events`` and ``n``.
     """
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    x = np.asarray(events, dtype=float)
-    n_arr = np.asarray(n, dtype=float)
-    if np.any(x < 0) or np.any(x > n_arr):
-        raise EvalkitError("wilson_interval needs 0 <= events <= n")
-    z2 = stats.norm.isf(alpha / 2) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n_arr
-        denom = 1.0 + z2 / n_arr
-        center = (p + z2 / (2.0 * n_arr)) / denom
-        half = np.sqrt(z2) * np.sqrt(p * (1.0 - p) / n_arr + z2 / (4.0 * n_arr**2)) / denom
-    # clip against rounding: the bounds contain p and lie in [0, 1] (exactly 0 when x = 0)
-    lower = np.where(n_arr > 0, np.clip(np.minimum(center - half, p), 0.0, 1.0), np.nan)
-    upper = np.where(n_arr > 0, np.clip(np.maximum(center + half, p), 0.0, 1.0), np.nan)
+        raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
+    x, n_arr = np.broadcast_arrays(np.asarray(events, dtype=float), np.asarray(n, dtype=float))
+    if np.any(x < 0) or np.any(x > n_arr) or np.any(np.isnan(x) | np.isnan(n_arr)):
+        raise EvalkitError("wilson_interval needs 0 <= events <= n (no missing values)")
+    lower = np.full(x.shape, np.nan)
+    upper = np.full(x.shape, np.nan)
+    some = n_arr > 0
+    if some.any():
+        low, high = proportion_confint(x[some], n_arr[some], alpha=alpha, method="wilson")
+        p = x[some] / n_arr[some]
+        # clip against rounding: the bounds contain p and lie in [0, 1]
+        lower[some] = np.clip(np.minimum(low, p), 0.0, 1.0)
+        upper[some] = np.clip(np.maximum(high, p), 0.0, 1.0)
     return lower, upper
 
 
-def _outcome_matrix(outcomes: pd.DataFrame, cols: list[str]) -> np.ndarray:
+@dataclass(frozen=True)
+class TransitionRates:
+    """Shares of entries in each outcome state, by group, with Wilson score intervals.
+
+    Attributes
+    ----------
+    table
+        One row per group x outcome: the grouping columns, ``outcome``, ``n_at_risk``
+        (entries with the outcome observed), ``n_events``, ``rate``, ``conf_low``,
+        ``conf_high`` and ``n_censored`` (censored or without a row).  Use :meth:`tidy`
+        for a copy.
+    by
+        Grouping column names (empty for one overall group).
+    columns
+        The outcome columns summarised, in order.
+    alpha
+        One minus the coverage of the intervals.
+    weights
+        Name of the entry-weight column, or ``None``.
+    n_entries
+        Number of entries (rows of the outcomes).
+    """
+
+    table: pd.DataFrame
+    by: tuple[str, ...]
+    columns: tuple[str, ...]
+    alpha: float
+    weights: str | None
+    n_entries: int
+
+    def tidy(self) -> pd.DataFrame:
+        """The rates as a tidy frame (a copy)."""
+        return self.table.copy()
+
+    def summary(self) -> Summary:
+        """Printable summary: one row per group and outcome."""
+        facts: dict[str, Any] = {
+            "Entries": self.n_entries,
+            "Outcomes": len(self.columns),
+            "Interval": f"Wilson {100 * (1 - self.alpha):g}%",
+            "Weights": self.weights or "none",
+        }
+        notes = (
+            "rate = n_events / n_at_risk; censored entries (horizon past the panel's end, or no "
+            "row that month) leave the denominator and are counted in n_censored.",
+        )
+        if self.weights is not None:
+            notes += ("Weighted rates; the interval uses the Kish effective sample size.",)
+        table = self.table.set_index([*self.by, "outcome"])
+        return Summary(title="Transition rates after entry", facts=facts, table=table, notes=notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def __repr__(self) -> str:
+        groups = len(self.table) // max(len(self.columns), 1)
+        return (
+            f"<TransitionRates {len(self.columns)} outcome(s) x {groups} group(s), "
+            f"{self.n_entries:,} entries>"
+        )
+
+
+def _outcome_matrix(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
     """The outcome columns as a float matrix; raise on anything but 0, 1 and missing."""
-    out = np.empty((len(outcomes), len(cols)), dtype=float)
+    out = np.empty((len(frame), len(cols)), dtype=float)
     for j, col in enumerate(cols):
-        series = outcomes[col]
+        series = frame[col]
         if isinstance(series, pd.DataFrame):
             raise EvalkitError(f"outcome column {col!r} appears more than once")
         if pd.api.types.is_float_dtype(series.dtype) and not isinstance(series.dtype, pd.ArrowDtype):
@@ -98,93 +158,91 @@ def _outcome_matrix(outcomes: pd.DataFrame, cols: list[str]) -> np.ndarray:
     return out
 
 
-def _default_outcomes(outcomes: pd.DataFrame, by: list[str]) -> list[str]:
-    cols = [
-        c for c in outcomes.columns
-        if isinstance(c, str) and _HORIZON_SUFFIX.search(c) and c not in by
-    ]
-    if not cols:
-        raise EvalkitError(
-            "no outcome columns found: pass outcomes_cols, or name the outcome columns "
-            "'<outcome>_<months>' (e.g. 'employed_3')"
-        )
-    return cols
-
-
 def transition_rates(
-    outcomes: pd.DataFrame,
+    outcomes: Outcomes,
     *,
-    by: str | list[str] | None,
-    outcomes_cols: list[str] | None = None,
+    by: str | Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
     alpha: float = 0.05,
-    method: Literal["wilson"] = "wilson",
     weights: str | None = None,
-) -> pd.DataFrame:
+) -> TransitionRates:
     """Share of entries in each outcome state, by group, with Wilson score intervals.
 
     For every group and outcome column the rate is the number of entries with a 1 divided
-    by the number of entries that are not censored (not missing).  Censored entries
-    (missing values: the horizon lies past the panel's end) leave the denominator and are
-    counted in ``n_censored``; they are never treated as zeros.
+    by the number of entries whose outcome is observed.  Censored entries (the horizon
+    lies past the panel's end) and entries without a panel row in the outcome month are
+    missing: they leave the denominator and are counted in ``n_censored``; they are never
+    treated as zeros.
 
     Parameters
     ----------
     outcomes
-        One row per entry; outcome columns hold 1, 0 or missing.
+        Output of :func:`~evalkit.outcomes.outcomes_at_horizons`.
     by
-        Grouping column(s), or ``None`` for one overall group.  Missing group labels form
-        their own group (no row is dropped).
-    outcomes_cols
-        Outcome columns to summarise; by default every column whose name ends in
-        ``_<digits>`` (``employed_3``, ``in_education_6``) and is not a grouping column.
+        Column(s) of ``outcomes.frame`` to group by (``region``, ``window``, ...), or
+        ``None`` for one overall group.  Missing group labels form their own group (no row
+        is dropped).
+    columns
+        Outcome columns to summarise; by default the state at every horizon,
+        ``<state>_<k>`` for the states and horizons of ``outcomes`` that it holds
+        (``ever_<state>_<k>`` columns can be named here).
     alpha
         One minus the coverage of the interval.
-    method
-        Interval method; only ``"wilson"`` (Wilson 1927) is implemented.
     weights
         Optional column of non-negative entry weights.  The rate is then
-        ``sum(w * y) / sum(w)`` over non-censored entries and the Wilson interval uses the
+        ``sum(w * y) / sum(w)`` over observed entries and the Wilson interval uses the
         Kish effective sample size ``(sum w)^2 / sum(w^2)``; ``n_at_risk``, ``n_events`` and
         ``n_censored`` stay unweighted counts.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per group x outcome, with the grouping columns, ``outcome``,
-        ``n_at_risk`` (non-censored entries), ``n_events``, ``rate``, ``conf_low``,
-        ``conf_high`` and ``n_censored``.  Groups in which every entry is censored get
-        ``rate`` and bounds NaN.
+    TransitionRates
+        Groups in which every entry is censored get ``rate`` and bounds NaN.
 
     References
     ----------
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
     inference. *Journal of the American Statistical Association*, 22(158), 209-212.
     """
-    if method != "wilson":
-        raise ValueError(f"method must be 'wilson', got {method!r}")
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
+    frame = outcomes.frame
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    missing = [c for c in by_cols if c not in outcomes.columns]
+    missing = [c for c in by_cols if c not in frame.columns]
     if missing:
-        raise EvalkitError(f"grouping column(s) {missing} not in the outcomes frame")
-    cols = list(outcomes_cols) if outcomes_cols is not None else _default_outcomes(outcomes, by_cols)
-    absent = [c for c in cols if c not in outcomes.columns]
-    if absent:
-        raise EvalkitError(f"outcome column(s) {absent} not in the outcomes frame")
+        raise EvalkitError(
+            f"grouping column(s) {missing} not in the outcomes; they have {list(frame.columns)}"
+        )
+    if columns is None:
+        cols = [c for s in outcomes.states for c in outcomes.columns(s) if c in frame.columns]
+        if not cols:
+            raise EvalkitError(
+                f"no outcome columns <state>_<k> for the states {list(outcomes.states)} and horizons "
+                f"{list(outcomes.horizons)} in the outcomes; name them with columns="
+            )
+    else:
+        cols = list(columns)
     if not cols:
-        raise EvalkitError("outcomes_cols is empty")
+        raise EvalkitError("columns is empty: name at least one outcome column")
+    absent = [c for c in cols if c not in frame.columns]
+    if absent:
+        raise EvalkitError(
+            f"outcome column(s) {absent} not in the outcomes; its outcome columns are "
+            f"{[c for s in outcomes.states for c in outcomes.columns(s) + outcomes.columns(s, ever=True) if c in frame]}"
+        )
+    if weights is not None and weights not in frame.columns:
+        raise EvalkitError(f"weight column {weights!r} not in the outcomes")
 
-    y = _outcome_matrix(outcomes, cols)
+    y = _outcome_matrix(frame, cols)
     observed = ~np.isnan(y)
     y0 = np.where(observed, y, 0.0)
     if by_cols:
-        grouper = outcomes.groupby([outcomes[c] for c in by_cols], dropna=False, sort=True, observed=True)
+        grouper = frame.groupby([frame[c] for c in by_cols], dropna=False, sort=True, observed=True)
         codes = grouper.ngroup().to_numpy()
         labels = grouper.size().index.to_frame(index=False)
         labels.columns = by_cols
     else:
-        codes = np.zeros(len(outcomes), dtype=np.int64)
+        codes = np.zeros(len(frame), dtype=np.int64)
         labels = None
     g = 1 if labels is None else len(labels)
     k = len(cols)
@@ -203,9 +261,9 @@ def transition_rates(
             rate = np.where(n_at_risk > 0, n_events / n_at_risk, np.nan)
         low, high = wilson_interval(n_events, n_at_risk, alpha)
     else:
-        w = pd.to_numeric(outcomes[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        w = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if np.isnan(w).any() or (w < 0).any():
-            rows = list(outcomes.index[np.isnan(w) | (w < 0)][:5])
+            rows = list(frame.index[np.isnan(w) | (w < 0)][:5])
             raise EvalkitError(
                 f"weight column {weights!r} must hold non-negative numbers; e.g. rows {rows} do not"
             )
@@ -216,16 +274,18 @@ def transition_rates(
             n_eff = np.where(sw2 > 0, sw**2 / sw2, 0.0)
         low, high = wilson_interval(np.nan_to_num(rate) * n_eff, n_eff, alpha)
 
-    result = pd.DataFrame(index=range(g * k))
+    table = pd.DataFrame(index=range(g * k))
     if labels is not None:
         rows = np.repeat(np.arange(g), k)
         for c in by_cols:
-            result[c] = labels[c].iloc[rows].reset_index(drop=True)
-    result["outcome"] = np.tile(np.asarray(cols, dtype=object), g)
-    result["n_at_risk"] = n_at_risk
-    result["n_events"] = n_events
-    result["rate"] = rate
-    result["conf_low"] = low
-    result["conf_high"] = high
-    result["n_censored"] = n_total - n_at_risk
-    return result
+            table[c] = labels[c].iloc[rows].reset_index(drop=True)
+    table["outcome"] = np.tile(np.asarray(cols, dtype=object), g)
+    table["n_at_risk"] = n_at_risk
+    table["n_events"] = n_events
+    table["rate"] = rate
+    table["conf_low"] = low
+    table["conf_high"] = high
+    table["n_censored"] = n_total - n_at_risk
+    return TransitionRates(
+        table=table, by=tuple(by_cols), columns=tuple(cols), alpha=alpha, weights=weights, n_entries=len(frame)
+    )

@@ -5,30 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from evalkit.engine import DuckDBEngine, Engine, Table, with_ctes
-from evalkit.errors import EvalkitError, PanelValidationError
-from evalkit.panel import validate as check
-from evalkit.panel.months import month_label, to_month_index
-from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES, NAV_CATEGORY_ALIASES, ColumnRoles
-
-#: Canonical column names of a validated panel (role names).
-CANONICAL = {
-    "person": "person_id",
-    "month": "month",
-    "county": "county",
-    "nav_category": "nav_category",
-    "employed": "employed",
-    "in_education": "in_education",
-    "female": "female",
-    "birth_year": "birth_year",
-    "education_level": "education_level",
-    "last_nav_month_before": "last_nav_month_before",
-}
+from evalkit.errors import EvalkitError
+from evalkit.panel.frames import ROW_COLUMN, open_source
+from evalkit.panel.months import month_label
+from evalkit.panel.prepare import Prepared, prepare
+from evalkit.panel.roles import ColumnRoles
+from evalkit.panel.validate import CODED
 
 
 @dataclass(frozen=True)
@@ -134,22 +121,6 @@ class StatusPanel:
         return f"<StatusPanel {self.report.n_rows:,} rows, {self.report.n_persons:,} persons, {where}>"
 
 
-def _read_source(source: pd.DataFrame | str | PathLike[str]) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"panel file {str(path)!r} does not exist")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if suffix in (".csv", ".txt", ".gz"):
-        return pd.read_csv(path, low_memory=False)
-    raise PanelValidationError(
-        f"cannot tell the format of {str(path)!r}: expected a .parquet or .csv file"
-    )
-
-
 def in_memory_panel(frame: pd.DataFrame, report: PanelReport) -> StatusPanel:
     """Wrap a canonical, sorted frame as a panel that DuckDB reads without copying."""
     return StatusPanel(
@@ -161,106 +132,101 @@ def in_memory_panel(frame: pd.DataFrame, report: PanelReport) -> StatusPanel:
     )
 
 
+def report_of(prepared: Prepared, *, was_sorted: bool) -> PanelReport:
+    """The :class:`PanelReport` of a validated panel from its counts."""
+    counts = prepared.counts
+    return PanelReport(
+        n_rows=int(counts["n_rows"]),
+        n_persons=int(counts["n_persons"]),
+        first_month=int(counts["first_month"]),
+        last_month=int(counts["last_month"]),
+        n_rows_at_nav=int(counts["n_rows_at_nav"]),
+        n_persons_with_gaps=int(counts["n_persons_with_gaps"]),
+        was_sorted=was_sorted,
+        has_history_column="last_nav_month_before" in prepared.columns,
+    )
+
+
+def canonical_frame(rows: pd.DataFrame, roles: ColumnRoles) -> pd.DataFrame:
+    """The engine's canonical rows with evalkit's in-memory types (see :class:`StatusPanel`)."""
+    out: dict[str, object] = {}
+    for name, column in rows.items():
+        if name == "person_id":
+            out[name] = column
+        elif name == "month":
+            out[name] = column.to_numpy(dtype="int32")
+        elif name == "county":
+            out[name] = column.astype("string")
+        elif name in CODED:
+            out[name] = pd.Categorical(column, categories=list(CODED[name]))
+        elif name in ("employed", "in_education"):
+            out[name] = column.astype("Float64" if name in roles.missing else "int8")
+        elif name == "female":
+            out[name] = column.astype("Float64")
+        else:  # birth_year, last_nav_month_before
+            out[name] = column.astype("Int64")
+    return pd.DataFrame(out, index=rows.index, copy=False)
+
+
 def read_panel(
-    source: pd.DataFrame | str | PathLike[str], *, roles: ColumnRoles | None = None
+    source: pd.DataFrame | str | PathLike[str],
+    *,
+    roles: ColumnRoles | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
 ) -> StatusPanel:
     """Read and validate a long monthly status panel into memory.
 
     Parameters
     ----------
     source
-        A pandas DataFrame, or the path of a Parquet or CSV file, one row per person and month.
+        A pandas DataFrame, or the path of a CSV (``.csv``, ``.txt``, ``.tsv``, gzipped
+        or not), Parquet (file or directory), Stata (``.dta``) or SAS (``.sas7bdat``)
+        file, one row per person and month.
     roles
-        Which column plays which role, and how the user's category codes map onto
-        evalkit's; defaults to evalkit's column names (:class:`ColumnRoles`).
+        Which column plays which role, and how the user's codes map onto evalkit's;
+        defaults to evalkit's column names (:class:`ColumnRoles`).
+    encoding, sep, decimal
+        The text encoding, field separator and decimal mark of a CSV file; detected
+        when not given (:mod:`evalkit.panel.files`).
 
     Returns
     -------
     StatusPanel
-        The panel with canonical names and types, and a :class:`PanelReport`.
+        The panel with canonical names and types, sorted by person and month, and a
+        :class:`PanelReport`.
 
     Raises
     ------
     PanelValidationError
-        On a missing required column, a duplicate person-month, an unparseable month,
-        an unknown need category or education level, a non-0/1 indicator, a missing
-        county in a month at NAV, or a person attribute that changes within a person
-        (``female``, ``birth_year``, ``last_nav_month_before``; ``education_level`` may change
-        and is read at the month it is needed).
+        Listing every problem found (:mod:`evalkit.panel.validate`): a role naming a
+        column the data lacks, an identifier column of mixed types, a duplicate
+        person-month, an unparseable month, an unknown need category or education level,
+        a non-0/1 or (undeclared) missing indicator, a missing county in a month at NAV,
+        a person attribute that changes within a person (``female``, ``birth_year``,
+        ``last_nav_month_before``), implausible or two-digit birth years, a NAV history
+        ending after the panel starts, an empty panel.
+    DataFileError
+        When a file is missing, empty, of an unknown format or cannot be decoded.
 
     Notes
     -----
-    Codes and months are translated once per distinct value; duplicates, gaps and
-    attributes that change within a person are found by comparing neighbouring rows in
-    (person, month) order, so validation is linear in the rows after one sort (none when
-    the rows come sorted).  For panels larger than memory use
-    :func:`~evalkit.panel.scan_panel`.
+    The rules run in DuckDB, on the same summary statistics as for a stored panel
+    (:func:`~evalkit.panel.scan_panel`), so both accept the same panels and give the same
+    messages; the validated rows are then fetched in (person, month) order.
     """
     roles = roles or ColumnRoles()
-    raw = _read_source(source)
-    wanted = {r: c for r, c in roles.column_map().items() if r in ColumnRoles.REQUIRED}
-    check.require_columns([str(c) for c in raw.columns], wanted)
-    present = {CANONICAL[r]: raw[c] for r, c in roles.column_map().items() if c in raw.columns}
-    frame = pd.DataFrame(
-        {name: column.reset_index(drop=True) for name, column in present.items()}, copy=False
+    engine = DuckDBEngine()
+    table, available, name, problems = open_source(
+        source, roles, engine, encoding=encoding, sep=sep, decimal=decimal, row_numbers=True
     )
-
-    check.check_no_missing(frame, "person_id", label="person")
-    month = to_month_index(frame["month"])
-    check.check_parsed(frame["month"], month, roles.month, what="a month")
-    if month.isna().any():
-        check.check_no_missing(frame.assign(month=month), "month", label="month")
-    months = month.to_numpy(dtype="int32", na_value=-1)
-    order, person_codes = check.person_order(frame["person_id"], months)
-    was_sorted = order is None
-    columns: dict[str, object] = {"person_id": frame["person_id"], "month": months}
-
-    categories = {**NAV_CATEGORY_ALIASES, **roles.categories}
-    columns["nav_category"] = check.check_codes(
-        frame, "nav_category", categories, NAV_CATEGORIES, what="NAV need categories"
-    )
-    at_nav = columns["nav_category"].notna()
-    check.check_no_missing(frame, "county", label="county, required in months at NAV", mask=at_nav)
-    columns["county"] = frame["county"].astype("string")
-    for column in ("employed", "in_education"):
-        columns[column] = check.check_binary(frame, column)
-    if "female" in frame:
-        columns["female"] = check.check_binary(frame, "female", allow_missing=True)
-    if "birth_year" in frame:
-        years = pd.to_numeric(frame["birth_year"], errors="coerce")
-        check.check_parsed(frame["birth_year"], years, roles.birth_year or "birth_year", what="a birth year")
-        columns["birth_year"] = years.astype("Int64")
-    if "education_level" in frame:
-        columns["education_level"] = check.check_codes(
-            frame, "education_level", roles.education_codes, EDUCATION_LEVELS, what="education levels"
-        )
-    if "last_nav_month_before" in frame:
-        before = to_month_index(frame["last_nav_month_before"])
-        check.check_parsed(frame["last_nav_month_before"], before, roles.last_nav_month_before or "", what="a month")
-        columns["last_nav_month_before"] = before
-    canonical = pd.DataFrame(
-        {name: columns[name] for name in frame.columns}, index=frame.index, copy=False
-    )
-    if order is not None:
-        canonical = canonical.take(order)
-        months = months[order]
-    same_person = np.diff(person_codes) == 0
-    check.check_duplicates_sorted(canonical, same_person, months)
-    for column in ("female", "birth_year", "last_nav_month_before"):
-        if column in canonical:
-            check.check_constant_within_sorted(canonical, same_person, column)
-    if order is not None:
-        canonical = canonical.reset_index(drop=True)
-
-    gaps = same_person & (np.diff(months) > 1)
-    report = PanelReport(
-        n_rows=len(canonical),
-        n_persons=int(person_codes[-1] + 1) if len(person_codes) else 0,
-        first_month=int(months.min()),
-        last_month=int(months.max()),
-        n_rows_at_nav=int(at_nav.sum()),
-        n_persons_with_gaps=int(np.unique(person_codes[1:][gaps]).size),
-        was_sorted=was_sorted,
-        has_history_column="last_nav_month_before" in canonical,
-    )
-    return in_memory_panel(canonical, report)
+    prepared = prepare(table, available, roles, engine, name=name, problems=problems)
+    order = "person_id, month" + (f", {ROW_COLUMN}" if ROW_COLUMN in available else "")
+    rows = engine.fetch(with_ctes([("panel", prepared.definition)], f"SELECT * FROM panel ORDER BY {order}"),
+                        prepared.tables)
+    was_sorted = True
+    if ROW_COLUMN in rows:
+        was_sorted = bool((np.diff(rows[ROW_COLUMN].to_numpy()) > 0).all())
+        rows = rows.drop(columns=ROW_COLUMN)
+    return in_memory_panel(canonical_frame(rows, roles), report_of(prepared, was_sorted=was_sorted))

@@ -2,6 +2,11 @@
 
 Internally a month is the integer ``12 * year + (month - 1)`` ("month index"): months
 subtract to a number of months, sort correctly, and are cheap in any SQL engine.
+
+This module is the one place evalkit reads months from users' data.  An integer month
+means the same everywhere: ``201603`` (yyyymm) or ``20160301`` (yyyymmdd, the day
+ignored), never a count of months; text ``2016-03``, ``2016-03-01``, ``201603``,
+``20160301``, ``2016M03``; datetimes, dates and pandas ``Period[M]`` values.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ _MONTH_PATTERNS = (
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),  # 201603
     re.compile(r"^(?P<y>\d{4})[Mm/](?P<m>\d{1,2})$"),  # 2016M03, 2016/03
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})\.0*$"),  # 201603.0 (a float read as text)
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\.0*)?$"),  # 20160301 (yyyymmdd)
 )
 
 
@@ -29,7 +35,7 @@ def to_month_index(values: pd.Series) -> pd.Series:
     """Parse a column of months into month indices (nullable ``Int64``).
 
     Accepts pandas ``Period[M]``, datetimes (any day within the month), and strings or
-    integers shaped ``2016-03``, ``2016-03-01``, ``201603``, ``2016M03``.  Missing values
+    integers shaped ``2016-03``, ``2016-03-01``, ``201603``, ``20160301``, ``2016M03``.  Missing values
     stay missing; values that cannot be parsed become missing too, so the caller can
     report them (compare ``isna()`` before and after).  Text is parsed once per distinct
     value, so a register column of millions of rows costs a factorisation.
@@ -47,14 +53,34 @@ def to_month_index(values: pd.Series) -> pd.Series:
         return pd.Series(pd.arrays.IntegerArray(index, np.isnat(months)), index=values.index)
     if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
         numbers = values.astype("Float64")
-        year, month = numbers // 100, numbers % 100
-        valid = (month >= 1) & (month <= 12) & (year >= 1000) & (numbers == numbers.round())
+        day_given = numbers >= 10_000_000  # yyyymmdd
+        day = (numbers % 100).where(day_given, 1)
+        yyyymm = (numbers // 100).where(day_given, numbers)
+        year, month = yyyymm // 100, yyyymm % 100
+        valid = (
+            (month >= 1) & (month <= 12) & (year >= 1000) & (year <= 9999)
+            & (day >= 1) & (day <= 31) & (numbers == numbers.round())
+        )
         return (year * 12 + month - 1).where(valid).astype("Int64")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = _parse_texts(pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip())
     lookup = np.append(parsed.to_numpy(dtype="float64", na_value=np.nan), np.nan)
     found = lookup[codes]
     return pd.Series(pd.array(found, dtype="Float64"), index=values.index).astype("Int64")
+
+
+def as_month_index(values: pd.Series) -> pd.Series:
+    """Month indices as a validated panel holds them pass unchanged; anything else is read
+    by :func:`to_month_index`.
+
+    A month index (``12 * year + month - 1``) is below 100000 for any year before 8334,
+    and a yyyymm or yyyymmdd integer is above it, so the two cannot be confused.
+    """
+    if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.astype("Float64")
+        if bool((numbers.dropna() < 100_000).all()):
+            return numbers.where(numbers == numbers.round()).astype("Int64")
+    return to_month_index(values)
 
 
 def _parse_texts(text: pd.Series) -> pd.Series:
@@ -68,7 +94,10 @@ def _parse_texts(text: pd.Series) -> pd.Series:
         hit = parts["y"].notna()
         year.loc[parts.index[hit]] = parts.loc[hit, "y"].astype("int64").to_numpy()
         month.loc[parts.index[hit]] = parts.loc[hit, "m"].astype("int64").to_numpy()
-    month = month.where((month >= 1) & (month <= 12))
+    day = pd.Series(1, index=text.index, dtype="Int64")
+    dated = text.str.extract(_MONTH_PATTERNS[-1])["d"]
+    day = day.where(dated.isna(), pd.to_numeric(dated, errors="coerce").astype("Int64"))
+    month = month.where((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31))
     return year * 12 + month - 1
 
 

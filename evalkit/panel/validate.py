@@ -1,207 +1,312 @@
-"""Validation of a monthly status panel held in memory.
+"""The rules of a valid monthly status panel, each written once.
 
-Each check either passes or raises :class:`~evalkit.errors.PanelValidationError` with the
-column, the number of offending rows and a few example rows, so that the user knows what
-to fix.  Nothing is dropped silently.  Checks that concern a person's rows (duplicates,
-attributes constant within a person, gaps) run on arrays sorted by (person, month) as
-comparisons of neighbouring rows, which is linear in the number of rows.  The same rules
-run as SQL on stored panels (:mod:`evalkit.panel.scan`), with the same messages.
+Every input -- a pandas DataFrame, a CSV, Stata or SAS file, a Parquet file or a DuckDB or
+Spark table -- is checked by the same functions on the same summary statistics, computed
+by the engine (:mod:`evalkit.panel.prepare`):
+
+- :func:`translate` reads the *distinct values* of every coded column (months, need
+  categories, education levels, 0/1 indicators, birth years, counties), each with its
+  count of rows, and translates them once per distinct value;
+- :func:`count_problems` reads *one row of counts* from a single window pass over each
+  person's months (duplicates, attributes that change within a person, a county missing
+  at NAV, implausible ages, a NAV history that ends after the panel starts).
+
+Both return problems as text naming the user's own column (from :class:`ColumnRoles`),
+the number of rows or persons and examples; nothing is raised or dropped here, so that
+one run reports every problem.  Values are compared as text with one normalisation
+(:func:`normal_text`): surrounding blanks are ignored and an integral decimal ``1.0`` is
+the code ``1``, so a code column read as floats (a missing value in an integer column)
+matches the ``"1"`` of a ``[education]`` table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import PanelValidationError
+from evalkit.panel.months import month_label, to_month_index
+from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES, NAV_CATEGORY_ALIASES, ColumnRoles
 
-_EXAMPLES = 5
-_BINARY_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
+#: Canonical column name of each role in a validated panel.
+CANONICAL = {
+    "person": "person_id",
+    "month": "month",
+    "county": "county",
+    "nav_category": "nav_category",
+    "employed": "employed",
+    "in_education": "in_education",
+    "female": "female",
+    "birth_year": "birth_year",
+    "education_level": "education_level",
+    "last_nav_month_before": "last_nav_month_before",
+}
+ROLE_OF = {c: r for r, c in CANONICAL.items()}
 
+MONTHS = ("month", "last_nav_month_before")
+BINARY = ("employed", "in_education", "female")
+CODED = {"nav_category": NAV_CATEGORIES, "education_level": EDUCATION_LEVELS}
+#: Person attributes that must not change within a person.
+FIXED = ("female", "birth_year", "last_nav_month_before")
+#: Plausible ages (calendar year of the month minus birth year) in a register panel.
+MIN_AGE, MAX_AGE = 10, 80
 
-def examples(frame: pd.DataFrame, mask: pd.Series | np.ndarray, columns: Iterable[str]) -> str:
-    """A few offending rows, printed with their row labels."""
-    cols = [c for c in columns if c in frame.columns]
-    return frame.loc[np.asarray(mask), cols].head(_EXAMPLES).to_string()
+EXAMPLES = 5
+#: Text that means a missing cell in every input (Stata's and SAS's ``.`` included).
+MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", ".")
+_BINARY_TEXT = {"0": 0, "1": 1, "false": 0, "true": 1}
+_INTEGRAL = re.compile(r"^([+-]?\d+)\.0*$")
 
-
-def require_columns(columns: list[str], wanted: dict[str, str]) -> None:
-    """Raise when a role's column is missing, listing what the panel has."""
-    missing = {role: col for role, col in wanted.items() if col not in columns}
-    if missing:
-        listed = ", ".join(f"{col!r} (role {role})" for role, col in missing.items())
-        raise PanelValidationError(
-            f"the panel lacks required column(s) {listed}; it has columns "
-            f"{list(columns)}. Map your column names onto roles with ColumnRoles "
-            "(or a [columns] table in a TOML file), or set an optional role to None."
-        )
-
-
-def missing_message(column: str, label: str, n_bad: int, shown: str) -> str:
-    return (
-        f"column {column!r} ({label}) is missing in {n_bad} row(s) where a value "
-        f"is required; examples:\n{shown}"
-    )
-
-
-def check_no_missing(frame: pd.DataFrame, column: str, *, label: str, mask: pd.Series | None = None) -> None:
-    """Raise when ``column`` is missing in rows where it is required."""
-    bad = frame[column].isna()
-    if mask is not None:
-        bad &= mask
-    if bad.any():
-        shown = examples(frame, bad, frame.columns[:6])
-        raise PanelValidationError(missing_message(column, label, int(bad.sum()), shown))
+#: ``persons_with(column, raw_values)``: a few persons (user's ids) whose rows hold the values.
+PersonsWith = Callable[[str, list[str]], list[object]]
 
 
-def unparsed_message(column: str, what: str, n_bad: int, sample: list[str], where: str) -> str:
-    return (
-        f"column {column!r}: {n_bad} value(s) cannot be read as {what}, e.g. "
-        f"{sample} ({where}); expected months such as "
-        "'2016-03', '2016-03-01', 201603 or a pandas Period/datetime"
-    )
+def normal_text(value: str) -> str:
+    """A value's text as the rules compare it: stripped, ``1.0`` read as ``1``."""
+    text = value.strip()
+    match = _INTEGRAL.match(text)
+    return match.group(1) if match else text
 
 
-def check_parsed(raw: pd.Series, parsed: pd.Series, column: str, *, what: str) -> None:
-    """Raise when values were present but could not be parsed."""
-    bad = raw.notna().to_numpy() & parsed.isna().to_numpy()
-    if bad.any():
-        sample = raw[bad].astype(str).unique()[:_EXAMPLES].tolist()
-        raise PanelValidationError(
-            unparsed_message(column, what, int(bad.sum()), sample, f"rows {raw.index[bad][:_EXAMPLES].tolist()}")
-        )
+def column_of(roles: ColumnRoles, canonical: str) -> str:
+    """The user's column name for a canonical column."""
+    return getattr(roles, ROLE_OF[canonical]) or canonical
 
 
-def binary_message(column: str, allow_missing: bool, n_bad: int, found: dict[str, int], shown: str) -> str:
-    return (
-        f"column {column!r} must be 0/1{' or missing' if allow_missing else ''}; "
-        f"{n_bad} row(s) hold other values {found}; examples:\n{shown}"
-    )
+def described(roles: ColumnRoles, canonical: str) -> str:
+    """``column 'i_arbeid' (role employed)``."""
+    return f"column {column_of(roles, canonical)!r} (role {ROLE_OF[canonical]})"
 
 
-def check_binary(frame: pd.DataFrame, column: str, *, allow_missing: bool = False) -> pd.Series:
-    """The column as int8 0/1 (``Float64`` when missing is allowed); raise on other values."""
-    raw = frame[column]
-    if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.api.extensions.ExtensionDtype):
-        values = raw.to_numpy()
-        if ((values == 0) | (values == 1)).all():
-            return pd.Series(values.astype("int8"), index=frame.index, name=column).astype(
-                "Float64" if allow_missing else "int8"
+def counts_text(values: list[str], counts: list[int]) -> str:
+    """``'x': 3 rows, 'y': 1 row`` for at most ten values."""
+    shown = ", ".join(f"{v!r}: {n} row{'s' if n != 1 else ''}" for v, n in list(zip(values, counts))[:10])
+    more = f" and {len(values) - 10} more value(s)" if len(values) > 10 else ""
+    return shown + more
+
+
+def _code_position(text: str, mapping: dict[str, str], folded: dict[str, str], allowed: tuple[str, ...]) -> int:
+    name = mapping.get(text, folded.get(text.lower(), text))
+    name = name.strip().lower().replace(" ", "_").replace("-", "_")
+    return allowed.index(name) if name in allowed else -1
+
+
+def translate(
+    profile: pd.DataFrame, roles: ColumnRoles, persons_with: PersonsWith
+) -> tuple[pd.DataFrame, list[str], set[str]]:
+    """Translate each distinct value of each coded column; list the values that break a rule.
+
+    Parameters
+    ----------
+    profile
+        Columns ``column`` (canonical name), ``value`` (the value as the engine casts it
+        to text, missing for NULL) and ``n`` (rows).
+    roles
+        The user's column names, code mappings and declared missing codes.
+    persons_with
+        Finds a few persons holding given raw values, for the examples.
+
+    Returns
+    -------
+    value_map, problems, unreadable
+        ``value_map`` has columns ``column``, ``value`` (the raw text, the join key),
+        ``code`` (month index, 0/1, year; missing for a label column or an unknown value)
+        and ``label`` (need category, education level or county text); ``unreadable``
+        names the columns with values that break a rule (read as missing in the later
+        checks, which therefore skip them).
+    """
+    rows, problems, unreadable = [], [], set()
+    order = {c: i for i, c in enumerate(CANONICAL.values())}
+    for column, group in sorted(profile.groupby("column", sort=False), key=lambda item: order[item[0]]):
+        role = ROLE_OF[column]
+        declared = roles.missing.get(role)
+        blank = group["value"].isna() | group["value"].astype(str).str.strip().isin(MISSING_TEXT)
+        n_null = int(group.loc[blank, "n"].sum())
+        present = group[~blank].assign(text=lambda g: g["value"].astype(str).map(normal_text))
+        present = present.sort_values(["n", "text"], ascending=[False, True], kind="stable")
+        raw = present["value"].astype(str).tolist()
+        counts = present["n"].astype("int64").tolist()
+        text = [normal_text(v) for v in raw]
+        unknown = {normal_text(str(c)) for c in declared or ()}
+        gone = [t in unknown for t in text]
+        codes: list[float] = [np.nan] * len(raw)
+        labels: list[object] = [None] * len(raw)
+        bad: list[bool] = [False] * len(raw)
+        what, expected = "", ""
+        if column in MONTHS:
+            parsed = to_month_index(pd.Series(text, dtype=object)).to_numpy(dtype="float64", na_value=np.nan)
+            codes = parsed.tolist()
+            bad = [np.isnan(c) for c in parsed]
+            what = "a month"
+            expected = "months such as 2016-03, 2016-03-01, 201603, 20160301 or a date"
+        elif column in CODED:
+            allowed = CODED[column]
+            mapping = {**NAV_CATEGORY_ALIASES, **roles.categories} if column == "nav_category" else roles.education_codes
+            mapping = {normal_text(k): v for k, v in mapping.items()}
+            folded = {k.lower(): v for k, v in mapping.items()}
+            positions = [_code_position(t, mapping, folded, allowed) for t in text]
+            labels = [allowed[p] if p >= 0 else None for p in positions]
+            bad = [p < 0 for p in positions]
+            table = "[categories]" if column == "nav_category" else "[education]"
+            what = "known NAV need categories" if column == "nav_category" else "known education levels"
+            expected = (
+                f"one of {list(allowed)} or missing; map your codes in the {table} table of the roles file"
             )
-    values = pd.to_numeric(raw, errors="coerce")
-    bad = ~values.isin([0, 1])
-    if allow_missing:
-        bad &= raw.notna()
-    if bad.any():
-        found = raw[bad].astype(str).value_counts().head(_EXAMPLES).to_dict()
-        raise PanelValidationError(
-            binary_message(column, allow_missing, int(bad.sum()), found, examples(frame, bad, frame.columns[:6]))
-        )
-    return values.astype("Float64" if allow_missing else "int8")
+        elif column in BINARY:
+            flags = [_BINARY_TEXT.get(t.lower()) for t in text]
+            codes = [np.nan if f is None else float(f) for f in flags]
+            bad = [f is None for f in flags]
+            what = "a 0/1 indicator"
+            expected = "0 or 1 (or true/false)" + (" or missing" if column == "female" else "")
+        elif column == "birth_year":
+            years = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype="float64")
+            codes = years.tolist()
+            bad = [bool(np.isnan(y) or y != np.round(y)) for y in years]
+            what = "a birth year"
+            expected = "a whole four-digit year such as 1995"
+        else:  # county: a code kept as text
+            labels = list(text)
+        bad = [b and not g for b, g in zip(bad, gone)]
+        if any(bad):
+            values = [r for r, b in zip(raw, bad) if b]
+            bad_text = [t for t, b in zip(text, bad) if b]
+            n_bad = sum(n for n, b in zip(counts, bad) if b)
+            ids = persons_with(column, values[:EXAMPLES])
+            unreadable.add(column)
+            verb = "are not" if column in CODED else "cannot be read as"
+            problems.append(
+                f"{described(roles, column)}: {n_bad} row(s) hold values that {verb} {what}: "
+                f"{counts_text(bad_text, [n for n, b in zip(counts, bad) if b])} (persons {ids}); "
+                f"expected {expected}"
+            )
+        if n_null and column in ("month", "employed", "in_education") and declared is None:
+            ids = persons_with(column, [])
+            hint = (
+                "every row needs its month" if column == "month" else
+                f"0/1 is required in every row; if an empty cell means unknown in your extract, "
+                f"declare it in the roles file: [missing] {role} = true"
+            )
+            problems.append(f"{described(roles, column)} is missing in {n_null} row(s) (persons {ids}); {hint}")
+        for i, g in enumerate(gone):
+            if g:
+                codes[i], labels[i] = np.nan, None
+        rows.append(pd.DataFrame({"column": column, "value": raw, "code": codes, "label": labels}))
+    if not rows:
+        return pd.DataFrame({"column": [], "value": [], "code": [], "label": []}).astype(
+            {"column": object, "value": object, "code": "Int64", "label": object}), problems, unreadable
+    value_map = pd.concat(rows, ignore_index=True)
+    value_map["code"] = value_map["code"].astype("Float64").astype("Int64")
+    return value_map.astype({"column": object, "value": object, "label": object}), problems, unreadable
 
 
-def binary_value(text: str) -> int | None:
-    """0 or 1 for the text of a 0/1 indicator (``"1"``, ``"1.0"``, ``"true"``), else None."""
-    return _BINARY_TEXT.get(text.strip().lower())
+def shown(rows: pd.DataFrame, roles: ColumnRoles) -> str:
+    """Example rows with the user's column names and months as ``2016-03``."""
+    out = rows.copy()
+    for column in MONTHS:
+        if column in out:
+            out[column] = [month_label(m) if pd.notna(m) else "-" for m in out[column]]
+    out = out.astype(object).where(out.notna(), "-")
+    out.columns = [column_of(roles, c) if c in ROLE_OF else c for c in out.columns]
+    return out.to_string(index=False)
 
 
-def normalise_code(value: object, mapping: dict[str, str], folded: dict[str, str]) -> str:
-    """The user's code through ``mapping`` (exactly, then case-folded), in snake case."""
-    text = str(value)
-    text = mapping.get(text, folded.get(text.strip().lower(), text))
-    return text.strip().lower().replace(" ", "_").replace("-", "_")
+#: ``example(sql_body)``: a small query on the canonical relation ``panel``.
+Example = Callable[[str], pd.DataFrame]
 
 
-def code_positions(uniques: Iterable[object], mapping: dict[str, str], allowed: tuple[str, ...]) -> list[int]:
-    """Position in ``allowed`` of each distinct user code, -2 for an unknown code."""
-    folded = {str(k).strip().lower(): v for k, v in mapping.items()}
-    position = {level: i for i, level in enumerate(allowed)}
-    return [position.get(normalise_code(u, mapping, folded), -2) for u in uniques]
+def count_problems(
+    counts: pd.Series, columns: list[str], roles: ColumnRoles, example: Example, *, skip: set[str]
+) -> list[str]:
+    """The problems that the one-row ``counts`` of the window pass reveal, with examples.
 
-
-def unknown_codes_message(column: str, what: str, n_bad: int, counts: dict[str, int], allowed: tuple[str, ...]) -> str:
-    return (
-        f"column {column!r} holds {n_bad} value(s) that are not known {what}: "
-        f"{counts}; expected one of {list(allowed)} or missing. Map your codes with the "
-        f"ColumnRoles mapping (e.g. a [categories] table in the TOML file)."
-    )
-
-
-def check_codes(
-    frame: pd.DataFrame, column: str, mapping: dict[str, str], allowed: tuple[str, ...], *, what: str
-) -> pd.Series:
-    """Map the user's codes onto evalkit's vocabulary; raise on unknown codes.
-
-    Each distinct code is translated once: first through ``mapping`` (exactly, then
-    case-insensitively), then matched case-insensitively against ``allowed`` with spaces
-    and hyphens read as underscores.  Missing values stay missing.
+    ``counts`` comes from :func:`evalkit.panel.prepare.checks_sql`; ``example`` runs a
+    small query on the canonical panel for the example rows; columns in ``skip`` hold
+    unreadable values (already reported) and are not checked again.
     """
-    raw = frame[column]
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    lookup = np.array(code_positions(uniques, mapping, allowed) + [-1], dtype=np.int64)
-    new_codes = lookup[codes]  # code -1 (missing) indexes the trailing -1
-    unknown = new_codes == -2
-    if unknown.any():
-        counts = raw[unknown].astype(str).value_counts().head(10).to_dict()
-        raise PanelValidationError(unknown_codes_message(column, what, int(unknown.sum()), counts, allowed))
-    return pd.Series(
-        pd.Categorical.from_codes(new_codes, categories=list(allowed)), index=frame.index, name=column
-    )
-
-
-def person_order(person: pd.Series, month: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """The permutation sorting rows by (person, month) (None when already sorted) and
-    the person codes in sorted order."""
-    codes, _ = pd.factorize(person, sort=True)
-    step = np.diff(codes)
-    sorted_already = bool(((step > 0) | ((step == 0) & (np.diff(month) > 0))).all())
-    if sorted_already:
-        return None, codes
-    order = np.lexsort((month, codes))
-    return order, codes[order]
-
-
-def duplicates_message(n_rows: int, n_pairs: int, person: str, month: str, shown: str) -> str:
-    return (
-        f"{n_rows} row(s) form {n_pairs} duplicate person-month(s) in columns "
-        f"({person!r}, {month!r}); each person must have at most one row per month. "
-        f"Examples:\n{shown}"
-    )
-
-
-def check_duplicates_sorted(frame: pd.DataFrame, same_person: np.ndarray, months: np.ndarray) -> None:
-    """Raise when a person has two rows for one month.
-
-    ``frame`` is sorted by person and month; ``same_person[i]`` says rows ``i`` and
-    ``i + 1`` belong to one person.
-    """
-    repeat = same_person & (np.diff(months) == 0)
-    if repeat.any():
-        dup = np.zeros(len(frame), dtype=bool)
-        dup[1:] |= repeat
-        dup[:-1] |= repeat
-        n_pairs = int((dup[1:] & ~repeat).sum() + dup[0])
-        raise PanelValidationError(
-            duplicates_message(int(dup.sum()), n_pairs, "person_id", "month", examples(frame, dup, frame.columns[:6]))
+    columns = [c for c in columns if c not in skip]
+    problems = []
+    person, month = column_of(roles, "person_id"), column_of(roles, "month")
+    key = "person_id, month, county, nav_category, employed, in_education"
+    if counts["missing_person_id"] > 0:
+        rows = example(
+            f"SELECT {key} FROM panel WHERE person_id IS NULL OR TRIM(CAST(person_id AS STRING)) = '' "
+            f"LIMIT {EXAMPLES}"
         )
-
-
-def varying_message(column: str, n_persons: int, ids: list[object], shown: str) -> str:
-    return (
-        f"column {column!r} must be constant within a person but changes for "
-        f"{n_persons} person(s), e.g. {ids}:\n{shown}"
-    )
-
-
-def check_constant_within_sorted(frame: pd.DataFrame, same_person: np.ndarray, column: str) -> None:
-    """Raise when a fixed person attribute changes within a person (``frame`` sorted)."""
-    value_codes, _ = pd.factorize(frame[column], use_na_sentinel=True)
-    change = same_person & (np.diff(value_codes) != 0)
-    if change.any():
-        ids = pd.unique(frame["person_id"].to_numpy()[1:][change])
-        mask = frame["person_id"].isin(ids[:_EXAMPLES])
-        raise PanelValidationError(
-            varying_message(column, len(ids), ids[:_EXAMPLES].tolist(), examples(frame, mask, ["person_id", column]))
+        problems.append(
+            f"{described(roles, 'person_id')} is missing in {int(counts['missing_person_id'])} row(s); "
+            f"every row needs its person. Examples:\n{shown(rows, roles)}"
         )
+    if counts["n_repeated"] > 0:
+        pairs = example(
+            "SELECT person_id, month, count(*) AS n_rows FROM panel WHERE month IS NOT NULL "
+            "GROUP BY person_id, month HAVING count(*) > 1 ORDER BY person_id, month"
+        )
+        problems.append(
+            f"{int(pairs['n_rows'].sum())} row(s) form {len(pairs)} duplicate person-month(s) in columns "
+            f"({person!r}, {month!r}); each person must have at most one row per month. "
+            f"Examples:\n{shown(pairs.head(EXAMPLES), roles)}"
+        )
+    if counts["missing_county"] > 0:
+        rows = example(
+            f"SELECT {key} FROM panel WHERE nav_category IS NOT NULL AND county IS NULL "
+            f"ORDER BY person_id, month LIMIT {EXAMPLES}"
+        )
+        problems.append(
+            f"{described(roles, 'county')} is missing in {int(counts['missing_county'])} row(s) of months "
+            f"at NAV, where the county is required. Examples:\n{shown(rows, roles)}"
+        )
+    for column in FIXED:
+        n_varying = int(counts.get(f"varying_{column}", 0)) if column in columns else 0
+        if n_varying:
+            rows = example(
+                f"WITH persons AS (SELECT person_id FROM panel GROUP BY person_id "
+                f"HAVING count(DISTINCT {column}) > 1 OR (count({column}) > 0 AND count({column}) < count(*)) "
+                f"ORDER BY person_id LIMIT {EXAMPLES}) "
+                f"SELECT p.person_id, p.month, p.{column} FROM panel AS p JOIN persons AS q "
+                f"ON p.person_id = q.person_id ORDER BY p.person_id, p.month LIMIT 20"
+            )
+            ids = rows["person_id"].drop_duplicates().tolist()
+            problems.append(
+                f"{described(roles, column)} must be constant within a person but changes for "
+                f"{n_varying} person(s), e.g. {ids}:\n{shown(rows, roles)}"
+            )
+    if "birth_year" in columns and "month" in columns:
+        n_two_digit = int(counts["two_digit_birth_year"])
+        n_implausible = int(counts["implausible_age"])
+        if n_two_digit:
+            rows = example(f"SELECT DISTINCT person_id, birth_year FROM panel WHERE birth_year < 100 "
+                           f"ORDER BY person_id LIMIT {EXAMPLES}")
+            problems.append(
+                f"{described(roles, 'birth_year')} holds two-digit years for {n_two_digit} person(s), "
+                f"e.g. {rows['person_id'].tolist()} ({rows['birth_year'].tolist()}); write four-digit years (1995)"
+            )
+        if n_implausible > n_two_digit:
+            rows = example(
+                f"SELECT person_id, min(month) AS month, max(birth_year) AS birth_year FROM panel "
+                f"WHERE {implausible_age_sql()} AND birth_year >= 100 GROUP BY person_id ORDER BY person_id LIMIT {EXAMPLES}"
+            )
+            problems.append(
+                f"{described(roles, 'birth_year')} implies an age outside {MIN_AGE}-{MAX_AGE} in the panel's "
+                f"months for {n_implausible - n_two_digit} person(s) (age = year of the month minus birth "
+                f"year); check the column. Examples:\n{shown(rows, roles)}"
+            )
+    if {"last_nav_month_before", "month"} <= set(columns) and counts["history_after_start"] > 0:
+        first = month_label(int(counts["first_month"]))
+        rows = example(
+            "SELECT DISTINCT person_id, last_nav_month_before FROM panel WHERE last_nav_month_before >= "
+            f"{int(counts['first_month'])} ORDER BY person_id LIMIT {EXAMPLES}"
+        )
+        problems.append(
+            f"{described(roles, 'last_nav_month_before')} must be a month before the panel starts "
+            f"({first}) but is {first} or later for {int(counts['history_after_start'])} person(s). "
+            f"Examples:\n{shown(rows, roles)}"
+        )
+    return problems
+
+
+def implausible_age_sql() -> str:
+    """Portable SQL condition: the row's age (year of the month minus birth year) is implausible."""
+    age = "(FLOOR(month / 12) - birth_year)"
+    return f"birth_year IS NOT NULL AND month IS NOT NULL AND ({age} < {MIN_AGE} OR {age} > {MAX_AGE})"

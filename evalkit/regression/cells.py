@@ -26,9 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import linalg
 
 from evalkit.errors import DesignError
+from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.covariance import cr1_factor
 from evalkit.regression.ols import _RANK_TOL, _check_rank
 
 __all__ = ["CellFit", "BalancedPanel", "balanced_panel", "fit_twfe_cells"]
@@ -72,8 +74,8 @@ class CellFit:
 
     @property
     def r2_within(self) -> float:
-        """``1 - SSR / TSS`` of the demeaned outcome."""
-        return 1.0 - self.ssr / self.tss_within
+        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` when it is 0)."""
+        return 1.0 - self.ssr / self.tss_within if self.tss_within > 0 else float("nan")
 
 
 def balanced_panel(y: np.ndarray, unit: np.ndarray, period: np.ndarray, cell: np.ndarray, cluster: np.ndarray) -> BalancedPanel | None:
@@ -145,8 +147,7 @@ def fit_twfe_cells(panel: BalancedPanel, X_cells: np.ndarray, names: tuple[str, 
     ztz_inv[np.ix_(piv, piv)] = Rinv @ Rinv.T
     bread = ztz_inv / np.outer(norms, norms)
 
-    indicator = sparse.csr_matrix((np.ones(n_units), (cell, np.arange(n_units))), shape=(n_cells, n_units))
-    cell_sums = indicator @ Yd  # S~_c[t]
+    cell_sums = cluster_sums(Yd, cell, n_cells)  # S~_c[t]
     xty = np.einsum("ctk,ct->k", Xd, cell_sums)
     beta = bread @ xty
     beta += bread @ (xty - np.einsum("ctk,ctj,c,j->k", Xd, Xd, size, beta))  # one refinement step
@@ -158,15 +159,10 @@ def fit_twfe_cells(panel: BalancedPanel, X_cells: np.ndarray, names: tuple[str, 
         if rows.size:
             scores[rows] = resid[rows] @ Xd[c]
     n_clusters = int(panel.cluster.max()) + 1
-    if n_clusters < 2:
-        raise DesignError("CR1 needs at least two clusters")
-    by_cluster = sparse.csr_matrix((np.ones(n_units), (panel.cluster, np.arange(n_units))),
-                                   shape=(n_clusters, n_units)) @ scores
+    by_cluster = cluster_sums(scores, panel.cluster, n_clusters)
     # unit effects are nested in the clusters, period effects are not (two or more clusters)
     df_k = k + n_periods
-    if n <= df_k:
-        raise DesignError(f"no residual degrees of freedom: {n} rows for {df_k} parameters")
-    factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - df_k)
+    factor = cr1_factor(n_clusters, n, df_k)
     cov = factor * (bread @ (by_cluster.T @ by_cluster) @ bread)
     return CellFit(beta=beta, names=names, cov=cov, cov_type="CR1", nobs=n, df_k=df_k, n_clusters=(n_clusters,),
                    ssr=float(np.sum(resid**2)), tss_within=float(np.sum(Yd**2)))

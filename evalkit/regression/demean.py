@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from evalkit.errors import DesignError
+from evalkit.inference.clusters import indicator as group_indicator
 from evalkit.progress import progress
 
 __all__ = ["demean", "dense_codes", "fe_codes", "singleton_mask"]
@@ -112,8 +112,7 @@ def demean(
     for j in range(codes.shape[1]):
         c = codes[:, j]
         G = int(c.max()) + 1
-        indicator = sparse.csr_matrix((w, (c, np.arange(n))), shape=(G, n))
-        projections.append((c, indicator, np.bincount(c, weights=w, minlength=G)))
+        projections.append((c, group_indicator(c, G, weights=w), np.bincount(c, weights=w, minlength=G)))
     if weights is None and _balanced_pair(codes):
         # every pair of levels once: one sweep is the exact two-way within transformation
         for c, indicator, wsum in projections:

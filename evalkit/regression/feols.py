@@ -6,22 +6,25 @@ matrix with formulaic, absorbs the fixed effects after ``|`` and labels the resu
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from formulaic import model_matrix
 
-from evalkit.errors import EvalkitError, ExcludedRowsWarning
-from evalkit.inference.covariance import CovType
+from evalkit.errors import EvalkitError
+from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType
+from evalkit.inference.few_clusters import count_clusters, warn_few_clusters
 from evalkit.regression.formula import parse_formula, readable_term, set_reference_levels
 from evalkit.regression.ols import OLSFit, fit_ols
 from evalkit.results.base import EstimationResult
+from evalkit.rows import drop_missing
 
-__all__ = ["RegressionResult", "drop_missing", "feols", "result_from_fit"]
+__all__ = ["RegressionResult", "check_vcov", "feols", "result_from_fit", "warn_if_few_clusters"]
+
+#: pyfixest's / fixest's covariance names and evalkit's spelling of each.
+_PYFIXEST_VCOV = {"CRV1": "CR1", "hetero": "HC1", "HC1": "HC1", "HC2": None, "HC3": "HC3", "CRV3": None, "iid": "iid"}
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -30,12 +33,14 @@ class RegressionResult(EstimationResult):
 
     Besides everything :class:`~evalkit.results.EstimationResult` offers, ``fit`` holds the
     arrays (:class:`~evalkit.regression.OLSFit`) and ``data`` the rows used, so that
-    :meth:`vcov` can compute another covariance without refitting.
+    :meth:`vcov` can compute another covariance without refitting.  ``treated`` is the
+    0/1 column the few-clusters check counts treated clusters in (``None``: not known).
     """
 
     fit: OLSFit
     data: pd.DataFrame = field(compare=False)
     formula: str = ""
+    treated: str | None = None
 
     @property
     def resid(self) -> pd.Series:
@@ -50,9 +55,14 @@ class RegressionResult(EstimationResult):
         cov_type
             ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``.
         cluster
-            One or two column names of the data to cluster on (``"CR1"`` only).
+            One or two column names of the data to cluster on (``"CR1"`` only); warns
+            on few clusters as :func:`feols` does.
         """
-        labels = None if cluster is None else _cluster_labels(self.data, cluster)
+        cov_type = check_vcov(cov_type, cluster)
+        labels = None
+        if cluster is not None:
+            labels = _cluster_labels(self.data, cluster)
+            warn_if_few_clusters(self.data, cluster, labels, self.treated, stacklevel=2)
         return result_from_fit(
             self.fit.vcov(cov_type, labels),
             self.data,
@@ -60,10 +70,71 @@ class RegressionResult(EstimationResult):
         )
 
 
-def _cluster_labels(data: pd.DataFrame, cluster: str | Sequence[str]) -> np.ndarray:
+def _cluster_columns(cluster: str | Sequence[str]) -> list[str]:
     cols = [cluster] if isinstance(cluster, str) else list(cluster)
     if not 1 <= len(cols) <= 2:
-        raise ValueError(f"cluster takes one or two columns, got {cols}")
+        raise EvalkitError(f"cluster takes one or two columns, got {cols}")
+    return cols
+
+
+def check_vcov(vcov: object, cluster: str | Sequence[str] | None) -> CovType:
+    """The covariance name, validated; pyfixest's spellings get a message with evalkit's.
+
+    ``vcov=None`` means ``"CR1"`` with ``cluster``, else ``"iid"``.
+
+    Raises
+    ------
+    EvalkitError
+        For a dict such as ``{"CRV1": "sid"}`` or a pyfixest name such as ``"hetero"``
+        (the message gives evalkit's spelling), or any other unknown name.
+    """
+    if vcov is None:
+        return "CR1" if cluster is not None else "iid"
+    if isinstance(vcov, Mapping):
+        items = list(vcov.items())
+        if len(items) == 1 and items[0][0] in ("CRV1", "CR1"):
+            name, col = items[0]
+            raise EvalkitError(
+                f"vcov={dict(vcov)!r} is pyfixest's spelling; evalkit's is vcov='CR1', cluster={col!r}"
+            )
+        raise EvalkitError(
+            f"vcov must be one of {sorted(COVARIANCE_ESTIMATORS)} and clusters are given by cluster=, "
+            f"got vcov={vcov!r}"
+        )
+    if vcov in COVARIANCE_ESTIMATORS:
+        return vcov  # type: ignore[return-value]
+    if isinstance(vcov, str) and vcov in _PYFIXEST_VCOV:
+        ours = _PYFIXEST_VCOV[vcov]
+        hint = (
+            f"evalkit's spelling is vcov={ours!r}" + (", cluster=<column>" if ours == "CR1" else "")
+            if ours
+            else "evalkit does not compute it"
+        )
+        raise EvalkitError(f"vcov={vcov!r} is pyfixest's name; {hint} (valid: {sorted(COVARIANCE_ESTIMATORS)})")
+    raise EvalkitError(f"unknown vcov {vcov!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
+
+
+def warn_if_few_clusters(
+    data: pd.DataFrame,
+    cluster: str | Sequence[str],
+    labels: np.ndarray,
+    treated: str | None,
+    *,
+    stacklevel: int = 2,
+) -> None:
+    """Run :func:`~evalkit.inference.warn_few_clusters` on each clustering column of ``data``.
+
+    ``labels`` are the integer codes from the clustering columns (one column each);
+    ``treated`` a 0/1 column whose treated and untreated clusters are counted too.
+    """
+    mask = None if treated is None else data[treated].to_numpy() == 1
+    for j, col in enumerate(_cluster_columns(cluster)):
+        G, g1, g0 = count_clusters(labels[:, j], mask)
+        warn_few_clusters(G, n_treated=g1, n_control=g0, column=col, stacklevel=stacklevel + 1)
+
+
+def _cluster_labels(data: pd.DataFrame, cluster: str | Sequence[str]) -> np.ndarray:
+    cols = _cluster_columns(cluster)
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise EvalkitError(f"cluster columns {missing} are not in the data")
@@ -114,34 +185,6 @@ def result_from_fit(
     return RegressionResult(model_name=model_name, data=data, formula=formula, **inference)
 
 
-def drop_missing(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Rows of ``data`` without missing values in ``columns``.
-
-    Excluded rows are counted per column in an :class:`~evalkit.errors.ExcludedRowsWarning`.
-
-    Raises
-    ------
-    EvalkitError
-        For columns that are not in ``data`` or when no row is left.
-    """
-    absent = [c for c in columns if c not in data.columns]
-    if absent:
-        raise EvalkitError(f"columns {absent} are not in the data; available: {list(data.columns)}")
-    na = data[list(columns)].isna()
-    rows = na.any(axis=1)
-    if rows.any():
-        per_col = ", ".join(f"{c}: {int(k)}" for c, k in na.sum().items() if k)
-        warnings.warn(
-            f"{int(rows.sum())} of {len(data)} rows were excluded for missing values ({per_col})",
-            ExcludedRowsWarning,
-            stacklevel=3,
-        )
-    out = data.loc[~rows]
-    if out.empty:
-        raise EvalkitError("no rows left after excluding rows with missing values")
-    return out
-
-
 def feols(
     formula: str,
     data: pd.DataFrame,
@@ -151,6 +194,7 @@ def feols(
     weights: str | None = None,
     reference: Mapping[str, object] | None = None,
     drop_singletons: bool = True,
+    treated: str | None = None,
 ) -> RegressionResult:
     """OLS/WLS with absorbed fixed effects from a fixest-style formula.
 
@@ -163,9 +207,12 @@ def feols(
         One row per observation.  It is not modified.
     vcov
         Covariance estimator: ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``.
-        Default: ``"CR1"`` when ``cluster`` is given, otherwise ``"iid"``.
+        Default: ``"CR1"`` when ``cluster`` is given, otherwise ``"iid"``.  pyfixest's
+        spellings (``{"CRV1": "county"}``, ``"hetero"``) raise an error giving evalkit's.
     cluster
         One or two columns to cluster on (two: Cameron-Gelbach-Miller two-way clustering).
+        One cluster is an error; few clusters give a
+        :class:`~evalkit.errors.FewClustersWarning` (:mod:`evalkit.inference.few_clusters`).
     weights
         Column of positive analytic weights (weighted least squares).
     reference
@@ -175,6 +222,9 @@ def feols(
         pandas categorical) is the reference.
     drop_singletons
         Drop fixed-effect singletons with a warning (fixest's default); see :func:`fit_ols`.
+    treated
+        A 0/1 column marking treated rows: the few-clusters check then also counts the
+        clusters with treated and with untreated rows (MacKinnon & Webb 2017).
 
     Returns
     -------
@@ -188,10 +238,12 @@ def feols(
     are excluded with an :class:`~evalkit.errors.ExcludedRowsWarning` that counts them per
     column.  p-values use ``t(n - df_k)`` for iid/HC and ``t(G - 1)`` for CR1.
     """
+    from formulaic import model_matrix  # formulaic loads only when a formula is fitted
+
     parsed = parse_formula(formula)
-    cov_type: CovType = vcov if vcov is not None else ("CR1" if cluster is not None else "iid")
-    cluster_cols = [] if cluster is None else ([cluster] if isinstance(cluster, str) else list(cluster))
-    used = list(dict.fromkeys([*parsed.columns, *cluster_cols, *([weights] if weights else [])]))
+    cov_type = check_vcov(vcov, cluster)
+    cluster_cols = [] if cluster is None else _cluster_columns(cluster)
+    used = list(dict.fromkeys([*parsed.columns, *cluster_cols, *([weights] if weights else []), *([treated] if treated else [])]))
     sample = drop_missing(data, used)
     if reference:
         sample = set_reference_levels(sample, reference)
@@ -213,12 +265,16 @@ def feols(
         fe = np.column_stack(
             [pd.MultiIndex.from_frame(sample[list(cols)].astype(str)).factorize()[0] for cols in parsed.fixed_effects]
         )
+    labels = None
+    if cluster is not None:
+        labels = _cluster_labels(sample, cluster)
+        warn_if_few_clusters(sample, cluster, labels, treated, stacklevel=2)
     fit = fit_ols(
         mm.lhs.to_numpy(dtype=float).ravel(),
         rhs.to_numpy(dtype=float),
         weights=None if weights is None else sample[weights].to_numpy(dtype=float),
         fe=fe,
-        cluster=None if cluster is None else _cluster_labels(sample, cluster),
+        cluster=labels,
         cov_type=cov_type,
         names=names,
         drop_singletons=drop_singletons,
@@ -227,6 +283,7 @@ def feols(
     extra = {"outcome": parsed.outcome}
     if fes:
         extra["fixed_effects"] = fes
-    return result_from_fit(
+    result = result_from_fit(
         fit, sample.loc[fit.sample], model_name=f"OLS: {parsed.outcome}", formula=formula, extra=extra
     )
+    return replace(result, treated=treated) if treated is not None else result

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from formulaic import Formula
 
 from evalkit.errors import EvalkitError
 
@@ -70,6 +69,8 @@ def parse_formula(formula: str) -> ParsedFormula:
             if not all(cols):
                 raise EvalkitError(f"empty fixed-effect term in {parts[1]!r}")
             fes.append(cols)
+    from formulaic import Formula  # formulaic loads only when a formula is parsed
+
     try:
         parsed = Formula(main)
     except Exception as exc:  # formulaic raises several parser error types

@@ -31,7 +31,8 @@ import numpy as np
 from scipy import linalg
 
 from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
-from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType, cluster_codes, compute_cov
+from evalkit.inference.clusters import cluster_codes, n_clusters
+from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType, compute_cov
 from evalkit.regression.demean import demean, fe_codes, singleton_mask
 
 __all__ = ["OLSFit", "fit_ols"]
@@ -103,7 +104,7 @@ class OLSFit:
         """Number of clusters per clustering dimension (``None`` when not clustered)."""
         if self.cluster is None:
             return None
-        return tuple(int(self.cluster[:, j].max()) + 1 for j in range(self.cluster.shape[1]))
+        return n_clusters(self.cluster)
 
     @cached_property
     def df_k(self) -> int:
@@ -132,13 +133,13 @@ class OLSFit:
 
     @property
     def r2(self) -> float:
-        """``1 - SSR / TSS``."""
-        return 1.0 - self.ssr / self.tss
+        """``1 - SSR / TSS`` (``nan`` for a constant outcome, ``TSS = 0``)."""
+        return 1.0 - self.ssr / self.tss if self.tss > 0 else float("nan")
 
     @property
     def r2_within(self) -> float:
-        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` without fixed effects)."""
-        return 1.0 - self.ssr / self.tss_within if self.fe is not None else float("nan")
+        """``1 - SSR / TSS`` of the demeaned outcome (``nan`` without fixed effects or when it is 0)."""
+        return 1.0 - self.ssr / self.tss_within if self.fe is not None and self.tss_within > 0 else float("nan")
 
     def vcov(self, cov_type: CovType, cluster: np.ndarray | None = None) -> "OLSFit":
         """A new fit with another covariance estimator; the coefficients are not refitted.
@@ -157,7 +158,7 @@ class OLSFit:
             if arr.shape[0] == self.sample.shape[0] and arr.shape[0] != self.nobs:
                 arr = arr[self.sample]
             if arr.shape[0] != self.nobs:
-                raise ValueError(f"cluster has {arr.shape[0]} rows, expected {self.nobs} (or {self.sample.shape[0]})")
+                raise EvalkitError(f"cluster has {arr.shape[0]} rows, expected {self.nobs} (or {self.sample.shape[0]})")
             codes = cluster_codes(arr)
         new = replace(self, cov_type=cov_type, cluster=codes)
         return replace(new, cov=_covariance(new))
@@ -180,7 +181,7 @@ def _nested_in_any(fe: np.ndarray, cluster: np.ndarray) -> bool:
 
 def _covariance(fit: OLSFit) -> np.ndarray:
     if fit.cov_type not in COVARIANCE_ESTIMATORS:
-        raise ValueError(f"unknown cov_type {fit.cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
+        raise EvalkitError(f"unknown cov_type {fit.cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
     if fit.cov_type == "HC3" and fit.fe is not None:
         raise DesignError(
             "HC3 needs the leverage of every parameter, which is not available for absorbed "

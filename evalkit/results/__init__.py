@@ -1,5 +1,21 @@
-"""Result objects shared by all estimators."""
+"""Result objects shared by all estimators and tests.
 
-from evalkit.results.base import EstimationResult, InvalidTest, Summary, WaldTest
+- :class:`EstimationResult`: labelled estimates, covariance, tidy frames and summaries.
+- :class:`HypothesisTest` and its kinds (:class:`WaldTest`, :class:`WildBootstrapTest`,
+  :class:`RandomizationTest`, :class:`InvalidTest`): one protocol, ``statistic``,
+  ``p_value``, ``conf_int()``, ``tidy()``, ``summary()``.
+"""
 
-__all__ = ["EstimationResult", "InvalidTest", "Summary", "WaldTest"]
+from evalkit.results.base import EstimationResult, Summary, read_only
+from evalkit.results.hypothesis_tests import HypothesisTest, InvalidTest, RandomizationTest, WaldTest, WildBootstrapTest
+
+__all__ = [
+    "EstimationResult",
+    "HypothesisTest",
+    "InvalidTest",
+    "RandomizationTest",
+    "Summary",
+    "WaldTest",
+    "WildBootstrapTest",
+    "read_only",
+]

@@ -1,50 +1,74 @@
 """Immutable result objects in the manner of linearmodels and statsmodels.
 
-An :class:`EstimationResult` holds labelled point estimates, their covariance (or only their
-standard errors, when a covariance is not defined, e.g. for bootstrap bands) and the facts
-needed for inference.  New inference returns a new object; nothing is mutated.
+An :class:`EstimationResult` holds labelled point estimates, their covariance and the
+facts needed for inference.  New inference returns a new object; nothing is mutated.
+
+Immutable in fact, not only in name: the labelled fields (``params``, ``std_errors``,
+``cov``) are stored as private copies and every access returns a new copy, ``extra`` is a
+read-only mapping, and numpy arrays held by results are read-only (:func:`read_only`).
+When a covariance is given, its diagonal must equal the squared standard errors.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from evalkit.errors import EvalkitError
+
+__all__ = ["EstimationResult", "Summary", "read_only"]
+
+#: Relative tolerance of the check that ``sqrt(diag(cov))`` equals ``std_errors``.
+_COV_RTOL = 1e-8
 
 
-@dataclass(frozen=True)
-class WaldTest:
-    """Wald test of a joint null ``R b = 0``.
+def read_only(array: Any) -> Any:
+    """A read-only copy of a numpy array (``None`` and non-arrays are returned unchanged)."""
+    if not isinstance(array, np.ndarray):
+        return array
+    out = np.array(array, copy=True)
+    out.setflags(write=False)
+    return out
 
-    The reference distribution is chi-squared with ``df_num`` degrees of freedom, or
-    ``F(df_num, df_denom)`` when ``df_denom`` is given (the statistic then divided by
-    ``df_num``).
+
+class _Copied:
+    """Descriptor of a dataclass field stored privately and returned as a copy on access.
+
+    pandas objects are deep-copied both ways; mappings are stored as a read-only
+    ``MappingProxyType`` of a copy.  A field with this descriptor has no default unless
+    one is given.
     """
 
-    statistic: float
-    df_num: int
-    pvalue: float
-    null: str
-    df_denom: float | None = None
+    _MISSING = object()
 
-    def __str__(self) -> str:
-        dist = f"chi2({self.df_num})" if self.df_denom is None else f"F({self.df_num}, {self.df_denom:g})"
-        return f"Wald test ({self.null}): {dist} = {self.statistic:.4f}, p = {self.pvalue:.4f}"
+    def __init__(self, default: Any = _MISSING) -> None:
+        self._default = default
 
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = "_" + name
 
-@dataclass(frozen=True)
-class InvalidTest:
-    """A test statistic that could not be computed, and why (never ``None``)."""
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            if self._default is _Copied._MISSING:
+                raise AttributeError(self._name[1:])
+            return self._default
+        value = obj.__dict__[self._name]
+        if isinstance(value, (pd.Series, pd.DataFrame)):
+            return value.copy(deep=True)
+        return value
 
-    reason: str
-
-    def __str__(self) -> str:
-        return f"Invalid test: {self.reason}"
+    def __set__(self, obj: Any, value: Any) -> None:
+        if isinstance(value, (pd.Series, pd.DataFrame)):
+            value = value.copy(deep=True)
+        elif isinstance(value, Mapping) or (value is None and self._name == "_extra"):
+            value = MappingProxyType(dict(value or {}))
+        obj.__dict__[self._name] = value
 
 
 def _fact(value: Any) -> str:
@@ -125,33 +149,46 @@ class EstimationResult:
         Estimator-specific facts shown by ``glance()`` and ``summary()``.
     """
 
-    params: pd.Series
-    std_errors: pd.Series
+    params: pd.Series = _Copied()  # type: ignore[assignment]
+    std_errors: pd.Series = _Copied()  # type: ignore[assignment]
     nobs: int
     cov_type: str
-    cov: pd.DataFrame | None = None
+    cov: pd.DataFrame | None = _Copied(None)  # type: ignore[assignment]
     df_resid: float | None = None
     n_clusters: int | tuple[int, ...] | None = None
     crit_uniform: float | None = None
     model_name: str = "Estimation"
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = _Copied(None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        if not self.params.index.equals(self.std_errors.index):
+        params, se = self.__dict__["_params"], self.__dict__["_std_errors"]
+        if not params.index.equals(se.index):
             raise ValueError("params and std_errors must share one index of terms")
+        cov = self.__dict__["_cov"]
+        if cov is not None:
+            if not (cov.index.equals(params.index) and cov.columns.equals(params.index)):
+                raise ValueError("cov must be indexed by the terms of params in rows and columns")
+            with np.errstate(invalid="ignore"):
+                implied = np.sqrt(np.diag(cov.to_numpy(dtype=float)))
+            given = se.to_numpy(dtype=float)
+            both = np.isfinite(implied) & np.isfinite(given)
+            if not np.allclose(implied[both], given[both], rtol=_COV_RTOL, atol=0.0):
+                raise ValueError("cov is inconsistent with std_errors: sqrt(diag(cov)) != std_errors")
 
     # -- inference -----------------------------------------------------------------------
     @property
     def _dist(self) -> Any:
+        from scipy import stats  # scipy.stats loads only when inference is drawn
+
         return stats.norm if self.df_resid is None else stats.t(self.df_resid)
 
-    @cached_property
+    @property
     def tstats(self) -> pd.Series:
         """Estimate divided by standard error."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return (self.params / self.std_errors).rename("tstat")
 
-    @cached_property
+    @property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values from the t (or normal) reference distribution."""
         return pd.Series(
@@ -170,10 +207,10 @@ class EstimationResult:
             coverage over all terms); raises if none was computed.
         """
         if not 0 < alpha < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+            raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
         if uniform:
             if self.crit_uniform is None:
-                raise ValueError(
+                raise EvalkitError(
                     "no uniform critical value was computed for this result; "
                     "re-estimate with a bootstrap that computes sup-t bands"
                 )

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
-from evalkit.results.base import EstimationResult
+from evalkit.results import EstimationResult
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
 from evalkit.sensitivity.restrictions import (

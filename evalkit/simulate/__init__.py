@@ -1,13 +1,12 @@
-"""Synthetic register panels with known true effects, calibrated to the published FUI tables."""
+"""Generic simulators of panels with known effects (for tests, examples and teaching).
 
-from evalkit.simulate.effects import FuiEffects
-from evalkit.simulate.generate import SyntheticFuiData, simulate_fui_panel
-from evalkit.simulate.io import read_unemployment, write_panel
+- :func:`simulate_staggered`: staggered adoption with known ATT(g,t), in the manner of R
+  did's ``simulate_data``.
 
-__all__ = [
-    "FuiEffects",
-    "SyntheticFuiData",
-    "read_unemployment",
-    "simulate_fui_panel",
-    "write_panel",
-]
+The synthetic FUI register panel calibrated to the published tables is part of the FUI
+application: :mod:`evalkit.replications.fui.synthetic`.
+"""
+
+from evalkit.simulate.staggered import SimulatedPanel, simulate_staggered
+
+__all__ = ["SimulatedPanel", "simulate_staggered"]

@@ -40,23 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import (
-    DesignError,
-    ExcludedRowsWarning,
-    FewClustersWarning,
-    PanelValidationError,
-    ScheduleError,
-)
-
-#: Fewer clusters than this, or fewer treated (untreated) clusters than the next, warn.
-MIN_CLUSTERS = 30
-MIN_TREATED_CLUSTERS = 6
-_FEW_CLUSTER_METHODS = ("Use a restricted wild cluster bootstrap (evalkit.wild_cluster_bootstrap, Webb weights) or "
-                        "randomization inference over treated clusters (evalkit.randomization_test) instead.")
+from evalkit.errors import ExcludedRowsWarning, PanelValidationError, ScheduleError
+from evalkit.inference.few_clusters import count_clusters, warn_few_clusters
 
 __all__ = [
-    "MIN_CLUSTERS",
-    "MIN_TREATED_CLUSTERS",
     "StaggeredDesign",
     "balance",
     "build_design",
@@ -136,25 +123,12 @@ class StaggeredDesign:
         return values if self.rows is None else values[self.rows]
 
     def check_clusters(self, *, stacklevel: int = 3) -> None:
-        """Few-cluster check of cluster-robust inference on ``cluster``: an error with one
-        cluster, a :class:`~evalkit.errors.FewClustersWarning` below ``MIN_CLUSTERS`` clusters
-        or ``MIN_TREATED_CLUSTERS`` clusters with (or without) treated units."""
-        codes = self.cluster_code()
-        treated = self.g > 0
-        G = int(np.unique(codes).size)
-        column = f"'{self.cluster}'" if self.cluster is not None else "the rows"
-        if G < 2:
-            raise DesignError(f"clustering on {column} gives {G} cluster; cluster-robust inference needs at least "
-                              f"two. {_FEW_CLUSTER_METHODS}")
-        n_treated, n_control = int(np.unique(codes[treated]).size), int(np.unique(codes[~treated]).size)
-        if G < MIN_CLUSTERS or min(n_treated, n_control) < MIN_TREATED_CLUSTERS:
-            warnings.warn(
-                f"clustering on {column} with {G} clusters ({n_treated} with treated units, {n_control} with "
-                f"never-treated units): cluster-robust standard errors are too small and tests over-reject with "
-                f"fewer than ~{MIN_CLUSTERS} clusters or ~{MIN_TREATED_CLUSTERS} treated clusters (Cameron & Miller "
-                f"2015; MacKinnon & Webb 2017). {_FEW_CLUSTER_METHODS}",
-                FewClustersWarning, stacklevel=stacklevel,
-            )
+        """The few-cluster check of cluster-robust inference on ``cluster``
+        (:func:`evalkit.inference.few_clusters.warn_few_clusters`: an error with one cluster,
+        a :class:`~evalkit.errors.FewClustersWarning` with few clusters or few clusters with
+        treated or with never-treated units)."""
+        G, n_treated, n_control = count_clusters(self.cluster_code(), self.g > 0)
+        warn_few_clusters(G, n_treated=n_treated, n_control=n_control, column=self.cluster, stacklevel=stacklevel)
 
     def cluster_code(self) -> np.ndarray:
         """Cluster code per row (the unit code when clustering by unit)."""

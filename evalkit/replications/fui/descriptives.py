@@ -1,4 +1,8 @@
-"""Table 8.1: who the new users of the four groups are."""
+"""Table 8.1: who the new users of the four groups are.
+
+Unknowns are rows of their own (``female_unknown``, ``education_unknown``), so that each
+characteristic's counts add up to the group's total and nobody disappears from the table.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,19 @@ import pandas as pd
 from evalkit.replications.fui.published import GROUPS
 from evalkit.replications.fui.sample import FuiSample
 
-#: Row of table 8.1 -> (column of the sample, value, denominator among known values only).
+#: Row of table 8.1 -> (column of the sample, value, denominator among known values only);
+#: the value ``None`` counts the entrants whose value is missing.
 ROWS: dict[str, tuple[str, object, bool]] = {
     "female": ("female", 1, False),
     "male": ("female", 0, False),
+    "female_unknown": ("female", None, False),
     "age_under_20": ("age_group", "under_20", False),
     "age_20_24": ("age_group", "20_24", False),
     "age_25_29": ("age_group", "25_29", False),
     "education_below_upper_secondary": ("education_level", "below_upper_secondary", True),
     "education_upper_secondary": ("education_level", "upper_secondary", True),
     "education_higher": ("education_level", "higher", True),
+    "education_unknown": ("education_level", None, False),
     "category_standard": ("nav_category", "standard", False),
     "category_situational": ("nav_category", "situational", False),
     "category_specially_adapted": ("nav_category", "specially_adapted", False),
@@ -26,8 +33,10 @@ ROWS: dict[str, tuple[str, object, bool]] = {
 def table_8_1(sample: FuiSample) -> dict[str, object]:
     """Counts and percentages of table 8.1 in the published JSON layout.
 
-    Cells are ``[count, percent]``; education percentages are among entrants with known
-    education, as published.
+    Cells are ``[count, percent]``.  The three education levels' percentages are among
+    entrants with known education, as published; ``education_unknown`` is a percentage of
+    all entrants.  Female, male and ``female_unknown`` add to 100 %, as do the age groups
+    and the need categories.
     """
     frame = sample.frame
     by_group = {g: frame[frame["group"] == g] for g in GROUPS}
@@ -36,7 +45,7 @@ def table_8_1(sample: FuiSample) -> dict[str, object]:
         cells = []
         for group in GROUPS:
             part = by_group[group][column]
-            count = int((part == value).sum())
+            count = int(part.isna().sum()) if value is None else int((part == value).sum())
             base = int(part.notna().sum()) if among_known else len(part)
             cells.append([count, round(100.0 * count / base, 1) if base else float("nan")])
         rows[row] = cells

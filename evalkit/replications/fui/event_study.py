@@ -34,11 +34,11 @@ from evalkit.errors import EvalkitWarning, ExcludedRowsWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
-from evalkit.outcomes import outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
 from evalkit.replications.fui.regressions import DUMMIES
-from evalkit.replications.fui.sample import FuiSpec, attach_unemployment
+from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest
 from evalkit.sensitivity import honest_did
 
@@ -53,7 +53,9 @@ class FuiEventStudy:
     ``sensitivity`` holds, per outcome and horizon, Rambachan & Roth (2023) confidence
     intervals for the average effect over the exposed cohorts of the two-stage event study
     when post-period violations of parallel trends may be up to ``m`` times the largest
-    pre-period one (relative magnitudes), and the breakdown ``m``.
+    pre-period one (relative magnitudes), and the breakdown ``m``.  ``cohorts`` holds, per
+    outcome and horizon, the entrants used and those left out by reason
+    (:func:`event_study_sample`) and the first and last entry month used.
     """
 
     estimates: pd.DataFrame
@@ -119,29 +121,59 @@ def entry_cohorts(
 ) -> pd.DataFrame:
     """Every new user of the panel (no entry windows) with outcomes, covariates and start month.
 
-    Entrants with unknown education are dropped (they lack a covariate); their number is in
-    ``attrs["excluded_unknown_education"]``.
+    Entrants with unknown sex or education are kept with missing covariates (the dummies
+    are missing too); :func:`fui_event_study` leaves them out of each model and counts them.
     """
     spec = spec or FuiSpec()
     entries = find_entries(
-        panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, schedule=schedule
+        panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, age_groups=AGE_GROUPS,
+        schedule=schedule,
     )
     frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.outcomes, ever=False).frame
-    known = frame["education_level"].notna() & frame["female"].notna()
-    frame = frame[known].copy()
     frame["county_unemployment_pct"] = attach_unemployment(frame, unemployment)
     frame["female"] = frame["female"].astype(float)
     for name, (column, level) in DUMMIES.items():
         if not name.startswith("category_"):
-            frame[name] = (frame[column] == level).astype(float)
-    frame.attrs["excluded_unknown_education"] = int((~known).sum())
+            frame[name] = (frame[column] == level).astype(float).where(frame[column].notna())
     return frame
+
+
+#: Columns whose missing value leaves an entrant out of the event study (the sources of COVARIATES).
+COVARIATE_SOURCES = ("female", "age_group", "education_level", "county_unemployment_pct")
+
+
+def event_study_sample(cohorts: pd.DataFrame, outcome: str, horizon: int, last_start: int) -> tuple[pd.Series, dict]:
+    """Which entrants one event-study model uses, and the others counted by reason.
+
+    Reasons, each entrant counted once in this order: ``excluded_all_counties_treated``
+    (outcome month on or after the last county's start: no comparison left),
+    ``excluded_outcome_missing`` (censored or no row), ``excluded_missing_<column>`` (the
+    only covariate source missing) and ``excluded_missing_several_covariates``; so
+    ``entrants = used + excluded``.
+    """
+    column = f"{outcome}_{horizon}"
+    late = (cohorts["entry_month"] >= last_start - horizon).to_numpy()
+    no_outcome = cohorts[column].isna().to_numpy() & ~late
+    sources = [c for c in COVARIATE_SOURCES if c in cohorts]
+    lacking = cohorts[sources].isna().to_numpy()
+    n_lacking = lacking.sum(axis=1)
+    rest = ~late & ~no_outcome
+    use = rest & (n_lacking == 0)
+    counts = {
+        "entrants": len(cohorts),
+        "used": int(use.sum()),
+        "excluded_all_counties_treated": int(late.sum()),
+        "excluded_outcome_missing": int(no_outcome.sum()),
+        **{f"excluded_missing_{c}": int((rest & (n_lacking == 1) & lacking[:, j]).sum()) for j, c in enumerate(sources)},
+        "excluded_missing_several_covariates": int((rest & (n_lacking > 1)).sum()),
+    }
+    return pd.Series(use, index=cohorts.index), counts
 
 
 def fui_event_study(
     cohorts: pd.DataFrame,
     *,
-    outcomes: tuple[str, ...] = ("employed", "in_education"),
+    outcomes: tuple[str, ...] = EXIT_STATES,
     horizons: tuple[int, ...] = (1, 3, 6, 9),
     leads: int = 6,
     covariates: tuple[str, ...] = COVARIATES,
@@ -167,15 +199,14 @@ def fui_event_study(
     for outcome in outcomes:
         for k in horizons:
             column = f"{outcome}_{k}"
-            data = cohorts.loc[
-                cohorts[column].notna(), ["county", "entry_month", "start_month", column, *covariates]
-            ]
-            data = data[data["entry_month"] < last_start - k].assign(
+            use, sizes = event_study_sample(cohorts, outcome, k, last_start)
+            data = cohorts.loc[use, ["county", "entry_month", "start_month", column, *covariates]]
+            data = data.assign(
                 group=lambda d: (d["start_month"] - k).astype("int64"),
                 entry_month=lambda d: d["entry_month"].astype("int64"),
             )
             counts.append(
-                {"outcome": outcome, "horizon": k, "entrants": len(data),
+                {"outcome": outcome, "horizon": k, **sizes,
                  "first_month": month_label(data["entry_month"].min()),
                  "last_month": month_label(data["entry_month"].max())}
             )
@@ -219,7 +250,7 @@ def fui_event_study(
                 )
             tests.append(
                 {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
-                 "p_value": getattr(test, "pvalue", float("nan")), "note": str(test)}
+                 "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
             )
     estimates = pd.concat(rows, ignore_index=True)[
         ["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]

@@ -44,7 +44,7 @@ def few_cluster_inference(
     rows = []
     for (outcome, horizon), res in clustered.models.items():
         wild = wild_cluster_bootstrap(
-            res, EFFECT_TERM, cluster="county", n_boot=n_boot, weights="webb", rng=seed, alpha=alpha
+            res, EFFECT_TERM, cluster="county", n_boot=n_boot, weight_type="webb", rng=seed, alpha=alpha
         )
         permuted = did_randomization_test(
             res.data, "y", unit="county", treated="south_west", post="t2", covariates=list(clustered.covariates)
@@ -57,8 +57,8 @@ def few_cluster_inference(
                 "cr1_se": float(res.std_errors[EFFECT_TERM]),
                 "cr1_p": float(res.pvalues[EFFECT_TERM]),
                 "wild_p": wild.p_value,
-                "wild_conf_low": wild.conf_int[0],
-                "wild_conf_high": wild.conf_int[1],
+                "wild_conf_low": wild.interval[0],
+                "wild_conf_high": wild.interval[1],
                 "randomization_p": permuted.p_value,
                 "assignments": permuted.n_possible,
                 "n_clusters": wild.n_clusters,

@@ -37,7 +37,7 @@ def placebo_test(
     column ``valid`` (no entrant of the placebo windows exposed by the outcome month).
     """
     spec = replace(spec or FuiSpec(), windows=dict(windows or PLACEBO_WINDOWS))
-    sample = prepare_sample(panel, unemployment, schedule, spec)
+    sample = prepare_sample(panel, unemployment, schedule, spec, check_design=False)
     effects = fit_fui_regressions(sample).effects()
     exposed = contamination(sample).groupby("horizon")["share_exposed"].max()
     effects["valid"] = effects["horizon"].map(exposed).eq(0.0)

@@ -4,7 +4,10 @@
 + education + county unemployment (percent) + entry-month dummies``; ``b3`` is the FUI
 effect (Angrist & Pischke 2009, ch. 5).  Reference levels: standard category, under 20,
 below upper secondary, March.  Entrants with a missing covariate (education is missing for
-some) are excluded listwise, as in the published analysis, and counted.
+some) are excluded listwise, as in the published analysis, and counted by reason: for
+every model ``entrants = used + censored + no row + missing covariate``, where an entrant
+missing one covariate is counted under that column and one missing several under
+``excluded_missing_several_covariates``.
 """
 
 from __future__ import annotations
@@ -40,9 +43,45 @@ PUBLISHED_NAMES = {
 REQUIRED = ("nav_category", "female", "age_group", "education_level", "county_unemployment_pct")
 
 
+#: Reasons an entrant is left out of a model, in the order of :func:`exclusions`'s columns.
+OUTCOME_REASONS = ("excluded_outcome_censored", "excluded_outcome_no_row")
+
+
+def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
+    """Entrants used by one model and, by reason, those left out (the counts add up).
+
+    ``entrants``, ``used``, ``excluded_outcome_censored`` (the outcome month lies past the
+    panel's end), ``excluded_outcome_no_row`` (no row for the person in the outcome
+    month), ``excluded_missing_<column>`` for each column of :data:`REQUIRED` (the only
+    covariate missing) and ``excluded_missing_several_covariates``.  An entrant without
+    the outcome is counted under the outcome reason whatever its covariates.
+    """
+    frame = sample.frame
+    y = frame[f"{outcome}_{horizon}"]
+    censored = (frame["entry_month"] + horizon > sample.entries.last_month).to_numpy()
+    no_row = y.isna().to_numpy() & ~censored
+    lacking = frame[list(REQUIRED)].isna().to_numpy()
+    n_lacking = lacking.sum(axis=1)
+    has_outcome = y.notna().to_numpy()
+    counts = {
+        "entrants": len(frame),
+        "used": int((has_outcome & (n_lacking == 0)).sum()),
+        "excluded_outcome_censored": int(censored.sum()),
+        "excluded_outcome_no_row": int(no_row.sum()),
+    }
+    for j, column in enumerate(REQUIRED):
+        counts[f"excluded_missing_{column}"] = int((has_outcome & (n_lacking == 1) & lacking[:, j]).sum())
+    counts["excluded_missing_several_covariates"] = int((has_outcome & (n_lacking > 1)).sum())
+    return counts
+
+
 @dataclass(frozen=True)
 class FuiRegressions:
-    """Fitted models ``(outcome, horizon) -> result`` and how many entrants each used."""
+    """Fitted models ``(outcome, horizon) -> result`` and how many entrants each used.
+
+    ``sample_sizes`` has one row per model: ``outcome``, ``horizon`` and the counts of
+    :func:`exclusions` (entrants = used + every ``excluded_*`` column).
+    """
 
     models: dict[tuple[str, int], DiD2x2Result]
     sample_sizes: pd.DataFrame
@@ -157,16 +196,7 @@ def fit_fui_regressions(
                 cluster=cluster,
             )
             models[(outcome, h)] = res
-            sizes.append(
-                {
-                    "outcome": outcome,
-                    "horizon": h,
-                    "entrants": len(y),
-                    "used": int(use.sum()),
-                    "excluded_missing_covariate": int((~known & y.notna()).sum()),
-                    "excluded_outcome_missing": int(y.isna().sum()),
-                }
-            )
+            sizes.append({"outcome": outcome, "horizon": h, **exclusions(sample, outcome, h)})
     return FuiRegressions(
         models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates)
     )

@@ -14,6 +14,8 @@ from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TER
 from evalkit.replications.fui.run import FuiReplication
 
 OUTCOME_TITLES = {"employed": "Table 8.2: employment", "in_education": "Table 8.3: education"}
+EXCLUSIONS_TITLE = ("Entrants in each model: used, and excluded by reason (entrants = used + excluded; "
+                    "a covariate column names the only covariate missing)")
 
 
 def regression_table(rep: FuiReplication, outcome: str, *, norwegian: bool = False) -> pd.DataFrame:
@@ -38,6 +40,25 @@ def regression_table(rep: FuiReplication, outcome: str, *, norwegian: bool = Fal
     return frame
 
 
+def _reason_label(column: str) -> str:
+    """``excluded_missing_female`` -> ``missing female``."""
+    reason = column.removeprefix("excluded_")
+    fixed = {"outcome_censored": "outcome censored (past the panel's end)",
+             "outcome_no_row": "outcome missing (no row in the outcome month)",
+             "outcome_missing": "outcome missing (censored or no row)",
+             "missing_several_covariates": "missing several covariates"}
+    return fixed.get(reason, reason.replace("missing_", "missing ", 1))
+
+
+def exclusions_table(rep: FuiReplication) -> pd.DataFrame:
+    """Per model, the entrants, those used and those excluded by reason (reasons that occur)."""
+    sizes = rep.exclusions()
+    reasons = [c for c in sizes.columns if c.startswith("excluded_") and sizes[c].any()]
+    table = sizes.set_index(["outcome", "horizon"])[["entrants", "used", *reasons]]
+    table = table.rename(columns={c: _reason_label(c) for c in reasons})
+    return table.map(lambda n: f"{n:,}")
+
+
 def _stars(p: float) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
 
@@ -56,10 +77,12 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
         "",
         str(rep.sample.entries.report),
         "",
-        "Table 8.1: new users by region and entry window (published in brackets)",
+        "Table 8.1: new users by region and entry window (published in brackets; the three education "
+        "levels in % of entrants with known education, as published, every other row in % of all)",
         table_8_1_display(rep).to_string(),
         "",
     ]
+    parts += [EXCLUSIONS_TITLE, exclusions_table(rep).to_string(), ""]
     for outcome in rep.sample.spec.outcomes:
         parts += [OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE)",
                   regression_table(rep, outcome, norwegian=norwegian).to_string(), ""]
@@ -104,6 +127,16 @@ def event_study_table(rep: FuiReplication) -> pd.DataFrame:
     return table
 
 
+def event_study_sample_table(rep: FuiReplication) -> pd.DataFrame:
+    """Per event-study model, the new users used and those excluded by reason (reasons that occur)."""
+    sizes = rep.event_study.cohorts
+    reasons = [c for c in sizes.columns if c.startswith("excluded_") and sizes[c].any()]
+    table = sizes.set_index(["outcome", "horizon"])[["entrants", "used", *reasons]]
+    labels = {"excluded_all_counties_treated": "outcome month after every county's start"}
+    table = table.rename(columns={c: labels.get(c) or _reason_label(c) for c in reasons})
+    return table.map(lambda n: f"{n:,}")
+
+
 def _event_study_text(rep: FuiReplication) -> list[str]:
     if rep.event_study is None:
         return []
@@ -114,6 +147,9 @@ def _event_study_text(rep: FuiReplication) -> list[str]:
         "e < 0: entered before the start, outcome month under FUI; the rest of Norway's start "
         "in July 2017 ends the comparison, so long horizons have only partly exposed cohorts)",
         event_study_table(rep).fillna("").to_string(),
+        "",
+        "New users in each event-study model: used, and excluded by reason (entrants = used + excluded)",
+        event_study_sample_table(rep).to_string(),
         "",
         "Pre-trend tests (BJS test 1, county-clustered):",
     ]
@@ -190,8 +226,10 @@ def table_8_1_display(rep: FuiReplication) -> pd.DataFrame:
 
 def to_markdown(rep: FuiReplication) -> str:
     """The replication as a Markdown document."""
-    parts = ["# FUI evaluation reproduced", "", "## Table 8.1 (published in brackets)", "",
-             frame_to_markdown(table_8_1_display(rep))]
+    parts = ["# FUI evaluation reproduced", "", "```", str(rep.sample.entries.report), "```", "",
+             "## Table 8.1 (published in brackets)", "",
+             frame_to_markdown(table_8_1_display(rep)), "", "## Entrants in each model", "",
+             EXCLUSIONS_TITLE + ".", "", frame_to_markdown(exclusions_table(rep))]
     for outcome in rep.sample.spec.outcomes:
         parts += ["", f"## {OUTCOME_TITLES.get(outcome, outcome)}", "", frame_to_markdown(regression_table(rep, outcome))]
     parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
@@ -200,6 +238,8 @@ def to_markdown(rep: FuiReplication) -> str:
     if rep.event_study is not None:
         parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
                   frame_to_markdown(event_study_table(rep).fillna("")), "",
+                  "New users in each event-study model (entrants = used + excluded):", "",
+                  frame_to_markdown(event_study_sample_table(rep)), "",
                   "### Sensitivity to parallel-trend violations (relative magnitudes)", "",
                   frame_to_markdown(sensitivity_table(rep))]
     if rep.placebo is not None:
@@ -219,7 +259,9 @@ def to_html(rep: FuiReplication) -> str:
         "svg{max-width:100%;height:auto}"
     )
     sections = [f"<h1>FUI evaluation reproduced</h1><pre>{html.escape(str(rep.sample.entries.report))}</pre>",
-                "<h2>Table 8.1 (published in brackets)</h2>", table_8_1_display(rep).to_html()]
+                "<h2>Table 8.1 (published in brackets)</h2>", table_8_1_display(rep).to_html(),
+                f"<h2>Entrants in each model</h2><p>{html.escape(EXCLUSIONS_TITLE)}.</p>",
+                exclusions_table(rep).to_html()]
     for outcome in rep.sample.spec.outcomes:
         sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
     if rep.few_clusters is not None:
@@ -228,6 +270,8 @@ def to_html(rep: FuiReplication) -> str:
     if rep.event_study is not None:
         sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
                      event_study_table(rep).fillna("").to_html(),
+                     "<p>New users in each event-study model (entrants = used + excluded):</p>",
+                     event_study_sample_table(rep).to_html(),
                      "<h3>Sensitivity to parallel-trend violations (relative magnitudes)</h3>",
                      sensitivity_table(rep).to_html()]
     if rep.placebo is not None:
@@ -271,6 +315,7 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
         written.append(out / f"{name}.csv")
     rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
     rep.effects().to_csv(out / "fui_effects.csv", index=False)
+    rep.exclusions().to_csv(out / "sample_sizes.csv", index=False)
     if rep.placebo is not None:
         rep.placebo.to_csv(out / "placebo.csv", index=False)
         written.append(out / "placebo.csv")
@@ -289,8 +334,8 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
     (out / "report.md").write_text(to_markdown(rep), encoding="utf-8")
     (out / "report.html").write_text(to_html(rep), encoding="utf-8")
     (out / "results.json").write_text(json.dumps(rep.to_json(), indent=1), encoding="utf-8")
-    written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "report.md", "report.html", "results.json")]
+    written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "sample_sizes.csv", "report.md", "report.html", "results.json")]
     return written
 
 
-__all__ = ["effects_table", "regression_table", "to_html", "to_markdown", "to_text", "write"]
+__all__ = ["effects_table", "exclusions_table", "regression_table", "to_html", "to_markdown", "to_text", "write"]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule
+from evalkit.cohorts import RolloutSchedule, whole_number
 from evalkit.errors import FewClustersWarning
 from evalkit.panel import ColumnRoles, StatusPanel, read_panel
+from evalkit.progress import stage
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
 from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, fui_event_study
@@ -18,7 +20,9 @@ from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
-from evalkit.replications.fui.sample import FuiSample, FuiSpec, prepare_sample
+from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
+from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.unemployment import check_unemployment
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,27 @@ class FuiReplication:
     placebo: pd.DataFrame | None = None
 
     def to_json(self) -> dict:
-        """``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ...}`` with published term names."""
+        """Tables 8.1-8.3 with published term names, the entry counts and each model's sample.
+
+        ``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ..., "entries": {step: count},
+        "sample_sizes": [{"outcome", "horizon", "entrants", "used", "excluded_...": n}]}``.
+        """
         return {
             "table_8_1": self.descriptives,
             "table_8_2": self.conventional.table("employed"),
             "table_8_3": self.conventional.table("in_education"),
+            "entries": dict(self.sample.entries.report.steps),
+            "sample_sizes": self.exclusions().to_dict(orient="records"),
         }
+
+    def exclusions(self) -> pd.DataFrame:
+        """Per model (outcome, horizon): entrants, used, and the excluded by reason.
+
+        ``entrants`` equals ``used`` plus the ``excluded_*`` columns in every row (see
+        :func:`~evalkit.replications.fui.regressions.exclusions`).
+        """
+        sizes = self.conventional.sample_sizes
+        return sizes.astype({c: "int64" for c in sizes.columns if c != "outcome"})
 
     def effects(self) -> pd.DataFrame:
         """The FUI effect by outcome and horizon under each specification."""
@@ -145,11 +164,12 @@ class FuiReplication:
 
 def run_fui(
     panel: StatusPanel | pd.DataFrame | str | PathLike[str],
-    unemployment: pd.DataFrame,
+    unemployment: pd.DataFrame | str | PathLike[str],
     *,
     schedule: RolloutSchedule | None = None,
     spec: FuiSpec | None = None,
     roles: ColumnRoles | None = None,
+    unemployment_columns: Mapping[str, str] | None = None,
     few_clusters: bool = True,
     n_boot: int = 9999,
     event_study: bool = True,
@@ -162,13 +182,19 @@ def run_fui(
     panel
         A status panel (validated, a DataFrame, or a CSV/Parquet path).
     unemployment
-        County unemployment rates: columns ``county``, ``month``, ``unemployment_pct``.
+        County unemployment rates (a DataFrame, or a CSV/Parquet path): columns
+        ``county``, ``month``, ``unemployment_pct`` (percent), checked by :func:`~evalkit.replications.fui.unemployment.check_unemployment`.
     schedule
-        The rollout schedule (default: the Norwegian 2017 schedule).
+        The rollout schedule (default: the Norwegian 2017 schedule).  Its start months
+        must fit the windows (:func:`~evalkit.replications.fui.sample.check_exposure`);
+        this is checked before anything is estimated.
     spec
         Windows, horizons, washout, age limit, categories (published values by default).
     roles
         Column roles when ``panel`` is not yet validated.
+    unemployment_columns
+        evalkit name -> the user's column of the unemployment table, e.g.
+        ``{"unemployment_pct": "ledighet"}``.
     few_clusters
         Add wild cluster bootstrap and randomization inference by county
         (:mod:`evalkit.replications.fui.inference`).
@@ -181,17 +207,34 @@ def run_fui(
         Add the placebo test between two pre-rollout windows
         (:mod:`evalkit.replications.fui.placebo`).
     """
-    if not isinstance(panel, StatusPanel):
-        panel = read_panel(panel, roles=roles)
-    schedule = schedule or RolloutSchedule.norway_2017()
+    n_boot = whole_number(n_boot, name="n_boot", minimum=1)
+    schedule = schedule or norway_2017_schedule()
     spec = spec or FuiSpec()
+    unemployment = check_unemployment(unemployment, columns=unemployment_columns)
+    check_exposure(schedule, spec)
+    if not isinstance(panel, StatusPanel):
+        stage("reading and validating the panel")
+        panel = read_panel(panel, roles=roles)
+    stage("finding new users and their outcomes")
     sample = prepare_sample(panel, unemployment, schedule, spec)
+    stage(f"fitting {3 * len(spec.outcomes) * len(spec.horizons)} linear probability models")
     conventional = fit_fui_regressions(sample)
     with warnings.catch_warnings():
         # 18 counties: the replication reports clustered SEs with this caveat in its docs
         warnings.simplefilter("ignore", FewClustersWarning)
         clustered = fit_fui_regressions(sample, vcov="CR1", cluster="county")
     without_category = fit_fui_regressions(sample, control_for_category=False)
+    if few_clusters:
+        stage(f"wild cluster bootstrap ({n_boot:,} draws) and randomization inference by county")
+    inference = few_cluster_inference(clustered, n_boot=n_boot) if few_clusters else None
+    study = None
+    if event_study:
+        stage("event study of all monthly entry cohorts")
+        study = fui_event_study(
+            entry_cohorts(panel, unemployment, schedule, spec), outcomes=spec.outcomes, horizons=spec.horizons
+        )
+    if placebo:
+        stage("placebo test between two pre-rollout windows")
     return FuiReplication(
         sample=sample,
         conventional=conventional,
@@ -199,13 +242,7 @@ def run_fui(
         without_category=without_category,
         descriptives=table_8_1(sample),
         contamination=contamination(sample),
-        few_clusters=few_cluster_inference(clustered, n_boot=n_boot) if few_clusters else None,
-        event_study=(
-            fui_event_study(
-                entry_cohorts(panel, unemployment, schedule, spec), outcomes=spec.outcomes, horizons=spec.horizons
-            )
-            if event_study
-            else None
-        ),
+        few_clusters=inference,
+        event_study=study,
         placebo=placebo_test(panel, unemployment, schedule, spec) if placebo else None,
     )

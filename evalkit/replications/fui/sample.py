@@ -12,12 +12,22 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.cohorts import Entries, RolloutSchedule, find_entries
+from evalkit.cohorts import Entries, RolloutSchedule, find_entries, whole_number
 from evalkit.errors import DesignError
-from evalkit.outcomes import Outcomes, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, Outcomes, outcomes_at_horizons
 from evalkit.panel import FUI_TARGET_CATEGORIES, StatusPanel
-from evalkit.panel.months import month_label, to_month_index
+from evalkit.panel.months import month_label, parse_month, to_month_index
 from evalkit.replications.fui.published import GROUPS
+from evalkit.replications.fui.unemployment import check_unemployment
+
+
+#: Age groups of the published analysis: (label, lowest age, highest age).
+AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("under_20", 0, 19),
+    ("20_24", 20, 24),
+    ("25_29", 25, 29),
+    ("30_plus", 30, 200),
+)
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,24 @@ class FuiSpec:
     max_age: int = 29
     categories: tuple[str, ...] = FUI_TARGET_CATEGORIES
     treated_region: str = "south_west"
-    outcomes: tuple[str, ...] = ("employed", "in_education")
+    outcomes: tuple[str, ...] = EXIT_STATES
     control_for_category: bool = True
 
     def __post_init__(self) -> None:
         if len(self.windows) != 2:
-            raise ValueError(f"the 2x2 design needs exactly two entry windows, got {list(self.windows)}")
+            raise DesignError(f"the 2x2 design needs exactly two entry windows, got {list(self.windows)}")
+        for name, span in self.windows.items():
+            if len(span) != 2:
+                raise DesignError(f"entry window {name!r} must be (first month, last month), got {span!r}")
+            for month in span:
+                if to_month_index(pd.Series([month])).isna().iloc[0]:
+                    raise DesignError(f"entry window {name!r}: cannot read {month!r} as a month; expected e.g. '2016-03'")
+        whole_number(self.washout, name="washout", minimum=0)
+        whole_number(self.max_age, name="max_age", minimum=0)
+        if not self.horizons:
+            raise DesignError("horizons must name at least one month after entry")
+        for h in self.horizons:
+            whole_number(h, name="horizons", minimum=1)
 
     @property
     def pre_window(self) -> str:
@@ -69,23 +91,19 @@ class FuiSample:
 def attach_unemployment(frame: pd.DataFrame, unemployment: pd.DataFrame) -> pd.Series:
     """County unemployment rate (percent) in each entry's county and entry month.
 
-    ``unemployment`` has columns ``county``, ``month`` and ``unemployment_pct``.
+    ``unemployment`` has columns ``county``, ``month`` and ``unemployment_pct``; it is
+    checked by :func:`~evalkit.replications.fui.unemployment.check_unemployment`.
     """
-    missing = [c for c in ("county", "month", "unemployment_pct") if c not in unemployment.columns]
-    if missing:
-        raise DesignError(
-            f"the county unemployment table lacks column(s) {missing}; expected columns "
-            "county, month, unemployment_pct (percent)"
-        )
+    checked = check_unemployment(unemployment)
     table = pd.DataFrame(
         {
-            "county": unemployment["county"].astype("string"),
-            "entry_month": to_month_index(unemployment["month"]),
-            "county_unemployment_pct": pd.to_numeric(unemployment["unemployment_pct"], errors="coerce"),
+            "county": checked["county"],
+            "entry_month": to_month_index(checked["month"]).astype("Int64"),
+            "county_unemployment_pct": checked["unemployment_pct"],
         }
-    ).drop_duplicates(["county", "entry_month"])
+    )
     merged = frame[["county", "entry_month"]].astype({"county": "string", "entry_month": "Int64"}).merge(
-        table.astype({"entry_month": "Int64"}), on=["county", "entry_month"], how="left"
+        table, on=["county", "entry_month"], how="left"
     )
     lacking = merged["county_unemployment_pct"].isna()
     if lacking.any():
@@ -93,9 +111,44 @@ def attach_unemployment(frame: pd.DataFrame, unemployment: pd.DataFrame) -> pd.S
         shown = [f"{c} {month_label(m)}" for c, m in pairs.itertuples(index=False)]
         raise DesignError(
             f"no county unemployment rate for {int(lacking.sum())} entry(ies), e.g. county-months "
-            f"{shown}; the unemployment table must cover every county and entry month"
+            f"{shown}; the unemployment table must cover every county and entry month with a rate"
         )
     return pd.Series(merged["county_unemployment_pct"].to_numpy(dtype=float), index=frame.index)
+
+
+def check_exposure(schedule: RolloutSchedule, spec: FuiSpec) -> None:
+    """Check that the schedule's start months fit the 2x2 design of ``spec``.
+
+    Every unit of the treated region must have started by the first month of the post
+    window (exposed throughout it); no unit of another region may start before the end of
+    the post window; and no unit may start before the end of the pre window.  Otherwise
+    the "FUI effect" would compare exposed with exposed or unexposed with unexposed
+    entrants.
+
+    Raises
+    ------
+    DesignError
+        Naming the region, the unit, its start month and the window.
+    """
+    (pre, (_, pre_last)), (post, (post_first, post_last)) = spec.windows.items()
+    pre_last, post_first, post_last = parse_month(pre_last), parse_month(post_first), parse_month(post_last)
+    problems = []
+    for unit, start, region in schedule.frame[["unit", "start_month", "region"]].itertuples(index=False):
+        started = month_label(start) if pd.notna(start) else "never"
+        where = f"{schedule.unit} {unit} (region {region}, start {started})"
+        if pd.notna(start) and start <= pre_last:
+            problems.append(f"{where} is exposed in the pre window {pre} {spec.windows[pre]}")
+        elif region == spec.treated_region and (pd.isna(start) or start > post_first):
+            problems.append(f"{where} is in the treated region but not exposed from the start of the post "
+                            f"window {post} {spec.windows[post]}")
+        elif region != spec.treated_region and pd.notna(start) and start <= post_last:
+            problems.append(f"{where} is in the comparison but exposed in the post window {post} {spec.windows[post]}")
+    if problems:
+        shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")
+        raise DesignError(
+            f"the rollout schedule does not fit the 2x2 design (treated region {spec.treated_region!r}): "
+            f"{shown}. Check the schedule's start months or the entry windows"
+        )
 
 
 def prepare_sample(
@@ -103,16 +156,30 @@ def prepare_sample(
     unemployment: pd.DataFrame,
     schedule: RolloutSchedule,
     spec: FuiSpec | None = None,
+    *,
+    check_design: bool = True,
 ) -> FuiSample:
     """Build the FUI analysis sample from a validated panel.
+
+    ``check_design`` checks the schedule's start months against the windows first
+    (:func:`check_exposure`); the placebo test, whose windows both lie before the
+    rollout on purpose, turns it off.
 
     Raises
     ------
     DesignError
         When one of the four groups (treated/comparison region x pre/post window) has no
-        entrant, or the unemployment table misses a county-month.
+        entrant, the schedule's start months do not fit the windows, or the unemployment
+        table is malformed or misses a county-month.
     """
     spec = spec or FuiSpec()
+    regions = set(schedule.frame["region"])
+    if spec.treated_region not in regions:
+        raise DesignError(
+            f"treated region {spec.treated_region!r} is not in the rollout schedule's regions {sorted(regions)}"
+        )
+    if check_design:
+        check_exposure(schedule, spec)
     lacking = [c for c in ("female", "birth_year", "education_level") if not panel.has(c)]
     if lacking:
         raise DesignError(
@@ -124,14 +191,10 @@ def prepare_sample(
         washout=spec.washout,
         categories=spec.categories,
         max_age=spec.max_age,
+        age_groups=AGE_GROUPS,
         windows=spec.windows,
         schedule=schedule,
     )
-    regions = set(schedule.frame["region"])
-    if spec.treated_region not in regions:
-        raise DesignError(
-            f"treated region {spec.treated_region!r} is not in the rollout schedule's regions {sorted(regions)}"
-        )
     outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.outcomes, ever=False)
     frame = outcomes.frame
     frame["t2"] = (frame["window"] == spec.post_window).astype("int8")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.simulate.counties import N_MONTHS
-from evalkit.simulate.population import Persons
+from evalkit.replications.fui.synthetic.counties import N_MONTHS
+from evalkit.replications.fui.synthetic.population import Persons
 
 #: Monthly probability of leaving NAV, by category (standard ... permanently adapted).
 EXIT_HAZARD = np.array([0.14, 0.10, 0.07, 0.03])

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evalkit.simulate.published import HORIZONS, OUTCOME_TABLES, published_coefficients
+from evalkit.replications.fui.synthetic.published import HORIZONS, OUTCOME_TABLES, published_coefficients
 
 
 def _published(outcome: str) -> dict[int, float]:

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES
-from evalkit.simulate import counties, model
-from evalkit.simulate.effects import FuiEffects
-from evalkit.simulate.outcomes import monthly_states
-from evalkit.simulate.population import NO_HISTORY, Persons, build_persons
-from evalkit.simulate.published import HORIZONS, OUTCOME_COLUMNS, load_schedule, table_8_1
-from evalkit.simulate.spells import data_span, nav_categories
+from evalkit.replications.fui.synthetic import counties, model
+from evalkit.replications.fui.synthetic.effects import FuiEffects
+from evalkit.replications.fui.synthetic.outcomes import monthly_states
+from evalkit.replications.fui.synthetic.population import NO_HISTORY, Persons, build_persons
+from evalkit.replications.fui.synthetic.published import HORIZONS, OUTCOME_COLUMNS, load_schedule, table_8_1
+from evalkit.replications.fui.synthetic.spells import data_span, nav_categories
 
 Noise = Literal["stratified", "bernoulli"]
 

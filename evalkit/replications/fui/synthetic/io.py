@@ -9,7 +9,8 @@ from typing import Literal
 import pandas as pd
 
 from evalkit.errors import EvalkitError
-from evalkit.simulate.generate import SyntheticFuiData
+from evalkit.panel.months import to_month_index, to_period
+from evalkit.replications.fui.synthetic.generate import SyntheticFuiData
 
 FileFormat = Literal["parquet", "csv"]
 _SUFFIXES: dict[str, FileFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
@@ -91,5 +92,5 @@ def read_unemployment(
     missing = {"county", "month", "unemployment_pct"} - set(frame.columns)
     if missing:
         raise EvalkitError(f"unemployment table {str(path)!r} lacks columns {sorted(missing)}")
-    frame["month"] = pd.to_datetime(frame["month"]).dt.to_period("M").dt.to_timestamp()
+    frame["month"] = to_period(to_month_index(frame["month"])).dt.to_timestamp()
     return frame[["county", "month", "unemployment_pct"]]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.panel.months import to_month_index
 from evalkit.replications.fui.published import GROUPS
-from evalkit.simulate.published import WINDOW_MONTHS
+from evalkit.replications.fui.synthetic.published import WINDOW_MONTHS
 
 #: Months of the synthetic panel: January 2016 - December 2018.
 PANEL_START = pd.Timestamp("2016-01-01")
@@ -36,8 +37,8 @@ _ANCHORS = {"south_west": np.array([3.3, 3.4, 3.0, 2.5]), "rest": np.array([2.8,
 
 def month_index(timestamps: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Months since January 2016 (0 = January 2016)."""
-    ts = pd.DatetimeIndex(timestamps)
-    return np.asarray((ts.year - 2016) * 12 + ts.month - 1, dtype=np.int64)
+    months = to_month_index(pd.Series(pd.DatetimeIndex(timestamps)))
+    return months.to_numpy(dtype=np.int64) - int(to_month_index(pd.Series([PANEL_START])).iloc[0])
 
 
 def window_month_indices(window: str) -> np.ndarray:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from evalkit.simulate.counties import N_MONTHS, WINDOW_MONTH_SHARES, window_month_indices
+from evalkit.replications.fui.synthetic.counties import N_MONTHS, WINDOW_MONTH_SHARES, window_month_indices
 from evalkit.replications.fui.published import GROUPS
-from evalkit.simulate.published import allocate
+from evalkit.replications.fui.synthetic.published import allocate
 
 #: ``last_nav_month_before`` code for "no NAV history known".
 NO_HISTORY = -10_000

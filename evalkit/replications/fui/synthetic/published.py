@@ -1,7 +1,7 @@
 """The published FUI tables and the rollout schedule in the shapes the simulator needs.
 
 The numbers themselves are read once, by :mod:`evalkit.replications.fui.published` (tables
-8.1-8.3) and :class:`evalkit.cohorts.RolloutSchedule` (the 2017 schedule).
+8.1-8.3) and :func:`evalkit.replications.fui.schedule.norway_2017_schedule`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.cohorts.rollout import RolloutSchedule
+from evalkit.outcomes.states import EXIT_STATES
 from evalkit.replications.fui.published import published
 from evalkit.replications.fui.published import TERMS as PUBLISHED_TERMS
+from evalkit.replications.fui.schedule import norway_2017_schedule
 
 #: Outcome horizons (months after the entry month).
 HORIZONS: tuple[int, ...] = (1, 3, 6, 9)
@@ -24,8 +25,8 @@ OUTCOME_TABLES: dict[str, str] = {
     "education": "table_8_3_education",
 }
 
-#: Outcome name -> panel column.
-OUTCOME_COLUMNS: dict[str, str] = {"employment": "employed", "education": "in_education"}
+#: Outcome name -> panel column, the monthly state of :mod:`evalkit.outcomes.states`.
+OUTCOME_COLUMNS: dict[str, str] = dict(zip(("employment", "education"), EXIT_STATES))
 
 #: Published regression terms, in the order of the simulator's design matrix (constant first).
 TERMS: tuple[str, ...] = ("constant",) + tuple(t for t in PUBLISHED_TERMS if t != "constant")
@@ -43,7 +44,7 @@ def load_schedule() -> pd.DataFrame:
 
     ``start_month`` is a ``datetime64[ns]`` column at the first day of the month.
     """
-    frame = RolloutSchedule.norway_2017().frame
+    frame = norway_2017_schedule().frame
     start = frame["start_month"].astype("int64")
     return pd.DataFrame(
         {

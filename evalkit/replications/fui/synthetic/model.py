@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.simulate.counties import window_month_indices
-from evalkit.simulate.population import PERMANENTLY_ADAPTED, SITUATIONAL, SPECIALLY_ADAPTED, Persons
-from evalkit.simulate.published import HORIZONS, MONTH_TERMS, TERMS, published_coefficients
+from evalkit.replications.fui.synthetic.counties import window_month_indices
+from evalkit.replications.fui.synthetic.population import PERMANENTLY_ADAPTED, SITUATIONAL, SPECIALLY_ADAPTED, Persons
+from evalkit.replications.fui.synthetic.published import HORIZONS, MONTH_TERMS, TERMS, published_coefficients
 
 #: Columns of the design matrix.
 COLUMNS: tuple[str, ...] = TERMS + MONTH_TERMS

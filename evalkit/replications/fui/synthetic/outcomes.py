@@ -25,9 +25,9 @@ from typing import Literal
 import numpy as np
 from scipy.special import ndtr
 
-from evalkit.simulate.counties import N_MONTHS
-from evalkit.simulate.population import Persons
-from evalkit.simulate.published import HORIZONS
+from evalkit.replications.fui.synthetic.counties import N_MONTHS
+from evalkit.replications.fui.synthetic.population import Persons
+from evalkit.replications.fui.synthetic.published import HORIZONS
 
 #: Month-to-month autocorrelation of the latent series.
 RHO = 0.93

@@ -1,0 +1,187 @@
+"""The one validation and preparation path of a status panel, run by the engine.
+
+Whatever the input (a pandas frame registered in DuckDB, a Parquet file, a DuckDB or Spark
+table), :func:`prepare` runs the same three portable SQL queries and the same rules:
+
+1. a *profile*: the distinct values of every coded column with their row counts
+   (:func:`profile_sql`), translated once per distinct value by
+   :func:`evalkit.panel.validate.translate` into a small ``value_map``;
+2. the *canonical panel*: a view of the source joined to ``value_map``
+   (:func:`canonical_sql`), with evalkit's column names and codes;
+3. one *window pass* over each person's months returning one row of counts
+   (:func:`checks_sql`), read by :func:`evalkit.panel.validate.count_problems`.
+
+Every problem of every rule is collected and raised once, in one
+:class:`~evalkit.errors.PanelValidationError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evalkit.engine import Engine, Renamed, Table, with_ctes
+from evalkit.errors import PanelValidationError
+from evalkit.panel import validate as rules
+from evalkit.panel.frames import ROW_COLUMN
+from evalkit.panel.roles import ColumnRoles
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated panel as SQL: its columns, its definition, the tables it reads, its counts."""
+
+    columns: tuple[str, ...]
+    definition: str
+    tables: dict[str, Table]
+    counts: pd.Series
+
+
+def profile_sql(columns: list[str]) -> str:
+    """Portable SQL counting the distinct values (cast to text, NULL kept) of each column."""
+    return "\nUNION ALL\n".join(
+        f"SELECT '{c}' AS column_name, CAST({c} AS STRING) AS value, count(*) AS n "
+        f"FROM panel_source GROUP BY CAST({c} AS STRING)"
+        for c in columns
+    )
+
+
+def canonical_sql(columns: list[str], *, row_column: bool) -> str:
+    """Portable SQL of the canonical panel: the source joined to the translated values."""
+    select, joins = ["s.person_id"], []
+    for c in columns:
+        if c == "person_id":
+            continue
+        alias = f"m_{c}"
+        joins.append(
+            f"LEFT JOIN value_map AS {alias} ON {alias}.column_name = '{c}' "
+            f"AND {alias}.value = CAST(s.{c} AS STRING)"
+        )
+        if c in rules.CODED or c == "county":
+            select.append(f"{alias}.label AS {c}")
+        else:
+            select.append(f"CAST({alias}.code AS INTEGER) AS {c}")
+    if row_column:
+        select.append(f"s.{ROW_COLUMN}")
+    return "SELECT " + ",\n       ".join(select) + "\nFROM panel_source AS s\n" + "\n".join(joins)
+
+
+def checks_sql(columns: list[str]) -> str:
+    """Portable SQL: one window pass over each person's months; one row of counts."""
+    fixed = [c for c in rules.FIXED if c in columns]
+    changes = "".join(
+        f",\n           CASE WHEN LAG(month) OVER w IS NOT NULL AND {c} IS DISTINCT FROM LAG({c}) OVER w "
+        f"THEN person_id END AS {c}_changes"
+        for c in fixed
+    )
+    counts = "".join(f",\n       count(DISTINCT {c}_changes) AS varying_{c}" for c in fixed)
+    extra = [c for c in ("birth_year", "last_nav_month_before") if c in columns]
+    if "birth_year" in columns:
+        counts += (
+            ",\n       count(DISTINCT CASE WHEN birth_year < 100 THEN person_id END) AS two_digit_birth_year"
+            f",\n       count(DISTINCT CASE WHEN {rules.implausible_age_sql()} THEN person_id END) AS implausible_age"
+        )
+    if "last_nav_month_before" in columns:
+        counts += (
+            ",\n       count(DISTINCT CASE WHEN last_nav_month_before >= first_month THEN person_id END)"
+            " AS history_after_start"
+        )
+    carried = "".join(f", {c}" for c in extra)
+    return with_ctes(
+        [
+            ("span", "    SELECT min(month) AS first_month FROM panel"),
+            (
+                "steps",
+                f"""    SELECT person_id, month, county, nav_category{carried}, first_month,
+           month - LAG(month) OVER w AS step{changes}
+    FROM panel CROSS JOIN span
+    WINDOW w AS (PARTITION BY person_id ORDER BY month)""",
+            ),
+        ],
+        f"""SELECT count(*) AS n_rows, count(DISTINCT person_id) AS n_persons,
+       min(month) AS first_month, max(month) AS last_month,
+       count(nav_category) AS n_rows_at_nav,
+       count(DISTINCT CASE WHEN step > 1 THEN person_id END) AS n_persons_with_gaps,
+       sum(CASE WHEN step = 0 THEN 1 ELSE 0 END) AS n_repeated,
+       sum(CASE WHEN person_id IS NULL OR TRIM(CAST(person_id AS STRING)) = '' THEN 1 ELSE 0 END)
+           AS missing_person_id,
+       sum(CASE WHEN nav_category IS NOT NULL AND county IS NULL THEN 1 ELSE 0 END) AS missing_county{counts}
+FROM steps""",
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def failure(name: str, problems: list[str]) -> PanelValidationError:
+    """One error listing every problem of the panel ``name``."""
+    if len(problems) == 1:
+        return PanelValidationError(f"{name}: {problems[0]}", tuple(problems))
+    listed = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
+    return PanelValidationError(f"{name}: {len(problems)} problems found:\n{listed}", tuple(problems))
+
+
+def prepare(
+    table: Table, available: list[str], roles: ColumnRoles, engine: Engine, *, name: str,
+    problems: list[str] | None = None,
+) -> Prepared:
+    """Validate ``table`` in ``engine`` by every rule and return the canonical panel as SQL.
+
+    Parameters
+    ----------
+    table
+        The source as the engine reads it, with the user's column names.
+    available
+        The source's column names.
+    roles
+        The user's column names and code mappings.
+    engine
+        Where the queries run.
+    name
+        How messages name the source (``the panel 'extract.csv'``).
+    problems
+        Problems already found (e.g. identifier columns of mixed types), reported with the rest.
+
+    Raises
+    ------
+    PanelValidationError
+        Listing every problem found, each naming the user's column.
+    """
+    present = roles.present_in(available, name=name)
+    found = list(problems or ())
+    renames = {c: rules.CANONICAL[r] for r, c in present.items()}
+    row_column = ROW_COLUMN in available
+    if row_column:
+        renames[ROW_COLUMN] = ROW_COLUMN
+    source = Renamed(table, renames)
+    columns = [rules.CANONICAL[r] for r in present]
+    coded = [c for c in columns if c != "person_id"]
+    profile = engine.fetch(profile_sql(coded), {"panel_source": source}).rename(columns={"column_name": "column"})
+    if profile.empty or int(profile.loc[profile["column"] == "month", "n"].sum()) == 0:
+        raise failure(name, found + ["the panel has no rows; expected one row per person and month"])
+
+    def persons_with(column: str, values: list[str]) -> list[object]:
+        test = (f"CAST({column} AS STRING) IN ({', '.join(_literal(v) for v in values)})" if values
+                else f"{column} IS NULL")
+        rows = engine.fetch(
+            f"SELECT DISTINCT person_id FROM panel_source WHERE {test} ORDER BY person_id LIMIT {rules.EXAMPLES}",
+            {"panel_source": source},
+        )
+        return rows["person_id"].tolist()
+
+    value_map, translated, unreadable = rules.translate(profile, roles, persons_with)
+    found += translated
+    value_map = value_map.rename(columns={"column": "column_name"})
+    tables: dict[str, Table] = {"panel_source": source, "value_map": value_map}
+    definition = canonical_sql(columns, row_column=row_column)
+
+    def example(body: str) -> pd.DataFrame:
+        return engine.fetch(with_ctes([("panel", definition)], body), tables)
+
+    counts = example(checks_sql(columns)).iloc[0]
+    found += rules.count_problems(counts, columns, roles, example, skip=unreadable)
+    if found:
+        raise failure(name, found)
+    return Prepared(columns=tuple(columns), definition=definition, tables=tables, counts=counts)
