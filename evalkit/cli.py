@@ -52,7 +52,7 @@ def parse_effect(text: str) -> float | dict[int, float]:
 
     Effects are changes of a probability (between -1 and 1) at the simulator's horizons.
     """
-    from evalkit.simulate.published import HORIZONS
+    from evalkit.replications.fui.synthetic.published import HORIZONS
 
     expected = (
         f"give a number between -1 and 1 (0.05) or horizon:value pairs with distinct horizons "

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from evalkit.cli import main
-from evalkit.simulate import simulate_fui_panel
+from evalkit.replications.fui.synthetic import simulate_fui_panel
 
 PANEL_HEADER = "person_id,month,county,nav_category,employed,in_education\n"
 
