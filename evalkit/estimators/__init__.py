@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 #: Public name -> module that defines it.
 _LAZY: dict[str, str] = {
-    "AggregateResult": "evalkit.estimators.aggregate",
-    "ATTgtResult": "evalkit.estimators.att_gt",
+    "AggregateResult": "evalkit.estimators.att_gt_result",
+    "ATTgtResult": "evalkit.estimators.att_gt_result",
     "att_gt": "evalkit.estimators.att_gt",
     "BaconResult": "evalkit.estimators.bacon",
     "bacon_decomposition": "evalkit.estimators.bacon",
     "DiD2x2Result": "evalkit.estimators.did2x2",
     "did2x2": "evalkit.estimators.did2x2",
-    "EventStudyResult": "evalkit.estimators.event_study",
+    "EventStudyResult": "evalkit.estimators.event_study_result",
     "event_study": "evalkit.estimators.event_study",
     "ImputationResult": "evalkit.estimators.imputation",
     "imputation_did": "evalkit.estimators.imputation",
@@ -52,11 +52,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
-    from evalkit.estimators.aggregate import AggregateResult
-    from evalkit.estimators.att_gt import ATTgtResult, att_gt
+    from evalkit.estimators.att_gt import att_gt
+    from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
     from evalkit.estimators.bacon import BaconResult, bacon_decomposition
     from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
-    from evalkit.estimators.event_study import EventStudyResult, event_study
+    from evalkit.estimators.event_study import event_study
+    from evalkit.estimators.event_study_result import EventStudyResult
     from evalkit.estimators.imputation import ImputationResult, imputation_did
     from evalkit.estimators.sun_abraham import sun_abraham
     from evalkit.estimators.two_stage import two_stage_did
