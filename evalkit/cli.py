@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule
-from evalkit.errors import EvalkitError
+from evalkit.errors import DataFileError, EvalkitError
 from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.progress import silenced, stage
 
@@ -228,7 +228,7 @@ def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
             return scan_panel(path, roles=roles)
         return read_panel(path, roles=roles, **csv_options(args))
     except Exception as err:
-        if unreadable_file(err):
+        if unreadable_file(err) or isinstance(err, DataFileError):
             reason = str(err).strip().splitlines()[0]
             raise UsageError(f"--data {path} cannot be read: {reason}") from err
         raise

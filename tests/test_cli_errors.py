@@ -165,7 +165,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     # panel contents
     ("panel bad values", ["validate", "--data", "{bad_values.csv}"], ["'in_education'", "0/1"]),
     ("panel lacks a column", ["validate", "--data", "{no_county.csv}"], ["'county'"]),
-    ("panel other separator", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "a;b"]),
+    ("panel other separator", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "columns ['a', 'b']"]),
     ("panel not text", ["validate", "--data", "{junk.csv}"], ["--encoding"]),
     ("panel lacks education", ["fui", "--data", "{panel_no_edu.csv}", "--unemployment", "{unemployment.csv}"],
      ["education_level"]),
