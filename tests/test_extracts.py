@@ -341,7 +341,7 @@ def test_integral_float_codes_match_text_codes(reference):
         ("extract.csv", b"  \n\n", r"is empty"),
         ("extract.xlsx", b"PK", r"cannot tell the format"),
         ("extract.csv", None, r"does not exist"),
-        ("extract.parquet", b"not parquet", r"cannot read"),
+        ("extract.parquet", b"not parquet", r"cannot be read as a Parquet file"),
         ("extract.dta", b"not stata", r"cannot read"),
     ],
     ids=["empty-csv", "blank-csv", "excel", "missing-file", "corrupt-parquet", "corrupt-stata"],

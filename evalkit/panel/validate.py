@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import PanelValidationError
 from evalkit.panel.months import month_label, to_month_index
 from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES, NAV_CATEGORY_ALIASES, ColumnRoles
 
@@ -204,6 +205,14 @@ def translate(
             value_map["label"] = pd.array([lab for lab, k in zip(labels, keep) if k], dtype=object)
         maps[column] = value_map
     return maps, problems, unreadable
+
+
+def failure(name: str, problems: list[str]) -> PanelValidationError:
+    """One error listing every problem of the panel ``name``."""
+    if len(problems) == 1:
+        return PanelValidationError(f"{name}: {problems[0]}", tuple(problems))
+    listed = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
+    return PanelValidationError(f"{name}: {len(problems)} problems found:\n{listed}", tuple(problems))
 
 
 def shown(rows: pd.DataFrame, roles: ColumnRoles) -> str:
