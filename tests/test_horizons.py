@@ -78,3 +78,27 @@ def test_bad_horizon(make_person):
     with pytest.raises(EvalkitError, match=r"unknown state\(s\) \['work'\]"):
         outcomes_at_horizons(panel, entries, states=("work",))
     assert outcomes_at_horizons(panel, entries, horizons=(2.0, np.int64(1))).horizons == (2, 1)
+
+
+def test_status_declared_missing_is_a_missing_outcome_counted_apart():
+    """A NULL ``employed`` the user declared missing is neither observed nor "no row"."""
+    from evalkit.panel import ColumnRoles
+
+    rows = []
+    for pid in (1, 2):
+        for m in pd.period_range("2015-01", "2016-12", freq="M"):
+            rows.append(dict(person_id=pid, month=str(m), county="c1",
+                             nav_category="standard" if m >= pd.Period("2016-03", "M") else None,
+                             employed=0.0, in_education=0, female=1, birth_year=1995,
+                             education_level="upper_secondary"))
+    frame = pd.DataFrame(rows)
+    frame.loc[(frame.person_id == 1) & (frame.month == "2016-06"), "employed"] = np.nan
+    panel = read_panel(frame, roles=ColumnRoles(missing={"employed": ()}))
+    entries = find_entries(panel, washout=12, windows={"t1": ("2016-03", "2016-06")})
+    out = outcomes_at_horizons(panel, entries, horizons=(1, 3))
+    table = out.report.table
+    assert table.loc[3, ["observed", "no_row_in_month", "status_not_recorded"]].tolist() == [1, 0, 1]
+    assert table.loc[1, ["observed", "status_not_recorded"]].tolist() == [2, 0]
+    person_one = out.frame["person_id"].astype(str) == "1"
+    assert np.isnan(out.frame.loc[person_one, "employed_3"]).all()
+    assert out.has_row[3].all()

@@ -30,7 +30,9 @@ from evalkit.panel.load import StatusPanel
 
 @dataclass(frozen=True)
 class OutcomeReport:
-    """Per horizon: entries observed, censored by the panel's end, and without a row."""
+    """Per horizon: entries observed, censored by the panel's end, without a row, and with
+    a row whose status is not recorded (a NULL ``employed`` or ``in_education`` the user
+    declared missing)."""
 
     table: pd.DataFrame
 
@@ -40,12 +42,18 @@ class OutcomeReport:
 
 @dataclass(frozen=True)
 class Outcomes:
-    """Entries with outcome columns ``<state>_<k>`` (and ``ever_<state>_<k>``)."""
+    """Entries with outcome columns ``<state>_<k>`` (and ``ever_<state>_<k>``).
+
+    ``has_row`` holds, per horizon (columns) and entry (rows, aligned with ``frame``),
+    whether the person has a panel row in the outcome month, so that a missing outcome can
+    be told apart as censored, without a row, or with its status not recorded.
+    """
 
     frame: pd.DataFrame
     report: OutcomeReport
     horizons: tuple[int, ...]
     states: tuple[str, ...]
+    has_row: pd.DataFrame
 
     def columns(self, state: str, *, ever: bool = False) -> list[str]:
         """Outcome column names of one state across horizons."""
@@ -143,25 +151,33 @@ def outcomes_at_horizons(
 
     rows = []
     out = frame.copy()
+    has_row = {}
     for k in horizons:
         censored = (frame["entry_month"] + k > panel.last_month).to_numpy()
-        no_row = ~censored & (found[f"has_row_{k}"].fillna(0).to_numpy() == 0)
+        has_row[k] = ~censored & (found[f"has_row_{k}"].fillna(0).to_numpy() > 0)
+        no_row = ~censored & ~has_row[k]
         missing = censored | no_row
+        unrecorded = np.zeros(len(frame), dtype=bool)
         for s in states:
-            out[f"{s}_{k}"] = found[f"{s}_{k}"].astype("float64").where(~missing).to_numpy()
+            values = found[f"{s}_{k}"].astype("float64").where(~missing).to_numpy()
+            unrecorded |= has_row[k] & np.isnan(values)
+            out[f"{s}_{k}"] = values
             if ever:
                 out[f"ever_{s}_{k}"] = found[f"ever_{s}_{k}"].astype("float64").where(~censored).to_numpy()
         rows.append(
             {
                 "horizon": k,
                 "entries": len(frame),
-                "observed": int((~missing).sum()),
+                "observed": int((~missing & ~unrecorded).sum()),
                 "censored_panel_end": int(censored.sum()),
                 "no_row_in_month": int(no_row.sum()),
+                "status_not_recorded": int(unrecorded.sum()),
             }
         )
     report = OutcomeReport(pd.DataFrame(rows).set_index("horizon"))
-    return Outcomes(frame=out, report=report, horizons=horizons, states=tuple(states))
+    return Outcomes(
+        frame=out, report=report, horizons=horizons, states=tuple(states), has_row=pd.DataFrame(has_row)
+    )
 
 
 def cells_sql(by: Sequence[str], columns: Sequence[str]) -> str:

@@ -147,7 +147,7 @@ def event_study_sample(cohorts: pd.DataFrame, outcome: str, horizon: int, last_s
 
     Reasons, each entrant counted once in this order: ``excluded_all_counties_treated``
     (outcome month on or after the last county's start: no comparison left),
-    ``excluded_outcome_missing`` (censored or no row), ``excluded_missing_<column>`` (the
+    ``excluded_outcome_missing`` (censored, no row or status not recorded), ``excluded_missing_<column>`` (the
     only covariate source missing) and ``excluded_missing_several_covariates``; so
     ``entrants = used + excluded``.
     """

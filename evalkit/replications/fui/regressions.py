@@ -44,7 +44,7 @@ REQUIRED = ("nav_category", "female", "age_group", "education_level", "county_un
 
 
 #: Reasons an entrant is left out of a model, in the order of :func:`exclusions`'s columns.
-OUTCOME_REASONS = ("excluded_outcome_censored", "excluded_outcome_no_row")
+OUTCOME_REASONS = ("excluded_outcome_censored", "excluded_outcome_no_row", "excluded_outcome_not_recorded")
 
 
 def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
@@ -52,14 +52,17 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
 
     ``entrants``, ``used``, ``excluded_outcome_censored`` (the outcome month lies past the
     panel's end), ``excluded_outcome_no_row`` (no row for the person in the outcome
-    month), ``excluded_missing_<column>`` for each column of :data:`REQUIRED` (the only
+    month), ``excluded_outcome_not_recorded`` (a row whose status is missing, e.g. an
+    ``employed`` the user declared missing), ``excluded_missing_<column>`` for each column of :data:`REQUIRED` (the only
     covariate missing) and ``excluded_missing_several_covariates``.  An entrant without
     the outcome is counted under the outcome reason whatever its covariates.
     """
     frame = sample.frame
     y = frame[f"{outcome}_{horizon}"]
     censored = (frame["entry_month"] + horizon > sample.entries.last_month).to_numpy()
-    no_row = y.isna().to_numpy() & ~censored
+    has_row = sample.outcomes.has_row[horizon].to_numpy()
+    no_row = ~censored & ~has_row
+    not_recorded = has_row & y.isna().to_numpy()
     lacking = frame[list(REQUIRED)].isna().to_numpy()
     n_lacking = lacking.sum(axis=1)
     has_outcome = y.notna().to_numpy()
@@ -68,6 +71,7 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
         "used": int((has_outcome & (n_lacking == 0)).sum()),
         "excluded_outcome_censored": int(censored.sum()),
         "excluded_outcome_no_row": int(no_row.sum()),
+        "excluded_outcome_not_recorded": int(not_recorded.sum()),
     }
     for j, column in enumerate(REQUIRED):
         counts[f"excluded_missing_{column}"] = int((has_outcome & (n_lacking == 1) & lacking[:, j]).sum())

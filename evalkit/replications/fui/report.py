@@ -45,7 +45,8 @@ def _reason_label(column: str) -> str:
     reason = column.removeprefix("excluded_")
     fixed = {"outcome_censored": "outcome censored (past the panel's end)",
              "outcome_no_row": "outcome missing (no row in the outcome month)",
-             "outcome_missing": "outcome missing (censored or no row)",
+             "outcome_not_recorded": "outcome missing (status not recorded in the outcome month)",
+             "outcome_missing": "outcome missing (censored, no row or status not recorded)",
              "missing_several_covariates": "missing several covariates"}
     return fixed.get(reason, reason.replace("missing_", "missing ", 1))
 
