@@ -282,3 +282,12 @@ def test_a_covariance_inconsistent_with_the_standard_errors_is_refused(cross_sec
     res = feols("y ~ x1", cross_section)
     with pytest.raises(ValueError, match="inconsistent"):
         replace(res, std_errors=res.std_errors * 2)
+
+
+def test_fit_arrays_are_read_only_views(cross_section):
+    X = np.column_stack([np.ones(len(cross_section)), cross_section.x1.to_numpy()])
+    fit = fit_ols(cross_section.y.to_numpy(), X)
+    for name in ("beta", "X", "resid", "bread", "cov"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(fit, name)[0] = 1.0
+    X[0, 1] = 5.0  # the caller's array stays writable

@@ -31,6 +31,7 @@ from evalkit.inference.covariance import SE_FLOOR
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.inference.weights import WeightType, check_weight_type, draw_weights
 from evalkit.progress import Progress
+from evalkit.results.base import freeze_arrays
 
 __all__ = ["BootstrapResult", "bootstrap_cov", "bootstrap_draws", "bootstrap_summary", "multiplier_bootstrap"]
 
@@ -54,6 +55,9 @@ class BootstrapResult:
     draws: np.ndarray
     n_clusters: int
     weight_type: str
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
 
 
 def bootstrap_draws(
@@ -166,5 +170,4 @@ def multiplier_bootstrap(
     se, crit = bootstrap_summary(draws, alpha=alpha, band=band)
     cov = bootstrap_cov(draws, se)
     n_clusters = np.shape(influence)[0] if cluster is None else int(np.max(cluster)) + 1
-    draws.setflags(write=False)
     return BootstrapResult(se=se, cov=cov, crit_uniform=crit, draws=draws, n_clusters=n_clusters, weight_type=weight_type)

@@ -32,6 +32,7 @@ from evalkit.errors import DesignError
 from evalkit.inference.clusters import cluster_sums
 from evalkit.inference.covariance import cr1_factor
 from evalkit.regression.ols import _RANK_TOL, _check_rank
+from evalkit.results.base import freeze_arrays
 
 __all__ = ["CellFit", "BalancedPanel", "balanced_panel", "fit_twfe_cells"]
 
@@ -61,6 +62,9 @@ class CellFit:
     n_clusters: tuple[int, ...]
     ssr: float
     tss_within: float
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
 
     @property
     def std_errors(self) -> np.ndarray:

@@ -34,6 +34,7 @@ from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
 from evalkit.inference.clusters import cluster_codes, n_clusters
 from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType, compute_cov
 from evalkit.regression.demean import demean, fe_codes, singleton_mask
+from evalkit.results.base import freeze_arrays
 
 __all__ = ["OLSFit", "fit_ols"]
 
@@ -86,6 +87,9 @@ class OLSFit:
     ssr: float
     tss: float
     tss_within: float
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
 
     @property
     def nobs(self) -> int:

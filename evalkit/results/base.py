@@ -22,7 +22,7 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError
 
-__all__ = ["EstimationResult", "Summary", "read_only"]
+__all__ = ["EstimationResult", "Summary", "freeze_arrays", "read_only"]
 
 #: Relative tolerance of the check that ``sqrt(diag(cov))`` equals ``std_errors``.
 _COV_RTOL = 1e-8
@@ -35,6 +35,19 @@ def read_only(array: Any) -> Any:
     out = np.array(array, copy=True)
     out.setflags(write=False)
     return out
+
+
+def freeze_arrays(obj: Any) -> None:
+    """Replace every numpy array attribute of a frozen dataclass by a read-only view.
+
+    A view costs nothing and leaves the caller's arrays writable; writing through the
+    result's attribute raises ``ValueError: assignment destination is read-only``.
+    """
+    for name, value in vars(obj).items():
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            view = value.view()
+            view.setflags(write=False)
+            object.__setattr__(obj, name, view)
 
 
 class _Copied:
