@@ -7,7 +7,6 @@ relative to the national one).
 import argparse
 
 import evalkit
-from evalkit.outcomes import first_exit_times
 from evalkit.replications.fui.schedule import norway_2017_schedule
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
