@@ -53,10 +53,10 @@ def test_att_gt_matches_r_did(mpdta: pd.DataFrame, key: str) -> None:
     res = fit(mpdta, key)
     np.testing.assert_array_equal(res.group, ref["group"])
     np.testing.assert_array_equal(res.time, ref["time"])
-    np.testing.assert_allclose(res.params.to_numpy(), ref["att"], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-4)
+    np.testing.assert_allclose(res.params.to_numpy(), ref["att"], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-8)
     assert isinstance(res.pretest, WaldTest)
-    np.testing.assert_allclose(res.pretest.statistic, ref["wald_stat"], rtol=1e-4)
+    np.testing.assert_allclose(res.pretest.statistic, ref["wald_stat"], rtol=1e-8)
 
 
 @pytest.mark.parametrize("agg", sorted(AGGREGATIONS), ids=sorted(AGGREGATIONS))
@@ -64,12 +64,12 @@ def test_att_gt_matches_r_did(mpdta: pd.DataFrame, key: str) -> None:
 def test_aggregations_match_r_did(mpdta: pd.DataFrame, key: str, agg: str) -> None:
     ref = RESULTS[key]["aggregations"][agg]
     out = fit(mpdta, key).aggregate(**AGGREGATIONS[agg])
-    np.testing.assert_allclose(out.params["ATT"], ref["overall_att"], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(out.std_errors["ATT"], ref["overall_se"], rtol=1e-4)
+    np.testing.assert_allclose(out.params["ATT"], ref["overall_att"], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(out.std_errors["ATT"], ref["overall_se"], rtol=1e-8)
     if "att" in ref:
         np.testing.assert_array_equal(out.term_values.drop("ATT").to_numpy(dtype=float), ref["terms"])
-        np.testing.assert_allclose(out.params.drop("ATT").to_numpy(), ref["att"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(out.std_errors.drop("ATT").to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-4)
+        np.testing.assert_allclose(out.params.drop("ATT").to_numpy(), ref["att"], rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(out.std_errors.drop("ATT").to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-8)
 
 
 def test_vignette_numbers(mpdta: pd.DataFrame) -> None:

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
+from evalkit.inference.rng import RNG, as_generator
 from evalkit.results import EstimationResult
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
@@ -177,7 +178,7 @@ def honest_did_arrays(
     ci_method: CIMethod | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
-    rng: np.random.Generator | int = 0,
+    rng: RNG = None,
 ) -> SensitivityResult:
     """Robust confidence intervals under bounded violations of parallel trends (Rambachan & Roth 2023).
 
@@ -212,7 +213,8 @@ def honest_did_arrays(
         the interval ends are exact to one grid step.
     n_sims, rng
         Draws for the least-favorable critical value; ``rng`` is a
-        ``numpy.random.Generator`` or an int seed (default 0, so results are reproducible).
+        ``numpy.random.Generator`` or an int seed (:func:`evalkit.inference.rng.as_generator`;
+        ``None``: the default seed, so results are reproducible).
 
     Raises
     ------
@@ -248,7 +250,7 @@ def honest_did_arrays(
     if grid_m.ndim != 1 or not len(grid_m) or (grid_m < 0).any() or not np.isfinite(grid_m).all():
         raise ValueError(f"m must be a non-empty sequence of non-negative numbers, got {m!r}")
     grid_m = np.sort(grid_m)
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = as_generator(rng)
 
     post = slice(num_pre, None)
     estimate = float(l_vec @ betahat[post])
@@ -344,7 +346,7 @@ def honest_did(
     ref: int | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
-    rng: np.random.Generator | int = 0,
+    rng: RNG = None,
 ) -> SensitivityResult:
     """:func:`honest_did_arrays` on the event-time estimates and covariance of an evalkit result.
 

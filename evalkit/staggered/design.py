@@ -241,10 +241,13 @@ def check_unique(unit_code: np.ndarray, period_code: np.ndarray, n_periods: int,
                  unit: str, time: str) -> None:
     """Stage 6: one row per unit and period."""
     key = unit_code.astype(np.int64) * n_periods + period_code
-    _, first, counts = np.unique(key, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        repeated = np.ones(len(key), dtype=bool)
-        repeated[first] = False
+    if np.all(key[1:] > key[:-1]):
+        return  # sorted by unit and period, no repeats: the usual layout, checked in one pass
+    order = np.argsort(key, kind="stable")
+    repeated_sorted = np.flatnonzero(key[order][1:] == key[order][:-1]) + 1
+    if len(repeated_sorted):
+        repeated = np.zeros(len(key), dtype=bool)
+        repeated[order[repeated_sorted]] = True
         raise PanelValidationError(
             f"more than one row per unit and period in ('{unit}', '{time}'): {int(repeated.sum())} repeated rows, "
             f"e.g. rows {_examples(index, repeated)}"
@@ -340,7 +343,7 @@ def build_design(
         unit_code, unit_labels = np.arange(len(t)), np.asarray(index)
     else:
         unit_code, unit_labels = code_units(column(unit), g, unit=unit, group=group, constant=constant)
-    periods = np.unique(t)
+    periods = np.sort(pd.unique(t))
     period_code = np.searchsorted(periods, t)
     if panel:
         check_unique(unit_code, period_code, len(periods), index, unit, time)
@@ -354,7 +357,7 @@ def build_design(
         index, g, t = index[local], g[local], t[local]
         unit_code, unit_labels = pd.factorize(unit_labels[unit_code[local]], sort=True)
         unit_labels = np.asarray(unit_labels)
-        periods = np.unique(t)
+        periods = np.sort(pd.unique(t))
         period_code = np.searchsorted(periods, t)
     return StaggeredDesign(
         data=data, y=y, time=time, group=group, unit=unit, cluster=cluster, weights=weights,

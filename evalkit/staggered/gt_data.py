@@ -157,8 +157,11 @@ def staggered_data(
         _warn(int(late.sum()), "rows", f"in periods >= {last - anticipation:g}, when no unit is untreated any more")
         keep &= ~late
         g[g == last] = 0
-    periods = np.unique(design.t[keep])
-    t_code = np.searchsorted(periods, design.t)
+    if keep.all():
+        periods, t_code = design.periods, design.period_code
+    else:
+        periods = np.sort(pd.unique(design.t[keep]))
+        t_code = np.searchsorted(periods, design.t)
     cohorts = np.unique(g[keep & (g > 0)])
     if len(cohorts) == 0:
         raise DesignError(f"no treated cohort ('{design.group}' > 0) is left to estimate ATT(g,t) for")
@@ -167,8 +170,9 @@ def staggered_data(
 
     local = np.flatnonzero(keep)
     if design.panel and not unbalanced:
-        order = np.lexsort((t_code[local], design.unit_code[local]))
-        local = local[order]
+        key = design.unit_code[local].astype(np.int64) * len(periods) + t_code[local]
+        if not np.all(key[1:] > key[:-1]):  # a panel sorted by unit and period is not re-sorted
+            local = local[np.argsort(key, kind="stable")]
     x, names = _model_matrix(design, rhs, cov_cols, local)
     y = design.column(design.y)[local].astype(float)
     w_rows = np.ones(len(local)) if design.weights is None else design.column(design.weights)[local].astype(float)
