@@ -17,7 +17,6 @@ import contextlib
 import json
 import math
 import sys
-import tomllib
 import traceback
 from collections.abc import Iterator, Sequence
 from importlib import metadata
@@ -174,16 +173,8 @@ def read_roles(path: str | None) -> ColumnRoles | None:
     if path is None:
         return None
     input_file(path, "--roles")
-    try:
+    with naming_the_file("--roles", path):
         return ColumnRoles.from_toml(path)
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"--roles {path} is not valid TOML: {err}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--roles {path} is not UTF-8 text; save the roles file as UTF-8") from None
-    except EvalkitError as err:
-        raise UsageError(f"--roles {path}: {err}") from None
-    except (TypeError, ValueError) as err:
-        raise UsageError(f"--roles {path}: {err}") from None
 
 
 def csv_options(args: argparse.Namespace) -> dict[str, str]:
@@ -204,7 +195,7 @@ def check_csv_options_apply(args: argparse.Namespace, *paths: str | None) -> Non
 
 @contextlib.contextmanager
 def naming_the_file(option: str, path: str) -> Iterator[None]:
-    """Prefix evalkit's complaints about an auxiliary file with the option and the path."""
+    """Prefix evalkit's complaints about an input file with the option (and the path)."""
     try:
         yield
     except EvalkitError as err:
@@ -227,10 +218,16 @@ def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
         if path.lower().endswith(PARQUET):
             return scan_panel(path, roles=roles)
         return read_panel(path, roles=roles, **csv_options(args))
+    except UnicodeDecodeError as err:
+        raise UsageError(
+            f"--data {path} cannot be decoded as {err.encoding} ({err.reason} at byte {err.start}); "
+            "give its encoding with --encoding (e.g. cp1252 or latin-1)"
+        ) from err
     except Exception as err:
         if unreadable_file(err):
             reason = str(err).strip().splitlines()[0]
-            raise UsageError(f"--data {path} cannot be read: {reason}") from err
+            kind = "Parquet" if path.lower().endswith(PARQUET) else "a table"
+            raise UsageError(f"--data {path} cannot be read as {kind}: {reason}") from err
         raise
 
 
@@ -270,21 +267,29 @@ def cmd_fui(args: argparse.Namespace) -> int:
         )
     check_csv_options_apply(args, args.data, args.unemployment, args.schedule)
     out = output_dir(args.out, "--out") if args.out else None
-    if args.roles and not args.data:
-        raise UsageError("--roles maps the columns of your --data file; without --data the bundled panel is used")
-    roles = read_roles(args.roles)
+    if args.roles and not (args.data or args.unemployment or args.schedule):
+        raise UsageError(
+            "--roles maps the columns of your --data, --unemployment and --schedule files; "
+            "without them the bundled synthetic panel is used"
+        )
+    roles = read_roles(args.roles) or ColumnRoles()
     # the auxiliary tables are read as text; check_unemployment reads either decimal mark
     options = {k: v for k, v in csv_options(args).items() if k != "decimal"}
     schedule = norway_2017_schedule()
     if args.schedule:
         with naming_the_file("--schedule", args.schedule):
-            schedule = RolloutSchedule.from_frame(read_table(args.schedule, **options).reset_index(drop=True))
+            table = read_table(args.schedule, **options).reset_index(drop=True)
+            mapped = roles.schedule_columns
+            schedule = RolloutSchedule.from_frame(
+                table, unit=mapped["county"], start=mapped["start_month"], region=mapped["region"]
+            )
             check_exposure(schedule, FuiSpec())  # before the panel is read: a long read would be wasted
-    columns = getattr(roles, "unemployment", None) or None
     unemployment = None
     if args.unemployment:
         with naming_the_file("--unemployment", args.unemployment):
-            unemployment = check_unemployment(read_table(args.unemployment, **options), columns=columns)
+            unemployment = check_unemployment(
+                read_table(args.unemployment, **options), columns=roles.unemployment_columns
+            )
     if args.data:
         panel = load_panel(args.data, roles, args)
     else:
@@ -426,7 +431,6 @@ FILE_ERRORS: tuple[type[BaseException], ...] = (
     UnicodeError,
     pd.errors.EmptyDataError,
     pd.errors.ParserError,
-    tomllib.TOMLDecodeError,
 )
 
 

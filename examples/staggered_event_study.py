@@ -19,10 +19,10 @@ cols = {"y": "y", "time": "time", "group": "first_treated", "unit": "unit"}
 print("Simulated: 300 units over 10 periods, cohorts treated from periods 3 and 6, true effect 0.5 + 0.6 e.\n")
 print(bacon_decomposition(sim.data, **cols).summary())
 results = {
-    "TWFE": event_study(sim.data, **cols, leads=4, lags=6),
+    "TWFE": event_study(sim.data, **cols, min_e=-4, max_e=6),
     "Sun-Abraham": sun_abraham(sim.data, **cols),
-    "Imputation": imputation_did(sim.data, **cols, pretrends=3),
-    "Two-stage": two_stage_did(sim.data, **cols, event_time=True),
+    "Imputation": imputation_did(sim.data, **cols, min_e=-3),
+    "Two-stage": two_stage_did(sim.data, **cols),
 }
 for name, res in results.items():
     print(res.summary())

@@ -42,7 +42,9 @@ def test_bootstrap_se_close_to_analytic(mpdta: pd.DataFrame, analytic) -> None:
     agg_a = analytic.aggregate("dynamic")
     agg_b = analytic.aggregate("dynamic", n_boot=999, rng=np.random.default_rng(2))
     np.testing.assert_allclose(agg_b.std_errors, agg_a.std_errors, rtol=0.1)
-    assert agg_b.overall_se == pytest.approx(agg_a.overall_se, rel=0.1)
+    # after a bootstrap the covariance is consistent with the standard errors
+    np.testing.assert_allclose(np.sqrt(np.diag(boot.cov)), boot.std_errors, rtol=1e-12)
+    np.testing.assert_allclose(np.sqrt(np.diag(agg_b.cov)), agg_b.std_errors, rtol=1e-12)
 
 
 def test_uniform_band_wider_than_pointwise(mpdta: pd.DataFrame) -> None:
@@ -59,9 +61,12 @@ def test_analytic_has_no_uniform_band(analytic) -> None:
         analytic.conf_int(uniform=True)
 
 
-def test_bootstrap_needs_explicit_rng(mpdta: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="rng"):
-        att_gt(mpdta, **KW, n_boot=99)
+def test_bootstrap_without_rng_uses_the_default_seed(mpdta: pd.DataFrame) -> None:
+    from evalkit.inference.rng import DEFAULT_SEED
+
+    a = att_gt(mpdta, **KW, n_boot=99)
+    b = att_gt(mpdta, **KW, n_boot=99, rng=DEFAULT_SEED)
+    pd.testing.assert_series_equal(a.std_errors, b.std_errors)
 
 
 def test_mammen_weights_have_mean_zero_variance_one() -> None:
@@ -108,15 +113,17 @@ def test_aggregation_weights_sum_to_one(analytic) -> None:
     for kind in ("simple", "group", "calendar", "dynamic"):
         out = const.aggregate(kind)
         np.testing.assert_allclose(out.params, 0.25, rtol=1e-12)
-        assert out.overall_att == pytest.approx(0.25)
+        assert out.params.index[-1] == "ATT"
 
 
 def test_summary_and_glance(analytic) -> None:
     text = str(analytic.summary())
-    assert "ATT(2004,2004)" in text
+    assert "cohort::2004:time::2004" in text
     agg = analytic.aggregate("group")
-    assert agg.glance()["overall_att"].iloc[0] == pytest.approx(agg.overall_att)
-    assert list(agg.tidy()["group"]) == [2004, 2006, 2007]
+    assert list(agg.params.index) == ["cohort::2004", "cohort::2006", "cohort::2007", "ATT"]
+    assert list(agg.tidy()["group"].iloc[:3]) == [2004, 2006, 2007]
+    assert agg.cov.shape == (4, 4)
+    np.testing.assert_allclose(np.sqrt(np.diag(agg.cov)), agg.std_errors, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["simple", "group", "calendar", "dynamic"])
@@ -130,7 +137,6 @@ def test_aggregate_reuses_stored_draws(mpdta: pd.DataFrame, kind: str) -> None:
     assert reused.cov_type == "multiplier bootstrap (199 draws, Mammen)"
     pd.testing.assert_series_equal(reused.std_errors, fresh.std_errors)
     pd.testing.assert_series_equal(reused.std_errors, again.std_errors)
-    assert reused.overall_se == fresh.overall_se
     assert reused.crit_uniform == fresh.crit_uniform
 
 
@@ -141,16 +147,46 @@ def test_aggregate_draws_equal_bootstrap_of_its_influence(mpdta: pd.DataFrame, c
     data = mpdta.assign(state=mpdta["countyreal"] // 1000)
     res = att_gt(data, **KW, cluster=cluster)
     agg = res.aggregate("dynamic", n_boot=299, rng=np.random.default_rng(5))
-    joint = np.column_stack([agg.influence, agg.overall_influence])
-    band = np.r_[np.ones(agg.influence.shape[1], dtype=bool), False]
-    direct = multiplier_bootstrap(joint, n_boot=299, rng=np.random.default_rng(5), cluster=res.cluster, band=band)
-    np.testing.assert_allclose(agg.std_errors, direct.se[:-1], rtol=1e-10)
-    assert agg.overall_se == pytest.approx(direct.se[-1], rel=1e-10)
+    band = np.r_[np.ones(agg.influence.shape[1] - 1, dtype=bool), False]
+    direct = multiplier_bootstrap(agg.influence, n_boot=299, rng=np.random.default_rng(5), cluster=res.cluster, band=band)
+    np.testing.assert_allclose(agg.std_errors, direct.se, rtol=1e-10)
     assert agg.crit_uniform == pytest.approx(direct.crit_uniform, rel=1e-10)
 
 
-def test_aggregate_of_analytic_result_needs_rng(analytic) -> None:
+def test_aggregate_alpha_and_cluster_overrides(mpdta: pd.DataFrame, analytic) -> None:
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    state = data.drop_duplicates("countyreal").set_index("countyreal")["state"]
+    by_state = att_gt(data, **KW, cluster="state").aggregate("dynamic")
+    override = analytic.aggregate("dynamic", cluster=state)
+    pd.testing.assert_series_equal(override.std_errors, by_state.std_errors, rtol=1e-12)
+    pd.testing.assert_frame_equal(override.cov, by_state.cov, rtol=1e-12)
+    assert override.n_clusters == by_state.n_clusters
+    wide = analytic.aggregate("dynamic", alpha=0.1)
+    assert wide.alpha == 0.1
+    assert (wide.tidy()["conf_high"] < analytic.aggregate("dynamic").tidy()["conf_high"]).all()
+    with pytest.raises(Exception, match="no value for 1 of the 500"):
+        analytic.aggregate("dynamic", cluster=state.iloc[1:])
+
+
+def test_aggregate_rng_may_be_an_int_seed(analytic) -> None:
+    a = analytic.aggregate("group", n_boot=99, rng=3)
+    b = analytic.aggregate("group", n_boot=99, rng=np.random.default_rng(3))
+    pd.testing.assert_series_equal(a.std_errors, b.std_errors)
+
+
+def test_aggregate_of_analytic_result_draws_when_asked(analytic) -> None:
     assert analytic.boot_draws is None
     assert analytic.aggregate("dynamic").cov_type == "analytic"
-    with pytest.raises(ValueError, match="rng"):
-        analytic.aggregate("dynamic", n_boot=99)
+    boot = analytic.aggregate("dynamic", n_boot=99)
+    assert boot.cov_type == "multiplier bootstrap (99 draws, Mammen)"
+    pd.testing.assert_series_equal(boot.std_errors, analytic.aggregate("dynamic", n_boot=99, rng=None).std_errors)
+
+
+def test_few_clusters_warn_and_one_cluster_is_an_error(mpdta: pd.DataFrame) -> None:
+    from evalkit.errors import DesignError, FewClustersWarning
+
+    two = mpdta.assign(half=(mpdta["countyreal"] % 2))
+    with pytest.warns(FewClustersWarning, match=r"clustering on 'half' with 2 clusters.*wild cluster bootstrap"):
+        att_gt(two, **KW, cluster="half")
+    with pytest.raises(DesignError, match="'one' gives 1 cluster"):
+        att_gt(mpdta.assign(one=1), **KW, cluster="one")

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError, ScheduleError
+from evalkit.errors import (
+    DesignError,
+    ExcludedRowsWarning,
+    PanelValidationError,
+    ScheduleError,
+)
 from evalkit.estimators.att_gt import att_gt
 from evalkit.staggered import first_treated_from_indicator, first_treated_from_schedule
 
@@ -64,17 +69,39 @@ def test_no_never_treated_units(mpdta: pd.DataFrame) -> None:
     assert res.time.max() == 2006
 
 
-def test_unbalanced_panel_units_dropped(mpdta: pd.DataFrame) -> None:
+def test_unbalanced_panel_units_kept_or_dropped(mpdta: pd.DataFrame) -> None:
     data = mpdta.drop(index=[0, 7])  # one row of each of two counties
+    assert att_gt(data, **KW).nobs == 500
     with pytest.warns(ExcludedRowsWarning, match="excluded 2 units: not observed in all 5 periods"):
-        res = att_gt(data, **KW)
+        res = att_gt(data, **KW, allow_unbalanced_panel=False)
     assert res.nobs == 498
+
+
+def test_missing_group_is_an_error(mpdta: pd.DataFrame) -> None:
+    data = mpdta.astype({"first.treat": float})
+    data.loc[[5, 6], "first.treat"] = np.nan
+    with pytest.raises(ScheduleError, match=r"'first.treat'.*missing in 2 rows, e.g. rows \[5, 6\].*as 0"):
+        att_gt(data, **KW, control_group="not_yet_treated")
+
+
+def test_never_treated_coded_inf_equals_zero(mpdta: pd.DataFrame) -> None:
+    data = mpdta.astype({"first.treat": float})
+    data.loc[data["first.treat"] == 0, "first.treat"] = np.inf
+    a, b = att_gt(mpdta, **KW), att_gt(data, **KW)
+    pd.testing.assert_series_equal(a.params, b.params)
+
+
+def test_non_integer_time_is_an_error(mpdta: pd.DataFrame) -> None:
+    data = mpdta.astype({"year": float})
+    data.loc[3, "year"] = 2004.5
+    with pytest.raises(PanelValidationError, match=r"'year' must hold integer-valued periods.*rows \[3\]"):
+        att_gt(data, **KW)
 
 
 def test_missing_values_dropped(mpdta: pd.DataFrame) -> None:
     data = mpdta.copy()
     data.loc[[3, 4, 5], "lemp"] = np.nan
-    with pytest.warns(ExcludedRowsWarning, match="excluded 3 rows: missing values in \\['lemp'\\]"):
+    with pytest.warns(ExcludedRowsWarning, match="excluded 3 rows: missing values \\('lemp': 3\\)"):
         att_gt(data, **KW, panel=False)
 
 
@@ -132,3 +159,9 @@ def test_custom_cell_estimator(mpdta: pd.DataFrame) -> None:
     ref = att_gt(mpdta, **KW, est_method="reg")
     pd.testing.assert_series_equal(res.params, ref.params)
     assert res.extra["est_method"] == "my_reg"
+
+
+def test_collinear_covariates_named(mpdta: pd.DataFrame) -> None:
+    data = mpdta.assign(lpop2=2 * mpdta["lpop"] + 1)
+    with pytest.raises(DesignError, match=r"covariate\(s\) \['lpop2'\] are collinear"):
+        att_gt(data, **KW, covariates=["lpop", "lpop2"])

@@ -64,19 +64,19 @@ def test_att_gt_matches_r_did(mpdta: pd.DataFrame, key: str) -> None:
 def test_aggregations_match_r_did(mpdta: pd.DataFrame, key: str, agg: str) -> None:
     ref = RESULTS[key]["aggregations"][agg]
     out = fit(mpdta, key).aggregate(**AGGREGATIONS[agg])
-    np.testing.assert_allclose(out.overall_att, ref["overall_att"], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(out.overall_se, ref["overall_se"], rtol=1e-4)
+    np.testing.assert_allclose(out.params["ATT"], ref["overall_att"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(out.std_errors["ATT"], ref["overall_se"], rtol=1e-4)
     if "att" in ref:
-        np.testing.assert_array_equal(out.term_values, ref["terms"])
-        np.testing.assert_allclose(out.params.to_numpy(), ref["att"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(out.std_errors.to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-4)
+        np.testing.assert_array_equal(out.term_values.drop("ATT").to_numpy(dtype=float), ref["terms"])
+        np.testing.assert_allclose(out.params.drop("ATT").to_numpy(), ref["att"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(out.std_errors.drop("ATT").to_numpy(), np.array(ref["se"], dtype=float), rtol=1e-4)
 
 
 def test_vignette_numbers(mpdta: pd.DataFrame) -> None:
     """R did's vignette: simple ATT -0.0400 without covariates (bootstrap SE 0.0118)."""
     simple = fit(mpdta, "never_treated-varying-dr-none-panel").aggregate("simple")
-    assert round(simple.overall_att, 4) == -0.0400
-    assert simple.overall_se == pytest.approx(0.0118, abs=0.0005)
+    assert round(simple.params["ATT"], 4) == -0.0400
+    assert simple.std_errors["ATT"] == pytest.approx(0.0118, abs=0.0005)
 
 
 def test_peers_agree_with_each_other() -> None:
@@ -90,7 +90,11 @@ def test_tidy_columns(mpdta: pd.DataFrame) -> None:
     tidy = fit(mpdta, "never_treated-varying-dr-none-panel").tidy()
     assert list(tidy.columns[:4]) == ["term", "group", "time", "event_time"]
     np.testing.assert_array_equal(tidy["event_time"], tidy["time"] - tidy["group"])
-    assert tidy.loc[0, "term"] == "ATT(2004,2004)"
+    assert tidy.loc[0, "term"] == "cohort::2004:time::2004"
+    assert tidy["group"].dtype == tidy["time"].dtype == np.int64  # 2004, not 2004.0
+    dyn = fit(mpdta, "never_treated-varying-dr-none-panel").aggregate("dynamic").tidy()
+    assert dyn["term"].tolist()[-2:] == ["event_time::3", "ATT"]
+    assert str(dyn["event_time"].dtype) == "Int64" and dyn["event_time"].iloc[0] == -3
 
 
 def test_universal_reference_cell_is_zero_with_nan_se(mpdta: pd.DataFrame) -> None:

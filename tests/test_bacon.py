@@ -22,7 +22,8 @@ COLS = {"y": "y", "time": "time", "group": "g", "unit": "unit"}
 
 def test_matches_diff_diff_components() -> None:
     res = bacon_decomposition(DATA, **COLS)
-    ref = pd.DataFrame(REF["bacon"]["comparisons"]).replace({"control": {"never_treated": "never"}})
+    ref = pd.DataFrame(REF["bacon"]["comparisons"]).replace({"control": {"never_treated": "0"}})
+    ref = ref.astype({"treated": np.int64, "control": np.int64})
     key = ["treated", "control", "type"]
     merged = res.comparisons.merge(ref, on=key, suffixes=("", "_ref"), validate="one_to_one")
     assert len(merged) == len(ref) == len(res.comparisons)
@@ -62,6 +63,12 @@ def test_no_treatment_variation_is_an_error() -> None:
     always = _panel(1, 20, [1], 0.5)
     with pytest.raises(DesignError, match="does not vary"):
         bacon_decomposition(always, **COLS)
+
+
+def test_control_column_has_one_type() -> None:
+    c = bacon_decomposition(DATA, **COLS).comparisons
+    assert c["treated"].dtype == c["control"].dtype == np.int64
+    assert set(c.loc[c["type"] == "treated_vs_never", "control"]) == {0}
 
 
 def test_unbalanced_panel_is_an_error() -> None:

@@ -164,3 +164,25 @@ def test_latin1_semicolon_decimal_comma_panel_is_read_with_options(tmp_path, cap
     from_file = json.loads(capsys.readouterr().out)
     assert main(["fui", "--scale", "0.05", "--seed", "6", *options]) == 0
     assert json.loads(capsys.readouterr().out) == from_file
+
+
+def test_roles_file_maps_the_unemployment_table_and_the_schedule(tmp_path, capsys):
+    from evalkit.panel.months import month_label
+    from evalkit.replications.fui.schedule import norway_2017_schedule
+
+    data = simulate_fui_panel(scale=0.05, seed=9)
+    unemployment = tmp_path / "ledighet.csv"
+    data.unemployment.rename(columns={"county": "fylke", "unemployment_pct": "ledighet"}).to_csv(unemployment, index=False)
+    frame = norway_2017_schedule().frame
+    schedule = tmp_path / "utrulling.csv"
+    pd.DataFrame({"fylke": frame["unit"], "landsdel": frame["region"],
+                  "oppstart": frame["start_month"].map(month_label)}).to_csv(schedule, index=False)
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[unemployment]\ncounty = "fylke"\nunemployment_pct = "ledighet"\n\n'
+                     '[schedule]\ncounty = "fylke"\nregion = "landsdel"\nstart_month = "oppstart"\n', encoding="utf-8")
+    options = ["--scale", "0.05", "--seed", "9", "--json", "--no-event-study", "--no-few-clusters", "-q"]
+    assert main(["fui", "--unemployment", str(unemployment), "--schedule", str(schedule), "--roles", str(roles),
+                 *options]) == 0
+    mapped = json.loads(capsys.readouterr().out)
+    assert main(["fui", *options]) == 0
+    assert json.loads(capsys.readouterr().out) == mapped

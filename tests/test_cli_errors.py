@@ -61,6 +61,7 @@ def files(tmp_path_factory):
     write("u_quote.csv", 'county,month,unemployment_pct\n"Oslo,2016-03,3.1\n')
     write("header_only_u.csv", "county,month,unemployment_pct\n")
     write("bad_values.csv", PANEL_HEADER + "1,2016-01,Oslo,,0,3\n")
+    write("panel_header_only.csv", PANEL_HEADER)
     write("no_county.csv", "person_id,month,nav_category,employed,in_education\n1,2016-01,,0,0\n")
     write("semicolons.csv", "a;b\n1;2\n")
     write("junk.csv", b"\x00\x01\x02\xff\xfe garbage\n")
@@ -68,6 +69,9 @@ def files(tmp_path_factory):
     write("roles_typo.toml", '[columns]\npersn = "lopenr"\n')
     write("roles_binary.toml", b"\xff\xfe[columns]\n")
     write("roles_empty.toml", "")
+    write("roles_unemployment_typo.toml", '[unemployment]\nunemployment_pc = "ledighet"\n')
+    write("roles_unemployment_absent.toml", '[unemployment]\nunemployment_pct = "ledighet_pst"\n')
+    write("roles_schedule_absent.toml", '[schedule]\nregion = "landsdel"\n')
     write("notes.txt", "not a roles file, but present\n")
     (root / "a_directory").mkdir()
     paths["a_directory"] = str(root / "a_directory")
@@ -143,14 +147,21 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("validate data missing", ["validate", "--data", "{missing}"], ["--data", "does_not_exist.csv"]),
     ("validate data a directory", ["validate", "--data", "{a_directory}"], ["--data", "is a directory"]),
     ("validate data empty", ["validate", "--data", "{empty.csv}"], ["--data", "empty.csv", "empty"]),
-    ("data not parquet", ["validate", "--data", "{bad.parquet}"], ["--data", "bad.parquet", "cannot be read"]),
+    ("data not parquet", ["validate", "--data", "{bad.parquet}"], ["bad.parquet", "read", "Parquet"]),
     ("fui data not parquet", ["fui", "--data", "{bad.parquet}", "--unemployment", "{unemployment.csv}"],
-     ["--data", "bad.parquet", "cannot be read"]),
+     ["bad.parquet", "read", "Parquet"]),
     ("unemployment not parquet", ["fui", "--unemployment", "{bad.parquet}"], ["--unemployment", "bad.parquet"]),
     ("unemployment unbalanced quote", ["fui", "--unemployment", "{u_quote.csv}"],
      ["--unemployment", "u_quote.csv", "quoting"]),
     # roles files
-    ("roles without data", ["fui", "--roles", "{roles_typo.toml}"], ["--roles", "--data"]),
+    ("roles without any file", ["fui", "--roles", "{roles_typo.toml}"], ["--roles", "--data", "--unemployment"]),
+    ("roles unemployment typo", ["fui", "--unemployment", "{u_renamed.csv}", "--roles", "{roles_unemployment_typo.toml}"],
+     ["roles_unemployment_typo.toml", "[unemployment]", "unemployment_pc", "unemployment_pct"]),
+    ("roles unemployment column absent", ["fui", "--unemployment", "{u_renamed.csv}", "--roles",
+                                          "{roles_unemployment_absent.toml}"],
+     ["--unemployment", "u_renamed.csv", "'ledighet_pst' (as unemployment_pct)", "ledighet"]),
+    ("roles schedule column absent", ["fui", "--schedule", "{schedule_twice.csv}", "--roles",
+                                      "{roles_schedule_absent.toml}"], ["--schedule", "'landsdel'"]),
     ("roles syntax", ["validate", "--data", "{panel.csv}", "--roles", "{roles_syntax.toml}"],
      ["--roles", "roles_syntax.toml", "not valid TOML", "line 1"]),
     ("roles typo", ["validate", "--data", "{panel.csv}", "--roles", "{roles_typo.toml}"],
@@ -163,10 +174,11 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("roles a directory", ["validate", "--data", "{panel.csv}", "--roles", "{a_directory}"],
      ["--roles", "is a directory"]),
     # panel contents
+    ("panel header only", ["validate", "--data", "{panel_header_only.csv}"], ["panel_header_only.csv", "no rows"]),
     ("panel bad values", ["validate", "--data", "{bad_values.csv}"], ["'in_education'", "0/1"]),
     ("panel lacks a column", ["validate", "--data", "{no_county.csv}"], ["'county'"]),
-    ("panel other separator", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "a;b"]),
-    ("panel not text", ["validate", "--data", "{junk.csv}"], ["--encoding"]),
+    ("panel without evalkit's columns", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "'month'"]),
+    ("panel not a table", ["validate", "--data", "{junk.csv}"], ["junk.csv"]),
     ("panel lacks education", ["fui", "--data", "{panel_no_edu.csv}", "--unemployment", "{unemployment.csv}"],
      ["education_level"]),
     # the unemployment table

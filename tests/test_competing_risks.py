@@ -147,6 +147,14 @@ def test_groups_equal_separate_fits() -> None:
         pd.testing.assert_frame_equal(mine, alone, rtol=1e-12)
 
 
+def test_result_is_immutable_in_fact() -> None:
+    result = aalen_johansen(TINY_T, TINY_E, event_names=["work", "education"])
+    table, survival = result.table, result.survival
+    table.loc[0, "estimate"] = 0.5
+    survival.loc[0, "survival"] = 0.5
+    assert result.table.loc[0, "estimate"] == 0 and result.survival.loc[0, "survival"] == 1
+
+
 def test_at_is_a_step_function() -> None:
     result = aalen_johansen(TINY_T, TINY_E, event_names=["work", "education"])
     at = result.at([0.5, 2, 2.9, 10]).query("event == 'work'")

@@ -42,6 +42,10 @@ class Recording:
         self.texts.append(sql)
         return self.inner.fetch(sql, tables)
 
+    def fetch_many(self, queries, tables):
+        self.texts.extend(queries)
+        return self.inner.fetch_many(queries, tables)
+
     def columns(self, table):
         return self.inner.columns(table)
 
@@ -216,8 +220,10 @@ def test_cells_reject_unknown_columns(memory_prepared):
 
 def test_preparation_sql_is_portable(parquet_path, national):
     recorder = Recording(DuckDBEngine())
-    prepared(scan_panel(parquet_path, engine=recorder), national.unemployment)
-    assert len(recorder.texts) == 4  # distinct values, person checks, entries, outcomes
+    panel = scan_panel(parquet_path, engine=recorder)
+    prepared(panel, national.unemployment)
+    # distinct values of each coded column, person checks, entries, outcomes
+    assert len(recorder.texts) == len(panel.columns) - 1 + 3
     for text in recorder.texts:
         assert "::" not in text and '"' not in text and "`" not in text
         assert not re.search(r"\b(VARCHAR|ILIKE|QUALIFY|EXCLUDE|list_|struct_pack)\b", text)

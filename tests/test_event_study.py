@@ -16,8 +16,9 @@ from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.regression import feols
-from evalkit.staggered.event_time import bin_event_times, relative_period
 from evalkit.simulate import simulate_staggered
+from evalkit.staggered.cohorts import relative_period
+from evalkit.staggered.event_data import bin_event_times
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
 DATA = pd.DataFrame(REF["data"])
@@ -33,7 +34,7 @@ def test_matches_pyfixest(case: dict) -> None:
 
 
 def test_tidy_has_event_time_and_plot_draws() -> None:
-    res = event_study(DATA, **COLS, leads=3, lags=3)
+    res = event_study(DATA, **COLS, min_e=-3, max_e=3)
     tidy = res.tidy()
     assert tidy["event_time"].tolist() == [-3, -2, 0, 1, 2, 3]
     assert {"conf_low", "conf_high", "estimate"} <= set(tidy.columns)
@@ -43,7 +44,7 @@ def test_tidy_has_event_time_and_plot_draws() -> None:
 
 def test_unbinned_window_excludes_rows_with_warning() -> None:
     with pytest.warns(ExcludedRowsWarning, match="outside"):
-        res = event_study(DATA, **COLS, leads=2, lags=2, bin_endpoints=False)
+        res = event_study(DATA, **COLS, min_e=-2, max_e=2, bin_endpoints=False)
     assert res.event_time.tolist() == [-2, 0, 1, 2]
     assert res.nobs < len(DATA)
 
@@ -56,7 +57,7 @@ def test_input_not_mutated() -> None:
 
 def test_binning_helper() -> None:
     rel = relative_period(np.array([1, 5, 9, 3]), np.array([4, 4, 4, 0]))
-    binned, outside = bin_event_times(rel, leads=2, lags=3, bin_endpoints=True)
+    binned, outside = bin_event_times(rel, min_e=-2, max_e=3, bin_endpoints=True)
     np.testing.assert_array_equal(binned[:3], [-2, 1, 3])
     assert np.isnan(binned[3]) and not outside.any()
 
@@ -79,9 +80,20 @@ def test_group_varying_within_unit_is_an_error(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_cohort_before_data_start_is_an_error(name: str) -> None:
-    bad = DATA.loc[DATA["time"] >= 4]
-    with pytest.raises(ScheduleError, match="before the data start"):
+def test_always_treated_units_are_excluded_with_count(name: str) -> None:
+    late = DATA.loc[DATA["time"] >= 4]
+    n_always = late.loc[late["g"].between(1, 4), "unit"].nunique()
+    with pytest.warns(ExcludedRowsWarning, match=f"excluded {n_always} units: treated in or before the first period 4"):
+        res = ESTIMATORS[name](late, **COLS)
+    expected = ESTIMATORS[name](late.loc[~late["g"].between(1, 4)], **COLS)
+    pd.testing.assert_series_equal(res.params, expected.params)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_missing_group_is_an_error(name: str) -> None:
+    bad = DATA.astype({"g": float})
+    bad.loc[bad.index[:2], "g"] = np.nan
+    with pytest.raises(ScheduleError, match="missing in 2 rows"):
         ESTIMATORS[name](bad, **COLS)
 
 
@@ -94,9 +106,9 @@ def test_no_untreated_comparison_is_an_error(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kwargs"),
-    [("event_study", {"leads": 9}), ("event_study", {"lags": 12}), ("imputation", {"horizons": [0, 9]}),
-     ("imputation", {"pretrends": 9})],
-    ids=["leads", "lags", "horizon", "pretrends"],
+    [("event_study", {"min_e": -9}), ("event_study", {"max_e": 12}), ("imputation", {"max_e": 9}),
+     ("imputation", {"min_e": -9})],
+    ids=["min_e", "max_e", "horizon", "pretrends"],
 )
 def test_event_time_without_data_is_an_error(name: str, kwargs: dict) -> None:
     with pytest.raises(DesignError, match="event time|horizon"):
@@ -116,7 +128,7 @@ def test_simulation_static_twfe_biased_robust_estimators_recover_truth() -> None
     for estimator in (sun_abraham, imputation_did, two_stage_did):
         res = estimator(df, **cols)
         assert isinstance(res, EventStudyResult)
-        assert abs(res.params["att"] - truth) < 3 * res.std_errors["att"], estimator.__name__
+        assert abs(res.params["ATT"] - truth) < 3 * res.std_errors["ATT"], estimator.__name__
     dynamic = sim.true_dynamic()
     sa = sun_abraham(df, **cols)
     post = sa.event_time[sa.event_time >= 0]

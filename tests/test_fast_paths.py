@@ -77,7 +77,7 @@ def _dense_twfe(data: pd.DataFrame, cluster: str, leads=None, lags=None):
 @pytest.mark.parametrize("cluster,window", [("unit", (None, None)), ("region", (2, 3))], ids=["unit", "region-binned"])
 def test_event_study_cells_equal_dummy_regression(panel, cluster, window) -> None:
     leads, lags = window
-    res = event_study(panel, y="y", time="time", group="first_treated", unit="unit", leads=leads, lags=lags,
+    res = event_study(panel, y="y", time="time", group="first_treated", unit="unit", min_e=None if leads is None else -leads, max_e=lags,
                       cluster=None if cluster == "unit" else cluster)
     ref = _dense_twfe(panel, cluster, leads, lags)
     np.testing.assert_allclose(res.params, ref.beta, **TOL)
@@ -162,6 +162,6 @@ def test_prepare_does_not_mutate_input(panel) -> None:
     data.loc[data.index[:3], "y"] = np.nan
     before = data.copy()
     with pytest.warns(ExcludedRowsWarning) as record:
-        att_gt(data, y="y", time="time", group="first_treated", unit="unit")
+        att_gt(data, y="y", time="time", group="first_treated", unit="unit", allow_unbalanced_panel=False)
     assert [str(w.message).split(":")[0] for w in record] == ["excluded 3 rows", "excluded 1 units"]
     pd.testing.assert_frame_equal(data, before)

@@ -13,7 +13,7 @@ from evalkit.errors import DesignError
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.results import WaldTest
 from evalkit.results import InvalidTest
-from evalkit.staggered.event_time import UntreatedModel
+from evalkit.staggered.untreated_model import UntreatedModel
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
 DATA = pd.DataFrame(REF["data"])
@@ -23,21 +23,21 @@ IMP = REF["imputation"]
 
 def test_overall_att_matches_diff_diff() -> None:
     res = imputation_did(DATA, **COLS)
-    np.testing.assert_allclose(res.params["att"], IMP["overall"]["coef"], rtol=1e-8)
-    np.testing.assert_allclose(res.std_errors["att"], IMP["overall"]["se"], rtol=1e-6)
+    np.testing.assert_allclose(res.params["ATT"], IMP["overall"]["coef"], rtol=1e-8)
+    np.testing.assert_allclose(res.std_errors["ATT"], IMP["overall"]["se"], rtol=1e-6)
 
 
 def test_horizons_match_diff_diff() -> None:
     ref = IMP["event_time"]
     post = [i for i, e in enumerate(ref["event_times"]) if e >= 0]
     res = imputation_did(DATA, **COLS)
-    assert res.event_time.drop("att").tolist() == [ref["event_times"][i] for i in post]
-    np.testing.assert_allclose(res.params.drop("att"), np.array(ref["coef"])[post], rtol=1e-8)
-    np.testing.assert_allclose(res.std_errors.drop("att"), np.array(ref["se"])[post], rtol=1e-6)
+    assert res.event_time.drop("ATT").tolist() == [ref["event_times"][i] for i in post]
+    np.testing.assert_allclose(res.params.drop("ATT"), np.array(ref["coef"])[post], rtol=1e-8)
+    np.testing.assert_allclose(res.std_errors.drop("ATT"), np.array(ref["se"])[post], rtol=1e-6)
 
 
 def test_pretrend_test_is_a_wald_test_or_says_why_not() -> None:
-    res = imputation_did(DATA, **COLS, pretrends=3)
+    res = imputation_did(DATA, **COLS, min_e=-3)
     assert isinstance(res.pretrend_test, WaldTest)
     assert res.pretrend_test.df_num == 3 and 0 <= res.pretrend_test.p_value <= 1
     assert res.pretrend_estimates["event_time"].tolist() == [-3, -2, -1]
@@ -47,15 +47,15 @@ def test_pretrend_test_is_a_wald_test_or_says_why_not() -> None:
 def test_pretrend_test_detects_a_pre_trend() -> None:
     trended = DATA.assign(y=DATA["y"] + np.where((DATA["g"] > 0) & (DATA["time"] < DATA["g"]),
                                                  0.8 * (DATA["time"] - DATA["g"]), 0.0))
-    assert imputation_did(trended, **COLS, pretrends=3).pretrend_test.p_value < 0.01
+    assert imputation_did(trended, **COLS, min_e=-3).pretrend_test.p_value < 0.01
 
 
 def test_selected_horizons_and_weights() -> None:
-    res = imputation_did(DATA, **COLS, horizons=[0, 2], weights="w")
+    res = imputation_did(DATA, **COLS, max_e=2, weights="w")
     assert isinstance(res, ImputationResult)
-    assert list(res.params.index) == ["att", "event_time::0", "event_time::2"]
+    assert list(res.params.index) == ["ATT", "event_time::0", "event_time::1", "event_time::2"]
     with pytest.raises(DesignError, match="horizon"):
-        imputation_did(DATA, **COLS, horizons=[7])
+        imputation_did(DATA, **COLS, max_e=7)
 
 
 def test_untreated_model_matches_dense_least_squares() -> None:
@@ -73,4 +73,4 @@ def test_effects_index_points_at_treated_rows() -> None:
     res = imputation_did(DATA, **COLS)
     treated = DATA.index[(DATA["g"] > 0) & (DATA["time"] >= DATA["g"])]
     assert res.effects.index.equals(treated)
-    np.testing.assert_allclose(res.effects.mean(), res.params["att"], rtol=1e-12)
+    np.testing.assert_allclose(res.effects.mean(), res.params["ATT"], rtol=1e-12)

@@ -97,8 +97,9 @@ def test_import_evalkit_is_light():
     [
         ("import evalkit; evalkit.feols", []),
         ("import evalkit; evalkit.wild_cluster_bootstrap", []),
-        # the estimators package loads all estimators: scipy.stats for their tests
+        # scipy.stats: the estimators package's t and chi2 tests; formulaic: staggered/gt_data.py
         ("import evalkit; evalkit.did2x2", ["scipy.stats", "formulaic"]),
+        ("import evalkit; evalkit.honest_did", ["scipy.stats", "formulaic"]),
         ("import evalkit; evalkit.simulate_staggered", []),
     ],
 )

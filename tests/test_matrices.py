@@ -159,6 +159,15 @@ def test_missing_status_warns_and_breaks_pairs() -> None:
     assert state_of_month(panel)["state"].isna().sum() == 1
 
 
+def test_result_is_immutable_in_fact() -> None:
+    result = transition_matrix(PANEL)
+    for copy in (result.table, result.tidy()):
+        copy.loc[0, "n"] = 99
+    assert result.table.loc[0, "n"] != 99
+    with pytest.raises(AttributeError):
+        result.n_gaps = 0  # type: ignore[misc]
+
+
 def test_panel_not_mutated() -> None:
     before = PANEL.frame.copy()
     transition_matrix(PANEL, by="county")

@@ -109,9 +109,12 @@ def test_result_object() -> None:
     assert "Wilson 90%" in str(summary) and "in_education_6" in str(summary)
     assert "<table" in result._repr_html_()
     assert "2 outcome(s) x 2 group(s)" in repr(result)
-    copy = result.tidy()
-    copy.loc[0, "rate"] = -1.0
-    assert result.tidy().loc[0, "rate"] != -1.0
+    glance = result.glance().iloc[0]
+    assert (glance["n_entries"], glance["n_groups"], glance["n_outcomes"]) == (7, 2, 2)
+    assert glance["coverage"] == pytest.approx(0.9)
+    for copy in (result.tidy(), result.table):
+        copy.loc[0, "rate"] = -1.0
+    assert result.tidy().loc[0, "rate"] != -1.0 and result.table.loc[0, "rate"] != -1.0
     with pytest.raises(AttributeError):
         result.alpha = 0.5  # type: ignore[misc]
 

@@ -20,10 +20,10 @@ SA = REF["sun_abraham"]
 
 def test_event_times_match_pyfixest_saturated_regression() -> None:
     res = sun_abraham(DATA, **COLS)
-    post = res.params.drop("att")
-    assert res.event_time.drop("att").tolist() == SA["event_times"]
+    post = res.params.drop("ATT")
+    assert res.event_time.drop("ATT").tolist() == SA["event_times"]
     np.testing.assert_allclose(post, SA["coef"], rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(res.std_errors.drop("att"), SA["se"], rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors.drop("ATT"), SA["se"], rtol=1e-6)
     np.testing.assert_allclose(post, [SA["diff_diff_points"][str(e)] for e in SA["event_times"]], rtol=1e-8)
 
 
@@ -41,7 +41,7 @@ def test_shares_sum_to_one_per_event_time_and_att_is_share_average() -> None:
     post = catt.loc[catt["event_time"] >= 0]
     counts = DATA.loc[DATA["g"] > 0].assign(e=lambda d: d["time"] - d["g"]).groupby(["g", "e"]).size()
     sizes = np.array([counts[(g, e)] for g, e in zip(post["cohort"], post["event_time"])], dtype=float)
-    np.testing.assert_allclose(res.params["att"], np.sum(sizes * post["estimate"]) / sizes.sum(), rtol=1e-12)
+    np.testing.assert_allclose(res.params["ATT"], np.sum(sizes * post["estimate"]) / sizes.sum(), rtol=1e-12)
 
 
 def test_adding_constant_to_outcome_changes_nothing() -> None:
@@ -52,13 +52,13 @@ def test_adding_constant_to_outcome_changes_nothing() -> None:
 
 def test_last_cohort_as_control() -> None:
     no_never = DATA.loc[DATA["g"] > 0]
-    with pytest.raises(DesignError, match="control='last'"):
+    with pytest.raises(DesignError, match="control_group='last_treated'"):
         sun_abraham(no_never, **COLS)
     with pytest.warns(ExcludedRowsWarning, match="periods >= 7"):
-        res = sun_abraham(no_never, **COLS, control="last")
+        res = sun_abraham(no_never, **COLS, control_group="last_treated")
     assert res.event_time.max() == 3  # cohort 3 observed until period 6
 
 
 def test_bad_control_value() -> None:
     with pytest.raises(ValueError, match="control"):
-        sun_abraham(DATA, **COLS, control="notyet")  # type: ignore[arg-type]
+        sun_abraham(DATA, **COLS, control_group="not_yet_treated")  # type: ignore[arg-type]

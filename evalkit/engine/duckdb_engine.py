@@ -74,11 +74,15 @@ class DuckDBEngine:
 
     def fetch(self, sql: str, tables: Mapping[str, Table]) -> pd.DataFrame:
         """Run ``sql`` with each entry of ``tables`` visible under its key."""
+        return self.fetch_many([sql], tables)[0]
+
+    def fetch_many(self, queries: list[str], tables: Mapping[str, Table]) -> list[pd.DataFrame]:
+        """Run several queries over the same ``tables`` on one connection."""
         con = connect(memory_limit=self.memory_limit, threads=self.threads, temp_directory=self.temp_directory)
         try:
             for name, table in tables.items():
                 self._register(con, name, table)
-            return con.execute(sql).fetchdf()
+            return [con.execute(sql).fetchdf() for sql in queries]
         finally:
             con.close()
 

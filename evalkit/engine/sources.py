@@ -62,6 +62,10 @@ class Engine(Protocol):
         """Run ``sql`` with each entry of ``tables`` visible under its key."""
         ...
 
+    def fetch_many(self, queries: list[str], tables: Mapping[str, Table]) -> list[pd.DataFrame]:
+        """Run several queries over the same ``tables`` (registered once)."""
+        ...
+
     def columns(self, table: Table) -> list[str]:
         """The column names of a table, read from its schema without scanning it."""
         ...

@@ -72,6 +72,16 @@ class SparkEngine:
             for name in tables:
                 self.session.catalog.dropTempView(name)
 
+    def fetch_many(self, queries: list[str], tables: Mapping[str, Table]) -> list[pd.DataFrame]:
+        """Run several queries over the same ``tables`` (views made once)."""
+        for name, table in tables.items():
+            self._dataframe(table).createOrReplaceTempView(name)
+        try:
+            return [self.session.sql(sql).toPandas() for sql in queries]
+        finally:
+            for name in tables:
+                self.session.catalog.dropTempView(name)
+
     def columns(self, table: Table) -> list[str]:
         """Column names of ``table`` from its schema."""
         return list(self._dataframe(table).columns)

@@ -9,11 +9,12 @@
 - :func:`two_stage_did`: Gardner's two-stage DiD.
 """
 
-from evalkit.estimators.aggregate import AggregateResult
-from evalkit.estimators.att_gt import ATTgtResult, att_gt
+from evalkit.estimators.att_gt import att_gt
+from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
 from evalkit.estimators.bacon import BaconResult, bacon_decomposition
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
-from evalkit.estimators.event_study import EventStudyResult, event_study
+from evalkit.estimators.event_study import event_study
+from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did

@@ -11,7 +11,7 @@ treatment the previous period (``"varying"``) or ``g - 1 - anticipation`` as wel
 (``"universal"``)).  Each cell is estimated by a pluggable 2x2 estimator
 (:mod:`evalkit.estimators.att_gt_cells`), and its influence function over all
 observations is kept in the result, so that standard errors, the multiplier bootstrap and
-every aggregation (:mod:`evalkit.estimators.aggregate`) need no refit.  Numbers match R's
+every aggregation (:mod:`evalkit.estimators.att_gt_result`) need no refit.  Numbers match R's
 ``did::att_gt`` (Callaway & Sant'Anna 2021, J. Econometrics 225(2), 200-230).
 """
 
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,108 +27,19 @@ from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.inference.clusters import cluster_sums
+from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
+from evalkit.inference.covariance import influence_cov, standard_errors
 from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
+from evalkit.inference.rng import RNG, as_generator
 from evalkit.progress import progress
-from evalkit.results import EstimationResult, InvalidTest, WaldTest
-from evalkit.staggered.prepare import StaggeredData, prepare_staggered
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from evalkit.estimators.aggregate import AggregateResult
+from evalkit.results import InvalidTest, WaldTest
+from evalkit.staggered.design import build_design
+from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
+from evalkit.staggered.terms import cell_term
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 BasePeriod = Literal["varying", "universal"]
 EstMethod = Literal["dr", "ipw", "reg"]
-#: Standard errors at or below this value (a zero influence function) are reported as NaN.
-SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
-
-
-@dataclass(frozen=True, repr=False)
-class ATTgtResult(EstimationResult):
-    """ATT(g,t) estimates with their influence functions.
-
-    Attributes (beyond :class:`~evalkit.results.EstimationResult`)
-    ------------------------------------------------------------------
-    group, time
-        Cohort and period of each term (arrays aligned with ``params``).
-    influence
-        ``(n, n_terms)`` influence functions (``n`` units for panels, rows otherwise).
-    periods
-        All periods of the estimation sample (including base periods).
-    obs_group, obs_weights, cluster
-        Cohort, normalized weight and cluster code of each of the ``n`` observations.
-    alpha
-        Level used for the bootstrap's uniform band.
-    pretest
-        Wald test that all pre-treatment ATT(g,t) are zero, or an :class:`InvalidTest`.
-    boot_draws
-        ``(n_boot, n_terms + n_cohorts)`` multiplier-bootstrap draws of the ATT(g,t) and of
-        the cohort shares (columns of :meth:`share_influence`), all from the same
-        multipliers; ``None`` without bootstrap.  Aggregations reuse them.
-    """
-
-    group: np.ndarray = field(default_factory=lambda: np.empty(0))
-    time: np.ndarray = field(default_factory=lambda: np.empty(0))
-    influence: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
-    periods: np.ndarray = field(default_factory=lambda: np.empty(0))
-    obs_group: np.ndarray = field(default_factory=lambda: np.empty(0))
-    obs_weights: np.ndarray = field(default_factory=lambda: np.empty(0))
-    cluster: np.ndarray | None = None
-    alpha: float = 0.05
-    pretest: WaldTest | InvalidTest = InvalidTest("not computed")
-    boot_draws: np.ndarray | None = None
-
-    @property
-    def cohorts(self) -> np.ndarray:
-        """Sorted treated cohorts (the order of the share columns)."""
-        return np.unique(self.group)
-
-    def share_influence(self) -> np.ndarray:
-        """Influence functions of the cohort shares ``p_g = mean(w_i 1{G_i = g})``, ``(n, n_cohorts)``."""
-        return _share_influence(self.obs_group, self.obs_weights, self.cohorts)
-
-    @property
-    def event_time(self) -> np.ndarray:
-        """``time - group`` of each term."""
-        return self.time - self.group
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Broom-style frame with ``group``, ``time`` and ``event_time`` columns added."""
-        out = super().tidy(alpha)
-        out.insert(1, "group", self.group)
-        out.insert(2, "time", self.time)
-        out.insert(3, "event_time", self.event_time)
-        return out
-
-    def aggregate(
-        self,
-        kind: Literal["simple", "group", "calendar", "dynamic"] = "dynamic",
-        *,
-        min_e: float = -np.inf,
-        max_e: float = np.inf,
-        balance_e: int | None = None,
-        n_boot: int | None = None,
-        rng: np.random.Generator | None = None,
-    ) -> "AggregateResult":
-        """Aggregate ATT(g,t) as R did's ``aggte``; see :func:`evalkit.estimators.aggregate.aggregate_att_gt`."""
-        from evalkit.estimators.aggregate import aggregate_att_gt
-
-        return aggregate_att_gt(self, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, n_boot=n_boot, rng=rng)
-
-    def plot(self, *, alpha: float = 0.05, uniform: bool = True, **kwargs: Any) -> "Figure":
-        """Event-study plot of ATT(g,t) by cohort (one series per cohort, on event time)."""
-        from evalkit.report.event_plot import plot_event_study
-
-        tidy = self.tidy(alpha)
-        frames = {f"g = {g:g}": tidy[tidy["group"] == g] for g in np.unique(self.group)}
-        return plot_event_study(frames, uniform=uniform and self.crit_uniform is not None, **kwargs)
-
-
-def _share_influence(obs_group: np.ndarray, obs_weights: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
-    member = obs_weights[:, None] * (obs_group[:, None] == cohorts[None, :])
-    return member - member.mean(axis=0)
 
 
 def _cell_controls(obs_group: np.ndarray, g: float, later: float, control_group: str, anticipation: int) -> np.ndarray:
@@ -157,8 +67,9 @@ def _estimate_cell(
     sd: StaggeredData, g: float, ti: int, base: int, control_group: str, anticipation: int, est: Callable[..., CellEstimate]
 ) -> tuple[float, np.ndarray]:
     later = sd.periods[max(ti, base)]
-    treated = sd.obs_group == g
-    controls = _cell_controls(sd.obs_group, g, later, control_group, anticipation)
+    row_group = sd.row_group if sd.unbalanced else sd.obs_group
+    treated = row_group == g
+    controls = _cell_controls(row_group, g, later, control_group, anticipation)
     if sd.panel:
         mask = treated | controls
     else:
@@ -170,13 +81,18 @@ def _estimate_cell(
         )
     if not treated[mask].any():
         raise DesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {sd.periods[ti]:g}")
-    inf = np.zeros(sd.n_obs)
     if sd.panel:
         res = est(sd.outcome[mask, ti], sd.outcome[mask, base], treated[mask], sd.design[mask, base], sd.weights[mask])
     else:
         post = sd.obs_period[mask] == ti
-        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], sd.weights[mask])
-    inf[mask] = res.inf * (sd.n_obs / mask.sum())
+        weights = sd.row_weights if sd.unbalanced else sd.weights
+        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask])
+    scaled = res.inf * (sd.n_obs / mask.sum())
+    if sd.unbalanced:
+        # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit
+        return res.att, np.bincount(sd.row_unit[mask], weights=scaled, minlength=sd.n_obs)
+    inf = np.zeros(sd.n_obs)
+    inf[mask] = scaled
     return res.att, inf
 
 
@@ -245,24 +161,29 @@ def att_gt(
     base_period: BasePeriod = "varying",
     est_method: EstMethod | Callable[..., CellEstimate] = "dr",
     panel: bool = True,
+    allow_unbalanced_panel: bool = True,
     weights: str | None = None,
     anticipation: int = 0,
     cluster: str | None = None,
     alpha: float = 0.05,
     n_boot: int | None = None,
-    rng: np.random.Generator | None = None,
+    rng: RNG = None,
 ) -> ATTgtResult:
     """Estimate every ATT(g,t) of a staggered adoption design (Callaway & Sant'Anna 2021).
 
     Parameters
     ----------
     data
-        Long data: one row per unit and period (``panel=True``, balanced; units missing a
-        period are excluded with a warning) or one row per independent observation
-        (``panel=False``, repeated cross-sections such as monthly entry cohorts).
+        Long data: one row per unit and period (``panel=True``) or one row per independent
+        observation (``panel=False``, repeated cross-sections such as monthly entry
+        cohorts).  Validated by :func:`evalkit.staggered.design.build_design` (the one
+        front end of every staggered estimator); not modified.
     y, time, group, unit
-        Columns of the outcome, the (numeric) period, the first treated period (0 = never
-        treated; R did's ``gname``) and the unit id (panels only).
+        Columns of the outcome, the integer period, the first treated period (R did's
+        ``gname``: 0 or ``inf`` = never treated; a missing value is an error) and the unit
+        id (panels only).  Units treated in or before the first period (+ anticipation)
+        are excluded with a warning; cohorts after the last period are never treated
+        within the data.
     covariates
         ``"~ x1 + x2"`` (formulaic formula) or a list of columns, for conditional parallel
         trends; panels use each unit's covariates in the cell's base period.
@@ -277,18 +198,27 @@ def att_gt(
         signature documented in :mod:`evalkit.estimators.att_gt_cells`.
     panel
         Panel (``True``) or repeated cross-sections (``False``).
+    allow_unbalanced_panel
+        Panels whose units miss periods: ``True`` (default) keeps every unit as R did's
+        ``allow_unbalanced_panel=TRUE`` does (each ATT(g,t) by the repeated cross-section
+        estimator on the rows of its two periods, influence functions summed per unit,
+        cohort weights counting units); ``False`` excludes the incomplete units (warned).
+        A balanced panel is estimated the same way either way.
     weights
         Column of sampling weights (constant within unit for panels).
     anticipation
         Number of periods before ``g`` in which units may already react.
     cluster
         Column with clusters coarser than units (standard errors and bootstrap are
-        cluster-robust; constant within unit for panels).
+        cluster-robust; constant within unit for panels).  One cluster is an error; fewer
+        than 30 clusters, or fewer than 6 with treated (or never-treated) units, give a
+        :class:`~evalkit.errors.FewClustersWarning`.
     alpha
         Level of the bootstrap's uniform (sup-t) band.
     n_boot, rng
-        Number of multiplier-bootstrap draws (Mammen weights) and a
-        ``numpy.random.Generator``; ``None`` gives analytic standard errors only.  The
+        Number of multiplier-bootstrap draws (Mammen weights; ``None``: analytic standard
+        errors only) and a ``numpy.random.Generator`` or an int seed
+        (:func:`evalkit.inference.rng.as_generator`; ``None``: the default seed).  The
         multipliers are drawn once and applied to the ATT(g,t) and the cohort-share
         influence functions together; the draws are kept (``boot_draws``) so that every
         ``aggregate()`` of the result is bootstrapped from the same draws without new ones.
@@ -296,8 +226,10 @@ def att_gt(
     Returns
     -------
     ATTgtResult
-        Terms ``ATT(g,t)``; ``std_errors`` analytic or bootstrap; ``cov`` the analytic
-        covariance; ``crit_uniform`` the sup-t critical value when bootstrapped.
+        Terms ``cohort::g:time::t``; ``std_errors`` analytic or bootstrap; ``cov`` their
+        covariance (cluster-robust; after a bootstrap the draws' correlation scaled to the
+        bootstrap standard errors); ``crit_uniform`` the sup-t critical value when
+        bootstrapped.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
@@ -308,16 +240,23 @@ def att_gt(
     if callable(est_method):
         est, method_name = est_method, getattr(est_method, "__name__", "custom")
     elif est_method in ("dr", "ipw", "reg"):
-        est, method_name = (PANEL_ESTIMATORS if panel else RCS_ESTIMATORS)[est_method], est_method
+        est, method_name = est_method, est_method
     else:
         raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
-    if n_boot is not None and rng is None:
-        raise ValueError("n_boot needs an explicit rng, e.g. rng=numpy.random.default_rng(42)")
 
-    sd = prepare_staggered(
-        data, y=y, time=time, group=group, unit=unit, covariates=covariates, weights=weights,
-        cluster=cluster, panel=panel, anticipation=anticipation, control_group=control_group,
+    design = build_design(
+        data, y=y, time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],
+        weights=weights, cluster=cluster, panel=panel, anticipation=anticipation,
     )
+    if cluster is not None:
+        design.check_clusters()
+    sd = staggered_data(design, covariates=covariates, control_group=control_group, anticipation=anticipation,
+                        allow_unbalanced_panel=allow_unbalanced_panel, clustered=cluster is not None)
+    if not callable(est):
+        est = (PANEL_ESTIMATORS if sd.panel else RCS_ESTIMATORS)[est_method]
+    elif sd.unbalanced:
+        raise DesignError("a custom est_method on an unbalanced panel needs the repeated cross-section signature; "
+                          "pass allow_unbalanced_panel=False to balance the panel, or a balanced panel")
     cells = _cells(sd.periods, sd.cohorts, base_period, anticipation)
     fast = None
     if sd.panel and not callable(est_method) and sd.design.shape[2] == 1:
@@ -333,32 +272,30 @@ def att_gt(
             att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
 
     n = sd.n_obs
-    sums = cluster_sums(influence, sd.cluster)
-    cov = sums.T @ sums / n**2
-    se = np.sqrt(np.diag(cov))
-    se = np.where(se > SE_FLOOR, se, np.nan)
-    group_arr = np.array([c[0] for c in cells])
-    time_arr = sd.periods[[c[1] for c in cells]].astype(float)
+    cov = influence_cov(influence, sd.cluster, divisor=n)
+    se = standard_errors(cov)
+    group_arr = np.array([c[0] for c in cells]).astype(np.int64)
+    time_arr = sd.periods[[c[1] for c in cells]].astype(np.int64)
     pretest = _pretest(att, cov, group_arr, time_arr, se)
     crit, cov_type, draws = None, "analytic", None
     if n_boot is not None:
         # one set of multipliers for the ATT(g,t) and the cohort shares: aggregations reuse it
-        joint = np.hstack([influence, _share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
-        draws = bootstrap_draws(joint, n_boot=n_boot, rng=rng, cluster=sd.cluster)
+        joint = np.hstack([influence, share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
+        draws = bootstrap_draws(joint, n_boot=n_boot, rng=as_generator(rng), cluster=sd.cluster)
         se, crit = bootstrap_summary(draws[:, : len(cells)], alpha=alpha)
         cov = bootstrap_cov(draws[:, : len(cells)], se)
         cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
         if not np.isfinite(crit):
             warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)
             crit = None
-    terms = pd.Index([f"ATT({g:g},{t:g})" for g, t in zip(group_arr, time_arr)], name="term")
+    terms = pd.Index([cell_term(g, t) for g, t in zip(group_arr, time_arr)], name="term")
     return ATTgtResult(
         params=pd.Series(att, index=terms, name="estimate"),
         std_errors=pd.Series(se, index=terms, name="std_error"),
         nobs=n,
         cov_type=cov_type,
         cov=pd.DataFrame(cov, index=terms, columns=terms),
-        n_clusters=None if sd.cluster is None else sums.shape[0],
+        n_clusters=None if sd.cluster is None else int(sd.cluster.max()) + 1,
         crit_uniform=crit,
         model_name="ATT(g,t) (Callaway & Sant'Anna)",
         extra={
@@ -366,6 +303,7 @@ def att_gt(
             "base_period": base_period,
             "est_method": method_name,
             "panel": panel,
+            "unbalanced_panel": sd.unbalanced,
             "anticipation": anticipation,
             "n_cohorts": len(sd.cohorts),
             "n_periods": len(sd.periods),
@@ -373,10 +311,11 @@ def att_gt(
         group=group_arr,
         time=time_arr,
         influence=influence,
-        periods=sd.periods.astype(float),
+        periods=sd.periods.astype(np.int64),
         obs_group=sd.obs_group,
         obs_weights=sd.weights,
         cluster=sd.cluster,
+        obs_labels=sd.obs_labels,
         alpha=alpha,
         pretest=pretest,
         boot_draws=draws,

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.results.base import Summary
-from evalkit.staggered.event_time import prepare_event_data
+from evalkit.results import Summary
+from evalkit.staggered.design import build_design
+from evalkit.staggered.event_data import event_data
 
 __all__ = ["BaconResult", "bacon_decomposition"]
 
@@ -45,7 +46,8 @@ class BaconResult:
     twfe
         Static TWFE coefficient of the treatment indicator.
     comparisons
-        One row per 2x2 comparison: ``treated``, ``control`` (a cohort, or ``"never"``),
+        One row per 2x2 comparison: ``treated`` and ``control`` (first treated periods, as
+        integers; ``control`` 0 = the never-treated units),
         ``type`` (``treated_vs_never``, ``earlier_vs_later``, ``later_vs_earlier``),
         ``estimate`` and ``weight``.
     """
@@ -81,21 +83,22 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, time: str, group: str, un
     data
         One row per unit and period, every unit in every period.
     y, time, group, unit
-        Outcome, integer period, first treated period (0 / missing = never) and unit.
+        Outcome, integer period, first treated period (0 or inf = never treated) and unit.
 
     Raises
     ------
     DesignError
         Unbalanced panel, or fewer than two timing groups (nothing to compare).
     """
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit)
-    n_units, n_periods = int(ed.unit.max()) + 1, len(ed.periods)
-    counts = np.bincount(ed.unit * n_periods + ed.period, minlength=n_units * n_periods)
-    if ed.nobs != n_units * n_periods or np.any(counts != 1):
+    design = build_design(data, y=y, time=time, group=group, unit=unit, panel=True, keep_always_treated=True)
+    n_units, n_periods = design.n_units, len(design.periods)
+    if not design.balanced:
+        missing = n_units * n_periods - design.nobs
         raise DesignError(
-            f"the Goodman-Bacon decomposition needs a balanced panel: every unit once in each of the {n_periods} "
-            f"periods; {int(np.sum(counts != 1))} unit-period cells are missing or duplicated"
+            f"the Goodman-Bacon decomposition needs a balanced panel: every unit of '{unit}' in each of the "
+            f"{n_periods} periods of '{time}'; {missing} unit-period rows are missing"
         )
+    ed = event_data(design)
     Y = np.zeros((n_units, n_periods))
     Y[ed.unit, ed.period] = ed.y
     g_unit = np.zeros(n_units)
@@ -124,7 +127,7 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, time: str, group: str, un
             u = never[0]
             nku = share[k] / (share[k] + share[u])
             wgt = (share[k] + share[u]) ** 2 * nku * (1 - nku) * dbar[k] * (1 - dbar[k]) / vd
-            rows.append((labels[k], "never", "treated_vs_never", _did(means, k, u, ~post, post), wgt))
+            rows.append((labels[k], 0.0, "treated_vs_never", _did(means, k, u, ~post, post), wgt))
         for l in np.flatnonzero((labels > 0) & (dbar < dbar[k])):
             nkl = share[k] / (share[k] + share[l])
             scale = nkl * (1 - nkl)
@@ -143,5 +146,5 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, time: str, group: str, un
             w_l = (share[k] + share[l]) ** 2 * nkl * (1 - nkl) * dbar[l] * (1 - dbar[l]) / vd
             rows.append((labels[l], labels[k], "later_vs_always", _did(means, l, k, ~treated_at[l], treated_at[l]), w_l))
     comparisons = pd.DataFrame(rows, columns=["treated", "control", "type", "estimate", "weight"])
-    comparisons["control"] = comparisons["control"].map(lambda c: c if isinstance(c, str) else f"{c:g}")
+    comparisons = comparisons.astype({"treated": np.int64, "control": np.int64})
     return BaconResult(twfe=twfe, comparisons=comparisons)

@@ -4,71 +4,38 @@ The regression (e.g. Freyaldenhoven et al. 2021; Schmidheiny & Siegloch 2023) is
 
     y_it = alpha_i + lambda_t + sum_{e != ref} beta_e 1{t - g_i = e} + x_it'delta + eps_it,
 
-with never-treated units having all dummies zero.  Event times outside ``[-leads, lags]``
+with never-treated units having all dummies zero.  Event times outside ``[min_e, max_e]``
 are pooled into the endpoints (``bin_endpoints=True``) or excluded.  Under heterogeneous
 effects across cohorts the ``beta_e`` are contaminated by other periods' effects (Sun &
 Abraham 2021); use :func:`~evalkit.estimators.sun_abraham.sun_abraham`,
 :func:`~evalkit.estimators.imputation.imputation_did` or
 :func:`~evalkit.estimators.two_stage.two_stage_did` then.
 
-:class:`EventStudyResult` is the result of every event-time estimator in evalkit: its
-``tidy()`` carries an ``event_time`` column and ``plot()`` draws it.
+Its result is an :class:`~evalkit.estimators.event_study_result.EventStudyResult`, the
+result of every event-time estimator in evalkit.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
+from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
-from evalkit.results.base import EstimationResult
-from evalkit.staggered.event_time import EventData, bin_event_times, event_dummies, prepare_event_data
+from evalkit.staggered.event_data import (
+    EventData,
+    bin_event_times,
+    event_design,
+    event_dummies,
+)
+from evalkit.staggered.terms import event_term
 
-__all__ = ["EventStudyResult", "event_study", "event_term"]
-
-
-def event_term(e: float) -> str:
-    """Name of the term of event time ``e`` (``"event_time::-2"``)."""
-    return f"event_time::{int(e)}"
-
-
-@dataclass(frozen=True, kw_only=True, repr=False)
-class EventStudyResult(EstimationResult):
-    """Estimates by event time (and possibly an overall ATT or covariates).
-
-    Attributes
-    ----------
-    event_time
-        Event time of each term (indexed like ``params``); NaN for terms that are not
-        event-time effects (overall ATT, covariates).
-    reference
-        Reference event time(s) normalised to zero (empty when there is none).
-    """
-
-    event_time: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    reference: tuple[int, ...] = ()
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Broom-style rows with an ``event_time`` column (NaN for other terms)."""
-        out = super().tidy(alpha)
-        out.insert(1, "event_time", self.event_time.reindex(self.params.index).to_numpy(dtype=float))
-        return out
-
-    def plot(self, *, alpha: float = 0.05, label: str | None = None, **kwargs: Any) -> Any:
-        """Event-study plot via :func:`evalkit.report.event_plot.plot_event_study`."""
-        from evalkit.report.event_plot import plot_event_study
-
-        frame = self.tidy(alpha)
-        frame = frame.loc[np.isfinite(frame["event_time"])]
-        kwargs.setdefault("title", self.model_name)
-        return plot_event_study({label or self.model_name: frame}, **kwargs)
+__all__ = ["event_study"]
 
 
 def _fe_codes(data: pd.DataFrame, rows: pd.Index, fe: Sequence[str], roles: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -86,7 +53,7 @@ def _fe_codes(data: pd.DataFrame, rows: pd.Index, fe: Sequence[str], roles: dict
     return np.column_stack(cols) if cols else None
 
 
-def _fit_balanced(ed: EventData, times: list[int], names: list[str], *, leads: int | None, lags: int | None,
+def _fit_balanced(ed: EventData, times: list[int], names: list[str], *, min_e: int | None, max_e: int | None,
                   bin_endpoints: bool) -> CellFit | None:
     """The unit + period effects regression from cohort x period cells on a balanced panel
     (:mod:`evalkit.regression.cells`); ``None`` when the panel is not balanced."""
@@ -97,7 +64,7 @@ def _fit_balanced(ed: EventData, times: list[int], names: list[str], *, leads: i
     period_time = np.empty(panel.Y.shape[1])
     period_time[ed.period] = ed.time
     rel = np.where(cohorts[:, None] > 0, period_time[None, :] - cohorts[:, None], np.nan)
-    binned, _ = bin_event_times(rel.ravel(), leads=leads, lags=lags, bin_endpoints=bin_endpoints)
+    binned, _ = bin_event_times(rel.ravel(), min_e=min_e, max_e=max_e, bin_endpoints=bin_endpoints)
     X_cells = event_dummies(binned, times).reshape(len(cohorts), len(period_time), len(times))
     return fit_twfe_cells(panel, X_cells, names)
 
@@ -110,8 +77,8 @@ def event_study(
     group: str,
     unit: str,
     ref: int | Sequence[int] = -1,
-    leads: int | None = None,
-    lags: int | None = None,
+    min_e: int | None = None,
+    max_e: int | None = None,
     bin_endpoints: bool = True,
     covariates: Sequence[str] = (),
     fe: Sequence[str] = ("unit", "time"),
@@ -126,12 +93,12 @@ def event_study(
         Panel (one row per unit and period) or repeated cross-sections (``unit`` = the
         region, rows = persons).  Not modified.
     y, time, group, unit
-        Outcome, integer period, first treated period (0 / missing = never) and unit.
+        Outcome, integer period, first treated period (0 or inf = never treated) and unit.
     ref
         Reference event time(s), normalised to zero (default -1).  Without never-treated
         units a second reference is needed (e.g. ``ref=(-1, -5)``).
-    leads, lags
-        Show event times ``-leads..lags`` (``None``: all observed).
+    min_e, max_e
+        Event window: show event times ``min_e..max_e`` (``None``: all observed).
     bin_endpoints
         Pool event times beyond the window into the endpoints (default) or exclude
         those rows (with an :class:`~evalkit.errors.ExcludedRowsWarning`).
@@ -153,24 +120,24 @@ def event_study(
     Raises
     ------
     DesignError
-        An event time outside the data is asked for (``leads``/``lags``/``ref``), no
+        An event time outside the data is asked for (``min_e``/``max_e``/``ref``), no
         treated unit, or collinear dummies (e.g. no never-treated units and one reference).
     """
     refs = (int(ref),) if np.isscalar(ref) else tuple(int(r) for r in ref)  # type: ignore[arg-type]
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     rel = ed.rel
     observed = np.unique(rel[np.isfinite(rel)])
     if observed.size == 0:
         raise DesignError(f"no treated unit: '{group}' is 0 or missing in every row")
-    if leads is not None and -leads < observed.min():
-        raise DesignError(f"leads={leads} asks for event time {-leads}, but the earliest observed is {observed.min():g}")
-    if lags is not None and lags > observed.max():
-        raise DesignError(f"lags={lags} asks for event time {lags}, but the latest observed is {observed.max():g}")
-    binned, outside = bin_event_times(rel, leads=leads, lags=lags, bin_endpoints=bin_endpoints)
+    if min_e is not None and min_e < observed.min():
+        raise DesignError(f"min_e={min_e} asks for event time {min_e}, but the earliest observed is {observed.min():g}")
+    if max_e is not None and max_e > observed.max():
+        raise DesignError(f"max_e={max_e} asks for event time {max_e}, but the latest observed is {observed.max():g}")
+    binned, outside = bin_event_times(rel, min_e=min_e, max_e=max_e, bin_endpoints=bin_endpoints)
     keep = ~outside
     if outside.any():
-        warnings.warn(f"{int(outside.sum())} rows with event times outside [{-(leads or 0)}, {lags}] were excluded "
+        warnings.warn(f"{int(outside.sum())} rows with event times outside [{min_e}, {max_e}] were excluded "
                       "(bin_endpoints=False)", ExcludedRowsWarning, stacklevel=2)
     present = np.unique(binned[keep & np.isfinite(binned)])
     absent = [r for r in refs if r not in present]
@@ -182,7 +149,7 @@ def event_study(
     names = [event_term(e) for e in times] + list(ed.covariate_names)
     fit = None
     if sorted(fe) == ["time", "unit"] and ed.weights is None and ed.X.shape[1] == 0 and keep.all():
-        fit = _fit_balanced(ed, times, names, leads=leads, lags=lags, bin_endpoints=bin_endpoints)
+        fit = _fit_balanced(ed, times, names, min_e=min_e, max_e=max_e, bin_endpoints=bin_endpoints)
     if fit is None:
         X = np.hstack([event_dummies(binned, times), ed.X])
         fe_codes = _fe_codes(data, ed.index, fe, {"unit": ed.unit, "time": ed.period})
@@ -204,7 +171,7 @@ def event_study(
         n_clusters=fit.n_clusters[0],
         model_name=f"TWFE event study: {y}",
         extra={"outcome": y, "reference": ",".join(map(str, refs)), "fixed_effects": " + ".join(fe),
-               "binned_endpoints": bool(bin_endpoints and (leads is not None or lags is not None)),
+               "binned_endpoints": bool(bin_endpoints and (min_e is not None or max_e is not None)),
                "r2_within": fit.r2_within},
         event_time=event,
         reference=refs,

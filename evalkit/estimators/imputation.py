@@ -31,17 +31,19 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
-from evalkit.estimators.event_study import EventStudyResult, event_term
+from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.ols import fit_ols
 from evalkit.results import InvalidTest, WaldTest
-from evalkit.staggered.event_time import EventData, UntreatedModel, event_dummies, prepare_event_data
+from evalkit.staggered.event_data import EventData, event_design, event_dummies
+from evalkit.staggered.terms import OVERALL, event_term
+from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["ImputationResult", "imputation_did"]
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class ImputationResult(EventStudyResult):
-    """Imputation estimates (term ``att`` and one per horizon) and the pre-trend test.
+    """Imputation estimates (term ``ATT`` and one per horizon) and the pre-trend test.
 
     Attributes
     ----------
@@ -54,7 +56,7 @@ class ImputationResult(EventStudyResult):
         ``tau^_it`` per treated row, indexed like the input data.
     """
 
-    pretrend_test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (pretrends=None)")
+    pretrend_test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
     pretrend_estimates: pd.DataFrame | None = None
     effects: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
@@ -79,7 +81,7 @@ def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFram
     observed = set(np.unique(rel[np.isfinite(rel)]).astype(int).tolist())
     absent = [e for e in leads if e not in observed]
     if absent:
-        raise DesignError(f"pretrends={pretrends} asks for event time(s) {absent}, which have no untreated rows")
+        raise DesignError(f"min_e={-pretrends} asks for event time(s) {absent}, which have no untreated rows")
     names = [event_term(e) for e in leads] + list(ed.covariate_names)
     X = np.hstack([event_dummies(rel, leads), ed.X[untreated]])
     fit = fit_ols(
@@ -106,8 +108,8 @@ def imputation_did(
     time: str,
     group: str,
     unit: str,
-    horizons: Sequence[int] | None = None,
-    pretrends: int | None = None,
+    min_e: int | None = None,
+    max_e: int | None = None,
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
@@ -119,11 +121,11 @@ def imputation_did(
     data
         Panel or repeated cross-sections (``unit`` = region); not modified.
     y, time, group, unit
-        Outcome, integer period, first treated period (0 / missing = never) and unit.
-    horizons
-        Event times ``h >= 0`` to estimate (default: all observed).
-    pretrends
-        Number ``K`` of pre-treatment periods in the pre-trend test (BJS Test 1).
+        Outcome, integer period, first treated period (0 or inf = never treated) and unit.
+    min_e, max_e
+        Event window.  Effects ``event_time::h`` are estimated for the observed horizons
+        ``0 <= h <= max_e`` (``None``: all); with ``min_e < 0`` the pre-trend test (BJS
+        Test 1) covers the event times ``min_e .. -1`` of the untreated rows.
     covariates
         Numeric controls of the untreated-outcome model.
     weights
@@ -134,7 +136,7 @@ def imputation_did(
     Returns
     -------
     ImputationResult
-        Term ``att`` (all treated rows) and ``event_time::h`` per horizon.
+        Term ``ATT`` (all treated rows) and ``event_time::h`` per horizon.
 
     Raises
     ------
@@ -142,7 +144,7 @@ def imputation_did(
         No treated or no untreated observation, a period without untreated rows, a
         horizon (or pre-trend lead) without data.
     """
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     treated = ed.treated
     if not treated.any():
@@ -161,14 +163,11 @@ def imputation_did(
         )
     rel = ed.rel
     observed = np.unique(rel[imputable]).astype(int)
-    if horizons is None:
-        hs = observed.tolist()
-    else:
-        hs = [int(h) for h in horizons]
-        absent = [h for h in hs if h not in observed]
-        if absent:
-            raise DesignError(f"horizon(s) {absent} have no treated observations; observed: {observed.tolist()}")
-    names = ["att"] + [event_term(h) for h in hs]
+    if max_e is not None and max_e > observed.max():
+        raise DesignError(f"max_e={max_e} asks for horizons up to {max_e}, but the latest with treated observations "
+                          f"is {observed.max()}")
+    hs = [int(h) for h in observed if max_e is None or h <= max_e]
+    names = [OVERALL] + [event_term(h) for h in hs]
     targets = [imputable] + [imputable & (rel == h) for h in hs]
     tau = np.where(imputable, resid, 0.0)
     cell, n_cells = _cohort_event_cells(ed.group, rel)
@@ -190,11 +189,11 @@ def imputation_did(
         psi[:, j] = np.bincount(ed.cluster, weights=np.where(treated, contrib, np.nan_to_num(contrib)),
                                 minlength=n_clusters)
     cov = psi.T @ psi
-    if pretrends is None:
-        test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (pretrends=None)")
+    if min_e is None or min_e >= 0:
+        test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
         leads = None
     else:
-        test, leads = _pretrend_test(ed, int(pretrends))
+        test, leads = _pretrend_test(ed, -int(min_e))
     return ImputationResult(
         params=pd.Series(estimates, index=names, name="estimate"),
         std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),

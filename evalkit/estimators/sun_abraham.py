@@ -11,7 +11,7 @@
 3. Standard errors by the delta method ``w' V w`` with ``V`` the CR1 covariance of the
    CATTs, treating the shares as fixed (as fixest's ``sunab`` and diff-diff).
 
-With ``control="last"`` (no never-treated units) the last-treated cohort is the control
+With ``control_group="last_treated"`` (no never-treated units) the last-treated cohort is the control
 group and periods from its start on are excluded (Sun & Abraham 2021, sec. 4.1).
 """
 
@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
-from evalkit.estimators.event_study import EventStudyResult, event_term
+from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import fit_ols
-from evalkit.staggered.event_time import EventData, prepare_event_data
+from evalkit.staggered.event_data import EventData, event_design
+from evalkit.staggered.terms import OVERALL, cohort_event_term, event_term
 
 __all__ = ["sun_abraham"]
 
@@ -58,7 +59,7 @@ def sun_abraham(
     group: str,
     unit: str,
     ref: int = -1,
-    control: Literal["never", "last"] = "never",
+    control_group: Literal["never_treated", "last_treated"] = "never_treated",
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
@@ -70,11 +71,11 @@ def sun_abraham(
     data
         Panel or repeated cross-sections (``unit`` = region); not modified.
     y, time, group, unit
-        Outcome, integer period, first treated period (0 / missing = never) and unit.
+        Outcome, integer period, first treated period (0 or inf = never treated) and unit.
     ref
         Reference event time (default -1).
-    control
-        ``"never"``: never-treated units are the controls.  ``"last"``: the last-treated
+    control_group
+        ``"never_treated"``: never-treated units are the controls.  ``"last_treated"``: the last-treated
         cohort is, and periods from its start on are excluded (with a warning).
     covariates, weights, cluster
         Numeric controls, analytic weights, cluster column (default ``unit``; CR1).
@@ -88,25 +89,25 @@ def sun_abraham(
     Raises
     ------
     DesignError
-        No never-treated units with ``control="never"``, fewer than two cohorts with
-        ``control="last"``, no observation at the reference event time.
+        No never-treated units with ``control_group="never_treated"``, fewer than two cohorts with
+        ``control_group="last_treated"``, no observation at the reference event time.
     """
-    if control not in ("never", "last"):
-        raise ValueError(f"control must be 'never' or 'last', got {control!r}")
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    if control_group not in ("never_treated", "last_treated"):
+        raise ValueError(f"control_group must be 'never_treated' or 'last_treated', got {control_group!r}")
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     g = ed.group.copy()
     keep = np.ones(ed.nobs, dtype=bool)
-    if control == "never":
+    if control_group == "never_treated":
         if not np.any(g == 0):
-            raise DesignError(f"no never-treated units ('{group}' == 0 or missing); use control='last'")
+            raise DesignError(f"no never-treated units ('{group}' == 0 or inf); use control_group='last_treated'")
     else:
         if len(ed.cohorts) < 2:
-            raise DesignError("control='last' needs at least two treated cohorts (the last one becomes the control)")
+            raise DesignError("control_group='last_treated' needs at least two treated cohorts (the last one becomes the control)")
         last = ed.cohorts[-1]
         keep = ed.time < last
         warnings.warn(f"{int((~keep).sum())} rows were excluded: periods >= {last:g}, when the control cohort "
-                      f"{last:g} is treated (control='last')", ExcludedRowsWarning, stacklevel=2)
+                      f"{last:g} is treated (control_group='last_treated')", ExcludedRowsWarning, stacklevel=2)
         g = np.where(g == last, 0.0, g)
     rel = np.where(g > 0, ed.time - g, np.nan)
     if not np.any((rel == ref) & keep):
@@ -114,7 +115,7 @@ def sun_abraham(
     treated_rows = keep & (g > 0)
     pairs = pd.DataFrame({"g": g[treated_rows], "e": rel[treated_rows]}).drop_duplicates().sort_values(["g", "e"])
     cells = [(gg, int(e)) for gg, e in pairs.itertuples(index=False) if e != ref]
-    cell_names = [f"cohort::{gg:g}:{event_term(e)}" for gg, e in cells]
+    cell_names = [cohort_event_term(gg, e) for gg, e in cells]
     names = cell_names + list(ed.covariate_names)
     fit, sizes = None, None
     if ed.weights is None and ed.X.shape[1] == 0 and keep.all():
@@ -139,7 +140,7 @@ def sun_abraham(
     for k, e in enumerate(times, start=1):
         on = cell_e == e
         W[k, : len(cells)] = np.where(on, sizes, 0.0) / sizes[on].sum()
-    agg_names = ["att"] + [event_term(e) for e in times]
+    agg_names = [OVERALL] + [event_term(e) for e in times]
     if not post.any():
         W, agg_names = W[1:], agg_names[1:]
     est, cov = W @ fit.beta, W @ fit.cov @ W.T
@@ -158,7 +159,7 @@ def sun_abraham(
         df_resid=fit.df_resid,
         n_clusters=fit.n_clusters[0],
         model_name=f"Sun & Abraham (2021): {y}",
-        extra={"outcome": y, "control": control, "reference": ref, "catt": catt},
-        event_time=pd.Series([np.nan if n == "att" else float(n.split("::")[1]) for n in agg_names], index=agg_names),
+        extra={"outcome": y, "control_group": control_group, "reference": ref, "catt": catt},
+        event_time=pd.Series([np.nan if n == OVERALL else float(n.split("::")[1]) for n in agg_names], index=agg_names),
         reference=(ref,),
     )

@@ -3,7 +3,8 @@
 Stage 1 fits ``y_it = alpha_i + lambda_t + x_it'delta + e_it`` on the untreated
 observations (never treated, and not yet treated: ``t < g_i``) and residualises every
 observation: ``y~_it = y_it - alpha^_i - lambda^_t - x_it'delta^``.  Stage 2 regresses
-``y~`` on the treatment indicator ``D_it`` (overall ATT) or on event-time indicators.
+``y~`` on the treatment indicator ``D_it`` (the overall ATT) and, separately, on
+event-time indicators; both are reported, with the joint covariance of the stacked moments.
 
 The second-stage regressors are indicators of disjoint categories, so the second stage is
 a weighted mean of ``y~`` per category.  Standard errors are the GMM sandwich of the
@@ -26,8 +27,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
-from evalkit.estimators.event_study import EventStudyResult, event_term
-from evalkit.staggered.event_time import UntreatedModel, prepare_event_data
+from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.staggered.event_data import event_design
+from evalkit.staggered.terms import OVERALL, event_term
+from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["two_stage_did"]
 
@@ -39,8 +42,9 @@ def two_stage_did(
     time: str,
     group: str,
     unit: str,
-    event_time: bool = False,
     ref: int = -1,
+    min_e: int | None = None,
+    max_e: int | None = None,
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
@@ -52,12 +56,14 @@ def two_stage_did(
     data
         Panel or repeated cross-sections (``unit`` = region); not modified.
     y, time, group, unit
-        Outcome, integer period, first treated period (0 / missing = never) and unit.
-    event_time
-        ``False``: one term ``att`` (the overall ATT).  ``True``: one term per event time
-        of the treated units except ``ref`` (leads included: they are pre-trend checks).
+        Outcome, integer period, first treated period (0 or inf = never treated) and unit.
     ref
-        Reference event time left out of the second stage when ``event_time=True``.
+        Reference event time, left out of the event-time second stage.
+    min_e, max_e
+        Event window: one term ``event_time::e`` for every observed event time of the
+        treated units in ``[min_e, max_e]`` except ``ref`` (``None``: no limit; the leads are
+        pre-trend checks).  The overall effect ``ATT`` (second stage on the treatment
+        indicator) is always the first term; the covariance is joint (stacked GMM).
     covariates
         Numeric controls of the first stage.
     weights
@@ -71,7 +77,7 @@ def two_stage_did(
         No treated observation, a period without untreated observations (no never- or
         not-yet-treated unit), or collinear first-stage covariates.
     """
-    ed = prepare_event_data(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
+    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
                             weights=weights, cluster=cluster)
     treated = ed.treated
     if not treated.any():
@@ -90,33 +96,30 @@ def two_stage_did(
             stacklevel=2,
         )
     rel = ed.rel
-    if event_time:
-        times = [int(e) for e in np.unique(rel[np.isfinite(rel) & keep]) if int(e) != ref]
-        cat = np.full(ed.nobs, -1)
-        for k, e in enumerate(times):
-            cat[rel == e] = k
-        names = [event_term(e) for e in times]
-        events = [float(e) for e in times]
-    else:
-        cat = np.where(treated, 0, -1)
-        names, events = ["att"], [np.nan]
-    cat = np.where(keep, cat, -1)
+    observed = np.unique(rel[np.isfinite(rel) & keep]).astype(int)
+    lo = -np.inf if min_e is None else min_e
+    hi = np.inf if max_e is None else max_e
+    times = [int(e) for e in observed if lo <= e <= hi and int(e) != ref]
+    if not times:
+        raise DesignError(f"no event time in [{min_e}, {max_e}] besides the reference {ref} has observations; "
+                          f"observed: {observed.tolist()}")
+    # the second stages: u1 on D (the overall ATT) and u1 on event-time indicators (mutually
+    # exclusive dummies, so each coefficient is a weighted mean of u1 in its category)
+    columns = [treated & keep] + [keep & (rel == e) for e in times]
+    names = [OVERALL] + [event_term(e) for e in times]
+    events = [np.nan] + [float(e) for e in times]
     k = len(names)
-    if k == 0:
-        raise DesignError("no event time besides the reference period has observations")
     u1 = np.where(keep, u1, 0.0)
     wk = np.where(keep, w, 0.0)
-    in_cat = cat >= 0
-    denom = np.bincount(cat[in_cat], weights=wk[in_cat], minlength=k)
-    beta = np.bincount(cat[in_cat], weights=(wk * u1)[in_cat], minlength=k) / denom
-    u2 = u1 - np.where(in_cat, beta[np.maximum(cat, 0)], 0.0)
+    denom = np.array([wk[c].sum() for c in columns])
+    beta = np.array([(wk * u1)[c].sum() for c in columns]) / denom
     untreated = ~treated & keep
     n_clusters = int(ed.cluster[keep].max()) + 1 if keep.any() else 0
     psi = np.zeros((int(ed.cluster.max()) + 1, k))
-    for j in range(k):
-        col = (cat == j).astype(float)
+    for j, c in enumerate(columns):
+        col = c.astype(float)
         correction = model.projection(wk * col)[:, 0]
-        contrib = wk * (col * u2 - np.where(untreated, correction * u1, 0.0))
+        contrib = wk * (col * (u1 - beta[j]) - np.where(untreated, correction * u1, 0.0))
         psi[:, j] = np.bincount(ed.cluster, weights=contrib, minlength=psi.shape[0]) / denom[j]
     cov = psi.T @ psi
     return EventStudyResult(
@@ -129,5 +132,5 @@ def two_stage_did(
         model_name=f"Two-stage DiD (Gardner 2022): {y}",
         extra={"outcome": y, "n_untreated": int(untreated.sum()), "n_treated": int((treated & keep).sum())},
         event_time=pd.Series(events, index=names, dtype=float),
-        reference=(ref,) if event_time else (),
+        reference=(ref,),
     )

@@ -23,7 +23,7 @@ from evalkit.cohorts.entries import Entries
 from evalkit.errors import EvalkitError, PanelValidationError
 from evalkit.outcomes.states import EXIT_STATES
 from evalkit.panel.load import StatusPanel
-from evalkit.results.base import Summary
+from evalkit.results.base import Summary, _Copied
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -252,8 +252,8 @@ class CumulativeIncidenceResult:
         Number of entries.
     """
 
-    table: pd.DataFrame
-    survival: pd.DataFrame
+    table: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    survival: pd.DataFrame = _Copied()  # type: ignore[assignment]
     event_names: tuple[str, ...]
     by: tuple[str, ...]
     alpha: float
@@ -264,7 +264,7 @@ class CumulativeIncidenceResult:
         level = self.alpha if alpha is None else alpha
         if not 0 < level < 1:
             raise EvalkitError(f"alpha must lie in (0, 1), got {level}")
-        out = self.table.copy()
+        out = self.table
         low, high = _loglog_bounds(out["estimate"].to_numpy(), out["std_error"].to_numpy(), level)
         out["conf_low"] = low
         out["conf_high"] = high

@@ -21,7 +21,7 @@ import pandas as pd
 from evalkit.errors import ExcludedRowsWarning, PanelValidationError
 from evalkit.outcomes.states import MONTHLY_STATES, check_order, state_case_sql
 from evalkit.panel.load import StatusPanel
-from evalkit.results.base import Summary
+from evalkit.results.base import Summary, _Copied
 
 __all__ = ["TransitionMatrixResult", "state_of_month", "transition_matrix"]
 
@@ -108,7 +108,7 @@ class TransitionMatrixResult:
         Whether :attr:`matrix` shows probabilities (True) or counts (False).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = _Copied()  # type: ignore[assignment]
     states: tuple[str, ...]
     by: tuple[str, ...]
     n_pairs: int
@@ -134,7 +134,7 @@ class TransitionMatrixResult:
 
     def tidy(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
-        return self.table.copy()
+        return self.table
 
     def glance(self) -> pd.DataFrame:
         """One row of facts: transitions counted and gaps skipped."""

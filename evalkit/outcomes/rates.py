@@ -20,7 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import EvalkitError
 from evalkit.outcomes.horizons import Outcomes
-from evalkit.results.base import Summary
+from evalkit.results.base import Summary, _Copied
 
 __all__ = ["TransitionRates", "transition_rates", "wilson_interval"]
 
@@ -80,8 +80,8 @@ class TransitionRates:
     table
         One row per group x outcome: the grouping columns, ``outcome``, ``n_at_risk``
         (entries with the outcome observed), ``n_events``, ``rate``, ``conf_low``,
-        ``conf_high`` and ``n_censored`` (censored or without a row).  Use :meth:`tidy`
-        for a copy.
+        ``conf_high`` and ``n_censored`` (censored or without a row).  Stored privately;
+        every access returns a copy.
     by
         Grouping column names (empty for one overall group).
     columns
@@ -94,7 +94,7 @@ class TransitionRates:
         Number of entries (rows of the outcomes).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = _Copied()  # type: ignore[assignment]
     by: tuple[str, ...]
     columns: tuple[str, ...]
     alpha: float
@@ -103,7 +103,17 @@ class TransitionRates:
 
     def tidy(self) -> pd.DataFrame:
         """The rates as a tidy frame (a copy)."""
-        return self.table.copy()
+        return self.table
+
+    def glance(self) -> pd.DataFrame:
+        """One row of facts: entries, groups, outcomes and the interval's coverage."""
+        return pd.DataFrame([{
+            "n_entries": self.n_entries,
+            "n_groups": len(self.table) // max(len(self.columns), 1),
+            "n_outcomes": len(self.columns),
+            "coverage": 1 - self.alpha,
+            "weights": self.weights,
+        }])
 
     def summary(self) -> Summary:
         """Printable summary: one row per group and outcome."""
@@ -126,7 +136,7 @@ class TransitionRates:
         return self.summary()._repr_html_()
 
     def __repr__(self) -> str:
-        groups = len(self.table) // max(len(self.columns), 1)
+        groups = int(self.glance().loc[0, "n_groups"])
         return (
             f"<TransitionRates {len(self.columns)} outcome(s) x {groups} group(s), "
             f"{self.n_entries:,} entries>"

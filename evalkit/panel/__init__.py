@@ -1,5 +1,6 @@
 """Monthly status panels: column roles, reading and validation."""
 
+from evalkit.panel.files import read_data_file
 from evalkit.panel.load import PanelReport, StatusPanel, read_panel
 from evalkit.panel.months import month_label, parse_month
 from evalkit.panel.scan import scan_panel
@@ -19,6 +20,7 @@ __all__ = [
     "StatusPanel",
     "month_label",
     "parse_month",
+    "read_data_file",
     "read_panel",
     "scan_panel",
 ]

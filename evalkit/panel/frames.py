@@ -105,7 +105,7 @@ def engine_frame(
         if role in IDENTIFIERS and (problem := mixed_types(column, name, role)):
             problems.append(problem)
         dtype = column.dtype
-        if isinstance(dtype, pd.PeriodDtype):
+        if isinstance(dtype, (pd.PeriodDtype, pd.CategoricalDtype)):
             column = _as_text(column)
         elif isinstance(dtype, pd.DatetimeTZDtype):
             column = column.dt.tz_localize(None)

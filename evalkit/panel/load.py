@@ -13,7 +13,7 @@ from evalkit.engine import DuckDBEngine, Engine, Table, with_ctes
 from evalkit.errors import EvalkitError
 from evalkit.panel.frames import ROW_COLUMN, open_source
 from evalkit.panel.months import month_label
-from evalkit.panel.prepare import Prepared, prepare
+from evalkit.panel.prepare import Prepared, canonical_sql, prepare
 from evalkit.panel.roles import ColumnRoles
 from evalkit.panel.validate import CODED
 
@@ -147,18 +147,23 @@ def report_of(prepared: Prepared, *, was_sorted: bool) -> PanelReport:
     )
 
 
-def canonical_frame(rows: pd.DataFrame, roles: ColumnRoles) -> pd.DataFrame:
-    """The engine's canonical rows with evalkit's in-memory types (see :class:`StatusPanel`)."""
+def canonical_frame(rows: pd.DataFrame, prepared: Prepared, roles: ColumnRoles) -> pd.DataFrame:
+    """The engine's canonical rows (label columns as value-map positions, see
+    :func:`~evalkit.panel.prepare.canonical_sql`) with evalkit's in-memory types."""
     out: dict[str, object] = {}
     for name, column in rows.items():
         if name == "person_id":
             out[name] = column
         elif name == "month":
             out[name] = column.to_numpy(dtype="int32")
-        elif name == "county":
-            out[name] = column.astype("string")
-        elif name in CODED:
-            out[name] = pd.Categorical(column, categories=list(CODED[name]))
+        elif name in CODED or name == "county":
+            labels = list(CODED[name]) if name in CODED else sorted(set(prepared.value_maps[name]["label"]))
+            codes = column.to_numpy(dtype="float64", na_value=np.nan)
+            codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
+            if name in CODED:
+                out[name] = pd.Categorical.from_codes(codes, categories=labels)
+            else:
+                out[name] = pd.array(labels, dtype="string").take(codes, allow_fill=True)
         elif name in ("employed", "in_education"):
             out[name] = column.astype("Float64" if name in roles.missing else "int8")
         elif name == "female":
@@ -222,11 +227,11 @@ def read_panel(
         source, roles, engine, encoding=encoding, sep=sep, decimal=decimal, row_numbers=True
     )
     prepared = prepare(table, available, roles, engine, name=name, problems=problems)
-    order = "person_id, month" + (f", {ROW_COLUMN}" if ROW_COLUMN in available else "")
-    rows = engine.fetch(with_ctes([("panel", prepared.definition)], f"SELECT * FROM panel ORDER BY {order}"),
-                        prepared.tables)
+    order = "person_id, month" + (f", {ROW_COLUMN}" if prepared.row_column else "")
+    coded = canonical_sql(list(prepared.columns), row_column=prepared.row_column, labels=False)
+    rows = engine.fetch(with_ctes([("panel", coded)], f"SELECT * FROM panel ORDER BY {order}"), prepared.tables)
     was_sorted = True
     if ROW_COLUMN in rows:
         was_sorted = bool((np.diff(rows[ROW_COLUMN].to_numpy()) > 0).all())
         rows = rows.drop(columns=ROW_COLUMN)
-    return in_memory_panel(canonical_frame(rows, roles), report_of(prepared, was_sorted=was_sorted))
+    return in_memory_panel(canonical_frame(rows, prepared, roles), report_of(prepared, was_sorted=was_sorted))

@@ -3,11 +3,11 @@
 Whatever the input (a pandas frame registered in DuckDB, a Parquet file, a DuckDB or Spark
 table), :func:`prepare` runs the same three portable SQL queries and the same rules:
 
-1. a *profile*: the distinct values of every coded column with their row counts
+1. a *profile* of each coded column: its distinct values with their row counts
    (:func:`profile_sql`), translated once per distinct value by
-   :func:`evalkit.panel.validate.translate` into a small ``value_map``;
-2. the *canonical panel*: a view of the source joined to ``value_map``
-   (:func:`canonical_sql`), with evalkit's column names and codes;
+   :func:`evalkit.panel.validate.translate` into a small value map per column;
+2. the *canonical panel*: a view of the source joined to the value maps on the stored
+   values (:func:`canonical_sql`), with evalkit's column names and codes;
 3. one *window pass* over each person's months returning one row of counts
    (:func:`checks_sql`), read by :func:`evalkit.panel.validate.count_problems`.
 
@@ -36,29 +36,36 @@ class Prepared:
     definition: str
     tables: dict[str, Table]
     counts: pd.Series
+    value_maps: dict[str, pd.DataFrame]
+    row_column: bool
 
 
-def profile_sql(columns: list[str]) -> str:
-    """Portable SQL counting the distinct values (cast to text, NULL kept) of each column."""
-    return "\nUNION ALL\n".join(
-        f"SELECT '{c}' AS column_name, CAST({c} AS STRING) AS value, count(*) AS n "
-        f"FROM panel_source GROUP BY CAST({c} AS STRING)"
-        for c in columns
+def profile_sql(column: str) -> str:
+    """Portable SQL: the distinct values of one column, as stored and cast to text, with
+    their row counts (NULL kept)."""
+    return (
+        f"SELECT {column} AS raw, CAST({column} AS STRING) AS value, count(*) AS n "
+        f"FROM panel_source GROUP BY {column}"
     )
 
 
-def canonical_sql(columns: list[str], *, row_column: bool) -> str:
-    """Portable SQL of the canonical panel: the source joined to the translated values."""
+def map_name(column: str) -> str:
+    """The relation holding a column's translated values."""
+    return f"value_map_{column}"
+
+
+def canonical_sql(columns: list[str], *, row_column: bool, labels: bool = True) -> str:
+    """Portable SQL of the canonical panel: the source joined to each column's translated
+    values on the stored value.  With ``labels=False`` need categories, education levels
+    and counties come as their positions in the value maps (for building pandas
+    categoricals without moving text)."""
     select, joins = ["s.person_id"], []
     for c in columns:
         if c == "person_id":
             continue
         alias = f"m_{c}"
-        joins.append(
-            f"LEFT JOIN value_map AS {alias} ON {alias}.column_name = '{c}' "
-            f"AND {alias}.value = CAST(s.{c} AS STRING)"
-        )
-        if c in rules.CODED or c == "county":
+        joins.append(f"LEFT JOIN {map_name(c)} AS {alias} ON {alias}.raw = s.{c}")
+        if labels and (c in rules.CODED or c == "county"):
             select.append(f"{alias}.label AS {c}")
         else:
             select.append(f"CAST({alias}.code AS INTEGER) AS {c}")
@@ -158,23 +165,23 @@ def prepare(
     source = Renamed(table, renames)
     columns = [rules.CANONICAL[r] for r in present]
     coded = [c for c in columns if c != "person_id"]
-    profile = engine.fetch(profile_sql(coded), {"panel_source": source}).rename(columns={"column_name": "column"})
-    if profile.empty or int(profile.loc[profile["column"] == "month", "n"].sum()) == 0:
+    profiles = dict(zip(coded, engine.fetch_many([profile_sql(c) for c in coded], {"panel_source": source})))
+    if int(profiles["month"]["n"].sum()) == 0:
         raise failure(name, found + ["the panel has no rows; expected one row per person and month"])
 
-    def persons_with(column: str, values: list[str]) -> list[object]:
-        test = (f"CAST({column} AS STRING) IN ({', '.join(_literal(v) for v in values)})" if values
-                else f"{column} IS NULL")
+    def persons_with(column: str, values: list[str], null: bool) -> list[object]:
+        tests = [f"CAST({column} AS STRING) IN ({', '.join(_literal(v) for v in values)})"] if values else []
+        tests += [f"{column} IS NULL"] if null else []
         rows = engine.fetch(
-            f"SELECT DISTINCT person_id FROM panel_source WHERE {test} ORDER BY person_id LIMIT {rules.EXAMPLES}",
+            f"SELECT DISTINCT person_id FROM panel_source WHERE {' OR '.join(tests)} "
+            f"ORDER BY person_id LIMIT {rules.EXAMPLES}",
             {"panel_source": source},
         )
         return rows["person_id"].tolist()
 
-    value_map, translated, unreadable = rules.translate(profile, roles, persons_with)
+    value_maps, translated, unreadable = rules.translate(profiles, roles, persons_with)
     found += translated
-    value_map = value_map.rename(columns={"column": "column_name"})
-    tables: dict[str, Table] = {"panel_source": source, "value_map": value_map}
+    tables: dict[str, Table] = {"panel_source": source, **{map_name(c): m for c, m in value_maps.items()}}
     definition = canonical_sql(columns, row_column=row_column)
 
     def example(body: str) -> pd.DataFrame:
@@ -184,4 +191,7 @@ def prepare(
     found += rules.count_problems(counts, columns, roles, example, skip=unreadable)
     if found:
         raise failure(name, found)
-    return Prepared(columns=tuple(columns), definition=definition, tables=tables, counts=counts)
+    return Prepared(
+        columns=tuple(columns), definition=definition, tables=tables, counts=counts,
+        value_maps=value_maps, row_column=row_column,
+    )

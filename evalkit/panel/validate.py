@@ -59,8 +59,9 @@ MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", ".")
 _BINARY_TEXT = {"0": 0, "1": 1, "false": 0, "true": 1}
 _INTEGRAL = re.compile(r"^([+-]?\d+)\.0*$")
 
-#: ``persons_with(column, raw_values)``: a few persons (user's ids) whose rows hold the values.
-PersonsWith = Callable[[str, list[str]], list[object]]
+#: ``persons_with(column, texts, null)``: a few persons (user's ids) whose rows hold the
+#: values of ``texts`` (or a NULL, when ``null``).
+PersonsWith = Callable[[str, list[str], bool], list[object]]
 
 
 def normal_text(value: str) -> str:
@@ -94,41 +95,44 @@ def _code_position(text: str, mapping: dict[str, str], folded: dict[str, str], a
 
 
 def translate(
-    profile: pd.DataFrame, roles: ColumnRoles, persons_with: PersonsWith
-) -> tuple[pd.DataFrame, list[str], set[str]]:
+    profiles: dict[str, pd.DataFrame], roles: ColumnRoles, persons_with: PersonsWith
+) -> tuple[dict[str, pd.DataFrame], list[str], set[str]]:
     """Translate each distinct value of each coded column; list the values that break a rule.
 
     Parameters
     ----------
-    profile
-        Columns ``column`` (canonical name), ``value`` (the value as the engine casts it
-        to text, missing for NULL) and ``n`` (rows).
+    profiles
+        Per canonical column, its distinct values: ``raw`` (the value as stored),
+        ``value`` (as the engine casts it to text, missing for NULL) and ``n`` (rows).
     roles
         The user's column names, code mappings and declared missing codes.
     persons_with
-        Finds a few persons holding given raw values, for the examples.
+        Finds a few persons holding given text values (or a NULL), for the examples.
 
     Returns
     -------
-    value_map, problems, unreadable
-        ``value_map`` has columns ``column``, ``value`` (the raw text, the join key),
-        ``code`` (month index, 0/1, year; missing for a label column or an unknown value)
-        and ``label`` (need category, education level or county text); ``unreadable``
-        names the columns with values that break a rule (read as missing in the later
-        checks, which therefore skip them).
+    value_maps, problems, unreadable
+        Per column, a small table with ``raw`` (the join key), ``code`` (month index,
+        0/1, year; for need categories, education levels and counties the position of
+        the ``label``) and ``label`` (need category, education level or county text), for
+        the readable values only; ``unreadable`` names the columns with values that break
+        a rule (read as missing in the later checks, which therefore skip them).
     """
-    rows, problems, unreadable = [], [], set()
+    maps, problems, unreadable = {}, [], set()
     order = {c: i for i, c in enumerate(CANONICAL.values())}
-    for column, group in sorted(profile.groupby("column", sort=False), key=lambda item: order[item[0]]):
+    for column in sorted(profiles, key=order.__getitem__):
+        group = profiles[column]
         role = ROLE_OF[column]
         declared = roles.missing.get(role)
-        blank = group["value"].isna() | group["value"].astype(str).str.strip().isin(MISSING_TEXT)
-        n_null = int(group.loc[blank, "n"].sum())
-        present = group[~blank].assign(text=lambda g: g["value"].astype(str).map(normal_text))
+        text_all = group["value"].astype(object).where(group["value"].notna(), None)
+        blank = np.array([t is None or t.strip() in MISSING_TEXT for t in text_all], dtype=bool)
+        n_null = int(group["n"].to_numpy()[blank].sum())
+        blank_text = [t for t, b in zip(text_all, blank) if b and t is not None]
+        present = group[~blank].assign(text=[normal_text(t) for t, b in zip(text_all, blank) if not b])
         present = present.sort_values(["n", "text"], ascending=[False, True], kind="stable")
         raw = present["value"].astype(str).tolist()
         counts = present["n"].astype("int64").tolist()
-        text = [normal_text(v) for v in raw]
+        text = present["text"].tolist()
         unknown = {normal_text(str(c)) for c in declared or ()}
         gone = [t in unknown for t in text]
         codes: list[float] = [np.nan] * len(raw)
@@ -148,6 +152,7 @@ def translate(
             folded = {k.lower(): v for k, v in mapping.items()}
             positions = [_code_position(t, mapping, folded, allowed) for t in text]
             labels = [allowed[p] if p >= 0 else None for p in positions]
+            codes = [float(p) if p >= 0 else np.nan for p in positions]
             bad = [p < 0 for p in positions]
             table = "[categories]" if column == "nav_category" else "[education]"
             what = "known NAV need categories" if column == "nav_category" else "known education levels"
@@ -166,14 +171,16 @@ def translate(
             bad = [bool(np.isnan(y) or y != np.round(y)) for y in years]
             what = "a birth year"
             expected = "a whole four-digit year such as 1995"
-        else:  # county: a code kept as text
+        else:  # county: a code kept as text, numbered in sorted order
+            names = sorted(set(text))
             labels = list(text)
+            codes = [float(names.index(t)) for t in text]
         bad = [b and not g for b, g in zip(bad, gone)]
         if any(bad):
             values = [r for r, b in zip(raw, bad) if b]
             bad_text = [t for t, b in zip(text, bad) if b]
             n_bad = sum(n for n, b in zip(counts, bad) if b)
-            ids = persons_with(column, values[:EXAMPLES])
+            ids = persons_with(column, values[:EXAMPLES], False)
             unreadable.add(column)
             verb = "are not" if column in CODED else "cannot be read as"
             problems.append(
@@ -182,23 +189,20 @@ def translate(
                 f"expected {expected}"
             )
         if n_null and column in ("month", "employed", "in_education") and declared is None:
-            ids = persons_with(column, [])
+            ids = persons_with(column, blank_text, True)
             hint = (
                 "every row needs its month" if column == "month" else
                 f"0/1 is required in every row; if an empty cell means unknown in your extract, "
                 f"declare it in the roles file: [missing] {role} = true"
             )
             problems.append(f"{described(roles, column)} is missing in {n_null} row(s) (persons {ids}); {hint}")
-        for i, g in enumerate(gone):
-            if g:
-                codes[i], labels[i] = np.nan, None
-        rows.append(pd.DataFrame({"column": column, "value": raw, "code": codes, "label": labels}))
-    if not rows:
-        return pd.DataFrame({"column": [], "value": [], "code": [], "label": []}).astype(
-            {"column": object, "value": object, "code": "Int64", "label": object}), problems, unreadable
-    value_map = pd.concat(rows, ignore_index=True)
-    value_map["code"] = value_map["code"].astype("Float64").astype("Int64")
-    return value_map.astype({"column": object, "value": object, "label": object}), problems, unreadable
+        keep = [not (b or g) for b, g in zip(bad, gone)]
+        maps[column] = pd.DataFrame({
+            "raw": present["raw"].iloc[np.flatnonzero(keep)].reset_index(drop=True),
+            "code": pd.array([c for c, k in zip(codes, keep) if k], dtype="Float64").astype("Int64"),
+            "label": pd.array([lab for lab, k in zip(labels, keep) if k], dtype=object),
+        })
+    return maps, problems, unreadable
 
 
 def shown(rows: pd.DataFrame, roles: ColumnRoles) -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
-from evalkit.results.base import EstimationResult
+from evalkit.results import EstimationResult
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
 from evalkit.sensitivity.restrictions import (
@@ -177,7 +177,7 @@ def honest_did_arrays(
     ci_method: CIMethod | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int = 0,
 ) -> SensitivityResult:
     """Robust confidence intervals under bounded violations of parallel trends (Rambachan & Roth 2023).
 
@@ -211,8 +211,8 @@ def honest_did_arrays(
         Points of the ``theta`` grid over which the tests are inverted (C-LF, conditional);
         the interval ends are exact to one grid step.
     n_sims, rng
-        Draws for the least-favorable critical value; ``rng`` defaults to
-        ``numpy.random.default_rng(0)`` so results are reproducible.
+        Draws for the least-favorable critical value; ``rng`` is a
+        ``numpy.random.Generator`` or an int seed (default 0, so results are reproducible).
 
     Raises
     ------
@@ -248,7 +248,7 @@ def honest_did_arrays(
     if grid_m.ndim != 1 or not len(grid_m) or (grid_m < 0).any() or not np.isfinite(grid_m).all():
         raise ValueError(f"m must be a non-empty sequence of non-negative numbers, got {m!r}")
     grid_m = np.sort(grid_m)
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
     post = slice(num_pre, None)
     estimate = float(l_vec @ betahat[post])
@@ -285,26 +285,29 @@ def honest_did_arrays(
 
 
 def _event_study_inputs(result: EstimationResult, ref: int | None) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """``betahat``, ``sigma``, ``num_pre``, ``num_post`` from an evalkit event-study result."""
-    if hasattr(result, "event_time"):
+    """``betahat``, ``sigma``, ``num_pre``, ``num_post`` from an evalkit event-study result.
+
+    The estimates and their covariance are the result's own (``result.cov``: cluster-robust
+    when the result is, bootstrap-scaled after a bootstrap); nothing is recomputed.
+    """
+    if result.cov is None:
+        raise DesignError(f"{result.model_name} carries no covariance of its estimates")
+    if hasattr(result, "event_time") and isinstance(result.event_time, pd.Series):
         event = result.event_time.reindex(result.params.index).to_numpy(dtype=float)
         refs = tuple(getattr(result, "reference", ()))
-        if result.cov is None:
-            raise DesignError(f"{result.model_name} carries no covariance of its estimates")
-        cov = result.cov.loc[result.params.index, result.params.index].to_numpy()
     elif getattr(result, "kind", None) == "dynamic":
-        if result.extra.get("base_period") == "varying":
-            raise DesignError("honest_did needs a universal base period: re-estimate att_gt with base_period='universal' "
-                              "(with a varying base period the pre-period estimates are not comparable)")
-        if result.n_clusters is not None:
-            raise DesignError("this aggregation has cluster-robust standard errors, whose covariance its influence "
-                              "functions alone do not give; pass betahat and sigma to honest_did_arrays")
-        event = np.asarray(result.term_values, dtype=float)
-        inf = result.influence
-        cov = inf.T @ inf / len(inf) ** 2
+        event = result.term_values.reindex(result.params.index).to_numpy(dtype=float, na_value=np.nan)
         refs = (-1 - int(result.extra.get("anticipation", 0)),)
+        if result.extra.get("base_period") == "varying" and (ref is None or ref == refs[0]):
+            warnings.warn(
+                f"with a varying base period the pre-period ATT(g,t) are one-period changes, not effects relative to "
+                f"one reference period; as HonestDiD's wrapper for did, the estimate at event time {refs[0]} is left "
+                "out and taken as the reference. Prefer att_gt(..., base_period='universal')",
+                EvalkitWarning, stacklevel=3,
+            )
     else:
         raise DesignError(f"{type(result).__name__} is not an event-study result (no event_time, not a dynamic aggregation)")
+    cov = result.cov.loc[result.params.index, result.params.index].to_numpy()
     on = np.isfinite(event)
     terms = event[on]
     if ref is None:
@@ -322,7 +325,9 @@ def _event_study_inputs(result: EstimationResult, ref: int | None) -> tuple[np.n
     if not (np.array_equal(pre, want_pre) and np.array_equal(post, want_post)):
         raise DesignError(f"event times must be consecutive around the reference {ref}: got pre {pre.astype(int).tolist()}, "
                           f"post {post.astype(int).tolist()}")
-    idx = np.flatnonzero(on)[np.argsort(terms, kind="stable")]
+    # the terms at event times other than the reference (which, when estimated as 0, has no variance)
+    positions = np.flatnonzero(on)[terms != ref]
+    idx = positions[np.argsort(event[positions], kind="stable")]
     betahat = result.params.to_numpy(dtype=float)[idx]
     sigma = cov[np.ix_(idx, idx)]
     return betahat, sigma, len(pre), len(post)
@@ -339,7 +344,7 @@ def honest_did(
     ref: int | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int = 0,
 ) -> SensitivityResult:
     """:func:`honest_did_arrays` on the event-time estimates and covariance of an evalkit result.
 
@@ -347,10 +352,14 @@ def honest_did(
     ----------
     result
         An :class:`~evalkit.estimators.event_study.EventStudyResult` (``event_study``,
-        ``sun_abraham``, ``two_stage_did(event_time=True)``) or a dynamic aggregation of
-        ``att_gt`` estimated with ``base_period="universal"`` (its covariance is
-        ``IF'IF / n^2`` from the stored influence functions).  Pre periods are the event
-        times before the reference, post periods those after it; both must be consecutive.
+        ``sun_abraham``, ``imputation_did``, ``two_stage_did``) or ``att_gt(...).aggregate("dynamic")``.
+        The result's own estimates and covariance are used (``result.cov``: clustered when
+        the result is).  For a dynamic aggregation the reference is event time
+        ``-1 - anticipation``: with ``base_period="universal"`` that estimate is 0 by
+        construction and is left out; with ``"varying"`` it is left out as HonestDiD's
+        wrapper for R did does, with a warning (prefer a universal base period).  Pre
+        periods are the event times before the reference, post periods those after it;
+        both must be consecutive.
     ref
         Reference event time (default: the result's own).
     method, m, target, alpha, ci_method, grid_points, n_sims, rng

@@ -1,11 +1,15 @@
-"""First treated period per unit (R did's ``gname``) from a treatment indicator or a schedule.
+"""First treated period per unit (R did's ``gname``) from a treatment indicator or a
+rollout schedule, and event time ``t - g``.
 
 Staggered-adoption estimators need, per unit, the first period ``g`` in which it is
-treated (0 = never treated).  Treatment must be absorbing: once on, it stays on.
+treated (0 = never treated).  Treatment must be absorbing: once on, it stays on.  A
+:class:`~evalkit.cohorts.RolloutSchedule` gives ``g`` through
+:func:`first_treated_from_schedule` (its table of unit and start period).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evalkit.errors import PanelValidationError, ScheduleError
@@ -88,3 +92,10 @@ def first_treated_from_schedule(
             "add them or pass unscheduled='never'"
         )
     return out.where(~absent, 0).rename("first_treated")
+
+
+def relative_period(time: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Event time ``e = t - g`` (NaN where ``g == 0``, i.e. never treated)."""
+    time = np.asarray(time, dtype=float)
+    group = np.asarray(group, dtype=float)
+    return np.where(group > 0, time - group, np.nan)

@@ -74,7 +74,7 @@ def twfe_cases(data: pd.DataFrame) -> list[dict]:
     cases = []
     for case_id, kwargs, leads, lags, cov, weights in [
         ("all", {}, None, None, "", None),
-        ("binned", {"leads": 3, "lags": 3}, 3, 3, "", None),
+        ("binned", {"min_e": -3, "max_e": 3}, 3, 3, "", None),
         ("covariate_weighted", {"covariates": ["x"], "weights": "w"}, None, None, " + x", "w"),
     ]:
         d = with_rel(data, leads, lags)

@@ -219,7 +219,7 @@ def fui_event_study(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExcludedRowsWarning)
                 if usable >= 1:
-                    imputed = imputation_did(data, **cols, pretrends=usable)
+                    imputed = imputation_did(data, **cols, min_e=-usable)
                     test: object = imputed.pretrend_test
                 else:
                     imputed = imputation_did(data, **cols)
@@ -227,7 +227,7 @@ def fui_event_study(
                         f"no pre-trend test: the first-treated counties have {usable + 1} untreated "
                         "entry cohort(s) in the data, too few to estimate leads beside the county effects"
                     )
-                staged = two_stage_did(data, **cols, event_time=True, ref=-1)
+                staged = two_stage_did(data, **cols, ref=-1)
                 callaway = att_gt(
                     data, y=column, time="entry_month", group="group", covariates=list(covariates),
                     control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",

@@ -1,0 +1,200 @@
+"""Arrays for ATT(g,t) estimation from a validated :class:`~evalkit.staggered.design.StaggeredDesign`.
+
+Three layouts, as R did:
+
+* balanced panel: one observation per unit, outcomes ``(n_units, T)``;
+* unbalanced panel (``allow_unbalanced_panel=True``, R did's option of that name): one
+  observation per row, estimated with the repeated cross-section 2x2 estimators on the
+  rows of each cell's two periods, influence functions summed per unit (so standard
+  errors and cohort shares count units);
+* repeated cross-sections: one observation per row.
+
+Beyond the design's stages, ATT(g,t) needs: with ``allow_unbalanced_panel=False``, units
+not observed in every period are excluded (warned, counted); without never-treated units,
+``control_group="never_treated"`` is an error and ``"not_yet_treated"`` keeps only periods
+before the last cohort starts, whose units then serve as comparison units (R did's rule).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import formulaic
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.staggered.design import StaggeredDesign
+
+__all__ = ["StaggeredData", "covariate_columns", "staggered_data"]
+
+
+@dataclass(frozen=True)
+class StaggeredData:
+    """Arrays ready for ATT(g,t) estimation.
+
+    ``n_obs`` observations carry the influence functions: units (panels, balanced or not)
+    or rows (repeated cross-sections).
+
+    Attributes
+    ----------
+    panel
+        Balanced wide layout (``outcome`` is ``(n, T)``).
+    periods, cohorts
+        Sorted distinct periods (length ``T``) and treated cohorts.
+    obs_group, weights, cluster
+        First treated period (0 = never), weight (mean one) and cluster code per observation.
+    outcome, design
+        ``(n, T)`` and ``(n, T, k)`` for balanced panels, ``(rows,)`` and ``(rows, k)`` otherwise.
+    obs_period
+        Index into ``periods`` per row (``None`` for balanced panels).
+    row_unit, row_group, row_weights
+        Unbalanced panels only: observation (unit) code, first treated period and weight
+        (mean one over rows, as R did) of each row.
+    covariate_names
+        Column names of the design matrix (the intercept first).
+    obs_labels
+        Label per observation: unit label (panels) or the data's row label (cross-sections).
+    """
+
+    panel: bool
+    periods: np.ndarray
+    cohorts: np.ndarray
+    obs_group: np.ndarray
+    weights: np.ndarray
+    outcome: np.ndarray
+    design: np.ndarray
+    obs_period: np.ndarray | None
+    cluster: np.ndarray | None
+    covariate_names: tuple[str, ...]
+    obs_labels: np.ndarray
+    row_unit: np.ndarray | None = None
+    row_group: np.ndarray | None = None
+    row_weights: np.ndarray | None = None
+
+    @property
+    def n_obs(self) -> int:
+        """Number of observations (units for panels, rows for cross-sections)."""
+        return len(self.obs_group)
+
+    @property
+    def unbalanced(self) -> bool:
+        """Rows of an unbalanced panel, influence functions per unit."""
+        return self.row_unit is not None
+
+
+def covariate_columns(covariates: str | Sequence[str] | None) -> tuple[str | None, list[str]]:
+    """Right-hand side of the covariate formula and the columns it needs.
+
+    ``"~ x1 + x2"`` is a formulaic formula; a list of columns is quoted into one.
+    """
+    if covariates is None:
+        return None, []
+    if isinstance(covariates, str):
+        rhs = covariates.split("~", 1)[-1].strip()
+        return rhs, sorted(formulaic.Formula(rhs).required_variables)
+    cols = list(covariates)
+    return " + ".join(f"Q('{c}')" for c in cols) if cols else None, cols
+
+
+def _warn(count: int, what: str, reason: str) -> None:
+    if count:
+        warnings.warn(f"excluded {count} {what}: {reason}", ExcludedRowsWarning, stacklevel=4)
+
+
+def _model_matrix(design: StaggeredDesign, rhs: str | None, cols: list[str], rows: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    if rhs is None:
+        return np.ones((len(rows), 1)), ("Intercept",)
+    frame = design.data[cols]
+    positions = rows if design.rows is None else design.rows[rows]
+    mm = formulaic.model_matrix(rhs, frame.iloc[positions].reset_index(drop=True), na_action="raise")
+    x = np.asarray(mm, dtype=float)
+    names = tuple(re.sub(r"^Q\('(.*)'\)$", r"\1", str(c)) for c in mm.columns)
+    # collinear covariates make every 2x2 regression singular: say which, once (QR without
+    # pivoting: a column's diagonal entry is ~0 when it lies in the span of the earlier ones)
+    diag = np.abs(np.diag(np.linalg.qr(x, mode="r")))
+    dependent = [names[j] for j in np.flatnonzero(diag <= 1e-10 * max(diag.max(), 1.0))]
+    if dependent:
+        raise DesignError(f"covariate(s) {dependent} are collinear with the intercept or earlier covariates "
+                          f"of {list(names)}; drop them")
+    return x, names
+
+
+def staggered_data(
+    design: StaggeredDesign,
+    *,
+    covariates: str | Sequence[str] | None,
+    control_group: str,
+    anticipation: int,
+    allow_unbalanced_panel: bool,
+    clustered: bool,
+) -> StaggeredData:
+    """Arrange ``design`` for ATT(g,t) (see the module docstring).
+
+    ``clustered``: cluster codes by ``design.cluster`` (else ``cluster`` is ``None``, each
+    observation its own cluster).
+    """
+    rhs, cov_cols = covariate_columns(covariates)
+    g, t_code, periods = design.g.copy(), design.period_code, design.periods
+    keep = np.ones(design.nobs, dtype=bool)
+    unbalanced = design.panel and not design.balanced
+    if unbalanced and not allow_unbalanced_panel:
+        counts = np.bincount(design.unit_code, minlength=design.n_units)
+        complete = counts == len(periods)
+        _warn(int((~complete).sum()), "units",
+              f"not observed in all {len(periods)} periods (allow_unbalanced_panel=False balances the panel)")
+        keep = complete[design.unit_code]
+        unbalanced = False
+    if not (g[keep] == 0).any():
+        if control_group == "never_treated":
+            raise DesignError(f"no never-treated units ('{design.group}' == 0) are left; "
+                              "use control_group='not_yet_treated'")
+        last = g[keep].max()
+        late = keep & (design.t >= last - anticipation)
+        _warn(int(late.sum()), "rows", f"in periods >= {last - anticipation:g}, when no unit is untreated any more")
+        keep &= ~late
+        g[g == last] = 0
+    periods = np.unique(design.t[keep])
+    t_code = np.searchsorted(periods, design.t)
+    cohorts = np.unique(g[keep & (g > 0)])
+    if len(cohorts) == 0:
+        raise DesignError(f"no treated cohort ('{design.group}' > 0) is left to estimate ATT(g,t) for")
+    if len(periods) < 2:
+        raise DesignError(f"at least two periods in '{design.time}' are needed, found {len(periods)}")
+
+    local = np.flatnonzero(keep)
+    if design.panel and not unbalanced:
+        order = np.lexsort((t_code[local], design.unit_code[local]))
+        local = local[order]
+    x, names = _model_matrix(design, rhs, cov_cols, local)
+    y = design.column(design.y)[local].astype(float)
+    w_rows = np.ones(len(local)) if design.weights is None else design.column(design.weights)[local].astype(float)
+    cluster_rows = design.cluster_code()[local] if clustered else None
+    g = g[local]
+    common = dict(periods=periods.astype(float), cohorts=cohorts, covariate_names=names)
+    if design.panel and not unbalanced:
+        n_t = len(periods)
+        first = slice(None, None, n_t)
+        w = w_rows[first]
+        return StaggeredData(
+            panel=True, obs_group=g[first], obs_labels=design.unit_labels[design.unit_code[local][first]], weights=w / w.mean(), outcome=y.reshape(-1, n_t),
+            design=x.reshape(-1, n_t, x.shape[1]), obs_period=None,
+            cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first])[0], **common,
+        )
+    if unbalanced:
+        unit_code, _ = pd.factorize(design.unit_code[local], sort=True)
+        first_row = np.unique(unit_code, return_index=True)[1]
+        w_units = w_rows[first_row]
+        return StaggeredData(
+            panel=False, obs_group=g[first_row], obs_labels=design.unit_labels[design.unit_code[local][first_row]], weights=w_units / w_units.mean(), outcome=y, design=x,
+            obs_period=t_code[local],
+            cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first_row])[0],
+            row_unit=unit_code, row_group=g, row_weights=w_rows / w_rows.mean(), **common,
+        )
+    return StaggeredData(
+        panel=False, obs_group=g, obs_labels=np.asarray(design.index[local]), weights=w_rows / w_rows.mean(), outcome=y, design=x, obs_period=t_code[local],
+        cluster=None if cluster_rows is None else pd.factorize(cluster_rows)[0], **common,
+    )
