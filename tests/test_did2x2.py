@@ -163,7 +163,7 @@ def test_missing_rows_warned_and_input_untouched(data):
 
 
 def test_constant_outcome_is_a_named_design_error(data):
-    with pytest.raises(DesignError, match=r"outcome 'y' is constant \(1\.0\) in all 2000 rows"):
+    with pytest.raises(DesignError, match=r"outcome 'y' is constant \(1\) in all 2000 rows"):
         did2x2(data.assign(y=1.0), "y", treated="tr", post="po")
 
 
@@ -195,3 +195,21 @@ def test_few_clusters_warn_again_on_vcov(data):
 def test_pyfixest_vcov_spelling_gets_evalkit_spelling(data):
     with pytest.raises(EvalkitError, match=r"evalkit's is vcov='CR1', cluster='region'"):
         did2x2(data, "y", treated="tr", post="po", vcov={"CRV1": "region"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "message"),
+    [
+        (lambda d: d.assign(y=np.where(d.index == 3, "a", d.y.astype(str))), {},
+         r"outcome column 'y' must be numeric; 1 rows are not, e.g. 'a' \(first rows: \[3\]\)"),
+        (lambda d: d.assign(unemp="high"), {"covariates": ["unemp"]},
+         r"covariate column 'unemp' must be numeric.*categorical="),
+        (lambda d: d.assign(w=np.where(d.index < 2, -1.0, d.w)), {"weights": "w"},
+         r"weights column 'w' must be finite and positive; 2 of 2000 rows are not, e.g. \['-1'\] \(first rows: \[0, 1\]\)"),
+        (lambda d: d.assign(w="heavy"), {"weights": "w"}, r"weights column 'w' must be numeric"),
+    ],
+    ids=["text-outcome", "text-covariate", "negative-weights", "text-weights"],
+)
+def test_bad_column_types_are_named(data, change, kwargs, message):
+    with pytest.raises(EvalkitError, match=message):
+        did2x2(change(data), "y", treated="tr", post="po", **kwargs)

@@ -178,3 +178,13 @@ def test_categorical_treated_column():
     cat = did_randomization_test(df.assign(southwest=df.southwest.astype("category")), "y", unit="county",
                                  treated="southwest", post="post", ci=False)
     np.testing.assert_array_equal(plain.distribution, cat.distribution)
+
+
+def test_bad_column_types_are_named():
+    df = make_cells()
+    with pytest.raises(EvalkitError, match=r"outcome column 'y' must be numeric"):
+        did_randomization_test(df.assign(y="a"), "y", unit="county", treated="southwest", post="post")
+    with pytest.raises(EvalkitError, match=r"weights column 'w' must be finite and positive"):
+        did_randomization_test(df.assign(w=0.0), "y", unit="county", treated="southwest", post="post", weights="w")
+    with pytest.raises(EvalkitError, match=r"n_perm must be a positive integer"):
+        did_randomization_test(df, "y", unit="county", treated="southwest", post="post", n_perm=2.5)

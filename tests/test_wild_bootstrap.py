@@ -241,3 +241,17 @@ def test_result_follows_the_test_protocol():
     assert "x" in str(wb.summary()) and "n_boot" in str(wb.summary())
     with pytest.raises(EvalkitError, match=r"alpha=0.1; rerun the test with alpha=0.05"):
         wb.conf_int(0.05)
+
+
+def test_wrong_argument_types_are_named():
+    df = make_panel()
+    res = feols("y ~ x", df, cluster="county")
+    with pytest.raises(EvalkitError, match="needs a regression result"):
+        wild_cluster_bootstrap(df, "x")  # type: ignore[arg-type]
+    with pytest.raises(EvalkitError, match="null_value must be a number"):
+        wild_cluster_bootstrap(res, "x", null_value="0")  # type: ignore[arg-type]
+    for bad in (0, 99.5, True):
+        with pytest.raises(EvalkitError, match="n_boot must be a positive integer"):
+            wild_cluster_bootstrap(res, "x", n_boot=bad)  # type: ignore[arg-type]
+    with pytest.raises(EvalkitError, match="rng"):
+        wild_cluster_bootstrap(res, "x", rng=-1)

@@ -17,7 +17,7 @@ import pandas as pd
 from evalkit.errors import DesignError
 from evalkit.inference.covariance import CovType
 from evalkit.regression import RegressionResult, feols
-from evalkit.rows import drop_missing
+from evalkit.rows import drop_missing, numeric_column, positive_weights
 
 __all__ = ["DiD2x2Result", "did2x2"]
 
@@ -157,11 +157,15 @@ def did2x2(
     )
     sample = drop_missing(data, used)
     sample = sample.assign(**{treated: _as_binary(sample, treated), post: _as_binary(sample, post)})
+    outcome = numeric_column(sample, y, "outcome")
+    for col in covariates:
+        numeric_column(sample, col, "covariate", "give text columns as categorical=")
+    if weights is not None:
+        positive_weights(sample, weights)
     cells = _cells(sample, y, treated, post, weights)
-    outcome = pd.to_numeric(sample[y], errors="coerce")
-    if outcome.nunique(dropna=False) == 1:
+    if np.unique(outcome).size == 1:
         raise DesignError(
-            f"outcome {y!r} is constant ({outcome.iloc[0]}) in all {len(sample)} rows used; "
+            f"outcome {y!r} is constant ({outcome[0]:g}) in all {len(sample)} rows used; "
             "a difference-in-differences of a constant is 0 with no sampling variation"
         )
 

@@ -31,7 +31,7 @@ from evalkit.inference.clusters import cluster_sums
 from evalkit.inference.pvalues import Alternative, invert_test, resampling_p_value
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.results.hypothesis_tests import RandomizationTest
-from evalkit.rows import drop_missing
+from evalkit.rows import drop_missing, numeric_column, positive_weights
 
 __all__ = [
     "MAX_ENUMERATION",
@@ -250,12 +250,12 @@ def did_randomization_test(
     U = labels.size
     observed_z = sample.groupby(codes)[treated].first().to_numpy() == 1
 
-    w = np.ones(len(sample)) if weights is None else sample[weights].to_numpy(dtype=float)
-    if np.any(~(w > 0)):
-        raise EvalkitError(f"weights {weights!r} must be positive")
+    outcome = numeric_column(sample, y, "outcome")
+    covariate_values = [numeric_column(sample, c, "covariate", "give text columns as categorical=") for c in covariates]
+    w = np.ones(len(sample)) if weights is None else positive_weights(sample, weights)
     root = np.sqrt(w)
     p = sample[post].to_numpy(dtype=float)
-    parts = [np.ones(len(sample)), p, *(sample[c].to_numpy(dtype=float) for c in covariates)]
+    parts = [np.ones(len(sample)), p, *covariate_values]
     if categorical:
         dummies = pd.get_dummies(sample[list(categorical)].astype(str), drop_first=True, dtype=float)
         parts.extend(dummies.to_numpy().T)
@@ -298,7 +298,7 @@ def did_randomization_test(
     if not 0 < alpha < 1:
         raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     Z, exact = assignments(U, int(observed_z.sum()), n_perm=n_perm, rng=rng)
-    ay, by = moments(sample[y].to_numpy(dtype=float))
+    ay, by = moments(outcome)
     dist = effects(Z, ay, by)
     observed = float(effects(observed_z[None, :], ay, by)[0])
     result = _result(observed, dist, exact, U, int(observed_z.sum()), alternative, f"{treated}:{post}")

@@ -225,6 +225,12 @@ def wild_cluster_bootstrap(
     (2019), Stata Journal 19(1).  MacKinnon & Webb (2017), J. Applied Econometrics 32(2).
     Webb (2014), Queen's Economics WP 1315.
     """
+    if not all(hasattr(result, a) for a in ("params", "fit", "data")):
+        raise EvalkitError(
+            f"wild_cluster_bootstrap needs a regression result (from feols or did2x2), got {type(result).__name__}"
+        )
+    if isinstance(null_value, bool) or not isinstance(null_value, (int, float, np.integer, np.floating)):
+        raise EvalkitError(f"null_value must be a number, got {null_value!r}")
     if term not in result.params.index:
         raise EvalkitError(f"term {term!r} is not in the result; terms are {list(result.params.index)}")
     check_weight_type(weight_type)

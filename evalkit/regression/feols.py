@@ -19,7 +19,7 @@ from evalkit.inference.few_clusters import count_clusters, warn_few_clusters
 from evalkit.regression.formula import parse_formula, readable_term, set_reference_levels
 from evalkit.regression.ols import OLSFit, fit_ols
 from evalkit.results.base import EstimationResult
-from evalkit.rows import drop_missing
+from evalkit.rows import drop_missing, numeric_column, positive_weights
 
 __all__ = ["RegressionResult", "check_vcov", "feols", "result_from_fit", "warn_if_few_clusters"]
 
@@ -245,6 +245,9 @@ def feols(
     cluster_cols = [] if cluster is None else _cluster_columns(cluster)
     used = list(dict.fromkeys([*parsed.columns, *cluster_cols, *([weights] if weights else []), *([treated] if treated else [])]))
     sample = drop_missing(data, used)
+    if parsed.outcome in sample.columns:
+        numeric_column(sample, parsed.outcome, "outcome")
+    w = None if weights is None else positive_weights(sample, weights)
     if reference:
         sample = set_reference_levels(sample, reference)
     for col in parsed.columns:
@@ -272,7 +275,7 @@ def feols(
     fit = fit_ols(
         mm.lhs.to_numpy(dtype=float).ravel(),
         rhs.to_numpy(dtype=float),
-        weights=None if weights is None else sample[weights].to_numpy(dtype=float),
+        weights=w,
         fe=fe,
         cluster=labels,
         cov_type=cov_type,
