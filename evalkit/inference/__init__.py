@@ -11,7 +11,8 @@
   estimator runs;
 - :mod:`~evalkit.inference.multiplier_bootstrap`: bootstrap of influence functions;
 - :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`: inference with few (treated) clusters.
+  :func:`did_randomization_test`: inference with few (treated) clusters;
+- :func:`schedule_randomization_test`: randomization inference over rollout schedules.
 """
 
 from evalkit.inference.clusters import cluster_codes, cluster_sums, indicator, n_clusters
@@ -40,6 +41,11 @@ from evalkit.inference.multiplier_bootstrap import (
 from evalkit.inference.pvalues import TIE_RTOL, Alternative, count_extreme, resampling_p_value
 from evalkit.inference.randomization import assignments, did_randomization_test, randomization_test
 from evalkit.inference.rng import DEFAULT_SEED, RNG, as_generator
+from evalkit.inference.schedule_randomization import (
+    n_schedule_assignments,
+    schedule_assignments,
+    schedule_randomization_test,
+)
 from evalkit.inference.weights import WEIGHT_TYPES, WeightType, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 
@@ -79,8 +85,11 @@ __all__ = [
     "influence_cov",
     "multiplier_bootstrap",
     "n_clusters",
+    "n_schedule_assignments",
     "randomization_test",
     "resampling_p_value",
+    "schedule_assignments",
+    "schedule_randomization_test",
     "standard_errors",
     "warn_few_clusters",
     "wild_cluster_bootstrap",
