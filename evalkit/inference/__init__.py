@@ -3,6 +3,7 @@
 - :mod:`~evalkit.inference.clusters`: cluster codes and within-cluster sums;
 - :mod:`~evalkit.inference.covariance`: sandwich covariances of least squares, influence
   functions -> covariance, the CR1 small-sample factor, the one SE floor;
+- :mod:`~evalkit.inference.cluster_jackknife`: the CR3 (cluster jackknife) covariance;
 - :mod:`~evalkit.inference.weights`: Rademacher, Mammen and Webb weight draws (wild and
   multiplier bootstrap);
 - :mod:`~evalkit.inference.rng`: the one RNG rule;
@@ -22,6 +23,7 @@ from evalkit.inference.covariance import (
     CovType,
     compute_cov,
     cov_cr1,
+    cov_cr3,
     cov_hc0,
     cov_hc1,
     cov_hc3,
@@ -73,6 +75,7 @@ __all__ = [
     "count_clusters",
     "count_extreme",
     "cov_cr1",
+    "cov_cr3",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
