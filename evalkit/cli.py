@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule
-from evalkit.errors import EvalkitError
+from evalkit.errors import DataFileError, EvalkitError
 from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.progress import silenced, stage
 
@@ -224,7 +224,7 @@ def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
             "give its encoding with --encoding (e.g. cp1252 or latin-1)"
         ) from err
     except Exception as err:
-        if unreadable_file(err):
+        if unreadable_file(err) or isinstance(err, DataFileError):
             reason = str(err).strip().splitlines()[0]
             kind = "Parquet" if path.lower().endswith(PARQUET) else "a table"
             raise UsageError(f"--data {path} cannot be read as {kind}: {reason}") from err

@@ -177,8 +177,8 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("panel header only", ["validate", "--data", "{panel_header_only.csv}"], ["panel_header_only.csv", "no rows"]),
     ("panel bad values", ["validate", "--data", "{bad_values.csv}"], ["'in_education'", "0/1"]),
     ("panel lacks a column", ["validate", "--data", "{no_county.csv}"], ["'county'"]),
-    ("panel without evalkit's columns", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "'month'"]),
-    ("panel not a table", ["validate", "--data", "{junk.csv}"], ["junk.csv"]),
+    ("panel without evalkit's columns", ["validate", "--data", "{semicolons.csv}"], ["'person_id'", "columns ['a', 'b']"]),
+    ("panel not a table", ["validate", "--data", "{junk.csv}"], ["junk.csv", "--encoding"]),
     ("panel lacks education", ["fui", "--data", "{panel_no_edu.csv}", "--unemployment", "{unemployment.csv}"],
      ["education_level"]),
     # the unemployment table

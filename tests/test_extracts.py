@@ -341,7 +341,7 @@ def test_integral_float_codes_match_text_codes(reference):
         ("extract.csv", b"  \n\n", r"is empty"),
         ("extract.xlsx", b"PK", r"cannot tell the format"),
         ("extract.csv", None, r"does not exist"),
-        ("extract.parquet", b"not parquet", r"cannot read"),
+        ("extract.parquet", b"not parquet", r"cannot be read as a Parquet file"),
         ("extract.dta", b"not stata", r"cannot read"),
     ],
     ids=["empty-csv", "blank-csv", "excel", "missing-file", "corrupt-parquet", "corrupt-stata"],
@@ -434,3 +434,14 @@ def test_codes_of_mixed_types_are_compared_as_text(reference):
     mixed = data.assign(utdanning=[None if pd.isna(v) else (int(v) if i % 2 else str(int(v)))
                                    for i, v in enumerate(data["utdanning"])])
     pd.testing.assert_frame_equal(read_panel(mixed, roles=ROLES).frame, reference.frame)
+
+
+def test_an_absent_optional_column_is_reported_with_the_other_problems(tmp_path):
+    path = tmp_path / "roles.toml"
+    path.write_text(ROLES_FILE.read_text(encoding="utf-8").replace('"kvinne"', '"kvinnne"'), encoding="utf-8")
+    data = setcell(extract(), 2, "aarmnd", "mars 2016")
+    for load in (read_panel, scan_panel):
+        with pytest.raises(PanelValidationError) as caught:
+            load(data, roles=ColumnRoles.from_toml(path))
+        assert len(caught.value.problems) == 2
+        assert "'kvinnne'" in caught.value.problems[0] and "'mars 2016'" in caught.value.problems[1]

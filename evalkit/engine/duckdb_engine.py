@@ -95,7 +95,9 @@ class DuckDBEngine:
             self._register(con, "probe", table)
             return [str(c) for c in con.execute("SELECT * FROM probe LIMIT 0").fetchdf().columns]
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.CatalogException) as exc:
-            raise DataFileError(f"cannot read {table!r}: {exc}") from None
+            where = table.path if isinstance(table, ParquetSource) else repr(table)
+            reason = str(exc).strip().splitlines()[0]
+            raise DataFileError(f"{where} cannot be read as a Parquet file or table: {reason}") from None
         finally:
             con.close()
 

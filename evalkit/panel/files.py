@@ -103,6 +103,11 @@ def read_text_table(
         raise DataFileError(f"file {str(path)!r} is empty: expected a header line and rows")
     if encoding is None:
         encoding = detect_encoding(sample) if path.suffix.lower() != ".gz" else "utf-8"
+        if b"\x00" in sample and not encoding.startswith("utf-16"):
+            raise DataFileError(
+                f"file {str(path)!r} does not look like text (it holds NUL bytes); if it is text "
+                "in an encoding evalkit does not detect, give it: encoding='utf-16' (--encoding utf-16)"
+            )
     try:
         head = sample.decode(encoding, errors="replace").splitlines()[:50]
     except LookupError:

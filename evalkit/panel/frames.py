@@ -23,6 +23,7 @@ from evalkit.engine import DuckDBTable, Engine, ParquetSource, Table
 from evalkit.errors import DataFileError
 from evalkit.panel.files import file_format, read_data_file
 from evalkit.panel.roles import ColumnRoles
+from evalkit.panel.validate import failure
 
 #: Roles whose values identify persons and counties: one type per column.  (Codes of
 #: need categories and education levels are compared as text, so 1 and "1" are one code.)
@@ -135,14 +136,21 @@ def typed_ids(frame: pd.DataFrame, roles: ColumnRoles) -> pd.DataFrame:
 def open_source(
     source: Any, roles: ColumnRoles, engine: Engine, *, encoding: str | None = None,
     sep: str | None = None, decimal: str | None = None, row_numbers: bool = False,
-) -> tuple[Table, list[str], str, list[str]]:
-    """The table the engine scans for ``source``, its columns, its name in messages, and
-    the problems found while opening it.
+) -> tuple[Table, dict[str, str], str, list[str]]:
+    """The table the engine scans for ``source``, the roles it has (role -> column), its
+    name in messages, and the problems found while opening it.
 
     A pandas frame, and a CSV, Stata or SAS file (read by
     :func:`~evalkit.panel.files.read_data_file`), go through :func:`engine_frame`; a
     Parquet file, directory, glob or remote path is scanned where it lies; a
     :class:`~evalkit.engine.DuckDBTable` or an engine's own table is used as it is.
+
+    Raises
+    ------
+    PanelValidationError
+        When a required role names a column the source lacks (listing every such role).
+    DataFileError
+        When a file cannot be read.
     """
     if isinstance(source, (str, PathLike)):
         text = str(source)
@@ -160,16 +168,26 @@ def open_source(
                 if file_format(path) == "csv":
                     frame = typed_ids(frame, roles)
                 return _opened_frame(frame, roles, name, row_numbers)
-        return table, engine.columns(table), name, []
-    if isinstance(source, pd.DataFrame):
+    elif isinstance(source, pd.DataFrame):
         return _opened_frame(source, roles, "the panel (DataFrame)", row_numbers)
-    name = f"the panel {source!r}" if isinstance(source, (ParquetSource, DuckDBTable)) else "the panel"
-    return source, engine.columns(source), name, []
+    else:
+        table = source
+        name = f"the panel {source!r}" if isinstance(source, (ParquetSource, DuckDBTable)) else "the panel"
+    present, problems = _roles_found(roles, engine.columns(table), name)
+    return table, present, name, problems
+
+
+def _roles_found(roles: ColumnRoles, available: list[str], name: str) -> tuple[dict[str, str], list[str]]:
+    present, problems, complete = roles.present_in(available)
+    if not complete:
+        problems.append(f"the data has columns {list(available)}")
+        raise failure(name, problems)
+    return present, problems
 
 
 def _opened_frame(
     frame: pd.DataFrame, roles: ColumnRoles, name: str, row_numbers: bool
-) -> tuple[Table, list[str], str, list[str]]:
-    available = [str(c) for c in frame.columns]
-    ready, problems = engine_frame(frame, roles.present_in(available, name=name), row_numbers=row_numbers)
-    return ready, list(ready.columns), name, problems
+) -> tuple[Table, dict[str, str], str, list[str]]:
+    present, problems = _roles_found(roles, [str(c) for c in frame.columns], name)
+    ready, type_problems = engine_frame(frame, present, row_numbers=row_numbers)
+    return ready, present, name, problems + type_problems

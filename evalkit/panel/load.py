@@ -223,10 +223,11 @@ def read_panel(
     """
     roles = roles or ColumnRoles()
     engine = DuckDBEngine()
-    table, available, name, problems = open_source(
+    table, present, name, problems = open_source(
         source, roles, engine, encoding=encoding, sep=sep, decimal=decimal, row_numbers=True
     )
-    prepared = prepare(table, available, roles, engine, name=name, problems=problems)
+    row_column = isinstance(table, pd.DataFrame) and ROW_COLUMN in table.columns
+    prepared = prepare(table, present, roles, engine, name=name, problems=problems, row_column=row_column)
     order = "person_id, month" + (f", {ROW_COLUMN}" if prepared.row_column else "")
     coded = canonical_sql(list(prepared.columns), row_column=prepared.row_column, labels=False)
     rows = engine.fetch(with_ctes([("panel", coded)], f"SELECT * FROM panel ORDER BY {order}"), prepared.tables)

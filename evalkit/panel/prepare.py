@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.engine import Engine, Renamed, Table, with_ctes
-from evalkit.errors import PanelValidationError
 from evalkit.panel import validate as rules
 from evalkit.panel.frames import ROW_COLUMN
 from evalkit.panel.roles import ColumnRoles
@@ -122,17 +121,9 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def failure(name: str, problems: list[str]) -> PanelValidationError:
-    """One error listing every problem of the panel ``name``."""
-    if len(problems) == 1:
-        return PanelValidationError(f"{name}: {problems[0]}", tuple(problems))
-    listed = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
-    return PanelValidationError(f"{name}: {len(problems)} problems found:\n{listed}", tuple(problems))
-
-
 def prepare(
-    table: Table, available: list[str], roles: ColumnRoles, engine: Engine, *, name: str,
-    problems: list[str] | None = None,
+    table: Table, present: dict[str, str], roles: ColumnRoles, engine: Engine, *, name: str,
+    problems: list[str] | None = None, row_column: bool = False,
 ) -> Prepared:
     """Validate ``table`` in ``engine`` by every rule and return the canonical panel as SQL.
 
@@ -140,8 +131,8 @@ def prepare(
     ----------
     table
         The source as the engine reads it, with the user's column names.
-    available
-        The source's column names.
+    present
+        Role -> the source's column, for the roles it has.
     roles
         The user's column names and code mappings.
     engine
@@ -150,16 +141,16 @@ def prepare(
         How messages name the source (``the panel 'extract.csv'``).
     problems
         Problems already found (e.g. identifier columns of mixed types), reported with the rest.
+    row_column
+        Whether the source carries :data:`~evalkit.panel.frames.ROW_COLUMN`.
 
     Raises
     ------
     PanelValidationError
         Listing every problem found, each naming the user's column.
     """
-    present = roles.present_in(available, name=name)
     found = list(problems or ())
     renames = {c: rules.CANONICAL[r] for r, c in present.items()}
-    row_column = ROW_COLUMN in available
     if row_column:
         renames[ROW_COLUMN] = ROW_COLUMN
     source = Renamed(table, renames)
@@ -167,7 +158,7 @@ def prepare(
     coded = [c for c in columns if c != "person_id"]
     profiles = dict(zip(coded, engine.fetch_many([profile_sql(c) for c in coded], {"panel_source": source})))
     if int(profiles["month"]["n"].sum()) == 0:
-        raise failure(name, found + ["the panel has no rows; expected one row per person and month"])
+        raise rules.failure(name, found + ["the panel has no rows; expected one row per person and month"])
 
     def persons_with(column: str, values: list[str], null: bool) -> list[object]:
         tests = [f"CAST({column} AS STRING) IN ({', '.join(_literal(v) for v in values)})"] if values else []
@@ -190,7 +181,7 @@ def prepare(
     counts = example(checks_sql(columns)).iloc[0]
     found += rules.count_problems(counts, columns, roles, example, skip=unreadable)
     if found:
-        raise failure(name, found)
+        raise rules.failure(name, found)
     return Prepared(
         columns=tuple(columns), definition=definition, tables=tables, counts=counts,
         value_maps=value_maps, row_column=row_column,

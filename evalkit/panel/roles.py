@@ -47,7 +47,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from evalkit.errors import PanelValidationError, RolesError
+from evalkit.errors import RolesError
 
 #: NAV need categories (innsatsgrupper), lowest to highest need.
 NAV_CATEGORIES: tuple[str, ...] = (
@@ -271,33 +271,29 @@ class ColumnRoles:
         default = next(f.default for f in fields(self) if f.name == role)
         return getattr(self, role) == default
 
-    def present_in(self, available: list[str], *, name: str = "the data") -> dict[str, str]:
-        """Role -> user column for the roles ``available`` has; raise on the others.
+    def present_in(self, available: list[str]) -> tuple[dict[str, str], list[str], bool]:
+        """The roles ``available`` has, and a problem for each role naming a column it lacks.
 
         A required role, or an optional one set to a name other than its default, must
-        name a column of the data.
+        name a column of the data; each problem names the role, the column, the roles
+        file and the nearest column of the data.
 
-        Raises
-        ------
-        PanelValidationError
-            Naming the role, the column, the file, and the nearest column of the data.
+        Returns
+        -------
+        present, problems, complete
+            Role -> user column for the roles found; the problems; whether every
+            required role was found.
         """
-        problems = []
+        problems, complete = [], True
         for role, column in self.column_map().items():
             if column in available:
                 continue
             if role in self.REQUIRED or not self.is_default(role):
                 kind = "required" if role in self.REQUIRED else "optional"
+                complete = complete and role not in self.REQUIRED
                 problems.append(
                     self.where("columns", role) + f"the data has no column {column!r} ({kind} role "
-                    f"{role}).{nearest(column, available)}"
+                    f"{role}).{nearest(column, available)} Map your column names in the [columns] table "
+                    'of a roles file, or set an optional role to "" when the panel lacks it.'
                 )
-        if problems:
-            listed = "\n".join(f"- {p}" for p in problems)
-            raise PanelValidationError(
-                f"{name}: {len(problems)} role(s) name columns the data lacks:\n{listed}\nThe data has columns "
-                f"{list(available)}. Map your column names in the [columns] table of a roles file "
-                '(ColumnRoles), or set an optional role to "" (None) when the panel lacks it.',
-                tuple(problems),
-            )
-        return {r: c for r, c in self.column_map().items() if c in available}
+        return {r: c for r, c in self.column_map().items() if c in available}, problems, complete

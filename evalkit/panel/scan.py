@@ -62,8 +62,8 @@ def scan_panel(
     """
     roles = roles or ColumnRoles()
     engine = engine or DuckDBEngine()
-    table, available, name, problems = open_source(source, roles, engine, encoding=encoding, sep=sep, decimal=decimal)
-    prepared = prepare(table, available, roles, engine, name=name, problems=problems)
+    table, present, name, problems = open_source(source, roles, engine, encoding=encoding, sep=sep, decimal=decimal)
+    prepared = prepare(table, present, roles, engine, name=name, problems=problems)
     return StatusPanel(
         report=report_of(prepared, was_sorted=True), columns=prepared.columns,
         definition=prepared.definition, tables=prepared.tables, engine=engine,

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import PanelValidationError
 from evalkit.panel.months import month_label, to_month_index
 from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES, NAV_CATEGORY_ALIASES, ColumnRoles
 
@@ -112,10 +113,9 @@ def translate(
     Returns
     -------
     value_maps, problems, unreadable
-        Per column, a small table with ``raw`` (the join key), ``code`` (month index,
+        Per column, a small table with ``raw`` (the join key) and ``code`` (month index,
         0/1, year; for need categories, education levels and counties the position of
-        the ``label``) and ``label`` (need category, education level or county text), for
-        the readable values only; ``unreadable`` names the columns with values that break
+        the ``label``, a third column with their text), for the readable values only; ``unreadable`` names the columns with values that break
         a rule (read as missing in the later checks, which therefore skip them).
     """
     maps, problems, unreadable = {}, [], set()
@@ -197,12 +197,22 @@ def translate(
             )
             problems.append(f"{described(roles, column)} is missing in {n_null} row(s) (persons {ids}); {hint}")
         keep = [not (b or g) for b, g in zip(bad, gone)]
-        maps[column] = pd.DataFrame({
+        value_map = pd.DataFrame({
             "raw": present["raw"].iloc[np.flatnonzero(keep)].reset_index(drop=True),
-            "code": pd.array([c for c, k in zip(codes, keep) if k], dtype="Float64").astype("Int64"),
-            "label": pd.array([lab for lab, k in zip(labels, keep) if k], dtype=object),
+            "code": pd.array([c for c, k in zip(codes, keep) if k], dtype="Float64").astype("int64"),
         })
+        if column in CODED or column == "county":
+            value_map["label"] = pd.array([lab for lab, k in zip(labels, keep) if k], dtype=object)
+        maps[column] = value_map
     return maps, problems, unreadable
+
+
+def failure(name: str, problems: list[str]) -> PanelValidationError:
+    """One error listing every problem of the panel ``name``."""
+    if len(problems) == 1:
+        return PanelValidationError(f"{name}: {problems[0]}", tuple(problems))
+    listed = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
+    return PanelValidationError(f"{name}: {len(problems)} problems found:\n{listed}", tuple(problems))
 
 
 def shown(rows: pd.DataFrame, roles: ColumnRoles) -> str:

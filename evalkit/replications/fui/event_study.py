@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule, find_entries
-from evalkit.errors import EvalkitWarning, ExcludedRowsWarning
+from evalkit.errors import EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
@@ -218,6 +218,8 @@ def fui_event_study(
             usable = min(leads, int(data["group"].min() - data["entry_month"].min()) - 1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExcludedRowsWarning)
+                # 18 counties, 6 treated: the report's design diagnostics state this caveat once
+                warnings.simplefilter("ignore", FewClustersWarning)
                 if usable >= 1:
                     imputed = imputation_did(data, **cols, min_e=-usable)
                     test: object = imputed.pretrend_test
