@@ -4,7 +4,8 @@ Leaving cluster ``g`` out gives ``b_(g)``; the CR3 covariance is
 
     V_CR3 = (G - 1) / G * sum_g (b_(g) - b)(b_(g) - b)'
 
-centred at the full-sample estimate ``b`` (MacKinnon, Nielsen & Webb 2023, their CV3).  No refit is needed: with ``A = X'WX``, ``A_g = X_g'W_g X_g`` and the cluster score
+centred at the full-sample estimate ``b`` (MacKinnon, Nielsen & Webb 2023, their CV3).
+No refit is needed: with ``A = X'WX``, ``A_g = X_g'W_g X_g`` and the cluster score
 ``s_g = X_g'W_g u_g``, the normal equations ``X'Wu = 0`` give
 
     b_(g) - b = -(A - A_g)^{-1} s_g,
