@@ -97,3 +97,15 @@ def test_errors(data) -> None:
         one_treated = data.assign(treated=(data["county"] == 0).astype(int))
         with pytest.raises(DesignError, match="without cluster number 1 of 18.*collinear"):
             feols(formula, one_treated, vcov="CR3", cluster="county")
+
+
+def test_did2x2_takes_cr3(data) -> None:
+    from evalkit.estimators import did2x2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = did2x2(data, "y", treated="treated", post="post", covariates=["x1"], vcov="CR3", cluster="county")
+    case = next(c for c in REFERENCE["cases"] if c["id"] == "did")
+    j = case["terms"].index("treated:post")
+    expected = np.sqrt((G - 1) / G * np.array(case["cov_raw"])[j, j])
+    assert res.std_errors[res.effect_term] == pytest.approx(expected, rel=1e-8)
