@@ -11,7 +11,7 @@ The main entry points, by stage:
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
   :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`
+  :func:`did_randomization_test`, :func:`schedule_randomization_test`
 - sensitivity to parallel-trend violations: :func:`honest_did`
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
@@ -77,10 +77,12 @@ _LAZY: dict[str, str] = {
     # results and inference
     "EstimationResult": "evalkit.results",
     "RandomizationTest": "evalkit.results",
+    "ScheduleRandomizationTest": "evalkit.results",
     "WaldTest": "evalkit.results",
     "WildBootstrapTest": "evalkit.results",
     "did_randomization_test": "evalkit.inference",
     "randomization_test": "evalkit.inference",
+    "schedule_randomization_test": "evalkit.inference",
     "wild_cluster_bootstrap": "evalkit.inference",
     # sensitivity
     "SensitivityResult": "evalkit.sensitivity",
@@ -140,12 +142,23 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         sun_abraham,
         two_stage_did,
     )
-    from evalkit.inference import did_randomization_test, randomization_test, wild_cluster_bootstrap
+    from evalkit.inference import (
+        did_randomization_test,
+        randomization_test,
+        schedule_randomization_test,
+        wild_cluster_bootstrap,
+    )
     from evalkit.outcomes import cumulative_incidence, outcomes_at_horizons, transition_matrix, transition_rates
     from evalkit.panel import ColumnRoles, StatusPanel, read_panel, scan_panel
     from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
     from evalkit.replications.fui import FuiSpec, run_fui
     from evalkit.replications.fui.synthetic import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel
-    from evalkit.results import EstimationResult, RandomizationTest, WaldTest, WildBootstrapTest
+    from evalkit.results import (
+        EstimationResult,
+        RandomizationTest,
+        ScheduleRandomizationTest,
+        WaldTest,
+        WildBootstrapTest,
+    )
     from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
     from evalkit.simulate import simulate_staggered

@@ -3,6 +3,7 @@
 - :mod:`~evalkit.inference.clusters`: cluster codes and within-cluster sums;
 - :mod:`~evalkit.inference.covariance`: sandwich covariances of least squares, influence
   functions -> covariance, the CR1 small-sample factor, the one SE floor;
+- :mod:`~evalkit.inference.cluster_jackknife`: the CR3 (cluster jackknife) covariance;
 - :mod:`~evalkit.inference.weights`: Rademacher, Mammen and Webb weight draws (wild and
   multiplier bootstrap);
 - :mod:`~evalkit.inference.rng`: the one RNG rule;
@@ -11,7 +12,8 @@
   estimator runs;
 - :mod:`~evalkit.inference.multiplier_bootstrap`: bootstrap of influence functions;
 - :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`: inference with few (treated) clusters.
+  :func:`did_randomization_test`: inference with few (treated) clusters;
+- :func:`schedule_randomization_test`: randomization inference over rollout schedules.
 """
 
 from evalkit.inference.clusters import cluster_codes, cluster_sums, indicator, n_clusters
@@ -21,6 +23,7 @@ from evalkit.inference.covariance import (
     CovType,
     compute_cov,
     cov_cr1,
+    cov_cr3,
     cov_hc0,
     cov_hc1,
     cov_hc3,
@@ -40,6 +43,11 @@ from evalkit.inference.multiplier_bootstrap import (
 from evalkit.inference.pvalues import TIE_RTOL, Alternative, count_extreme, resampling_p_value
 from evalkit.inference.randomization import assignments, did_randomization_test, randomization_test
 from evalkit.inference.rng import DEFAULT_SEED, RNG, as_generator
+from evalkit.inference.schedule_randomization import (
+    n_schedule_assignments,
+    schedule_assignments,
+    schedule_randomization_test,
+)
 from evalkit.inference.weights import WEIGHT_TYPES, WeightType, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 
@@ -67,6 +75,7 @@ __all__ = [
     "count_clusters",
     "count_extreme",
     "cov_cr1",
+    "cov_cr3",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
@@ -79,8 +88,11 @@ __all__ = [
     "influence_cov",
     "multiplier_bootstrap",
     "n_clusters",
+    "n_schedule_assignments",
     "randomization_test",
     "resampling_p_value",
+    "schedule_assignments",
+    "schedule_randomization_test",
     "standard_errors",
     "warn_few_clusters",
     "wild_cluster_bootstrap",

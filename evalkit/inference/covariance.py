@@ -34,9 +34,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, EvalkitError
+from evalkit.inference.cluster_jackknife import cov_cr3
 from evalkit.inference.clusters import cluster_codes, cluster_sums, n_clusters
 
-CovType = Literal["iid", "HC0", "HC1", "HC3", "CR1"]
+CovType = Literal["iid", "HC0", "HC1", "HC3", "CR1", "CR3"]
 
 __all__ = [
     "COVARIANCE_ESTIMATORS",
@@ -44,6 +45,7 @@ __all__ = [
     "CovType",
     "compute_cov",
     "cov_cr1",
+    "cov_cr3",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
@@ -196,6 +198,7 @@ COVARIANCE_ESTIMATORS: dict[str, _Estimator] = {
     "HC1": cov_hc1,
     "HC3": cov_hc3,
     "CR1": cov_cr1,
+    "CR3": cov_cr3,  # cluster jackknife, evalkit.inference.cluster_jackknife
 }
 
 
@@ -214,17 +217,17 @@ def compute_cov(
     Raises
     ------
     EvalkitError
-        For an unknown ``cov_type`` (the message lists the valid ones), for ``"CR1"``
-        without ``cluster`` and for ``cluster`` with a non-cluster estimator.
+        For an unknown ``cov_type`` (the message lists the valid ones), for ``"CR1"`` or
+        ``"CR3"`` without ``cluster`` and for ``cluster`` with a non-cluster estimator.
     """
     if cov_type not in COVARIANCE_ESTIMATORS:
         raise EvalkitError(f"unknown cov_type {cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
-    if cov_type == "CR1":
+    if cov_type in ("CR1", "CR3"):
         if cluster is None:
-            raise EvalkitError("cov_type 'CR1' needs cluster codes (cluster=...)")
-        return cov_cr1(X, resid, bread, cluster, weights=weights, df_k=df_k)
+            raise EvalkitError(f"cov_type {cov_type!r} needs cluster codes (cluster=...)")
+        return COVARIANCE_ESTIMATORS[cov_type](X, resid, bread, cluster, weights=weights, df_k=df_k)
     if cluster is not None:
-        raise EvalkitError(f"cluster was given but cov_type {cov_type!r} is not cluster-robust; use 'CR1'")
+        raise EvalkitError(f"cluster was given but cov_type {cov_type!r} is not cluster-robust; use 'CR1' or 'CR3'")
     return COVARIANCE_ESTIMATORS[cov_type](X, resid, bread, weights=weights, df_k=df_k)
 
 

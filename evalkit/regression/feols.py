@@ -24,7 +24,7 @@ from evalkit.rows import drop_missing, numeric_column, positive_weights
 __all__ = ["RegressionResult", "check_vcov", "feols", "result_from_fit", "warn_if_few_clusters"]
 
 #: pyfixest's / fixest's covariance names and evalkit's spelling of each.
-_PYFIXEST_VCOV = {"CRV1": "CR1", "hetero": "HC1", "HC1": "HC1", "HC2": None, "HC3": "HC3", "CRV3": None, "iid": "iid"}
+_PYFIXEST_VCOV = {"CRV1": "CR1", "hetero": "HC1", "HC1": "HC1", "HC2": None, "HC3": "HC3", "CRV3": "CR3", "iid": "iid"}
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -92,10 +92,10 @@ def check_vcov(vcov: object, cluster: str | Sequence[str] | None) -> CovType:
         return "CR1" if cluster is not None else "iid"
     if isinstance(vcov, Mapping):
         items = list(vcov.items())
-        if len(items) == 1 and items[0][0] in ("CRV1", "CR1"):
+        if len(items) == 1 and items[0][0] in ("CRV1", "CR1", "CRV3", "CR3"):
             name, col = items[0]
             raise EvalkitError(
-                f"vcov={dict(vcov)!r} is pyfixest's spelling; evalkit's is vcov='CR1', cluster={col!r}"
+                f"vcov={dict(vcov)!r} is pyfixest's spelling; evalkit's is vcov='CR{name[-1]}', cluster={col!r}"
             )
         raise EvalkitError(
             f"vcov must be one of {sorted(COVARIANCE_ESTIMATORS)} and clusters are given by cluster=, "
@@ -106,7 +106,7 @@ def check_vcov(vcov: object, cluster: str | Sequence[str] | None) -> CovType:
     if isinstance(vcov, str) and vcov in _PYFIXEST_VCOV:
         ours = _PYFIXEST_VCOV[vcov]
         hint = (
-            f"evalkit's spelling is vcov={ours!r}" + (", cluster=<column>" if ours == "CR1" else "")
+            f"evalkit's spelling is vcov={ours!r}" + (", cluster=<column>" if ours in ("CR1", "CR3") else "")
             if ours
             else "evalkit does not compute it"
         )

@@ -191,6 +191,13 @@ def _covariance(fit: OLSFit) -> np.ndarray:
             "HC3 needs the leverage of every parameter, which is not available for absorbed "
             "fixed effects; use HC1 or CR1, or put the fixed effects in as C() dummies"
         )
+    if fit.cov_type == "CR3" and fit.fe is not None and fit.cluster is not None:
+        loose = [j + 1 for j in range(fit.fe.shape[1]) if not _nested_in_any(fit.fe[:, j], fit.cluster)]
+        if loose:
+            raise DesignError(
+                f"CR3 with absorbed fixed effects needs every fixed effect nested in the clusters; fixed "
+                f"effect(s) number {loose} (in formula order) are not. Put them in as C() dummies, or use CR1"
+            )
     return compute_cov(fit.cov_type, fit.X, fit.resid, fit.bread, weights=fit.weights, cluster=fit.cluster, df_k=fit.df_k)
 
 
