@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.errors import DesignError, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.sun_abraham import sun_abraham
 
 REF = json.loads((Path(__file__).parent / "reference" / "staggered_regression.json").read_text())
@@ -57,6 +58,16 @@ def test_last_cohort_as_control() -> None:
     with pytest.warns(ExcludedRowsWarning, match="periods >= 7"):
         res = sun_abraham(no_never, **COLS, control_group="last_treated")
     assert res.event_time.max() == 3  # cohort 3 observed until period 6
+
+
+def test_few_clusters_counts_treated_and_untreated_rows_not_ever_treated_units() -> None:
+    """Without never-treated units every cluster is ever treated, yet the not-yet-treated
+    rows of many clusters are the comparison: no few-clusters warning for that alone."""
+    no_never = DATA.loc[DATA["g"] > 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewClustersWarning)
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        sun_abraham(no_never, **COLS, control_group="last_treated")
 
 
 def test_bad_control_value() -> None:

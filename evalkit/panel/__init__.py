@@ -6,14 +6,12 @@ from evalkit.panel.months import month_label, parse_month
 from evalkit.panel.scan import scan_panel
 from evalkit.panel.roles import (
     EDUCATION_LEVELS,
-    FUI_TARGET_CATEGORIES,
     NAV_CATEGORIES,
     ColumnRoles,
 )
 
 __all__ = [
     "EDUCATION_LEVELS",
-    "FUI_TARGET_CATEGORIES",
     "NAV_CATEGORIES",
     "ColumnRoles",
     "PanelReport",

@@ -65,9 +65,6 @@ NAV_CATEGORY_ALIASES: dict[str, str] = {
     "varig tilpasset innsats": "permanently_adapted",
 }
 
-#: The FUI target group: the three lowest need categories.
-FUI_TARGET_CATEGORIES: tuple[str, ...] = NAV_CATEGORIES[:3]
-
 #: Highest completed education, lowest first.
 EDUCATION_LEVELS: tuple[str, ...] = ("below_upper_secondary", "upper_secondary", "higher")
 

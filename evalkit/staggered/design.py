@@ -125,9 +125,11 @@ class StaggeredDesign:
     def check_clusters(self, *, stacklevel: int = 3) -> None:
         """The few-cluster check of cluster-robust inference on ``cluster``
         (:func:`evalkit.inference.few_clusters.warn_few_clusters`: an error with one cluster,
-        a :class:`~evalkit.errors.FewClustersWarning` with few clusters or few clusters with
-        treated or with never-treated units)."""
-        G, n_treated, n_control = count_clusters(self.cluster_code(), self.g > 0)
+        a :class:`~evalkit.errors.FewClustersWarning` with few clusters, or few clusters with
+        treated rows (``time >= group``) or with untreated rows (never treated or not yet
+        treated), the two sides of every comparison)."""
+        treated_rows = (self.g > 0) & (self.t >= self.g)
+        G, n_treated, n_control = count_clusters(self.cluster_code(), treated_rows)
         warn_few_clusters(G, n_treated=n_treated, n_control=n_control, column=self.cluster, stacklevel=stacklevel)
 
     def cluster_code(self) -> np.ndarray:

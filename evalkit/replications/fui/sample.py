@@ -15,11 +15,14 @@ import pandas as pd
 from evalkit.cohorts import Entries, RolloutSchedule, find_entries, whole_number
 from evalkit.errors import DesignError
 from evalkit.outcomes import EXIT_STATES, Outcomes, outcomes_at_horizons
-from evalkit.panel import FUI_TARGET_CATEGORIES, StatusPanel
+from evalkit.panel import NAV_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
 from evalkit.replications.fui.published import GROUPS
 from evalkit.replications.fui.unemployment import check_unemployment
 
+
+#: The FUI target group: the three lowest need categories (all but permanently adapted).
+TARGET_CATEGORIES: tuple[str, ...] = NAV_CATEGORIES[:3]
 
 #: Age groups of the published analysis: (label, lowest age, highest age).
 AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
@@ -45,7 +48,7 @@ class FuiSpec:
     horizons: tuple[int, ...] = (1, 3, 6, 9)
     washout: int = 12
     max_age: int = 29
-    categories: tuple[str, ...] = FUI_TARGET_CATEGORIES
+    categories: tuple[str, ...] = TARGET_CATEGORIES
     treated_region: str = "south_west"
     outcomes: tuple[str, ...] = EXIT_STATES
     control_for_category: bool = True
