@@ -32,6 +32,8 @@ from scipy import stats
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.covariance import influence_cov
 from evalkit.regression.ols import fit_ols
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.staggered.event_data import EventData, event_design, event_dummies
@@ -186,9 +188,8 @@ def imputation_did(
         tau_tilde = (a * b).sum(axis=1) / np.maximum((a**2).sum(axis=1), np.finfo(float).tiny)
         eps = np.where(target, tau - tau_tilde[cell], 0.0)
         contrib = np.where(treated, v1 * eps, np.where(np.isfinite(v0), v0, 0.0) * resid)
-        psi[:, j] = np.bincount(ed.cluster, weights=np.where(treated, contrib, np.nan_to_num(contrib)),
-                                minlength=n_clusters)
-    cov = psi.T @ psi
+        psi[:, j] = cluster_sums(np.where(treated, contrib, np.nan_to_num(contrib)), ed.cluster, n_groups=n_clusters)
+    cov = influence_cov(psi)  # rows of psi are already cluster sums
     if min_e is None or min_e >= 0:
         test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
         leads = None

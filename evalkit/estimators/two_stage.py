@@ -28,6 +28,8 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.covariance import influence_cov
 from evalkit.staggered.event_data import event_design
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
@@ -120,8 +122,8 @@ def two_stage_did(
         col = c.astype(float)
         correction = model.projection(wk * col)[:, 0]
         contrib = wk * (col * (u1 - beta[j]) - np.where(untreated, correction * u1, 0.0))
-        psi[:, j] = np.bincount(ed.cluster, weights=contrib, minlength=psi.shape[0]) / denom[j]
-    cov = psi.T @ psi
+        psi[:, j] = cluster_sums(contrib, ed.cluster, n_groups=psi.shape[0]) / denom[j]
+    cov = influence_cov(psi)  # rows of psi are already cluster sums
     return EventStudyResult(
         params=pd.Series(beta, index=names, name="estimate"),
         std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
