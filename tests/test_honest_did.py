@@ -11,6 +11,7 @@ use their own draws), so their ends match the README to ``atol=1e-3`` (about thr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -21,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.estimators.event_study import event_study
 from evalkit.sensitivity import (
     honest_did,
@@ -31,6 +32,7 @@ from evalkit.sensitivity import (
     relative_magnitude_polyhedra,
     smoothness_polyhedron,
 )
+from evalkit.results import HypothesisTest, Summary
 from evalkit.simulate import simulate_staggered
 
 REF = json.loads(Path(__file__).parent.joinpath("reference", "honest_did.json").read_text())
@@ -170,12 +172,55 @@ def test_conditional_test_without_nuisance_is_the_z_test() -> None:
 def test_result_api_tidy_breakdown_plot() -> None:
     res = honest_did_arrays(BETA, SIGMA, 5, 2, m=[0.5, 1.0, 1.5, 2.0])
     frame = res.tidy()
-    assert list(frame.columns) == ["m", "conf_low", "conf_high", "method", "ci_method"]
+    assert list(frame.columns) == ["m_bar", "conf_low", "conf_high", "method", "ci_method", "open_end"]
     assert res.breakdown() == 2.0  # as the R README reads its table
     assert res.breakdown(null=0.03) == 0.5
     np.testing.assert_allclose(res.original, BETA[5] + np.array([-1, 1]) * stats.norm.isf(0.025) * np.sqrt(SIGMA[5, 5]))
     fig = res.plot()
     assert len(fig.axes[0].collections) >= 2
+
+
+def test_result_follows_the_test_protocol() -> None:
+    res = honest_did_arrays(BETA, SIGMA, 5, 2, m=[0.5, 1.0, 1.5, 2.0])
+    assert isinstance(res, HypothesisTest)
+    se = np.sqrt(SIGMA[5, 5])
+    assert res.std_error == pytest.approx(se, rel=1e-12)
+    assert res.statistic == pytest.approx(BETA[5] / se, rel=1e-12)
+    assert res.p_value == pytest.approx(2 * stats.norm.sf(abs(BETA[5] / se)), rel=1e-12)
+    ci = res.conf_int()
+    assert list(ci.columns) == ["lower", "upper"] and ci.index.name == "m_bar"
+    assert ci.index.tolist() == [0.5, 1.0, 1.5, 2.0]
+    np.testing.assert_array_equal(ci.loc[1.0].to_numpy(), [res.lower[1], res.upper[1]])
+    assert res.conf_int(alpha=0.05).equals(ci)
+    with pytest.raises(EvalkitError, match="alpha=0.05"):
+        res.conf_int(alpha=0.1)
+    frame = res.tidy()
+    assert frame["m_bar"].dtype == np.float64 and frame["conf_low"].dtype == np.float64
+    assert frame["conf_high"].dtype == np.float64 and frame["open_end"].dtype == np.bool_
+    assert frame["method"].map(type).eq(str).all() and frame["ci_method"].eq("C-LF").all()
+    summary = res.summary()
+    assert isinstance(summary, Summary)
+    text = str(summary)
+    assert "m_bar" in text and "breakdown: 2" in text and "original" in text
+    assert "<table>" in res._repr_html_() and str(res) == text
+    sd = honest_did_arrays(BETA, SIGMA, 5, 2, method="smoothness", m=[0.0, 0.01])
+    assert sd.conf_int().index.name == "m" and list(sd.tidy().columns)[0] == "m"
+
+
+def test_result_is_immutable() -> None:
+    m = np.array([0.0, 1.0])
+    res = honest_did_arrays(BETA, SIGMA, 5, 2, m=m)
+    for name in ("m", "lower", "upper", "l_vec"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(res, name)[0] = 99.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.estimate = 0.0  # type: ignore[misc]
+    m[0] = 5.0  # the caller's grid is not the result's
+    assert res.m[0] == 0.0
+    frame, ci = res.tidy(), res.conf_int()
+    frame.loc[0, "conf_low"] = 99.0  # frames are copies
+    ci.iloc[0, 0] = 99.0
+    assert res.lower[0] != 99.0
 
 
 def test_from_simulated_event_study_and_inputs_not_mutated() -> None:

@@ -52,13 +52,17 @@ class HypothesisTest:
         Intervals by test inversion are computed at the ``alpha`` of the call that made
         the test; asking for another level raises, naming the argument to change.
         """
+        self._check_alpha(alpha)
+        lo, hi = self._bounds()
+        return pd.DataFrame({"lower": [lo], "upper": [hi]}, index=pd.Index(self._terms()[:1], name="term"))
+
+    def _check_alpha(self, alpha: float | None) -> None:
+        """Raise when ``alpha`` differs from the level the stored interval was computed at."""
         computed = getattr(self, "alpha", None)  # one minus the coverage of the stored interval
         if alpha is not None and computed is not None and not np.isclose(alpha, computed):
             raise EvalkitError(
                 f"this interval was computed at alpha={computed:g}; rerun the test with alpha={alpha:g}"
             )
-        lo, hi = self._bounds()
-        return pd.DataFrame({"lower": [lo], "upper": [hi]}, index=pd.Index(self._terms()[:1], name="term"))
 
     def tidy(self) -> pd.DataFrame:
         """One row: ``term, statistic, p_value, conf_low, conf_high`` and the test's facts."""

@@ -29,7 +29,7 @@ from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.inference.rng import RNG, as_generator
-from evalkit.results import EstimationResult
+from evalkit.results import EstimationResult, HypothesisTest, Summary, read_only
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
 from evalkit.sensitivity.restrictions import (
@@ -49,22 +49,30 @@ Target = Literal["first", "average"]
 _DEFAULT_CI = {"relative_magnitudes": "C-LF", "smoothness": "FLCI"}
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
+@dataclass(frozen=True, eq=False)
+class SensitivityResult(HypothesisTest):
     """Robust confidence intervals for ``theta = l'tau_post`` over a grid of bounds ``M``.
+
+    It follows the test protocol of :mod:`evalkit.results.hypothesis_tests`:
+    ``statistic`` and ``p_value`` are those of the usual z test of ``theta = 0`` under exact
+    parallel trends (the test behind ``original``); ``conf_int()`` holds the robust
+    intervals, one row per bound; ``tidy()`` one row per bound with
+    ``m_bar`` (relative magnitudes) or ``m`` (smoothness), ``conf_low, conf_high, method,
+    ci_method, open_end``; ``summary()`` a printable :class:`~evalkit.results.Summary`.
+    The result is immutable: a frozen dataclass whose arrays are read-only copies.
 
     Attributes
     ----------
     method, ci_method
         Restriction (``"relative_magnitudes"`` / ``"smoothness"``) and interval construction.
     m
-        The bounds (``Mbar`` for relative magnitudes, ``M`` for smoothness).
+        The bounds (``Mbar`` for relative magnitudes, ``M`` for smoothness), ascending.
     lower, upper
         Robust interval for each bound (NaN when the confidence set is empty).
-    estimate
-        ``l'beta_hat_post``.
+    estimate, std_error
+        ``l'beta_hat_post`` and its standard error ``sqrt(l' Sigma_post l)``.
     original
-        ``(lower, upper)`` of the usual interval ``l'beta_hat_post -+ z sd`` that assumes
+        ``(lower, upper)`` of the usual interval ``estimate -+ z std_error`` that assumes
         exact parallel trends.
     l_vec, num_pre, num_post, alpha
         Target weights, numbers of pre and post periods, one minus the coverage.
@@ -79,19 +87,73 @@ class SensitivityResult:
     lower: np.ndarray
     upper: np.ndarray
     estimate: float
+    std_error: float
     original: tuple[float, float]
     l_vec: np.ndarray
     num_pre: int
     num_post: int
     alpha: float
     open_ends: tuple[float, ...] = field(default=())
+    title = "Sensitivity to violations of parallel trends (Rambachan & Roth 2023)"
+
+    def __post_init__(self) -> None:
+        for name in ("m", "lower", "upper", "l_vec"):
+            object.__setattr__(self, name, read_only(np.asarray(getattr(self, name), dtype=float)))
+        object.__setattr__(self, "original", (float(self.original[0]), float(self.original[1])))
+        object.__setattr__(self, "open_ends", tuple(float(v) for v in self.open_ends))
+
+    @property
+    def statistic(self) -> float:  # type: ignore[override]
+        """``estimate / std_error``: the z statistic of ``theta = 0`` under exact parallel trends."""
+        return self.estimate / self.std_error if self.std_error > 0 else float("nan")
+
+    @property
+    def p_value(self) -> float:  # type: ignore[override]
+        """Two-sided normal p-value of :attr:`statistic` (exact parallel trends, no robustness)."""
+        return float(2 * stats.norm.sf(abs(self.statistic)))
+
+    @property
+    def _bound_name(self) -> str:
+        return "m_bar" if self.method == "relative_magnitudes" else "m"
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Robust intervals: columns ``lower`` and ``upper``, indexed by the bound (``m_bar`` or ``m``).
+
+        The intervals are computed at the ``alpha`` of the call; another level raises.
+        The interval under exact parallel trends is :attr:`original`.
+        """
+        self._check_alpha(alpha)
+        return pd.DataFrame({"lower": self.lower, "upper": self.upper},
+                            index=pd.Index(self.m, name=self._bound_name))
 
     def tidy(self) -> pd.DataFrame:
-        """One row per bound: ``m, conf_low, conf_high, method, ci_method``."""
+        """One row per bound: ``m_bar`` (or ``m``), ``conf_low, conf_high, method, ci_method, open_end``."""
         return pd.DataFrame({
-            "m": self.m, "conf_low": self.lower, "conf_high": self.upper,
-            "method": self.method, "ci_method": self.ci_method,
+            self._bound_name: self.m.astype(float), "conf_low": self.lower.astype(float),
+            "conf_high": self.upper.astype(float), "method": self.method, "ci_method": self.ci_method,
+            "open_end": np.isin(self.m, self.open_ends),
         })
+
+    def _facts(self) -> dict[str, Any]:
+        lo, hi = self.original
+        return {
+            "method": self.method, "ci_method": self.ci_method, "estimate": self.estimate,
+            "std_error": self.std_error, "original": f"[{lo:.6g}, {hi:.6g}]", "alpha": self.alpha,
+            "num_pre": self.num_pre, "num_post": self.num_post, "breakdown": self.breakdown(),
+        }
+
+    def summary(self) -> Summary:
+        """A printable summary: the facts and the robust interval per bound (it does not print by itself)."""
+        table = self.tidy().set_index(self._bound_name)[["conf_low", "conf_high", "open_end"]]
+        notes = (f"original: the {100 * (1 - self.alpha):g}% interval under exact parallel trends",
+                 "breakdown: the smallest bound on the grid whose interval covers 0")
+        return Summary(title=self.title, facts=self._facts(), table=table, notes=notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def __str__(self) -> str:
+        return str(self.summary())
 
     def breakdown(self, null: float = 0.0) -> float:
         """Smallest bound on the grid whose robust interval contains ``null`` (``inf`` if none).
@@ -281,7 +343,7 @@ def honest_did_arrays(
                       "the interval may be longer than reported", EvalkitWarning, stacklevel=2)
     return SensitivityResult(
         method=method, ci_method=ci_method, m=grid_m, lower=np.array(lower), upper=np.array(upper),
-        estimate=estimate, original=(estimate - z * sd_theta, estimate + z * sd_theta), l_vec=l_vec,
+        estimate=estimate, std_error=sd_theta, original=(estimate - z * sd_theta, estimate + z * sd_theta), l_vec=l_vec,
         num_pre=num_pre, num_post=num_post, alpha=alpha, open_ends=tuple(open_ends),
     )
 

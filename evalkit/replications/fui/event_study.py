@@ -238,8 +238,8 @@ def fui_event_study(
                 # intervals reaching the edge of the search grid are flagged in `open_end`
                 warnings.simplefilter("ignore", EvalkitWarning)
                 honest = honest_did(staged, method="relative_magnitudes", m=sensitivity_m, target="average")
-            sens = honest.tidy().assign(outcome=outcome, horizon=k, breakdown=honest.breakdown())
-            sens["open_end"] = sens["m"].isin(honest.open_ends)
+            sens = honest.tidy().rename(columns={"m_bar": "m"}).assign(outcome=outcome, horizon=k,
+                                                                        breakdown=honest.breakdown())
             robust.append(sens[["outcome", "horizon", "m", "conf_low", "conf_high", "open_end", "breakdown"]])
             results = (
                 ("imputation (BJS)", imputed), ("two-stage (Gardner)", staged), ("Callaway-Sant'Anna (DR)", callaway),
