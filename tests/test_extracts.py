@@ -445,3 +445,22 @@ def test_an_absent_optional_column_is_reported_with_the_other_problems(tmp_path)
             load(data, roles=ColumnRoles.from_toml(path))
         assert len(caught.value.problems) == 2
         assert "'kvinnne'" in caught.value.problems[0] and "'mars 2016'" in caught.value.problems[1]
+
+
+def test_readme_roles_example_is_the_tested_file():
+    """The README's first TOML block is tests/data/readme_roles.toml, so the two cannot drift."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block == ROLES_FILE.read_text(encoding="utf-8")
+
+
+def test_readme_optional_roles_tables_parse(tmp_path):
+    """The README's second TOML block ([missing], [unemployment], [schedule]) is a valid roles file."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n")[2].split("```", 1)[0]
+    path = tmp_path / "roles.toml"
+    path.write_text(ROLES_FILE.read_text(encoding="utf-8") + "\n" + block, encoding="utf-8")
+    roles = ColumnRoles.from_toml(path)
+    assert roles.unemployment_columns["unemployment_pct"] == "ledighet"
+    assert roles.schedule_columns["start_month"] == "oppstart"
+    assert "employed" in roles.missing

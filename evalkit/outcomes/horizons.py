@@ -46,14 +46,15 @@ class Outcomes:
 
     ``has_row`` holds, per horizon (columns) and entry (rows, aligned with ``frame``),
     whether the person has a panel row in the outcome month, so that a missing outcome can
-    be told apart as censored, without a row, or with its status not recorded.
+    be told apart as censored, without a row, or with its status not recorded (``None`` for
+    outcomes not computed from a panel).
     """
 
     frame: pd.DataFrame
     report: OutcomeReport
     horizons: tuple[int, ...]
     states: tuple[str, ...]
-    has_row: pd.DataFrame
+    has_row: pd.DataFrame | None = None
 
     def columns(self, state: str, *, ever: bool = False) -> list[str]:
         """Outcome column names of one state across horizons."""
