@@ -86,6 +86,20 @@ class HypothesisTest:
         return ()
 
 
+class TermIntervalTest(HypothesisTest):
+    """A test of one named ``term`` whose confidence interval (``interval``, by test
+    inversion) is stored on the result; subclasses declare both fields."""
+
+    term: str
+    interval: tuple[float, float]
+
+    def _terms(self) -> list[str]:
+        return [self.term]
+
+    def _bounds(self) -> tuple[float, float]:
+        return (float(self.interval[0]), float(self.interval[1]))
+
+
 @dataclass(frozen=True, eq=False)
 class WaldTest(HypothesisTest):
     """Wald test of a joint null ``R b = 0``.
@@ -144,7 +158,7 @@ class InvalidTest(HypothesisTest):
 
 
 @dataclass(frozen=True, eq=False)
-class WildBootstrapTest(HypothesisTest):
+class WildBootstrapTest(TermIntervalTest):
     """A wild cluster bootstrap test of ``term = null_value`` and its confidence interval.
 
     Attributes
@@ -195,12 +209,6 @@ class WildBootstrapTest(HypothesisTest):
     def __post_init__(self) -> None:
         object.__setattr__(self, "t_boot", read_only(self.t_boot))
 
-    def _terms(self) -> list[str]:
-        return [self.term]
-
-    def _bounds(self) -> tuple[float, float]:
-        return (float(self.interval[0]), float(self.interval[1]))
-
     def _facts(self) -> dict[str, Any]:
         return {
             "estimate": self.estimate,
@@ -230,7 +238,7 @@ class WildBootstrapTest(HypothesisTest):
 
 
 @dataclass(frozen=True, eq=False)
-class RandomizationTest(HypothesisTest):
+class RandomizationTest(TermIntervalTest):
     """A randomization test over treated units.
 
     Attributes
@@ -274,12 +282,6 @@ class RandomizationTest(HypothesisTest):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "distribution", read_only(self.distribution))
-
-    def _terms(self) -> list[str]:
-        return [self.term]
-
-    def _bounds(self) -> tuple[float, float]:
-        return (float(self.interval[0]), float(self.interval[1]))
 
     def _facts(self) -> dict[str, Any]:
         return {
