@@ -21,7 +21,7 @@ EXCLUSIONS_TITLE = ("Entrants in each model: used, and excluded by reason (entra
 def regression_table(rep: FuiReplication, outcome: str, *, norwegian: bool = False) -> pd.DataFrame:
     """Published layout: one row per term, per horizon ``coef (se)`` and the published value."""
     mine = rep.conventional.table(outcome)
-    ref = published()[TABLE_KEYS[outcome]]
+    ref = published().get(TABLE_KEYS.get(outcome, ""), {})  # published only for the states at the horizon
     columns: dict[str, list[str]] = {}
     horizons = rep.sample.spec.horizons
     for h in horizons:
@@ -88,11 +88,14 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
         parts += [OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE)",
                   regression_table(rep, outcome, norwegian=norwegian).to_string(), ""]
     comp = rep.comparison()
+    if len(comp):
+        parts += [
+            "Published vs reproduced: |difference| in published SE units "
+            f"(max {comp['diff_in_se'].abs().max():.2f}; within 1 SE: {(comp['diff_in_se'].abs() <= 1).mean():.0%}, "
+            f"within 2 SE: {(comp['diff_in_se'].abs() <= 2).mean():.0%})",
+            "",
+        ]
     parts += [
-        "Published vs reproduced: |difference| in published SE units "
-        f"(max {comp['diff_in_se'].abs().max():.2f}; within 1 SE: {(comp['diff_in_se'].abs() <= 1).mean():.0%}, "
-        f"within 2 SE: {(comp['diff_in_se'].abs() <= 2).mean():.0%})",
-        "",
         "FUI effect under other specifications",
         effects_table(rep).to_string(),
         "",
