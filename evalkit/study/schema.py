@@ -10,8 +10,9 @@ wrong type, a number out of range, a name outside its choices -- raises
 line option the value came from), what was expected, what was given and the nearest
 valid name.
 
-Values given as text (``--set outcomes.horizons=1,3,6,12`` on the command line) are read
-by :meth:`Key.from_text` according to the key's type, then checked like any other.
+Overrides given as text (``--set outcomes.horizons=1,3,6,12`` on the command line) are
+read by :meth:`Key.from_text` according to the key's type, then checked like any other
+value; in a study file every value must already have its type.
 """
 
 from __future__ import annotations
@@ -96,8 +97,6 @@ class Key:
     def check(self, value: Any, where: str) -> Any:
         """The value in its canonical form (tuples for lists, ``(first, last)`` for a span)."""
         expected = TYPES[self.type]
-        if isinstance(value, str) and self.type not in ("text", "path", "span"):
-            value = self.from_text(value, where)
 
         def fail(detail: str = "") -> StudyError:
             return StudyError(f"{where}: expected {detail or expected}, got {value!r}")
@@ -150,7 +149,13 @@ class Key:
         raise AssertionError(f"unknown key type {self.type!r}")
 
     def from_text(self, text: str, where: str) -> Any:
-        """Read a value given as text (``--set``) according to the key's type."""
+        """Read a value given as text (``--set``) according to the key's type.
+
+        Only overrides are read this way; a study file's values must have their type
+        (``washout = "12"`` is an error there).
+        """
+        if self.type in ("text", "path", "span"):
+            return text
         expected = TYPES[self.type]
         words = [w.strip() for w in text.strip().strip("[]").split(",") if w.strip()]
         try:
@@ -271,16 +276,18 @@ def _resolve_entries(doc: Mapping[str, Any], table: Table, place: Place, prefix:
     return out
 
 
-def lookup(table: Table, dotted: str, place: Place) -> tuple[Key | Table | None, list[str]]:
-    """The schema element at ``dotted`` (``None`` for a user-named entry) and its path."""
+def lookup(table: Table, dotted: str) -> tuple[Key | Table, list[str]]:
+    """The schema element a dotted key names (a user-named entry: the entries' type) and its parts."""
     parts = dotted.split(".")
     node: Key | Table = table
     for i, part in enumerate(parts):
         if not isinstance(node, Table):
-            raise StudyError(f"{place('.'.join(parts[:i]))} is a value, not a table; cannot set {dotted!r}")
+            raise StudyError(f"cannot set {dotted!r}: {'.'.join(parts[:i])} is a value, not a table")
         if node.entries is not None:
             if i != len(parts) - 1:
-                raise StudyError(f"cannot set {dotted!r}: {'.'.join(parts[:i])} holds values, not tables")
+                raise StudyError(f"cannot set {dotted!r}: [{'.'.join(parts[:i])}] holds values, not tables")
+            if node.names is not None and part not in node.names:
+                raise StudyError(f"cannot set {dotted!r}: expected one of {list(node.names)}." + nearest(part, node.names))
             return node.entries, parts
         if part not in node.keys:
             where = f"[{'.'.join(parts[:i])}]" if i else "the top level"

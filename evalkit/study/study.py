@@ -132,9 +132,14 @@ class Study:
         named = {**self.origins, **(origins or {})}
         for dotted, value in values.items():
             origin = named.get(dotted, f"override {dotted}")
-            spec, parts = lookup(self.kind.schema, dotted, self.place)
+            try:
+                spec, parts = lookup(self.kind.schema, dotted)
+            except StudyError as err:
+                raise StudyError(f"{origin}: {err}") from None
             if isinstance(spec, Table):
                 raise StudyError(f"{origin}: {dotted} is a table; set one of its keys ({dotted}.<key>)")
+            if isinstance(value, str) and isinstance(spec, Key):
+                value = spec.from_text(value, origin)
             node = document
             for part in parts[:-1]:
                 child = node.setdefault(part, {})
