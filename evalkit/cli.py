@@ -113,6 +113,17 @@ def scale(text: str) -> float:
     return value
 
 
+def county_icc(text: str) -> float:
+    """The intra-county correlation of the synthetic panel's outcomes: a number in [0, 0.2]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0.0 <= value <= 0.2):
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.2 such as 0.005 (0: no county shocks), got {text!r}")
+    return value
+
+
 def encoding(text: str) -> str:
     """A text encoding Python knows (utf-8, cp1252, latin-1, ...)."""
     try:
@@ -247,7 +258,8 @@ def _simulated(args: argparse.Namespace):
     from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     stage(f"simulating the synthetic panel (scale {args.scale:g}, seed {args.seed})")
-    return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args))
+    icc = {} if args.county_icc is None else {"county_icc": args.county_icc}
+    return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args), **icc)
 
 
 def cmd_fui(args: argparse.Namespace) -> int:
@@ -383,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     def simulation_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--scale", type=scale, default=1.0, metavar="X", help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
         p.add_argument("--seed", type=seed, default=2017, metavar="N", help="random seed of the synthetic panel")
+        p.add_argument("--county-icc", type=county_icc, default=None, metavar="R",
+                       help="intra-county correlation of the outcomes through county x month shocks "
+                       "(default: the simulator's stated assumption, docs/simulate.md; 0: no shocks)")
         for option in EFFECT_OPTIONS:
             p.add_argument(
                 f"--effect-{option}",
