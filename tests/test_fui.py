@@ -11,7 +11,8 @@ import pytest
 from evalkit import DesignError, EvalkitError, RolloutSchedule
 from evalkit.panel.months import month_label
 from evalkit.replications.fui import FuiSpec, run_fui
-from evalkit.replications.fui.report import to_markdown, to_text
+from evalkit.replications.fui.report import to_markdown
+from evalkit.replications.fui.report_text import to_text
 from evalkit.replications.fui.sample import check_exposure
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.unemployment import check_unemployment, read_table

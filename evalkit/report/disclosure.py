@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from evalkit.errors import EvalkitError
 
-__all__ = ["DEFAULT_MIN_CELL", "DisclosureControl", "SOURCE"]
+__all__ = ["DEFAULT_MIN_CELL", "SOURCE", "DisclosureControl"]
 
 #: Default minimum number of persons behind a shown count or rate.
 DEFAULT_MIN_CELL = 5

@@ -199,7 +199,7 @@ def _comparison(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
     z = shown["diff_in_se"].abs()
     effect = shown.loc[shown["term"] == "fui_effect", "diff_in_se"].abs()
     return clean({
-        "cells": int(len(shown)),
+        "cells": len(shown),
         "max_abs_diff_in_se": z.max() if len(z) else None,
         "share_within_1_se": (z <= 1).mean() if len(z) else None,
         "share_within_2_se": (z <= 2).mean() if len(z) else None,
