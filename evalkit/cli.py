@@ -2,7 +2,8 @@
 
 evalkit fui runs the FUI evaluation (chapter 8) on the bundled synthetic panel or on a
 user's extract; evalkit simulate writes a synthetic panel with chosen true effects;
-evalkit validate checks a panel and prints its report.
+evalkit validate checks a panel and prints its report; evalkit check checks a results
+document against the expectations of a CI suite (exit 0 when they hold, 1 when not).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import json
 import math
 import sys
 import traceback
@@ -35,7 +37,7 @@ DESCRIPTION = (
     "Quasi-experimental evaluation of regional rollouts. 'evalkit fui' runs the FUI "
     "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
     "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
-    "a panel and prints its report."
+    "a panel and prints its report; 'evalkit check' checks a results.json against expectations."
 )
 
 
@@ -348,6 +350,24 @@ def fui_provenance(args: argparse.Namespace) -> dict:
     return run_provenance(inputs=inputs, seed=args.seed if synthetic else None, options=options)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every expectation holds, 1 (with the failures listed) when one does not."""
+    from evalkit.report.check import check_results, load_expectations
+
+    results = input_file(args.results, "RESULTS")
+    input_file(args.expect, "--expect")
+    expect = load_expectations(args.expect)
+    try:
+        document = json.loads(results.read_text(encoding="utf-8"))
+    except (UnicodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{results}: not a JSON results document ({err})") from err
+    with naming_the_file("RESULTS", str(results)):
+        report = check_results(document, expect)
+    print(f"evalkit check {results} --expect {args.expect}")
+    print(report.summary(verbose=args.verbose))
+    return 0 if report.passed else 1
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from evalkit.replications.fui.synthetic import write_panel
 
@@ -444,6 +464,15 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--n-boot", type=positive_int, default=9999, metavar="N", help="wild cluster bootstrap draws (default 9999)")
     simulation_options(fui)
     fui.set_defaults(func=cmd_fui)
+
+    chk = sub.add_parser("check", parents=[common], help="check a results.json against expectations (for CI)",
+                         description="Check a results document (results.json or 'evalkit fui --json' output) "
+                         "against an expectation file: exit 0 when every expectation holds, 1 with a list of "
+                         "the failures, 2 when a file cannot be read or is invalid.")
+    chk.add_argument("results", metavar="RESULTS.json", help="the results document")
+    chk.add_argument("--expect", required=True, metavar="EXPECT.toml", help="the expectation file (TOML)")
+    chk.add_argument("--verbose", "-v", action="store_true", help="list every expectation, not only the failures")
+    chk.set_defaults(func=cmd_check)
 
     sim = sub.add_parser("simulate", parents=[common], help="write a synthetic national panel with known true effects",
                          description="Write a synthetic panel (and its unemployment table) with known true effects.")

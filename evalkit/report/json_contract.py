@@ -163,6 +163,13 @@ def validate(document: Any) -> None:
     """
     import jsonschema
 
+    if not isinstance(document, Mapping):
+        raise SchemaError(f"not an {SCHEMA_ID} results document: expected a JSON object, got {type(document).__name__}")
+    if document.get("schema") != SCHEMA_ID:
+        raise SchemaError(
+            f"not an {SCHEMA_ID} results document: its schema is {document.get('schema')!r} "
+            "(write one with 'evalkit fui --json' or 'evalkit fui --out DIR')"
+        )
     validator = jsonschema.Draft202012Validator(load_schema())
     problems = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
     if problems:

@@ -75,7 +75,15 @@ def sizes_text(sizes: pd.DataFrame, rule: DisclosureControl, labels: dict[str, s
     )
     shown.index = pd.MultiIndex.from_frame(sizes[["outcome", "horizon"]])
     labels = labels or {}
-    return shown.rename(columns={c: labels.get(c, c.removeprefix("excluded_").replace("_", " ")) for c in reasons})
+    return shown.rename(columns={c: labels.get(c) or _reason(c) for c in reasons})
+
+
+def _reason(column: str) -> str:
+    """``excluded_missing_female`` -> ``missing female``, ``excluded_outcome_no_row`` -> ``outcome no row``."""
+    reason = column.removeprefix("excluded_")
+    if reason.startswith("missing_") and reason != "missing_several_covariates":
+        return reason.replace("missing_", "missing ", 1)
+    return reason.replace("_", " ")
 
 
 def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, *, norwegian: bool) -> pd.DataFrame:
