@@ -4,7 +4,8 @@ evalkit run runs a study file (an evaluation described as data, :mod:`evalkit.st
 a bundled study; evalkit init-study writes a commented study file; evalkit fui runs the
 bundled FUI study (chapter 8) with its settings as options; evalkit simulate writes a
 synthetic panel with chosen true effects; evalkit validate checks a panel and prints its
-report.
+report; evalkit check checks a results document against the expectations of a CI suite
+(exit 0 when they hold, 1 when not).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import json
 import contextlib
 import math
 import sys
@@ -28,7 +30,8 @@ import pandas as pd
 from evalkit.errors import EvalkitError
 from evalkit.progress import silenced, stage
 from evalkit.study.entry_cohort import MIN_SCALE
-from evalkit.study.inputs import PARQUET, input_file, load_panel, read_roles
+from evalkit.study.inputs import PARQUET, input_file, load_panel, naming_the_file, read_roles
+from evalkit.report.disclosure import DEFAULT_MIN_CELL
 
 EFFECT_OPTIONS = ("employment", "education")
 DESCRIPTION = (
@@ -36,7 +39,7 @@ DESCRIPTION = (
     "evaluation described in a study file ('evalkit init-study' writes one); 'evalkit fui' runs the FUI "
     "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
     "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
-    "a panel and prints its report."
+    "a panel and prints its report; 'evalkit check' checks a results.json against expectations."
 )
 
 
@@ -107,6 +110,17 @@ def scale(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{expected}, got {text!r}") from None
     if not (math.isfinite(value) and value >= MIN_SCALE):
         raise argparse.ArgumentTypeError(f"{expected}, got {text!r}")
+    return value
+
+
+def county_icc(text: str) -> float:
+    """The intra-county correlation of the synthetic panel's outcomes: a number in [0, 0.2]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0.0 <= value <= 0.2):
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.2 such as 0.005 (0: no county shocks), got {text!r}")
     return value
 
 
@@ -185,7 +199,8 @@ def _simulated(args: argparse.Namespace):
     from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     stage(f"simulating the synthetic panel (scale {args.scale:g}, seed {args.seed})")
-    return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args))
+    icc = {} if args.county_icc is None else {"county_icc": args.county_icc}
+    return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args), **icc)
 
 
 #: Options of ``evalkit fui`` -> the setting of the bundled ``fui`` study they override.
@@ -199,6 +214,7 @@ FUI_OPTIONS: dict[str, str] = {
     "decimal": "data.decimal",
     "scale": "data.synthetic.scale",
     "seed": "data.synthetic.seed",
+    "county_icc": "data.synthetic.county_icc",
     "n_boot": "inference.n_boot",
 }
 
@@ -227,6 +243,24 @@ def cmd_fui(args: argparse.Namespace) -> int:
 
     values, origins = fui_overrides(args)
     return run_study(Study.from_toml("fui").with_overrides(values, origins=origins), args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every expectation holds, 1 (with the failures listed) when one does not."""
+    from evalkit.report.check import check_results, load_expectations
+
+    results = input_file(args.results, "RESULTS")
+    input_file(args.expect, "--expect")
+    expect = load_expectations(args.expect)
+    try:
+        document = json.loads(results.read_text(encoding="utf-8"))
+    except (UnicodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{results}: not a JSON results document ({err})") from err
+    with naming_the_file("RESULTS", str(results)):
+        report = check_results(document, expect)
+    print(f"evalkit check {results} --expect {args.expect}")
+    print(report.summary(verbose=args.verbose))
+    return 0 if report.passed else 1
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -266,19 +300,41 @@ def parse_set(text: str) -> tuple[str, str]:
 
 
 def run_study(study, args: argparse.Namespace) -> int:
-    """Check the outputs, load the study's data, run it and print (and write) its results."""
+    """Check the outputs, load the study's data, run it and print (and write) its results.
+
+    With ``--check EXPECT.toml`` the results document is checked against the
+    expectations after the run (the report on stderr): exit 1 when one fails.
+    """
+    from evalkit.report.json_contract import dumps
+    from evalkit.study import Output
+
     out = output_dir(args.out, "--out") if args.out else None
+    expect = None
+    if getattr(args, "check", None):
+        from evalkit.report.check import load_expectations
+
+        input_file(args.check, "--check")
+        expect = load_expectations(args.check)
+    output = Output(norwegian=args.norwegian, min_cell=None if args.no_disclosure_control else args.min_cell)
     inputs = study.load()
     result = study.run(inputs)
     if out is not None:
         stage(f"writing the reports to {out}")
-        for path in study.write(result, out):
+        for path in study.write(result, out, output):
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
+    document = study.document(result, output) if args.json or expect is not None else None
     if args.json:
-        print(study.to_json(result))
+        sys.stdout.write(dumps(document))
     else:
-        print(study.to_text(result, inputs, norwegian=args.norwegian))
+        sys.stdout.write(study.to_text(result, inputs, output))
+    if expect is not None:
+        from evalkit.report.check import check_results
+
+        report = check_results(document, expect)
+        print(f"evalkit run --check {args.check}", file=sys.stderr)
+        print(report.summary(verbose=args.verbose), file=sys.stderr)
+        return 0 if report.passed else 1
     return 0
 
 
@@ -307,10 +363,14 @@ def cmd_init_study(args: argparse.Namespace) -> int:
 
 
 def output_options(p: argparse.ArgumentParser) -> None:
-    """--out, --json and --norwegian: how a study's results are shown."""
+    """--out, --json, --norwegian and the disclosure rule: how a study's results are shown."""
     p.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     p.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
+    p.add_argument("--min-cell", type=positive_int, default=DEFAULT_MIN_CELL, metavar="N",
+                   help=f"disclosure control: suppress counts below N persons and rates from fewer (default {DEFAULT_MIN_CELL})")
+    p.add_argument("--no-disclosure-control", action="store_true",
+                   help="show small counts as computed (only for synthetic or public data)")
 
 
 def add_study_commands(sub, common: argparse.ArgumentParser) -> None:
@@ -326,6 +386,9 @@ def add_study_commands(sub, common: argparse.ArgumentParser) -> None:
                      help="change a setting, e.g. --set design.windows.t1=2016-03..2016-05 or "
                      "--set outcomes.horizons=1,3,6,12 (repeatable)")
     output_options(run)
+    run.add_argument("--check", metavar="EXPECT.toml",
+                     help="check the results against an expectation file (as 'evalkit check'): exit 1 when one fails")
+    run.add_argument("--verbose", "-v", action="store_true", help="with --check: list every expectation")
     run.set_defaults(func=cmd_run)
     init = sub.add_parser(
         "init-study", parents=[common], help="write a commented study file to start from",
@@ -383,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
         p.add_argument("--seed", type=seed, default=None if study_defaults else 2017, metavar="N",
                        help="random seed of the synthetic panel")
+        p.add_argument("--county-icc", type=county_icc, default=None, metavar="R",
+                       help="intra-county correlation of the outcomes through county x month shocks "
+                       "(default: the simulator's stated assumption, docs/simulate.md; 0: no shocks)")
         for option in EFFECT_OPTIONS:
             p.add_argument(
                 f"--effect-{option}",
@@ -408,6 +474,15 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--n-boot", type=positive_int, default=None, metavar="N", help="wild cluster bootstrap draws (default 9999)")
     simulation_options(fui, study_defaults=True)
     fui.set_defaults(func=cmd_fui)
+
+    chk = sub.add_parser("check", parents=[common], help="check a results.json against expectations (for CI)",
+                         description="Check a results document (results.json or 'evalkit fui --json' output) "
+                         "against an expectation file: exit 0 when every expectation holds, 1 with a list of "
+                         "the failures, 2 when a file cannot be read or is invalid.")
+    chk.add_argument("results", metavar="RESULTS.json", help="the results document")
+    chk.add_argument("--expect", required=True, metavar="EXPECT.toml", help="the expectation file (TOML)")
+    chk.add_argument("--verbose", "-v", action="store_true", help="list every expectation, not only the failures")
+    chk.set_defaults(func=cmd_check)
 
     sim = sub.add_parser("simulate", parents=[common], help="write a synthetic national panel with known true effects",
                          description="Write a synthetic panel (and its unemployment table) with known true effects.")

@@ -161,8 +161,8 @@ def test_init_study_writes_a_commented_template_that_loads(tmp_path, capsys):
     for dotted in _keys(KINDS["entry_cohort_did"].schema):
         node = doc
         for part in dotted.split("."):
-            if dotted == "data.synthetic.effects":
-                break
+            if dotted == "data.synthetic.effects" or dotted == "data.synthetic.county_icc":
+                break  # no default to write: present as a comment
             assert part in node, dotted
             node = node[part]
     # an existing file is kept unless --force
@@ -291,7 +291,8 @@ def test_schema_keys_have_help_and_defaults_of_their_type():
                 walk(spec, dotted)
             else:
                 assert isinstance(spec, Key) and spec.help, dotted
-                assert spec.check(spec.default, dotted) == spec.default, dotted
+                if spec.default is not None:  # None: not set, the help line says what that means
+                    assert spec.check(spec.default, dotted) == spec.default, dotted
 
     for kind in KINDS.values():
         walk(kind.schema)

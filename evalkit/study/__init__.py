@@ -8,7 +8,8 @@ package sits between the command line and the applications: it imports
 """
 
 from evalkit.study.kinds import KINDS, StudyKind
+from evalkit.study.output import Output
 from evalkit.study.study import Study, bundled_studies
 from evalkit.study.template import template
 
-__all__ = ["KINDS", "Study", "StudyKind", "bundled_studies", "template"]
+__all__ = ["KINDS", "Output", "Study", "StudyKind", "bundled_studies", "template"]

@@ -15,7 +15,6 @@ with its sensitivity analysis, and a placebo between two pre-rollout windows.  I
 from __future__ import annotations
 
 import codecs
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from evalkit.panel import NAV_CATEGORIES, ColumnRoles, StatusPanel
 from evalkit.panel.months import parse_month
 from evalkit.progress import stage
 from evalkit.study.inputs import PARQUET, input_file, load_panel, naming_the_file, read_roles
+from evalkit.study.output import Output
 from evalkit.study.schema import Key, Place, Table
 
 #: The smallest synthetic panel whose every cell of table 8.1 has entrants to calibrate on.
@@ -59,6 +59,9 @@ SCHEMA = Table(
                         "scale": Key("number", 1.0, f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})",
                                      minimum=MIN_SCALE),
                         "seed": Key("whole", 2017, "random seed of the synthetic panel", minimum=0),
+                        "county_icc": Key("number", None, "intra-county correlation of the outcomes through county "
+                                          "x month shocks (not set: the simulator's stated assumption, "
+                                          "docs/simulate.md; 0: no shocks)", limits=(0.0, 0.2)),
                         "effects": Table(
                             "True effects of the synthetic panel: a change of a probability for every horizon, or "
                             "per horizon {1 = 0.02, 3 = 0.05} (default: the published estimates)",
@@ -283,8 +286,9 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
 
         synthetic = data["synthetic"]
         stage(f"simulating the synthetic panel (scale {synthetic['scale']:g}, seed {synthetic['seed']})")
+        icc = {} if synthetic["county_icc"] is None else {"county_icc": synthetic["county_icc"]}
         simulated = simulate_fui_panel(
-            scale=synthetic["scale"], seed=synthetic["seed"], effects=dict(synthetic["effects"]) or None
+            scale=synthetic["scale"], seed=synthetic["seed"], effects=dict(synthetic["effects"]) or None, **icc
         )
         panel = read_panel(simulated.panel)
         unemployment = simulated.unemployment if unemployment is None else unemployment
@@ -309,20 +313,61 @@ def run(settings: dict[str, Any], inputs: Inputs):
     )
 
 
-def to_text(result, inputs: Inputs, *, norwegian: bool = False) -> str:
+def _rule(output: Output):
+    from evalkit.report.disclosure import DisclosureControl
+
+    return DisclosureControl.off() if output.min_cell is None else DisclosureControl(min_cell=output.min_cell)
+
+
+def provenance(settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
+    """Inputs (names and sha256 of the files read, or the synthetic panel's settings), seed, options.
+
+    ``options`` holds the run's switches and, under ``study``, the study it came from and
+    its settings other than ``[data]`` (which ``inputs`` records).
+    """
+    from evalkit.replications.fui.results_json import run_provenance
+    from evalkit.report.json_contract import file_input
+
+    data = settings["data"]
+    roles = (("data", "panel"), ("unemployment", "unemployment"), ("schedule", "schedule"), ("roles", "roles"))
+    inputs = [file_input(role, data[key]) for role, key in roles if data[key]]
+    synthetic = not data["panel"]
+    if synthetic:
+        simulated = data["synthetic"]
+        described: dict[str, Any] = {"scale": simulated["scale"], "seed": simulated["seed"],
+                                     "effects": {k: str(v) for k, v in simulated["effects"].items()}}
+        if simulated["county_icc"] is not None:
+            described["county_icc"] = simulated["county_icc"]
+        inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": described})
+    options = {
+        "n_boot": settings["inference"]["n_boot"],
+        "few_clusters": settings["inference"]["few_clusters"],
+        "event_study": settings["event_study"]["enabled"],
+        "norwegian": output.norwegian,
+        "min_cell": output.min_cell,
+        "study": {"source": Path(source).name if source else None,
+                  "settings": {k: v for k, v in settings.items() if k != "data"}},
+    }
+    return run_provenance(inputs=inputs, seed=data["synthetic"]["seed"] if synthetic else None, options=options)
+
+
+def to_text(result, inputs: Inputs, output: Output) -> str:
     """The panel's report and the replication as terminal text."""
+    from evalkit.replications.fui import report_text
+
+    text = report_text.to_text(result, norwegian=output.norwegian, disclosure=_rule(output))
+    return f"{inputs.panel.report}\n\n{text}\n"
+
+
+def document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
+    """The results document (:func:`~evalkit.replications.fui.results_json.results_document`)."""
+    from evalkit.replications.fui.results_json import results_document
+
+    return results_document(result, disclosure=_rule(output), provenance=provenance(settings, output, source))
+
+
+def write(result, out: Path, settings: dict[str, Any], output: Output, source: str | None) -> list[Path]:
+    """CSV, Markdown, HTML reports and ``results.json`` in ``out``."""
     from evalkit.replications.fui import report
 
-    return f"{inputs.panel.report}\n\n{report.to_text(result, norwegian=norwegian)}"
-
-
-def to_json(result) -> str:
-    """The replication's JSON document (tables 8.1-8.3, entries, sample sizes)."""
-    return json.dumps(result.to_json(), indent=1)
-
-
-def write(result, out: Path) -> list[Path]:
-    """CSV, Markdown, HTML and JSON reports in ``out``."""
-    from evalkit.replications.fui import report
-
-    return report.write(result, out)
+    return report.write(result, out, disclosure=_rule(output), provenance=provenance(settings, output, source))

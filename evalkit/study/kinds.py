@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.study import entry_cohort
+from evalkit.study.output import Output
 from evalkit.study.schema import Place, Table
 
 
@@ -32,9 +33,12 @@ class StudyKind:
         ``load(settings, place) -> inputs``: read and validate the data.
     run
         ``run(settings, inputs) -> result``.
-    to_text, to_json, write
-        ``to_text(result, inputs, norwegian=...) -> str``, ``to_json(result) -> str``,
-        ``write(result, out_dir) -> [paths]``.
+    to_text, document, write
+        ``to_text(result, inputs, output) -> str`` (what ``evalkit run`` prints),
+        ``document(result, settings, output, source) -> dict`` (the results document
+        that ``--json`` prints and ``--check`` checks), ``write(result, out_dir,
+        settings, output, source) -> [paths]``; ``output`` is an
+        :class:`~evalkit.study.output.Output`.
     """
 
     name: str
@@ -42,9 +46,9 @@ class StudyKind:
     check: Callable[[dict[str, Any], Place], None]
     load: Callable[[dict[str, Any], Place], Any]
     run: Callable[[dict[str, Any], Any], Any]
-    to_text: Callable[..., str]
-    to_json: Callable[[Any], str]
-    write: Callable[[Any, Path], list[Path]]
+    to_text: Callable[[Any, Any, Output], str]
+    document: Callable[[Any, dict[str, Any], Output, str | None], dict[str, Any]]
+    write: Callable[[Any, Path, dict[str, Any], Output, str | None], list[Path]]
 
 
 #: Every kind of study evalkit runs, by the name a study file gives in ``kind``.
@@ -56,7 +60,7 @@ KINDS: dict[str, StudyKind] = {
         load=entry_cohort.load,
         run=entry_cohort.run,
         to_text=entry_cohort.to_text,
-        to_json=entry_cohort.to_json,
+        document=entry_cohort.document,
         write=entry_cohort.write,
     ),
 }

@@ -27,6 +27,7 @@ from typing import Any
 from evalkit.errors import StudyError
 from evalkit.panel.roles import nearest
 from evalkit.study.kinds import KINDS, StudyKind
+from evalkit.study.output import Output
 from evalkit.study.schema import Key, Place, Table, lookup, resolve
 
 #: Where the bundled study files live inside the package.
@@ -197,19 +198,17 @@ class Study:
         """Run the study; returns the kind's result (a FuiReplication for entry_cohort_did)."""
         return self.kind.run(self.settings, self.load() if inputs is None else inputs)
 
-    def to_text(self, result: Any, inputs: Any, *, norwegian: bool = False) -> str:
+    def to_text(self, result: Any, inputs: Any, output: Output | None = None) -> str:
         """The result as terminal text, as ``evalkit run`` prints it."""
-        return self.kind.to_text(result, inputs, norwegian=norwegian)
+        return self.kind.to_text(result, inputs, output or Output())
 
-    def to_json(self, result: Any) -> str:
-        """The result's JSON document, as ``evalkit run --json`` prints it."""
-        return self.kind.to_json(result)
+    def document(self, result: Any, output: Output | None = None) -> dict[str, Any]:
+        """The results document, as ``evalkit run --json`` prints it and ``--check`` checks it."""
+        return self.kind.document(result, self.settings, output or Output(), self.source)
 
-    def write(self, result: Any, out: str | PathLike[str]) -> list[Path]:
-        """Write the result's report files into the folder ``out``."""
-        return self.kind.write(result, Path(out))
-
-
+    def write(self, result: Any, out: str | PathLike[str], output: Output | None = None) -> list[Path]:
+        """Write the result's report files (and ``results.json``) into the folder ``out``."""
+        return self.kind.write(result, Path(out), self.settings, output or Output(), self.source)
 
 def _relative_to(document: dict[str, Any], table: Table, base: Path) -> None:
     """Make the relative paths of a study file's document relative to the file's folder."""

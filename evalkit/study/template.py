@@ -40,8 +40,9 @@ def _lines(table: Table, prefix: str) -> list[str]:
         return out
     for name, spec in table.keys.items():
         if isinstance(spec, Key):
-            out += [f"# {spec.help}" + (f" (one of {', '.join(map(repr, spec.choices))})" if spec.choices else ""),
-                    f"{name} = {toml_value(spec.default, spec)}"]
+            out.append(f"# {spec.help}" + (f" (one of {', '.join(map(repr, spec.choices))})" if spec.choices else ""))
+            # a key without a default is left out (TOML has no "not set"); the help says what that means
+            out.append(f"# {name} = ..." if spec.default is None else f"{name} = {toml_value(spec.default, spec)}")
     for name, spec in table.keys.items():
         if isinstance(spec, Table):
             out += _lines(spec, f"{prefix}.{name}" if prefix else name)

@@ -65,20 +65,6 @@ class FuiReplication:
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
 
-    def to_json(self) -> dict:
-        """Tables 8.1-8.3 with published term names, the entry counts and each model's sample.
-
-        ``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ..., "entries": {step: count},
-        "sample_sizes": [{"outcome", "horizon", "entrants", "used", "excluded_...": n}]}``.
-        """
-        return {
-            "table_8_1": self.descriptives,
-            "table_8_2": self.conventional.table("employed"),
-            "table_8_3": self.conventional.table("in_education"),
-            "entries": dict(self.sample.entries.report.steps),
-            "sample_sizes": self.exclusions().to_dict(orient="records"),
-        }
-
     def exclusions(self) -> pd.DataFrame:
         """Per model (outcome, horizon): entrants, used, and the excluded by reason.
 
@@ -150,7 +136,16 @@ class FuiReplication:
         return out
 
     def warnings(self) -> list[str]:
-        """Design warnings: contaminated horizons and the bad-control caveat."""
+        """Design warnings: contaminated horizons, the bad-control caveat and the few clusters."""
+        return [w["message"] for w in self.coded_warnings()]
+
+    def coded_warnings(self) -> list[dict]:
+        """The design warnings with a stable ``code`` (what CI expectations match on).
+
+        ``{"code", "message", **context}``: ``contamination`` (with ``group``,
+        ``horizon``, ``share_exposed``), ``bad_control``, ``few_clusters`` (with
+        ``n_clusters``, ``n_treated_clusters``).
+        """
         n_counties = self.sample.frame["county"].nunique()
         n_treated = self.sample.frame.loc[self.sample.frame["south_west"] == 1, "county"].nunique()
         clusters = (
@@ -159,8 +154,17 @@ class FuiReplication:
             "2017); treat them as a lower bound and prefer a wild cluster bootstrap or "
             "randomization inference over regions (Conley & Taber 2011)."
         )
-        return contamination_warnings(self.contamination) + [BAD_CONTROL_NOTE, clusters]
-
+        contaminated = self.contamination[self.contamination["contaminated"]]
+        out = [
+            {"code": "contamination", "message": message, "group": str(row.group), "horizon": int(row.horizon),
+             "share_exposed": float(row.share_exposed)}
+            for message, row in zip(contamination_warnings(contaminated), contaminated.itertuples())
+        ]
+        return out + [
+            {"code": "bad_control", "message": BAD_CONTROL_NOTE},
+            {"code": "few_clusters", "message": clusters, "n_clusters": int(n_counties),
+             "n_treated_clusters": int(n_treated)},
+        ]
 
 def run_fui(
     panel: StatusPanel | pd.DataFrame | str | PathLike[str],
