@@ -28,6 +28,7 @@ from scipy.special import ndtr
 from evalkit.replications.fui.synthetic.counties import N_MONTHS
 from evalkit.replications.fui.synthetic.population import Persons
 from evalkit.replications.fui.synthetic.published import HORIZONS
+from evalkit.simulate.rounding import stratified_ones
 
 #: Month-to-month autocorrelation of the latent series.
 RHO = 0.93
@@ -49,30 +50,6 @@ def _interpolate(knot_values: np.ndarray, k: np.ndarray, drift: float) -> np.nda
     rows = np.arange(len(k))
     p = knot_values[rows, seg] * (1 - w) + knot_values[rows, seg + 1] * w
     return np.clip(p + drift * np.maximum(k - KNOTS[-1], 0), 0.0, 1.0)
-
-
-def stratified_ones(
-    p: np.ndarray, u: np.ndarray, cells: list[np.ndarray], rng: np.random.Generator
-) -> np.ndarray:
-    """Binary draws with exactly the cells' systematically rounded sums of ``p`` as ones.
-
-    ``cells`` are integer keys, most significant first; ``p`` must be constant within a
-    cell.  Within a cell the ones go to the lowest ``u``.
-    """
-    order = np.lexsort((u, *reversed(cells)))
-    keys = np.column_stack([c[order] for c in cells])
-    change = np.ones(len(order), dtype=bool)
-    change[1:] = np.any(keys[1:] != keys[:-1], axis=1)
-    starts = np.flatnonzero(change)
-    cell_of = np.cumsum(change) - 1
-    totals = np.add.reduceat(p[order], starts)
-    upper = np.cumsum(totals)
-    offset = rng.random()
-    ones = np.floor(upper + offset) - np.floor(upper - totals + offset)
-    rank = np.arange(len(order)) - starts[cell_of]
-    out = np.empty(len(order), dtype=bool)
-    out[order] = rank < ones[cell_of]
-    return out
 
 
 def monthly_states(
