@@ -79,10 +79,10 @@ def column_map(columns: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _require(frame: pd.DataFrame, roles: tuple[str, ...], cols: dict[str, str], table: str) -> None:
-    absent = [f"{r} -> {cols[r]!r}" for r in roles if cols[r] not in frame.columns]
+    absent = [f"{r} (column {cols[r]!r})" for r in roles if cols[r] not in frame.columns]
     if absent:
         raise EvalkitError(
-            f"the {table} table lacks columns for roles {absent} (it has {list(map(str, frame.columns))}); "
+            f"the {table} table lacks columns for roles {', '.join(absent)} (it has {list(map(str, frame.columns))}); "
             "map your names with columns={role: your_column} (a study file's [columns] table)"
         )
 

@@ -115,10 +115,12 @@ def group_targets(keys: pd.DataFrame, count: np.ndarray) -> tuple[np.ndarray, np
     return group, target
 
 
-def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """Logit projection of the expected outcome ``y`` (statsmodels GLM, binomial, weights ``w``)."""
     import statsmodels.api as sm
 
-    return sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12).params
+    model = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=w)
+    return model.fit(start_params=start, tol=1e-12).params
 
 
 @dataclass(frozen=True)
@@ -186,12 +188,14 @@ def calibrate(cells: Cells, coefficients: Mapping[str, float] | None = None, *, 
                 break
         return expit(shift[group] + eta0)
 
+    start: dict[str, np.ndarray | None] = {"model_1": None, "model_3": None}
+
     def residual(phi: np.ndarray) -> np.ndarray:
         p = probabilities(phi)
-        b1 = _fit(X1[in_logit], p[in_logit], count[in_logit])[1:]
-        out = [b1 - target1.to_numpy()]
+        b1 = start["model_1"] = _fit(X1[in_logit], p[in_logit], count[in_logit], start["model_1"])
+        out = [b1[1:] - target1.to_numpy()]
         if len(sub):
-            b3 = _fit(X3[sub_rows], p[sub_rows], count[sub_rows])
+            b3 = start["model_3"] = _fit(X3[sub_rows], p[sub_rows], count[sub_rows], start["model_3"])
             out.append(b3[1:3] - sub.to_numpy())
         return np.concatenate(out)
 
