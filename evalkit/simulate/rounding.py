@@ -12,6 +12,7 @@ total as well.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 __all__ = ["stratified_ones"]
 
@@ -21,10 +22,14 @@ def stratified_ones(
 ) -> np.ndarray:
     """Binary draws with exactly the cells' systematically rounded sums of ``p`` as ones.
 
-    ``cells`` are integer keys, most significant first; ``p`` must be constant within a
-    cell.  Within a cell the ones go to the lowest ``u``.
+    ``cells`` are integer keys, most significant first.  Within a cell the ones go to the
+    lowest ``Phi^-1(u) - Phi^-1(p)`` (the lowest ``u`` where ``p`` is constant): persons
+    with ``p = 1`` first, never one with ``p = 0``.
     """
-    order = np.lexsort((u, *reversed(cells)))
+    with np.errstate(invalid="ignore"):
+        score = ndtri(u) - ndtri(np.clip(p, 0.0, 1.0))
+    score = np.where(p <= 0, np.inf, np.where(p >= 1, -np.inf, score))
+    order = np.lexsort((score, *reversed(cells)))
     keys = np.column_stack([c[order] for c in cells])
     change = np.ones(len(order), dtype=bool)
     change[1:] = np.any(keys[1:] != keys[:-1], axis=1)

@@ -9,13 +9,17 @@ drift afterwards), and the state is ``1{u_t < p_t}``.  Employed at 3 and at 6 mo
 therefore positively correlated, as in register data.
 
 With ``noise="stratified"`` the analysis entrants' states at the horizons are instead set
-within fine cells (group x entry month x county x category x age group x education x
-female, inside which the probability is constant): the cells are laid out in that order,
-the number of ones of each cell is the systematic rounding of the running sum of
-probabilities (one uniform offset per outcome and horizon, so every group, and every run
-of consecutive cells, gets its expected number of ones up to one) and the ones go to the
-persons with the lowest latent values.  Then X'y is close to X'p, and OLS on the panel
-reproduces the calibrated projection (the published coefficients) up to rounding.
+within fine cells (group x entry month x category x age group x education x female): the
+cells are laid out in that order, the number of ones of each cell is the systematic
+rounding of the running sum of probabilities (one uniform offset per outcome and horizon,
+so every group, and every run of consecutive cells, gets its expected number of ones up to
+one) and the ones go to the persons with the lowest ``Phi^-1(u) - Phi^-1(p)``: the draw
+``1{z < Phi^-1(p) + c}`` with the one threshold shift ``c`` per cell that gives the cell
+its number of ones.  Then X'y is close to X'p for every regressor that is constant within
+cells, and OLS on the panel reproduces the calibrated projection (the published
+coefficients) up to rounding and the sampling noise of the county-level regressor
+(unemployment).  Counties are not cells: which counties' entrants get a cell's ones is
+left to the draw, so county shares carry binomial-like sampling noise as in real data.
 """
 
 from __future__ import annotations
