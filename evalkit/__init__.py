@@ -15,6 +15,7 @@ The main entry points, by stage:
 - sensitivity to parallel-trend violations: :func:`honest_did`
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
+- studies (evaluations described as data, ``evalkit run``): :class:`Study`
 
 ``import evalkit`` is light: every name above is loaded from its module on first use
 (module ``__getattr__``, PEP 562), so the FUI application, plotting (matplotlib), DuckDB,
@@ -35,6 +36,7 @@ from evalkit.errors import (
     FewClustersWarning,
     PanelValidationError,
     ScheduleError,
+    StudyError,
 )
 
 __version__ = "0.1.0"
@@ -102,6 +104,8 @@ _LAZY: dict[str, str] = {
     "run_fui": "evalkit.replications.fui",
     # the long-term NEET application
     "run_neet": "evalkit.replications.neet",
+    # studies
+    "Study": "evalkit.study",
 }
 
 __all__ = [
@@ -112,6 +116,7 @@ __all__ = [
     "FewClustersWarning",
     "PanelValidationError",
     "ScheduleError",
+    "StudyError",
     "__version__",
     *sorted(_LAZY),
 ]
@@ -167,3 +172,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     )
     from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
     from evalkit.simulate import simulate_staggered
+    from evalkit.study import Study

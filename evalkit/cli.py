@@ -1,9 +1,11 @@
 """The evalkit command line.
 
-evalkit fui runs the FUI evaluation (chapter 8) on the bundled synthetic panel or on a
-user's extract; evalkit simulate writes a synthetic panel with chosen true effects;
-evalkit validate checks a panel and prints its report; evalkit check checks a results
-document against the expectations of a CI suite (exit 0 when they hold, 1 when not).
+evalkit run runs a study file (an evaluation described as data, :mod:`evalkit.study`) or
+a bundled study; evalkit init-study writes a commented study file; evalkit fui runs the
+bundled FUI study (chapter 8) with its settings as options; evalkit simulate writes a
+synthetic panel with chosen true effects; evalkit validate checks a panel and prints its
+report; evalkit check checks a results document against the expectations of a CI suite
+(exit 0 when they hold, 1 when not).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -14,27 +16,27 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import contextlib
 import json
+import contextlib
 import math
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule
-from evalkit.errors import DataFileError, EvalkitError
-from evalkit.panel import ColumnRoles, read_panel, scan_panel
+from evalkit.errors import EvalkitError
 from evalkit.progress import silenced, stage
+from evalkit.study.entry_cohort import MIN_SCALE
+from evalkit.study.inputs import PARQUET, input_file, load_panel, naming_the_file, read_roles
 from evalkit.report.disclosure import DEFAULT_MIN_CELL
 
 EFFECT_OPTIONS = ("employment", "education")
-PARQUET = (".parquet", ".pq")
 DESCRIPTION = (
-    "Quasi-experimental evaluation of regional rollouts. 'evalkit fui' runs the FUI "
+    "Quasi-experimental evaluation of regional rollouts. 'evalkit run STUDY.toml' runs an "
+    "evaluation described in a study file ('evalkit init-study' writes one); 'evalkit fui' runs the FUI "
     "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
     "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
     "a panel and prints its report; 'evalkit check' checks a results.json against expectations."
@@ -99,10 +101,6 @@ def seed(text: str) -> int:
     return value
 
 
-#: The smallest synthetic panel whose every cell of table 8.1 has entrants to calibrate on.
-MIN_SCALE = 0.001
-
-
 def scale(text: str) -> float:
     """A finite size factor of the synthetic panel, at least :data:`MIN_SCALE`."""
     expected = f"expected a number of at least {MIN_SCALE:g} such as 0.1 or 1"
@@ -147,18 +145,6 @@ def separator(text: str) -> str:
 # --- checks of paths, run before any work -------------------------------------------------
 
 
-def input_file(path: str, option: str) -> Path:
-    """An existing, non-empty file (not a directory)."""
-    p = Path(path)
-    if not p.exists():
-        raise UsageError(f"{option} {path}: no such file")
-    if p.is_dir():
-        raise UsageError(f"{option} {path} is a directory; expected a file")
-    if p.stat().st_size == 0:
-        raise UsageError(f"{option} {path} is empty (0 bytes)")
-    return p
-
-
 def output_dir(path: str, option: str) -> Path:
     """A directory to write into: existing, or missing with an existing parent directory."""
     p = Path(path)
@@ -181,15 +167,6 @@ def output_file(path: str, option: str) -> Path:
     return p
 
 
-def read_roles(path: str | None) -> ColumnRoles | None:
-    """The roles file, read (and checked) before any data."""
-    if path is None:
-        return None
-    input_file(path, "--roles")
-    with naming_the_file("--roles", path):
-        return ColumnRoles.from_toml(path)
-
-
 def csv_options(args: argparse.Namespace) -> dict[str, str]:
     """``encoding``, ``sep`` and ``decimal`` as given (the readers detect the rest)."""
     given = {"encoding": args.encoding, "sep": args.sep, "decimal": args.decimal}
@@ -204,44 +181,6 @@ def check_csv_options_apply(args: argparse.Namespace, *paths: str | None) -> Non
     if csv_options(args) and not any(p and not p.lower().endswith(PARQUET) for p in paths):
         given = ", ".join(f"--{k}" for k in csv_options(args))
         raise UsageError(f"{given} apply to CSV inputs (--data, --unemployment, --schedule), but no CSV file is read")
-
-
-@contextlib.contextmanager
-def naming_the_file(option: str, path: str) -> Iterator[None]:
-    """Prefix evalkit's complaints about an input file with the option (and the path)."""
-    try:
-        yield
-    except EvalkitError as err:
-        message = str(err)
-        raise UsageError(f"{option}: {message}" if path in message else f"{option} {path}: {message}") from err
-
-
-def unreadable_file(err: Exception) -> bool:
-    """Whether ``err`` is a Parquet reader's complaint about the file (not an evalkit bug)."""
-    import duckdb
-    import pyarrow
-
-    return isinstance(err, (duckdb.IOException, duckdb.InvalidInputException, pyarrow.ArrowInvalid, pyarrow.ArrowIOError))
-
-
-def load_panel(path: str, roles: ColumnRoles | None, args: argparse.Namespace):
-    """Validate the panel: Parquet in DuckDB (never loaded whole), text files in pandas."""
-    stage(f"reading and validating {path}")
-    try:
-        if path.lower().endswith(PARQUET):
-            return scan_panel(path, roles=roles)
-        return read_panel(path, roles=roles, **csv_options(args))
-    except UnicodeDecodeError as err:
-        raise UsageError(
-            f"--data {path} cannot be decoded as {err.encoding} ({err.reason} at byte {err.start}); "
-            "give its encoding with --encoding (e.g. cp1252 or latin-1)"
-        ) from err
-    except Exception as err:
-        if unreadable_file(err) or isinstance(err, DataFileError):
-            reason = str(err).strip().splitlines()[0]
-            kind = "Parquet" if path.lower().endswith(PARQUET) else "a table"
-            raise UsageError(f"--data {path} cannot be read as {kind}: {reason}") from err
-        raise
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -264,102 +203,46 @@ def _simulated(args: argparse.Namespace):
     return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args), **icc)
 
 
+#: Options of ``evalkit fui`` -> the setting of the bundled ``fui`` study they override.
+FUI_OPTIONS: dict[str, str] = {
+    "data": "data.panel",
+    "roles": "data.roles",
+    "unemployment": "data.unemployment",
+    "schedule": "data.schedule",
+    "encoding": "data.encoding",
+    "sep": "data.sep",
+    "decimal": "data.decimal",
+    "scale": "data.synthetic.scale",
+    "seed": "data.synthetic.seed",
+    "county_icc": "data.synthetic.county_icc",
+    "n_boot": "inference.n_boot",
+}
+
+
+def fui_overrides(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, str]]:
+    """The settings of the ``fui`` study that ``evalkit fui``'s options change, and their names."""
+    values: dict[str, object] = {}
+    origins = {key: f"--{option.replace('_', '-')}" for option, key in FUI_OPTIONS.items()}
+    for option, key in FUI_OPTIONS.items():
+        value = getattr(args, option)
+        if value is not None:
+            values[key] = value
+    for outcome in EFFECT_OPTIONS:
+        value = getattr(args, f"effect_{outcome}")
+        if value is not None:
+            key = f"data.synthetic.effects.{outcome}"
+            values[key], origins[key] = value, f"--effect-{outcome}"
+    for flag, key in (("no_event_study", "event_study.enabled"), ("no_few_clusters", "inference.few_clusters")):
+        if getattr(args, flag):
+            values[key], origins[key] = False, f"--{flag.replace('_', '-')}"
+    return values, origins
+
+
 def cmd_fui(args: argparse.Namespace) -> int:
-    from evalkit.replications.fui import FuiSpec, report, report_text, run_fui
-    from evalkit.replications.fui.results_json import results_document
-    from evalkit.replications.fui.sample import check_exposure
-    from evalkit.replications.fui.schedule import norway_2017_schedule
-    from evalkit.replications.fui.unemployment import check_unemployment, read_table
-    from evalkit.report.json_contract import dumps
+    from evalkit.study import Study
 
-    # every option and input file is checked before the (long) analysis starts
-    for option in ("data", "unemployment", "schedule"):
-        if getattr(args, option):
-            input_file(getattr(args, option), f"--{option}")
-    if args.data and not args.unemployment:
-        raise UsageError(
-            "--data needs --unemployment PATH: a CSV or Parquet table with columns county, "
-            "month, unemployment_pct (county registered unemployment in percent)"
-        )
-    check_csv_options_apply(args, args.data, args.unemployment, args.schedule)
-    out = output_dir(args.out, "--out") if args.out else None
-    if args.roles and not (args.data or args.unemployment or args.schedule):
-        raise UsageError(
-            "--roles maps the columns of your --data, --unemployment and --schedule files; "
-            "without them the bundled synthetic panel is used"
-        )
-    roles = read_roles(args.roles) or ColumnRoles()
-    # the auxiliary tables are read as text; check_unemployment reads either decimal mark
-    options = {k: v for k, v in csv_options(args).items() if k != "decimal"}
-    schedule = norway_2017_schedule()
-    if args.schedule:
-        with naming_the_file("--schedule", args.schedule):
-            table = read_table(args.schedule, **options).reset_index(drop=True)
-            mapped = roles.schedule_columns
-            schedule = RolloutSchedule.from_frame(
-                table, unit=mapped["county"], start=mapped["start_month"], region=mapped["region"]
-            )
-            check_exposure(schedule, FuiSpec())  # before the panel is read: a long read would be wasted
-    unemployment = None
-    if args.unemployment:
-        with naming_the_file("--unemployment", args.unemployment):
-            unemployment = check_unemployment(
-                read_table(args.unemployment, **options), columns=roles.unemployment_columns
-            )
-    if args.data:
-        panel = load_panel(args.data, roles, args)
-    else:
-        data = _simulated(args)
-        panel = read_panel(data.panel)
-        unemployment = data.unemployment if unemployment is None else unemployment
-    rep = run_fui(
-        panel,
-        unemployment,
-        schedule=schedule,
-        few_clusters=not args.no_few_clusters,
-        event_study=not args.no_event_study,
-        n_boot=args.n_boot,
-    )
-    rule = disclosure_rule(args)
-    prov = fui_provenance(args)
-    if out is not None:
-        stage(f"writing the reports to {out}")
-        for path in report.write(rep, out, disclosure=rule, provenance=prov):
-            if not args.quiet:
-                print(f"wrote {path}", file=sys.stderr)
-    if args.json:
-        sys.stdout.write(dumps(results_document(rep, disclosure=rule, provenance=prov)))
-    else:
-        print(str(panel.report))
-        print()
-        print(report_text.to_text(rep, norwegian=args.norwegian, disclosure=rule))
-    return 0
-
-
-def disclosure_rule(args: argparse.Namespace):
-    """``--min-cell N`` (default 5) unless ``--no-disclosure-control``."""
-    from evalkit.report.disclosure import DisclosureControl
-
-    if args.no_disclosure_control:
-        return DisclosureControl.off()
-    return DisclosureControl(min_cell=args.min_cell)
-
-
-def fui_provenance(args: argparse.Namespace) -> dict:
-    """Inputs (names and sha256 of the files read, or the synthetic panel's settings), seed, options."""
-    from evalkit.replications.fui.results_json import run_provenance
-    from evalkit.report.json_contract import file_input
-
-    inputs = [file_input(option, getattr(args, option)) for option in ("data", "unemployment", "schedule", "roles")
-              if getattr(args, option)]
-    synthetic = not args.data
-    if synthetic:
-        settings = {"scale": args.scale, "seed": args.seed, "effects": {k: str(v) for k, v in (_effects(args) or {}).items()}}
-        inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": settings})
-    options = {"n_boot": args.n_boot, "few_clusters": not args.no_few_clusters,
-               "event_study": not args.no_event_study, "norwegian": args.norwegian,
-               "min_cell": None if args.no_disclosure_control else args.min_cell}
-    return run_provenance(inputs=inputs, seed=args.seed if synthetic else None, options=options)
+    values, origins = fui_overrides(args)
+    return run_study(Study.from_toml("fui").with_overrides(values, origins=origins), args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -398,9 +281,124 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     input_file(args.data, "--data")
     check_csv_options_apply(args, args.data)
-    roles = read_roles(args.roles)
-    print(load_panel(args.data, roles, args).report)
+    roles = read_roles(args.roles, "--roles") if args.roles else None
+    print(load_panel(args.data, roles, csv_options(args), "--data").report)
     return 0
+
+
+# --- studies: evalkit run, evalkit init-study (and evalkit fui, the bundled fui study) ----------
+
+
+def parse_set(text: str) -> tuple[str, str]:
+    """``--set table.key=value`` -> ``("table.key", "value")``."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected table.key=value such as design.windows.t1=2016-03..2016-05, got {text!r}"
+        )
+    return key.strip(), value.strip()
+
+
+def run_study(study, args: argparse.Namespace) -> int:
+    """Check the outputs, load the study's data, run it and print (and write) its results.
+
+    With ``--check EXPECT.toml`` the results document is checked against the
+    expectations after the run (the report on stderr): exit 1 when one fails.
+    """
+    from evalkit.report.json_contract import dumps
+    from evalkit.study import Output
+
+    out = output_dir(args.out, "--out") if args.out else None
+    expect = None
+    if getattr(args, "check", None):
+        from evalkit.report.check import load_expectations
+
+        input_file(args.check, "--check")
+        expect = load_expectations(args.check)
+    output = Output(norwegian=args.norwegian, min_cell=None if args.no_disclosure_control else args.min_cell)
+    inputs = study.load()
+    result = study.run(inputs)
+    if out is not None:
+        stage(f"writing the reports to {out}")
+        for path in study.write(result, out, output):
+            if not args.quiet:
+                print(f"wrote {path}", file=sys.stderr)
+    document = study.document(result, output) if args.json or expect is not None else None
+    if args.json:
+        sys.stdout.write(dumps(document))
+    else:
+        sys.stdout.write(study.to_text(result, inputs, output))
+    if expect is not None:
+        from evalkit.report.check import check_results
+
+        report = check_results(document, expect)
+        print(f"evalkit run --check {args.check}", file=sys.stderr)
+        print(report.summary(verbose=args.verbose), file=sys.stderr)
+        return 0 if report.passed else 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from evalkit.study import Study
+
+    study = Study.from_toml(args.study)
+    overrides = dict(args.set or [])
+    return run_study(study.with_overrides(overrides, origins={k: f"--set {k}" for k in overrides}), args)
+
+
+def cmd_init_study(args: argparse.Namespace) -> int:
+    from evalkit.study import template
+
+    path = Path(args.path)
+    if path.is_dir():
+        raise UsageError(f"init-study {args.path} is a directory; expected a file name such as study.toml")
+    if path.exists() and not args.force:
+        raise UsageError(f"init-study {args.path} exists; choose another name or add --force to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(f"init-study {args.path}: the directory {path.parent} does not exist")
+    path.write_text(template(), encoding="utf-8")
+    if not args.quiet:
+        print(f"wrote {path}; run it with 'evalkit run {path}'", file=sys.stderr)
+    return 0
+
+
+def output_options(p: argparse.ArgumentParser) -> None:
+    """--out, --json, --norwegian and the disclosure rule: how a study's results are shown."""
+    p.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    p.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
+    p.add_argument("--min-cell", type=positive_int, default=DEFAULT_MIN_CELL, metavar="N",
+                   help=f"disclosure control: suppress counts below N persons and rates from fewer (default {DEFAULT_MIN_CELL})")
+    p.add_argument("--no-disclosure-control", action="store_true",
+                   help="show small counts as computed (only for synthetic or public data)")
+
+
+def add_study_commands(sub, common: argparse.ArgumentParser) -> None:
+    """The ``run`` and ``init-study`` subcommands."""
+    run = sub.add_parser(
+        "run", parents=[common], help="run a study file (or a bundled study: fui)",
+        description="Run an evaluation described as data: a study file (TOML), or a bundled study by name "
+        "(fui). Any setting of the study can be changed with --set table.key=value (repeat it); "
+        "docs/studies.md describes every key.",
+    )
+    run.add_argument("study", metavar="STUDY", help="a study file (.toml) or the name of a bundled study (fui)")
+    run.add_argument("--set", action="append", type=parse_set, metavar="KEY=VALUE",
+                     help="change a setting, e.g. --set design.windows.t1=2016-03..2016-05 or "
+                     "--set outcomes.horizons=1,3,6,12 (repeatable)")
+    output_options(run)
+    run.add_argument("--check", metavar="EXPECT.toml",
+                     help="check the results against an expectation file (as 'evalkit check'): exit 1 when one fails")
+    run.add_argument("--verbose", "-v", action="store_true", help="with --check: list every expectation")
+    run.set_defaults(func=cmd_run)
+    init = sub.add_parser(
+        "init-study", parents=[common], help="write a commented study file to start from",
+        description="Write a commented study file with every key at its default (the FUI design); edit it and "
+        "run it with 'evalkit run PATH'.",
+    )
+    init.add_argument("path", nargs="?", default="study.toml", metavar="PATH",
+                      help="the file to write (default: study.toml)")
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
+    init.set_defaults(func=cmd_init_study)
 
 
 # --- the parser ----------------------------------------------------------------------------
@@ -482,9 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no progress bars or stage messages on stderr")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
-    def simulation_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--scale", type=scale, default=1.0, metavar="X", help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
-        p.add_argument("--seed", type=seed, default=2017, metavar="N", help="random seed of the synthetic panel")
+    def simulation_options(p: argparse.ArgumentParser, *, study_defaults: bool = False) -> None:
+        # with study_defaults an option not given leaves the study's setting (the same default)
+        p.add_argument("--scale", type=scale, default=None if study_defaults else 1.0, metavar="X",
+                       help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
+        p.add_argument("--seed", type=seed, default=None if study_defaults else 2017, metavar="N",
+                       help="random seed of the synthetic panel")
         p.add_argument("--county-icc", type=county_icc, default=None, metavar="R",
                        help="intra-county correlation of the outcomes through county x month shocks "
                        "(default: the simulator's stated assumption, docs/simulate.md; 0: no shocks)")
@@ -505,19 +506,13 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
     fui.add_argument("--unemployment", metavar="PATH", help="county unemployment table (county, month, unemployment_pct)")
     fui.add_argument("--schedule", metavar="PATH", help="rollout schedule CSV (county, region, start_month)")
-    fui.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
-    fui.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    fui.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
+    output_options(fui)
     fui.add_argument("--no-event-study", action="store_true", help="skip the event study of all entry cohorts")
     fui.add_argument(
         "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"
     )
-    fui.add_argument("--min-cell", type=positive_int, default=DEFAULT_MIN_CELL, metavar="N",
-                     help=f"disclosure control: suppress counts below N persons and rates from fewer (default {DEFAULT_MIN_CELL})")
-    fui.add_argument("--no-disclosure-control", action="store_true",
-                     help="show small counts as computed (only for synthetic or public data)")
-    fui.add_argument("--n-boot", type=positive_int, default=9999, metavar="N", help="wild cluster bootstrap draws (default 9999)")
-    simulation_options(fui)
+    fui.add_argument("--n-boot", type=positive_int, default=None, metavar="N", help="wild cluster bootstrap draws (default 9999)")
+    simulation_options(fui, study_defaults=True)
     fui.set_defaults(func=cmd_fui)
 
     chk = sub.add_parser("check", parents=[common], help="check a results.json against expectations (for CI)",
@@ -540,6 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--data", required=True, metavar="PATH", help="your panel (CSV or Parquet)")
     val.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
     val.set_defaults(func=cmd_validate)
+    add_study_commands(sub, common)
     add_neet_parser(sub, common)
     return parser
 

@@ -28,6 +28,12 @@ class RolesError(EvalkitError):
     names the file, the key and the nearest valid name."""
 
 
+class StudyError(EvalkitError):
+    """A study file (or :class:`~evalkit.study.Study` setting) is malformed or describes an
+    impossible design; the message names the file, the key (or the option that set it),
+    what was expected and what was given."""
+
+
 class DataFileError(EvalkitError):
     """A data file cannot be read: missing, empty, unknown format, undecodable text."""
 

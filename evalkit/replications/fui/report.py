@@ -34,7 +34,7 @@ EXCLUSIONS_TITLE = ("Entrants in each model: used, and excluded by reason (entra
 def regression_table(rep: FuiReplication, outcome: str, *, norwegian: bool = False) -> pd.DataFrame:
     """Published layout: one row per term, per horizon ``coef (se)`` and the published value."""
     mine = rep.conventional.table(outcome)
-    ref = published()[TABLE_KEYS[outcome]]
+    ref = published().get(TABLE_KEYS.get(outcome, ""), {})  # published only for the states at the horizon
     columns: dict[str, list[str]] = {}
     horizons = rep.sample.spec.horizons
     for h in horizons:

@@ -1,0 +1,298 @@
+"""Study files: `evalkit run`, the bundled fui study, overrides, the template, the Python API.
+
+The runs use the synthetic panel at a small scale; the designs the issue asks for (a
+March-May window, a 12-month horizon) are run from the command line without code.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pandas as pd
+import pytest
+
+from evalkit import Study
+from evalkit.cli import main
+from evalkit.errors import StudyError
+from evalkit.panel.months import parse_month
+from evalkit.replications.fui import FuiReplication
+from evalkit.replications.fui.synthetic import simulate_fui_panel
+from evalkit.study import KINDS, bundled_studies, template
+from evalkit.study.schema import Key, Table
+
+SMALL = ["--set", "data.synthetic.scale=0.05"]
+QUICK = ["--set", "inference.few_clusters=false", "--set", "event_study.enabled=false", "--set", "placebo.enabled=false"]
+
+
+def test_run_fui_prints_exactly_what_fui_prints(capsys):
+    assert main(["-q", "fui", "--scale", "0.05", "--n-boot", "99"]) == 0
+    fui = capsys.readouterr().out
+    assert main(["-q", "run", "fui", *SMALL, "--set", "inference.n_boot=99"]) == 0
+    run = capsys.readouterr().out
+    assert run == fui
+    assert "Table 8.2: employment" in run and "Event study" in run and "Placebo" in run
+
+
+def test_the_fui_options_are_settings_of_the_fui_study(capsys):
+    args = ["-q", "fui", "--scale", "0.05", "--seed", "3", "--no-few-clusters", "--no-event-study", "--json",
+            "--effect-education", "1:0.1,3:0.1,6:0.1,9:0.1"]
+    assert main(args) == 0
+    fui = json.loads(capsys.readouterr().out)
+    sets = ["data.synthetic.scale=0.05", "data.synthetic.seed=3", "inference.few_clusters=false",
+            "event_study.enabled=false", "data.synthetic.effects.education=1:0.1,3:0.1,6:0.1,9:0.1"]
+    assert main(["-q", "run", "fui", "--json", *[x for s in sets for x in ("--set", s)]]) == 0
+    assert json.loads(capsys.readouterr().out) == fui
+
+
+@pytest.fixture(scope="module")
+def truncated(tmp_path_factory):
+    """A study file next to a synthetic panel that ends in March 2018 (so horizon 12 is censored)."""
+    root = tmp_path_factory.mktemp("study_inputs")
+    data = simulate_fui_panel(scale=0.05, seed=11)
+    panel = data.panel[pd.to_datetime(data.panel["month"]) <= "2018-03-01"]
+    panel.to_csv(root / "panel.csv", index=False)
+    data.unemployment.to_csv(root / "unemployment.csv", index=False)
+    study = root / "my_study.toml"
+    study.write_text(
+        'kind = "entry_cohort_did"\n[data]\npanel = "panel.csv"\nunemployment = "unemployment.csv"\n',
+        encoding="utf-8",
+    )
+    return root, study
+
+
+def test_march_may_windows_and_a_12_month_horizon_from_the_command_line(truncated, tmp_path, monkeypatch, capsys):
+    root, study = truncated
+    monkeypatch.chdir(tmp_path)  # the study file's paths are relative to its folder, not the cwd
+    out = tmp_path / "out"
+    args = ["-q", "run", str(study), "--json", "--out", str(out),
+            "--set", "design.windows.t1=2016-03..2016-05", "--set", "design.windows.t2=2017-03..2017-05",
+            "--set", "outcomes.horizons=1,3,6,12", "--set", "event_study.horizons=1,3,6",
+            "--set", "inference.n_boot=99"]
+    assert main(args) == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["table_8_2"]["fui_effect"]) == {"1", "3", "6", "12"}
+    # the entry-month dummies follow the windows: March is the reference, April and May have dummies
+    tidy = pd.read_csv(out / "table_8_2.csv")
+    months = sorted(t for t in tidy["term"].unique() if t.startswith("entry_month"))
+    assert months == ["entry_month_4", "entry_month_5"]
+    # horizon 12: entrants whose outcome month lies past the panel's end (March 2018) are censored,
+    # counted and left out; nobody else is
+    sizes = {(m["outcome"], m["horizon"]): m for m in doc["sample_sizes"]}
+    result = Study.from_toml(study).with_overrides({
+        "design.windows.t1": "2016-03..2016-05", "design.windows.t2": "2017-03..2017-05",
+        "outcomes.horizons": [1, 3, 6, 12], "inference.few_clusters": False, "event_study.enabled": False,
+        "placebo.enabled": False,
+    }).run()
+    frame = result.sample.frame
+    past_end = (frame["entry_month"] + 12 > parse_month("2018-03")).to_numpy()
+    assert past_end.sum() > 0 and set(frame.loc[past_end, "window"]) == {"t2"}
+    assert frame.loc[past_end, "employed_12"].isna().all()
+    for outcome in ("employed", "in_education"):
+        model = sizes[(outcome, 12)]
+        assert model["excluded_outcome_censored"] == past_end.sum()
+        excluded = sum(v for k, v in model.items() if k.startswith("excluded_"))
+        assert model["entrants"] == model["used"] + excluded == len(frame)
+        assert sizes[(outcome, 6)]["excluded_outcome_censored"] == 0
+    assert result.conventional.models[("employed", 12)].nobs == sizes[("employed", 12)]["used"]
+
+
+def test_february_june_windows_get_a_february_reference_and_four_dummies():
+    study = Study.from_toml("fui").with_overrides({
+        "data.synthetic.scale": 0.05, "design.windows.t1": "2016-02..2016-06", "design.windows.t2": "2017-02..2017-06",
+        "inference.few_clusters": False, "event_study.enabled": False, "placebo.enabled": False,
+    })
+    result = study.run()
+    assert isinstance(result, FuiReplication)
+    months = [c for c in result.conventional.covariates if c.startswith("entry_month")]
+    assert months == ["entry_month_3", "entry_month_4", "entry_month_5", "entry_month_6"]
+    assert set(result.sample.frame["entry_calendar_month"]) == {2, 3, 4, 5, 6}
+    # each dummy is exactly the entrants of its calendar month
+    model = result.conventional.models[("employed", 1)]
+    frame = result.sample.frame.loc[model.data.index]
+    for name in months:
+        assert (model.data[name] == (frame["entry_calendar_month"] == int(name.split("_")[-1]))).all()
+
+
+def test_ever_by_the_horizon_and_a_narrower_target_group():
+    result = Study.from_toml("fui").with_overrides({
+        "data.synthetic.scale": 0.05, "outcomes.measure": "ever", "outcomes.horizons": "3,6",
+        "population.categories": ["standard", "situational"], "inference.few_clusters": False,
+        "event_study.enabled": False, "placebo.enabled": False,
+    }).run()
+    assert set(result.conventional.models) == {("ever_employed", 3), ("ever_employed", 6),
+                                               ("ever_in_education", 3), ("ever_in_education", 6)}
+    assert "category_situational" in result.conventional.covariates
+    assert "category_specially_adapted" not in result.conventional.covariates  # no such entrant any more
+    frame = result.sample.frame
+    both = frame[["employed_6", "ever_employed_6", "ever_employed_3"]].dropna()
+    assert (both["ever_employed_6"] >= both["employed_6"]).all()
+    assert (both["ever_employed_6"] >= both["ever_employed_3"]).all()
+    for m in result.exclusions().to_dict(orient="records"):
+        assert m["entrants"] == m["used"] + sum(v for k, v in m.items() if k.startswith("excluded_"))
+
+
+# --- the template and the bundled study -------------------------------------------------------
+
+
+def _keys(table: Table, prefix: str = "") -> set[str]:
+    keys = set()
+    for name, spec in table.keys.items():
+        dotted = f"{prefix}.{name}" if prefix else name
+        keys |= _keys(spec, dotted) if isinstance(spec, Table) else {dotted}
+        if isinstance(spec, Table):
+            keys.add(dotted)
+    return keys
+
+
+def test_init_study_writes_a_commented_template_that_loads(tmp_path, capsys):
+    path = tmp_path / "new.toml"
+    assert main(["-q", "init-study", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert text == template()
+    assert text.count("\n# ") > 20
+    study = Study.from_toml(path)
+    fui = Study.from_toml("fui")
+    mine, bundled = study.settings, fui.settings
+    assert mine.pop("title") == "" and bundled.pop("title").startswith("FUI")
+    assert mine == bundled  # the template's defaults are the published FUI design
+    # every key of the schema is in the template
+    doc = tomllib.loads(text)
+    for dotted in _keys(KINDS["entry_cohort_did"].schema):
+        node = doc
+        for part in dotted.split("."):
+            if dotted == "data.synthetic.effects" or dotted == "data.synthetic.county_icc":
+                break  # no default to write: present as a comment
+            assert part in node, dotted
+            node = node[part]
+    # an existing file is kept unless --force
+    assert main(["init-study", str(path)]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["-q", "init-study", str(path), "--force"]) == 0
+
+
+def test_bundled_studies_and_the_python_api():
+    assert "fui" in bundled_studies()
+    study = Study.from_toml("fui")
+    # settings that only make sense together are changed together (each study is checked whole)
+    changed = study.with_overrides({"design.windows.t1": "2016-03..2016-05", "design.windows.t2": ("2017-03", "2017-05")})
+    with pytest.raises(StudyError, match="same calendar months"):
+        study.set("design.windows.t1", "2016-03..2016-05")
+    assert study.set("population.max_age", 24).set("outcomes.states", ["employed"]).get("outcomes.states") == ("employed",)
+    assert changed.get("design.windows") == {"t1": ("2016-03", "2016-05"), "t2": ("2017-03", "2017-05")}
+    assert study.get("design.windows")["t1"] == ("2016-03", "2016-06")  # the original is unchanged
+    settings = study.settings
+    settings["population"]["washout"] = 3
+    assert study.get("population.washout") == 12  # settings are a copy
+    assert study.with_overrides({"outcomes.horizons": "1, 3 ,12"}).get("outcomes.horizons") == (1, 3, 12)
+    assert study.with_overrides({"inference.few_clusters": "no"}).get("inference.few_clusters") is False
+
+
+# --- bad study files ---------------------------------------------------------------------------------
+
+GOOD = 'kind = "entry_cohort_did"\n'
+
+#: (id, study file text, --set options, strings the message must contain)
+BAD: list[tuple[str, str, list[str], list[str]]] = [
+    ("unknown table", GOOD + "[dta]\npanel = 'x.csv'\n", [], ["unknown table 'dta'", "Did you mean 'data'?"]),
+    ("unknown key", GOOD + "[population]\nwashot = 12\n", [], ["[population]", "'washot'", "'washout'"]),
+    ("text for a number", GOOD + '[population]\nwashout = "12"\n', [], ["[population] washout", "whole number", "'12'"]),
+    ("fraction for a whole number", GOOD + "[population]\nwashout = 1.5\n", [], ["[population] washout", "1.5"]),
+    ("flag for a whole number", GOOD + "[inference]\nn_boot = true\n", [], ["[inference] n_boot", "True"]),
+    ("negative washout", GOOD + "[population]\nwashout = -1\n", [], ["[population] washout", "at least 0"]),
+    ("no horizons", GOOD + "[outcomes]\nhorizons = []\n", [], ["[outcomes] horizons", "at least one item"]),
+    ("horizon twice", GOOD + "[outcomes]\nhorizons = [1, 3, 3]\n", [], ["[outcomes] horizons", "[3]", "once"]),
+    ("horizon zero", GOOD + "[outcomes]\nhorizons = [0, 3]\n", [], ["[outcomes] horizons item 1", "at least 1"]),
+    ("unknown category", GOOD + '[population]\ncategories = ["standrd"]\n', [],
+     ["[population] categories item 1", "'standrd'", "Did you mean 'standard'?"]),
+    ("unknown measure", GOOD + '[outcomes]\nmeasure = "sometimes"\n', [], ["[outcomes] measure", "'at', 'ever'"]),
+    ("three windows", GOOD + '[design.windows]\na = "2016-03..2016-06"\nb = "2017-03..2017-06"\nc = "2018-03..2018-06"\n',
+     [], ["[design.windows]", "exactly 2", "['a', 'b', 'c']"]),
+    ("window not a span", GOOD + '[design.windows]\nt1 = "March 2016"\nt2 = "2017-03..2017-06"\n', [],
+     ["[design.windows] t1", "first..last", "'March 2016'"]),
+    ("window month unreadable", GOOD + '[design.windows]\nt1 = "2016-13..2016-14"\nt2 = "2017-03..2017-06"\n', [],
+     ["[design.windows] t1", "'2016-13'"]),
+    ("window backwards", GOOD + '[design.windows]\nt1 = "2016-06..2016-03"\nt2 = "2017-03..2017-06"\n', [],
+     ["[design.windows] t1", "ends before it starts"]),
+    ("windows overlap", GOOD + '[design.windows]\nt1 = "2016-03..2016-06"\nt2 = "2016-05..2016-08"\n', [],
+     ["[design.windows]", "must start after", "t1"]),
+    ("windows of other months", GOOD + '[design.windows]\nt1 = "2016-02..2016-06"\nt2 = "2017-03..2017-06"\n', [],
+     ["[model] entry_month_dummies", "same calendar months", "[2, 3, 4, 5, 6]", "entry_month_dummies = false"]),
+    ("no kind", "[population]\nwashout = 12\n", [], ["no kind", "entry_cohort_did"]),
+    ("unknown kind", 'kind = "entry_cohort"\n', [], ["unknown kind 'entry_cohort'", "Did you mean 'entry_cohort_did'?"]),
+    ("not toml", GOOD + "[population\nwashout = 12\n", [], ["not valid TOML", "line 2"]),
+    ("empty", "", [], ["is empty", "init-study"]),
+    ("a key as a table", GOOD + "[population.washout]\nx = 1\n", [], ["[population] washout", "got a table"]),
+    ("a table as a value", GOOD + "population = 3\n", [], ["population", "expected a table"]),
+    ("effect at a horizon the simulator lacks", GOOD + "[data.synthetic.effects]\neducation = {2 = 0.1}\n", [],
+     ["[data.synthetic.effects] education", "1, 3, 6, 9", "[2]"]),
+    ("effect beyond a probability", GOOD + "[data.synthetic.effects]\neducation = 3\n", [],
+     ["[data.synthetic.effects] education", "-1 to 1"]),
+    ("effect of an unknown outcome", GOOD + "[data.synthetic.effects]\nwages = 0.1\n", [],
+     ["[data.synthetic.effects] wages", "'employment', 'education'"]),
+    ("scale too small", GOOD + "[data.synthetic]\nscale = 0.0\n", [], ["[data.synthetic] scale", "at least 0.001"]),
+    ("unknown decimal mark", GOOD + "[data]\ndecimal = ';'\n", [], ["[data] decimal", "';'"]),
+    ("unknown encoding", GOOD + "[data]\nencoding = 'klingon'\n", [], ["[data] encoding", "'klingon'"]),
+    ("panel without unemployment", GOOD + "[data]\npanel = 'p.csv'\n", [], ["[data] panel needs", "[data] unemployment"]),
+    ("panel missing", GOOD + "[data]\npanel = 'p.csv'\nunemployment = 'u.csv'\n", [], ["[data] panel", "p.csv", "no such file"]),
+    ("treated region unknown", GOOD + "[design]\ntreated_region = 'north'\n", [],
+     ["[design] treated_region", "'north'", "'rest', 'south_west'"]),
+    ("windows before the bundled schedule fits", GOOD + '[design.windows]\nt1 = "2016-03..2016-06"\nt2 = "2017-09..2017-12"\n'
+     "[model]\nentry_month_dummies = false\n", [], ["[design.windows]", "schedule", "comparison but exposed"]),
+    # overrides on the command line name the --set option
+    ("set an unknown key", GOOD, ["--set", "design.window.t1=2016-03..2016-05"],
+     ["--set design.window.t1", "no key 'window'", "Did you mean 'windows'?"]),
+    ("set an unreadable list", GOOD, ["--set", "outcomes.horizons=1,x"], ["--set outcomes.horizons", "'1,x'"]),
+    ("set a bad window", GOOD, ["--set", "design.windows.t1=2016-03"], ["--set design.windows.t1", "first..last"]),
+    ("set a third window", GOOD, ["--set", "design.windows.t3=2018-03..2018-06"], ["[design.windows]", "exactly 2"]),
+    ("set a table", GOOD, ["--set", "design=3"], ["--set design", "is a table"]),
+    ("set without a value", GOOD, ["--set", "design.treated_region"], ["--set", "table.key=value"]),
+    ("set a flag to a word", GOOD, ["--set", "placebo.enabled=maybe"], ["--set placebo.enabled", "true or false"]),
+]
+
+
+@pytest.mark.parametrize("text, sets, expected", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_study_files_exit_2_naming_the_key(tmp_path, capsys, text, sets, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    code = main(["run", str(path), *sets])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "evalkit: error: " in err and "Traceback" not in err
+    assert "simulating" not in err  # found before any work
+    for piece in expected:
+        assert piece in err, f"{piece!r} not in {err!r}"
+
+
+def test_bad_study_files_raise_study_error_in_python(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(GOOD + "[population]\nwashot = 12\n", encoding="utf-8")
+    with pytest.raises(StudyError, match="washot"):
+        Study.from_toml(path)
+    with pytest.raises(StudyError, match="does not exist"):
+        Study.from_toml(tmp_path / "absent.toml")
+    with pytest.raises(StudyError, match="bundled studies: .*fui"):
+        Study.from_toml("fiu")
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe kind")
+    with pytest.raises(StudyError, match="not UTF-8"):
+        Study.from_toml(tmp_path / "binary.toml")
+    with pytest.raises(StudyError, match="override population.washout"):
+        Study.from_toml("fui").set("population.washout", -3)
+    with pytest.raises(StudyError, match=r"\[population\] washout"):
+        Study.from_dict({"kind": "entry_cohort_did", "population": {"washout": "12"}})
+
+
+def test_schema_keys_have_help_and_defaults_of_their_type():
+    def walk(table: Table, prefix: str = "") -> None:
+        assert table.help
+        for name, spec in table.keys.items():
+            dotted = f"{prefix}.{name}" if prefix else name
+            if isinstance(spec, Table):
+                walk(spec, dotted)
+            else:
+                assert isinstance(spec, Key) and spec.help, dotted
+                if spec.default is not None:  # None: not set, the help line says what that means
+                    assert spec.check(spec.default, dotted) == spec.default, dotted
+
+    for kind in KINDS.values():
+        walk(kind.schema)
