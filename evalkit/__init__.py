@@ -57,6 +57,8 @@ _LAZY: dict[str, str] = {
     "RolloutSchedule": "evalkit.cohorts",
     "find_entries": "evalkit.cohorts",
     "cumulative_incidence": "evalkit.outcomes",
+    "long_term_neet": "evalkit.outcomes",
+    "neet_spells": "evalkit.outcomes",
     "outcomes_at_horizons": "evalkit.outcomes",
     "transition_matrix": "evalkit.outcomes",
     "transition_rates": "evalkit.outcomes",
@@ -96,9 +98,12 @@ _LAZY: dict[str, str] = {
     "SyntheticFuiData": "evalkit.replications.fui.synthetic",
     "simulate_fui_panel": "evalkit.replications.fui.synthetic",
     "write_panel": "evalkit.replications.fui.synthetic",
+    "simulate_neet_population": "evalkit.replications.neet.synthetic",
     # the FUI application
     "FuiSpec": "evalkit.replications.fui",
     "run_fui": "evalkit.replications.fui",
+    # the long-term NEET application
+    "run_neet": "evalkit.replications.neet",
     # studies
     "Study": "evalkit.study",
 }

@@ -1,0 +1,190 @@
+"""The long-term NEET risk-factor analysis: reproduction of the note, recovery of a known truth, errors."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from evalkit.cli import main
+from evalkit.errors import EvalkitError
+from evalkit.replications.neet import run_neet
+from evalkit.replications.neet.logit import design, fit_logit, logit_sample
+from evalkit.replications.neet.published import AREAS, TERMS, table_2
+from evalkit.replications.neet.study import check_study, read_study
+from evalkit.replications.neet.synthetic import DEFAULT_SCALE, simulate_neet_population
+from evalkit.replications.neet.variables import derive_variables
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    """The bundled study at the default scale (the Done criterion), with its runtime."""
+    started = time.perf_counter()
+    result = run_neet()
+    return result, time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
+def small():
+    return simulate_neet_population(scale=0.02, seed=11)
+
+
+def test_default_scale_reproduces_table_2_within_two_published_se(default_run) -> None:
+    result, seconds = default_run
+    t2 = result.table_2
+    published = table_2()
+    tolerance = np.where(np.isclose(published["se"], 0.01), 0.05, 2 * published["se"])
+    gap = (t2["estimate"] - published["coef"]).abs()
+    assert (gap <= tolerance).all(), t2[["estimate", "published_coef", "difference"]]
+    assert t2["within"].all()
+    assert seconds < 120  # about 10 s on one free core
+
+
+def test_default_scale_reproduces_tables_3_and_4_within_0_3_points(default_run) -> None:
+    result, _ = default_run
+    for table in (result.table_3, result.table_4):
+        assert len(table) == 20 and table["published"].notna().all()
+        assert (table["difference"].abs() <= 0.3).all(), table
+
+
+def test_models_3_4_follow_the_text(default_run) -> None:
+    other = default_run[0].other_models.set_index(["term", "model"])
+    assert abs(other.loc[("dropout_1", "model_3"), "difference"]) < 0.03
+    assert abs(other.loc[("tidlarb_1", "model_3"), "difference"]) < 0.03
+    assert set(default_run[0].models) == {"model_1", "model_2", "model_3", "model_4"}
+    assert "allhelse_1" not in default_run[0].models["model_3"].estimates.params
+
+
+def test_hidden_seed_recovers_known_coefficients_within_3_se() -> None:
+    truth = {
+        "dropout_1": 0.8, "tidlarb_1": -0.6, "allhelse_1": 1.9, "sosbakgr_2": 0.2,
+        "sosbakgr_3": 0.7, "grunnbelop_2": -0.5, "grunnbelop_3": -1.2, "innvandrerb_1": 0.7,
+    }
+    data = simulate_neet_population(scale=DEFAULT_SCALE, seed=918_273, coefficients=truth, noise="bernoulli")
+    assert data.coefficients[list(TERMS)].to_dict() == pytest.approx(truth)
+    result = run_neet(data=data, models=("model_1",))
+    est = result.models["model_1"].estimates
+    z = (est.params[list(TERMS)] - pd.Series(truth)) / est.std_errors[list(TERMS)]
+    assert (z.abs() < 3).all(), z
+    assert (z.abs() > 1e-3).any()  # bernoulli noise: not sitting exactly on the truth
+
+
+def test_average_marginal_effects_are_average_discrete_changes(small) -> None:
+    variables = derive_variables(small.monthly, small.persons)
+    sample, _ = logit_sample(variables, AREAS)
+    fit = fit_logit(sample, "model_1")
+    b = fit.estimates.params
+    X = design(sample, TERMS)
+    for term in TERMS:
+        on, off = X.assign(**{term: 1.0}), X.assign(**{term: 0.0})
+        by_hand = np.mean(expit(on.to_numpy() @ b.to_numpy()) - expit(off.to_numpy() @ b.to_numpy()))
+        assert fit.margins.loc[term, "ame"] == pytest.approx(by_hand, rel=1e-8)
+    tidy = fit.tidy()
+    assert np.allclose(tidy["odds_ratio"], np.exp(tidy["estimate"]), rtol=1e-12)
+    assert list(tidy.columns[:8]) == ["model", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
+
+
+def test_long_term_status_comes_from_the_histories(small) -> None:
+    variables = derive_variables(small.monthly, small.persons)
+    ltn = variables["long_term_neet"].astype(bool)
+    assert variables["long_term_neet"].notna().all()
+    # a long-term NEET person is NEET at the reference month with income below 0.25 G
+    assert variables.loc[ltn, "neet"].astype(bool).all()
+    income = small.persons.set_index("person_id").loc[variables.loc[ltn, "person"], "income_g"]
+    assert (income < 0.25).all()
+    # some NEET with long spells are not long-term because of their income
+    assert (variables["neet"].astype(bool) & ~ltn).any()
+
+
+def test_synthetic_population_is_deterministic_by_seed() -> None:
+    a = simulate_neet_population(scale=0.01, seed=5)
+    b = simulate_neet_population(scale=0.01, seed=5)
+    c = simulate_neet_population(scale=0.01, seed=6)
+    pd.testing.assert_frame_equal(a.monthly, b.monthly)
+    pd.testing.assert_frame_equal(a.persons, b.persons)
+    assert not a.persons.equals(c.persons)
+    assert len(a.monthly) == 36 * len(a.persons)
+
+
+def test_run_on_an_extract_with_other_column_names(small) -> None:
+    monthly = small.monthly.rename(columns={"person_id": "lopenr", "employed": "arbeid"})
+    persons = small.persons.rename(columns={"person_id": "lopenr", "county": "fylke"})
+    columns = {"person": "lopenr", "employed": "arbeid", "area": "fylke"}
+    result = run_neet(monthly, persons, columns=columns, models=("model_1",))
+    reference = run_neet(data=small, models=("model_1",))
+    pd.testing.assert_frame_equal(result.table_2, reference.table_2)
+    assert result.source == "user data"
+    monthly_before = monthly.copy()
+    run_neet(monthly, persons, columns=columns, models=("model_1",))
+    pd.testing.assert_frame_equal(monthly, monthly_before)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m, p: (m.drop(columns="in_programme"), p), r"monthly table lacks columns for roles in_programme \(column 'in_programme'\)"),
+        (lambda m, p: (m, pd.concat([p, p.head(1)])), r"persons more than once in column 'person_id' \(e.g. \[1\]\)"),
+        (lambda m, p: (m, p.iloc[1:]), r"1 persons of the monthly table are not in the persons table"),
+        (lambda m, p: (m, p.assign(parents_education=p["parents_education"].replace(3, 4))), r"values outside 1, 2, 3"),
+        (lambda m, p: (m, p.assign(female=2)), r"column 'female' of the persons table has \d+ of \d+ rows that are not 0/1"),
+        (lambda m, p: (m.assign(employed=m["employed"].replace(1, 7)), p), r"activity column 'employed' has \d+ of"),
+    ],
+)
+def test_bad_extracts_get_clear_errors(small, change, message) -> None:
+    monthly, persons = change(small.monthly, small.persons)
+    with pytest.raises(EvalkitError, match=message):
+        run_neet(monthly, persons, models=("model_1",))
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(EvalkitError, match="give both monthly and persons"):
+        run_neet(pd.DataFrame())
+    with pytest.raises(EvalkitError, match=r"unknown models \['model_9'\]"):
+        run_neet(models=("model_9",))
+    with pytest.raises(EvalkitError, match=r"unknown column roles \['persn'\]"):
+        derive_variables(pd.DataFrame(), pd.DataFrame(), columns={"persn": "id"})
+    with pytest.raises(EvalkitError, match="coefficients has unknown terms"):
+        simulate_neet_population(scale=0.01, coefficients={"dropout": 1.0})
+    with pytest.raises(EvalkitError, match="scale must be a positive number"):
+        simulate_neet_population(scale=-1)
+    with pytest.raises(EvalkitError, match="noise must be"):
+        simulate_neet_population(scale=0.01, noise="poisson")
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"kind": "fui"}, r"kind must be 'neet_risk_factors', got 'fui'"),
+        ({"kind": "neet_risk_factors", "synthetc": {}}, r"unknown table \[synthetc\]. Did you mean 'synthetic'\?"),
+        ({"kind": "neet_risk_factors", "synthetic": {"scale": "big"}}, r"\[synthetic\] scale: expected int or float, got 'big'"),
+        ({"kind": "neet_risk_factors", "definitions": {"min_month": 24}}, r"\[definitions\] min_month: unknown key. Did you mean 'min_months'\?"),
+        ({"kind": "neet_risk_factors", "models": {"fit": ["model_5"]}}, r"\[models\] fit: unknown models \['model_5'\]"),
+        ({"kind": "neet_risk_factors", "data": {"monthly": "m.csv"}}, r"\[data\]: give both monthly and persons"),
+        ({"kind": "neet_risk_factors", "columns": {"persn": "id"}}, r"\[columns\] persn: unknown key. Did you mean 'person'\?"),
+    ],
+)
+def test_bad_study_files(doc, message) -> None:
+    with pytest.raises(EvalkitError, match=message):
+        check_study(doc, source="s.toml")
+
+
+def test_bundled_study_file_is_valid() -> None:
+    settings = read_study()
+    assert settings["synthetic"]["scale"] == DEFAULT_SCALE
+    assert settings["population"]["areas"] == list(AREAS)
+
+
+def test_cli_neet(capsys, tmp_path) -> None:
+    assert main(["neet", "--scale", "0.02", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Table 2: logit of long-term NEET" in out and "published_coef" in out and "Table 4" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('kind = "neet_risk_factors"\n[synthetic]\nscal = 1\n', encoding="utf-8")
+    assert main(["neet", "--study", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "[synthetic] scal: unknown key. Did you mean 'scale'?" in err and "Traceback" not in err
+    assert main(["neet", "--monthly", str(bad)]) == 2
+    assert "give both --monthly and --persons" in capsys.readouterr().err
