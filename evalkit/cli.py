@@ -356,7 +356,7 @@ def cmd_init_study(args: argparse.Namespace) -> int:
         raise UsageError(f"init-study {args.path} exists; choose another name or add --force to replace it")
     if not path.parent.is_dir():
         raise UsageError(f"init-study {args.path}: the directory {path.parent} does not exist")
-    path.write_text(template(), encoding="utf-8")
+    path.write_text(template(args.kind), encoding="utf-8")
     if not args.quiet:
         print(f"wrote {path}; run it with 'evalkit run {path}'", file=sys.stderr)
     return 0
@@ -375,13 +375,16 @@ def output_options(p: argparse.ArgumentParser) -> None:
 
 def add_study_commands(sub, common: argparse.ArgumentParser) -> None:
     """The ``run`` and ``init-study`` subcommands."""
+    from evalkit.study.kinds import BUNDLED, KINDS
+
     run = sub.add_parser(
-        "run", parents=[common], help="run a study file (or a bundled study: fui)",
+        "run", parents=[common], help=f"run a study file (or a bundled study: {', '.join(BUNDLED)})",
         description="Run an evaluation described as data: a study file (TOML), or a bundled study by name "
-        "(fui). Any setting of the study can be changed with --set table.key=value (repeat it); "
+        f"({', '.join(BUNDLED)}). Any setting of the study can be changed with --set table.key=value (repeat it); "
         "docs/studies.md describes every key.",
     )
-    run.add_argument("study", metavar="STUDY", help="a study file (.toml) or the name of a bundled study (fui)")
+    run.add_argument("study", metavar="STUDY",
+                     help=f"a study file (.toml) or the name of a bundled study ({', '.join(BUNDLED)})")
     run.add_argument("--set", action="append", type=parse_set, metavar="KEY=VALUE",
                      help="change a setting, e.g. --set design.windows.t1=2016-03..2016-05 or "
                      "--set outcomes.horizons=1,3,6,12 (repeatable)")
@@ -392,12 +395,14 @@ def add_study_commands(sub, common: argparse.ArgumentParser) -> None:
     run.set_defaults(func=cmd_run)
     init = sub.add_parser(
         "init-study", parents=[common], help="write a commented study file to start from",
-        description="Write a commented study file with every key at its default (the FUI design); edit it and "
-        "run it with 'evalkit run PATH'.",
+        description="Write a commented study file with every key at its default (for entry_cohort_did, the "
+        "published FUI design); edit it and run it with 'evalkit run PATH'.",
     )
     init.add_argument("path", nargs="?", default="study.toml", metavar="PATH",
                       help="the file to write (default: study.toml)")
     init.add_argument("--force", action="store_true", help="replace the file if it exists")
+    init.add_argument("--kind", choices=tuple(KINDS), default="entry_cohort_did",
+                      help="the kind of study (default: entry_cohort_did, the FUI design)")
     init.set_defaults(func=cmd_init_study)
 
 

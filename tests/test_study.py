@@ -19,6 +19,7 @@ from evalkit.panel.months import parse_month
 from evalkit.replications.fui import FuiReplication
 from evalkit.replications.fui.synthetic import simulate_fui_panel
 from evalkit.study import KINDS, bundled_studies, template
+from evalkit.study.kinds import study_kind
 from evalkit.study.schema import Key, Table
 
 SMALL = ["--set", "data.synthetic.scale=0.05"]
@@ -179,7 +180,7 @@ def test_init_study_writes_a_commented_template_that_loads(tmp_path, capsys):
     assert mine == bundled  # the template's defaults are the published FUI design
     # every key of the schema is in the template
     doc = tomllib.loads(text)
-    for dotted in _keys(KINDS["entry_cohort_did"].schema):
+    for dotted in _keys(study_kind("entry_cohort_did").schema):
         node = doc
         for part in dotted.split("."):
             if dotted == "data.synthetic.effects" or dotted == "data.synthetic.county_icc":
@@ -315,5 +316,5 @@ def test_schema_keys_have_help_and_defaults_of_their_type():
                 if spec.default is not None:  # None: not set, the help line says what that means
                     assert spec.check(spec.default, dotted) == spec.default, dotted
 
-    for kind in KINDS.values():
+    for kind in map(study_kind, KINDS):
         walk(kind.schema)

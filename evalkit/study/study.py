@@ -26,18 +26,13 @@ from typing import Any
 
 from evalkit.errors import StudyError
 from evalkit.panel.roles import nearest
-from evalkit.study.kinds import KINDS, StudyKind
+from evalkit.study.kinds import BUNDLED, KINDS, StudyKind, study_kind
 from evalkit.study.output import Output
 from evalkit.study.schema import Key, Place, Table, lookup, resolve
 
-#: Where the bundled study files live inside the package.
-BUNDLED = "studies"
-
-
 def bundled_studies() -> tuple[str, ...]:
     """Names of the bundled studies (``evalkit run NAME``)."""
-    folder = resources.files("evalkit.data").joinpath(BUNDLED)
-    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+    return tuple(BUNDLED)
 
 
 def _read_toml(text: str, source: str) -> dict[str, Any]:
@@ -95,7 +90,8 @@ class Study:
                     f"no study file {text_path!r} and no bundled study of that name; bundled studies: "
                     f"{', '.join(names)}." + nearest(text_path, names)
                 )
-            resource = resources.files("evalkit.data").joinpath(BUNDLED).joinpath(f"{text_path}.toml")
+            package, name = BUNDLED[text_path]
+            resource = resources.files(package).joinpath(name)
             return cls.from_dict(_read_toml(resource.read_text(encoding="utf-8"), text_path), source=text_path)
         if not path.exists():
             raise StudyError(f"study file {text_path!r} does not exist")
@@ -172,7 +168,7 @@ class Study:
             where = self.origins.get("kind", f"{head}, kind")
             hint = nearest(kind, tuple(KINDS)) if isinstance(kind, str) else ""
             raise StudyError(f"{where}: unknown kind {kind!r}; expected one of {list(KINDS)}.{hint}")
-        return KINDS[kind]
+        return study_kind(kind)
 
     @property
     def settings(self) -> dict[str, Any]:
