@@ -53,30 +53,23 @@ class UsageError(EvalkitError):
 def parse_effect(text: str) -> float | dict[int, float]:
     """``0.05`` (every horizon) or ``1:0.02,3:0.05,6:0.05,9:0.01`` (per horizon).
 
-    Effects are changes of a probability (between -1 and 1) at the simulator's horizons.
+    Effects are changes of a probability (between -1 and 1) at the simulator's horizons;
+    read as the study setting ``data.synthetic.effects.<outcome>`` reads them.
     """
     from evalkit.replications.fui.synthetic.published import HORIZONS
+    from evalkit.study.entry_cohort import EFFECT
 
     expected = (
         f"give a number between -1 and 1 (0.05) or horizon:value pairs with distinct horizons "
         f"among {', '.join(map(str, HORIZONS))} (1:0.02,3:0.05)"
     )
     try:
-        if ":" not in text:
-            value = float(text)
-            if not -1 <= value <= 1:
-                raise ValueError
-            return value
-        effects: dict[int, float] = {}
-        for item in text.split(","):
-            h, v = item.split(":")
-            horizon, value = int(h), float(v)
-            if horizon not in HORIZONS or not -1 <= value <= 1 or horizon in effects:
-                raise ValueError
-            effects[horizon] = value
-        return effects
-    except ValueError:
+        value = EFFECT.check(EFFECT.from_text(text, "effect"), "effect")
+    except EvalkitError:
         raise argparse.ArgumentTypeError(f"cannot read effect {text!r}: {expected}") from None
+    if isinstance(value, dict) and not set(value) <= set(HORIZONS):
+        raise argparse.ArgumentTypeError(f"cannot read effect {text!r}: {expected}")
+    return value
 
 
 def positive_int(text: str) -> int:

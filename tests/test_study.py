@@ -318,3 +318,16 @@ def test_schema_keys_have_help_and_defaults_of_their_type():
 
     for kind in map(study_kind, KINDS):
         walk(kind.schema)
+
+
+def test_docs_name_every_key_of_every_kind():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "studies.md").read_text(encoding="utf-8")
+    for name in KINDS:
+        assert f"`{name}`" in text
+        for dotted in _keys(study_kind(name).schema):
+            *tables, key = dotted.split(".")
+            assert f"`{key}`" in text or f"[{dotted}]" in text, dotted
+            if tables:
+                assert f"[{'.'.join(tables)}]" in text, dotted

@@ -35,6 +35,9 @@ MIN_SCALE = 0.001
 #: Outcomes the synthetic panel can carry a true effect on (-> the state they move).
 EFFECT_OUTCOMES = ("employment", "education")
 
+#: A true effect of the synthetic panel: a change of a probability, for every horizon or per horizon.
+EFFECT = Key("effect", None, "true effect")
+
 SCHEMA = Table(
     "A staggered regional rollout evaluated on entry cohorts of new users (the FUI design).",
     keys={
@@ -66,7 +69,7 @@ SCHEMA = Table(
                         "effects": Table(
                             "True effects of the synthetic panel: a change of a probability for every horizon, or "
                             "per horizon {1 = 0.02, 3 = 0.05} (default: the published estimates)",
-                            entries=Key("effect", None, "true effect"),
+                            entries=EFFECT,
                             names=EFFECT_OUTCOMES,
                         ),
                     },
