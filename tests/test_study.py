@@ -208,6 +208,11 @@ def test_bundled_studies_and_the_python_api():
     assert study.get("population.washout") == 12  # settings are a copy
     assert study.with_overrides({"outcomes.horizons": "1, 3 ,12"}).get("outcomes.horizons") == (1, 3, 12)
     assert study.with_overrides({"inference.few_clusters": "no"}).get("inference.few_clusters") is False
+    # one window changed in a file that gives none: the other keeps its default
+    bare = Study.from_dict({"kind": "entry_cohort_did"})
+    later = bare.with_overrides({"design.windows.t2": "2017-03..2017-06", "design.windows.t1": "2015-03..2015-06"})
+    assert later.get("design.windows") == {"t1": ("2015-03", "2015-06"), "t2": ("2017-03", "2017-06")}
+    assert bare.set("placebo.windows.p2", "2016-07..2016-09").get("placebo.windows")["p1"] == ("2016-03", "2016-05")
 
 
 # --- bad study files ---------------------------------------------------------------------------------

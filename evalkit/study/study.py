@@ -138,10 +138,13 @@ class Study:
             if isinstance(value, str) and isinstance(spec, Key):
                 value = spec.from_text(value, origin)
             node = document
-            for part in parts[:-1]:
-                child = node.setdefault(part, {})
+            for i, part in enumerate(parts[:-1]):
+                table, _ = lookup(self.kind.schema, ".".join(parts[: i + 1]))
+                # a table of named entries absent from the file starts from its default entries
+                seed = copy.deepcopy(table.default) if isinstance(table, Table) and table.entries is not None else {}
+                child = node.setdefault(part, seed)
                 if not isinstance(child, dict):
-                    raise StudyError(f"{origin}: {'.'.join(parts[:-1])} is not a table in {self.source!r}")
+                    raise StudyError(f"{origin}: {'.'.join(parts[: i + 1])} is not a table in {self.source!r}")
                 node = child
             node[parts[-1]] = value
             named[dotted] = origin
