@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit.study import entry_cohort
+from evalkit.study import entry_cohort, neet_risk_factors
 from evalkit.study.output import Output
 from evalkit.study.schema import Place, Table
 
@@ -62,5 +62,15 @@ KINDS: dict[str, StudyKind] = {
         to_text=entry_cohort.to_text,
         document=entry_cohort.document,
         write=entry_cohort.write,
+    ),
+    "neet_risk_factors": StudyKind(
+        name="neet_risk_factors",
+        schema=neet_risk_factors.SCHEMA,
+        check=neet_risk_factors.check,
+        load=neet_risk_factors.load,
+        run=neet_risk_factors.run,
+        to_text=neet_risk_factors.to_text,
+        document=neet_risk_factors.document,
+        write=neet_risk_factors.write,
     ),
 }

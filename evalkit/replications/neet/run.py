@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,7 +185,6 @@ def run_neet(
     models
         Which of ``model_1`` ... ``model_4`` to fit (model 1 is always fitted).
     """
-    started = time.perf_counter()
     if (monthly is None) != (persons is None):
         raise EvalkitError("give both monthly and persons (a register extract), or neither (the synthetic population)")
     if monthly is not None and data is not None:
@@ -209,7 +207,7 @@ def run_neet(
     names = ["model_1", *[m for m in MODEL_TERMS if m in models and m != "model_1"]]
     fitted = {name: fit_logit(sample, name) for name in names}
     facts = {"persons": len(variables), "in_sample": len(sample), **excluded,
-             "seconds": round(time.perf_counter() - started, 1)}
+             }
     return NeetReplication(
         variables=variables,
         models=fitted,
