@@ -323,7 +323,7 @@ def run_study(study, args: argparse.Namespace) -> int:
         for path in study.write(result, out, output):
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
-    document = study.document(result, output) if args.json or expect is not None else None
+    document = study.results_document(result, output) if args.json or expect is not None else None
     if args.json:
         sys.stdout.write(dumps(document))
     else:

@@ -71,11 +71,14 @@ def test_march_may_windows_and_a_12_month_horizon_from_the_command_line(truncate
             "--set", "inference.n_boot=99"]
     assert main(args) == 0, capsys.readouterr().err
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc["table_8_2"]["fui_effect"]) == {"1", "3", "6", "12"}
+    rows = doc["tables"]["table_8_2"]
+    assert {r["horizon"] for r in rows if r["term"] == "fui_effect"} == {1, 3, 6, 12}
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["tables"] == doc["tables"]
     # the entry-month dummies follow the windows: March is the reference, April and May have dummies
-    tidy = pd.read_csv(out / "table_8_2.csv")
-    months = sorted(t for t in tidy["term"].unique() if t.startswith("entry_month"))
+    months = sorted({r["term"] for r in rows if r["term"].startswith("entry_month")})
     assert months == ["entry_month_4", "entry_month_5"]
+    assert doc["provenance"]["options"]["study"]["source"] == "my_study.toml"
+    assert doc["provenance"]["inputs"][0]["name"] == "panel.csv"
     # horizon 12: entrants whose outcome month lies past the panel's end (March 2018) are censored,
     # counted and left out; nobody else is
     sizes = {(m["outcome"], m["horizon"]): m for m in doc["sample_sizes"]}
@@ -90,10 +93,9 @@ def test_march_may_windows_and_a_12_month_horizon_from_the_command_line(truncate
     assert frame.loc[past_end, "employed_12"].isna().all()
     for outcome in ("employed", "in_education"):
         model = sizes[(outcome, 12)]
-        assert model["excluded_outcome_censored"] == past_end.sum()
-        excluded = sum(v for k, v in model.items() if k.startswith("excluded_"))
-        assert model["entrants"] == model["used"] + excluded == len(frame)
-        assert sizes[(outcome, 6)]["excluded_outcome_censored"] == 0
+        assert model["excluded"]["outcome_censored"] == past_end.sum()
+        assert model["entrants"] == model["used"] + sum(model["excluded"].values()) == len(frame)
+        assert sizes[(outcome, 6)]["excluded"]["outcome_censored"] == 0
     assert result.conventional.models[("employed", 12)].nobs == sizes[("employed", 12)]["used"]
 
 
@@ -130,6 +132,25 @@ def test_ever_by_the_horizon_and_a_narrower_target_group():
     assert (both["ever_employed_6"] >= both["ever_employed_3"]).all()
     for m in result.exclusions().to_dict(orient="records"):
         assert m["entrants"] == m["used"] + sum(v for k, v in m.items() if k.startswith("excluded_"))
+
+
+def test_run_check_exits_1_when_an_expectation_fails(tmp_path, capsys):
+    expect = tmp_path / "expect.toml"
+    expect.write_text('schema = "evalkit.expect/1"\nstudy = "fui"\n\n[[warning]]\ncode = "bad_control"\n\n'
+                      '[[value]]\npath = "comparison.max_abs_diff_in_se"\nmax = 0.0\n', encoding="utf-8")
+    args = ["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--check", str(expect)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "FAIL" in err and "max_abs_diff_in_se" in err and "1 failed" in err
+    expect.write_text('schema = "evalkit.expect/1"\nstudy = "fui"\n\n[[warning]]\ncode = "bad_control"\n',
+                      encoding="utf-8")
+    assert main([*args, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["study"] == "fui"  # stdout stays one JSON document
+    # a bad expectation file is found before the run
+    expect.write_text("schema = 3\n", encoding="utf-8")
+    assert main(args) == 2
+    assert "simulating" not in capsys.readouterr().err
 
 
 # --- the template and the bundled study -------------------------------------------------------

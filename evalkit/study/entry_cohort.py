@@ -359,7 +359,7 @@ def to_text(result, inputs: Inputs, output: Output) -> str:
     return f"{inputs.panel.report}\n\n{text}\n"
 
 
-def document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
+def results_document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
     """The results document (:func:`~evalkit.replications.fui.results_json.results_document`)."""
     from evalkit.replications.fui.results_json import results_document
 

@@ -33,9 +33,9 @@ class StudyKind:
         ``load(settings, place) -> inputs``: read and validate the data.
     run
         ``run(settings, inputs) -> result``.
-    to_text, document, write
+    to_text, results_document, write
         ``to_text(result, inputs, output) -> str`` (what ``evalkit run`` prints),
-        ``document(result, settings, output, source) -> dict`` (the results document
+        ``results_document(result, settings, output, source) -> dict`` (the results document
         that ``--json`` prints and ``--check`` checks), ``write(result, out_dir,
         settings, output, source) -> [paths]``; ``output`` is an
         :class:`~evalkit.study.output.Output`.
@@ -47,7 +47,7 @@ class StudyKind:
     load: Callable[[dict[str, Any], Place], Any]
     run: Callable[[dict[str, Any], Any], Any]
     to_text: Callable[[Any, Any, Output], str]
-    document: Callable[[Any, dict[str, Any], Output, str | None], dict[str, Any]]
+    results_document: Callable[[Any, dict[str, Any], Output, str | None], dict[str, Any]]
     write: Callable[[Any, Path, dict[str, Any], Output, str | None], list[Path]]
 
 
@@ -60,7 +60,7 @@ KINDS: dict[str, StudyKind] = {
         load=entry_cohort.load,
         run=entry_cohort.run,
         to_text=entry_cohort.to_text,
-        document=entry_cohort.document,
+        results_document=entry_cohort.results_document,
         write=entry_cohort.write,
     ),
     "neet_risk_factors": StudyKind(

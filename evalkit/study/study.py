@@ -202,9 +202,9 @@ class Study:
         """The result as terminal text, as ``evalkit run`` prints it."""
         return self.kind.to_text(result, inputs, output or Output())
 
-    def document(self, result: Any, output: Output | None = None) -> dict[str, Any]:
+    def results_document(self, result: Any, output: Output | None = None) -> dict[str, Any]:
         """The results document, as ``evalkit run --json`` prints it and ``--check`` checks it."""
-        return self.kind.document(result, self.settings, output or Output(), self.source)
+        return self.kind.results_document(result, self.settings, output or Output(), self.source)
 
     def write(self, result: Any, out: str | PathLike[str], output: Output | None = None) -> list[Path]:
         """Write the result's report files (and ``results.json``) into the folder ``out``."""
