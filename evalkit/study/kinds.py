@@ -70,7 +70,7 @@ KINDS: dict[str, StudyKind] = {
         load=neet_risk_factors.load,
         run=neet_risk_factors.run,
         to_text=neet_risk_factors.to_text,
-        document=neet_risk_factors.document,
+        results_document=neet_risk_factors.results_document,
         write=neet_risk_factors.write,
     ),
 }

@@ -168,7 +168,7 @@ def _provenance(settings: dict[str, Any], output: Output, source: str | None) ->
     return run_provenance(inputs=inputs, seed=seed, options=options)
 
 
-def document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
+def results_document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
     """A JSON document: every table beside the published numbers, all models, the sample."""
     from evalkit.report.json_contract import clean, records
 
@@ -202,5 +202,5 @@ def write(result, out: Path, settings: dict[str, Any], output: Output, source: s
         frame.to_csv(out / name, index=False)
         paths.append(out / name)
     (out / "summary.txt").write_text(str(result.summary()) + "\n", encoding="utf-8")
-    (out / "results.json").write_text(dumps(document(result, settings, output, source)), encoding="utf-8")
+    (out / "results.json").write_text(dumps(results_document(result, settings, output, source)), encoding="utf-8")
     return paths + [out / "summary.txt", out / "results.json"]
