@@ -16,9 +16,8 @@ from evalkit.replications.neet.logit import MODEL_TERMS, LogitResult, fit_logit,
 from evalkit.replications.neet.synthetic.generate import DEFAULT_SCALE, G_NOK, SyntheticNeetData, simulate_neet_population
 from evalkit.replications.neet.variables import derive_variables
 
-#: Tolerance of the table 2 comparison: 2 published SE, at least 0.05 where the SE rounds to 0.01.
 def coefficient_tolerance(se: pd.Series) -> pd.Series:
-    """``max(2 se, 0.05)`` for a published SE of 0.01, else ``2 se``."""
+    """Tolerance of the table 2 comparison: 2 published SE, or 0.05 where the SE rounds to 0.01."""
     return pd.Series(np.where(np.isclose(se, 0.01), 0.05, 2 * se), index=se.index)
 
 
