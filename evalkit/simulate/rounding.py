@@ -24,7 +24,8 @@ def stratified_ones(
 
     ``cells`` are integer keys, most significant first.  Within a cell the ones go to the
     lowest ``Phi^-1(u) - Phi^-1(p)`` (the lowest ``u`` where ``p`` is constant): persons
-    with ``p = 1`` first, never one with ``p = 0``.
+    with ``p = 1`` first, never one with ``p = 0``.  This is the draw ``1{z < Phi^-1(p) + c}``
+    with one threshold shift ``c`` per cell, so ``p`` may vary within a cell.
     """
     with np.errstate(invalid="ignore"):
         score = ndtri(u) - ndtri(np.clip(p, 0.0, 1.0))
