@@ -204,3 +204,13 @@ def test_cli_neet_errors(capsys, tmp_path) -> None:
     assert "give both --monthly and --persons" in capsys.readouterr().err
     assert main(["neet", "--study", "fui"]) == 2
     assert "is not a NEET study" in capsys.readouterr().err
+
+
+def test_result_is_read_only(small) -> None:
+    result = run_neet(data=small, models=("model_1",))
+    table = result.table_2
+    table["estimate"] = 99.0
+    assert (result.table_2["estimate"] != 99.0).all()
+    with pytest.raises(TypeError):
+        result.models["model_9"] = result.models["model_1"]  # type: ignore[index]
+    assert "persons in the logit sample" in repr(result)
