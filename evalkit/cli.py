@@ -368,16 +368,19 @@ def output_options(p: argparse.ArgumentParser) -> None:
 
 def add_study_commands(sub, common: argparse.ArgumentParser) -> None:
     """The ``run`` and ``init-study`` subcommands."""
-    from evalkit.study.kinds import BUNDLED, KINDS
+    from evalkit.study.kinds import KINDS
+    from evalkit.study.study import bundled_studies
+
+    bundled = ", ".join(bundled_studies())
 
     run = sub.add_parser(
-        "run", parents=[common], help=f"run a study file (or a bundled study: {', '.join(BUNDLED)})",
+        "run", parents=[common], help=f"run a study file (or a bundled study: {bundled})",
         description="Run an evaluation described as data: a study file (TOML), or a bundled study by name "
-        f"({', '.join(BUNDLED)}). Any setting of the study can be changed with --set table.key=value (repeat it); "
+        f"({bundled}). Any setting of the study can be changed with --set table.key=value (repeat it); "
         "docs/studies.md describes every key.",
     )
     run.add_argument("study", metavar="STUDY",
-                     help=f"a study file (.toml) or the name of a bundled study ({', '.join(BUNDLED)})")
+                     help=f"a study file (.toml) or the name of a bundled study ({bundled})")
     run.add_argument("--set", action="append", type=parse_set, metavar="KEY=VALUE",
                      help="change a setting, e.g. --set design.windows.t1=2016-03..2016-05 or "
                      "--set outcomes.horizons=1,3,6,12 (repeatable)")
@@ -418,42 +421,38 @@ def _version() -> str:
 
 
 def cmd_neet(args: argparse.Namespace) -> int:
-    """The long-term NEET risk-factor analysis (docs/neet.md) from its study file."""
-    from evalkit.replications.neet.study import read_study, run_study
+    """The long-term NEET risk-factor analysis (docs/neet.md): the bundled ``neet`` study,
+    or another ``neet_risk_factors`` study file, with the options as overrides."""
+    from evalkit.study import Study
 
-    settings = read_study(args.study)
-    if args.monthly or args.persons:
-        if not (args.monthly and args.persons):
-            raise UsageError("give both --monthly and --persons (a register extract), or neither")
-        settings["data"] = {
-            "monthly": str(input_file(args.monthly, "--monthly")),
-            "persons": str(input_file(args.persons, "--persons")),
-        }
-    for key in ("scale", "seed"):
-        if getattr(args, key) is not None:
-            settings["synthetic"][key] = getattr(args, key)
-    stage("running the long-term NEET analysis")
-    result = run_study(settings)
-    if args.json:
-        print(result.tidy().to_json(orient="records", force_ascii=False))
-    else:
-        print(result.summary())
-    return 0
+    if bool(args.monthly) != bool(args.persons):
+        raise UsageError("give both --monthly and --persons (a register extract), or neither")
+    values, origins = {}, {}
+    for option, key in (("monthly", "data.monthly"), ("persons", "data.persons"),
+                        ("scale", "data.synthetic.scale"), ("seed", "data.synthetic.seed")):
+        if getattr(args, option) is not None:
+            values[key] = getattr(args, option)
+            origins[key] = f"--{option}"
+    study = Study.from_toml(args.study or "neet")
+    if study.kind.name != "neet_risk_factors":
+        raise UsageError(f"--study {args.study}: kind {study.kind.name!r} is not a NEET study; run it with 'evalkit run'")
+    return run_study(study.with_overrides(values, origins=origins), args)
 
 
 def add_neet_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """``evalkit neet``: the bundled long-term NEET study (or another neet_risk_factors file)."""
+    """``evalkit neet``: the bundled long-term NEET study (same output as ``evalkit run neet``)."""
     neet = sub.add_parser(
         "neet", parents=[common], help="run the long-term NEET risk-factor analysis (tables 2-4)",
         description="Run the long-term NEET risk-factor analysis: tables 2-4 and models 2-4 beside "
-        "the published numbers, on the bundled synthetic population or on your extract.",
+        "the published numbers, on the bundled synthetic population or on your extract "
+        "(the bundled study 'neet'; 'evalkit run neet' gives the same output).",
     )
     neet.add_argument("--study", metavar="PATH", help="a neet_risk_factors study file (default: the bundled one)")
     neet.add_argument("--monthly", metavar="PATH", help="monthly histories (CSV or Parquet) of your extract")
     neet.add_argument("--persons", metavar="PATH", help="person attributes (CSV or Parquet) of your extract")
     neet.add_argument("--scale", type=scale, default=None, metavar="X", help="size of the synthetic population (default 0.1)")
     neet.add_argument("--seed", type=seed, default=None, metavar="N", help="seed of the synthetic population")
-    neet.add_argument("--json", action="store_true", help="print the models' tidy table as JSON")
+    output_options(neet)
     neet.set_defaults(func=cmd_neet)
 
 

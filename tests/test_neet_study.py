@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -10,11 +11,11 @@ import pytest
 from scipy.special import expit
 
 from evalkit.cli import main
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, StudyError
 from evalkit.replications.neet import run_neet
 from evalkit.replications.neet.logit import design, fit_logit, logit_sample
 from evalkit.replications.neet.published import AREAS, TERMS, table_2
-from evalkit.replications.neet.study import check_study, read_study
+from evalkit.study import Study
 from evalkit.replications.neet.synthetic import DEFAULT_SCALE, simulate_neet_population
 from evalkit.replications.neet.variables import derive_variables
 
@@ -157,34 +158,59 @@ def test_bad_arguments() -> None:
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        ({"kind": "fui"}, r"kind must be 'neet_risk_factors', got 'fui'"),
-        ({"kind": "neet_risk_factors", "synthetc": {}}, r"unknown table \[synthetc\]. Did you mean 'synthetic'\?"),
-        ({"kind": "neet_risk_factors", "synthetic": {"scale": "big"}}, r"\[synthetic\] scale: expected int or float, got 'big'"),
-        ({"kind": "neet_risk_factors", "definitions": {"min_month": 24}}, r"\[definitions\] min_month: unknown key. Did you mean 'min_months'\?"),
-        ({"kind": "neet_risk_factors", "models": {"fit": ["model_5"]}}, r"\[models\] fit: unknown models \['model_5'\]"),
-        ({"kind": "neet_risk_factors", "data": {"monthly": "m.csv"}}, r"\[data\]: give both monthly and persons"),
-        ({"kind": "neet_risk_factors", "columns": {"persn": "id"}}, r"\[columns\] persn: unknown key. Did you mean 'person'\?"),
+        ({"synthetc": {}}, r"unknown table 'synthetc'"),
+        ({"data": {"synthetic": {"scale": "big"}}}, r"\[data.synthetic\] scale: expected a number, got 'big'"),
+        ({"data": {"synthetic": {"scale": 0.001}}}, r"scale: expected a number of at least 0.005"),
+        ({"definitions": {"min_month": 24}}, r"unknown key 'min_month'. Did you mean 'min_months'\?"),
+        ({"definitions": {"reference_month": "soon"}}, r"\[definitions\] reference_month: cannot read 'soon' as a month"),
+        ({"models": {"fit": ["model_5"]}}, r"\[models\] fit item 1: expected one of \['model_1'"),
+        ({"data": {"monthly": "m.csv"}}, r"\[data\] monthly and .*\[data\] persons: give both"),
+        ({"columns": {"persn": "id"}}, r"\[columns\] persn: unknown name 'persn'.*Did you mean 'person'\?"),
     ],
 )
 def test_bad_study_files(doc, message) -> None:
-    with pytest.raises(EvalkitError, match=message):
-        check_study(doc, source="s.toml")
+    with pytest.raises(StudyError, match=message):
+        Study.from_dict({"kind": "neet_risk_factors", **doc}, source="s.toml")
 
 
-def test_bundled_study_file_is_valid() -> None:
-    settings = read_study()
-    assert settings["synthetic"]["scale"] == DEFAULT_SCALE
-    assert settings["population"]["areas"] == list(AREAS)
+def test_bundled_study_is_the_default_analysis() -> None:
+    study = Study.from_toml("neet")
+    assert study.get("data.synthetic.scale") == DEFAULT_SCALE
+    assert tuple(study.get("population.areas")) == AREAS
+    result = study.set("data.synthetic.scale", 0.02).set("models.fit", "model_1").run()
+    assert list(result.models) == ["model_1"] and result.table_2["within"].all()
 
 
-def test_cli_neet(capsys, tmp_path) -> None:
+def test_cli_run_neet_equals_evalkit_neet(capsys, tmp_path) -> None:
+    assert main(["run", "neet", "--set", "data.synthetic.scale=0.02", "--quiet"]) == 0
+    run_out = capsys.readouterr().out
     assert main(["neet", "--scale", "0.02", "--quiet"]) == 0
-    out = capsys.readouterr().out
-    assert "Table 2: logit of long-term NEET" in out and "published_coef" in out and "Table 4" in out
+    neet_out = capsys.readouterr().out
+    assert run_out == neet_out
+    assert "Table 2: logit of long-term NEET" in neet_out and "published_coef" in neet_out and "Table 4" in neet_out
+    assert main(["neet", "--scale", "0.02", "--quiet", "--json", "--out", str(tmp_path / "out")]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["study"] == "neet_risk_factors" and len(document["tables"]["table_3"]) == 20
+    assert (tmp_path / "out" / "table_2.csv").is_file() and (tmp_path / "out" / "results.json").is_file()
+
+
+def test_cli_neet_errors(capsys, tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('kind = "neet_risk_factors"\n[synthetic]\nscal = 1\n', encoding="utf-8")
     assert main(["neet", "--study", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "[synthetic] scal: unknown key. Did you mean 'scale'?" in err and "Traceback" not in err
+    assert "unknown table 'synthetic'" in err and "Traceback" not in err
     assert main(["neet", "--monthly", str(bad)]) == 2
     assert "give both --monthly and --persons" in capsys.readouterr().err
+    assert main(["neet", "--study", "fui"]) == 2
+    assert "is not a NEET study" in capsys.readouterr().err
+
+
+def test_result_is_read_only(small) -> None:
+    result = run_neet(data=small, models=("model_1",))
+    table = result.table_2
+    table["estimate"] = 99.0
+    assert (result.table_2["estimate"] != 99.0).all()
+    with pytest.raises(TypeError):
+        result.models["model_9"] = result.models["model_1"]  # type: ignore[index]
+    assert "persons in the logit sample" in repr(result)

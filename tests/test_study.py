@@ -19,7 +19,6 @@ from evalkit.panel.months import parse_month
 from evalkit.replications.fui import FuiReplication
 from evalkit.replications.fui.synthetic import simulate_fui_panel
 from evalkit.study import KINDS, bundled_studies, template
-from evalkit.study.kinds import study_kind
 from evalkit.study.schema import Key, Table
 
 SMALL = ["--set", "data.synthetic.scale=0.05"]
@@ -180,7 +179,7 @@ def test_init_study_writes_a_commented_template_that_loads(tmp_path, capsys):
     assert mine == bundled  # the template's defaults are the published FUI design
     # every key of the schema is in the template
     doc = tomllib.loads(text)
-    for dotted in _keys(study_kind("entry_cohort_did").schema):
+    for dotted in _keys(KINDS["entry_cohort_did"].schema):
         node = doc
         for part in dotted.split("."):
             if dotted == "data.synthetic.effects" or dotted == "data.synthetic.county_icc":
@@ -321,7 +320,7 @@ def test_schema_keys_have_help_and_defaults_of_their_type():
                 if spec.default is not None:  # None: not set, the help line says what that means
                     assert spec.check(spec.default, dotted) == spec.default, dotted
 
-    for kind in map(study_kind, KINDS):
+    for kind in KINDS.values():
         walk(kind.schema)
 
 
@@ -331,7 +330,7 @@ def test_docs_name_every_key_of_every_kind():
     text = (Path(__file__).parents[1] / "docs" / "studies.md").read_text(encoding="utf-8")
     for name in KINDS:
         assert f"`{name}`" in text
-        for dotted in _keys(study_kind(name).schema):
+        for dotted in _keys(KINDS[name].schema):
             *tables, key = dotted.split(".")
             assert f"`{key}`" in text or f"[{dotted}]" in text, dotted
             if tables:

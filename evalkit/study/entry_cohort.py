@@ -25,7 +25,6 @@ from evalkit.panel import NAV_CATEGORIES, ColumnRoles, StatusPanel
 from evalkit.panel.months import parse_month
 from evalkit.progress import stage
 from evalkit.study.inputs import PARQUET, input_file, load_panel, naming_the_file, read_roles
-from evalkit.study.kinds import StudyKind
 from evalkit.study.output import Output
 from evalkit.study.schema import Key, Place, Table
 
@@ -376,14 +375,3 @@ def write(result, out: Path, settings: dict[str, Any], output: Output, source: s
 
     return report.write(result, out, disclosure=_rule(output), provenance=provenance(settings, output, source))
 
-
-KIND = StudyKind(
-    name="entry_cohort_did",
-    schema=SCHEMA,
-    check=check,
-    load=load,
-    run=run,
-    to_text=to_text,
-    results_document=results_document,
-    write=write,
-)

@@ -1,20 +1,18 @@
 """The dispatch table of study kinds: ``kind = "..."`` in a study file -> how it is run.
 
-Each kind is a module of :mod:`evalkit.study` with a module attribute ``KIND`` (a
-:class:`StudyKind`): its schema (the tables and keys its files may have), a cross-key
-check run before any data are read, a loader of its data, a runner returning the kind's
-result object, and renderers of that result (terminal text, results document, report
-files).  The modules load on first use, so reading the command line loads no application.
+Each kind has its own schema (the tables and keys its files may have), a cross-key check
+run before any data are read, a loader of its data, a runner returning the kind's result
+object, and renderers of that result (terminal text, JSON, report files).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalkit.study import entry_cohort, neet_risk_factors
 from evalkit.study.output import Output
 from evalkit.study.schema import Place, Table
 
@@ -37,7 +35,7 @@ class StudyKind:
         ``run(settings, inputs) -> result``.
     to_text, results_document, write
         ``to_text(result, inputs, output) -> str`` (what ``evalkit run`` prints),
-        ``results_document(result, settings, output, source) -> dict`` (the document
+        ``results_document(result, settings, output, source) -> dict`` (the results document
         that ``--json`` prints and ``--check`` checks), ``write(result, out_dir,
         settings, output, source) -> [paths]``; ``output`` is an
         :class:`~evalkit.study.output.Output`.
@@ -53,19 +51,26 @@ class StudyKind:
     write: Callable[[Any, Path, dict[str, Any], Output, str | None], list[Path]]
 
 
-#: Every kind of study evalkit runs: the name a study file gives in ``kind`` -> its module.
-KINDS: dict[str, str] = {
-    "entry_cohort_did": "evalkit.study.entry_cohort",
-    "neet_risk_factors": "evalkit.study.neet_risk_factors",
+#: Every kind of study evalkit runs, by the name a study file gives in ``kind``.
+KINDS: dict[str, StudyKind] = {
+    "entry_cohort_did": StudyKind(
+        name="entry_cohort_did",
+        schema=entry_cohort.SCHEMA,
+        check=entry_cohort.check,
+        load=entry_cohort.load,
+        run=entry_cohort.run,
+        to_text=entry_cohort.to_text,
+        results_document=entry_cohort.results_document,
+        write=entry_cohort.write,
+    ),
+    "neet_risk_factors": StudyKind(
+        name="neet_risk_factors",
+        schema=neet_risk_factors.SCHEMA,
+        check=neet_risk_factors.check,
+        load=neet_risk_factors.load,
+        run=neet_risk_factors.run,
+        to_text=neet_risk_factors.to_text,
+        results_document=neet_risk_factors.results_document,
+        write=neet_risk_factors.write,
+    ),
 }
-
-#: The bundled studies (``evalkit run NAME``): name -> (package, file), shipped with their application.
-BUNDLED: dict[str, tuple[str, str]] = {
-    "fui": ("evalkit.replications.fui", "fui.toml"),
-    "neet": ("evalkit.replications.neet", "neet.toml"),
-}
-
-
-def study_kind(name: str) -> StudyKind:
-    """The :class:`StudyKind` of ``kind = name`` (which must be a key of :data:`KINDS`)."""
-    return importlib.import_module(KINDS[name]).KIND

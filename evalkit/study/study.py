@@ -26,13 +26,18 @@ from typing import Any
 
 from evalkit.errors import StudyError
 from evalkit.panel.roles import nearest
-from evalkit.study.kinds import BUNDLED, KINDS, StudyKind, study_kind
+from evalkit.study.kinds import KINDS, StudyKind
 from evalkit.study.output import Output
 from evalkit.study.schema import Key, Place, Table, lookup, resolve
 
+#: Where the bundled study files live inside the package.
+BUNDLED = "studies"
+
+
 def bundled_studies() -> tuple[str, ...]:
-    """Names of the bundled studies (``evalkit run NAME``)."""
-    return tuple(BUNDLED)
+    """Names of the bundled studies (``evalkit run NAME``): the files in ``evalkit/data/studies``."""
+    folder = resources.files("evalkit.data").joinpath(BUNDLED)
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
 
 
 def _read_toml(text: str, source: str) -> dict[str, Any]:
@@ -90,8 +95,7 @@ class Study:
                     f"no study file {text_path!r} and no bundled study of that name; bundled studies: "
                     f"{', '.join(names)}." + nearest(text_path, names)
                 )
-            package, name = BUNDLED[text_path]
-            resource = resources.files(package).joinpath(name)
+            resource = resources.files("evalkit.data").joinpath(BUNDLED).joinpath(f"{text_path}.toml")
             return cls.from_dict(_read_toml(resource.read_text(encoding="utf-8"), text_path), source=text_path)
         if not path.exists():
             raise StudyError(f"study file {text_path!r} does not exist")
@@ -171,7 +175,7 @@ class Study:
             where = self.origins.get("kind", f"{head}, kind")
             hint = nearest(kind, tuple(KINDS)) if isinstance(kind, str) else ""
             raise StudyError(f"{where}: unknown kind {kind!r}; expected one of {list(KINDS)}.{hint}")
-        return study_kind(kind)
+        return KINDS[kind]
 
     @property
     def settings(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.study.kinds import study_kind
+from evalkit.study.kinds import KINDS
 from evalkit.study.schema import Key, Table
 
 
@@ -51,7 +51,7 @@ def _lines(table: Table, prefix: str) -> list[str]:
 
 def template(kind: str = "entry_cohort_did") -> str:
     """The commented study file of ``kind`` with every key at its default."""
-    schema = study_kind(kind).schema
+    schema = KINDS[kind].schema
     head = [
         f"# An evalkit study file ({schema.help})",
         "# Run it with `evalkit run THIS_FILE.toml`; change any key on the command line with",

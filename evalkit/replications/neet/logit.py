@@ -25,6 +25,7 @@ import pandas as pd
 from evalkit.errors import EvalkitError
 from evalkit.replications.neet.published import TERMS
 from evalkit.results import EstimationResult, Summary
+from evalkit.results.base import _Copied
 
 #: Terms of each model.
 MODEL_TERMS: dict[str, tuple[str, ...]] = {
@@ -65,9 +66,9 @@ class LogitResult:
     """
 
     estimates: EstimationResult
-    margins: pd.DataFrame
-    name: str
-    n_events: int
+    margins: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    name: str = ""
+    n_events: int = 0
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per term: broom's columns, ``odds_ratio`` with its interval, the AME."""

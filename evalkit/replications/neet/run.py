@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,10 +15,10 @@ from evalkit.replications.neet import shares
 from evalkit.replications.neet.logit import MODEL_TERMS, LogitResult, fit_logit, logit_sample
 from evalkit.replications.neet.synthetic.generate import DEFAULT_SCALE, G_NOK, SyntheticNeetData, simulate_neet_population
 from evalkit.replications.neet.variables import derive_variables
+from evalkit.results.base import _Copied
 
-#: Tolerance of the table 2 comparison: 2 published SE, at least 0.05 where the SE rounds to 0.01.
 def coefficient_tolerance(se: pd.Series) -> pd.Series:
-    """``max(2 se, 0.05)`` for a published SE of 0.01, else ``2 se``."""
+    """Tolerance of the table 2 comparison: 2 published SE, or 0.05 where the SE rounds to 0.01."""
     return pd.Series(np.where(np.isclose(se, 0.01), 0.05, 2 * se), index=se.index)
 
 
@@ -58,7 +57,8 @@ class NeetSummary:
 
 @dataclass(frozen=True)
 class NeetReplication:
-    """The analysis of the long-term NEET note on one population.
+    """The analysis of the long-term NEET note on one population (read-only: frames are
+    returned as copies, mappings read-only).
 
     Attributes
     ----------
@@ -80,14 +80,17 @@ class NeetReplication:
         What the data were (the synthetic population's arguments or "user data").
     """
 
-    variables: pd.DataFrame = field(repr=False)
-    models: Mapping[str, LogitResult] = field(repr=False)
-    table_2: pd.DataFrame = field(repr=False)
-    table_3: pd.DataFrame = field(repr=False)
-    table_4: pd.DataFrame = field(repr=False)
-    other_models: pd.DataFrame = field(repr=False)
-    sample: Mapping[str, Any]
-    source: str
+    variables: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    models: Mapping[str, LogitResult] = _Copied()  # type: ignore[assignment]
+    table_2: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    table_3: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    table_4: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    other_models: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    sample: Mapping[str, Any] = _Copied()  # type: ignore[assignment]
+    source: str = ""
+
+    def __repr__(self) -> str:
+        return f"<NeetReplication {len(self.models)} models, {self.sample['in_sample']:,} persons in the logit sample; {self.source}>"
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """Every model's terms: broom's columns, odds ratios and average marginal effects."""
@@ -186,7 +189,6 @@ def run_neet(
     models
         Which of ``model_1`` ... ``model_4`` to fit (model 1 is always fitted).
     """
-    started = time.perf_counter()
     if (monthly is None) != (persons is None):
         raise EvalkitError("give both monthly and persons (a register extract), or neither (the synthetic population)")
     if monthly is not None and data is not None:
@@ -209,7 +211,7 @@ def run_neet(
     names = ["model_1", *[m for m in MODEL_TERMS if m in models and m != "model_1"]]
     fitted = {name: fit_logit(sample, name) for name in names}
     facts = {"persons": len(variables), "in_sample": len(sample), **excluded,
-             "seconds": round(time.perf_counter() - started, 1)}
+             }
     return NeetReplication(
         variables=variables,
         models=fitted,
