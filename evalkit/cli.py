@@ -115,6 +115,17 @@ def scale(text: str) -> float:
     return value
 
 
+def county_icc(text: str) -> float:
+    """The intra-county correlation of the synthetic panel's outcomes: a number in [0, 0.2]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0.0 <= value <= 0.2):
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.2 such as 0.005 (0: no county shocks), got {text!r}")
+    return value
+
+
 def encoding(text: str) -> str:
     """A text encoding Python knows (utf-8, cp1252, latin-1, ...)."""
     try:
@@ -249,7 +260,8 @@ def _simulated(args: argparse.Namespace):
     from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     stage(f"simulating the synthetic panel (scale {args.scale:g}, seed {args.seed})")
-    return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args))
+    icc = {} if args.county_icc is None else {"county_icc": args.county_icc}
+    return simulate_fui_panel(scale=args.scale, seed=args.seed, effects=_effects(args), **icc)
 
 
 def cmd_fui(args: argparse.Namespace) -> int:
@@ -409,6 +421,46 @@ def _version() -> str:
         return "unknown"
 
 
+def cmd_neet(args: argparse.Namespace) -> int:
+    """The long-term NEET risk-factor analysis (docs/neet.md) from its study file."""
+    from evalkit.replications.neet.study import read_study, run_study
+
+    settings = read_study(args.study)
+    if args.monthly or args.persons:
+        if not (args.monthly and args.persons):
+            raise UsageError("give both --monthly and --persons (a register extract), or neither")
+        settings["data"] = {
+            "monthly": str(input_file(args.monthly, "--monthly")),
+            "persons": str(input_file(args.persons, "--persons")),
+        }
+    for key in ("scale", "seed"):
+        if getattr(args, key) is not None:
+            settings["synthetic"][key] = getattr(args, key)
+    stage("running the long-term NEET analysis")
+    result = run_study(settings)
+    if args.json:
+        print(result.tidy().to_json(orient="records", force_ascii=False))
+    else:
+        print(result.summary())
+    return 0
+
+
+def add_neet_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``evalkit neet``: the bundled long-term NEET study (or another neet_risk_factors file)."""
+    neet = sub.add_parser(
+        "neet", parents=[common], help="run the long-term NEET risk-factor analysis (tables 2-4)",
+        description="Run the long-term NEET risk-factor analysis: tables 2-4 and models 2-4 beside "
+        "the published numbers, on the bundled synthetic population or on your extract.",
+    )
+    neet.add_argument("--study", metavar="PATH", help="a neet_risk_factors study file (default: the bundled one)")
+    neet.add_argument("--monthly", metavar="PATH", help="monthly histories (CSV or Parquet) of your extract")
+    neet.add_argument("--persons", metavar="PATH", help="person attributes (CSV or Parquet) of your extract")
+    neet.add_argument("--scale", type=scale, default=None, metavar="X", help="size of the synthetic population (default 0.1)")
+    neet.add_argument("--seed", type=seed, default=None, metavar="N", help="seed of the synthetic population")
+    neet.add_argument("--json", action="store_true", help="print the models' tidy table as JSON")
+    neet.set_defaults(func=cmd_neet)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -433,6 +485,9 @@ def build_parser() -> argparse.ArgumentParser:
     def simulation_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--scale", type=scale, default=1.0, metavar="X", help=f"size of the synthetic panel (1 = national; at least {MIN_SCALE:g})")
         p.add_argument("--seed", type=seed, default=2017, metavar="N", help="random seed of the synthetic panel")
+        p.add_argument("--county-icc", type=county_icc, default=None, metavar="R",
+                       help="intra-county correlation of the outcomes through county x month shocks "
+                       "(default: the simulator's stated assumption, docs/simulate.md; 0: no shocks)")
         for option in EFFECT_OPTIONS:
             p.add_argument(
                 f"--effect-{option}",
@@ -485,6 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--data", required=True, metavar="PATH", help="your panel (CSV or Parquet)")
     val.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
     val.set_defaults(func=cmd_validate)
+    add_neet_parser(sub, common)
     return parser
 
 

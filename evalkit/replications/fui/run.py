@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 
 import pandas as pd
@@ -177,7 +177,9 @@ def run_fui(
     few_clusters: bool = True,
     n_boot: int = 9999,
     event_study: bool = True,
+    event_study_horizons: tuple[int, ...] | None = None,
     placebo: bool = True,
+    placebo_windows: dict[str, tuple[str, str]] | None = None,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -207,9 +209,14 @@ def run_fui(
     event_study
         Add the staggered-rollout event study of all monthly entry cohorts
         (:mod:`evalkit.replications.fui.event_study`).
+    event_study_horizons
+        Horizons of the event study (default: those of ``spec``).
     placebo
         Add the placebo test between two pre-rollout windows
         (:mod:`evalkit.replications.fui.placebo`).
+    placebo_windows
+        The placebo's two windows (default
+        :data:`~evalkit.replications.fui.placebo.PLACEBO_WINDOWS`).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -234,8 +241,11 @@ def run_fui(
     study = None
     if event_study:
         stage("event study of all monthly entry cohorts")
+        cohort_spec = spec if event_study_horizons is None else replace(spec, horizons=tuple(event_study_horizons))
         study = fui_event_study(
-            entry_cohorts(panel, unemployment, schedule, spec), outcomes=spec.outcomes, horizons=spec.horizons
+            entry_cohorts(panel, unemployment, schedule, cohort_spec),
+            outcomes=cohort_spec.outcomes,
+            horizons=cohort_spec.horizons,
         )
     if placebo:
         stage("placebo test between two pre-rollout windows")
@@ -248,5 +258,5 @@ def run_fui(
         contamination=contamination(sample),
         few_clusters=inference,
         event_study=study,
-        placebo=placebo_test(panel, unemployment, schedule, spec) if placebo else None,
+        placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
     )
