@@ -354,7 +354,8 @@ def fui_provenance(args: argparse.Namespace) -> dict:
               if getattr(args, option)]
     synthetic = not args.data
     if synthetic:
-        settings = {"scale": args.scale, "seed": args.seed, "effects": {k: str(v) for k, v in (_effects(args) or {}).items()}}
+        settings = {"scale": args.scale, "seed": args.seed, "county_icc": args.county_icc,
+                    "effects": {k: str(v) for k, v in (_effects(args) or {}).items()}}
         inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": settings})
     options = {"n_boot": args.n_boot, "few_clusters": not args.no_few_clusters,
                "event_study": not args.no_event_study, "norwegian": args.norwegian,

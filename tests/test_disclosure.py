@@ -97,7 +97,7 @@ def test_the_minimum_is_configurable_and_off_only_when_asked(tiny) -> None:
     strict = results_document(tiny, disclosure=DisclosureControl(min_cell=10))
     default = results_document(tiny)
     off = results_document(tiny, disclosure=DisclosureControl.off())
-    count = lambda doc: sum("suppressed" in r for r in doc["tables"]["table_8_1"])  # noqa: E731
+    count = lambda doc: sum("suppressed" in r for r in doc["tables"]["table_8_1"])
     assert count(strict) > count(default) > count(off) == 0
     assert shown_small([r["count"] for r in off["tables"]["table_8_1"]], DisclosureControl())
 
@@ -114,3 +114,15 @@ def test_cli_min_cell_and_no_disclosure_control(capsys) -> None:
     assert off["provenance"]["disclosure"]["enabled"] is False and strict["provenance"]["options"]["min_cell"] == 8
     assert main(["fui", *SMALL, "--min-cell", "0"]) == 2
     assert "--min-cell" in capsys.readouterr().err
+
+
+def test_contamination_shares_of_small_groups_are_withheld_in_warnings(tiny) -> None:
+    rule = DisclosureControl(min_cell=25)  # every group of the tiny panel has fewer entrants
+    doc = json.loads(dumps(results_document(tiny, disclosure=rule)))
+    assert all(r["share_exposed"] is None for r in doc["contamination"])
+    contaminated = [w for w in doc["warnings"] if w["code"] == "contamination"]
+    assert contaminated
+    for w in contaminated:
+        assert w["share_exposed"] is None and "% of group" not in w["message"] and "<25" in w["message"]
+    text = to_text(tiny, disclosure=rule)
+    assert "% of group" not in text and "some entrants (<25) of group" in text

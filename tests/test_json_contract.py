@@ -15,7 +15,16 @@ import pytest
 from evalkit.cli import main
 from evalkit.replications.fui.results_json import results_document
 from evalkit.replications.fui.run import FuiReplication
-from evalkit.report.json_contract import SCHEMA_ID, SchemaError, clean, dumps, file_input, load_schema, records, validate
+from evalkit.report.json_contract import (
+    SCHEMA_ID,
+    SchemaError,
+    clean,
+    dumps,
+    file_input,
+    load_schema,
+    records,
+    validate,
+)
 
 FAST = ["--scale", "0.05", "--seed", "6", "--no-event-study", "--no-few-clusters", "-q"]
 

@@ -202,7 +202,7 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
             f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
             "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
             table(placebo_text(rep, rule)))
-    parts += ["Design diagnostics", *[bullet(w) for w in rep.warnings()], "", paragraph(rule.note)]
+    parts += ["Design diagnostics", *[bullet(w["message"]) for w in disclosed.warnings(rep, rule)], "", paragraph(rule.note)]
     return "\n".join(parts)
 
 

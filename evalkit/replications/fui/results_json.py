@@ -134,7 +134,7 @@ def results_document(
         "sensitivity": None,
         "placebo": None,
         "contamination": records(rep.contamination, suppressed=disclosed.contamination(rep, rule)),
-        "warnings": [clean(w) for w in rep.coded_warnings()],
+        "warnings": [clean(w) for w in disclosed.warnings(rep, rule)],
     }
     if rep.event_study is not None:
         study = to_jsonable(rep.event_study)
