@@ -30,6 +30,7 @@ from evalkit.errors import DataFileError, EvalkitError
 from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.progress import silenced, stage
 from evalkit.report.disclosure import DEFAULT_MIN_CELL
+from evalkit.report.text import paragraph
 
 EFFECT_OPTIONS = ("employment", "education")
 PARQUET = (".parquet", ".pq")
@@ -330,7 +331,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(dumps(results_document(rep, disclosure=rule, provenance=prov)))
     else:
-        print(str(panel.report))
+        print(paragraph(str(panel.report)))
         print()
         print(report_text.to_text(rep, norwegian=args.norwegian, disclosure=rule))
     return 0
@@ -400,7 +401,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     input_file(args.data, "--data")
     check_csv_options_apply(args, args.data)
     roles = read_roles(args.roles)
-    print(load_panel(args.data, roles, args).report)
+    print(paragraph(str(load_panel(args.data, roles, args).report)))
     return 0
 
 
