@@ -23,6 +23,7 @@ from evalkit.report.json_contract import (
     file_input,
     load_schema,
     records,
+    to_jsonable,
     validate,
 )
 
@@ -160,3 +161,12 @@ def test_validation_names_each_problem_by_its_path(full) -> None:
     assert "$.tables.table_8_2[0].p_value" in str(err.value) and "$.warnings[0]" in str(err.value)
     with pytest.raises(SchemaError, match="its schema is 'evalkit.results/0'"):
         validate({**doc, "schema": "evalkit.results/0"})
+
+
+def test_results_with_a_tidy_frame_become_its_records() -> None:
+    from evalkit.results import WaldTest
+
+    test = WaldTest(statistic=2.5, df_num=3, p_value=0.06, null="no pre-trend")
+    rows = to_jsonable({"pretrend": test, "frames": [pd.DataFrame({"a": [1]})]})
+    assert rows["pretrend"] == records(test.tidy()) and rows["frames"] == [[{"a": 1}]]
+    assert rows["pretrend"][0]["p_value"] == pytest.approx(0.06)
