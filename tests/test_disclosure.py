@@ -126,3 +126,21 @@ def test_contamination_shares_of_small_groups_are_withheld_in_warnings(tiny) -> 
         assert w["share_exposed"] is None and "% of group" not in w["message"] and "<25" in w["message"]
     text = to_text(tiny, disclosure=rule)
     assert "% of group" not in text and "some entrants (<25) of group" in text
+
+
+def test_estimates_of_models_with_too_few_persons_are_withheld(tiny) -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    fake = pd.DataFrame({"outcome": ["employed"], "horizon": [1], "estimate": [0.1], "wild_p": [0.2],
+                         "n_clusters": [18]})
+    rep = dataclasses.replace(tiny, few_clusters=fake)
+    used = int(tiny.exclusions()["used"].max())
+    doc = json.loads(dumps(results_document(rep, disclosure=DisclosureControl(min_cell=used + 1))))
+    validate(doc)
+    for rows in (doc["tables"]["table_8_2"], doc["effects"], doc["inference"], doc["few_clusters"]):
+        assert all(r["estimate"] is None and "estimate" in r["suppressed"] for r in rows)
+    assert doc["few_clusters"][0]["n_clusters"] is None and doc["comparison"]["cells"] == 0
+    shown = json.loads(dumps(results_document(rep, disclosure=DisclosureControl(min_cell=used))))
+    assert all(r["estimate"] is not None for r in shown["inference"])
