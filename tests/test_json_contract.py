@@ -170,3 +170,13 @@ def test_results_with_a_tidy_frame_become_its_records() -> None:
     rows = to_jsonable({"pretrend": test, "frames": [pd.DataFrame({"a": [1]})]})
     assert rows["pretrend"] == records(test.tidy()) and rows["frames"] == [[{"a": 1}]]
     assert rows["pretrend"][0]["p_value"] == pytest.approx(0.06)
+
+
+def test_other_studies_share_the_core_of_the_layout(full) -> None:
+    doc = no_nan(full[0])
+    core = {k: doc[k] for k in ("schema", "study", "title", "provenance", "warnings")}
+    validate({**core, "study": "neet", "tables": {"table_2": [{"row": "women", "share": 0.4}]}})
+    with pytest.raises(SchemaError, match="'inference' is a required property"):
+        validate(core)  # a FUI document needs its sections
+    with pytest.raises(SchemaError, match="'provenance' is a required property"):
+        validate({k: v for k, v in core.items() if k != "provenance"} | {"study": "neet"})
