@@ -306,7 +306,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
     )
     if out is not None:
         stage(f"writing the reports to {out}")
-        for path in report.write(rep, out):
+        for path in report.write(rep, out, lang="nb" if args.norwegian else args.lang):
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
     if args.json:
@@ -314,7 +314,7 @@ def cmd_fui(args: argparse.Namespace) -> int:
     else:
         print(str(panel.report))
         print()
-        print(report.to_text(rep, norwegian=args.norwegian))
+        print(report.to_text(rep, norwegian=args.norwegian or args.lang == "nb"))
     return 0
 
 
@@ -402,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--schedule", metavar="PATH", help="rollout schedule CSV (county, region, start_month)")
     fui.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
     fui.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    fui.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
+    fui.add_argument("--norwegian", action="store_true", help="Norwegian labels (the same as --lang nb)")
+    fui.add_argument("--lang", choices=("en", "nb"), default="en",
+                     help="language of the tables, figures and headings of the reports (default en)")
     fui.add_argument("--no-event-study", action="store_true", help="skip the event study of all entry cohorts")
     fui.add_argument(
         "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from evalkit.replications.fui.descriptives import table_8_1_frame
-from evalkit.report.markdown import frame_to_markdown
 from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.regressions import PUBLISHED_NAMES
+from evalkit.replications.fui.report_html import table_8_1_display, to_html, to_markdown, write_reports
 from evalkit.replications.fui.run import FuiReplication
 
 OUTCOME_TITLES = {"employed": "Table 8.2: employment", "in_education": "Table 8.3: education"}
@@ -204,102 +204,9 @@ def _placebo_text(rep: FuiReplication) -> list[str]:
     ]
 
 
-def table_8_1_display(rep: FuiReplication) -> pd.DataFrame:
-    """Table 8.1 for reading: ``count pct%`` per group, the published value in brackets."""
-    frame = table_8_1_frame(rep.descriptives)
-    comp = rep.descriptives_comparison().set_index(["row", "group"])
-    out = pd.DataFrame(index=frame.index)
-    for group in rep.descriptives["columns"]:
-        cells = []
-        for row in frame.index:
-            count = frame.loc[row, (group, "count")]
-            pct = frame.loc[row, (group, "pct")]
-            pub = comp.loc[(row, group), "published"] if (row, group) in comp.index else None
-            shown = f"{int(count)}" if pd.notna(count) else ""
-            if pd.notna(pct):
-                shown += f" {pct:.1f}%" if row != "county_unemployment_pct_mean" else f"{pct:.1f}"
-            if pub is not None:
-                shown += f" [{pub:g}]"
-            cells.append(shown.strip())
-        out[group] = cells
-    return out
-
-
-def to_markdown(rep: FuiReplication) -> str:
-    """The replication as a Markdown document."""
-    parts = ["# FUI evaluation reproduced", "", "```", str(rep.sample.entries.report), "```", "",
-             "## Table 8.1 (published in brackets)", "",
-             frame_to_markdown(table_8_1_display(rep)), "", "## Entrants in each model", "",
-             EXCLUSIONS_TITLE + ".", "", frame_to_markdown(exclusions_table(rep))]
-    for outcome in rep.sample.spec.outcomes:
-        parts += ["", f"## {OUTCOME_TITLES.get(outcome, outcome)}", "", frame_to_markdown(regression_table(rep, outcome))]
-    parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
-    if rep.few_clusters is not None:
-        parts += ["", "## Inference with few treated counties", "", frame_to_markdown(rep.few_clusters, index=False)]
-    if rep.event_study is not None:
-        parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
-                  frame_to_markdown(event_study_table(rep).fillna("")), "",
-                  "New users in each event-study model (entrants = used + excluded):", "",
-                  frame_to_markdown(event_study_sample_table(rep)), "",
-                  "### Sensitivity to parallel-trend violations (relative magnitudes)", "",
-                  frame_to_markdown(sensitivity_table(rep))]
-    if rep.placebo is not None:
-        parts += ["", "## Placebo test", "", frame_to_markdown(placebo_table(rep))]
-    parts += ["", "## Contamination of the comparison", "", frame_to_markdown(rep.contamination, index=False)]
-    parts += ["", "## Design warnings", "", *[f"- {w}" for w in rep.warnings()]]
-    return "\n".join(parts) + "\n"
-
-
-def to_html(rep: FuiReplication) -> str:
-    """A self-contained HTML report (no external files or scripts)."""
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0;font-size:13px}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-        "th{background:#f3f3f3}"
-        "svg{max-width:100%;height:auto}"
-    )
-    sections = [f"<h1>FUI evaluation reproduced</h1><pre>{html.escape(str(rep.sample.entries.report))}</pre>",
-                "<h2>Table 8.1 (published in brackets)</h2>", table_8_1_display(rep).to_html(),
-                f"<h2>Entrants in each model</h2><p>{html.escape(EXCLUSIONS_TITLE)}.</p>",
-                exclusions_table(rep).to_html()]
-    for outcome in rep.sample.spec.outcomes:
-        sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
-    if rep.few_clusters is not None:
-        sections += ["<h2>Inference with few treated counties</h2>",
-                     rep.few_clusters.to_html(index=False, float_format=lambda v: f"{v:.4f}")]
-    if rep.event_study is not None:
-        sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
-                     event_study_table(rep).fillna("").to_html(),
-                     "<p>New users in each event-study model (entrants = used + excluded):</p>",
-                     event_study_sample_table(rep).to_html(),
-                     "<h3>Sensitivity to parallel-trend violations (relative magnitudes)</h3>",
-                     sensitivity_table(rep).to_html()]
-    if rep.placebo is not None:
-        sections += ["<h2>Placebo test</h2>", placebo_table(rep).to_html()]
-    sections += ["<h2>FUI effect under other specifications</h2>", effects_table(rep).to_html(),
-                 "<h2>Contamination of the comparison</h2>",
-                 rep.contamination.to_html(index=False, float_format=lambda v: f"{v:.2f}"),
-                 "<h2>Design warnings</h2><ul>", *[f"<li>{html.escape(w)}</li>" for w in rep.warnings()], "</ul>"]
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>FUI evaluation</title><style>{style}</style></head><body>{''.join(sections)}</body></html>"
-
-
-def _figure_svg(rep: FuiReplication) -> str:
-    """The event-study figure as inline SVG (keeps the HTML report self-contained)."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    fig = rep.event_study.plot_all()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
-    plt.close(fig)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
-
-
-def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
-    """Write CSV tables, a Markdown report, an HTML report and the JSON document."""
+def write(rep: FuiReplication, out_dir: str | Path, *, lang: str = "en") -> list[Path]:
+    """Write CSV tables, tables 8.1-8.3 (Markdown, HTML, LaTeX, Word, Excel), figures, the
+    Markdown and HTML reports (:mod:`~evalkit.replications.fui.report_html`) and the JSON document."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -312,6 +219,7 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
         tidy = pd.concat(
             [res.tidy().assign(horizon=h) for (o, h), res in rep.conventional.models.items() if o == outcome]
         )
+        tidy["term"] = tidy["term"].replace(PUBLISHED_NAMES)
         tidy.to_csv(out / f"{name}.csv", index=False)
         written.append(out / f"{name}.csv")
     rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
@@ -324,18 +232,11 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
         rep.few_clusters.to_csv(out / "few_cluster_inference.csv", index=False)
         written.append(out / "few_cluster_inference.csv")
     if rep.event_study is not None:
-        import matplotlib.pyplot as plt
-
         rep.event_study.estimates.to_csv(out / "event_study.csv", index=False)
-        fig = rep.event_study.plot_all()
-        for suffix in ("png", "svg"):
-            fig.savefig(out / f"event_study.{suffix}", dpi=110)
-        plt.close(fig)
-        written += [out / "event_study.csv", out / "event_study.png", out / "event_study.svg"]
-    (out / "report.md").write_text(to_markdown(rep), encoding="utf-8")
-    (out / "report.html").write_text(to_html(rep), encoding="utf-8")
+        written.append(out / "event_study.csv")
+    written += write_reports(rep, out, lang=lang)
     (out / "results.json").write_text(json.dumps(rep.to_json(), indent=1), encoding="utf-8")
-    written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "sample_sizes.csv", "report.md", "report.html", "results.json")]
+    written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "sample_sizes.csv", "results.json")]
     return written
 
 
