@@ -10,19 +10,19 @@ as SVG, no scripts or external files) and its bytes are reproducible.
 from __future__ import annotations
 
 import html
-import platform
-from importlib.metadata import version
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from evalkit.replications.fui import figures
-from evalkit.replications.fui.descriptives import table_8_1_frame
+from evalkit.replications.fui import disclosed, figures
 from evalkit.replications.fui.labels import after_entry, check_lang, label, words
 from evalkit.replications.fui.published import TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.results_json import run_provenance
 from evalkit.replications.fui.run import FuiReplication
+from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.markdown import frame_to_markdown
 from evalkit.report.tables import ReportTable, TableColumn, etable, frame_table, published_column
 
@@ -71,36 +71,42 @@ def regression_etable(rep: FuiReplication, outcome: str, *, lang: str = "en", ca
     )
 
 
-def table_8_1_display(rep: FuiReplication, *, lang: str = "en") -> pd.DataFrame:
-    """Table 8.1 for reading: ``count pct%`` per group, the published value in brackets."""
-    frame = table_8_1_frame(rep.descriptives)
-    comp = rep.descriptives_comparison().set_index(["row", "group"])
+def table_8_1_display(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
+                      ) -> pd.DataFrame:
+    """Table 8.1 for reading: ``count pct%`` per group, the published value in brackets;
+    cells under the disclosure rule (default on) show its marker."""
+    rule = disclosure or DisclosureControl()
+    frame, mask = disclosed.table_8_1(rep, rule)
     groups = words(lang)["group"]
-    out = pd.DataFrame(index=[label(r, lang) for r in frame.index])
-    for group in rep.descriptives["columns"]:
-        cells = []
-        for row in frame.index:
-            count, pct = frame.loc[row, (group, "count")], frame.loc[row, (group, "pct")]
-            pub = comp.loc[(row, group), "published"] if (row, group) in comp.index else None
-            shown = f"{int(count)}" if pd.notna(count) else ""
-            if pd.notna(pct):
-                shown += f" {pct:.1f}%" if row != "county_unemployment_pct_mean" else f"{pct:.1f}"
-            if pub is not None:
-                shown += f" [{pub:g}]"
-            cells.append(shown.strip())
-        out[groups.get(group, group)] = cells
-    return out
+    out: dict[str, dict[str, str]] = {}
+    for (_, row), (_, hide) in zip(frame.iterrows(), mask.iterrows()):
+        if row["kind"] == "count":
+            shown = rule.marker if hide["count"] else f"{row['count']:,}"
+        elif row["kind"] == "mean":
+            shown = rule.marker if hide["value"] else f"{row['value']:.1f}"
+        else:
+            count = rule.marker if hide["count"] else f"{row['count']:,}"
+            pct = rule.marker if hide["value"] else ("" if pd.isna(row["value"]) else f"{row['value']:.1f}%")
+            shown = f"{count} {pct}".strip()
+        if row["published"] is not None and not pd.isna(row["published"]):
+            shown += f" [{row['published']:g}]"
+        out.setdefault(groups.get(row["group"], row["group"]), {})[label(row["row"], lang)] = shown
+    return pd.DataFrame(out)
 
 
-def table_8_1_etable(rep: FuiReplication, *, lang: str = "en") -> ReportTable:
+def table_8_1_etable(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
+                     ) -> ReportTable:
     """Table 8.1 as a :class:`~evalkit.report.tables.ReportTable` (published values in brackets)."""
     w = words(lang)
-    return frame_table(table_8_1_display(rep, lang=lang), caption=str(w["s_table_8_1"]), notes=str(w["x_table_8_1"]))
+    rule = disclosure or DisclosureControl()
+    return frame_table(table_8_1_display(rep, lang=lang, disclosure=rule), caption=str(w["s_table_8_1"]),
+                       notes=f"{w['x_table_8_1']} {rule.note}")
 
 
-def published_tables(rep: FuiReplication, *, lang: str = "en") -> dict[str, ReportTable]:
+def published_tables(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
+                     ) -> dict[str, ReportTable]:
     """Tables 8.1-8.3 by file stem (``table_8_1``, ``table_8_2``, ``table_8_3``)."""
-    tables = {"table_8_1": table_8_1_etable(rep, lang=lang)}
+    tables = {"table_8_1": table_8_1_etable(rep, lang=lang, disclosure=disclosure)}
     for outcome, key in TABLE_KEYS.items():
         if outcome in rep.sample.spec.outcomes:
             tables[key[:9]] = regression_etable(rep, outcome, lang=lang)
@@ -161,7 +167,8 @@ def key_findings(rep: FuiReplication, *, lang: str = "en") -> list[str]:
     return findings
 
 
-def sections(rep: FuiReplication, *, lang: str = "en") -> list[tuple[str, str, str, list[Any]]]:
+def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None,
+             provenance: Mapping[str, Any] | None = None) -> list[tuple[str, str, str, list[Any]]]:
     """The report's sections in order: ``(id, title, explanation, parts)``.
 
     A part is a :class:`~evalkit.report.tables.ReportTable`, a DataFrame, a list of
@@ -169,11 +176,12 @@ def sections(rep: FuiReplication, *, lang: str = "en") -> list[tuple[str, str, s
     """
     w = words(lang)
     col = w["columns"]
+    rule = disclosure or DisclosureControl()
     out: list[tuple[str, str, str, list[Any]]] = [
         ("findings", str(w["findings"]), "", [key_findings(rep, lang=lang)]),
         ("warnings", str(w["warnings"]), "", [rep.warnings()]),
-        ("table-8-1", str(w["s_table_8_1"]), str(w["x_table_8_1"]), [table_8_1_display(rep, lang=lang)]),
-        ("exclusions", str(w["s_exclusions"]), str(w["x_exclusions"]), [_counts(rep.exclusions(), lang)]),
+        ("table-8-1", str(w["s_table_8_1"]), str(w["x_table_8_1"]), [table_8_1_display(rep, lang=lang, disclosure=rule), rule.note]),
+        ("exclusions", str(w["s_exclusions"]), str(w["x_exclusions"]), [_counts(rep.exclusions(), lang, rule)]),
     ]
     for outcome, key in TABLE_KEYS.items():
         if outcome in rep.sample.spec.outcomes:
@@ -212,7 +220,7 @@ def sections(rep: FuiReplication, *, lang: str = "en") -> list[tuple[str, str, s
                     [("figure", "event_study"), event_study_table(rep, lang=lang),
                      str(w["s_event_sample"]), _counts(study.cohorts[[c for c in study.cohorts.columns
                                                                       if c in ("outcome", "horizon", "entrants", "used")
-                                                                      or c.startswith("excluded_")]], lang)]))
+                                                                      or c.startswith("excluded_")]], lang, rule)]))
         tests = study.pretrend_tests
         pre = pd.DataFrame({str(w["outcome"]): [label(o, lang) for o in tests["outcome"]],
                             str(w["horizon"]): tests["horizon"].astype(str),
@@ -229,13 +237,16 @@ def sections(rep: FuiReplication, *, lang: str = "en") -> list[tuple[str, str, s
         placebo.columns = [str(w["month"]).format(h=h) for h in placebo.columns]
         out.append(("placebo", str(w["s_placebo"]), str(w["x_placebo"]) + f" ({pl['windows'].iloc[0]})", [placebo]))
     cont = rep.contamination
+    hidden = disclosed.contamination(rep, rule)["share_exposed"]
     contamination = pd.DataFrame({col["group"]: [w["group"].get(g, g) for g in cont["group"]],
                                   str(w["horizon"]): cont["horizon"].astype(str),
                                   col["assumed"]: cont["assumed"].astype(str),
-                                  col["share_exposed"]: cont["share_exposed"].map(lambda v: f"{v:.1%}"),
+                                  col["share_exposed"]: [rule.marker if h else f"{v:.1%}"
+                                                         for v, h in zip(cont["share_exposed"], hidden)],
                                   col["contaminated"]: [col["yes"] if c else col["no"] for c in cont["contaminated"]]})
     out.append(("contamination", str(w["s_contamination"]), str(w["x_contamination"]), [contamination]))
-    out.append(("provenance", str(w["s_provenance"]), str(w["x_provenance"]), [provenance(rep)]))
+    out.append(("provenance", str(w["s_provenance"]), str(w["x_provenance"]),
+                [provenance_lines(rep, provenance, rule)]))
     return out
 
 
@@ -251,25 +262,42 @@ def sensitivity_table(rep: FuiReplication, *, lang: str = "en") -> pd.DataFrame:
     return table
 
 
-def provenance(rep: FuiReplication) -> list[str]:
-    """What produced the report: package versions and the analysis options."""
+def provenance_lines(rep: FuiReplication, provenance: Mapping[str, Any] | None,
+                     rule: DisclosureControl) -> list[str]:
+    """What produced the report, one line per item: versions, inputs, seed, options,
+    the analysis specification, the disclosure rule (the ``provenance`` of ``results.json``)."""
+    prov = dict(provenance) if provenance is not None else run_provenance(created=None)
     spec = rep.sample.spec
-    versions = ", ".join(f"{p} {version(p)}" for p in ("evalkit", "numpy", "pandas", "scipy", "statsmodels"))
-    return [f"{versions}; Python {platform.python_version()}",
-            f"windows {spec.windows}, horizons {list(spec.horizons)}, washout {spec.washout} months, "
-            f"maximum age {spec.max_age}, treated region {spec.treated_region}",
-            *str(rep.sample.entries.report).splitlines()]
+    lines = [f"evalkit {prov.get('evalkit_version')}, Python {prov.get('python')}, "
+             + ", ".join(f"{k} {v}" for k, v in (prov.get("packages") or {}).items())]
+    for item in prov.get("inputs") or []:
+        lines.append("input: " + json.dumps(item, sort_keys=True, ensure_ascii=False))
+    if prov.get("seed") is not None:
+        lines.append(f"seed: {prov['seed']}")
+    if prov.get("options"):
+        lines.append("options: " + json.dumps(prov["options"], sort_keys=True, ensure_ascii=False))
+    if prov.get("created"):
+        lines.append(f"created: {prov['created']}")
+    lines.append(f"windows {spec.windows}, horizons {list(spec.horizons)}, washout {spec.washout} months, "
+                 f"maximum age {spec.max_age}, treated region {spec.treated_region}")
+    lines.append(rule.note)
+    return lines
 
 
-def _counts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _counts(frame: pd.DataFrame, lang: str, rule: DisclosureControl) -> pd.DataFrame:
+    """Per model: entrants, used and the reasons that occur, labelled; suppressed cells marked."""
+    frame = frame.reset_index(drop=True)
+    mask = disclosed.model_sizes(frame, rule)
     reasons = [c for c in frame.columns if c.startswith("excluded_") and frame[c].any()]
     table = frame[["outcome", "horizon", "entrants", "used", *reasons]].copy()
+    for c in ["entrants", "used", *reasons]:
+        table[c] = [rule.marker if h else f"{v:,}" for v, h in zip(frame[c], mask[c])]
     table["outcome"] = [label(o, lang) for o in table["outcome"]]
     col = words(lang)["columns"]
     table = table.rename(columns={"outcome": str(words(lang)["outcome"]), "horizon": str(words(lang)["horizon"]),
                                   "entrants": col["entrants"], "used": col["used"],
                                   **{c: label(c.removeprefix("excluded_"), lang) for c in reasons}})
-    return table.map(lambda v: f"{v:,}" if isinstance(v, (int, np.integer)) else str(v))
+    return table.astype(str)
 
 
 _STYLE = (
@@ -284,7 +312,8 @@ _STYLE = (
 )
 
 
-def to_html(rep: FuiReplication, *, lang: str = "en", svgs: dict[str, str] | None = None) -> str:
+def to_html(rep: FuiReplication, *, lang: str = "en", svgs: dict[str, str] | None = None,
+            disclosure: DisclosureControl | None = None, provenance: Mapping[str, Any] | None = None) -> str:
     """The self-contained HTML report (no scripts, no external files; figures inline as SVG).
 
     ``svgs`` maps figure names to ready ``<svg>`` text (drawn when not given).
@@ -295,7 +324,7 @@ def to_html(rep: FuiReplication, *, lang: str = "en", svgs: dict[str, str] | Non
     if rep.event_study is not None and "event_study" not in svgs:
         svgs["event_study"] = _svg(event_study_figure(rep, lang=lang), "event_study")
     body = [f"<h1>{html.escape(str(w['title']))}</h1>"]
-    for sid, title, explain, parts in sections(rep, lang=lang):
+    for sid, title, explain, parts in sections(rep, lang=lang, disclosure=disclosure, provenance=provenance):
         body.append(f"<section id='{sid}'><h2>{html.escape(title)}</h2>")
         if explain:
             body.append(f"<p class='explain'>{html.escape(explain)}</p>")
@@ -319,12 +348,13 @@ def _html_part(part: Any, pid: str, figures: dict[str, str]) -> str:
     return f"<p>{html.escape(str(part))}</p>"
 
 
-def to_markdown(rep: FuiReplication, *, lang: str = "en") -> str:
+def to_markdown(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None,
+                provenance: Mapping[str, Any] | None = None) -> str:
     """The report as Markdown, with the structure, prose and labels of the HTML report."""
     check_lang(lang)
     w = words(lang)
     lines = [f"# {w['title']}", ""]
-    for _, title, explain, parts in sections(rep, lang=lang):
+    for _, title, explain, parts in sections(rep, lang=lang, disclosure=disclosure, provenance=provenance):
         lines += [f"## {title}", ""]
         if explain:
             lines += [explain, ""]
@@ -348,13 +378,14 @@ def _svg(fig, name: str) -> str:
     return svg_text(fig, salt=name)
 
 
-def write_reports(rep: FuiReplication, out: Path, *, lang: str = "en") -> list[Path]:
+def write_reports(rep: FuiReplication, out: Path, *, lang: str = "en", disclosure: DisclosureControl | None = None,
+                  provenance: Mapping[str, Any] | None = None) -> list[Path]:
     """Write tables 8.1-8.3 in every format, the figures (300 dpi PNG, SVG) and the reports."""
     from evalkit.report.event_plot import save_figure
 
     check_lang(lang)
     written: list[Path] = []
-    for stem, table in published_tables(rep, lang=lang).items():
+    for stem, table in published_tables(rep, lang=lang, disclosure=disclosure).items():
         for suffix in TABLE_SUFFIXES:
             written.append(table.save(out / f"{stem}{suffix}"))
     svgs = {}
@@ -364,10 +395,13 @@ def write_reports(rep: FuiReplication, out: Path, *, lang: str = "en") -> list[P
             save_figure(fig, out / f"event_study{suffix}")
             written.append(out / f"event_study{suffix}")
         svgs["event_study"] = _svg(fig, "event_study")
-    (out / "report.md").write_text(to_markdown(rep, lang=lang), encoding="utf-8")
-    (out / "report.html").write_text(to_html(rep, lang=lang, svgs=svgs), encoding="utf-8")
+    (out / "report.md").write_text(to_markdown(rep, lang=lang, disclosure=disclosure, provenance=provenance),
+                                   encoding="utf-8")
+    (out / "report.html").write_text(to_html(rep, lang=lang, svgs=svgs, disclosure=disclosure, provenance=provenance),
+                                     encoding="utf-8")
     return written + [out / "report.md", out / "report.html"]
 
 
 __all__ = ["event_study_figure", "event_study_table", "key_findings", "p_text", "published_tables",
-           "regression_etable", "sections", "table_8_1_display", "to_html", "to_markdown", "write_reports"]
+           "provenance_lines", "regression_etable", "sections", "table_8_1_display", "to_html", "to_markdown",
+           "write_reports"]
