@@ -121,3 +121,21 @@ def test_result_plot_methods_follow_the_rules() -> None:
     fig = honest_did_arrays(beta, sigma, 3, 2, m=[0.5, 1.0]).plot(lang="nb")
     assert "opprinnelig" in [t.get_text() for t in fig.axes[0].get_xticklabels()][0]
     assert "95 % konfidensintervall" in _texts(fig)
+
+
+def test_plot_draws_every_result() -> None:
+    import evalkit
+    from evalkit.estimators import event_study
+    from evalkit.report import plot
+    from evalkit.simulate import simulate_staggered
+
+    sim = simulate_staggered(60, 8, {4: 0.5, 6: 0.5}, effect=1.0, rng=np.random.default_rng(2))
+    res = event_study(sim.data, y="y", unit="unit", time="time", group="first_treated", min_e=-3, max_e=3)
+    fig = plot(res)  # its own plot(): one legend, integer ticks, the level stated
+    fig.canvas.draw()
+    assert len(fig.legends) == 1 and np.allclose(fig.axes[0].get_xticks(), np.round(fig.axes[0].get_xticks()))
+    assert "95% pointwise confidence intervals" in _texts(fig)
+    data = pd.DataFrame({"x": np.arange(50.0), "y": np.arange(50.0) % 7})
+    coef = plot(evalkit.feols("y ~ x", data), alpha=0.1)  # a result of the layer below: drawn here
+    assert len(coef.legends) == 1 and "90% confidence intervals" in _texts(coef)
+    assert sorted(t.get_text() for t in coef.axes[0].get_yticklabels()) == ["Intercept", "x"]
