@@ -152,3 +152,15 @@ def test_event_study_table_is_transposed_to_fit(rep) -> None:
     table = event_study_table(rep)
     assert len(table.columns) == len(rep.sample.spec.outcomes) * len(rep.sample.spec.horizons)
     assert table.index.name == "event time"
+    assert [int(e) for e in table.index] == sorted(int(e) for e in table.index)
+
+
+def test_cli_lang_reaches_the_reports(tmp_path, capsys) -> None:
+    from evalkit.cli import main
+
+    args = ["fui", "--scale", "0.1", "--no-event-study", "--no-few-clusters", "--lang", "nb", "--out", str(tmp_path)]
+    assert main(args) == 0
+    capsys.readouterr()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='nb'>" in html and f"<h2>{words('nb')['findings']}</h2>" in html
+    assert "Kvinne" in (tmp_path / "table_8_2.tex").read_text(encoding="utf-8")

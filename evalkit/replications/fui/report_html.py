@@ -127,6 +127,8 @@ def event_study_table(rep: FuiReplication, *, lang: str = "en") -> pd.DataFrame:
     post["column"] = [f"{label(o, lang)}, {words(lang)['month'].format(h=h)}"
                       for o, h in zip(post["outcome"], post["horizon"])]
     table = post.pivot_table(index="event_time", columns="column", values="cell", aggfunc="first", sort=False)
+    table = table.sort_index()
+    table.columns.name = None
     table.index = [str(int(e)) for e in table.index]
     table.index.name = words(lang)["columns"]["event_time"]
     return table.fillna("")
