@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import EvalkitError
+from evalkit.inference.wild_bootstrap_scores import InfluenceScores, RegressionScores
 from evalkit.results import EstimationResult
 
 __all__ = ["EventStudyResult"]
@@ -26,10 +29,25 @@ class EventStudyResult(EstimationResult):
         event-time effects (overall ATT, covariates).
     reference
         Reference event time(s) normalised to zero (empty when there is none).
+    scores
+        What :func:`~evalkit.inference.wild_cluster_bootstrap` needs, for every term:
+        :class:`~evalkit.inference.wild_bootstrap_scores.InfluenceScores` (imputation,
+        two-stage), or a function returning
+        :class:`~evalkit.inference.wild_bootstrap_scores.RegressionScores` (event study,
+        Sun-Abraham: the row-level regression is rebuilt only when a bootstrap asks for
+        it); ``None`` when the estimator keeps none.
     """
 
     event_time: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     reference: tuple[int, ...] = ()
+    scores: InfluenceScores | Callable[[], RegressionScores] | None = field(default=None, repr=False)
+
+    def bootstrap_scores(self, terms: Sequence[str]) -> InfluenceScores | RegressionScores:
+        """The scores of ``terms`` for :func:`~evalkit.inference.wild_cluster_bootstrap`."""
+        if self.scores is None:
+            raise EvalkitError(f"{self.model_name}: this result keeps no scores for the wild cluster bootstrap")
+        scores = self.scores if isinstance(self.scores, InfluenceScores) else self.scores()
+        return scores.select(terms)
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """Broom-style rows with an ``event_time`` column (NaN for other terms)."""
