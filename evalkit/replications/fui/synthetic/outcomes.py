@@ -9,13 +9,17 @@ drift afterwards), and the state is ``1{u_t < p_t}``.  Employed at 3 and at 6 mo
 therefore positively correlated, as in register data.
 
 With ``noise="stratified"`` the analysis entrants' states at the horizons are instead set
-within fine cells (group x entry month x county x category x age group x education x
-female, inside which the probability is constant): the cells are laid out in that order,
-the number of ones of each cell is the systematic rounding of the running sum of
-probabilities (one uniform offset per outcome and horizon, so every group, and every run
-of consecutive cells, gets its expected number of ones up to one) and the ones go to the
-persons with the lowest latent values.  Then X'y is close to X'p, and OLS on the panel
-reproduces the calibrated projection (the published coefficients) up to rounding.
+within fine cells (group x entry month x category x age group x education x female): the
+cells are laid out in that order, the number of ones of each cell is the systematic
+rounding of the running sum of probabilities (one uniform offset per outcome and horizon,
+so every group, and every run of consecutive cells, gets its expected number of ones up to
+one) and the ones go to the persons with the lowest ``Phi^-1(u) - Phi^-1(p)``: the draw
+``1{z < Phi^-1(p) + c}`` with the one threshold shift ``c`` per cell that gives the cell
+its number of ones.  Then X'y is close to X'p for every regressor that is constant within
+cells, and OLS on the panel reproduces the calibrated projection (the published
+coefficients) up to rounding and the sampling noise of the county-level regressor
+(unemployment).  Counties are not cells: which counties' entrants get a cell's ones is
+left to the draw, so county shares carry binomial-like sampling noise as in real data.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from scipy.special import ndtr
 from evalkit.replications.fui.synthetic.counties import N_MONTHS
 from evalkit.replications.fui.synthetic.population import Persons
 from evalkit.replications.fui.synthetic.published import HORIZONS
+from evalkit.simulate.rounding import stratified_ones
 
 #: Month-to-month autocorrelation of the latent series.
 RHO = 0.93
@@ -49,30 +54,6 @@ def _interpolate(knot_values: np.ndarray, k: np.ndarray, drift: float) -> np.nda
     rows = np.arange(len(k))
     p = knot_values[rows, seg] * (1 - w) + knot_values[rows, seg + 1] * w
     return np.clip(p + drift * np.maximum(k - KNOTS[-1], 0), 0.0, 1.0)
-
-
-def stratified_ones(
-    p: np.ndarray, u: np.ndarray, cells: list[np.ndarray], rng: np.random.Generator
-) -> np.ndarray:
-    """Binary draws with exactly the cells' systematically rounded sums of ``p`` as ones.
-
-    ``cells`` are integer keys, most significant first; ``p`` must be constant within a
-    cell.  Within a cell the ones go to the lowest ``u``.
-    """
-    order = np.lexsort((u, *reversed(cells)))
-    keys = np.column_stack([c[order] for c in cells])
-    change = np.ones(len(order), dtype=bool)
-    change[1:] = np.any(keys[1:] != keys[:-1], axis=1)
-    starts = np.flatnonzero(change)
-    cell_of = np.cumsum(change) - 1
-    totals = np.add.reduceat(p[order], starts)
-    upper = np.cumsum(totals)
-    offset = rng.random()
-    ones = np.floor(upper + offset) - np.floor(upper - totals + offset)
-    rank = np.arange(len(order)) - starts[cell_of]
-    out = np.empty(len(order), dtype=bool)
-    out[order] = rank < ones[cell_of]
-    return out
 
 
 def monthly_states(
