@@ -334,3 +334,4 @@ def test_event_study_matches_wildboottest(case: dict) -> None:
     ties = np.mean(np.abs(np.abs(wb.draws) - abs(wb.statistic)) <= 1e-10 * abs(wb.statistic))
     assert strict - 1e-12 <= case["p_value"] <= strict + ties + 1e-12
     assert wb.p_value == pytest.approx(strict + ties, abs=1e-15)
+

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
-from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.estimators.event_study_result import EventStudyResult, RowRegression
 from evalkit.inference.wild_bootstrap_scores import RegressionScores, regression_scores
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import OLSFit, fit_ols
@@ -163,11 +163,15 @@ def event_study(
         )
         row_fit = fit
 
-    def scores() -> RegressionScores:
-        """The row-level regression (refitted from the cells' design when they were used)."""
-        full = row_fit if row_fit is not None else fit_ols(ed.y, event_dummies(binned, times), fe=np.column_stack([ed.unit, ed.period]),
-                                  cluster=ed.cluster, cov_type="CR1", names=names)
-        return regression_scores(full, np.eye(len(names)), names)
+    contrasts = np.eye(len(names))
+    if row_fit is None:  # fitted from cells: the regressors are the event-time indicators
+        column = np.full(ed.nobs, -1)
+        for j, e in enumerate(times):
+            column[binned == e] = j
+        scores: RegressionScores | RowRegression = RowRegression(
+            ed.y, column, np.column_stack([ed.unit, ed.period]), ed.cluster, tuple(names), contrasts, tuple(names))
+    else:
+        scores = regression_scores(row_fit, contrasts, names)
 
     params = pd.Series(fit.beta, index=names, name="estimate")
     event = pd.Series([float(e) for e in times] + [np.nan] * len(ed.covariate_names), index=names)

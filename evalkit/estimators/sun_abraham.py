@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
-from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.estimators.event_study_result import EventStudyResult, RowRegression
 from evalkit.inference.wild_bootstrap_scores import RegressionScores, regression_scores
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import OLSFit, fit_ols
@@ -125,15 +125,11 @@ def sun_abraham(
         if balanced is not None:
             fit, sizes = balanced
 
-    def cell_dummies() -> np.ndarray:
+    row_fit = None
+    if fit is None:
         X = np.zeros((ed.nobs, len(cells)))
         for j, (gg, e) in enumerate(cells):
             X[:, j] = (g == gg) & (rel == e)
-        return X
-
-    row_fit = None
-    if fit is None:
-        X = cell_dummies()
         w = ed.weights
         fit = fit_ols(
             ed.y[keep], np.hstack([X, ed.X])[keep], weights=None if w is None else w[keep],
@@ -154,12 +150,15 @@ def sun_abraham(
         W, agg_names = W[1:], agg_names[1:]
     est, cov = W @ fit.beta, W @ fit.cov @ W.T
 
-    def scores() -> RegressionScores:
-        """The row-level regression (refitted from the cells' design when they were used)
-        and the aggregation weights as contrasts: ``beta_e = W_e' CATT``."""
-        full = row_fit if row_fit is not None else fit_ols(ed.y, cell_dummies(), fe=np.column_stack([ed.unit, ed.period]),
-                                  cluster=ed.cluster, cov_type="CR1", names=names)
-        return regression_scores(full, W, agg_names)
+    # the terms are contrasts of the cell coefficients: beta_e = W_e' CATT
+    if row_fit is None:  # fitted from cells: the regressors are the cell indicators
+        column = np.full(ed.nobs, -1)
+        for j, (gg, e) in enumerate(cells):
+            column[(g == gg) & (rel == e)] = j
+        scores: RegressionScores | RowRegression = RowRegression(
+            ed.y, column, np.column_stack([ed.unit, ed.period]), ed.cluster, tuple(names), W, tuple(agg_names))
+    else:
+        scores = regression_scores(row_fit, W, agg_names)
 
     shares = np.zeros(len(cells))
     for e in times:
