@@ -13,7 +13,9 @@
 - :mod:`~evalkit.inference.multiplier_bootstrap`: bootstrap of influence functions;
 - :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
   :func:`did_randomization_test`: inference with few (treated) clusters;
-- :func:`schedule_randomization_test`: randomization inference over rollout schedules.
+- :func:`schedule_randomization_test`: randomization inference over rollout schedules;
+- :mod:`~evalkit.inference.stepdown`: Romano-Wolf and Westfall-Young step-down
+  corrections over tests that share their draws.
 """
 
 from evalkit.inference.clusters import cluster_codes, cluster_sums, indicator, n_clusters
@@ -48,6 +50,7 @@ from evalkit.inference.schedule_randomization import (
     schedule_assignments,
     schedule_randomization_test,
 )
+from evalkit.inference.stepdown import romano_wolf, romano_wolf_arrays, westfall_young, westfall_young_arrays
 from evalkit.inference.weights import WEIGHT_TYPES, WeightType, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 
@@ -91,9 +94,13 @@ __all__ = [
     "n_schedule_assignments",
     "randomization_test",
     "resampling_p_value",
+    "romano_wolf",
+    "romano_wolf_arrays",
     "schedule_assignments",
     "schedule_randomization_test",
     "standard_errors",
     "warn_few_clusters",
+    "westfall_young",
+    "westfall_young_arrays",
     "wild_cluster_bootstrap",
 ]

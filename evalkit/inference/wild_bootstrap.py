@@ -33,6 +33,7 @@ scaling rows by ``sqrt(w)`` (weighted least squares).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -133,7 +134,10 @@ def _moments(
     return _Moments(n0, n1, q00, q01, q11)
 
 
-def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Sequence[object] | None) -> np.ndarray:
+def _resolve_cluster(
+    result: FittedRegression, cluster: str | np.ndarray | Sequence[object] | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Cluster codes (n,) and the labels of codes ``0..G-1`` (``None`` with the result's own clustering)."""
     fit = result.fit
     if cluster is None:
         if fit.cluster is None:
@@ -143,7 +147,7 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
             )
         if fit.cluster.shape[1] != 1:
             raise EvalkitError("the wild cluster bootstrap clusters in one dimension; pass cluster= (one column)")
-        return fit.cluster[:, 0]
+        return fit.cluster[:, 0], None
     if isinstance(cluster, str):
         if cluster not in result.data.columns:
             raise EvalkitError(f"cluster column {cluster!r} is not in the data of the result")
@@ -157,7 +161,27 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
     if pd.isna(labels).any():
         where = f"column {cluster!r}" if isinstance(cluster, str) else "the cluster labels"
         raise EvalkitError(f"{where} has {int(pd.isna(labels).sum())} missing values; drop those rows before fitting")
-    return cluster_codes(labels)[:, 0]
+    codes = cluster_codes(labels)[:, 0]
+    return codes, _labels_of_codes(labels, codes)
+
+
+def _labels_of_codes(labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The label of each code ``0..G-1``."""
+    out = np.empty(int(codes.max()) + 1, dtype=object)
+    out[codes] = labels
+    return out
+
+
+def _draws_key(V: np.ndarray, labels: np.ndarray | None) -> str:
+    """Digest of the weight matrix (G x B) and of the cluster label of each of its rows.
+
+    Two tests with the same key drew the same weight for the same cluster in every draw,
+    which is what a step-down correction (:mod:`evalkit.inference.stepdown`) needs.
+    """
+    h = hashlib.sha256(np.ascontiguousarray(V, dtype=float).tobytes())
+    h.update(repr(V.shape).encode())
+    h.update(("labels:" + repr([str(v) for v in labels]) if labels is not None else "own clustering").encode())
+    return h.hexdigest()[:20]
 
 
 def wild_cluster_bootstrap(
@@ -201,7 +225,12 @@ def wild_cluster_bootstrap(
     rng
         ``numpy.random.Generator`` or a seed; ``None`` is a fixed default seed
         (:func:`evalkit.inference.rng.as_generator`).  The same seed gives the same
-        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it).
+        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it):
+        fits with the same ``G`` clusters, ``n_boot`` and ``weight_type`` bootstrapped with
+        the same integer seed get identical weights, cluster ``g`` by sorted label when
+        ``cluster`` names a column, so their ``t_boot`` can be combined by a step-down
+        correction (:func:`~evalkit.inference.romano_wolf`; ``draws_key`` records it).  A
+        ``Generator`` passed to several calls advances, giving different draws.
     alpha
         One minus the coverage of the confidence interval.
     ci
@@ -240,7 +269,7 @@ def wild_cluster_bootstrap(
         raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     gen = as_generator(rng)
 
-    codes = _resolve_cluster(result, cluster)
+    codes, labels = _resolve_cluster(result, cluster)
     G = int(codes.max()) + 1
     if G < 2:
         raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {G}")
@@ -297,4 +326,5 @@ def wild_cluster_bootstrap(
         impose_null=impose_null,
         enumerated=enumerated,
         t_boot=draws,
+        draws_key=_draws_key(V, labels),
     )

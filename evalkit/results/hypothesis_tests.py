@@ -189,6 +189,9 @@ class WildBootstrapTest(TermIntervalTest):
         Whether all ``2**G`` Rademacher draws were used (exact).
     t_boot
         The bootstrap t-statistics under ``null_value`` (read-only).
+    draws_key
+        Digest of the weight draws and cluster labels: tests with equal keys share their
+        draws (:mod:`evalkit.inference.stepdown`); empty when unknown.
     """
 
     term: str
@@ -204,6 +207,7 @@ class WildBootstrapTest(TermIntervalTest):
     impose_null: bool
     enumerated: bool
     t_boot: np.ndarray = field(repr=False)
+    draws_key: str = ""
     title = "Wild cluster bootstrap"
 
     def __post_init__(self) -> None:
