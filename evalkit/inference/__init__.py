@@ -4,6 +4,8 @@
 - :mod:`~evalkit.inference.covariance`: sandwich covariances of least squares, influence
   functions -> covariance, the CR1 small-sample factor, the one SE floor;
 - :mod:`~evalkit.inference.cluster_jackknife`: the CR3 (cluster jackknife) covariance;
+- :mod:`~evalkit.inference.cr2`: the CR2 (Bell-McCaffrey) covariance and its
+  Satterthwaite degrees of freedom;
 - :mod:`~evalkit.inference.weights`: Rademacher, Mammen and Webb weight draws (wild and
   multiplier bootstrap);
 - :mod:`~evalkit.inference.rng`: the one RNG rule;
@@ -25,6 +27,7 @@ from evalkit.inference.covariance import (
     CovType,
     compute_cov,
     cov_cr1,
+    cov_cr2,
     cov_cr3,
     cov_hc0,
     cov_hc1,
@@ -34,6 +37,7 @@ from evalkit.inference.covariance import (
     influence_cov,
     standard_errors,
 )
+from evalkit.inference.cr2 import CR2_DF, CR2Df, CR2Result, cr2
 from evalkit.inference.few_clusters import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, count_clusters, warn_few_clusters
 from evalkit.inference.multiplier_bootstrap import (
     BootstrapResult,
@@ -56,6 +60,7 @@ from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 
 __all__ = [
     "COVARIANCE_ESTIMATORS",
+    "CR2_DF",
     "DEFAULT_SEED",
     "MIN_CLUSTERS",
     "MIN_TREATED_CLUSTERS",
@@ -65,6 +70,8 @@ __all__ = [
     "WEIGHT_TYPES",
     "Alternative",
     "BootstrapResult",
+    "CR2Df",
+    "CR2Result",
     "CovType",
     "WeightType",
     "as_generator",
@@ -78,12 +85,14 @@ __all__ = [
     "count_clusters",
     "count_extreme",
     "cov_cr1",
+    "cov_cr2",
     "cov_cr3",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
     "cov_iid",
     "cr1_factor",
+    "cr2",
     "did_randomization_test",
     "draw_weights",
     "enumerate_rademacher",
