@@ -218,7 +218,7 @@ def test_same_seed_gives_the_same_weights_across_fits() -> None:
     assert isinstance(res, StepdownResult)
     np.testing.assert_allclose(res.p_value, [t.p_value for t in fam.values()], atol=1e-15)
     np.testing.assert_allclose(res.statistics, [t.statistic for t in fam.values()])
-    T = np.column_stack([t.t_boot for t in fam.values()])
+    T = np.column_stack([t.draws for t in fam.values()])
     np.testing.assert_allclose(res.p_value_adjusted, _brute_romano_wolf(res.statistics, T), atol=1e-15)
     wy = westfall_young(fam)
     np.testing.assert_allclose(wy.p_value_adjusted, _brute_westfall_young(wy.statistics, T), atol=1e-15)
@@ -334,3 +334,19 @@ def test_combinations_of_small_designs_cover_ties() -> None:
     t = T[5] * 1.0
     np.testing.assert_allclose(romano_wolf_arrays(t, T).p_value_adjusted, _brute_romano_wolf(t, T), atol=1e-15)
     np.testing.assert_allclose(westfall_young_arrays(t, T).p_value_adjusted, _brute_westfall_young(t, T), atol=1e-15)
+
+
+def test_several_terms_of_one_call_share_draws() -> None:
+    """wild_cluster_bootstrap with several terms returns a dict that romano_wolf takes as is."""
+    df = _clustered(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = feols("y0 ~ treated * post", df, cluster="county")
+        tests = wild_cluster_bootstrap(
+            res, ["post", "treated:post"], n_boot=199, weight_type="webb", rng=3, ci=False
+        )
+    assert len({t.draws_key for t in tests.values()}) == 1
+    out = romano_wolf(tests)
+    assert list(out.terms) == ["post", "treated:post"]
+    T = np.column_stack([t.draws for t in tests.values()])
+    np.testing.assert_allclose(out.p_value_adjusted, _brute_romano_wolf(out.statistics, T), atol=1e-15)

@@ -266,7 +266,7 @@ def _wild_family(names: list[str], items: list[HypothesisTest]) -> tuple[np.ndar
             "clustered on the same column (cluster='county') with the same clusters"
         )
     stats = np.array([t.statistic for t in items], dtype=float)  # type: ignore[attr-defined]
-    draws = np.column_stack([t.t_boot for t in items])  # type: ignore[attr-defined]
+    draws = np.column_stack([t.draws for t in items])  # type: ignore[attr-defined]
     t0 = items[0]
     source = f"wild cluster bootstrap, {t0.weight_type} weights, {t0.n_clusters} clusters"  # type: ignore[attr-defined]
     return stats, draws, source
@@ -333,7 +333,7 @@ def romano_wolf(tests: Tests) -> StepdownResult:
         horizon) or a list.  Each must come from
         :func:`~evalkit.inference.wild_cluster_bootstrap` with the same integer ``rng``
         seed, ``n_boot`` and ``weight_type``, clustered on the same clusters: then the
-        weights are identical and ``t_boot`` of all tests form the joint null
+        weights are identical and the ``draws`` of all tests form the joint null
         distribution.  Checked through their ``draws_key``.
 
     Returns

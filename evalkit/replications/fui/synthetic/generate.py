@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES
-from evalkit.replications.fui.synthetic import counties, model
+from evalkit.replications.fui.synthetic import counties, model, shocks
 from evalkit.replications.fui.synthetic.effects import FuiEffects
 from evalkit.replications.fui.synthetic.outcomes import monthly_states
 from evalkit.replications.fui.synthetic.population import NO_HISTORY, Persons, build_persons
@@ -37,7 +37,10 @@ class SyntheticFuiData:
     coefficients
         The calibrated data-generating coefficients: ``outcome``, ``horizon``, ``term``,
         ``value`` (the ``fui_effect`` rows equal ``effects``).
-    seed, scale, noise, late_exposure
+    county_shocks
+        The county x month shocks on the logit scale, before centring: ``outcome``,
+        ``county``, ``month``, ``shock`` (all zero with ``county_icc=0``).
+    seed, scale, noise, late_exposure, county_icc
         The arguments the panel was generated with.
     """
 
@@ -50,6 +53,8 @@ class SyntheticFuiData:
     scale: float
     noise: Noise
     late_exposure: bool
+    county_shocks: pd.DataFrame
+    county_icc: float
 
 
 def simulate_fui_panel(
@@ -59,6 +64,7 @@ def simulate_fui_panel(
     effects: FuiEffects | Mapping[str, Any] | None = None,
     noise: Noise = "stratified",
     late_exposure: bool = False,
+    county_icc: float = shocks.DEFAULT_COUNTY_ICC,
 ) -> SyntheticFuiData:
     """Simulate the national register panel of the FUI evaluation, January 2016 - December 2018.
 
@@ -84,12 +90,24 @@ def simulate_fui_panel(
         ``{horizon: value}``).
     noise
         ``"stratified"``: the analysis entrants' outcomes at the horizons have, within fine
-        cells of identical regressors, exactly the (systematically rounded) expected number
-        of ones, so estimates sit on the calibrated values.  ``"bernoulli"``: independent
-        draws, for simulation studies with honest sampling variation.
+        cells (group x entry month x category x age group x education x sex), exactly the
+        (systematically rounded) expected number of ones, so estimates sit on the
+        calibrated values; counties are not cells, so county shares keep their sampling
+        noise.  ``"bernoulli"``: independent draws, for simulation studies with honest
+        sampling variation.
     late_exposure
         If true, new users entering before their county's start month are exposed from the
         first horizon that reaches the start month (contaminating the published design).
+    county_icc
+        Intra-county correlation of the outcomes: the share of an outcome's variance
+        among the analysis entrants that entrants of the same county and outcome month
+        have in common, through county x month shocks on the logit scale
+        (:mod:`~evalkit.replications.fui.synthetic.shocks`; persistent from month to
+        month).  Default 0.005, an assumption stated in ``docs/simulate.md``; 0 turns the
+        shocks off.  With ``noise="stratified"`` the shocks are centred on the published
+        regressors, so the tables are still reproduced and only the residuals (hence
+        county-clustered standard errors) carry them; with ``noise="bernoulli"`` they
+        move the estimates as real county shocks would.
 
     Returns
     -------
@@ -103,6 +121,7 @@ def simulate_fui_panel(
         raise ValueError(f"scale must be a positive number, got {scale!r}")
     if noise not in ("stratified", "bernoulli"):
         raise ValueError(f"noise must be 'stratified' or 'bernoulli', got {noise!r}")
+    county_icc = shocks.check_icc(county_icc)
     truth = FuiEffects.from_value(effects).as_dict()
     rng = np.random.default_rng(seed)
 
@@ -122,16 +141,36 @@ def simulate_fui_panel(
     analysis = persons.group >= 0
     regression_rows = analysis & (persons.education >= 0)
     targets = model.targets(truth)
-    horizon_p, coef_rows = {}, []
-    for outcome, target in targets.items():
-        cols = []
-        for j, h in enumerate(HORIZONS):
-            theta = model.calibrate(design[regression_rows], target[j])
+    # the shocks have their own stream: county_icc=0 leaves every other draw as it was
+    zeta = shocks.standard_shocks(len(targets), len(profile), np.random.default_rng([seed, shocks.SHOCK_STREAM]))
+    months = shocks.outcome_months(model.entry_month(persons), HORIZONS)
+    factor = np.linalg.qr(design[regression_rows])
+    horizon_p, coef_rows, shock_rows = {}, [], []
+    for o, (outcome, target) in enumerate(targets.items()):
+        thetas = [model.calibrate(design[regression_rows], target[j], factor=factor) for j in range(len(HORIZONS))]
+        Xs = []
+        for h in HORIZONS:
             X = design
             if late_exposure:
                 X = design.copy()
                 X[:, model.FUI] = model.exposure(persons, start, h, late_exposure=True)
-            cols.append(model.probabilities(X, theta, persons, outcome))
+            Xs.append(X)
+        q = np.column_stack(
+            [model.probabilities(X, theta, persons, outcome) for X, theta in zip(Xs, thetas, strict=True)]
+        )
+        sigma = shocks.shock_scale(q[regression_rows], county_icc)
+        shock_rows.append(sigma * zeta[o])
+        cols = []
+        for j, h in enumerate(HORIZONS):
+            theta, offset = thetas[j], None
+            if sigma > 0:
+                offset = sigma * zeta[o][persons.county, months[:, j]] * q[:, j] * (1 - q[:, j])
+                if noise == "stratified":
+                    offset = shocks.centre(offset, design, regression_rows, factor)
+                    theta = model.calibrate(
+                        design[regression_rows], target[j], offset=offset[regression_rows], factor=factor
+                    )
+            cols.append(model.probabilities(Xs[j], theta, persons, outcome, offset=offset))
             coef_rows += [
                 (outcome, h, term, v) for term, v in zip(model.COLUMNS, theta, strict=True)
             ]
@@ -140,7 +179,6 @@ def simulate_fui_panel(
     cells = [
         persons.group,
         persons.first_nav,
-        persons.county,
         persons.category,
         np.digitize(age, [20, 25]),
         persons.education,
@@ -160,6 +198,21 @@ def simulate_fui_panel(
         scale=float(scale),
         noise=noise,
         late_exposure=bool(late_exposure),
+        county_shocks=_shock_frame(list(targets), profile, np.stack(shock_rows)),
+        county_icc=county_icc,
+    )
+
+
+def _shock_frame(outcomes: list[str], profile: pd.DataFrame, eta: np.ndarray) -> pd.DataFrame:
+    """Long table of the logit-scale shocks ``eta[outcome, county, month]``."""
+    n_counties = len(profile)
+    return pd.DataFrame(
+        {
+            "outcome": np.repeat(np.array(outcomes, dtype=object), n_counties * counties.N_MONTHS),
+            "county": np.tile(np.repeat(profile["county"].to_numpy(dtype=object), counties.N_MONTHS), len(outcomes)),
+            "month": np.tile(counties.MONTHS.to_numpy(), len(outcomes) * n_counties),
+            "shock": eta.reshape(-1),
+        }
     )
 
 

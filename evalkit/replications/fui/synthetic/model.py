@@ -85,17 +85,27 @@ def regressors(
     return np.column_stack(cols)
 
 
-def calibrate(X: np.ndarray, target: np.ndarray, *, n_iter: int = 25) -> np.ndarray:
+def calibrate(
+    X: np.ndarray,
+    target: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    factor: tuple[np.ndarray, np.ndarray] | None = None,
+    n_iter: int = 25,
+) -> np.ndarray:
     """Coefficients whose clipped linear probabilities project onto ``target``.
 
-    The FUI coefficient stays at ``target[FUI]`` (the true effect); the others move by the
-    gap between target and projection until it vanishes.
+    The probabilities are ``clip(X theta + offset, 0, 1)`` (``offset``: the county shocks,
+    zero by default).  The FUI coefficient stays at ``target[FUI]`` (the true effect); the
+    others move by the gap between target and projection until it vanishes.  ``factor``
+    is ``numpy.linalg.qr(X)`` when already computed.
     """
     theta = target.copy()
+    shift = 0.0 if offset is None else offset
     free = np.arange(len(target)) != FUI
-    q, r = np.linalg.qr(X)
+    q, r = np.linalg.qr(X) if factor is None else factor
     for _ in range(n_iter):
-        beta = np.linalg.solve(r, q.T @ np.clip(X @ theta, 0.0, 1.0))
+        beta = np.linalg.solve(r, q.T @ np.clip(X @ theta + shift, 0.0, 1.0))
         gap = target - beta
         theta[free] += gap[free]
         if np.max(np.abs(gap[free])) < 1e-10:
@@ -116,9 +126,11 @@ def targets(effects: dict[str, dict[int, float]]) -> dict[str, np.ndarray]:
     return out
 
 
-def probabilities(X: np.ndarray, theta: np.ndarray, persons: Persons, outcome: str) -> np.ndarray:
-    """Clipped probabilities ``x' theta``; the permanently adapted work less."""
-    p = np.clip(X @ theta, 0.0, 1.0)
+def probabilities(
+    X: np.ndarray, theta: np.ndarray, persons: Persons, outcome: str, *, offset: np.ndarray | None = None
+) -> np.ndarray:
+    """Clipped probabilities ``x' theta + offset`` (the county shocks); the permanently adapted work less."""
+    p = np.clip(X @ theta if offset is None else X @ theta + offset, 0.0, 1.0)
     if outcome == "employment":
         p = np.where(persons.category == PERMANENTLY_ADAPTED, PERMANENT_EMPLOYMENT_FACTOR * p, p)
     return p

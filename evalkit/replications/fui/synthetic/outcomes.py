@@ -9,13 +9,17 @@ drift afterwards), and the state is ``1{u_t < p_t}``.  Employed at 3 and at 6 mo
 therefore positively correlated, as in register data.
 
 With ``noise="stratified"`` the analysis entrants' states at the horizons are instead set
-within fine cells (group x entry month x county x category x age group x education x
-female, inside which the probability is constant): the cells are laid out in that order,
-the number of ones of each cell is the systematic rounding of the running sum of
-probabilities (one uniform offset per outcome and horizon, so every group, and every run
-of consecutive cells, gets its expected number of ones up to one) and the ones go to the
-persons with the lowest latent values.  Then X'y is close to X'p, and OLS on the panel
-reproduces the calibrated projection (the published coefficients) up to rounding.
+within fine cells (group x entry month x category x age group x education x female): the
+cells are laid out in that order, the number of ones of each cell is the systematic
+rounding of the running sum of probabilities (one uniform offset per outcome and horizon,
+so every group, and every run of consecutive cells, gets its expected number of ones up to
+one) and the ones go to the persons with the lowest ``Phi^-1(u) - Phi^-1(p)``: the draw
+``1{z < Phi^-1(p) + c}`` with the one threshold shift ``c`` per cell that gives the cell
+its number of ones.  Then X'y is close to X'p for every regressor that is constant within
+cells, and OLS on the panel reproduces the calibrated projection (the published
+coefficients) up to rounding and the sampling noise of the county-level regressor
+(unemployment).  Counties are not cells: which counties' entrants get a cell's ones is
+left to the draw, so county shares carry binomial-like sampling noise as in real data.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from evalkit.replications.fui.synthetic.counties import N_MONTHS
 from evalkit.replications.fui.synthetic.population import Persons
@@ -56,10 +60,14 @@ def stratified_ones(
 ) -> np.ndarray:
     """Binary draws with exactly the cells' systematically rounded sums of ``p`` as ones.
 
-    ``cells`` are integer keys, most significant first; ``p`` must be constant within a
-    cell.  Within a cell the ones go to the lowest ``u``.
+    ``cells`` are integer keys, most significant first.  Within a cell the ones go to the
+    lowest ``Phi^-1(u) - Phi^-1(p)`` (the lowest ``u`` where ``p`` is constant): persons
+    with ``p = 1`` first, never one with ``p = 0``.
     """
-    order = np.lexsort((u, *reversed(cells)))
+    with np.errstate(invalid="ignore"):
+        score = ndtri(u) - ndtri(np.clip(p, 0.0, 1.0))
+    score = np.where(p <= 0, np.inf, np.where(p >= 1, -np.inf, score))
+    order = np.lexsort((score, *reversed(cells)))
     keys = np.column_stack([c[order] for c in cells])
     change = np.ones(len(order), dtype=bool)
     change[1:] = np.any(keys[1:] != keys[:-1], axis=1)
