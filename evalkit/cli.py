@@ -32,6 +32,7 @@ from evalkit.progress import silenced, stage
 from evalkit.study.entry_cohort import MIN_SCALE
 from evalkit.study.inputs import PARQUET, input_file, load_panel, naming_the_file, read_roles
 from evalkit.report.disclosure import DEFAULT_MIN_CELL
+from evalkit.report.text import paragraph
 
 EFFECT_OPTIONS = ("employment", "education")
 DESCRIPTION = (
@@ -275,7 +276,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     input_file(args.data, "--data")
     check_csv_options_apply(args, args.data)
     roles = read_roles(args.roles, "--roles") if args.roles else None
-    print(load_panel(args.data, roles, csv_options(args), "--data").report)
+    print(paragraph(str(load_panel(args.data, roles, csv_options(args), "--data").report)))
     return 0
 
 
@@ -308,7 +309,8 @@ def run_study(study, args: argparse.Namespace) -> int:
 
         input_file(args.check, "--check")
         expect = load_expectations(args.check)
-    output = Output(norwegian=args.norwegian, min_cell=None if args.no_disclosure_control else args.min_cell)
+    output = Output(lang="nb" if args.norwegian else args.lang,
+                    min_cell=None if args.no_disclosure_control else args.min_cell)
     inputs = study.load()
     result = study.run(inputs)
     if out is not None:
@@ -359,7 +361,9 @@ def output_options(p: argparse.ArgumentParser) -> None:
     """--out, --json, --norwegian and the disclosure rule: how a study's results are shown."""
     p.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    p.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
+    p.add_argument("--norwegian", action="store_true", help="Norwegian labels (the same as --lang nb)")
+    p.add_argument("--lang", choices=("en", "nb"), default="en",
+                   help="language of the tables, figures and headings of the reports (default en)")
     p.add_argument("--min-cell", type=positive_int, default=DEFAULT_MIN_CELL, metavar="N",
                    help=f"disclosure control: suppress counts below N persons and rates from fewer (default {DEFAULT_MIN_CELL})")
     p.add_argument("--no-disclosure-control", action="store_true",

@@ -54,6 +54,7 @@ scaling rows by ``sqrt(w)`` (weighted least squares).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -68,14 +69,18 @@ from evalkit.inference.rng import RNG, as_generator
 from evalkit.inference.weights import WeightType, check_weight_type, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap_influence import influence_moments
 from evalkit.inference.wild_bootstrap_moments import Moments
-from evalkit.inference.wild_bootstrap_scores import InfluenceScores, RegressionScores
+from evalkit.inference.wild_bootstrap_scores import (
+    BootstrapScored,
+    InfluenceScores,
+    RegressionScores,
+    regression_scores,
+)
 from evalkit.results.hypothesis_tests import WildBootstrapTest
 
 __all__ = ["wild_cluster_bootstrap"]
 
 #: Bound on the elements of one block of draws (G x block).
 _BLOCK_ELEMENTS = 1 << 22
-
 
 
 class _Fit(Protocol):
@@ -165,6 +170,29 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
     return cluster_codes(labels)[:, 0]
 
 
+def _cluster_labels(result: Any, cluster: Any) -> np.ndarray | None:
+    """The label of each cluster code ``0..G-1`` when ``cluster`` names them (a column or labels)."""
+    if cluster is None:
+        return None
+    labels = result.data[cluster].to_numpy() if isinstance(cluster, str) else np.asarray(cluster)
+    codes = cluster_codes(labels)[:, 0]
+    out = np.empty(int(codes.max()) + 1, dtype=object)
+    out[codes] = labels
+    return out
+
+
+def _draws_key(V: np.ndarray, labels: np.ndarray | None) -> str:
+    """Digest of the weight matrix (G x B) and of the cluster label of each of its rows.
+
+    Two tests with the same key drew the same weight for the same cluster in every draw,
+    which is what a step-down correction (:mod:`evalkit.inference.stepdown`) needs.
+    """
+    h = hashlib.sha256(np.ascontiguousarray(V, dtype=float).tobytes())
+    h.update(repr(V.shape).encode())
+    h.update(("labels:" + repr([str(v) for v in labels]) if labels is not None else "own clustering").encode())
+    return h.hexdigest()[:20]
+
+
 def _regression_scores(result: FittedRegression, terms: list[str], cluster: Any) -> RegressionScores:
     """The scores of a ``feols``/``did2x2`` result: its fit with CR1 on the clusters, one
     unit contrast per term."""
@@ -174,10 +202,7 @@ def _regression_scores(result: FittedRegression, terms: list[str], cluster: Any)
         raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {G}")
     fit = result.fit.vcov("CR1", codes)
     names = list(fit.names)
-    contrasts = np.zeros((len(terms), len(names)))
-    for row, term in enumerate(terms):
-        contrasts[row, names.index(term)] = 1.0
-    return RegressionScores(tuple(terms), fit, codes, contrasts)
+    return regression_scores(fit, np.eye(len(names))[[names.index(t) for t in terms]], terms)
 
 
 def _regression_moments(scores: RegressionScores, V: np.ndarray, impose_null: bool) -> tuple[list[Moments], np.ndarray]:
@@ -216,7 +241,7 @@ def _terms(result: Any, term: str | Sequence[str] | None) -> list[str]:
 
 def _scores(result: Any, terms: list[str], cluster: Any) -> RegressionScores | InfluenceScores:
     """Dispatch: a result's own ``bootstrap_scores`` or a ``feols``/``did2x2`` fit."""
-    if hasattr(result, "bootstrap_scores"):
+    if isinstance(result, BootstrapScored):
         if cluster is not None:
             raise EvalkitError(
                 f"cluster= applies to feols/did2x2 results only; a {type(result).__name__} is bootstrapped "
@@ -281,7 +306,12 @@ def wild_cluster_bootstrap(
     rng
         ``numpy.random.Generator`` or a seed; ``None`` is a fixed default seed
         (:func:`evalkit.inference.rng.as_generator`).  The same seed gives the same
-        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it).
+        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it):
+        results with the same ``G`` clusters bootstrapped with the same integer seed,
+        ``n_boot`` and ``weight_type`` get identical weights (cluster ``g`` by sorted label
+        when ``cluster`` names a column), so their ``draws`` can be combined by a step-down
+        correction (:func:`~evalkit.inference.romano_wolf`; ``draws_key`` records it).  A
+        ``Generator`` passed to several calls advances, giving different draws.
     alpha
         One minus the coverage of the confidence interval.
     ci
@@ -332,7 +362,9 @@ def wild_cluster_bootstrap(
     else:
         moments, ses = influence_moments(scores, V, restricted)
         estimates = scores.estimates
-    method = f"{'WCR (null imposed)' if restricted else 'WCU (null not imposed)'}, {'regression' if regression else 'influence function'}"
+    variant = "WCR (null imposed)" if restricted else "WCU (null not imposed)"
+    method = f"{variant}, {'regression' if regression else 'influence function'}"
+    key = _draws_key(V, _cluster_labels(result, cluster) if regression else None)
     tests = {}
     for name, estimate, se, mom in zip(terms, map(float, estimates), map(float, ses), moments):
         if not np.isfinite(estimate) or not se > 0:
@@ -362,5 +394,6 @@ def wild_cluster_bootstrap(
             enumerated=enumerated,
             method=method,
             draws=mom.t_star(null_value),
+            draws_key=key,
         )
     return tests[term] if isinstance(term, str) else tests

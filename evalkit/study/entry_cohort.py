@@ -337,16 +337,14 @@ def provenance(settings: dict[str, Any], output: Output, source: str | None) -> 
     synthetic = not data["panel"]
     if synthetic:
         simulated = data["synthetic"]
-        described: dict[str, Any] = {"scale": simulated["scale"], "seed": simulated["seed"],
-                                     "effects": {k: str(v) for k, v in simulated["effects"].items()}}
-        if simulated["county_icc"] is not None:
-            described["county_icc"] = simulated["county_icc"]
+        described = {"scale": simulated["scale"], "seed": simulated["seed"], "county_icc": simulated["county_icc"],
+                     "effects": {k: str(v) for k, v in simulated["effects"].items()}}
         inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": described})
     options = {
         "n_boot": settings["inference"]["n_boot"],
         "few_clusters": settings["inference"]["few_clusters"],
         "event_study": settings["event_study"]["enabled"],
-        "norwegian": output.norwegian,
+        "lang": output.lang,
         "min_cell": output.min_cell,
         "study": {"source": Path(source).name if source else None,
                   "settings": {k: v for k, v in settings.items() if k != "data"}},
@@ -358,8 +356,10 @@ def to_text(result, inputs: Inputs, output: Output) -> str:
     """The panel's report and the replication as terminal text."""
     from evalkit.replications.fui import report_text
 
+    from evalkit.report.text import paragraph
+
     text = report_text.to_text(result, norwegian=output.norwegian, disclosure=_rule(output))
-    return f"{inputs.panel.report}\n\n{text}\n"
+    return f"{paragraph(str(inputs.panel.report))}\n\n{text}\n"
 
 
 def results_document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
@@ -373,5 +373,6 @@ def write(result, out: Path, settings: dict[str, Any], output: Output, source: s
     """CSV, Markdown, HTML reports and ``results.json`` in ``out``."""
     from evalkit.replications.fui import report
 
-    return report.write(result, out, disclosure=_rule(output), provenance=provenance(settings, output, source))
+    return report.write(result, out, lang=output.lang, disclosure=_rule(output),
+                        provenance=provenance(settings, output, source))
 

@@ -13,12 +13,17 @@ class Output:
 
     Attributes
     ----------
-    norwegian
-        Label regression terms in Norwegian.
+    lang
+        Language of the tables, figures and headings: ``"en"`` or ``"nb"`` (Norwegian).
     min_cell
         Disclosure control: suppress counts below ``min_cell`` persons and rates from
         fewer; ``None`` turns it off (only for synthetic or public data).
     """
 
-    norwegian: bool = False
+    lang: str = "en"
     min_cell: int | None = DEFAULT_MIN_CELL
+
+    @property
+    def norwegian(self) -> bool:
+        """Whether the labels are Norwegian."""
+        return self.lang == "nb"
