@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.replications.fui.descriptives import table_8_1_frame
+from evalkit.replications.fui.inference import METHOD_NOTES
 from evalkit.report.markdown import frame_to_markdown
 from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS, published
 from evalkit.replications.fui.run import FuiReplication
@@ -106,15 +107,22 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
 
 
 def _few_clusters_text(rep: FuiReplication) -> list[str]:
+    """The few-cluster section: valid tests first, CR1 last as the naive comparison."""
     if rep.few_clusters is None:
         return []
-    shown = rep.few_clusters[
-        ["outcome", "horizon", "estimate", "cr1_p", "wild_p", "wild_conf_low", "wild_conf_high", "randomization_p"]
-    ]
+    table = rep.few_clusters
+    shown = table[["outcome", "horizon", "estimate"]].copy()
+    for name, label in (("wild", "wild"), ("randomization", "randomization"), ("cr1", "CR1 (naive)")):
+        shown[f"{label} p"] = table[f"{name}_p"]
+        shown[f"{label} 95% CI"] = [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(table[f"{name}_conf_low"], table[f"{name}_conf_high"])]
+    frame = rep.sample.frame
+    treated = frame.loc[frame["south_west"] == 1, "county"].nunique()
     return [
-        "Inference with few treated counties (18 counties, 6 treated): CR1, wild cluster "
-        "bootstrap (WCR, Webb weights) and randomization over all C(18,6) county assignments",
+        f"Inference with few treated counties ({int(table['n_clusters'].iloc[0])} counties, {treated} treated, one treated "
+        "region): the wild cluster bootstrap and randomization inference are valid with so few clusters; "
+        "CR1 is shown only as the naive comparison",
         shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+        *[f"  {note}" for note in METHOD_NOTES],
         "",
     ]
 
