@@ -2,7 +2,8 @@
 
 evalkit fui runs the FUI evaluation (chapter 8) on the bundled synthetic panel or on a
 user's extract; evalkit simulate writes a synthetic panel with chosen true effects;
-evalkit validate checks a panel and prints its report.
+evalkit validate checks a panel and prints its report; evalkit check checks a results
+document against the expectations of a CI suite (exit 0 when they hold, 1 when not).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -28,6 +29,7 @@ from evalkit.cohorts import RolloutSchedule
 from evalkit.errors import DataFileError, EvalkitError
 from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.progress import silenced, stage
+from evalkit.report.disclosure import DEFAULT_MIN_CELL
 
 EFFECT_OPTIONS = ("employment", "education")
 PARQUET = (".parquet", ".pq")
@@ -35,7 +37,7 @@ DESCRIPTION = (
     "Quasi-experimental evaluation of regional rollouts. 'evalkit fui' runs the FUI "
     "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
     "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
-    "a panel and prints its report."
+    "a panel and prints its report; 'evalkit check' checks a results.json against expectations."
 )
 
 
@@ -263,10 +265,12 @@ def _simulated(args: argparse.Namespace):
 
 
 def cmd_fui(args: argparse.Namespace) -> int:
-    from evalkit.replications.fui import FuiSpec, report, run_fui
+    from evalkit.replications.fui import FuiSpec, report, report_text, run_fui
+    from evalkit.replications.fui.results_json import results_document
     from evalkit.replications.fui.sample import check_exposure
     from evalkit.replications.fui.schedule import norway_2017_schedule
     from evalkit.replications.fui.unemployment import check_unemployment, read_table
+    from evalkit.report.json_contract import dumps
 
     # every option and input file is checked before the (long) analysis starts
     for option in ("data", "unemployment", "schedule"):
@@ -316,18 +320,64 @@ def cmd_fui(args: argparse.Namespace) -> int:
         event_study=not args.no_event_study,
         n_boot=args.n_boot,
     )
+    rule = disclosure_rule(args)
+    prov = fui_provenance(args)
     if out is not None:
         stage(f"writing the reports to {out}")
-        for path in report.write(rep, out):
+        for path in report.write(rep, out, disclosure=rule, provenance=prov):
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
     if args.json:
-        print(json.dumps(rep.to_json(), indent=1))
+        sys.stdout.write(dumps(results_document(rep, disclosure=rule, provenance=prov)))
     else:
         print(str(panel.report))
         print()
-        print(report.to_text(rep, norwegian=args.norwegian))
+        print(report_text.to_text(rep, norwegian=args.norwegian, disclosure=rule))
     return 0
+
+
+def disclosure_rule(args: argparse.Namespace):
+    """``--min-cell N`` (default 5) unless ``--no-disclosure-control``."""
+    from evalkit.report.disclosure import DisclosureControl
+
+    if args.no_disclosure_control:
+        return DisclosureControl.off()
+    return DisclosureControl(min_cell=args.min_cell)
+
+
+def fui_provenance(args: argparse.Namespace) -> dict:
+    """Inputs (names and sha256 of the files read, or the synthetic panel's settings), seed, options."""
+    from evalkit.replications.fui.results_json import run_provenance
+    from evalkit.report.json_contract import file_input
+
+    inputs = [file_input(option, getattr(args, option)) for option in ("data", "unemployment", "schedule", "roles")
+              if getattr(args, option)]
+    synthetic = not args.data
+    if synthetic:
+        settings = {"scale": args.scale, "seed": args.seed, "effects": {k: str(v) for k, v in (_effects(args) or {}).items()}}
+        inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": settings})
+    options = {"n_boot": args.n_boot, "few_clusters": not args.no_few_clusters,
+               "event_study": not args.no_event_study, "norwegian": args.norwegian,
+               "min_cell": None if args.no_disclosure_control else args.min_cell}
+    return run_provenance(inputs=inputs, seed=args.seed if synthetic else None, options=options)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every expectation holds, 1 (with the failures listed) when one does not."""
+    from evalkit.report.check import check_results, load_expectations
+
+    results = input_file(args.results, "RESULTS")
+    input_file(args.expect, "--expect")
+    expect = load_expectations(args.expect)
+    try:
+        document = json.loads(results.read_text(encoding="utf-8"))
+    except (UnicodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{results}: not a JSON results document ({err})") from err
+    with naming_the_file("RESULTS", str(results)):
+        report = check_results(document, expect)
+    print(f"evalkit check {results} --expect {args.expect}")
+    print(report.summary(verbose=args.verbose))
+    return 0 if report.passed else 1
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -369,6 +419,46 @@ def _version() -> str:
         return metadata.version("evalkit")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def cmd_neet(args: argparse.Namespace) -> int:
+    """The long-term NEET risk-factor analysis (docs/neet.md) from its study file."""
+    from evalkit.replications.neet.study import read_study, run_study
+
+    settings = read_study(args.study)
+    if args.monthly or args.persons:
+        if not (args.monthly and args.persons):
+            raise UsageError("give both --monthly and --persons (a register extract), or neither")
+        settings["data"] = {
+            "monthly": str(input_file(args.monthly, "--monthly")),
+            "persons": str(input_file(args.persons, "--persons")),
+        }
+    for key in ("scale", "seed"):
+        if getattr(args, key) is not None:
+            settings["synthetic"][key] = getattr(args, key)
+    stage("running the long-term NEET analysis")
+    result = run_study(settings)
+    if args.json:
+        print(result.tidy().to_json(orient="records", force_ascii=False))
+    else:
+        print(result.summary())
+    return 0
+
+
+def add_neet_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``evalkit neet``: the bundled long-term NEET study (or another neet_risk_factors file)."""
+    neet = sub.add_parser(
+        "neet", parents=[common], help="run the long-term NEET risk-factor analysis (tables 2-4)",
+        description="Run the long-term NEET risk-factor analysis: tables 2-4 and models 2-4 beside "
+        "the published numbers, on the bundled synthetic population or on your extract.",
+    )
+    neet.add_argument("--study", metavar="PATH", help="a neet_risk_factors study file (default: the bundled one)")
+    neet.add_argument("--monthly", metavar="PATH", help="monthly histories (CSV or Parquet) of your extract")
+    neet.add_argument("--persons", metavar="PATH", help="person attributes (CSV or Parquet) of your extract")
+    neet.add_argument("--scale", type=scale, default=None, metavar="X", help="size of the synthetic population (default 0.1)")
+    neet.add_argument("--seed", type=seed, default=None, metavar="N", help="seed of the synthetic population")
+    neet.add_argument("--json", action="store_true", help="print the models' tidy table as JSON")
+    neet.set_defaults(func=cmd_neet)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -422,9 +512,22 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument(
         "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"
     )
+    fui.add_argument("--min-cell", type=positive_int, default=DEFAULT_MIN_CELL, metavar="N",
+                     help=f"disclosure control: suppress counts below N persons and rates from fewer (default {DEFAULT_MIN_CELL})")
+    fui.add_argument("--no-disclosure-control", action="store_true",
+                     help="show small counts as computed (only for synthetic or public data)")
     fui.add_argument("--n-boot", type=positive_int, default=9999, metavar="N", help="wild cluster bootstrap draws (default 9999)")
     simulation_options(fui)
     fui.set_defaults(func=cmd_fui)
+
+    chk = sub.add_parser("check", parents=[common], help="check a results.json against expectations (for CI)",
+                         description="Check a results document (results.json or 'evalkit fui --json' output) "
+                         "against an expectation file: exit 0 when every expectation holds, 1 with a list of "
+                         "the failures, 2 when a file cannot be read or is invalid.")
+    chk.add_argument("results", metavar="RESULTS.json", help="the results document")
+    chk.add_argument("--expect", required=True, metavar="EXPECT.toml", help="the expectation file (TOML)")
+    chk.add_argument("--verbose", "-v", action="store_true", help="list every expectation, not only the failures")
+    chk.set_defaults(func=cmd_check)
 
     sim = sub.add_parser("simulate", parents=[common], help="write a synthetic national panel with known true effects",
                          description="Write a synthetic panel (and its unemployment table) with known true effects.")
@@ -437,6 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--data", required=True, metavar="PATH", help="your panel (CSV or Parquet)")
     val.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
     val.set_defaults(func=cmd_validate)
+    add_neet_parser(sub, common)
     return parser
 
 

@@ -12,7 +12,11 @@ import pytest
 from evalkit import DesignError, EvalkitError, RolloutSchedule
 from evalkit.panel.months import month_label
 from evalkit.replications.fui import FuiSpec, run_fui
-from evalkit.replications.fui.report import to_markdown, to_text
+from evalkit.replications.fui.report import to_markdown
+from evalkit.replications.fui.report_text import to_text
+from evalkit.replications.fui.results_json import results_document
+from evalkit.report.disclosure import DisclosureControl
+from evalkit.report.json_contract import dumps
 from evalkit.replications.fui.sample import check_exposure
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.unemployment import check_unemployment, read_table
@@ -84,13 +88,14 @@ def test_estimates_recover_a_known_true_effect(seed):
 
 def test_json_document_layout(small):
     _, rep = small
-    doc = json.loads(json.dumps(rep.to_json()))
-    assert set(doc) == {"table_8_1", "table_8_2", "table_8_3", "entries", "sample_sizes"}
-    assert len(doc["sample_sizes"]) == 8 and doc["entries"]["entries kept"] == len(rep.sample.frame)
-    assert set(doc["table_8_2"]) == set(TERMS)
-    cell = doc["table_8_3"]["fui_effect"]["6"]
-    assert set(cell) == {"coef", "se", "p"}
-    assert doc["table_8_1"]["columns"] == list(GROUPS)
+    doc = json.loads(dumps(results_document(rep)))
+    assert doc["schema"] == "evalkit.results/1"
+    entries = {e["step"]: e["count"] for e in doc["entries"]}
+    assert len(doc["sample_sizes"]) == 8 and entries["entries kept"] == len(rep.sample.frame)
+    assert {r["term"] for r in doc["tables"]["table_8_2"]} >= set(TERMS)
+    cell = next(r for r in doc["tables"]["table_8_3"] if r["term"] == "fui_effect" and r["horizon"] == 6)
+    assert cell["estimate"] == pytest.approx(rep.conventional.table("in_education")["fui_effect"]["6"]["coef"])
+    assert {r["group"] for r in doc["tables"]["table_8_1"]} == set(GROUPS)
 
 
 def test_clustered_and_without_category_specifications(small):
@@ -263,10 +268,10 @@ def test_exclusions_are_in_the_text_markdown_and_json(with_unknowns):
     for text in (to_text(rep), to_markdown(rep)):
         assert "missing education_level" in text and f"{n_edu:,}" in text
         assert "outcome censored" in text
-    doc = json.loads(json.dumps(rep.to_json()))
+    doc = json.loads(dumps(results_document(rep, disclosure=DisclosureControl.off())))
     cell = next(r for r in doc["sample_sizes"] if r["outcome"] == "employed" and r["horizon"] == 3)
-    assert cell["excluded_missing_education_level"] == n_edu
-    assert cell["entrants"] == cell["used"] + sum(v for k, v in cell.items() if k.startswith("excluded_"))
+    assert cell["excluded"]["missing_education_level"] == n_edu
+    assert cell["entrants"] == cell["used"] + sum(cell["excluded"].values())
 
 
 def test_table_8_1_shows_unknowns_and_shares_add_up(with_unknowns):

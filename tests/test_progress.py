@@ -1,12 +1,13 @@
-"""The progress bar: drawn on a (fake) terminal after the delay, silent otherwise."""
+"""Stage messages and the tqdm progress bar: drawn on a (fake) terminal, silent otherwise."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
-from evalkit.progress import Progress, progress
+from evalkit.progress import WIDTH, Progress, progress, silenced, stage
 
 
 class FakeTTY(io.StringIO):
@@ -14,29 +15,24 @@ class FakeTTY(io.StringIO):
         return True
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+def last_line(stream: io.StringIO) -> str:
+    return stream.getvalue().rstrip("\n").rsplit("\r", 1)[-1]
 
 
-def test_draws_counts_rate_and_eta_on_a_terminal() -> None:
-    stream, clock = FakeTTY(), Clock()
-    bar = Progress(100, "draws", stream=stream, delay=1.0, clock=clock)
-    clock.now = 2.0
+def test_draws_count_share_and_bar_on_a_terminal() -> None:
+    stream = FakeTTY()
+    bar = Progress(100, "draws", stream=stream, delay=0.0)
     bar.update(40)
     bar.close()
-    text = stream.getvalue()
-    assert "draws  40/100   40%  [########............]  20.0/s  eta 3 s" in text
-    assert text.startswith("\r") and text.endswith("\n")
+    line = last_line(stream)
+    assert line.startswith("draws:  40%") and "40/100" in line and "it/s" in line
+    assert "█" in line and len(line) <= WIDTH
+    assert stream.getvalue().endswith("\n") and bar.count == 40
 
 
 def test_nothing_before_the_delay() -> None:
-    stream, clock = FakeTTY(), Clock()
-    bar = Progress(10, "cells", stream=stream, delay=5.0, clock=clock)
-    clock.now = 1.0
+    stream = FakeTTY()
+    bar = Progress(10, "cells", stream=stream, delay=5.0)
     bar.update(10)
     bar.close()
     assert stream.getvalue() == ""
@@ -45,13 +41,21 @@ def test_nothing_before_the_delay() -> None:
 def test_silent_when_not_a_terminal() -> None:
     stream = io.StringIO()
     assert list(progress(range(5), "x", stream=stream, delay=0.0)) == [0, 1, 2, 3, 4]
+    stage("fitting", stream=stream)
     assert stream.getvalue() == ""
 
 
-def test_silent_when_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVALKIT_PROGRESS", "0")
+@pytest.mark.parametrize("how", ["environment", "quiet"])
+def test_silent_when_disabled(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
     stream = FakeTTY()
-    assert list(progress(range(3), "x", stream=stream, delay=0.0)) == [0, 1, 2]
+    if how == "environment":
+        monkeypatch.setenv("EVALKIT_PROGRESS", "0")
+        assert list(progress(range(3), "x", stream=stream, delay=0.0)) == [0, 1, 2]
+        stage("fitting", stream=stream)
+    else:
+        with silenced():
+            assert list(progress(range(3), "x", stream=stream, delay=0.0)) == [0, 1, 2]
+            stage("fitting", stream=stream)
     assert stream.getvalue() == ""
 
 
@@ -59,5 +63,11 @@ def test_wrapper_counts_every_item_and_unknown_total_has_no_bar() -> None:
     stream = FakeTTY()
     out = list(progress(iter(range(4)), "sweeps", stream=stream, delay=0.0))
     assert out == [0, 1, 2, 3]
-    last = stream.getvalue().rsplit("\r", 1)[-1]
-    assert last.startswith("sweeps  4  ") and "%" not in last and "#" not in last
+    line = last_line(stream)
+    assert re.match(r"sweeps: 4it \[", line) and "%" not in line and "█" not in line
+
+
+def test_stage_messages_on_a_terminal() -> None:
+    stream = FakeTTY()
+    stage("fitting 24 linear probability models", stream=stream)
+    assert stream.getvalue() == "evalkit: fitting 24 linear probability models\n"

@@ -14,7 +14,7 @@ import statsmodels.api as sm
 
 from evalkit.errors import EvalkitError
 from evalkit.replications.fui.synthetic import FuiEffects, read_unemployment, simulate_fui_panel, write_panel
-from evalkit.replications.fui.synthetic.outcomes import stratified_ones
+from evalkit.simulate.rounding import stratified_ones
 from evalkit.replications.fui.published import GROUPS
 from evalkit.replications.fui.synthetic.published import HORIZONS, published_coefficients, table_8_1
 

@@ -36,7 +36,9 @@ from evalkit.errors import DesignError
 from evalkit.inference.covariance import influence_cov, standard_errors
 from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
 from evalkit.inference.rng import RNG, as_generator
+from evalkit.inference.wild_bootstrap_scores import InfluenceScores, influence_scores
 from evalkit.results import EstimationResult, InvalidTest, WaldTest
+from evalkit.results.base import freeze_arrays
 from evalkit.staggered.terms import OVERALL, cohort_term, event_term, period_term
 
 if TYPE_CHECKING:
@@ -91,6 +93,10 @@ class ATTgtResult(EstimationResult):
     pretest: WaldTest | InvalidTest = InvalidTest("not computed")
     boot_draws: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        freeze_arrays(self)
+
     @property
     def cohorts(self) -> np.ndarray:
         """Sorted treated cohorts (the order of the share columns)."""
@@ -104,6 +110,33 @@ class ATTgtResult(EstimationResult):
     def event_time(self) -> np.ndarray:
         """``time - group`` of each term."""
         return self.time - self.group
+
+    def estimand_weights(self, coefficients: np.ndarray) -> np.ndarray:
+        """Weight of each observation in linear combinations ``ATT(g,t) @ coefficients``, ``(n, k)``.
+
+        ATT(g,t) moves one for one with the outcomes of cohort ``g``: its weight on an
+        observation of cohort ``g`` is the observation's share ``w_i / sum_{G_j = g} w_j``
+        of the cohort (0 for other observations).  The wild bootstrap re-centres the
+        bootstrap influence function with these weights
+        (:mod:`evalkit.inference.wild_bootstrap_influence`).
+        """
+        cohorts = self.cohorts
+        per_cohort = np.zeros((len(cohorts), coefficients.shape[1]))
+        np.add.at(per_cohort, np.searchsorted(cohorts, self.group), coefficients)
+        member = np.isin(self.obs_group, cohorts)
+        idx = np.searchsorted(cohorts, self.obs_group[member])
+        size = np.bincount(idx, weights=self.obs_weights[member], minlength=len(cohorts))
+        out = np.zeros((len(self.obs_group), coefficients.shape[1]))
+        out[member] = (self.obs_weights[member] / size[idx])[:, None] * per_cohort[idx]
+        return out
+
+    def bootstrap_scores(self, terms: list[str]) -> InfluenceScores:
+        """Cluster sums of the influence functions of ``terms`` and their weights, for
+        :func:`~evalkit.inference.wild_cluster_bootstrap` (unrestricted bootstrap-t)."""
+        cols = self.params.index.get_indexer(terms)
+        return influence_scores(terms, self.params.to_numpy()[cols], self.influence[:, cols],
+                                self.estimand_weights(np.eye(len(self.group))[:, cols]), self.cluster,
+                                divisor=len(self.influence))
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """Broom-style frame with ``group``, ``time`` and ``event_time`` columns added."""
@@ -161,6 +194,9 @@ class AggregateResult(EstimationResult):
         Cluster code per observation used for the covariance (``None``: observations).
     alpha
         Level of the uniform band (``crit_uniform``).
+    estimand_weights
+        ``(n, n_terms)`` weight of each observation in each term
+        (:meth:`ATTgtResult.estimand_weights`), for the wild bootstrap.
     """
 
     kind: str = "simple"
@@ -168,6 +204,18 @@ class AggregateResult(EstimationResult):
     influence: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     cluster: np.ndarray | None = None
     alpha: float = 0.05
+    estimand_weights: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        freeze_arrays(self)
+
+    def bootstrap_scores(self, terms: list[str]) -> InfluenceScores:
+        """Cluster sums of the influence functions of ``terms`` and their weights, for
+        :func:`~evalkit.inference.wild_cluster_bootstrap` (unrestricted bootstrap-t)."""
+        cols = self.params.index.get_indexer(terms)
+        return influence_scores(terms, self.params.to_numpy()[cols], self.influence[:, cols],
+                                self.estimand_weights[:, cols], self.cluster, divisor=len(self.influence))
 
     def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """Broom-style frame; adds ``event_time``, ``group`` or ``time`` by kind (``<NA>`` for ``ATT``)."""
@@ -388,4 +436,5 @@ def aggregate_att_gt(
         influence=infs,
         cluster=codes,
         alpha=alpha,
+        estimand_weights=res.estimand_weights(A),
     )

@@ -1,28 +1,49 @@
-"""Wild cluster bootstrap t-test and confidence interval for one regression coefficient.
+"""Wild cluster bootstrap t-tests and confidence intervals, for every estimator in evalkit.
 
-The restricted wild cluster bootstrap (WCR) of Cameron, Gelbach & Miller (2008), computed
-the fast way of Roodman, MacKinnon, Nielsen & Webb (2019, "Fast and wild", Stata Journal
-19(1)).  For ``H0: beta_j = r`` in ``y = X beta + u`` with clusters ``g = 1..G``:
+One function, :func:`wild_cluster_bootstrap`, takes any result: ``feols`` and ``did2x2``
+(through their fit), ``event_study`` and ``sun_abraham`` (regressions), ``att_gt`` and
+every aggregation, ``imputation_did`` and ``two_stage_did`` (influence functions).  A
+result other than a ``feols`` fit takes part by a method ``bootstrap_scores(terms)``
+(:mod:`~evalkit.inference.wild_bootstrap_scores`), so that inference imports no estimator.
+By default the null is imposed for every result (WCR); ``impose_null=False`` gives the
+unrestricted variant (WCU).
 
-1. Fit the restricted model (``beta_j = r``); its residuals are ``u~``.
+**Regressions: the restricted wild cluster bootstrap** (WCR) of Cameron, Gelbach & Miller
+(2008), computed the fast way of Roodman, MacKinnon, Nielsen & Webb (2019, "Fast and
+wild", Stata Journal 19(1)).  For ``H0: w'beta = r`` in ``y = X beta + u`` with clusters
+``g = 1..G`` (``w`` a unit vector for a coefficient, cohort shares for a Sun-Abraham
+event-time effect):
+
+1. Fit the restricted model (``w'beta = r``, restricted least squares); its residuals are
+   ``u~ = u^ + X (X'X)^{-1} w (w'beta^ - r) / (w'(X'X)^{-1} w)``.
 2. Draw ``v_b`` (one weight per cluster) and build ``y*_b = X beta~ + u~ * v_b``.
-3. Refit, compute the CR1 t-statistic ``t*_b = (beta*_j - r) / se*_j``.
+3. Refit, compute the CR1 t-statistic ``t*_b = (w'beta*_b - r) / se*_b``.
 4. The symmetric p-value is the share of draws with ``|t*_b| >= |t|``.
 
-Nothing is refitted.  With ``a = (X'X)^{-1} e_j``, ``z_i = x_i'a``, the cluster sums
+Nothing is refitted.  With ``a = (X'X)^{-1} w``, ``z_i = x_i'a``, the cluster sums
 ``S_g = sum_{i in g} x_i u~_i`` (G x k), ``c = S a`` and ``M_h = sum_{i in h} z_i x_i'``::
 
-    beta*_j - r = c'v,     score_h(v) = c_h v_h - (M (X'X)^{-1} S' v)_h,
-    se*_j^2 = ssc * sum_h score_h(v)^2,
+    w'beta*_b - r = c'v,     score_h(v) = c_h v_h - (M (X'X)^{-1} S' v)_h,
+    se*^2 = ssc * sum_h score_h(v)^2,
 
 so one draw costs O(G k) after one O(n k) pass over the data.  ``u~`` is linear in ``r``
-(``u~ = M_{-j} y - r M_{-j} x_j``), so ``c``, ``S`` and the scores are too; the bootstrap
-t-statistics for any ``r`` follow from six vectors of length B, which makes the
+(``u~ = u0 - r u1``), so ``c``, ``S`` and the scores are too; the bootstrap
+t-statistics for any ``r`` follow from five vectors of length B, which makes the
 confidence interval by test inversion (bisection on ``r`` with the same draws) cheap.
+The unrestricted variant (WCU, ``impose_null=False``) uses the OLS residuals and
+``t*_b = (w'beta*_b - w'beta^) / se*_b``.
+
+**Influence functions** (:mod:`~evalkit.inference.wild_bootstrap_influence`): the
+cluster sums of the influence function, with the null imposed on the target parameter
+(the restricted score bootstrap; nuisance parameters held at their estimates), are
+multiplied by the weights and the bootstrap influence function is re-centred per draw (the
+refit of the regression case), giving a CR1-style studentised statistic per draw; the
+interval is again the inversion of the test.  Without the null imposed it is the symmetric
+studentised (bootstrap-t) interval.
 
 With Rademacher weights and ``2**G <= n_boot`` all ``2**G`` sign vectors are enumerated
-(exact p-value; boottest's rule).  The unrestricted variant (WCU, ``impose_null=False``)
-uses the OLS residuals and ``t*_b = (beta*_j - beta^_j) / se*_j``.
+(exact p-value; boottest's rule).  Several terms share one set of draws, so their
+``draws`` can be combined (e.g. for a step-down multiple-testing correction).
 
 Absorbed fixed effects: the bootstrap works on the regression core's demeaned data
 (Frisch-Waugh-Lovell).  When every fixed effect is nested in the clusters (e.g. county
@@ -34,7 +55,6 @@ scaling rows by ``sqrt(w)`` (weighted least squares).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,14 +66,16 @@ from evalkit.inference.covariance import cr1_factor
 from evalkit.inference.pvalues import invert_test, resampling_p_value
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.inference.weights import WeightType, check_weight_type, draw_weights, enumerate_rademacher
+from evalkit.inference.wild_bootstrap_influence import influence_moments
+from evalkit.inference.wild_bootstrap_moments import Moments
+from evalkit.inference.wild_bootstrap_scores import InfluenceScores, RegressionScores
 from evalkit.results.hypothesis_tests import WildBootstrapTest
 
 __all__ = ["wild_cluster_bootstrap"]
 
-#: ``sum_h (Q1 v)_h^2`` below this share of its largest value is rounding noise of an exact zero.
-_ZERO_RTOL = 1e-24
 #: Bound on the elements of one block of draws (G x block).
 _BLOCK_ELEMENTS = 1 << 22
+
 
 
 class _Fit(Protocol):
@@ -77,7 +99,8 @@ class FittedRegression(Protocol):
     """What the bootstrap needs of a regression result (:class:`~evalkit.regression.RegressionResult`).
 
     The bootstrap is duck-typed so that :mod:`evalkit.inference` stays below
-    :mod:`evalkit.regression` in the layers (docs/architecture.md).
+    :mod:`evalkit.regression` in the layers (docs/architecture.md).  Other results take
+    part through ``bootstrap_scores`` (:class:`~evalkit.inference.wild_bootstrap_scores.BootstrapScored`).
     """
 
     params: pd.Series
@@ -85,26 +108,13 @@ class FittedRegression(Protocol):
     data: pd.DataFrame
 
 
-@dataclass(frozen=True)
-class _Moments:
-    """Per-draw quantities from which ``t*_b(r)`` follows for any null value ``r``.
-
-    ``beta*_j - r = n0 - r n1`` and ``se*^2 / ssc = q00 - 2 r q01 + r^2 q11``.
-    """
-
-    n0: np.ndarray
-    n1: np.ndarray
-    q00: np.ndarray
-    q01: np.ndarray
-    q11: np.ndarray
-
-
 def _moments(
-    X: np.ndarray, u0: np.ndarray, u1: np.ndarray, j: int, bread: np.ndarray, codes: np.ndarray, V: np.ndarray
-) -> _Moments:
-    """Bootstrap numerators and squared CR scores for residuals ``u0 - r u1`` (Roodman et al. 2019)."""
+    X: np.ndarray, u0: np.ndarray, u1: np.ndarray, a: np.ndarray, bread: np.ndarray, codes: np.ndarray,
+    V: np.ndarray, ssc: float,
+) -> Moments:
+    """Bootstrap numerators and squared CR scores of ``w'beta`` for residuals ``u0 - r u1``,
+    with ``a = (X'X)^{-1} w`` (Roodman et al. 2019)."""
     G = V.shape[0]
-    a = bread[:, j]
     z = X @ a
     M = cluster_sums(X * z[:, None], codes, G)  # (G, k): sum_{i in h} z_i x_i'
     MA = M @ bread
@@ -125,12 +135,7 @@ def _moments(
         q00[sl] = np.einsum("gb,gb->b", Q0, Q0)
         q01[sl] = np.einsum("gb,gb->b", Q0, Q1)
         q11[sl] = np.einsum("gb,gb->b", Q1, Q1)
-    # Draws whose scores do not depend on r (v = +-1 under WCR: y* = +-y) have Q1 v = 0 in
-    # exact arithmetic; zero their rounding noise so that far-away nulls keep the exact tie.
-    exact_zero = q11 <= _ZERO_RTOL * max(float(q11.max()), np.finfo(float).tiny)
-    q01[exact_zero] = 0.0
-    q11[exact_zero] = 0.0
-    return _Moments(n0, n1, q00, q01, q11)
+    return Moments(n0, n1, q00, q01, q11, ssc)
 
 
 def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Sequence[object] | None) -> np.ndarray:
@@ -160,9 +165,75 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
     return cluster_codes(labels)[:, 0]
 
 
+def _regression_scores(result: FittedRegression, terms: list[str], cluster: Any) -> RegressionScores:
+    """The scores of a ``feols``/``did2x2`` result: its fit with CR1 on the clusters, one
+    unit contrast per term."""
+    codes = _resolve_cluster(result, cluster)
+    G = int(codes.max()) + 1
+    if G < 2:
+        raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {G}")
+    fit = result.fit.vcov("CR1", codes)
+    names = list(fit.names)
+    contrasts = np.zeros((len(terms), len(names)))
+    for row, term in enumerate(terms):
+        contrasts[row, names.index(term)] = 1.0
+    return RegressionScores(tuple(terms), fit, codes, contrasts)
+
+
+def _regression_moments(scores: RegressionScores, V: np.ndarray, impose_null: bool) -> tuple[list[Moments], np.ndarray]:
+    """Bootstrap moments and CR1 standard errors of every contrast (WCR or WCU)."""
+    fit: Any = scores.fit
+    G = V.shape[0]
+    root = np.ones(fit.nobs) if fit.weights is None else np.sqrt(fit.weights)
+    X = fit.X * root[:, None]
+    u_hat = fit.resid * root
+    ssc = cr1_factor(G, fit.nobs, fit.df_k)
+    moments = []
+    for w in scores.contrasts:
+        a = fit.bread @ w
+        if impose_null:  # restricted least squares: u~ = u^ + X a (w'beta^ - r) / (w'a)
+            shift = X @ a / float(w @ a)
+            u0, u1 = u_hat + shift * float(w @ fit.beta), shift
+        else:
+            u0, u1 = u_hat, np.zeros(fit.nobs)
+        moments.append(_moments(X, u0, u1, a, fit.bread, scores.codes, V, ssc))
+    se = np.sqrt(np.einsum("lk,kj,lj->l", scores.contrasts, fit.cov, scores.contrasts))
+    return moments, se
+
+
+def _terms(result: Any, term: str | Sequence[str] | None) -> list[str]:
+    available = list(result.params.index)
+    terms = available if term is None else [term] if isinstance(term, str) else list(term)
+    if not terms:
+        raise EvalkitError(f"no term given; terms are {available}")
+    absent = [t for t in terms if t not in available]
+    if absent:
+        raise EvalkitError(f"term(s) {absent} are not in the result; terms are {available}")
+    if len(set(terms)) < len(terms):
+        raise EvalkitError(f"term(s) repeated in {terms}")
+    return terms
+
+
+def _scores(result: Any, terms: list[str], cluster: Any) -> RegressionScores | InfluenceScores:
+    """Dispatch: a result's own ``bootstrap_scores`` or a ``feols``/``did2x2`` fit."""
+    if hasattr(result, "bootstrap_scores"):
+        if cluster is not None:
+            raise EvalkitError(
+                f"cluster= applies to feols/did2x2 results only; a {type(result).__name__} is bootstrapped "
+                "over the clusters it was estimated with: re-estimate it with cluster=<column>"
+            )
+        return result.bootstrap_scores(terms)
+    if all(hasattr(result, a) for a in ("params", "fit", "data")):
+        return _regression_scores(result, terms, cluster)
+    raise EvalkitError(
+        "wild_cluster_bootstrap needs a result of feols, did2x2, event_study, sun_abraham, att_gt (or its "
+        f"aggregate), imputation_did or two_stage_did, got {type(result).__name__}"
+    )
+
+
 def wild_cluster_bootstrap(
-    result: FittedRegression,
-    term: str,
+    result: Any,
+    term: str | Sequence[str] | None = None,
     *,
     cluster: str | np.ndarray | None = None,
     n_boot: int = 9999,
@@ -172,21 +243,29 @@ def wild_cluster_bootstrap(
     rng: RNG = None,
     alpha: float = 0.05,
     ci: bool = True,
-) -> WildBootstrapTest:
+) -> WildBootstrapTest | dict[str, WildBootstrapTest]:
     """Wild cluster bootstrap t-test of ``term = null_value`` and its confidence interval.
 
     Parameters
     ----------
     result
-        A :func:`~evalkit.regression.feols` or :func:`~evalkit.estimators.did2x2` result.
-        Its covariance type does not matter: the test uses CR1 t-statistics.
+        A result of :func:`~evalkit.regression.feols`, :func:`~evalkit.estimators.did2x2`,
+        :func:`~evalkit.estimators.event_study`, :func:`~evalkit.estimators.sun_abraham`
+        (regressions: CR1 t-statistics whatever the result's own covariance),
+        :func:`~evalkit.estimators.att_gt`, its ``aggregate()`` (every kind),
+        :func:`~evalkit.estimators.imputation_did` or :func:`~evalkit.estimators.two_stage_did`
+        (influence functions: t-statistics with ``G/(G-1)`` times their variance).
     term
-        Coefficient to test, e.g. ``"treated:post"`` (``DiD2x2Result.effect_term``).
+        The term to test in the result's vocabulary (``"treated:post"``,
+        ``"cohort::2004:time::2006"``, ``"event_time::2"``, ``"ATT"``): one name returns one
+        test; a list of names, or ``None`` (every term), returns a dict ``term -> test``
+        whose tests share one set of weight draws.
     cluster
-        Column of ``result.data`` or labels (one per row used); default: the result's own
-        one-way clustering.  Column ``g`` of the weight matrix
-        (:func:`~evalkit.inference.weights.draw_weights`) belongs to the ``g``-th cluster in sorted label order when ``cluster`` is given,
-        in order of first appearance with the result's own clustering.
+        feols/did2x2 only: column of ``result.data`` or labels (one per row used); default
+        the result's own one-way clustering.  Column ``g`` of the weight matrix
+        (:func:`~evalkit.inference.weights.draw_weights`) belongs to the ``g``-th cluster in
+        sorted label order when ``cluster`` is given, in order of first appearance with the
+        result's own clustering.  Other results use the clusters they were estimated with.
     n_boot
         Number of draws.  Rademacher weights with ``2**G <= n_boot`` enumerate all ``2**G``
         sign vectors instead.
@@ -194,10 +273,11 @@ def wild_cluster_bootstrap(
         Distribution of the wild weights: ``"rademacher"``, ``"webb"`` (recommended with
         fewer than ~12 clusters, Webb 2014) or ``"mammen"``.
     impose_null
-        Restricted (WCR, default and recommended; Cameron, Gelbach & Miller 2008) or
-        unrestricted (WCU) residuals.
+        Impose the null (WCR, default and recommended: restricted residuals for
+        regressions, restricted scores for influence functions; Cameron, Gelbach & Miller
+        2008; MacKinnon & Webb 2017) or not (WCU).
     null_value
-        Hypothesised value ``r`` of the coefficient.
+        Hypothesised value ``r`` of the term(s).
     rng
         ``numpy.random.Generator`` or a seed; ``None`` is a fixed default seed
         (:func:`evalkit.inference.rng.as_generator`).  The same seed gives the same
@@ -207,17 +287,19 @@ def wild_cluster_bootstrap(
     ci
         Compute the confidence interval by inverting the test (bisection on ``r`` with the
         same draws until the interval's ends are known to ``1e-9`` standard errors); an
-        end farther than ``2**30`` standard errors is reported as infinite.
+        end farther than ``2**30`` standard errors is reported as infinite.  Without the
+        null imposed this is the symmetric studentised (bootstrap-t) interval
+        ``estimate -+ q se``, ``q`` the ``1 - alpha`` quantile of ``|t*|``.
 
     Returns
     -------
-    WildBootstrapTest
+    WildBootstrapTest or dict of str to WildBootstrapTest
 
     Raises
     ------
     EvalkitError
-        Unknown term or weight type, bad ``n_boot`` or ``alpha``, unusable cluster labels
-        or fewer than two clusters.
+        Unknown term or weight type, bad ``n_boot`` or ``alpha``, unusable cluster labels,
+        fewer than two clusters, ``cluster=`` with a result other than feols/did2x2.
 
     References
     ----------
@@ -225,76 +307,60 @@ def wild_cluster_bootstrap(
     (2019), Stata Journal 19(1).  MacKinnon & Webb (2017), J. Applied Econometrics 32(2).
     Webb (2014), Queen's Economics WP 1315.
     """
-    if not all(hasattr(result, a) for a in ("params", "fit", "data")):
-        raise EvalkitError(
-            f"wild_cluster_bootstrap needs a regression result (from feols or did2x2), got {type(result).__name__}"
-        )
+    if not hasattr(result, "params"):
+        _scores(result, [], cluster)  # raises, naming what is accepted
     if isinstance(null_value, bool) or not isinstance(null_value, (int, float, np.integer, np.floating)):
         raise EvalkitError(f"null_value must be a number, got {null_value!r}")
-    if term not in result.params.index:
-        raise EvalkitError(f"term {term!r} is not in the result; terms are {list(result.params.index)}")
+    terms = _terms(result, term)
     check_weight_type(weight_type)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise EvalkitError(f"n_boot must be a positive integer, got {n_boot!r}")
     if not 0 < alpha < 1:
         raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     gen = as_generator(rng)
-
-    codes = _resolve_cluster(result, cluster)
-    G = int(codes.max()) + 1
+    scores = _scores(result, terms, cluster)
+    regression = isinstance(scores, RegressionScores)
+    restricted = bool(impose_null)
+    G = int(scores.codes.max()) + 1 if regression else scores.n_clusters
     if G < 2:
         raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {G}")
-    fit = result.fit.vcov("CR1", codes)
-    j = list(fit.names).index(term)
-    root = np.ones(fit.nobs) if fit.weights is None else np.sqrt(fit.weights)
-    X = fit.X * root[:, None]
-    y = (fit.X @ fit.beta + fit.resid) * root
-    ssc = cr1_factor(G, fit.nobs, fit.df_k)
-    estimate = float(fit.beta[j])
-    se = float(np.sqrt(fit.cov[j, j]))
-
-    if impose_null:
-        others = np.delete(X, j, axis=1)
-        if others.shape[1]:
-            coef, *_ = np.linalg.lstsq(others, np.column_stack([y, X[:, j]]), rcond=None)
-            resid = np.column_stack([y, X[:, j]]) - others @ coef
-        else:
-            resid = np.column_stack([y, X[:, j]])
-        u0, u1 = resid[:, 0], resid[:, 1]
-    else:
-        u0, u1 = fit.resid * root, np.zeros(fit.nobs)
-
     enumerated = weight_type == "rademacher" and 2**G <= n_boot
     V = (enumerate_rademacher(G) if enumerated else draw_weights(weight_type, n_boot, G, gen)).T  # (G, B)
-    mom = _moments(X, u0, u1, j, fit.bread, codes, V)
+    if regression:
+        moments, ses = _regression_moments(scores, V, restricted)
+        estimates = scores.contrasts @ scores.fit.beta  # type: ignore[attr-defined]
+    else:
+        moments, ses = influence_moments(scores, V, restricted)
+        estimates = scores.estimates
+    method = f"{'WCR (null imposed)' if restricted else 'WCU (null not imposed)'}, {'regression' if regression else 'influence function'}"
+    tests = {}
+    for name, estimate, se, mom in zip(terms, map(float, estimates), map(float, ses), moments):
+        if not np.isfinite(estimate) or not se > 0:
+            raise EvalkitError(
+                f"term {name!r} has estimate {estimate} and standard error {se}: nothing to bootstrap; "
+                "pass term= with the terms to test"
+            )
 
-    def t_boot(r: float) -> np.ndarray:
-        if impose_null:
-            num, den2 = mom.n0 - r * mom.n1, mom.q00 - 2 * r * mom.q01 + r * r * mom.q11
-        else:
-            num, den2 = mom.n0, mom.q00
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return num / np.sqrt(ssc * np.maximum(den2, 0.0))
+        def p_value(r: float, estimate: float = estimate, se: float = se, mom: Moments = mom) -> float:
+            return resampling_p_value((estimate - r) / se, mom.t_star(r))
 
-    def p_value(r: float) -> float:
-        return resampling_p_value((estimate - r) / se, t_boot(r))
-
-    draws = t_boot(null_value)
-    bounds = (float("nan"), float("nan"))
-    if ci:
-        bounds = (invert_test(p_value, estimate, -se, alpha), invert_test(p_value, estimate, se, alpha))
-    return WildBootstrapTest(
-        term=term,
-        estimate=estimate,
-        null_value=float(null_value),
-        statistic=(estimate - null_value) / se,
-        p_value=p_value(null_value),
-        interval=bounds,
-        alpha=alpha,
-        n_boot=V.shape[1],
-        weight_type=weight_type,
-        n_clusters=G,
-        impose_null=impose_null,
-        enumerated=enumerated,
-        t_boot=draws,
-    )
+        bounds = (float("nan"), float("nan"))
+        if ci:
+            bounds = (invert_test(p_value, estimate, -se, alpha), invert_test(p_value, estimate, se, alpha))
+        tests[name] = WildBootstrapTest(
+            term=name,
+            estimate=estimate,
+            null_value=float(null_value),
+            statistic=(estimate - null_value) / se,
+            p_value=p_value(null_value),
+            interval=bounds,
+            alpha=alpha,
+            n_boot=V.shape[1],
+            weight_type=weight_type,
+            n_clusters=G,
+            impose_null=restricted,
+            enumerated=enumerated,
+            method=method,
+            draws=mom.t_star(null_value),
+        )
+    return tests[term] if isinstance(term, str) else tests

@@ -164,16 +164,19 @@ class WildBootstrapTest(TermIntervalTest):
     Attributes
     ----------
     term, estimate
-        The coefficient tested and its estimate.
+        The term tested and its estimate.
     null_value
         The hypothesised value ``r``.
     statistic
-        CR1 t-statistic ``(estimate - r) / se`` (the bootstrap refers it to ``t_boot``).
+        t-statistic ``(estimate - r) / se`` with a CR1-style standard error (the CR1
+        covariance for regressions; ``G/(G-1)`` times the influence-function variance
+        otherwise); the bootstrap refers it to ``draws``.
     p_value
         Symmetric bootstrap p-value: share of draws with ``|t*| >= |t|``.
     interval
-        ``(lower, upper)`` by test inversion at level ``1 - alpha``; infinite ends when no
-        value is rejected on that side, ``(nan, nan)`` when not computed (``ci=False``).
+        ``(lower, upper)`` by test inversion at level ``1 - alpha`` (without the null
+        imposed: the symmetric studentised interval); infinite ends when no value is
+        rejected on that side, ``(nan, nan)`` when not computed (``ci=False``).
         ``conf_int()`` returns it as a frame.
     alpha
         One minus the coverage of ``interval``.
@@ -184,11 +187,16 @@ class WildBootstrapTest(TermIntervalTest):
     n_clusters
         Number of clusters ``G``.
     impose_null
-        ``True`` for WCR (restricted residuals), ``False`` for WCU.
+        ``True`` for WCR (restricted residuals), ``False`` otherwise.
     enumerated
         Whether all ``2**G`` Rademacher draws were used (exact).
-    t_boot
-        The bootstrap t-statistics under ``null_value`` (read-only).
+    method
+        ``"WCR (null imposed)"``, ``"WCU (null not imposed)"`` or
+        ``"influence-function bootstrap-t (null not imposed)"``.
+    draws
+        The bootstrap t-statistics under ``null_value`` (read-only), one per draw.  Tests
+        of several terms from one call share the weight draws, so their ``draws`` are
+        aligned row by row (the joint distribution a step-down correction needs).
     """
 
     term: str
@@ -203,17 +211,18 @@ class WildBootstrapTest(TermIntervalTest):
     n_clusters: int
     impose_null: bool
     enumerated: bool
-    t_boot: np.ndarray = field(repr=False)
+    method: str
+    draws: np.ndarray = field(repr=False)
     title = "Wild cluster bootstrap"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "t_boot", read_only(self.t_boot))
+        object.__setattr__(self, "draws", read_only(self.draws))
 
     def _facts(self) -> dict[str, Any]:
         return {
             "estimate": self.estimate,
             "null_value": self.null_value,
-            "method": "WCR (null imposed)" if self.impose_null else "WCU (null not imposed)",
+            "method": self.method,
             "weight_type": self.weight_type,
             "n_boot": self.n_boot,
             "enumerated": self.enumerated,
@@ -222,13 +231,12 @@ class WildBootstrapTest(TermIntervalTest):
         }
 
     def __str__(self) -> str:
-        kind = "WCR (null imposed)" if self.impose_null else "WCU (null not imposed)"
         draws = f"all {self.n_boot} draws enumerated" if self.enumerated else f"{self.n_boot} draws"
         lo, hi = self.interval
         ci = "not computed" if np.isnan(lo) and np.isnan(hi) else f"[{lo:.6g}, {hi:.6g}] (test inversion)"
         return "\n".join(
             [
-                f"Wild cluster bootstrap, {kind}, {self.weight_type} weights, {draws}",
+                f"Wild cluster bootstrap, {self.method}, {self.weight_type} weights, {draws}",
                 f"H0: {self.term} = {self.null_value:g}    estimate = {self.estimate:.6g}",
                 f"t (CR1) = {self.statistic:.4f}    bootstrap p = {self.p_value:.4f}    "
                 f"clusters = {self.n_clusters}",

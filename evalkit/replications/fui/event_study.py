@@ -30,14 +30,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.cohorts import RolloutSchedule, find_entries
-from evalkit.errors import EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
+from evalkit.errors import DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
-from evalkit.replications.fui.regressions import DUMMIES
+from evalkit.replications.fui.regressions import dummy_terms
 from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest
 from evalkit.sensitivity import honest_did
@@ -129,11 +129,11 @@ def entry_cohorts(
         panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, age_groups=AGE_GROUPS,
         schedule=schedule,
     )
-    frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.outcomes, ever=False).frame
+    frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever).frame
     frame["county_unemployment_pct"] = attach_unemployment(frame, unemployment)
     frame["female"] = frame["female"].astype(float)
-    for name, (column, level) in DUMMIES.items():
-        if not name.startswith("category_"):
+    for name, (column, level) in dummy_terms(spec).items():
+        if not name.startswith(("category_", "entry_month_")):
             frame[name] = (frame[column] == level).astype(float).where(frame[column].notna())
     return frame
 
@@ -214,8 +214,16 @@ def fui_event_study(
                 y=column, time="entry_month", group="group", unit="county", cluster="county",
                 covariates=list(covariates),
             )
+            untreated = int(data["group"].min() - data["entry_month"].min())
+            if untreated < 1:
+                raise DesignError(
+                    f"the event study cannot estimate horizon {k}: outcome {k} months after entry reaches the "
+                    f"first county's start ({month_label(data['group'].min() + k)}) for every entry cohort in the "
+                    f"data (the first is {month_label(data['entry_month'].min())}), so the first-treated counties "
+                    "have no untreated cohort to impute from; estimate the event study at shorter horizons"
+                )
             # every lead needs untreated cohorts of the first-treated counties before it
-            usable = min(leads, int(data["group"].min() - data["entry_month"].min()) - 1)
+            usable = min(leads, untreated - 1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExcludedRowsWarning)
                 # 18 counties, 6 treated: the report's design diagnostics state this caveat once

@@ -25,6 +25,7 @@ import pandas as pd
 
 from evalkit.inference.randomization import did_randomization_test
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
+from evalkit.progress import progress
 from evalkit.replications.fui.regressions import FuiRegressions
 
 EFFECT_TERM = "south_west:t2"
@@ -69,7 +70,7 @@ def few_cluster_inference(
     if clustered.cov_type != "CR1":
         raise ValueError("few_cluster_inference needs the county-clustered (CR1) regressions")
     rows = []
-    for (outcome, horizon), res in clustered.models.items():
+    for (outcome, horizon), res in progress(clustered.models.items(), "wild bootstrap and randomization (models)"):
         wild = wild_cluster_bootstrap(
             res, EFFECT_TERM, cluster="county", n_boot=n_boot, weight_type="webb", rng=seed, alpha=alpha
         )

@@ -4,7 +4,10 @@ The published authors ran placebo tests they did not show.  Here the 2x2 model i
 with two entry windows that both lie before the rollout (by default March-May 2016 as the
 "pre" and June-August 2016 as the "post" window); the "FUI effect" must then be zero up to
 noise.  A horizon is only a valid placebo when no entrant of either window reaches FUI by
-the outcome month; later horizons are reported but flagged.
+the outcome month; later horizons are reported but flagged.  Entry-month dummies are season
+controls and need windows of the same calendar months: the placebo keeps them only when
+its windows cover the same months (the default windows do not, so the placebo model has
+none; the season then enters the placebo's period term, not its "effect").
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from evalkit.cohorts import RolloutSchedule
 from evalkit.panel import StatusPanel
 from evalkit.replications.fui.diagnostics import contamination
 from evalkit.replications.fui.regressions import fit_fui_regressions
-from evalkit.replications.fui.sample import FuiSpec, prepare_sample
+from evalkit.replications.fui.sample import FuiSpec, calendar_months, prepare_sample
 
 #: Two pre-rollout windows of equal length within 2016.
 PLACEBO_WINDOWS: dict[str, tuple[str, str]] = {"p1": ("2016-03", "2016-05"), "p2": ("2016-06", "2016-08")}
@@ -36,7 +39,10 @@ def placebo_test(
     Returns the effects frame of :meth:`FuiRegressions.effects` with the windows and a
     column ``valid`` (no entrant of the placebo windows exposed by the outcome month).
     """
-    spec = replace(spec or FuiSpec(), windows=dict(windows or PLACEBO_WINDOWS))
+    windows = dict(windows or PLACEBO_WINDOWS)
+    spec = spec or FuiSpec()
+    seasons = {frozenset(calendar_months(span)) for span in windows.values()}
+    spec = replace(spec, windows=windows, entry_month_dummies=spec.entry_month_dummies and len(seasons) == 1)
     sample = prepare_sample(panel, unemployment, schedule, spec, check_design=False)
     effects = fit_fui_regressions(sample).effects()
     exposed = contamination(sample).groupby("horizon")["share_exposed"].max()

@@ -2,8 +2,11 @@
 
 ``y = a + b1*t2 + b2*south_west + b3*(t2 x south_west) + need category + female + age group
 + education + county unemployment (percent) + entry-month dummies``; ``b3`` is the FUI
-effect (Angrist & Pischke 2009, ch. 5).  Reference levels: standard category, under 20,
-below upper secondary, March.  Entrants with a missing covariate (education is missing for
+effect (Angrist & Pischke 2009, ch. 5).  The categorical controls follow the design
+(:class:`~evalkit.replications.fui.sample.FuiSpec`): one dummy per need category of the
+target group, age group under the age limit and calendar month the windows cover, each
+but the first level (the reference: standard category, under 20, below upper secondary
+and the pre window's first month, March, in the published design).  Entrants with a missing covariate (education is missing for
 some) are excluded listwise, as in the published analysis, and counted by reason: for
 every model ``entrants = used + censored + no row + missing covariate``, where an entrant
 missing one covariate is counted under that column and one missing several under
@@ -20,18 +23,32 @@ import pandas as pd
 from evalkit.errors import DesignError
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
 from evalkit.replications.fui.published import TERMS
-from evalkit.replications.fui.sample import FuiSample
+from evalkit.replications.fui.sample import FuiSample, FuiSpec
 
-#: Dummy regressors built from the sample: published term -> (column, level).
-DUMMIES: dict[str, tuple[str, object]] = {
-    "category_situational": ("nav_category", "situational"),
-    "category_specially_adapted": ("nav_category", "specially_adapted"),
-    "age_20_24": ("age_group", "20_24"),
-    "age_25_29": ("age_group", "25_29"),
+#: Education dummies (the reference is below upper secondary): published term -> (column, level).
+EDUCATION_DUMMIES: dict[str, tuple[str, object]] = {
     "education_upper_secondary": ("education_level", "upper_secondary"),
     "education_higher": ("education_level", "higher"),
 }
-ENTRY_MONTH_DUMMIES = ("entry_month_4", "entry_month_5", "entry_month_6")
+
+
+def dummy_terms(spec: FuiSpec) -> dict[str, tuple[str, object]]:
+    """Dummy regressors of the design: term -> (column of the sample, level).
+
+    ``category_<level>`` for the target group's need categories but the first,
+    ``age_<group>`` for the age groups under the age limit but the first, the education
+    dummies, and ``entry_month_<m>`` for the calendar months of the windows but the pre
+    window's first (when ``spec.entry_month_dummies``).  For the published design these
+    are the terms of tables 8.2-8.3 and ``entry_month_4`` .. ``entry_month_6``.
+    """
+    terms: dict[str, tuple[str, object]] = {}
+    terms.update({f"category_{c}": ("nav_category", c) for c in spec.category_levels()[1:]})
+    terms.update({f"age_{a}": ("age_group", a) for a in spec.age_levels()[1:]})
+    terms.update(EDUCATION_DUMMIES)
+    terms.update({f"entry_month_{m}": ("entry_calendar_month", m) for m in spec.entry_month_levels()[1:]})
+    return terms
+
+
 #: did2x2's term names -> published term names.
 PUBLISHED_NAMES = {
     "Intercept": "constant",
@@ -61,8 +78,9 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
     y = frame[f"{outcome}_{horizon}"]
     censored = (frame["entry_month"] + horizon > sample.entries.last_month).to_numpy()
     has_row = sample.outcomes.has_row[horizon].to_numpy()
-    no_row = ~censored & ~has_row
-    not_recorded = has_row & y.isna().to_numpy()
+    missing = y.isna().to_numpy()
+    no_row = ~censored & ~has_row & missing
+    not_recorded = has_row & missing
     lacking = frame[list(REQUIRED)].isna().to_numpy()
     n_lacking = lacking.sum(axis=1)
     has_outcome = y.notna().to_numpy()
@@ -134,19 +152,21 @@ class FuiRegressions:
 
 
 def design_frame(sample: FuiSample, *, control_for_category: bool = True) -> pd.DataFrame:
-    """Numeric regressors with the published term names (plus entry-month dummies)."""
+    """Numeric regressors with the published term names (:func:`dummy_terms` of the spec)."""
     frame = sample.frame
     design = pd.DataFrame(index=frame.index)
     design["t2"] = frame["t2"].astype(float)
     design["south_west"] = frame["south_west"].astype(float)
-    for term, (column, level) in DUMMIES.items():
+    terms = dummy_terms(sample.spec)
+    months = {t: terms.pop(t) for t in list(terms) if t.startswith("entry_month_")}
+    for term, (column, level) in terms.items():
         if term.startswith("category_") and not control_for_category:
             continue
         design[term] = (frame[column] == level).astype(float).where(frame[column].notna())
     design["female"] = frame["female"].astype(float)
     design["county_unemployment_pct"] = frame["county_unemployment_pct"].astype(float)
-    for name in ENTRY_MONTH_DUMMIES:
-        design[name] = (frame["entry_calendar_month"] == int(name.rsplit("_", 1)[1])).astype(float)
+    for term, (column, level) in months.items():
+        design[term] = (frame[column] == level).astype(float)
     return design
 
 

@@ -1,18 +1,30 @@
-"""Rendering the FUI replication: terminal text, Markdown, CSV and a self-contained HTML page."""
+"""Rendering the FUI replication: Markdown, CSV and a self-contained HTML page.
+
+Terminal text: :mod:`evalkit.replications.fui.report_text`; the JSON document:
+:mod:`evalkit.replications.fui.results_json`.
+"""
 
 from __future__ import annotations
 
 import html
-import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from evalkit.replications.fui.descriptives import table_8_1_frame
-from evalkit.replications.fui.inference import METHOD_NOTES
-from evalkit.report.markdown import frame_to_markdown
-from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.published import (
+    NORWEGIAN_LABELS,
+    TABLE_KEYS,
+    TERMS,
+    published,
+)
+from evalkit.replications.fui.results_json import results_document
 from evalkit.replications.fui.run import FuiReplication
+from evalkit.report.disclosure import DisclosureControl
+from evalkit.report.json_contract import dumps
+from evalkit.report.markdown import frame_to_markdown
 
 OUTCOME_TITLES = {"employed": "Table 8.2: employment", "in_education": "Table 8.3: education"}
 EXCLUSIONS_TITLE = ("Entrants in each model: used, and excluded by reason (entrants = used + excluded; "
@@ -72,61 +84,6 @@ def effects_table(rep: FuiReplication) -> pd.DataFrame:
     return eff.pivot_table(index=["specification", "outcome"], columns="horizon", values="cell", aggfunc="first")
 
 
-def to_text(rep: FuiReplication, *, norwegian: bool = False) -> str:
-    """The whole replication as terminal text (Norwegian term labels with ``norwegian``)."""
-    parts = [
-        "FUI (forsterket ungdomsinnsats) evaluation, chapter 8, reproduced by evalkit",
-        "",
-        str(rep.sample.entries.report),
-        "",
-        "Table 8.1: new users by region and entry window (published in brackets; the three education "
-        "levels in % of entrants with known education, as published, every other row in % of all)",
-        table_8_1_display(rep).to_string(),
-        "",
-    ]
-    parts += [EXCLUSIONS_TITLE, exclusions_table(rep).to_string(), ""]
-    for outcome in rep.sample.spec.outcomes:
-        parts += [OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE)",
-                  regression_table(rep, outcome, norwegian=norwegian).to_string(), ""]
-    comp = rep.comparison()
-    parts += [
-        "Published vs reproduced: |difference| in published SE units "
-        f"(max {comp['diff_in_se'].abs().max():.2f}; within 1 SE: {(comp['diff_in_se'].abs() <= 1).mean():.0%}, "
-        f"within 2 SE: {(comp['diff_in_se'].abs() <= 2).mean():.0%})",
-        "",
-        "FUI effect under other specifications",
-        effects_table(rep).to_string(),
-        "",
-        *_few_clusters_text(rep),
-        *_event_study_text(rep),
-        *_placebo_text(rep),
-        "Design diagnostics",
-        *[f"- {w}" for w in rep.warnings()],
-    ]
-    return "\n".join(parts)
-
-
-def _few_clusters_text(rep: FuiReplication) -> list[str]:
-    """The few-cluster section: valid tests first, CR1 last as the naive comparison."""
-    if rep.few_clusters is None:
-        return []
-    table = rep.few_clusters
-    shown = table[["outcome", "horizon", "estimate"]].copy()
-    for name, label in (("wild", "wild"), ("randomization", "randomization"), ("cr1", "CR1 (naive)")):
-        shown[f"{label} p"] = table[f"{name}_p"]
-        shown[f"{label} 95% CI"] = [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(table[f"{name}_conf_low"], table[f"{name}_conf_high"])]
-    frame = rep.sample.frame
-    treated = frame.loc[frame["south_west"] == 1, "county"].nunique()
-    return [
-        f"Inference with few treated counties ({int(table['n_clusters'].iloc[0])} counties, {treated} treated, one treated "
-        "region): the wild cluster bootstrap and randomization inference are valid with so few clusters; "
-        "CR1 is shown only as the naive comparison",
-        shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-        *[f"  {note}" for note in METHOD_NOTES],
-        "",
-    ]
-
-
 def event_study_table(rep: FuiReplication) -> pd.DataFrame:
     """Imputation estimates of exposed cohorts: ``estimate (se)`` by event time."""
     post = rep.event_study.exposed_effects()
@@ -144,34 +101,6 @@ def event_study_sample_table(rep: FuiReplication) -> pd.DataFrame:
     labels = {"excluded_all_counties_treated": "outcome month after every county's start"}
     table = table.rename(columns={c: labels.get(c) or _reason_label(c) for c in reasons})
     return table.map(lambda n: f"{n:,}")
-
-
-def _event_study_text(rep: FuiReplication) -> list[str]:
-    if rep.event_study is None:
-        return []
-    tests = rep.event_study.pretrend_tests
-    lines = [
-        "Event study of all monthly entry cohorts (imputation estimator, Borusyak-Jaravel-Spiess; "
-        "not-yet-treated counties as comparison; e = entry month minus the county's FUI start; "
-        "e < 0: entered before the start, outcome month under FUI; the rest of Norway's start "
-        "in July 2017 ends the comparison, so long horizons have only partly exposed cohorts)",
-        event_study_table(rep).fillna("").to_string(),
-        "",
-        "New users in each event-study model: used, and excluded by reason (entrants = used + excluded)",
-        event_study_sample_table(rep).to_string(),
-        "",
-        "Pre-trend tests (BJS test 1, county-clustered):",
-    ]
-    lines += [f"  {r.outcome} {r.horizon} mo: {r.note}" for r in tests.itertuples()]
-    lines += [
-        "",
-        "Sensitivity to parallel-trend violations (Rambachan & Roth 2023, relative magnitudes): "
-        "95% CI of the average effect of the exposed cohorts (two-stage event study) when "
-        "post-period violations may reach Mbar times the largest pre-period one "
-        "(+: the interval reaches the edge of the search grid and may be longer)",
-        sensitivity_table(rep).to_string(),
-    ]
-    return lines + [""]
 
 
 def sensitivity_table(rep: FuiReplication) -> pd.DataFrame:
@@ -199,17 +128,6 @@ def placebo_table(rep: FuiReplication) -> pd.DataFrame:
         ]
     )
     return eff.pivot_table(index="outcome", columns="horizon", values="cell", aggfunc="first")
-
-
-def _placebo_text(rep: FuiReplication) -> list[str]:
-    if rep.placebo is None:
-        return []
-    return [
-        f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
-        "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
-        placebo_table(rep).to_string(),
-        "",
-    ]
 
 
 def table_8_1_display(rep: FuiReplication) -> pd.DataFrame:
@@ -306,8 +224,18 @@ def _figure_svg(rep: FuiReplication) -> str:
     return svg[svg.index("<svg"):]
 
 
-def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
-    """Write CSV tables, a Markdown report, an HTML report and the JSON document."""
+def write(
+    rep: FuiReplication,
+    out_dir: str | Path,
+    *,
+    disclosure: DisclosureControl | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write CSV tables, a Markdown report, an HTML report and ``results.json``.
+
+    ``results.json`` is :func:`~evalkit.replications.fui.results_json.results_document`
+    under the ``disclosure`` rule (default on) with ``provenance``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -342,9 +270,10 @@ def write(rep: FuiReplication, out_dir: str | Path) -> list[Path]:
         written += [out / "event_study.csv", out / "event_study.png", out / "event_study.svg"]
     (out / "report.md").write_text(to_markdown(rep), encoding="utf-8")
     (out / "report.html").write_text(to_html(rep), encoding="utf-8")
-    (out / "results.json").write_text(json.dumps(rep.to_json(), indent=1), encoding="utf-8")
+    document = results_document(rep, disclosure=disclosure, provenance=provenance)
+    (out / "results.json").write_text(dumps(document), encoding="utf-8")
     written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "sample_sizes.csv", "report.md", "report.html", "results.json")]
     return written
 
 
-__all__ = ["effects_table", "exclusions_table", "regression_table", "to_html", "to_markdown", "to_text", "write"]
+__all__ = ["effects_table", "exclusions_table", "regression_table", "to_html", "to_markdown", "write"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 
 import pandas as pd
@@ -66,20 +66,6 @@ class FuiReplication:
     few_clusters: pd.DataFrame | None = None
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
-
-    def to_json(self) -> dict:
-        """Tables 8.1-8.3 with published term names, the entry counts and each model's sample.
-
-        ``{"table_8_1": ..., "table_8_2": ..., "table_8_3": ..., "entries": {step: count},
-        "sample_sizes": [{"outcome", "horizon", "entrants", "used", "excluded_...": n}]}``.
-        """
-        return {
-            "table_8_1": self.descriptives,
-            "table_8_2": self.conventional.table("employed"),
-            "table_8_3": self.conventional.table("in_education"),
-            "entries": dict(self.sample.entries.report.steps),
-            "sample_sizes": self.exclusions().to_dict(orient="records"),
-        }
 
     def exclusions(self) -> pd.DataFrame:
         """Per model (outcome, horizon): entrants, used, and the excluded by reason.
@@ -152,7 +138,16 @@ class FuiReplication:
         return out
 
     def warnings(self) -> list[str]:
-        """Design warnings: contaminated horizons and the bad-control caveat."""
+        """Design warnings: contaminated horizons, the bad-control caveat and the few clusters."""
+        return [w["message"] for w in self.coded_warnings()]
+
+    def coded_warnings(self) -> list[dict]:
+        """The design warnings with a stable ``code`` (what CI expectations match on).
+
+        ``{"code", "message", **context}``: ``contamination`` (with ``group``,
+        ``horizon``, ``share_exposed``), ``bad_control``, ``few_clusters`` (with
+        ``n_clusters``, ``n_treated_clusters``).
+        """
         n_counties = self.sample.frame["county"].nunique()
         n_treated = self.sample.frame.loc[self.sample.frame["south_west"] == 1, "county"].nunique()
         clusters = (
@@ -167,8 +162,17 @@ class FuiReplication:
                 "wild cluster bootstrap and randomization inference over counties (Conley & Taber 2011)."
             )
         )
-        return contamination_warnings(self.contamination) + [BAD_CONTROL_NOTE, clusters]
-
+        contaminated = self.contamination[self.contamination["contaminated"]]
+        out = [
+            {"code": "contamination", "message": message, "group": str(row.group), "horizon": int(row.horizon),
+             "share_exposed": float(row.share_exposed)}
+            for message, row in zip(contamination_warnings(contaminated), contaminated.itertuples())
+        ]
+        return out + [
+            {"code": "bad_control", "message": BAD_CONTROL_NOTE},
+            {"code": "few_clusters", "message": clusters, "n_clusters": int(n_counties),
+             "n_treated_clusters": int(n_treated)},
+        ]
 
 def run_fui(
     panel: StatusPanel | pd.DataFrame | str | PathLike[str],
@@ -181,7 +185,9 @@ def run_fui(
     few_clusters: bool = True,
     n_boot: int = 9999,
     event_study: bool = True,
+    event_study_horizons: tuple[int, ...] | None = None,
     placebo: bool = True,
+    placebo_windows: dict[str, tuple[str, str]] | None = None,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -211,9 +217,14 @@ def run_fui(
     event_study
         Add the staggered-rollout event study of all monthly entry cohorts
         (:mod:`evalkit.replications.fui.event_study`).
+    event_study_horizons
+        Horizons of the event study (default: those of ``spec``).
     placebo
         Add the placebo test between two pre-rollout windows
         (:mod:`evalkit.replications.fui.placebo`).
+    placebo_windows
+        The placebo's two windows (default
+        :data:`~evalkit.replications.fui.placebo.PLACEBO_WINDOWS`).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -238,8 +249,11 @@ def run_fui(
     study = None
     if event_study:
         stage("event study of all monthly entry cohorts")
+        cohort_spec = spec if event_study_horizons is None else replace(spec, horizons=tuple(event_study_horizons))
         study = fui_event_study(
-            entry_cohorts(panel, unemployment, schedule, spec), outcomes=spec.outcomes, horizons=spec.horizons
+            entry_cohorts(panel, unemployment, schedule, cohort_spec),
+            outcomes=cohort_spec.outcomes,
+            horizons=cohort_spec.horizons,
         )
     if placebo:
         stage("placebo test between two pre-rollout windows")
@@ -252,5 +266,5 @@ def run_fui(
         contamination=contamination(sample),
         few_clusters=inference,
         event_study=study,
-        placebo=placebo_test(panel, unemployment, schedule, spec) if placebo else None,
+        placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
     )

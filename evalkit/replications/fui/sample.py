@@ -3,7 +3,10 @@
 panel -> new users (12-month washout, target categories, under 30) -> entry windows
 t1 = March-June 2016 and t2 = March-June 2017 -> regions from the rollout schedule ->
 outcomes at 1, 3, 6 and 9 months -> county unemployment in the entry month.
-Every parameter has the published value as its default.
+Every parameter is a field of :class:`FuiSpec` with the published value as its default;
+a study file (:mod:`evalkit.study`) fills them.  The categorical controls of the model
+(need category, age group, calendar month of entry) follow the spec: their levels are
+those the spec admits, never a fixed list.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pandas as pd
 
 from evalkit.cohorts import Entries, RolloutSchedule, find_entries, whole_number
 from evalkit.errors import DesignError
-from evalkit.outcomes import EXIT_STATES, Outcomes, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, Outcomes, outcomes_at_horizons
 from evalkit.panel import NAV_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
 from evalkit.replications.fui.published import GROUPS
@@ -33,13 +36,31 @@ AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
 )
 
 
+#: Prefix of an outcome measured "ever by" the horizon rather than "at" it.
+EVER = "ever_"
+
+
 @dataclass(frozen=True)
 class FuiSpec:
     """Parameters of the FUI analysis; the defaults are the published ones.
 
     ``windows`` maps the names of the pre and post entry windows (in that order) to their
     first and last month; ``treated_region`` is the region of the schedule that started
-    first (Sør- og Vestlandet); all other regions are the comparison.
+    first (Sør- og Vestlandet); all other regions are the comparison.  ``categories`` are
+    the need categories that count as entering the target group (the first, in NAV's
+    order, is the reference level of the category control).  ``outcomes`` are monthly
+    states at the horizon (``employed``) or ever by it (``ever_employed``: in the state
+    in any month from entry to the horizon).  ``entry_month_dummies`` adds one dummy per
+    calendar month the windows cover except the pre window's first (the reference):
+    season controls, so both windows must cover the same calendar months.
+
+    Raises
+    ------
+    DesignError
+        Naming the field and what was expected: not two windows, a window that ends
+        before it starts, windows that overlap, season dummies for windows of different
+        calendar months, an unknown category or state, a horizon or age that is not a
+        whole number.
     """
 
     windows: dict[str, tuple[str, str]] = field(
@@ -52,6 +73,7 @@ class FuiSpec:
     treated_region: str = "south_west"
     outcomes: tuple[str, ...] = EXIT_STATES
     control_for_category: bool = True
+    entry_month_dummies: bool = True
 
     def __post_init__(self) -> None:
         if len(self.windows) != 2:
@@ -62,12 +84,39 @@ class FuiSpec:
             for month in span:
                 if to_month_index(pd.Series([month])).isna().iloc[0]:
                     raise DesignError(f"entry window {name!r}: cannot read {month!r} as a month; expected e.g. '2016-03'")
+            if parse_month(span[0]) > parse_month(span[1]):
+                raise DesignError(f"entry window {name!r} ends before it starts: {span[0]} .. {span[1]}")
+        (pre, (_, pre_last)), (post, (post_first, _)) = self.windows.items()
+        if parse_month(post_first) <= parse_month(pre_last):
+            raise DesignError(
+                f"the post window {post!r} must start after the pre window {pre!r} ends "
+                f"({post_first} is not after {pre_last})"
+            )
         whole_number(self.washout, name="washout", minimum=0)
         whole_number(self.max_age, name="max_age", minimum=0)
         if not self.horizons:
             raise DesignError("horizons must name at least one month after entry")
         for h in self.horizons:
             whole_number(h, name="horizons", minimum=1)
+        if len(set(self.horizons)) != len(self.horizons):
+            raise DesignError(f"horizons must be distinct, got {list(self.horizons)}")
+        unknown = [c for c in self.categories if c not in NAV_CATEGORIES]
+        if not self.categories or unknown or len(set(self.categories)) != len(self.categories):
+            raise DesignError(
+                f"categories must be distinct need categories among {list(NAV_CATEGORIES)}, got {list(self.categories)}"
+            )
+        valid = [*MONTHLY_STATES, *(EVER + s for s in MONTHLY_STATES)]
+        bad = [o for o in self.outcomes if o not in valid]
+        if not self.outcomes or bad or len(set(self.outcomes)) != len(self.outcomes):
+            raise DesignError(f"outcomes must be distinct names among {valid}, got {list(self.outcomes)}")
+        if self.entry_month_dummies:
+            pre_months, post_months = (set(calendar_months(span)) for span in self.windows.values())
+            if pre_months != post_months:
+                raise DesignError(
+                    f"entry-month dummies (season controls) need windows that cover the same calendar months; "
+                    f"{pre!r} covers {sorted(pre_months)} and {post!r} covers {sorted(post_months)}. Use windows "
+                    "of the same months, or leave the entry-month dummies out (entry_month_dummies=False)"
+                )
 
     @property
     def pre_window(self) -> str:
@@ -76,6 +125,39 @@ class FuiSpec:
     @property
     def post_window(self) -> str:
         return list(self.windows)[1]
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """The monthly states the outcomes are made of (``ever_employed`` -> ``employed``)."""
+        return tuple(dict.fromkeys(o.removeprefix(EVER) for o in self.outcomes))
+
+    @property
+    def ever(self) -> bool:
+        """Whether some outcome is measured ever by the horizon."""
+        return any(o.startswith(EVER) for o in self.outcomes)
+
+    def category_levels(self) -> tuple[str, ...]:
+        """The need categories of the target group in NAV's order; the first is the reference."""
+        return tuple(c for c in NAV_CATEGORIES if c in self.categories)
+
+    def age_levels(self) -> tuple[str, ...]:
+        """The age groups an entrant of at most ``max_age`` can be in; the first is the reference."""
+        return tuple(label for label, lowest, _ in AGE_GROUPS if lowest <= self.max_age)
+
+    def entry_month_levels(self) -> tuple[int, ...]:
+        """Calendar months (1-12) of entry in the pre window's order; the first is the reference.
+
+        Empty when ``entry_month_dummies`` is off.
+        """
+        if not self.entry_month_dummies:
+            return ()
+        return calendar_months(self.windows[self.pre_window])
+
+
+def calendar_months(span: tuple[str, str]) -> tuple[int, ...]:
+    """The distinct calendar months (1-12) of a window, in the window's order."""
+    first, last = parse_month(span[0]), parse_month(span[1])
+    return tuple(dict.fromkeys(m % 12 + 1 for m in range(first, min(last, first + 11) + 1)))
 
 
 @dataclass(frozen=True)
@@ -198,7 +280,7 @@ def prepare_sample(
         windows=spec.windows,
         schedule=schedule,
     )
-    outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.outcomes, ever=False)
+    outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever)
     frame = outcomes.frame
     frame["t2"] = (frame["window"] == spec.post_window).astype("int8")
     frame["south_west"] = (frame["region"] == spec.treated_region).astype("int8")

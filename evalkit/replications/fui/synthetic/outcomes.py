@@ -27,11 +27,12 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
 from evalkit.replications.fui.synthetic.counties import N_MONTHS
 from evalkit.replications.fui.synthetic.population import Persons
 from evalkit.replications.fui.synthetic.published import HORIZONS
+from evalkit.simulate.rounding import stratified_ones
 
 #: Month-to-month autocorrelation of the latent series.
 RHO = 0.93
@@ -53,34 +54,6 @@ def _interpolate(knot_values: np.ndarray, k: np.ndarray, drift: float) -> np.nda
     rows = np.arange(len(k))
     p = knot_values[rows, seg] * (1 - w) + knot_values[rows, seg + 1] * w
     return np.clip(p + drift * np.maximum(k - KNOTS[-1], 0), 0.0, 1.0)
-
-
-def stratified_ones(
-    p: np.ndarray, u: np.ndarray, cells: list[np.ndarray], rng: np.random.Generator
-) -> np.ndarray:
-    """Binary draws with exactly the cells' systematically rounded sums of ``p`` as ones.
-
-    ``cells`` are integer keys, most significant first.  Within a cell the ones go to the
-    lowest ``Phi^-1(u) - Phi^-1(p)`` (the lowest ``u`` where ``p`` is constant): persons
-    with ``p = 1`` first, never one with ``p = 0``.
-    """
-    with np.errstate(invalid="ignore"):
-        score = ndtri(u) - ndtri(np.clip(p, 0.0, 1.0))
-    score = np.where(p <= 0, np.inf, np.where(p >= 1, -np.inf, score))
-    order = np.lexsort((score, *reversed(cells)))
-    keys = np.column_stack([c[order] for c in cells])
-    change = np.ones(len(order), dtype=bool)
-    change[1:] = np.any(keys[1:] != keys[:-1], axis=1)
-    starts = np.flatnonzero(change)
-    cell_of = np.cumsum(change) - 1
-    totals = np.add.reduceat(p[order], starts)
-    upper = np.cumsum(totals)
-    offset = rng.random()
-    ones = np.floor(upper + offset) - np.floor(upper - totals + offset)
-    rank = np.arange(len(order)) - starts[cell_of]
-    out = np.empty(len(order), dtype=bool)
-    out[order] = rank < ones[cell_of]
-    return out
 
 
 def monthly_states(

@@ -1,0 +1,97 @@
+"""The FUI replication's counts and rates under the disclosure rule.
+
+Every renderer of the FUI replication (terminal text, JSON, Markdown, HTML) takes its
+counts from here, so one rule (:class:`evalkit.report.disclosure.DisclosureControl`)
+decides what is shown everywhere.  Each function returns the values and a boolean frame
+of the same rows marking the suppressed cells.
+
+Additive groups get secondary suppression: table 8.1's categories of one characteristic
+add up to the group's total, a model's ``used`` and ``excluded_*`` counts to its
+entrants, and the entry steps' exclusions and kept entries to the spells at the top.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evalkit.replications.fui.descriptives import ROWS
+from evalkit.replications.fui.run import FuiReplication
+from evalkit.report.disclosure import DisclosureControl
+
+__all__ = ["contamination", "entries", "model_sizes", "table_8_1"]
+
+
+def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table 8.1 as records: ``row, group, kind, count, value, published, difference``.
+
+    ``kind`` is ``count`` (``n_total``), ``pct`` (``value`` in percent) or ``mean``
+    (county unemployment).  Counts of one characteristic (the rows built from one column
+    in :data:`~evalkit.replications.fui.descriptives.ROWS`) are one additive group; a
+    percentage is suppressed with its count or when its base is below the minimum, the
+    mean when the group is.
+    """
+    table = rep.descriptives
+    comp = rep.descriptives_comparison().set_index(["row", "group"])
+    rows, hidden = [], []
+    blocks: dict[str, list[str]] = {}
+    for row, (column, _, _) in ROWS.items():
+        blocks.setdefault(column, []).append(row)
+    for i, group in enumerate(table["columns"]):
+        n = table["n_total"][group]
+        group_hidden = rule.small(n) or rule.too_few(n)
+        cells = {row: table["rows"][row][i] for row in ROWS}
+        secret: dict[str, bool] = {}
+        for members in blocks.values():
+            flags = rule.additive([cells[r][0] for r in members])
+            secret.update(zip(members, flags))
+        records = [("n_total", "count", n, float(n), group_hidden, group_hidden)]
+        for row, (count, pct) in cells.items():
+            column, _, among_known = ROWS[row]
+            base = rep.sample.frame.loc[rep.sample.frame["group"] == group, column].notna().sum() if among_known else n
+            count_hidden = group_hidden or secret[row]
+            records.append((row, "pct", count, pct, count_hidden, count_hidden or rule.too_few(base)))
+        records.append(("county_unemployment_pct_mean", "mean", None, table["county_unemployment_pct_mean"][i],
+                        False, group_hidden))
+        for row, kind, count, value, count_hidden, value_hidden in records:
+            pub = comp.loc[(row, group), "published"] if (row, group) in comp.index else None
+            rows.append({"row": row, "group": group, "kind": kind, "count": count, "value": value,
+                         "published": pub, "difference": None if pub is None else value - pub})
+            hidden.append({"count": count_hidden, "value": value_hidden, "difference": value_hidden})
+    frame = pd.DataFrame(rows).astype({"count": "Int64"})
+    return frame, pd.DataFrame(hidden).reindex(columns=frame.columns, fill_value=False)
+
+
+def model_sizes(sizes: pd.DataFrame, rule: DisclosureControl) -> pd.DataFrame:
+    """Suppressed cells of a per-model sample-size frame (``entrants, used, excluded_*``).
+
+    ``used`` and the ``excluded_*`` columns add up to ``entrants`` (shown unless small).
+    """
+    parts = ["used", *[c for c in sizes.columns if c.startswith("excluded_")]]
+    mask = pd.DataFrame(False, index=sizes.index, columns=sizes.columns)
+    for label, row in sizes.iterrows():
+        flags = rule.additive([row[c] for c in parts], total_shown=not rule.small(row["entrants"]))
+        mask.loc[label, parts] = flags
+        mask.loc[label, "entrants"] = rule.small(row["entrants"])
+    return mask
+
+
+def entries(steps: dict[str, int], rule: DisclosureControl) -> dict[str, bool]:
+    """Suppressed steps of the entry report: the exclusions and kept entries add up to the first step."""
+    names = list(steps)
+    if not names:
+        return {}
+    flags = [rule.small(steps[names[0]])] + rule.additive([steps[n] for n in names[1:]])
+    return dict(zip(names, flags))
+
+
+def contamination(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
+    """Suppressed ``share_exposed`` cells: the exposed count or the group is below the minimum."""
+    table = rep.contamination
+    sizes = rep.sample.frame["group"].astype(str).value_counts()
+    n = table["group"].astype(str).map(sizes).fillna(0)
+    exposed = (table["share_exposed"] * n).round()
+    hidden = [rule.rate_hidden(e, d) for e, d in zip(exposed, n)]
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    mask["share_exposed"] = hidden
+    return mask
+

@@ -1,0 +1,242 @@
+"""The FUI replication as terminal text: every line at most 100 characters.
+
+Tables too wide for the terminal continue below by blocks of horizons or event times;
+the full tables are in the reports of ``--out`` (CSV, Markdown, HTML, ``results.json``).
+Counts and rates pass through the disclosure rule (:mod:`evalkit.replications.fui.disclosed`);
+p-values read ``< 0.001`` rather than ``0.0000``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evalkit.replications.fui import disclosed
+from evalkit.replications.fui.inference import METHOD_NOTES
+from evalkit.replications.fui.published import (
+    NORWEGIAN_LABELS,
+    TABLE_KEYS,
+    TERMS,
+    published,
+)
+from evalkit.replications.fui.run import FuiReplication
+from evalkit.report.disclosure import DisclosureControl
+from evalkit.report.text import WIDTH, bullet, format_p, paragraph, table
+
+__all__ = ["entries_text", "to_text"]
+
+OUTCOME_TITLES = {"employed": "Table 8.2: employment", "in_education": "Table 8.3: education"}
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def _cell(estimate: float, se: float, p: float | None = None) -> str:
+    return f"{estimate:.3f} ({se:.3f}){'' if p is None else _stars(p)}"
+
+
+def entries_text(rep: FuiReplication, rule: DisclosureControl) -> str:
+    """The entry steps with their counts (suppressed steps show the marker)."""
+    steps = dict(rep.sample.entries.report.steps)
+    hidden = disclosed.entries(steps, rule)
+    width = min(max((len(k) for k in steps), default=0), WIDTH - 16)
+    lines = ["entries:"]
+    for step, count in steps.items():
+        shown = rule.marker if hidden[step] else f"{count:,}"
+        lines.append(f"  {step[:width]:<{width}}  {shown:>10}")
+    return "\n".join(lines)
+
+
+def table_8_1_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
+    """``count pct%`` per group with the published percentage in brackets."""
+    frame, mask = disclosed.table_8_1(rep, rule)
+    out: dict[str, dict[str, str]] = {}
+    for (_, row), (_, hide) in zip(frame.iterrows(), mask.iterrows()):
+        if row["kind"] == "count":
+            shown = rule.marker if hide["count"] else f"{row['count']:,}"
+        elif row["kind"] == "mean":
+            shown = rule.marker if hide["value"] else f"{row['value']:.1f}"
+        else:
+            count = rule.marker if hide["count"] else f"{row['count']:,}"
+            pct = rule.marker if hide["value"] else ("" if pd.isna(row["value"]) else f"{row['value']:.1f}%")
+            shown = f"{count} {pct}"
+        if row["published"] is not None and not pd.isna(row["published"]):
+            shown += f" [{row['published']:g}]"
+        out.setdefault(row["group"], {})[row["row"]] = shown
+    return pd.DataFrame(out)
+
+
+def sizes_text(sizes: pd.DataFrame, rule: DisclosureControl, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per model: entrants, used and the reasons that occur, suppressed cells marked."""
+    mask = disclosed.model_sizes(sizes, rule)
+    reasons = [c for c in sizes.columns if c.startswith("excluded_") and sizes[c].any()]
+    columns = ["entrants", "used", *reasons]
+    shown = pd.DataFrame(
+        {c: [rule.marker if h else f"{v:,}" for v, h in zip(sizes[c], mask[c])] for c in columns}, index=sizes.index
+    )
+    shown.index = pd.MultiIndex.from_frame(sizes[["outcome", "horizon"]])
+    labels = labels or {}
+    return shown.rename(columns={c: labels.get(c) or _reason(c) for c in reasons})
+
+
+def _reason(column: str) -> str:
+    """``excluded_missing_female`` -> ``missing female``, ``excluded_outcome_no_row`` -> ``outcome no row``."""
+    reason = column.removeprefix("excluded_")
+    if reason.startswith("missing_") and reason != "missing_several_covariates":
+        return reason.replace("missing_", "missing ", 1)
+    return reason.replace("_", " ")
+
+
+def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, *, norwegian: bool) -> pd.DataFrame:
+    """One row per published term; per horizon ``coef (se)`` and the published value."""
+    ref = published()[TABLE_KEYS[outcome]]
+    sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
+    columns: dict[str, list[str]] = {}
+    for h in rep.sample.spec.horizons:
+        tidy = rep.conventional.tidy(outcome, h)
+        hidden = rule.too_few(sizes[(outcome, h)])
+        mine, pub = [], []
+        for term in TERMS:
+            if term in tidy.index:
+                cell = tidy.loc[term]
+                mine.append(rule.marker if hidden else _cell(cell["estimate"], cell["std_error"], cell["p_value"]))
+            else:
+                mine.append("")
+            p = ref.get(term, {}).get(str(h))
+            pub.append("" if p is None else _cell(p["coef"], p["se"]))
+        n = sizes[(outcome, h)]
+        columns[f"{h} mo"] = mine + [rule.marker if rule.small(n) else f"{n:,}"]
+        columns[f"{h} mo published"] = pub + [""]
+    index = [NORWEGIAN_LABELS[t] if norwegian else t for t in TERMS] + ["N"]
+    return pd.DataFrame(columns, index=index)
+
+
+def effects_text(rep: FuiReplication) -> pd.DataFrame:
+    """The FUI effect by specification, outcome and horizon."""
+    eff = rep.effects()
+    eff["cell"] = [_cell(e, s, p) for e, s, p in zip(eff["estimate"], eff["std_error"], eff["p_value"])]
+    eff["specification"] = eff["specification"].str.replace(" (iid SE)", "", regex=False)
+    table_ = eff.pivot_table(index=["specification", "outcome"], columns="horizon", values="cell", aggfunc="first")
+    table_.columns = [f"{h} mo" for h in table_.columns]
+    return table_
+
+
+def few_clusters_text(rep: FuiReplication) -> pd.DataFrame:
+    """Per outcome and horizon: the few-cluster-valid p-values and intervals, CR1 last (naive)."""
+    frame = rep.few_clusters
+    out = frame[["outcome", "horizon"]].copy()
+    out["estimate"] = frame["estimate"].map(lambda v: f"{v:.3f}")
+    methods = [c.removesuffix("_p") for c in frame.columns if c.endswith("_p") and c != "cr1_p"] + ["cr1"]
+    for method in methods:
+        label = "CR1 (naive)" if method == "cr1" else method.replace("_", " ")
+        out[f"{label} p"] = frame[f"{method}_p"].map(format_p)
+        if f"{method}_conf_low" in frame.columns:
+            out[f"{label} 95% CI"] = [f"[{lo:.3f}, {hi:.3f}]"
+                                      for lo, hi in zip(frame[f"{method}_conf_low"], frame[f"{method}_conf_high"])]
+    return out.set_index(["outcome", "horizon"])
+
+
+def _few_clusters_parts(rep: FuiReplication) -> list[str]:
+    """The few-cluster section: which inference is valid and why, the table, what each method is."""
+    frame = rep.sample.frame
+    counties, treated = frame["county"].nunique(), frame.loc[frame["south_west"] == 1, "county"].nunique()
+    title = (f"Inference with few treated counties ({counties} counties, {treated} treated, one treated region): "
+             "the wild cluster bootstrap and randomization inference are valid with so few clusters and are "
+             "the inference of this report; CR1 is shown only as the naive comparison")
+    return [*_section(title, table(few_clusters_text(rep)))[:-1], *[bullet(n) for n in METHOD_NOTES], ""]
+
+
+def event_study_text(rep: FuiReplication) -> pd.DataFrame:
+    """Imputation estimates of exposed cohorts, ``estimate (se)`` by event time."""
+    post = rep.event_study.exposed_effects()
+    post["cell"] = [_cell(e, s, p) for e, s, p in zip(post["estimate"], post["std_error"], post["p_value"])]
+    frame = post.pivot_table(index=["outcome", "horizon"], columns="event_time", values="cell", aggfunc="first")
+    frame.columns = [f"e={int(c)}" for c in frame.columns]
+    return frame.fillna("")
+
+
+def sensitivity_text(rep: FuiReplication) -> pd.DataFrame:
+    """Robust intervals by ``Mbar`` and the breakdown value per outcome and horizon."""
+    sens = rep.event_study.sensitivity
+    sens = sens.assign(cell=[f"[{lo:.3f}, {hi:.3f}]" + ("+" if open_end else "")
+                             for lo, hi, open_end in zip(sens["conf_low"], sens["conf_high"], sens["open_end"])])
+    frame = sens.pivot_table(index=["outcome", "horizon"], columns="m", values="cell", aggfunc="first")
+    frame.columns = [f"Mbar={m:g}" for m in frame.columns]
+    frame["breakdown"] = sens.groupby(["outcome", "horizon"])["breakdown"].first().map(lambda v: f"{v:g}")
+    return frame
+
+
+def placebo_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
+    """Placebo "FUI effects" as ``estimate (se)``, invalid horizons marked."""
+    eff = rep.placebo
+    cells = [rule.marker if rule.too_few(n) else _cell(e, s, p) + ("" if ok else " [exposed]")
+             for e, s, p, ok, n in zip(eff["estimate"], eff["std_error"], eff["p_value"], eff["valid"], eff["nobs"])]
+    frame = eff.assign(cell=cells).pivot_table(index="outcome", columns="horizon", values="cell", aggfunc="first")
+    frame.columns = [f"{h} mo" for h in frame.columns]
+    return frame
+
+
+def _section(title: str, body: str) -> list[str]:
+    return [paragraph(title), body, ""]
+
+
+def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: DisclosureControl | None = None) -> str:
+    """The whole replication as terminal text (Norwegian term labels with ``norwegian``)."""
+    rule = disclosure or DisclosureControl()
+    parts = ["FUI (forsterket ungdomsinnsats) evaluation, chapter 8, reproduced by evalkit", "",
+             entries_text(rep, rule), ""]
+    parts += _section(
+        "Table 8.1: new users by region and entry window (published in brackets; the three education levels "
+        "in % of entrants with known education, as published, every other row in % of all)",
+        table(table_8_1_text(rep, rule)))
+    parts += _section(
+        "Entrants in each model: used, and excluded by reason (entrants = used + excluded; a covariate "
+        "column names the only covariate missing)",
+        table(sizes_text(rep.exclusions(), rule)))
+    for outcome in rep.sample.spec.outcomes:
+        parts += _section(OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE; "
+                          "* p < 0.1, ** p < 0.05, *** p < 0.01)",
+                          table(regression_text(rep, outcome, rule, norwegian=norwegian)))
+    comp = rep.comparison()
+    z = comp["diff_in_se"].abs()
+    parts += [paragraph(f"Published vs reproduced: |difference| in published SE units: max {z.max():.2f}; "
+                        f"within 1 SE: {(z <= 1).mean():.0%}, within 2 SE: {(z <= 2).mean():.0%}"), ""]
+    parts += _section("FUI effect under other specifications", table(effects_text(rep)))
+    if rep.few_clusters is not None:
+        parts += _few_clusters_parts(rep)
+    if rep.event_study is not None:
+        parts += _event_study_parts(rep, rule)
+    if rep.placebo is not None:
+        parts += _section(
+            f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
+            "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
+            table(placebo_text(rep, rule)))
+    parts += ["Design diagnostics", *[bullet(w) for w in rep.warnings()], "", paragraph(rule.note)]
+    return "\n".join(parts)
+
+
+def _event_study_parts(rep: FuiReplication, rule: DisclosureControl) -> list[str]:
+    study = rep.event_study
+    parts = _section(
+        "Event study of all monthly entry cohorts (imputation estimator, Borusyak-Jaravel-Spiess; not-yet-"
+        "treated counties as comparison; e = entry month minus the county's FUI start; e < 0: entered before "
+        "the start, outcome month under FUI; the rest of Norway's start in July 2017 ends the comparison, so "
+        "long horizons have only partly exposed cohorts)",
+        table(event_study_text(rep)))
+    labels = {"excluded_all_counties_treated": "after every start"}
+    parts += _section("New users in each event-study model: used, and excluded by reason (entrants = used + "
+                      "excluded; 'after every start': outcome month after every county's start)",
+                      table(sizes_text(study.cohorts, rule, labels)))
+    lines = ["Pre-trend tests (BJS test 1, county-clustered):"]
+    for r in study.pretrend_tests.itertuples():
+        if pd.isna(r.statistic):
+            lines.append(paragraph(f"{r.outcome} {r.horizon} mo: {r.note}", indent="  "))
+        else:
+            lines.append(f"  {r.outcome} {r.horizon} mo: F = {r.statistic:.2f}, p = {format_p(r.p_value)}")
+    parts += [*lines, ""]
+    parts += _section(
+        "Sensitivity to parallel-trend violations (Rambachan & Roth 2023, relative magnitudes): 95% CI of the "
+        "average effect of the exposed cohorts (two-stage event study) when post-period violations may reach "
+        "Mbar times the largest pre-period one (+: the interval reaches the edge of the search grid)",
+        table(sensitivity_text(rep)))
+    return parts
