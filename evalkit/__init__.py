@@ -84,6 +84,9 @@ _LAZY: dict[str, str] = {
     "randomization_test": "evalkit.inference",
     "schedule_randomization_test": "evalkit.inference",
     "wild_cluster_bootstrap": "evalkit.inference",
+    "romano_wolf": "evalkit.inference",
+    "westfall_young": "evalkit.inference",
+    "StepdownResult": "evalkit.results",
     # sensitivity
     "SensitivityResult": "evalkit.sensitivity",
     "honest_did": "evalkit.sensitivity",
@@ -145,7 +148,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from evalkit.inference import (
         did_randomization_test,
         randomization_test,
+        romano_wolf,
         schedule_randomization_test,
+        westfall_young,
         wild_cluster_bootstrap,
     )
     from evalkit.outcomes import cumulative_incidence, outcomes_at_horizons, transition_matrix, transition_rates
@@ -157,6 +162,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         EstimationResult,
         RandomizationTest,
         ScheduleRandomizationTest,
+        StepdownResult,
         WaldTest,
         WildBootstrapTest,
     )

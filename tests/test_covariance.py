@@ -151,7 +151,7 @@ def test_registry_rejects_bad_requests(design, cov_type, cluster, message):
 
 
 def test_registry_names():
-    assert set(COVARIANCE_ESTIMATORS) == {"iid", "HC0", "HC1", "HC3", "CR1", "CR3"}
+    assert set(COVARIANCE_ESTIMATORS) == {"iid", "HC0", "HC1", "HC3", "CR1", "CR2", "CR3"}
 
 
 def test_cluster_codes_accepts_strings():

@@ -134,8 +134,9 @@ def did2x2(
     weights
         Column of positive analytic weights.
     vcov
-        ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``; default ``"CR1"`` when
-        ``cluster`` is given, else ``"iid"``.
+        ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``, ``"CR2"`` (t-tests with
+        Bell-McCaffrey df per term) or ``"CR3"``; default ``"CR1"`` when ``cluster`` is
+        given, else ``"iid"``.
     cluster
         One or two columns to cluster on.  With fewer than 30 clusters or fewer than 6
         treated (or control) clusters a :class:`~evalkit.errors.FewClustersWarning` is

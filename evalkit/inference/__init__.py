@@ -4,6 +4,8 @@
 - :mod:`~evalkit.inference.covariance`: sandwich covariances of least squares, influence
   functions -> covariance, the CR1 small-sample factor, the one SE floor;
 - :mod:`~evalkit.inference.cluster_jackknife`: the CR3 (cluster jackknife) covariance;
+- :mod:`~evalkit.inference.cr2`: the CR2 (Bell-McCaffrey) covariance and its
+  Satterthwaite degrees of freedom;
 - :mod:`~evalkit.inference.weights`: Rademacher, Mammen and Webb weight draws (wild and
   multiplier bootstrap);
 - :mod:`~evalkit.inference.rng`: the one RNG rule;
@@ -13,7 +15,9 @@
 - :mod:`~evalkit.inference.multiplier_bootstrap`: bootstrap of influence functions;
 - :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
   :func:`did_randomization_test`: inference with few (treated) clusters;
-- :func:`schedule_randomization_test`: randomization inference over rollout schedules.
+- :func:`schedule_randomization_test`: randomization inference over rollout schedules;
+- :mod:`~evalkit.inference.stepdown`: Romano-Wolf and Westfall-Young step-down
+  corrections over tests that share their draws.
 """
 
 from evalkit.inference.clusters import cluster_codes, cluster_sums, indicator, n_clusters
@@ -23,6 +27,7 @@ from evalkit.inference.covariance import (
     CovType,
     compute_cov,
     cov_cr1,
+    cov_cr2,
     cov_cr3,
     cov_hc0,
     cov_hc1,
@@ -32,6 +37,7 @@ from evalkit.inference.covariance import (
     influence_cov,
     standard_errors,
 )
+from evalkit.inference.cr2 import CR2_DF, CR2Df, CR2Result, cr2
 from evalkit.inference.few_clusters import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, count_clusters, warn_few_clusters
 from evalkit.inference.multiplier_bootstrap import (
     BootstrapResult,
@@ -48,11 +54,13 @@ from evalkit.inference.schedule_randomization import (
     schedule_assignments,
     schedule_randomization_test,
 )
+from evalkit.inference.stepdown import romano_wolf, romano_wolf_arrays, westfall_young, westfall_young_arrays
 from evalkit.inference.weights import WEIGHT_TYPES, WeightType, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 
 __all__ = [
     "COVARIANCE_ESTIMATORS",
+    "CR2_DF",
     "DEFAULT_SEED",
     "MIN_CLUSTERS",
     "MIN_TREATED_CLUSTERS",
@@ -62,6 +70,8 @@ __all__ = [
     "WEIGHT_TYPES",
     "Alternative",
     "BootstrapResult",
+    "CR2Df",
+    "CR2Result",
     "CovType",
     "WeightType",
     "as_generator",
@@ -75,12 +85,14 @@ __all__ = [
     "count_clusters",
     "count_extreme",
     "cov_cr1",
+    "cov_cr2",
     "cov_cr3",
     "cov_hc0",
     "cov_hc1",
     "cov_hc3",
     "cov_iid",
     "cr1_factor",
+    "cr2",
     "did_randomization_test",
     "draw_weights",
     "enumerate_rademacher",
@@ -91,9 +103,13 @@ __all__ = [
     "n_schedule_assignments",
     "randomization_test",
     "resampling_p_value",
+    "romano_wolf",
+    "romano_wolf_arrays",
     "schedule_assignments",
     "schedule_randomization_test",
     "standard_errors",
     "warn_few_clusters",
+    "westfall_young",
+    "westfall_young_arrays",
     "wild_cluster_bootstrap",
 ]

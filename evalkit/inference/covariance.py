@@ -22,6 +22,7 @@ References
 ----------
 White (1980), Econometrica 48(4): HC0.  MacKinnon & White (1985), J. Econometrics 29(3):
 HC1 and HC3.  Liang & Zeger (1986), Biometrika 73(1): cluster-robust covariance.
+Bell & McCaffrey (2002), Survey Methodology 28(2): CR2 (:mod:`evalkit.inference.cr2`).
 Cameron, Gelbach & Miller (2011), JBES 29(2): multiway clustering.
 """
 
@@ -36,15 +37,21 @@ import pandas as pd
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference.cluster_jackknife import cov_cr3
 from evalkit.inference.clusters import cluster_codes, cluster_sums, n_clusters
+from evalkit.inference.cr2 import cov_cr2
 
-CovType = Literal["iid", "HC0", "HC1", "HC3", "CR1", "CR3"]
+CovType = Literal["iid", "HC0", "HC1", "HC3", "CR1", "CR2", "CR3"]
+
+#: Covariance estimators that need cluster codes.
+CLUSTER_ESTIMATORS = ("CR1", "CR2", "CR3")
 
 __all__ = [
+    "CLUSTER_ESTIMATORS",
     "COVARIANCE_ESTIMATORS",
     "SE_FLOOR",
     "CovType",
     "compute_cov",
     "cov_cr1",
+    "cov_cr2",
     "cov_cr3",
     "cov_hc0",
     "cov_hc1",
@@ -198,6 +205,7 @@ COVARIANCE_ESTIMATORS: dict[str, _Estimator] = {
     "HC1": cov_hc1,
     "HC3": cov_hc3,
     "CR1": cov_cr1,
+    "CR2": cov_cr2,  # bias-reduced linearisation, evalkit.inference.cr2
     "CR3": cov_cr3,  # cluster jackknife, evalkit.inference.cluster_jackknife
 }
 
@@ -211,23 +219,34 @@ def compute_cov(
     weights: np.ndarray | None = None,
     cluster: np.ndarray | None = None,
     df_k: int | None = None,
+    absorbed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Dispatch to the covariance estimator named ``cov_type``.
+
+    ``absorbed`` (CR2 only) is the basis of absorbed fixed effects not nested in the
+    clusters (:func:`evalkit.inference.cr2.cr2`).
 
     Raises
     ------
     EvalkitError
-        For an unknown ``cov_type`` (the message lists the valid ones), for ``"CR1"`` or
-        ``"CR3"`` without ``cluster`` and for ``cluster`` with a non-cluster estimator.
+        For an unknown ``cov_type`` (the message lists the valid ones), for ``"CR1"``,
+        ``"CR2"`` or ``"CR3"`` without ``cluster`` and for ``cluster`` with a non-cluster
+        estimator.
     """
     if cov_type not in COVARIANCE_ESTIMATORS:
         raise EvalkitError(f"unknown cov_type {cov_type!r}; valid ones are {sorted(COVARIANCE_ESTIMATORS)}")
-    if cov_type in ("CR1", "CR3"):
+    if absorbed is not None and cov_type != "CR2":
+        raise EvalkitError(f"absorbed is used by CR2 only, not by cov_type {cov_type!r}")
+    if cov_type in CLUSTER_ESTIMATORS:
         if cluster is None:
             raise EvalkitError(f"cov_type {cov_type!r} needs cluster codes (cluster=...)")
+        if cov_type == "CR2":
+            return cov_cr2(X, resid, bread, cluster, weights=weights, absorbed=absorbed)
         return COVARIANCE_ESTIMATORS[cov_type](X, resid, bread, cluster, weights=weights, df_k=df_k)
     if cluster is not None:
-        raise EvalkitError(f"cluster was given but cov_type {cov_type!r} is not cluster-robust; use 'CR1' or 'CR3'")
+        raise EvalkitError(
+            f"cluster was given but cov_type {cov_type!r} is not cluster-robust; use one of {list(CLUSTER_ESTIMATORS)}"
+        )
     return COVARIANCE_ESTIMATORS[cov_type](X, resid, bread, weights=weights, df_k=df_k)
 
 

@@ -54,6 +54,7 @@ scaling rows by ``sqrt(w)`` (weighted least squares).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -163,6 +164,29 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
         where = f"column {cluster!r}" if isinstance(cluster, str) else "the cluster labels"
         raise EvalkitError(f"{where} has {int(pd.isna(labels).sum())} missing values; drop those rows before fitting")
     return cluster_codes(labels)[:, 0]
+
+
+def _cluster_labels(result: Any, cluster: Any) -> np.ndarray | None:
+    """The label of each cluster code ``0..G-1`` when ``cluster`` names them (a column or labels)."""
+    if cluster is None:
+        return None
+    labels = result.data[cluster].to_numpy() if isinstance(cluster, str) else np.asarray(cluster)
+    codes = cluster_codes(labels)[:, 0]
+    out = np.empty(int(codes.max()) + 1, dtype=object)
+    out[codes] = labels
+    return out
+
+
+def _draws_key(V: np.ndarray, labels: np.ndarray | None) -> str:
+    """Digest of the weight matrix (G x B) and of the cluster label of each of its rows.
+
+    Two tests with the same key drew the same weight for the same cluster in every draw,
+    which is what a step-down correction (:mod:`evalkit.inference.stepdown`) needs.
+    """
+    h = hashlib.sha256(np.ascontiguousarray(V, dtype=float).tobytes())
+    h.update(repr(V.shape).encode())
+    h.update(("labels:" + repr([str(v) for v in labels]) if labels is not None else "own clustering").encode())
+    return h.hexdigest()[:20]
 
 
 def _regression_scores(result: FittedRegression, terms: list[str], cluster: Any) -> RegressionScores:
@@ -281,7 +305,12 @@ def wild_cluster_bootstrap(
     rng
         ``numpy.random.Generator`` or a seed; ``None`` is a fixed default seed
         (:func:`evalkit.inference.rng.as_generator`).  The same seed gives the same
-        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it).
+        draws (:func:`~evalkit.inference.weights.draw_weights` is called once with it):
+        results with the same ``G`` clusters bootstrapped with the same integer seed,
+        ``n_boot`` and ``weight_type`` get identical weights (cluster ``g`` by sorted label
+        when ``cluster`` names a column), so their ``draws`` can be combined by a step-down
+        correction (:func:`~evalkit.inference.romano_wolf`; ``draws_key`` records it).  A
+        ``Generator`` passed to several calls advances, giving different draws.
     alpha
         One minus the coverage of the confidence interval.
     ci
@@ -333,6 +362,7 @@ def wild_cluster_bootstrap(
         moments, ses = influence_moments(scores, V, restricted)
         estimates = scores.estimates
     method = f"{'WCR (null imposed)' if restricted else 'WCU (null not imposed)'}, {'regression' if regression else 'influence function'}"
+    key = _draws_key(V, _cluster_labels(result, cluster) if regression else None)
     tests = {}
     for name, estimate, se, mom in zip(terms, map(float, estimates), map(float, ses), moments):
         if not np.isfinite(estimate) or not se > 0:
@@ -362,5 +392,6 @@ def wild_cluster_bootstrap(
             enumerated=enumerated,
             method=method,
             draws=mom.t_star(null_value),
+            draws_key=key,
         )
     return tests[term] if isinstance(term, str) else tests

@@ -15,6 +15,7 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError
 from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType
+from evalkit.inference.cr2 import CR2Df
 from evalkit.inference.few_clusters import count_clusters, warn_few_clusters
 from evalkit.regression.formula import parse_formula, readable_term, set_reference_levels
 from evalkit.regression.ols import OLSFit, fit_ols
@@ -43,20 +44,45 @@ class RegressionResult(EstimationResult):
     treated: str | None = None
 
     @property
+    def _dist(self) -> Any:
+        """``t`` with per-term Satterthwaite df under CR2; otherwise ``t(df_resid)``."""
+        if self.fit.df_terms is None:
+            return super()._dist
+        from scipy import stats  # scipy.stats loads only when inference is drawn
+
+        return stats.t(self.fit.df_terms)
+
+    @property
+    def df_terms(self) -> pd.Series:
+        """Degrees of freedom of each term's t-test: Satterthwaite under CR2, else ``df_resid``."""
+        names = list(self.fit.names)
+        if self.fit.df_terms is None:
+            return pd.Series(float(self.fit.df_resid), index=names, name="df")
+        return pd.Series(np.asarray(self.fit.df_terms, dtype=float), index=names, name="df")
+
+    @property
     def resid(self) -> pd.Series:
         """Residuals of the rows used, indexed like the data."""
         return pd.Series(self.fit.resid, index=self.data.index, name="resid")
 
-    def vcov(self, cov_type: CovType, *, cluster: str | Sequence[str] | None = None) -> "RegressionResult":
+    def vcov(
+        self,
+        cov_type: CovType,
+        *,
+        cluster: str | Sequence[str] | None = None,
+        cr2_df: CR2Df = "bell-mccaffrey",
+    ) -> "RegressionResult":
         """A NEW result with another covariance estimator (this one is unchanged).
 
         Parameters
         ----------
         cov_type
-            ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``.
+            ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``, ``"CR2"`` or ``"CR3"``.
         cluster
-            One or two column names of the data to cluster on (``"CR1"`` only); warns
+            One or two column names of the data to cluster on (two: ``"CR1"`` only); warns
             on few clusters as :func:`feols` does.
+        cr2_df
+            Degrees of freedom of CR2 t-tests: ``"bell-mccaffrey"`` or ``"imbens-kolesar"``.
         """
         cov_type = check_vcov(cov_type, cluster)
         labels = None
@@ -64,7 +90,7 @@ class RegressionResult(EstimationResult):
             labels = _cluster_labels(self.data, cluster)
             warn_if_few_clusters(self.data, cluster, labels, self.treated, stacklevel=2)
         return result_from_fit(
-            self.fit.vcov(cov_type, labels),
+            self.fit.vcov(cov_type, labels, cr2_df=cr2_df),
             self.data,
             template=self,
         )
@@ -168,6 +194,10 @@ def result_from_fit(
     )
     if fit.fe is not None:
         facts["r2_within"] = fit.r2_within
+    if fit.df_terms is not None:
+        facts["df_method"] = f"Satterthwaite ({fit.cr2_df})"
+    else:
+        facts.pop("df_method", None)
     n_clusters = fit.n_clusters
     inference = {
         "params": params,
@@ -195,6 +225,7 @@ def feols(
     reference: Mapping[str, object] | None = None,
     drop_singletons: bool = True,
     treated: str | None = None,
+    cr2_df: CR2Df = "bell-mccaffrey",
 ) -> RegressionResult:
     """OLS/WLS with absorbed fixed effects from a fixest-style formula.
 
@@ -206,8 +237,8 @@ def feols(
     data
         One row per observation.  It is not modified.
     vcov
-        Covariance estimator: ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``.
-        Default: ``"CR1"`` when ``cluster`` is given, otherwise ``"iid"``.  pyfixest's
+        Covariance estimator: ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``,
+        ``"CR2"`` (Bell-McCaffrey, :mod:`evalkit.inference.cr2`) or ``"CR3"``.  Default: ``"CR1"`` when ``cluster`` is given, otherwise ``"iid"``.  pyfixest's
         spellings (``{"CRV1": "county"}``, ``"hetero"``) raise an error giving evalkit's.
     cluster
         One or two columns to cluster on (two: Cameron-Gelbach-Miller two-way clustering).
@@ -225,6 +256,10 @@ def feols(
     treated
         A 0/1 column marking treated rows: the few-clusters check then also counts the
         clusters with treated and with untreated rows (MacKinnon & Webb 2017).
+    cr2_df
+        Degrees of freedom of ``vcov="CR2"`` t-tests and intervals, per coefficient:
+        ``"bell-mccaffrey"`` (Satterthwaite under working independence, default) or
+        ``"imbens-kolesar"`` (under a random cluster effect).
 
     Returns
     -------
@@ -236,7 +271,8 @@ def feols(
     -----
     Rows with a missing value in any used column (formula, fixed effects, weights, cluster)
     are excluded with an :class:`~evalkit.errors.ExcludedRowsWarning` that counts them per
-    column.  p-values use ``t(n - df_k)`` for iid/HC and ``t(G - 1)`` for CR1.
+    column.  p-values use ``t(n - df_k)`` for iid/HC, ``t(G - 1)`` for CR1/CR3 and a
+    ``t`` with Satterthwaite degrees of freedom per term for CR2 (``result.df_terms``).
     """
     from formulaic import model_matrix  # formulaic loads only when a formula is fitted
 
@@ -281,6 +317,7 @@ def feols(
         cov_type=cov_type,
         names=names,
         drop_singletons=drop_singletons,
+        cr2_df=cr2_df,
     )
     fes = " + ".join("^".join(cols) for cols in parsed.fixed_effects)
     extra = {"outcome": parsed.outcome}

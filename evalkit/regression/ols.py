@@ -18,7 +18,9 @@ mimics fixest:
   effect: ``df_k = k + sum_j G_j - (m - 1) - sum_{nested} G_j + #nested``.
 
 The reference distribution is ``t(n - df_k)`` for ``iid``/``HC*`` and ``t(G - 1)`` for
-``CR1`` (``G`` the smaller cluster count), as in Stata, fixest and pyfixest.
+``CR1`` and ``CR3`` (``G`` the smaller cluster count), as in Stata, fixest and pyfixest.
+``CR2`` t-tests use a ``t`` with Satterthwaite degrees of freedom per coefficient
+(``df_terms``; Bell & McCaffrey 2002 or Imbens & Kolesar 2016, :mod:`evalkit.inference.cr2`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from scipy import linalg
 from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
 from evalkit.inference.clusters import cluster_codes, n_clusters
 from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType, compute_cov
+from evalkit.inference.cr2 import CR2Df, check_cr2_df, cr2
 from evalkit.regression.demean import demean, fe_codes, singleton_mask
 from evalkit.results.base import freeze_arrays
 
@@ -71,6 +74,11 @@ class OLSFit:
         Weighted residual sum of squares, total sum of squares (around the weighted mean
         when the model has an intercept or fixed effects, otherwise uncentred) and the sum
         of squares of the demeaned outcome (equal to ``tss`` without fixed effects).
+    cr2_df
+        Degrees of freedom of CR2 t-tests: ``"bell-mccaffrey"`` or ``"imbens-kolesar"``.
+    df_terms
+        Satterthwaite degrees of freedom per coefficient under ``CR2`` (``None`` for the
+        other estimators, whose t-tests all use ``df_resid``).
     """
 
     beta: np.ndarray
@@ -87,6 +95,8 @@ class OLSFit:
     ssr: float
     tss: float
     tss_within: float
+    cr2_df: str = "bell-mccaffrey"
+    df_terms: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
@@ -145,17 +155,22 @@ class OLSFit:
         """``1 - SSR / TSS`` of the demeaned outcome (``nan`` without fixed effects or when it is 0)."""
         return 1.0 - self.ssr / self.tss_within if self.fe is not None and self.tss_within > 0 else float("nan")
 
-    def vcov(self, cov_type: CovType, cluster: np.ndarray | None = None) -> "OLSFit":
+    def vcov(
+        self, cov_type: CovType, cluster: np.ndarray | None = None, *, cr2_df: CR2Df = "bell-mccaffrey"
+    ) -> "OLSFit":
         """A new fit with another covariance estimator; the coefficients are not refitted.
 
         Parameters
         ----------
         cov_type
-            One of ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``.
+            One of ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``, ``"CR2"``, ``"CR3"``.
         cluster
             Cluster labels (n,) or (n, 2) for ``"CR1"``, aligned with the rows used
             (``sample``) or with the input rows of :func:`fit_ols`.
+        cr2_df
+            Degrees of freedom of CR2 t-tests (:mod:`evalkit.inference.cr2`).
         """
+        check_cr2_df(cr2_df)
         codes = None
         if cluster is not None:
             arr = np.asarray(cluster)
@@ -164,8 +179,8 @@ class OLSFit:
             if arr.shape[0] != self.nobs:
                 raise EvalkitError(f"cluster has {arr.shape[0]} rows, expected {self.nobs} (or {self.sample.shape[0]})")
             codes = cluster_codes(arr)
-        new = replace(self, cov_type=cov_type, cluster=codes)
-        return replace(new, cov=_covariance(new))
+        new = replace(self, cov_type=cov_type, cluster=codes, cr2_df=cr2_df)
+        return _with_inference(new)
 
 
 def _nested_in_any(fe: np.ndarray, cluster: np.ndarray) -> bool:
@@ -181,6 +196,59 @@ def _nested_in_any(fe: np.ndarray, cluster: np.ndarray) -> bool:
         if np.array_equal(first[fe], cluster[:, d]):
             return True
     return False
+
+
+def _with_inference(fit: OLSFit) -> OLSFit:
+    """``fit`` with the covariance (and, for CR2, the per-coefficient df) of its ``cov_type``."""
+    if fit.cov_type == "CR2" and fit.cluster is not None:
+        if fit.cluster.shape[1] != 1:
+            raise EvalkitError("CR2 clusters in one dimension; got two cluster columns (use CR1 for two-way)")
+        res = cr2(
+            fit.X,
+            fit.resid,
+            fit.bread,
+            fit.cluster,
+            weights=fit.weights,
+            absorbed=_cr2_absorbed(fit),
+            df=fit.cr2_df,  # type: ignore[arg-type]
+        )
+        return replace(fit, cov=res.cov, df_terms=res.df)
+    return replace(fit, cov=_covariance(fit), df_terms=None)
+
+
+#: Largest dense basis (rows x levels) of non-nested absorbed fixed effects CR2 builds.
+_CR2_MAX_BASIS = 50_000_000
+
+
+def _cr2_absorbed(fit: OLSFit) -> np.ndarray | None:
+    """Orthonormal basis of the absorbed fixed effects not nested in the clusters, whitened.
+
+    The dummies of every such fixed effect, demeaned (weighted) by the nested fixed
+    effects and scaled by ``sqrt(w)``; their column space is the part of the full
+    projection that CR2's ``H_gg`` needs beyond the demeaned regressors
+    (:mod:`evalkit.inference.cr2`).  ``None`` when all fixed effects are nested.
+    """
+    if fit.fe is None or fit.cluster is None:
+        return None
+    m = fit.fe.shape[1]
+    nested = [j for j in range(m) if _nested_in_any(fit.fe[:, j], fit.cluster)]
+    loose = [j for j in range(m) if j not in nested]
+    if not loose:
+        return None
+    levels = sum(int(fit.fe[:, j].max()) + 1 for j in loose)
+    if fit.nobs * levels > _CR2_MAX_BASIS:
+        raise DesignError(
+            f"CR2 with absorbed fixed effects not nested in the clusters (number {[j + 1 for j in loose]} in formula "
+            f"order, {levels} levels) needs a dense {fit.nobs} x {levels} basis, more than {_CR2_MAX_BASIS:,} "
+            "values; absorb only fixed effects nested in the clusters, or use CR1/CR3 with a wild cluster bootstrap"
+        )
+    S = np.column_stack([(fit.fe[:, j][:, None] == np.arange(int(fit.fe[:, j].max()) + 1)).astype(float) for j in loose])
+    if nested:
+        S = demean(S, fe_codes(fit.fe[:, nested]), fit.weights)
+    if fit.weights is not None:
+        S *= np.sqrt(fit.weights)[:, None]
+    U, s, _ = np.linalg.svd(S, full_matrices=False)
+    return U[:, s > 1e-9 * s.max()] if s.size and s.max() > 0 else None
 
 
 def _covariance(fit: OLSFit) -> np.ndarray:
@@ -260,6 +328,7 @@ def fit_ols(
     names: tuple[str, ...] | list[str] | None = None,
     drop_singletons: bool = True,
     tol: float = 1e-10,
+    cr2_df: CR2Df = "bell-mccaffrey",
 ) -> OLSFit:
     """Least squares (weighted when ``weights`` are given) with absorbed fixed effects.
 
@@ -280,7 +349,7 @@ def fit_ols(
     cluster
         Cluster labels, (n,) or (n, 2), for ``cov_type="CR1"``.
     cov_type
-        ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"`` or ``"CR1"``
+        ``"iid"``, ``"HC0"``, ``"HC1"``, ``"HC3"``, ``"CR1"``, ``"CR2"`` or ``"CR3"``
         (see :mod:`evalkit.inference.covariance`).
     names
         Regressor names (default ``x0, x1, ...``).
@@ -290,6 +359,9 @@ def fit_ols(
         perfectly and would only inflate the degrees of freedom.
     tol
         Tolerance of the alternating projections.
+    cr2_df
+        Degrees of freedom of CR2 t-tests: ``"bell-mccaffrey"`` (default) or
+        ``"imbens-kolesar"`` (:mod:`evalkit.inference.cr2`).
 
     Raises
     ------
@@ -306,6 +378,7 @@ def fit_ols(
     n, k = X.shape
     names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(k))
     _validate(y, X, weights, names)
+    check_cr2_df(cr2_df)
     w = None if weights is None else np.asarray(weights, dtype=float)
     codes = None if fe is None else fe_codes(fe)
     clus = None if cluster is None else np.asarray(cluster)
@@ -383,10 +456,11 @@ def fit_ols(
         ssr=float(np.sum(wts * resid**2)),
         tss=float(np.sum(wts * (y - ybar) ** 2)),
         tss_within=float(np.sum(wts * yd**2)) if codes is not None else float(np.sum(wts * (y - ybar) ** 2)),
+        cr2_df=cr2_df,
     )
     if fit.nobs <= fit.df_k:
         raise DesignError(f"no residual degrees of freedom: {fit.nobs} rows for {fit.df_k} parameters")
-    return replace(fit, cov=_covariance(fit))
+    return _with_inference(fit)
 
 
 def _validate(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None, names: tuple[str, ...]) -> None:

@@ -8,6 +8,7 @@
 
 from evalkit.results.base import EstimationResult, Summary, read_only
 from evalkit.results.hypothesis_tests import HypothesisTest, InvalidTest, RandomizationTest, WaldTest, WildBootstrapTest
+from evalkit.results.multiple_testing import StepdownResult
 from evalkit.results.schedule_tests import ScheduleRandomizationTest
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "InvalidTest",
     "RandomizationTest",
     "ScheduleRandomizationTest",
+    "StepdownResult",
     "Summary",
     "WaldTest",
     "WildBootstrapTest",

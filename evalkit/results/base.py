@@ -229,7 +229,7 @@ class EstimationResult:
                 )
             crit = self.crit_uniform
         else:
-            crit = float(self._dist.ppf(1 - alpha / 2))
+            crit = np.asarray(self._dist.ppf(1 - alpha / 2))  # one per term with per-term df
         return pd.DataFrame(
             {"lower": self.params - crit * self.std_errors, "upper": self.params + crit * self.std_errors}
         )

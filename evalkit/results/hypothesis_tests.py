@@ -197,6 +197,9 @@ class WildBootstrapTest(TermIntervalTest):
         The bootstrap t-statistics under ``null_value`` (read-only), one per draw.  Tests
         of several terms from one call share the weight draws, so their ``draws`` are
         aligned row by row (the joint distribution a step-down correction needs).
+    draws_key
+        Digest of the weight draws and cluster labels: tests with equal keys share their
+        draws (:mod:`evalkit.inference.stepdown`); empty when unknown.
     """
 
     term: str
@@ -213,6 +216,7 @@ class WildBootstrapTest(TermIntervalTest):
     enumerated: bool
     method: str
     draws: np.ndarray = field(repr=False)
+    draws_key: str = ""
     title = "Wild cluster bootstrap"
 
     def __post_init__(self) -> None:
