@@ -15,7 +15,11 @@ the naive CR1 test,
   interval of constant effects it does not reject (Imbens & Rubin 2015, ch. 5.7).
 
 These two are the few-cluster-valid inference of the report; CR1 is shown as the naive
-comparison.  Both assume that shocks are independent across counties; a shock common to
+comparison.  The family of 2 outcomes x 4 horizons is tested eight times, so each method
+also gets family-wise step-down p-values built on the same draws: Romano-Wolf (maxT) for
+the wild bootstrap, whose eight tests share one set of county weights, and Westfall-Young
+(minP) for the randomization tests, which share the enumerated assignments (Romano & Wolf
+2005; Westfall & Young 1993).  Both assume that shocks are independent across counties; a shock common to
 the whole South-West cannot be told apart from the reform with one treated region.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit.inference.randomization import did_randomization_test
+from evalkit.inference.stepdown import romano_wolf, westfall_young
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 from evalkit.progress import progress
 from evalkit.replications.fui.regressions import FuiRegressions
@@ -37,6 +42,9 @@ METHOD_NOTES: tuple[str, ...] = (
     "randomization: every assignment of the reform to as many counties as were treated "
     "(C(18,6) = 18,564 for the Norwegian schedule), exact p-value of no effect in any county and "
     "the interval of constant effects not rejected -- valid with few clusters if counties are exchangeable",
+    "romano_wolf / westfall_young: family-wise step-down p-values over all outcomes and horizons "
+    "from the same wild-bootstrap draws / assignments; reject where they are below alpha to keep the "
+    "chance of any false rejection in the family at alpha",
     "CR1: county-clustered t-test and interval, shown only as the naive comparison: with so few "
     "(treated) counties it rejects a true null too often (MacKinnon & Webb 2017)",
 )
@@ -64,12 +72,14 @@ def few_cluster_inference(
         One row per outcome and horizon: ``estimate``; the naive ``cr1_se``, ``cr1_p``,
         ``cr1_conf_low``, ``cr1_conf_high``; ``wild_p``, ``wild_conf_low``,
         ``wild_conf_high``; ``randomization_p``, ``randomization_conf_low``,
-        ``randomization_conf_high``; ``assignments`` and ``n_clusters``.
+        ``randomization_conf_high``; the family-wise step-down ``romano_wolf_p`` (of
+        the wild tests) and ``westfall_young_p`` (of the randomization tests) over every
+        row; ``assignments`` and ``n_clusters``.
         :data:`METHOD_NOTES` says which is which.
     """
     if clustered.cov_type != "CR1":
         raise ValueError("few_cluster_inference needs the county-clustered (CR1) regressions")
-    rows = []
+    rows, wild_tests, permutation_tests = [], {}, {}
     for (outcome, horizon), res in progress(clustered.models.items(), "wild bootstrap and randomization (models)"):
         wild = wild_cluster_bootstrap(
             res, EFFECT_TERM, cluster="county", n_boot=n_boot, weight_type="webb", rng=seed, alpha=alpha
@@ -79,6 +89,7 @@ def few_cluster_inference(
             covariates=list(clustered.covariates), alpha=alpha,
         )
         naive = res.conf_int(alpha=alpha).loc[EFFECT_TERM]
+        wild_tests[f"{outcome}_{horizon}"], permutation_tests[f"{outcome}_{horizon}"] = wild, permuted
         rows.append(
             {
                 "outcome": outcome,
@@ -98,4 +109,8 @@ def few_cluster_inference(
                 "n_clusters": wild.n_clusters,
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    insert = table.columns.get_loc("assignments")
+    table.insert(insert, "westfall_young_p", westfall_young(permutation_tests).p_value_adjusted)
+    table.insert(insert, "romano_wolf_p", romano_wolf(wild_tests).p_value_adjusted)
+    return table

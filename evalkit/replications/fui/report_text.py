@@ -128,7 +128,8 @@ def few_clusters_text(rep: FuiReplication) -> pd.DataFrame:
     out["estimate"] = frame["estimate"].map(lambda v: f"{v:.3f}")
     methods = [c.removesuffix("_p") for c in frame.columns if c.endswith("_p") and c != "cr1_p"] + ["cr1"]
     for method in methods:
-        label = "CR1 (naive)" if method == "cr1" else method.replace("_", " ")
+        label = {"cr1": "CR1 (naive)", "romano_wolf": "wild step-down", "westfall_young": "randomization step-down"}.get(
+            method, method)
         out[f"{label} p"] = frame[f"{method}_p"].map(format_p)
         if f"{method}_conf_low" in frame.columns:
             out[f"{label} 95% CI"] = [f"[{lo:.3f}, {hi:.3f}]"
