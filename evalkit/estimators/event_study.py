@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
-from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.estimators.event_study_result import EventStudyResult, RowRegression
+from evalkit.inference.wild_bootstrap_scores import RegressionScores, regression_scores
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
-from evalkit.regression.ols import fit_ols
+from evalkit.regression.ols import OLSFit, fit_ols
 from evalkit.staggered.event_data import (
     EventData,
     bin_event_times,
@@ -147,9 +148,10 @@ def event_study(
     if not times:
         raise DesignError("no event time is left to estimate besides the reference period(s)")
     names = [event_term(e) for e in times] + list(ed.covariate_names)
-    fit = None
+    fit: CellFit | OLSFit | None = None
     if sorted(fe) == ["time", "unit"] and ed.weights is None and ed.X.shape[1] == 0 and keep.all():
         fit = _fit_balanced(ed, times, names, min_e=min_e, max_e=max_e, bin_endpoints=bin_endpoints)
+    row_fit = None
     if fit is None:
         X = np.hstack([event_dummies(binned, times), ed.X])
         fe_codes = _fe_codes(data, ed.index, fe, {"unit": ed.unit, "time": ed.period})
@@ -159,6 +161,18 @@ def event_study(
             fe=None if fe_codes is None else fe_codes[keep], cluster=ed.cluster[keep],
             cov_type="CR1", names=names,
         )
+        row_fit = fit
+
+    contrasts = np.eye(len(names))
+    if row_fit is None:  # fitted from cells: the regressors are the event-time indicators
+        column = np.full(ed.nobs, -1)
+        for j, e in enumerate(times):
+            column[binned == e] = j
+        scores: RegressionScores | RowRegression = RowRegression(
+            ed.y, column, np.column_stack([ed.unit, ed.period]), ed.cluster, tuple(names), contrasts, tuple(names))
+    else:
+        scores = regression_scores(row_fit, contrasts, names)
+
     params = pd.Series(fit.beta, index=names, name="estimate")
     event = pd.Series([float(e) for e in times] + [np.nan] * len(ed.covariate_names), index=names)
     return EventStudyResult(
@@ -175,4 +189,5 @@ def event_study(
                "r2_within": fit.r2_within},
         event_time=event,
         reference=refs,
+        scores=scores,
     )

@@ -34,6 +34,7 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.clusters import cluster_sums
 from evalkit.inference.covariance import influence_cov
+from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.regression.ols import fit_ols
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.staggered.event_data import EventData, event_design, event_dummies
@@ -177,9 +178,11 @@ def imputation_did(
     n_clusters = int(ed.cluster.max()) + 1
     estimates = np.empty(len(names))
     psi = np.zeros((n_clusters, len(names)))
+    shares = np.zeros((n_clusters, len(names)))  # each cluster's share of the estimand's weight
     for j, target in enumerate(targets):
         v1 = np.where(target, w, 0.0) / w[target].sum()
         estimates[j] = float(v1 @ tau)
+        shares[:, j] = cluster_sums(v1, ed.cluster, n_groups=n_clusters)
         v0 = -w * model.projection(v1)[:, 0]
         # auxiliary model: unit-clustered cohort x event-time averages of tau^ (BJS eq. 8)
         key = cell[target] * n_units + ed.unit[target]
@@ -208,4 +211,5 @@ def imputation_did(
         pretrend_test=test,
         pretrend_estimates=leads,
         effects=pd.Series(tau[imputable], index=ed.index[imputable], name="effect"),
+        scores=InfluenceScores(tuple(names), estimates, psi, shares),
     )

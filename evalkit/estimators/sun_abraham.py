@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
-from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.estimators.event_study_result import EventStudyResult, RowRegression
+from evalkit.inference.wild_bootstrap_scores import RegressionScores, regression_scores
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
-from evalkit.regression.ols import fit_ols
+from evalkit.regression.ols import OLSFit, fit_ols
 from evalkit.staggered.event_data import EventData, event_design
 from evalkit.staggered.terms import OVERALL, cohort_event_term, event_term
 
@@ -117,11 +118,14 @@ def sun_abraham(
     cells = [(gg, int(e)) for gg, e in pairs.itertuples(index=False) if e != ref]
     cell_names = [cohort_event_term(gg, e) for gg, e in cells]
     names = cell_names + list(ed.covariate_names)
-    fit, sizes = None, None
+    fit: CellFit | OLSFit | None = None
+    sizes = None
     if ed.weights is None and ed.X.shape[1] == 0 and keep.all():
         balanced = _fit_balanced(ed, g, cells, names)
         if balanced is not None:
             fit, sizes = balanced
+
+    row_fit = None
     if fit is None:
         X = np.zeros((ed.nobs, len(cells)))
         for j, (gg, e) in enumerate(cells):
@@ -132,6 +136,7 @@ def sun_abraham(
             fe=np.column_stack([ed.unit, ed.period])[keep], cluster=ed.cluster[keep], cov_type="CR1", names=names,
         )
         sizes = (X[keep] * ed.w[keep][:, None]).sum(axis=0)
+        row_fit = fit
     cell_e = np.array([e for _, e in cells])
     times = sorted(set(cell_e.tolist()))
     W = np.zeros((1 + len(times), len(names)))
@@ -144,6 +149,17 @@ def sun_abraham(
     if not post.any():
         W, agg_names = W[1:], agg_names[1:]
     est, cov = W @ fit.beta, W @ fit.cov @ W.T
+
+    # the terms are contrasts of the cell coefficients: beta_e = W_e' CATT
+    if row_fit is None:  # fitted from cells: the regressors are the cell indicators
+        column = np.full(ed.nobs, -1)
+        for j, (gg, e) in enumerate(cells):
+            column[(g == gg) & (rel == e)] = j
+        scores: RegressionScores | RowRegression = RowRegression(
+            ed.y, column, np.column_stack([ed.unit, ed.period]), ed.cluster, tuple(names), W, tuple(agg_names))
+    else:
+        scores = regression_scores(row_fit, W, agg_names)
+
     shares = np.zeros(len(cells))
     for e in times:
         on = cell_e == e
@@ -162,4 +178,5 @@ def sun_abraham(
         extra={"outcome": y, "control_group": control_group, "reference": ref, "catt": catt},
         event_time=pd.Series([np.nan if n == OVERALL else float(n.split("::")[1]) for n in agg_names], index=agg_names),
         reference=(ref,),
+        scores=scores,
     )

@@ -30,6 +30,7 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.clusters import cluster_sums
 from evalkit.inference.covariance import influence_cov
+from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.staggered.event_data import event_design
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
@@ -118,12 +119,15 @@ def two_stage_did(
     untreated = ~treated & keep
     n_clusters = int(ed.cluster[keep].max()) + 1 if keep.any() else 0
     psi = np.zeros((int(ed.cluster.max()) + 1, k))
+    shares = np.zeros_like(psi)  # each cluster's share of the estimand's weight
     for j, c in enumerate(columns):
         col = c.astype(float)
         correction = model.projection(wk * col)[:, 0]
         contrib = wk * (col * (u1 - beta[j]) - np.where(untreated, correction * u1, 0.0))
         psi[:, j] = cluster_sums(contrib, ed.cluster, n_groups=psi.shape[0]) / denom[j]
+        shares[:, j] = cluster_sums(wk * col, ed.cluster, n_groups=psi.shape[0]) / denom[j]
     cov = influence_cov(psi)  # rows of psi are already cluster sums
+    used = np.unique(ed.cluster[keep])  # clusters with rows in the estimation
     return EventStudyResult(
         params=pd.Series(beta, index=names, name="estimate"),
         std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
@@ -135,4 +139,5 @@ def two_stage_did(
         extra={"outcome": y, "n_untreated": int(untreated.sum()), "n_treated": int((treated & keep).sum())},
         event_time=pd.Series(events, index=names, dtype=float),
         reference=(ref,),
+        scores=InfluenceScores(tuple(names), beta, psi[used], shares[used]),
     )

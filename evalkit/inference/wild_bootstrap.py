@@ -69,7 +69,7 @@ from evalkit.inference.rng import RNG, as_generator
 from evalkit.inference.weights import WeightType, check_weight_type, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap_influence import influence_moments
 from evalkit.inference.wild_bootstrap_moments import Moments
-from evalkit.inference.wild_bootstrap_scores import InfluenceScores, RegressionScores
+from evalkit.inference.wild_bootstrap_scores import BootstrapScored, InfluenceScores, RegressionScores, regression_scores
 from evalkit.results.hypothesis_tests import WildBootstrapTest
 
 __all__ = ["wild_cluster_bootstrap"]
@@ -198,10 +198,7 @@ def _regression_scores(result: FittedRegression, terms: list[str], cluster: Any)
         raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {G}")
     fit = result.fit.vcov("CR1", codes)
     names = list(fit.names)
-    contrasts = np.zeros((len(terms), len(names)))
-    for row, term in enumerate(terms):
-        contrasts[row, names.index(term)] = 1.0
-    return RegressionScores(tuple(terms), fit, codes, contrasts)
+    return regression_scores(fit, np.eye(len(names))[[names.index(t) for t in terms]], terms)
 
 
 def _regression_moments(scores: RegressionScores, V: np.ndarray, impose_null: bool) -> tuple[list[Moments], np.ndarray]:
@@ -240,7 +237,7 @@ def _terms(result: Any, term: str | Sequence[str] | None) -> list[str]:
 
 def _scores(result: Any, terms: list[str], cluster: Any) -> RegressionScores | InfluenceScores:
     """Dispatch: a result's own ``bootstrap_scores`` or a ``feols``/``did2x2`` fit."""
-    if hasattr(result, "bootstrap_scores"):
+    if isinstance(result, BootstrapScored):
         if cluster is not None:
             raise EvalkitError(
                 f"cluster= applies to feols/did2x2 results only; a {type(result).__name__} is bootstrapped "

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from evalkit.errors import EvalkitError
 from evalkit.inference.clusters import cluster_sums
 from evalkit.results.base import freeze_arrays
 
-__all__ = ["BootstrapScored", "InfluenceScores", "RegressionScores", "influence_scores"]
+__all__ = ["BootstrapScored", "InfluenceScores", "RegressionScores", "influence_scores", "regression_scores"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ class RegressionScores:
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
+
+    def select(self, terms: Sequence[str]) -> "RegressionScores":
+        """The same fit with the contrasts of ``terms`` only, in that order."""
+        rows = [self.terms.index(t) for t in terms]
+        return RegressionScores(tuple(terms), self.fit, self.codes, self.contrasts[rows])
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,27 @@ class InfluenceScores:
     def n_clusters(self) -> int:
         """Number of clusters ``G``."""
         return int(self.scores.shape[0])
+
+    def select(self, terms: Sequence[str]) -> "InfluenceScores":
+        """The columns of ``terms`` only, in that order."""
+        cols = [self.terms.index(t) for t in terms]
+        return InfluenceScores(tuple(terms), self.estimates[cols], self.scores[:, cols], self.shares[:, cols])
+
+
+def regression_scores(fit: Any, contrasts: np.ndarray, terms: Sequence[str]) -> RegressionScores:
+    """:class:`RegressionScores` of a fit whose ``cov`` is CR1 on its one-way ``cluster``.
+
+    Raises
+    ------
+    EvalkitError
+        The fit is not clustered in one dimension, or has fewer than two clusters.
+    """
+    if fit.cluster is None or fit.cluster.shape[1] != 1:
+        raise EvalkitError("the wild cluster bootstrap needs a fit clustered in one dimension")
+    codes = np.unique(fit.cluster[:, 0], return_inverse=True)[1].ravel()
+    if codes.max(initial=0) < 1:
+        raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {int(codes.max(initial=0)) + 1}")
+    return RegressionScores(tuple(terms), fit, codes, np.asarray(contrasts, dtype=float))
 
 
 def influence_scores(
