@@ -25,6 +25,8 @@ the whole South-West cannot be told apart from the reform with one treated regio
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from evalkit.inference.randomization import did_randomization_test
@@ -42,9 +44,9 @@ METHOD_NOTES: tuple[str, ...] = (
     "randomization: every assignment of the reform to as many counties as were treated "
     "(C(18,6) = 18,564 for the Norwegian schedule), exact p-value of no effect in any county and "
     "the interval of constant effects not rejected -- valid with few clusters if counties are exchangeable",
-    "romano_wolf / westfall_young: family-wise step-down p-values over all outcomes and horizons "
-    "from the same wild-bootstrap draws / assignments; reject where they are below alpha to keep the "
-    "chance of any false rejection in the family at alpha",
+    "step-down: family-wise p-values over all outcomes and horizons from the same draws -- Romano-Wolf "
+    "of the wild tests, Westfall-Young of the randomization tests; rejecting where they are below alpha "
+    "keeps the chance of any false rejection among the 2 x 4 tests at alpha",
     "CR1: county-clustered t-test and interval, shown only as the naive comparison: with so few "
     "(treated) counties it rejects a true null too often (MacKinnon & Webb 2017)",
 )
@@ -114,3 +116,27 @@ def few_cluster_inference(
     table.insert(insert, "westfall_young_p", westfall_young(permutation_tests).p_value_adjusted)
     table.insert(insert, "romano_wolf_p", romano_wolf(wild_tests).p_value_adjusted)
     return table
+
+
+def wild_effects(result: Any, *, n_boot: int = 9999, seed: int = 2017, alpha: float = 0.05) -> pd.DataFrame:
+    """Wild cluster bootstrap p-value and interval of every term of a staggered result.
+
+    For the event study's imputation (or two-stage) result: the restricted score
+    bootstrap by its clusters (counties) with Webb weights, one set of weights for all
+    terms (:func:`~evalkit.inference.wild_cluster_bootstrap`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``term`` (``ATT``, ``event_time::e``): ``wild_p``, ``wild_conf_low``,
+        ``wild_conf_high``.
+    """
+    tests = wild_cluster_bootstrap(result, None, n_boot=n_boot, weight_type="webb", rng=seed, alpha=alpha)
+    return pd.DataFrame(
+        {
+            "wild_p": [t.p_value for t in tests.values()],
+            "wild_conf_low": [t.interval[0] for t in tests.values()],
+            "wild_conf_high": [t.interval[1] for t in tests.values()],
+        },
+        index=pd.Index(list(tests), name="term"),
+    )

@@ -211,7 +211,9 @@ def run_fui(
         ``{"unemployment_pct": "ledighet"}``.
     few_clusters
         Add wild cluster bootstrap and randomization inference by county
-        (:mod:`evalkit.replications.fui.inference`).
+        (:mod:`evalkit.replications.fui.inference`) to the 2x2 effects, with step-down
+        p-values over outcomes and horizons, and the wild cluster bootstrap to the event
+        study's imputation estimates.
     n_boot
         Wild bootstrap draws.
     event_study
@@ -254,6 +256,7 @@ def run_fui(
             entry_cohorts(panel, unemployment, schedule, cohort_spec),
             outcomes=cohort_spec.outcomes,
             horizons=cohort_spec.horizons,
+            n_boot=n_boot if few_clusters else None,
         )
     if placebo:
         stage("placebo test between two pre-rollout windows")
