@@ -183,6 +183,41 @@ def test_few_cluster_inference_by_county(small):
     )
 
 
+def test_step_down_p_values_over_outcomes_and_horizons(small):
+    _, rep = small
+    table = rep.few_clusters
+    # family-wise adjusted p-values are never below the tests' own, and keep their order
+    assert (table["romano_wolf_p"] >= table["wild_p"] - 1e-12).all()
+    assert (table["westfall_young_p"] >= table["randomization_p"] - 1e-12).all()
+    assert table["romano_wolf_p"].between(0, 1).all() and table["westfall_young_p"].between(0, 1).all()
+    order = table["wild_p"].sort_values(kind="stable").index
+    assert table.loc[order, "romano_wolf_p"].is_monotonic_increasing
+
+
+def test_event_study_effects_carry_wild_bootstrap_inference(small):
+    _, rep = small
+    est = rep.event_study.estimates
+    imputation = est[est["estimator"] == "imputation (BJS)"]
+    assert imputation["wild_p"].between(0, 1).all()
+    assert ((imputation["wild_conf_low"] <= imputation["estimate"])
+            & (imputation["estimate"] <= imputation["wild_conf_high"])).all()
+    assert est.loc[est["estimator"] != "imputation (BJS)", "wild_p"].isna().all()
+    overall = rep.event_study.overall
+    assert len(overall) == 8 and set(overall["outcome"]) == {"employed", "in_education"}
+    assert overall["wild_p"].between(0, 1).all() and overall["p_value"].between(0, 1).all()
+    text = to_text(rep)
+    assert "Average effect of all exposed cohorts" in text and "stars from the wild cluster bootstrap" in text
+
+
+def test_no_few_clusters_skips_every_bootstrap(small):
+    data, _ = small
+    rep = run_fui(data.panel, data.unemployment, few_clusters=False, placebo=False, spec=FuiSpec(horizons=(1, 3)))
+    assert rep.few_clusters is None
+    assert rep.event_study.estimates["wild_p"].isna().all()
+    assert "wild_p" not in rep.event_study.overall and rep.event_study.overall["p_value"].notna().all()
+    assert "stars and SEs CR1 by county" in to_text(rep)
+
+
 def test_few_cluster_section_says_which_inference_is_valid(small):
     _, rep = small
     text = to_text(rep)
