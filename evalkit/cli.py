@@ -354,7 +354,10 @@ def fui_provenance(args: argparse.Namespace) -> dict:
               if getattr(args, option)]
     synthetic = not args.data
     if synthetic:
-        settings = {"scale": args.scale, "seed": args.seed, "effects": {k: str(v) for k, v in (_effects(args) or {}).items()}}
+        from evalkit.replications.fui.synthetic.shocks import DEFAULT_COUNTY_ICC
+
+        settings = {"scale": args.scale, "seed": args.seed, "effects": {k: str(v) for k, v in (_effects(args) or {}).items()},
+                    "county_icc": DEFAULT_COUNTY_ICC if args.county_icc is None else args.county_icc}
         inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": settings})
     options = {"n_boot": args.n_boot, "few_clusters": not args.no_few_clusters,
                "event_study": not args.no_event_study, "norwegian": args.norwegian,

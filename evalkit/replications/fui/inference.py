@@ -37,6 +37,12 @@ from evalkit.replications.fui.regressions import FuiRegressions
 
 EFFECT_TERM = "south_west:t2"
 
+#: The few-cluster section's first sentence in every report format.
+FEW_CLUSTERS_LEAD = (
+    "The wild cluster bootstrap and randomization inference by county are valid with so few (treated) "
+    "counties and are the inference of this report; CR1 is shown only as the naive comparison."
+)
+
 #: What each inference column of :func:`few_cluster_inference` is, for the report's text.
 METHOD_NOTES: tuple[str, ...] = (
     "wild: restricted wild cluster bootstrap by county (WCR, Webb weights), p-value and "

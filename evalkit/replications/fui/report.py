@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui.descriptives import table_8_1_frame
+from evalkit.replications.fui.inference import FEW_CLUSTERS_LEAD, METHOD_NOTES
 from evalkit.replications.fui.published import (
     NORWEGIAN_LABELS,
     TABLE_KEYS,
@@ -161,7 +162,8 @@ def to_markdown(rep: FuiReplication) -> str:
         parts += ["", f"## {OUTCOME_TITLES.get(outcome, outcome)}", "", frame_to_markdown(regression_table(rep, outcome))]
     parts += ["", "## FUI effect under other specifications", "", frame_to_markdown(effects_table(rep))]
     if rep.few_clusters is not None:
-        parts += ["", "## Inference with few treated counties", "", frame_to_markdown(rep.few_clusters, index=False)]
+        parts += ["", "## Inference with few treated counties", "", FEW_CLUSTERS_LEAD, "",
+                  frame_to_markdown(rep.few_clusters, index=False), "", *[f"- {n}" for n in METHOD_NOTES]]
     if rep.event_study is not None:
         parts += ["", "## Event study of monthly entry cohorts", "", "![event study](event_study.png)", "",
                   frame_to_markdown(event_study_table(rep).fillna("")), "",
@@ -192,8 +194,9 @@ def to_html(rep: FuiReplication) -> str:
     for outcome in rep.sample.spec.outcomes:
         sections += [f"<h2>{OUTCOME_TITLES.get(outcome, outcome)}</h2>", regression_table(rep, outcome).to_html()]
     if rep.few_clusters is not None:
-        sections += ["<h2>Inference with few treated counties</h2>",
-                     rep.few_clusters.to_html(index=False, float_format=lambda v: f"{v:.4f}")]
+        sections += ["<h2>Inference with few treated counties</h2>", f"<p>{html.escape(FEW_CLUSTERS_LEAD)}</p>",
+                     rep.few_clusters.to_html(index=False, float_format=lambda v: f"{v:.4f}"),
+                     "<ul>", *[f"<li>{html.escape(n)}</li>" for n in METHOD_NOTES], "</ul>"]
     if rep.event_study is not None:
         sections += ["<h2>Event study of monthly entry cohorts</h2>", _figure_svg(rep),
                      event_study_table(rep).fillna("").to_html(),
