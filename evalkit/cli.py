@@ -30,6 +30,7 @@ from evalkit.errors import DataFileError, EvalkitError
 from evalkit.panel import ColumnRoles, read_panel, scan_panel
 from evalkit.progress import silenced, stage
 from evalkit.report.disclosure import DEFAULT_MIN_CELL
+from evalkit.report.text import paragraph
 
 EFFECT_OPTIONS = ("employment", "education")
 PARQUET = (".parquet", ".pq")
@@ -324,15 +325,16 @@ def cmd_fui(args: argparse.Namespace) -> int:
     prov = fui_provenance(args)
     if out is not None:
         stage(f"writing the reports to {out}")
-        for path in report.write(rep, out, disclosure=rule, provenance=prov):
+        for path in report.write(rep, out, lang="nb" if args.norwegian else args.lang, disclosure=rule,
+                                 provenance=prov):
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
     if args.json:
         sys.stdout.write(dumps(results_document(rep, disclosure=rule, provenance=prov)))
     else:
-        print(str(panel.report))
+        print(paragraph(str(panel.report)))
         print()
-        print(report_text.to_text(rep, norwegian=args.norwegian, disclosure=rule))
+        print(report_text.to_text(rep, norwegian=args.norwegian or args.lang == "nb", disclosure=rule))
     return 0
 
 
@@ -360,7 +362,7 @@ def fui_provenance(args: argparse.Namespace) -> dict:
                     "county_icc": DEFAULT_COUNTY_ICC if args.county_icc is None else args.county_icc}
         inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": settings})
     options = {"n_boot": args.n_boot, "few_clusters": not args.no_few_clusters,
-               "event_study": not args.no_event_study, "norwegian": args.norwegian,
+               "event_study": not args.no_event_study, "lang": "nb" if args.norwegian else args.lang,
                "min_cell": None if args.no_disclosure_control else args.min_cell}
     return run_provenance(inputs=inputs, seed=args.seed if synthetic else None, options=options)
 
@@ -402,7 +404,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     input_file(args.data, "--data")
     check_csv_options_apply(args, args.data)
     roles = read_roles(args.roles)
-    print(load_panel(args.data, roles, args).report)
+    print(paragraph(str(load_panel(args.data, roles, args).report)))
     return 0
 
 
@@ -510,7 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     fui.add_argument("--schedule", metavar="PATH", help="rollout schedule CSV (county, region, start_month)")
     fui.add_argument("--out", metavar="DIR", help="directory for CSV, Markdown, HTML and JSON output")
     fui.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    fui.add_argument("--norwegian", action="store_true", help="label regression terms in Norwegian")
+    fui.add_argument("--norwegian", action="store_true", help="Norwegian labels (the same as --lang nb)")
+    fui.add_argument("--lang", choices=("en", "nb"), default="en",
+                     help="language of the tables, figures and headings of the reports (default en)")
     fui.add_argument("--no-event-study", action="store_true", help="skip the event study of all entry cohorts")
     fui.add_argument(
         "--no-few-clusters", action="store_true", help="skip the wild bootstrap and randomization inference"

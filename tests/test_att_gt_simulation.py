@@ -123,7 +123,7 @@ def test_plots_return_figures(sim, tmp_path) -> None:
     assert len(res.plot().axes[0].collections) >= 3
     terms = dyn.tidy().iloc[:-1].astype({"event_time": float})  # the event times, not the overall ATT
     both = plot_event_study({"a": terms, "b": terms.drop(columns=["uniform_low", "uniform_high"])})
-    assert len(both.axes[0].get_legend().get_texts()) == 2
+    assert [t.get_text() for t in both.legends[0].get_texts()] == ["a", "b", "no effect (0)"]
     with pytest.raises(ValueError, match="lacks column"):
         plot_event_study({"bad": terms.drop(columns="event_time")})
     with pytest.raises(ValueError, match="dynamic"):

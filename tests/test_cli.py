@@ -42,8 +42,10 @@ def test_fui_text_and_out_dir(tmp_path, capsys):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "<script" not in html and "src=" not in html
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "| fui_effect |" in markdown and "## Entrants in each model" in markdown
-    assert "missing education_level" in markdown and "Entrants in each model" in html
+    assert "| FUI effect (t2 x South and West) |" in markdown and "## Entrants used in each model" in markdown
+    assert "education missing" in markdown and "Entrants used in each model" in html
+    tidy = pd.read_csv(tmp_path / "table_8_2.csv")
+    assert "fui_effect" in set(tidy["term"]) and "south_west:t2" not in set(tidy["term"])  # one vocabulary
     sizes = pd.read_csv(tmp_path / "sample_sizes.csv")
     excluded = sizes.filter(like="excluded_").sum(axis=1)
     assert (sizes["entrants"] == sizes["used"] + excluded).all()

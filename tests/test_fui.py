@@ -12,7 +12,7 @@ import pytest
 from evalkit import DesignError, EvalkitError, RolloutSchedule
 from evalkit.panel.months import month_label
 from evalkit.replications.fui import FuiSpec, run_fui
-from evalkit.replications.fui.report import to_markdown
+from evalkit.replications.fui.report_html import to_markdown
 from evalkit.replications.fui.report_text import to_text
 from evalkit.replications.fui.results_json import results_document
 from evalkit.report.disclosure import DisclosureControl
@@ -300,9 +300,12 @@ def test_exclusions_are_in_the_text_markdown_and_json(with_unknowns):
     _, rep = with_unknowns
     sizes = rep.exclusions().set_index(["outcome", "horizon"])
     n_edu = int(sizes.loc[("employed", 3), "excluded_missing_education_level"])
-    for text in (to_text(rep), to_markdown(rep)):
-        assert "missing education_level" in text and f"{n_edu:,}" in text
-        assert "outcome censored" in text
+    text = to_text(rep)
+    assert "missing education_level" in text and f"{n_edu:,}" in text
+    assert "outcome censored" in text
+    markdown = to_markdown(rep)  # the report's readable labels
+    assert "education missing" in markdown and f"{n_edu:,}" in markdown
+    assert "outcome past the panel's end" in markdown
     doc = json.loads(dumps(results_document(rep, disclosure=DisclosureControl.off())))
     cell = next(r for r in doc["sample_sizes"] if r["outcome"] == "employed" and r["horizon"] == 3)
     assert cell["excluded"]["missing_education_level"] == n_edu

@@ -86,7 +86,7 @@ def test_plots(truth_study):
     _, study = truth_study
     fig = study.plot_all()
     assert len(fig.axes) == 6
-    assert study.plot("employed", 1).axes[0].get_title().startswith("employed, 1 month ")
+    assert study.plot("employed", 1).axes[0].get_title() == "Employed, 1 month after entry"
 
 
 def test_sensitivity_to_parallel_trend_violations(truth_study):

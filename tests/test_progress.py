@@ -71,3 +71,24 @@ def test_stage_messages_on_a_terminal() -> None:
     stream = FakeTTY()
     stage("fitting 24 linear probability models", stream=stream)
     assert stream.getvalue() == "evalkit: fitting 24 linear probability models\n"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_evalkit_fui_announces_its_stages_on_a_terminal_only(quiet: bool, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from evalkit.cli import main
+
+    terminal = FakeTTY()
+    monkeypatch.setattr("sys.stderr", terminal)
+    args = ["fui", "--scale", "0.05", "--seed", "6", "--no-event-study", "--no-few-clusters", "--json"]
+    assert main([*args, "-q"] if quiet else args) == 0
+    capsys.readouterr()
+    stages = [line for line in terminal.getvalue().splitlines() if line.startswith("evalkit: ")]
+    if quiet:
+        assert stages == []
+    else:
+        text = "\n".join(stages)
+        for words in ("simulating", "finding new users and their outcomes", "fitting 24 linear probability models",
+                      "placebo"):
+            assert words in text
+        assert all(len(line) <= WIDTH for line in stages)

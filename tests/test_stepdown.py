@@ -350,3 +350,14 @@ def test_several_terms_of_one_call_share_draws() -> None:
     assert list(out.terms) == ["post", "treated:post"]
     T = np.column_stack([t.draws for t in tests.values()])
     np.testing.assert_allclose(out.p_value_adjusted, _brute_romano_wolf(out.statistics, T), atol=1e-15)
+
+
+def test_randomization_tests_of_other_designs_are_refused() -> None:
+    rng = np.random.default_rng(6)
+    unit = np.repeat(np.arange(8), 6)
+    post = np.tile(np.arange(6) % 2, 8)
+    df = pd.DataFrame({"unit": unit, "post": post, "y": rng.normal(size=48)})
+    a = did_randomization_test(df.assign(treated=(unit < 3).astype(int)), "y", unit="unit", treated="treated", post="post", ci=False)
+    b = did_randomization_test(df.assign(treated=(unit < 4).astype(int)), "y", unit="unit", treated="treated", post="post", ci=False)
+    with pytest.raises(EvalkitError, match="enumerate different assignments"):
+        westfall_young({"three treated": a, "four treated": b})

@@ -14,7 +14,11 @@
   estimator runs;
 - :mod:`~evalkit.inference.multiplier_bootstrap`: bootstrap of influence functions;
 - :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`: inference with few (treated) clusters;
+  :func:`did_randomization_test`: inference with few (treated) clusters; the wild
+  bootstrap takes any result through ``bootstrap_scores``
+  (:mod:`~evalkit.inference.wild_bootstrap_scores`: regressions are bootstrapped by
+  :mod:`~evalkit.inference.wild_bootstrap`, influence functions by
+  :mod:`~evalkit.inference.wild_bootstrap_influence`);
 - :func:`schedule_randomization_test`: randomization inference over rollout schedules;
 - :mod:`~evalkit.inference.stepdown`: Romano-Wolf and Westfall-Young step-down
   corrections over tests that share their draws.

@@ -69,14 +69,18 @@ from evalkit.inference.rng import RNG, as_generator
 from evalkit.inference.weights import WeightType, check_weight_type, draw_weights, enumerate_rademacher
 from evalkit.inference.wild_bootstrap_influence import influence_moments
 from evalkit.inference.wild_bootstrap_moments import Moments
-from evalkit.inference.wild_bootstrap_scores import BootstrapScored, InfluenceScores, RegressionScores, regression_scores
+from evalkit.inference.wild_bootstrap_scores import (
+    BootstrapScored,
+    InfluenceScores,
+    RegressionScores,
+    regression_scores,
+)
 from evalkit.results.hypothesis_tests import WildBootstrapTest
 
 __all__ = ["wild_cluster_bootstrap"]
 
 #: Bound on the elements of one block of draws (G x block).
 _BLOCK_ELEMENTS = 1 << 22
-
 
 
 class _Fit(Protocol):
@@ -358,7 +362,8 @@ def wild_cluster_bootstrap(
     else:
         moments, ses = influence_moments(scores, V, restricted)
         estimates = scores.estimates
-    method = f"{'WCR (null imposed)' if restricted else 'WCU (null not imposed)'}, {'regression' if regression else 'influence function'}"
+    variant = "WCR (null imposed)" if restricted else "WCU (null not imposed)"
+    method = f"{variant}, {'regression' if regression else 'influence function'}"
     key = _draws_key(V, _cluster_labels(result, cluster) if regression else None)
     tests = {}
     for name, estimate, se, mom in zip(terms, map(float, estimates), map(float, ses), moments):

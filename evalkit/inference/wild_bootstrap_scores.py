@@ -116,7 +116,7 @@ def regression_scores(fit: Any, contrasts: np.ndarray, terms: Sequence[str]) -> 
         raise EvalkitError("the wild cluster bootstrap needs a fit clustered in one dimension")
     codes = np.unique(fit.cluster[:, 0], return_inverse=True)[1].ravel()
     if codes.max(initial=0) < 1:
-        raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {int(codes.max(initial=0)) + 1}")
+        raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {int(codes.max()) + 1}")
     return RegressionScores(tuple(terms), fit, codes, np.asarray(contrasts, dtype=float))
 
 

@@ -1,1 +1,33 @@
-"""Tables, plots and reports built from public results."""
+"""Tables, plots and reports built from public results.
+
+``etable`` (side-by-side tables in Markdown, HTML, LaTeX, Word, Excel), ``plot`` (a figure of
+any result) and ``save_figure`` (300 dpi PNG, reproducible SVG) load their module on first
+use, so importing a submodule stays light (PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "etable": "evalkit.report.tables",
+    "as_column": "evalkit.report.tables",
+    "published_column": "evalkit.report.tables",
+    "ReportTable": "evalkit.report.tables",
+    "plot": "evalkit.report.plots",
+    "plot_coefficients": "evalkit.report.plots",
+    "plot_event_study": "evalkit.report.event_plot",
+    "plot_event_grid": "evalkit.report.event_plot",
+    "save_figure": "evalkit.report.event_plot",
+    "plot_sensitivity": "evalkit.report.sensitivity_plot",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalkit.report' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+import inspect
 import json
 import math
 from collections.abc import Mapping
@@ -111,23 +112,36 @@ def records(frame: pd.DataFrame, *, suppressed: pd.DataFrame | None = None) -> l
 def to_jsonable(obj: Any) -> Any:
     """A JSON value for a public result object, by its kind.
 
-    Data frames become :func:`records`; dataclasses (e.g. ``FuiEventStudy``) a mapping of
-    their fields; objects with a ``tidy()`` method the records of that frame; mappings and
-    sequences are converted item by item; scalars by :func:`clean`.
+    Data frames become :func:`records`; results with a ``tidy()`` method (estimation and
+    test results) the records of that frame; other dataclasses (e.g. ``FuiEventStudy``) a
+    mapping of their fields; mappings and sequences are converted item by item; scalars
+    by :func:`clean`.
     """
     if isinstance(obj, pd.DataFrame):
         return records(obj)
     if isinstance(obj, pd.Series):
         return clean(obj.to_dict())
+    if _has_tidy(obj):
+        return records(obj.tidy())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if hasattr(obj, "tidy") and callable(obj.tidy):
-        return records(obj.tidy())
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
     return clean(obj)
+
+
+def _has_tidy(obj: Any) -> bool:
+    """Whether ``obj`` is a result with a ``tidy()`` frame (a method callable without arguments)."""
+    tidy = getattr(obj, "tidy", None)
+    if not callable(tidy) or isinstance(obj, type):
+        return False
+    try:
+        params = inspect.signature(tidy).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def file_input(role: str, path: str | PathLike[str]) -> dict[str, Any]:

@@ -164,27 +164,14 @@ class SensitivityResult(HypothesisTest):
         covers = (self.lower <= null) & (null <= self.upper)
         return float(self.m[covers].min()) if covers.any() else float("inf")
 
-    def plot(self, *, ax: Any = None, title: str | None = None) -> "Figure":
-        """Intervals against ``M`` with the original interval at the left (the R package's plot)."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax: Any = None, title: str | None = None, lang: str = "en") -> "Figure":
+        """Robust intervals against the bound, the original interval at its own labelled
+        position (:func:`evalkit.report.sensitivity_plot.plot_sensitivity`)."""
+        from evalkit.report.sensitivity_plot import plot_sensitivity
 
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 4))
-        else:
-            fig = ax.figure
-        step = float(np.diff(self.m).min()) if len(self.m) > 1 else 1.0
-        x0 = float(self.m.min()) - step
-        lo, hi = self.original
-        ax.errorbar([x0], [(lo + hi) / 2], yerr=[[(hi - lo) / 2]], fmt="none", capsize=4, color="tab:red",
-                    label="original")
-        mid, half = (self.lower + self.upper) / 2, (self.upper - self.lower) / 2
-        ax.errorbar(self.m, mid, yerr=half, fmt="none", capsize=4, color="tab:blue", label=self.ci_method)
-        ax.axhline(0.0, color="grey", lw=0.8, ls="--")
-        ax.set_xlabel(r"$\bar M$ (relative magnitudes)" if self.method == "relative_magnitudes" else "M (smoothness)")
-        ax.set_ylabel(f"{100 * (1 - self.alpha):g}% confidence interval")
-        ax.set_title(title or f"Sensitivity to violations of parallel trends ({self.method.replace('_', ' ')})")
-        ax.legend(loc="best")
-        return fig
+        return plot_sensitivity(self.m, self.lower, self.upper, self.original, alpha=self.alpha,
+                                method=self.method, ci_method=self.ci_method,
+                                open_end=np.isin(self.m, self.open_ends), title=title, ax=ax, lang=lang)
 
 
 def _target_vector(target: Target | Sequence[float], num_post: int) -> np.ndarray:

@@ -85,13 +85,34 @@ def entries(steps: dict[str, int], rule: DisclosureControl) -> dict[str, bool]:
 
 
 def contamination(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
-    """Suppressed ``share_exposed`` cells: the exposed count or the group is below the minimum."""
+    """Suppressed ``share_exposed`` cells: the exposed or unexposed count, or the group, is below the minimum."""
     table = rep.contamination
     sizes = rep.sample.frame["group"].astype(str).value_counts()
     n = table["group"].astype(str).map(sizes).fillna(0)
     exposed = (table["share_exposed"] * n).round()
-    hidden = [rule.rate_hidden(e, d) for e, d in zip(exposed, n)]
+    # a share near 100 % reveals the few not exposed as much as a small share the few exposed
+    hidden = [rule.rate_hidden(e, d) or rule.small(d - e) for e, d in zip(exposed, n)]
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask["share_exposed"] = hidden
     return mask
 
+
+
+def warnings(rep: FuiReplication, rule: DisclosureControl) -> list[dict]:
+    """The coded design warnings with suppressed contamination shares withheld.
+
+    A contamination warning whose share exposed is suppressed (:func:`contamination`)
+    keeps its code, group and horizon; its share becomes ``None`` and its message says
+    "some entrants" instead of the percentage.
+    """
+    table = rep.contamination
+    hidden = contamination(rep, rule)["share_exposed"]
+    secret = {(str(g), int(h)) for g, h, x in zip(table["group"], table["horizon"], hidden) if x}
+    out = []
+    for warning in rep.coded_warnings():
+        if warning["code"] == "contamination" and (warning["group"], warning["horizon"]) in secret:
+            percent = f"{100 * warning['share_exposed']:.0f}% of group"
+            warning = {**warning, "share_exposed": None, "suppressed": ["share_exposed"],
+                       "message": warning["message"].replace(percent, f"some entrants ({rule.marker}) of group")}
+        out.append(warning)
+    return out

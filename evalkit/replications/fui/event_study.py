@@ -69,40 +69,18 @@ class FuiEventStudy:
     sensitivity: pd.DataFrame
     overall: pd.DataFrame | None = None
 
-    def plot(self, outcome: str, horizon: int, *, ax=None):
-        """All estimators on one axis for one outcome and horizon (a matplotlib Figure).
+    def plot(self, outcome: str, horizon: int, *, lang: str = "en"):
+        """All estimators of one outcome and horizon in one figure
+        (:func:`~evalkit.replications.fui.figures.event_study_figure`)."""
+        from evalkit.replications.fui.figures import event_study_figure
 
-        The dotted line separates cohorts followed up entirely before FUI from those
-        whose outcome month falls under FUI.
-        """
-        from evalkit.report.event_plot import plot_event_study
+        return event_study_figure(self.estimates, lang=lang, outcome=outcome, horizon=horizon)
 
-        part = self.estimates[(self.estimates["outcome"] == outcome) & (self.estimates["horizon"] == horizon)]
-        frames = {name: frame for name, frame in part.groupby("estimator", sort=False)}
-        return plot_event_study(
-            frames,
-            ax=ax,
-            title=f"{outcome.replace('_', ' ')}, {horizon} month{'s' if horizon != 1 else ''} after entry",
-            xlabel="entry month relative to the county's FUI start",
-            ylabel="effect (share of entrants)",
-            reference_period=-horizon - 0.5,
-        )
+    def plot_all(self, *, lang: str = "en", sharey: bool = True):
+        """One panel per outcome (rows) and horizon (columns) in a single figure, one legend."""
+        from evalkit.replications.fui.figures import event_study_figure
 
-    def plot_all(self):
-        """One panel per outcome (rows) and horizon (columns) in a single Figure."""
-        import matplotlib.pyplot as plt
-
-        outcomes = list(dict.fromkeys(self.estimates["outcome"]))
-        horizons = sorted(set(self.estimates["horizon"]))
-        fig, axes = plt.subplots(
-            len(outcomes), len(horizons), figsize=(4.2 * len(horizons), 3.4 * len(outcomes)), squeeze=False
-        )
-        for i, outcome in enumerate(outcomes):
-            for j, k in enumerate(horizons):
-                self.plot(outcome, k, ax=axes[i][j])
-        fig.suptitle("FUI event study by monthly entry cohort (not-yet-treated counties as comparison)")
-        fig.tight_layout()
-        return fig
+        return event_study_figure(self.estimates, lang=lang, sharey=sharey)
 
     def exposed_effects(self, estimator: str = "imputation (BJS)") -> pd.DataFrame:
         """Effects of cohorts whose outcome month fell under FUI (event time >= -horizon).

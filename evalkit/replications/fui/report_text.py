@@ -57,9 +57,11 @@ def table_8_1_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame
         elif row["kind"] == "mean":
             shown = rule.marker if hide["value"] else f"{row['value']:.1f}"
         else:
-            count = rule.marker if hide["count"] else f"{row['count']:,}"
-            pct = rule.marker if hide["value"] else ("" if pd.isna(row["value"]) else f"{row['value']:.1f}%")
-            shown = f"{count} {pct}"
+            pct = "" if pd.isna(row["value"]) else f"{row['value']:.1f}%"
+            if hide["count"]:
+                shown = rule.marker
+            else:
+                shown = f"{row['count']:,} {rule.marker if hide['value'] else pct}"
         if row["published"] is not None and not pd.isna(row["published"]):
             shown += f" [{row['published']:g}]"
         out.setdefault(row["group"], {})[row["row"]] = shown
@@ -217,7 +219,7 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
             f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
             "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
             table(placebo_text(rep, rule)))
-    parts += ["Design diagnostics", *[bullet(w) for w in rep.warnings()], "", paragraph(rule.note)]
+    parts += ["Design diagnostics", *[bullet(w["message"]) for w in disclosed.warnings(rep, rule)], "", paragraph(rule.note)]
     return "\n".join(parts)
 
 

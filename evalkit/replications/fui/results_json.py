@@ -129,18 +129,23 @@ def results_document(
         "sample_sizes": _sample_sizes(rep.exclusions(), rule),
         "effects": _effects(rep, rule),
         "inference": _inference(rep, rule),
-        "few_clusters": None if rep.few_clusters is None else records(rep.few_clusters),
+        "few_clusters": None if rep.few_clusters is None else _model_rows(
+            rep.few_clusters, rep.conventional.sample_sizes, rule,
+            tuple(c for c in rep.few_clusters.columns if c not in ("outcome", "horizon"))),
         "event_study": None,
         "sensitivity": None,
         "placebo": None,
         "contamination": records(rep.contamination, suppressed=disclosed.contamination(rep, rule)),
-        "warnings": [clean(w) for w in rep.coded_warnings()],
+        "warnings": [clean(w) for w in disclosed.warnings(rep, rule)],
     }
     if rep.event_study is not None:
-        study = to_jsonable(rep.event_study)
-        doc["sensitivity"] = study.pop("sensitivity", None)
-        study["cohorts"] = _sample_sizes(rep.event_study.cohorts, rule)
-        study["estimates"] = _model_rows(rep.event_study.estimates, rep.event_study.cohorts, rule)
+        es = rep.event_study
+        study = to_jsonable(es)
+        study.pop("sensitivity", None)
+        doc["sensitivity"] = _model_rows(es.sensitivity, es.cohorts, rule, ("conf_low", "conf_high", "breakdown"))
+        study["cohorts"] = _sample_sizes(es.cohorts, rule)
+        study["estimates"] = _model_rows(es.estimates, es.cohorts, rule)
+        study["pretrend_tests"] = _model_rows(es.pretrend_tests, es.cohorts, rule, ("statistic", "p_value"))
         doc["event_study"] = study
     if rep.placebo is not None:
         too_few = pd.DataFrame({c: rep.placebo["nobs"].map(rule.too_few) for c in _MODEL_COLUMNS
@@ -230,11 +235,12 @@ def _sample_sizes(sizes: pd.DataFrame, rule: DisclosureControl) -> list[dict[str
     return out
 
 
-def _model_rows(frame: pd.DataFrame, sizes: pd.DataFrame, rule: DisclosureControl) -> list[dict[str, Any]]:
-    """Estimate records with every model statistic suppressed where the model used too few persons."""
+def _model_rows(frame: pd.DataFrame, sizes: pd.DataFrame, rule: DisclosureControl,
+                columns: tuple[str, ...] = _MODEL_COLUMNS) -> list[dict[str, Any]]:
+    """Records of per-model results, ``columns`` suppressed where the model used too few persons."""
     used = sizes.set_index(["outcome", "horizon"])["used"]
     hidden = [rule.too_few(used.get((o, h))) for o, h in zip(frame["outcome"], frame["horizon"])]
-    mask = pd.DataFrame({c: hidden for c in _MODEL_COLUMNS if c in frame}, index=frame.index)
+    mask = pd.DataFrame({c: hidden for c in columns if c in frame}, index=frame.index)
     return records(frame, suppressed=mask)
 
 

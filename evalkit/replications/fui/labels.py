@@ -1,0 +1,256 @@
+"""The one label table per language of the FUI report: terms, outcomes, groups, sections.
+
+Every table, figure and heading written by :mod:`evalkit.replications.fui.report_html`
+reads its words here, so ``--lang nb`` (``--norwegian``) reaches all of them.  Term keys
+are the readable names used everywhere (JSON, CSV, tables): ``period_change``,
+``region_difference``, ``fui_effect``, ...  (:data:`~evalkit.replications.fui.published.TERMS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from evalkit.errors import EvalkitError
+from evalkit.replications.fui.published import NORWEGIAN_LABELS
+
+#: Languages of the report: English and Norwegian bokmål.
+LANGUAGES: tuple[str, ...] = ("en", "nb")
+
+_ENGLISH_TERMS = {
+    "period_change": "Period (t2)",
+    "region_difference": "South and West Norway",
+    "fui_effect": "FUI effect (t2 x South and West)",
+    "category_situational": "Situational need",
+    "category_specially_adapted": "Specially adapted need",
+    "female": "Female",
+    "age_20_24": "Age 20-24",
+    "age_25_29": "Age 25-29",
+    "education_upper_secondary": "Upper secondary education",
+    "education_higher": "Higher education",
+    "county_unemployment_pct": "County unemployment (percent)",
+    "constant": "Constant",
+    "employed": "Employed",
+    "in_education": "In education",
+    "n_total": "Entrants",
+    "male": "Male",
+    "female_unknown": "Sex unknown",
+    "age_under_20": "Age under 20",
+    "education_below_upper_secondary": "Below upper secondary education",
+    "education_unknown": "Education unknown",
+    "category_standard": "Standard need",
+    "county_unemployment_pct_mean": "County unemployment (percent, mean)",
+    "outcome_censored": "outcome past the panel's end",
+    "outcome_no_row": "no row in the outcome month",
+    "outcome_not_recorded": "status not recorded in the outcome month",
+    "outcome_missing": "outcome missing",
+    "missing_several_covariates": "several covariates missing",
+    "missing_nav_category": "need category missing",
+    "missing_female": "sex missing",
+    "missing_age_group": "age missing",
+    "missing_education_level": "education missing",
+    "missing_county_unemployment_pct": "county unemployment missing",
+    "all_counties_treated": "outcome month after every county's start",
+}
+
+_NORWEGIAN_MORE = {
+    "n_total": "Nye brukere",
+    "male": "Mann",
+    "female_unknown": "Kjønn ukjent",
+    "age_under_20": "Alder under 20 år",
+    "education_below_upper_secondary": "Lavere enn videregående utdanning",
+    "education_unknown": "Utdanning ukjent",
+    "category_standard": "Standard innsats",
+    "county_unemployment_pct_mean": "Ledighet i fylket (prosent, gjennomsnitt)",
+    "outcome_censored": "utfallsmåned etter panelets slutt",
+    "outcome_no_row": "ingen rad i utfallsmåneden",
+    "outcome_not_recorded": "status ikke registrert i utfallsmåneden",
+    "outcome_missing": "utfall mangler",
+    "missing_several_covariates": "flere kontrollvariabler mangler",
+    "missing_nav_category": "innsatsbehov mangler",
+    "missing_female": "kjønn mangler",
+    "missing_age_group": "alder mangler",
+    "missing_education_level": "utdanning mangler",
+    "missing_county_unemployment_pct": "ledighet i fylket mangler",
+    "all_counties_treated": "utfallsmåned etter alle fylkers start",
+}
+
+_WORDS = {
+    "en": {
+        "title": "The FUI evaluation (Fafo 2020, chapter 8) reproduced by evalkit",
+        "findings": "Key findings",
+        "warnings": "Design warnings",
+        "month": "{h} mo", "published": "published",
+        "reproduced": "evalkit", "horizon": "months after entry", "outcome": "outcome",
+        "finding_effect": "{outcome}, {after}: FUI effect {b} (95% CI {lo} to {hi}; published {pub})",
+        "finding_within": "Tables 8.2-8.3: {within} of {n} reproduced coefficients lie within 1 published SE "
+                          "of the published value ({within2} within 2 SE; largest difference {max:.2f} SE).",
+        "finding_wild": "With 18 counties, the wild cluster bootstrap gives p-values of the FUI effect from {lo} "
+                        "to {hi}, and randomization over county assignments from {rlo} to {rhi}.",
+        "finding_pretrend": "Pre-trend tests (event study): {n_reject} of {n} reject no pre-trend at 5%.",
+        "s_table_8_1": "Table 8.1: new users by region and entry window",
+        "x_table_8_1": "Who entered in each region and window: counts and shares of entrants. Published values "
+                       "in brackets. Education shares are of entrants with known education, as published.",
+        "s_exclusions": "Entrants used in each model",
+        "x_exclusions": "Each model uses the entrants whose outcome and covariates are known; the others are "
+                        "counted by reason (entrants = used + excluded).",
+        "s_table_8_2": "Table 8.2: employment", "s_table_8_3": "Table 8.3: education",
+        "x_table_8_2": "Linear probability model of being employed k months after entry, reproduced next to the "
+                       "published numbers. The FUI effect is the difference-in-differences term.",
+        "x_table_8_3": "The same model for being in education k months after entry.",
+        "s_comparison": "Published against reproduced",
+        "x_comparison": "How far each reproduced coefficient is from the published one, in published standard "
+                        "errors. Within 1 SE means the reproduction agrees to sampling precision.",
+        "s_effects": "The FUI effect under other specifications",
+        "x_effects": "The FUI effect with county-clustered standard errors and without the need category "
+                     "(which is set after entry and may itself be affected by FUI).",
+        "s_few_clusters": "Inference with few treated counties",
+        "x_few_clusters": "Only 18 counties, 6 of them treated: clustered standard errors are then too small. "
+                          "The wild cluster bootstrap and randomization over county assignments give honest "
+                          "p-values and intervals and are the inference of this report; the step-down p-values "
+                          "hold the chance of any false rejection among the 2 x 4 tests at 5 %. CR1 is shown "
+                          "only as the naive comparison.",
+        "s_event_study": "Event study of monthly entry cohorts",
+        "x_event_study": "Every monthly cohort by entry month relative to its county's FUI start, compared with "
+                         "counties not yet treated. Rows are event times, columns outcome and horizon.",
+        "s_event_sample": "New users in each event-study model",
+        "s_pretrend": "Pre-trend tests",
+        "x_pretrend": "Before FUI started there should be no effect: a small p-value warns that the comparison "
+                      "counties were on a different path.",
+        "s_sensitivity": "Sensitivity to parallel-trend violations",
+        "x_sensitivity": "How large a violation of parallel trends (relative to the largest one before the start) "
+                         "the conclusion survives (Rambachan and Roth 2023). + marks an interval that reaches the "
+                         "edge of the search grid.",
+        "s_placebo": "Placebo test",
+        "x_placebo": "The same 2x2 comparison between two windows before FUI: an 'effect' here signals a "
+                     "problem with the design. [exposed] marks horizons where some entrants had reached FUI.",
+        "s_contamination": "Contamination of the comparison",
+        "x_contamination": "The share of each group already exposed to FUI at each horizon; a contaminated "
+                           "comparison group biases the effect towards zero.",
+        "s_provenance": "Provenance",
+        "x_provenance": "What produced this report.",
+        "figure_title": "{outcome}, {after}",
+        "fig_xlabel": "entry month relative to the county's FUI start",
+        "fig_ylabel": "effect (share of entrants)",
+        "ref_outcome": "outcome month under FUI from here",
+        "ref_entry": "entered under FUI from here",
+        "fig_suptitle": "FUI event study by monthly entry cohort (not-yet-treated counties as comparison)",
+        "group": {"south_west_t1": "South/West, t1", "south_west_t2": "South/West, t2",
+                  "rest_t1": "Rest of Norway, t1", "rest_t2": "Rest of Norway, t2"},
+        "columns": {"entrants": "entrants", "used": "used", "estimate": "estimate", "cr1_se": "CR1 SE",
+                    "cr1_p": "CR1 p", "wild_p": "wild bootstrap p", "wild_ci": "wild bootstrap 95% CI",
+                    "randomization_p": "randomization p", "randomization_ci": "randomization 95% CI",
+                    "romano_wolf_p": "wild step-down p (Romano-Wolf)",
+                    "westfall_young_p": "randomization step-down p (Westfall-Young)", "cr1_naive_p": "CR1 p (naive)", "breakdown": "breakdown Mbar",
+                    "share_exposed": "share exposed", "contaminated": "contaminated", "assumed": "assumed",
+                    "group": "group", "statistic": "statistic", "p_value": "p-value", "note": "test",
+                    "specification": "specification", "event_time": "event time", "term": "term",
+                    "diff_in_se": "difference (published SE)", "coef": "evalkit", "published_coef": "published",
+                    "yes": "yes", "no": "no"},
+        "dummies": "Entry-month dummies",
+    },
+    "nb": {
+        "title": "FUI-evalueringen (Fafo 2020, kapittel 8) gjenskapt med evalkit",
+        "findings": "Hovedfunn",
+        "warnings": "Advarsler om designet",
+        "month": "{h} mnd", "published": "publisert",
+        "reproduced": "evalkit", "horizon": "måneder etter tilgang", "outcome": "utfall",
+        "finding_effect": "{outcome}, {after}: FUI-effekt {b} (95 % KI {lo} til {hi}; "
+                          "publisert {pub})",
+        "finding_within": "Tabell 8.2-8.3: {within} av {n} gjenskapte koeffisienter ligger innenfor 1 publisert "
+                          "standardfeil fra den publiserte verdien ({within2} innenfor 2; største avvik {max:.2f}).",
+        "finding_wild": "Med 18 fylker gir wild cluster bootstrap p-verdier for FUI-effekten fra {lo} til {hi}, "
+                        "og randomisering over fylkestildelinger fra {rlo} til {rhi}.",
+        "finding_pretrend": "Tester for trender før start (hendelsesstudie): {n_reject} av {n} forkaster ingen "
+                            "trend på 5 %-nivå.",
+        "s_table_8_1": "Tabell 8.1: nye brukere etter region og tilgangsperiode",
+        "x_table_8_1": "Hvem som kom inn i hver region og periode: antall og andeler. Publiserte verdier i "
+                       "klammer. Utdanningsandelene er av dem med kjent utdanning, som publisert.",
+        "s_exclusions": "Nye brukere i hver modell",
+        "x_exclusions": "Hver modell bruker dem med kjent utfall og kjente kontrollvariabler; de andre telles "
+                        "etter grunn (tilgang = brukt + utelatt).",
+        "s_table_8_2": "Tabell 8.2: arbeid", "s_table_8_3": "Tabell 8.3: utdanning",
+        "x_table_8_2": "Lineær sannsynlighetsmodell for å være i arbeid k måneder etter tilgang, gjenskapt ved "
+                       "siden av de publiserte tallene. FUI-effekten er forskjell-i-forskjell-leddet.",
+        "x_table_8_3": "Samme modell for å være i utdanning k måneder etter tilgang.",
+        "s_comparison": "Publisert mot gjenskapt",
+        "x_comparison": "Hvor langt hver gjenskapt koeffisient ligger fra den publiserte, målt i publiserte "
+                        "standardfeil. Innenfor 1 betyr enighet innenfor utvalgsusikkerheten.",
+        "s_effects": "FUI-effekten under andre spesifikasjoner",
+        "x_effects": "FUI-effekten med fylkesklyngede standardfeil og uten innsatsbehov (som settes etter "
+                     "tilgang og selv kan påvirkes av FUI).",
+        "s_few_clusters": "Inferens med få behandlede fylker",
+        "x_few_clusters": "Bare 18 fylker, 6 av dem behandlet: klyngede standardfeil blir da for små. Wild "
+                          "cluster bootstrap og randomisering over fylkestildelinger gir ærlige p-verdier og "
+                          "intervaller og er rapportens inferens; step-down-p-verdiene holder sjansen for en "
+                          "feilaktig forkastning blant de 2 x 4 testene på 5 %. CR1 vises bare som naiv "
+                          "sammenligning.",
+        "s_event_study": "Hendelsesstudie av månedlige tilgangskohorter",
+        "x_event_study": "Hver månedskohort etter tilgangsmåned relativt til fylkets FUI-start, sammenlignet med "
+                         "fylker som ennå ikke har startet. Rader er hendelsestid, kolonner utfall og horisont.",
+        "s_event_sample": "Nye brukere i hver modell i hendelsesstudien",
+        "s_pretrend": "Tester for trender før start",
+        "x_pretrend": "Før FUI startet skal det ikke være noen effekt: en liten p-verdi varsler at "
+                      "sammenligningsfylkene fulgte en annen bane.",
+        "s_sensitivity": "Følsomhet for brudd på parallelle trender",
+        "x_sensitivity": "Hvor stort brudd på parallelle trender (relativt til det største før start) "
+                         "konklusjonen tåler (Rambachan og Roth 2023). + merker et intervall som når kanten av "
+                         "søkegitteret.",
+        "s_placebo": "Placebotest",
+        "x_placebo": "Samme 2x2-sammenligning mellom to perioder før FUI: en «effekt» her tyder på et problem "
+                     "med designet. [exposed] merker horisonter der noen hadde nådd FUI.",
+        "s_contamination": "Forurensning av sammenligningen",
+        "x_contamination": "Andelen i hver gruppe som allerede var berørt av FUI ved hver horisont; en forurenset "
+                           "sammenligningsgruppe trekker effekten mot null.",
+        "s_provenance": "Opphav",
+        "x_provenance": "Hva som laget denne rapporten.",
+        "figure_title": "{outcome}, {after}",
+        "fig_xlabel": "tilgangsmåned relativt til fylkets FUI-start",
+        "fig_ylabel": "effekt (andel av nye brukere)",
+        "ref_outcome": "utfallsmåned under FUI herfra",
+        "ref_entry": "tilgang under FUI herfra",
+        "fig_suptitle": "Hendelsesstudie av FUI etter månedlig tilgangskohort (fylker som ennå ikke har startet "
+                        "som sammenligning)",
+        "group": {"south_west_t1": "Sør/Vest, t1", "south_west_t2": "Sør/Vest, t2",
+                  "rest_t1": "Resten av landet, t1", "rest_t2": "Resten av landet, t2"},
+        "columns": {"entrants": "nye brukere", "used": "brukt", "estimate": "estimat", "cr1_se": "CR1 SF",
+                    "cr1_p": "CR1 p", "wild_p": "wild bootstrap p", "wild_ci": "wild bootstrap 95 % KI",
+                    "randomization_p": "randomisering p", "randomization_ci": "randomisering 95 % KI",
+                    "romano_wolf_p": "wild step-down p (Romano-Wolf)",
+                    "westfall_young_p": "randomisering step-down p (Westfall-Young)", "cr1_naive_p": "CR1 p (naiv)", "breakdown": "bruddpunkt Mbar",
+                    "share_exposed": "andel berørt", "contaminated": "forurenset", "assumed": "antatt",
+                    "group": "gruppe", "statistic": "testobservator", "p_value": "p-verdi", "note": "test",
+                    "specification": "spesifikasjon", "event_time": "hendelsestid", "term": "ledd",
+                    "diff_in_se": "avvik (publiserte SF)", "coef": "evalkit", "published_coef": "publisert",
+                    "yes": "ja", "no": "nei"},
+        "dummies": "Dummyer for tilgangsmåned",
+    },
+}
+
+LABELS: dict[str, dict[str, str]] = {"en": _ENGLISH_TERMS, "nb": {**NORWEGIAN_LABELS, **_NORWEGIAN_MORE}}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is one of :data:`LANGUAGES`, else an :class:`~evalkit.errors.EvalkitError`."""
+    if lang not in LANGUAGES:
+        raise EvalkitError(f"lang must be one of {list(LANGUAGES)} (English, Norwegian bokmål), got {lang!r}")
+    return lang
+
+
+def words(lang: str) -> Mapping[str, object]:
+    """Section titles, explanations, column and figure labels in ``lang``."""
+    return _WORDS[check_lang(lang)]
+
+
+def after_entry(months: int, lang: str) -> str:
+    """``"1 month after entry"``, ``"3 months after entry"`` (``"3 måneder etter tilgang"``)."""
+    if check_lang(lang) == "nb":
+        return f"{months} måned{'' if months == 1 else 'er'} etter tilgang"
+    return f"{months} month{'' if months == 1 else 's'} after entry"
+
+
+def label(key: str, lang: str) -> str:
+    """The readable label of a term, outcome, table row or exclusion reason (the key, spaced, when it has none)."""
+    return LABELS[check_lang(lang)].get(key, key.replace("_", " "))
+
+
+__all__ = ["LABELS", "LANGUAGES", "after_entry", "check_lang", "label", "words"]
