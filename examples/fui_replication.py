@@ -7,7 +7,7 @@ relative to the national one).
 import argparse
 
 import evalkit
-from evalkit.replications.fui import report
+from evalkit.replications.fui import report_text
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--scale", type=float, default=0.2)
@@ -16,7 +16,7 @@ args = parser.parse_args()
 # 1. the calibrated synthetic panel (a fifth of national size by default)
 data = evalkit.simulate_fui_panel(scale=args.scale, seed=1)
 replication = evalkit.run_fui(data.panel, data.unemployment)
-print(report.to_text(replication))
+print(report_text.to_text(replication))
 
 # 2. a panel with a known true effect: +5 points on education, -3 on employment
 truth = evalkit.simulate_fui_panel(
