@@ -15,8 +15,10 @@ ESTIMATORS = {"imputation (BJS)", "two-stage (Gardner)", "Callaway-Sant'Anna (DR
 
 @pytest.fixture(scope="module")
 def truth_study():
+    # no county shocks: the recovery checks pool event times with inverse-variance weights,
+    # which assumes their errors independent (county x month shocks correlate them)
     data = simulate_fui_panel(
-        scale=0.4, seed=5, effects={"education": 0.06, "employment": 0.0}, noise="bernoulli"
+        scale=0.4, seed=5, effects={"education": 0.06, "employment": 0.0}, noise="bernoulli", county_icc=0
     )
     cohorts = entry_cohorts(read_panel(data.panel), data.unemployment, norway_2017_schedule())
     return cohorts, fui_event_study(cohorts, horizons=(1, 3, 6))

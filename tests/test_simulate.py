@@ -329,3 +329,71 @@ def test_write_and_read_round_trip(tmp_path, suffix):
         assert len(back) == len(data.panel) and list(back.columns) == list(data.panel.columns)
     with pytest.raises(EvalkitError, match="suffix"):
         write_panel(data, tmp_path / "fui.txt")
+
+
+# -- county shocks --------------------------------------------------------------------------
+def test_county_icc_zero_is_the_panel_without_shocks():
+    """county_icc=0 draws no shock: the Bernoulli panel is the one of the simulator before the
+    shocks existed (fingerprint frozen from that version: rows, ones, and weighted sums)."""
+    data = simulate_fui_panel(scale=0.03, seed=11, noise="bernoulli", county_icc=0)
+    panel = data.panel
+    month = _month_number(panel["month"]) + 1
+    fingerprint = (
+        len(panel),
+        int(panel["employed"].sum()),
+        int(panel["in_education"].sum()),
+        int((panel["employed"].astype("int64") * panel["person_id"]).sum()),
+        int((panel["in_education"].astype("int64") * month).sum()),
+    )
+    assert fingerprint == (190206, 89604, 26140, 330253408, 515932)
+    assert (data.county_shocks["shock"] == 0).all() and data.county_icc == 0.0
+
+
+def test_county_shocks_table():
+    data = simulate_fui_panel(scale=0.02, seed=4, county_icc=0.01)
+    shocks = data.county_shocks
+    assert list(shocks.columns) == ["outcome", "county", "month", "shock"]
+    assert len(shocks) == 2 * 18 * 36 and set(shocks["county"]) == set(data.schedule["county"])
+    # persistent within counties, about independent across them
+    wide = shocks[shocks["outcome"] == "education"].pivot(index="month", columns="county", values="shock")
+    lag1 = np.mean([np.corrcoef(wide[c][1:], wide[c][:-1])[0, 1] for c in wide])
+    assert 0.5 < lag1 < 0.95
+    assert (shocks["shock"] != 0).all()
+
+
+def _anova_icc(residual: np.ndarray, cells: np.ndarray) -> float:
+    """One-way ANOVA estimator of the intraclass correlation (unbalanced cells)."""
+    frame = pd.DataFrame({"r": residual, "c": cells})
+    groups = frame.groupby("c")["r"]
+    n, k, N = groups.size().to_numpy(), groups.ngroups, len(frame)
+    within = ((frame["r"] - groups.transform("mean")) ** 2).sum() / (N - k)
+    between = (n * (groups.mean().to_numpy() - frame["r"].mean()) ** 2).sum() / (k - 1)
+    n0 = (N - (n**2).sum() / N) / (k - 1)
+    return (between - within) / (between + (n0 - 1) * within)
+
+
+def test_intra_county_correlation_of_a_large_panel_is_near_the_parameter():
+    icc = 0.02
+    data = simulate_fui_panel(scale=0.5, seed=21, noise="bernoulli", county_icc=icc)
+    e = analysis_entrants(data.panel, data.schedule, data.unemployment)
+    estimates = []
+    for outcome in OUTCOMES:
+        for h in HORIZONS:
+            fit = fit_table(e, outcome, h)
+            used = e.loc[fit.resid.index]
+            cells = used["county"].astype(str) + "|" + (_month_number(used["month"]) + h).astype(str)
+            estimates.append(_anova_icc(fit.resid.to_numpy(), cells.to_numpy()))
+    # the regressors absorb the part of the shocks common to a region and window (a few tenths)
+    assert 0.6 * icc < np.mean(estimates) < 1.3 * icc, np.round(estimates, 4)
+    no_shocks = simulate_fui_panel(scale=0.5, seed=21, noise="bernoulli", county_icc=0)
+    e0 = analysis_entrants(no_shocks.panel, no_shocks.schedule, no_shocks.unemployment)
+    fit = fit_table(e0, "education", 3)
+    used = e0.loc[fit.resid.index]
+    cells = used["county"].astype(str) + "|" + (_month_number(used["month"]) + 3).astype(str)
+    assert abs(_anova_icc(fit.resid.to_numpy(), cells.to_numpy())) < 0.005
+
+
+@pytest.mark.parametrize("value", [-0.1, 0.5, "0.01", True, float("nan")])
+def test_bad_county_icc_rejected(value):
+    with pytest.raises(EvalkitError, match="county_icc"):
+        simulate_fui_panel(scale=0.02, county_icc=value)

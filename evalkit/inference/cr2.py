@@ -24,7 +24,10 @@ enter ``H_gg`` through ``S``.  This equals CR2 of the dummy-variable regression.
 most ``k + r``; with the thin SVD ``W_g = U s V'``,
 ``A_g v = v + U diag((1 - s^2)^{-1/2} - 1) U' v`` (the term is ``-1`` where
 ``1 - s^2 <= 1e-12``: the Moore-Penrose inverse root), so the cost is
-``O(n_g (k + r)^2)`` per cluster and no ``n_g x n_g`` matrix is formed.
+``O(n_g (k + r)^2)`` per cluster and no ``n_g x n_g`` matrix is formed.  The
+Bell-McCaffrey traces ``tr M = sum_g z_g'z_g - ||F||^2`` and ``tr M^2`` follow from the
+``(k + r) x G`` matrix ``F = [W_g'z_g]_g`` in ``O(G (k + r)^2)``; the Imbens-Kolesar
+df form one ``G x G`` matrix per coefficient.
 
 **Degrees of freedom** for the t-test of coefficient ``j`` (contrast ``c = e_j``):
 ``c'Vc = sum_g (z_g' e_g)^2`` with ``z_g = A_g X_g B c``.  Under the working model
@@ -181,18 +184,27 @@ def cr2(
         ones_z[g] = v @ Z
         ones_w[g] = v @ Wg
     cov = B @ (scores.T @ scores) @ B
-    # M_j = diag(zz[:, j]) - F_j' F_j   (G x G per coefficient j)
-    M = -np.einsum("gpj,hpj->jgh", F, F)
-    idx = np.arange(G)
-    M[:, idx, idx] += zz.T
-    if df == "imbens-kolesar":
+    if df == "bell-mccaffrey":
+        # M_j = D_j - F_j'F_j with D_j = diag(zz[:, j]): traces without forming the G x G matrix
+        norms = np.einsum("gpj,gpj->gj", F, F)  # ||F_j[:, g]||^2
+        gram = np.einsum("gpj,gqj->jpq", F, F)  # F_j F_j'  (p x p)
+        trace = zz.sum(axis=0) - norms.sum(axis=0)
+        trace_sq = (zz**2).sum(axis=0) - 2 * (zz * norms).sum(axis=0) + np.einsum("jpq,jpq->j", gram, gram)
+    else:
         rho = _ik_rho(e, order, bounds)
-        # R_j[c, g] = delta_cg v_g'z_g - (W_c'v_c)' F_g
-        R = -np.einsum("cp,gpj->jcg", ones_w, F)
-        R[:, idx, idx] += ones_z.T
-        M = (1.0 - rho) * M + rho * np.einsum("jcg,jch->jgh", R, R)
-    trace = np.einsum("jgg->j", M)
-    trace_sq = np.einsum("jgh,jhg->j", M, M)
+        idx = np.arange(G)
+        trace = np.empty(k)
+        trace_sq = np.empty(k)
+        for j in range(k):  # one G x G matrix at a time
+            Fj = F[:, :, j]  # (G, p)
+            M = -(Fj @ Fj.T)
+            M[idx, idx] += zz[:, j]
+            # R[c, g] = delta_cg v_g'z_g - (W_c'v_c)' F_g
+            R = -(ones_w @ Fj.T)
+            R[idx, idx] += ones_z[:, j]
+            M = (1.0 - rho) * M + rho * (R.T @ R)
+            trace[j] = np.trace(M)
+            trace_sq[j] = np.einsum("gh,hg->", M, M)
     with np.errstate(divide="ignore", invalid="ignore"):
         dof = np.where(trace_sq > 0, trace**2 / trace_sq, np.nan)
     return CR2Result(cov=cov, df=dof)

@@ -337,8 +337,11 @@ def provenance(settings: dict[str, Any], output: Output, source: str | None) -> 
     synthetic = not data["panel"]
     if synthetic:
         simulated = data["synthetic"]
-        described = {"scale": simulated["scale"], "seed": simulated["seed"], "county_icc": simulated["county_icc"],
-                     "effects": {k: str(v) for k, v in simulated["effects"].items()}}
+        from evalkit.replications.fui.synthetic.shocks import DEFAULT_COUNTY_ICC
+
+        icc = DEFAULT_COUNTY_ICC if simulated["county_icc"] is None else simulated["county_icc"]
+        described = {"scale": simulated["scale"], "seed": simulated["seed"],
+                     "effects": {k: str(v) for k, v in simulated["effects"].items()}, "county_icc": icc}
         inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": described})
     options = {
         "n_boot": settings["inference"]["n_boot"],

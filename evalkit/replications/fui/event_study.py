@@ -37,6 +37,7 @@ from evalkit.estimators.two_stage import two_stage_did
 from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
+from evalkit.replications.fui.inference import wild_effects
 from evalkit.replications.fui.regressions import dummy_terms
 from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest
@@ -55,13 +56,18 @@ class FuiEventStudy:
     when post-period violations of parallel trends may be up to ``m`` times the largest
     pre-period one (relative magnitudes), and the breakdown ``m``.  ``cohorts`` holds, per
     outcome and horizon, the entrants used and those left out by reason
-    (:func:`event_study_sample`) and the first and last entry month used.
+    (:func:`event_study_sample`) and the first and last entry month used.  The imputation
+    rows of ``estimates`` carry wild cluster bootstrap ``wild_p``, ``wild_conf_low`` and
+    ``wild_conf_high`` (NaN for the other estimators, or without the bootstrap), and
+    ``overall`` holds per outcome and horizon the imputation estimate of the average
+    effect over all exposed cohorts (``ATT``) with its CR1 and wild-bootstrap inference.
     """
 
     estimates: pd.DataFrame
     pretrend_tests: pd.DataFrame
     cohorts: pd.DataFrame
     sensitivity: pd.DataFrame
+    overall: pd.DataFrame | None = None
 
     def plot(self, outcome: str, horizon: int, *, lang: str = "en"):
         """All estimators of one outcome and horizon in one figure
@@ -156,6 +162,8 @@ def fui_event_study(
     leads: int = 6,
     covariates: tuple[str, ...] = COVARIATES,
     sensitivity_m: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
+    n_boot: int | None = 9999,
+    seed: int = 2017,
 ) -> FuiEventStudy:
     """Imputation and two-stage event studies of the FUI rollout by entry cohort.
 
@@ -171,8 +179,11 @@ def fui_event_study(
         Numeric controls of the untreated-outcome model.
     sensitivity_m
         Bounds ``Mbar`` of the relative-magnitudes sensitivity analysis.
+    n_boot, seed
+        Draws and seed of the wild cluster bootstrap of the imputation estimates by county
+        (:func:`~evalkit.replications.fui.inference.wild_effects`); ``None``: no bootstrap.
     """
-    rows, tests, counts, robust = [], [], [], []
+    rows, tests, counts, robust, overall = [], [], [], [], []
     last_start = int(cohorts["start_month"].max())
     for outcome in outcomes:
         for k in horizons:
@@ -230,8 +241,13 @@ def fui_event_study(
             results = (
                 ("imputation (BJS)", imputed), ("two-stage (Gardner)", staged), ("Callaway-Sant'Anna (DR)", callaway),
             )
+            wild = wild_effects(imputed, n_boot=n_boot, seed=seed) if n_boot else None
             for name, res in results:
                 tidy = res.tidy()
+                if res is imputed:
+                    tidy = tidy if wild is None else tidy.join(wild, on="term")
+                    average = tidy[tidy["term"] == "ATT"].drop(columns=["term", "event_time"])
+                    overall.append(average.assign(outcome=outcome, horizon=k))
                 tidy = tidy[tidy["event_time"].notna()]
                 rows.append(
                     tidy.assign(outcome=outcome, horizon=k, estimator=name, event_time=tidy["event_time"] - k)
@@ -240,12 +256,16 @@ def fui_event_study(
                 {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
                  "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
             )
-    estimates = pd.concat(rows, ignore_index=True)[
-        ["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value"]
-    ]
+    estimates = pd.concat(rows, ignore_index=True).reindex(
+        columns=["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high",
+                 "p_value", "wild_p", "wild_conf_low", "wild_conf_high"]
+    )
+    averages = pd.concat(overall, ignore_index=True)
+    averages = averages[["outcome", "horizon", *[c for c in averages.columns if c not in ("outcome", "horizon")]]]
     return FuiEventStudy(
         estimates=estimates,
         pretrend_tests=pd.DataFrame(tests),
         cohorts=pd.DataFrame(counts),
         sensitivity=pd.concat(robust, ignore_index=True),
+        overall=averages,
     )

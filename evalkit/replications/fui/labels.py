@@ -106,7 +106,9 @@ _WORDS = {
         "s_few_clusters": "Inference with few treated counties",
         "x_few_clusters": "Only 18 counties, 6 of them treated: clustered standard errors are then too small. "
                           "The wild cluster bootstrap and randomization over county assignments give honest "
-                          "p-values.",
+                          "p-values and intervals and are the inference of this report; the step-down p-values "
+                          "hold the chance of any false rejection among the 2 x 4 tests at 5 %. CR1 is shown "
+                          "only as the naive comparison.",
         "s_event_study": "Event study of monthly entry cohorts",
         "x_event_study": "Every monthly cohort by entry month relative to its county's FUI start, compared with "
                          "counties not yet treated. Rows are event times, columns outcome and horizon.",
@@ -136,7 +138,9 @@ _WORDS = {
                   "rest_t1": "Rest of Norway, t1", "rest_t2": "Rest of Norway, t2"},
         "columns": {"entrants": "entrants", "used": "used", "estimate": "estimate", "cr1_se": "CR1 SE",
                     "cr1_p": "CR1 p", "wild_p": "wild bootstrap p", "wild_ci": "wild bootstrap 95% CI",
-                    "randomization_p": "randomization p", "breakdown": "breakdown Mbar",
+                    "randomization_p": "randomization p", "randomization_ci": "randomization 95% CI",
+                    "romano_wolf_p": "wild step-down p (Romano-Wolf)",
+                    "westfall_young_p": "randomization step-down p (Westfall-Young)", "cr1_naive_p": "CR1 p (naive)", "breakdown": "breakdown Mbar",
                     "share_exposed": "share exposed", "contaminated": "contaminated", "assumed": "assumed",
                     "group": "group", "statistic": "statistic", "p_value": "p-value", "note": "test",
                     "specification": "specification", "event_time": "event time", "term": "term",
@@ -176,7 +180,10 @@ _WORDS = {
                      "tilgang og selv kan påvirkes av FUI).",
         "s_few_clusters": "Inferens med få behandlede fylker",
         "x_few_clusters": "Bare 18 fylker, 6 av dem behandlet: klyngede standardfeil blir da for små. Wild "
-                          "cluster bootstrap og randomisering over fylkestildelinger gir ærlige p-verdier.",
+                          "cluster bootstrap og randomisering over fylkestildelinger gir ærlige p-verdier og "
+                          "intervaller og er rapportens inferens; step-down-p-verdiene holder sjansen for en "
+                          "feilaktig forkastning blant de 2 x 4 testene på 5 %. CR1 vises bare som naiv "
+                          "sammenligning.",
         "s_event_study": "Hendelsesstudie av månedlige tilgangskohorter",
         "x_event_study": "Hver månedskohort etter tilgangsmåned relativt til fylkets FUI-start, sammenlignet med "
                          "fylker som ennå ikke har startet. Rader er hendelsestid, kolonner utfall og horisont.",
@@ -207,7 +214,9 @@ _WORDS = {
                   "rest_t1": "Resten av landet, t1", "rest_t2": "Resten av landet, t2"},
         "columns": {"entrants": "nye brukere", "used": "brukt", "estimate": "estimat", "cr1_se": "CR1 SF",
                     "cr1_p": "CR1 p", "wild_p": "wild bootstrap p", "wild_ci": "wild bootstrap 95 % KI",
-                    "randomization_p": "randomisering p", "breakdown": "bruddpunkt Mbar",
+                    "randomization_p": "randomisering p", "randomization_ci": "randomisering 95 % KI",
+                    "romano_wolf_p": "wild step-down p (Romano-Wolf)",
+                    "westfall_young_p": "randomisering step-down p (Westfall-Young)", "cr1_naive_p": "CR1 p (naiv)", "breakdown": "bruddpunkt Mbar",
                     "share_exposed": "andel berørt", "contaminated": "forurenset", "assumed": "antatt",
                     "group": "gruppe", "statistic": "testobservator", "p_value": "p-verdi", "note": "test",
                     "specification": "spesifikasjon", "event_time": "hendelsestid", "term": "ledd",

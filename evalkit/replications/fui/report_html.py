@@ -206,14 +206,18 @@ def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureCon
     out.append(("effects", str(w["s_effects"]), str(w["x_effects"]), [effects]))
     if rep.few_clusters is not None:
         fc = rep.few_clusters
-        shown = pd.DataFrame({
+        shown = pd.DataFrame({  # the few-cluster-valid inference first, CR1 last as the naive comparison
             str(w["outcome"]): [label(o, lang) for o in fc["outcome"]],
             str(w["horizon"]): fc["horizon"].astype(str),
             col["estimate"]: fc["estimate"].map(lambda v: f"{v:.3f}"),
-            col["cr1_p"]: fc["cr1_p"].map(p_text),
             col["wild_p"]: fc["wild_p"].map(p_text),
             col["wild_ci"]: [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(fc["wild_conf_low"], fc["wild_conf_high"])],
+            col["romano_wolf_p"]: fc["romano_wolf_p"].map(p_text),
             col["randomization_p"]: fc["randomization_p"].map(p_text),
+            col["randomization_ci"]: [f"[{lo:.3f}, {hi:.3f}]"
+                                      for lo, hi in zip(fc["randomization_conf_low"], fc["randomization_conf_high"])],
+            col["westfall_young_p"]: fc["westfall_young_p"].map(p_text),
+            col["cr1_naive_p"]: fc["cr1_p"].map(p_text),
         })
         out.append(("few-clusters", str(w["s_few_clusters"]), str(w["x_few_clusters"]), [shown]))
     if rep.event_study is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit.replications.fui import disclosed
+from evalkit.replications.fui.inference import METHOD_NOTES
 from evalkit.replications.fui.published import (
     NORWEGIAN_LABELS,
     TABLE_KEYS,
@@ -123,21 +124,40 @@ def effects_text(rep: FuiReplication) -> pd.DataFrame:
 
 
 def few_clusters_text(rep: FuiReplication) -> pd.DataFrame:
-    """Per outcome and horizon: the estimate and the p-value of every method, the wild interval."""
+    """Per outcome and horizon: the few-cluster-valid p-values and intervals, CR1 last (naive)."""
     frame = rep.few_clusters
     out = frame[["outcome", "horizon"]].copy()
     out["estimate"] = frame["estimate"].map(lambda v: f"{v:.3f}")
-    for column in [c for c in frame.columns if c.endswith("_p")]:
-        out[column.removesuffix("_p") + " p"] = frame[column].map(format_p)
-    if {"wild_conf_low", "wild_conf_high"} <= set(frame.columns):
-        out["wild 95% CI"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(frame["wild_conf_low"], frame["wild_conf_high"])]
+    methods = [c.removesuffix("_p") for c in frame.columns if c.endswith("_p") and c != "cr1_p"] + ["cr1"]
+    for method in methods:
+        label = {"cr1": "CR1 (naive)", "romano_wolf": "wild step-down", "westfall_young": "randomization step-down"}.get(
+            method, method)
+        out[f"{label} p"] = frame[f"{method}_p"].map(format_p)
+        if f"{method}_conf_low" in frame.columns:
+            out[f"{label} 95% CI"] = [f"[{lo:.3f}, {hi:.3f}]"
+                                      for lo, hi in zip(frame[f"{method}_conf_low"], frame[f"{method}_conf_high"])]
     return out.set_index(["outcome", "horizon"])
+
+
+def _few_clusters_parts(rep: FuiReplication) -> list[str]:
+    """The few-cluster section: which inference is valid and why, the table, what each method is."""
+    frame = rep.sample.frame
+    counties, treated = frame["county"].nunique(), frame.loc[frame["south_west"] == 1, "county"].nunique()
+    title = (f"Inference with few treated counties ({counties} counties, {treated} treated, one treated region): "
+             "the wild cluster bootstrap and randomization inference are valid with so few clusters and are "
+             "the inference of this report; CR1 is shown only as the naive comparison")
+    return [*_section(title, table(few_clusters_text(rep)))[:-1], *[bullet(n) for n in METHOD_NOTES], ""]
+
+
+def _event_study_p(frame: pd.DataFrame) -> pd.Series:
+    """The p-value behind the stars: the wild cluster bootstrap's where computed, else CR1."""
+    return frame["wild_p"].fillna(frame["p_value"]) if "wild_p" in frame else frame["p_value"]
 
 
 def event_study_text(rep: FuiReplication) -> pd.DataFrame:
     """Imputation estimates of exposed cohorts, ``estimate (se)`` by event time."""
     post = rep.event_study.exposed_effects()
-    post["cell"] = [_cell(e, s, p) for e, s, p in zip(post["estimate"], post["std_error"], post["p_value"])]
+    post["cell"] = [_cell(e, s, p) for e, s, p in zip(post["estimate"], post["std_error"], _event_study_p(post))]
     frame = post.pivot_table(index=["outcome", "horizon"], columns="event_time", values="cell", aggfunc="first")
     frame.columns = [f"e={int(c)}" for c in frame.columns]
     return frame.fillna("")
@@ -192,10 +212,7 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
                             f"within 1 SE: {(z <= 1).mean():.0%}, within 2 SE: {(z <= 2).mean():.0%}"), ""]
     parts += _section("FUI effect under other specifications", table(effects_text(rep)))
     if rep.few_clusters is not None:
-        parts += _section(
-            "Inference with few treated counties (18 counties, 6 treated): CR1, wild cluster bootstrap (WCR, "
-            "Webb weights) and randomization over all C(18,6) county assignments",
-            table(few_clusters_text(rep)))
+        parts += _few_clusters_parts(rep)
     if rep.event_study is not None:
         parts += _event_study_parts(rep, rule)
     if rep.placebo is not None:
@@ -207,14 +224,32 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
     return "\n".join(parts)
 
 
+def event_study_overall_text(rep: FuiReplication) -> pd.DataFrame:
+    """The imputation average effect of all exposed cohorts: wild-bootstrap inference, CR1 beside it."""
+    frame = rep.event_study.overall
+    out = frame[["outcome", "horizon"]].copy()
+    out["ATT (se)"] = [_cell(e, s) for e, s in zip(frame["estimate"], frame["std_error"])]
+    if "wild_p" in frame:
+        out["wild p"] = frame["wild_p"].map(format_p)
+        out["wild 95% CI"] = [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(frame["wild_conf_low"], frame["wild_conf_high"])]
+    out["CR1 (naive) p"] = frame["p_value"].map(format_p)
+    return out.set_index(["outcome", "horizon"])
+
+
 def _event_study_parts(rep: FuiReplication, rule: DisclosureControl) -> list[str]:
     study = rep.event_study
+    wild = "wild_p" in study.estimates and study.estimates["wild_p"].notna().any()
+    stars = ("stars from the wild cluster bootstrap by county (WCR, Webb weights), valid with few clusters; "
+             "SEs are CR1" if wild else "stars and SEs CR1 by county, naive with so few clusters")
     parts = _section(
         "Event study of all monthly entry cohorts (imputation estimator, Borusyak-Jaravel-Spiess; not-yet-"
         "treated counties as comparison; e = entry month minus the county's FUI start; e < 0: entered before "
         "the start, outcome month under FUI; the rest of Norway's start in July 2017 ends the comparison, so "
-        "long horizons have only partly exposed cohorts)",
+        f"long horizons have only partly exposed cohorts; {stars})",
         table(event_study_text(rep)))
+    if study.overall is not None:
+        parts += _section("Average effect of all exposed cohorts (imputation ATT): the wild cluster bootstrap is "
+                          "the valid inference, CR1 the naive comparison", table(event_study_overall_text(rep)))
     labels = {"excluded_all_counties_treated": "after every start"}
     parts += _section("New users in each event-study model: used, and excluded by reason (entrants = used + "
                       "excluded; 'after every start': outcome month after every county's start)",

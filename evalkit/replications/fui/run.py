@@ -45,8 +45,10 @@ class FuiReplication:
     contamination
         Per group and horizon, the share of entrants already exposed to FUI.
     few_clusters
-        Per outcome and horizon, wild cluster bootstrap and randomization-inference
-        p-values of the FUI effect by county (``None`` when not requested).
+        Per outcome and horizon, the few-cluster-valid p-values and intervals of the FUI
+        effect (wild cluster bootstrap and randomization inference by county) beside the
+        naive CR1 ones (:func:`~evalkit.replications.fui.inference.few_cluster_inference`;
+        ``None`` when not requested).
     event_study
         Event studies of all monthly entry cohorts by months relative to the county's
         start (``None`` when not requested).
@@ -149,10 +151,16 @@ class FuiReplication:
         n_counties = self.sample.frame["county"].nunique()
         n_treated = self.sample.frame.loc[self.sample.frame["south_west"] == 1, "county"].nunique()
         clusters = (
-            f"County-clustered SEs rest on {n_counties} counties ({n_treated} treated) and "
+            f"County-clustered (CR1) SEs rest on {n_counties} counties ({n_treated} treated) and "
             "one treated region: with so few clusters they are too small (MacKinnon & Webb "
-            "2017); treat them as a lower bound and prefer a wild cluster bootstrap or "
-            "randomization inference over regions (Conley & Taber 2011)."
+            "2017); treat them as a lower bound. "
+            + (
+                "The few-cluster section gives the valid tests: the wild cluster bootstrap and "
+                "randomization inference over counties (Conley & Taber 2011)."
+                if self.few_clusters is not None
+                else "Run with few-cluster inference (the default; not --no-few-clusters) for the "
+                "wild cluster bootstrap and randomization inference over counties (Conley & Taber 2011)."
+            )
         )
         contaminated = self.contamination[self.contamination["contaminated"]]
         out = [
@@ -203,7 +211,9 @@ def run_fui(
         ``{"unemployment_pct": "ledighet"}``.
     few_clusters
         Add wild cluster bootstrap and randomization inference by county
-        (:mod:`evalkit.replications.fui.inference`).
+        (:mod:`evalkit.replications.fui.inference`) to the 2x2 effects, with step-down
+        p-values over outcomes and horizons, and the wild cluster bootstrap to the event
+        study's imputation estimates.
     n_boot
         Wild bootstrap draws.
     event_study
@@ -246,6 +256,7 @@ def run_fui(
             entry_cohorts(panel, unemployment, schedule, cohort_spec),
             outcomes=cohort_spec.outcomes,
             horizons=cohort_spec.horizons,
+            n_boot=n_boot if few_clusters else None,
         )
     if placebo:
         stage("placebo test between two pre-rollout windows")

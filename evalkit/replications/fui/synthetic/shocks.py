@@ -12,9 +12,10 @@ first order, in the outcome month ``t = entry + k`` of horizon ``k``::
 
 so the shock has mean zero at every ``q``, never moves ``p`` out of [0, 1] for
 ``|eta| < 1`` and vanishes where ``q`` is 0 or 1.  ``sigma_o`` is set so that the
-*intra-county correlation* -- the share of the outcome's variance among the analysis
-entrants that two entrants of the same county and outcome month have in common,
-``Var(p - q) / (pbar (1 - pbar))`` -- equals ``county_icc`` (pooled over the horizons).
+*intra-county correlation* -- the share of the outcome's variance given the regressors,
+``E[q (1 - q)]`` over the analysis entrants, that two entrants of the same county and
+outcome month have in common, ``Var(p - q) / E[q (1 - q)]`` (Moulton's residual
+intraclass correlation) -- equals ``county_icc``, pooled over the horizons.
 
 With ``noise="stratified"`` the shocks are *centred*: their least-squares projection on
 the published regressors over the analysis entrants (region x window, unemployment,
@@ -75,15 +76,14 @@ def outcome_months(entry: np.ndarray, horizons: tuple[int, ...]) -> np.ndarray:
 
 
 def shock_scale(q: np.ndarray, county_icc: float) -> float:
-    """``sigma`` with ``sigma^2 E[q^2 (1-q)^2] = icc * E[q](1 - E[q])``, pooled over columns.
+    """``sigma`` with ``sigma^2 E[q^2 (1-q)^2] = icc * E[q (1-q)]``, pooled over columns.
 
     ``q`` holds the analysis entrants' probabilities (``n x horizons``).
     """
     if county_icc == 0.0:
         return 0.0
-    pbar = q.mean(axis=0)
-    slope = np.mean((q * (1 - q)) ** 2, axis=0)
-    return float(np.sqrt(county_icc * np.sum(pbar * (1 - pbar)) / np.sum(slope)))
+    variance = q * (1 - q)
+    return float(np.sqrt(county_icc * variance.sum() / (variance**2).sum()))
 
 
 def centre(
