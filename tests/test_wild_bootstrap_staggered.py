@@ -167,14 +167,17 @@ def test_several_terms_share_draws(small) -> None:
 
 def test_many_clusters_agree_with_the_analytic_se() -> None:
     """With many clusters the bootstrap-t distribution is close to N(0, 1): the interval is
-    the analytic one and the p-value the normal one."""
+    the analytic one (and the multiplier bootstrap's) and the p-value the normal one."""
     df = staggered_panel(np.random.default_rng(8), cohorts={3: 40, 5: 40}, n_clusters=200, per=2, effect=0.15)
     agg = att_gt(df, y="y", time="t", group="g", unit="unit", cluster="county").aggregate("simple")
     se = float(agg.std_errors["ATT"]) * np.sqrt(200 / 199)
+    multiplier = att_gt(df, y="y", time="t", group="g", unit="unit", cluster="county", n_boot=1999,
+                        rng=5).aggregate("simple")
     for impose_null in (True, False):
         wb = wild_cluster_bootstrap(agg, "ATT", impose_null=impose_null, rng=2)
         lo, hi = wb.interval
         assert (hi - lo) / (2 * 1.959964 * se) == pytest.approx(1.0, abs=0.05)
+        assert (hi - lo) / (2 * 1.959964 * float(multiplier.std_errors["ATT"])) == pytest.approx(1.0, abs=0.08)
         assert wb.p_value == pytest.approx(float(agg.pvalues["ATT"]), abs=0.02)
 
 
