@@ -167,14 +167,17 @@ def test_several_terms_share_draws(small) -> None:
 
 def test_many_clusters_agree_with_the_analytic_se() -> None:
     """With many clusters the bootstrap-t distribution is close to N(0, 1): the interval is
-    the analytic one and the p-value the normal one."""
+    the analytic one (and the multiplier bootstrap's) and the p-value the normal one."""
     df = staggered_panel(np.random.default_rng(8), cohorts={3: 40, 5: 40}, n_clusters=200, per=2, effect=0.15)
     agg = att_gt(df, y="y", time="t", group="g", unit="unit", cluster="county").aggregate("simple")
     se = float(agg.std_errors["ATT"]) * np.sqrt(200 / 199)
+    multiplier = att_gt(df, y="y", time="t", group="g", unit="unit", cluster="county", n_boot=1999,
+                        rng=5).aggregate("simple")
     for impose_null in (True, False):
         wb = wild_cluster_bootstrap(agg, "ATT", impose_null=impose_null, rng=2)
         lo, hi = wb.interval
         assert (hi - lo) / (2 * 1.959964 * se) == pytest.approx(1.0, abs=0.05)
+        assert (hi - lo) / (2 * 1.959964 * float(multiplier.std_errors["ATT"])) == pytest.approx(1.0, abs=0.08)
         assert wb.p_value == pytest.approx(float(agg.pvalues["ATT"]), abs=0.02)
 
 
@@ -335,3 +338,32 @@ def test_event_study_matches_wildboottest(case: dict) -> None:
     assert strict - 1e-12 <= case["p_value"] <= strict + ties + 1e-12
     assert wb.p_value == pytest.approx(strict + ties, abs=1e-15)
 
+
+
+@pytest.mark.parametrize("weight_type", ["webb", "mammen", "rademacher"])
+def test_drawn_weights_follow_the_formula(small, weight_type: str) -> None:
+    """Drawn (not enumerated) weights: the draws are the formula's for draw_weights(rng)."""
+    from evalkit.inference import as_generator, draw_weights
+
+    df, res = small
+    agg = res.aggregate("group")
+    sc = agg.bootstrap_scores(["cohort::3"])
+    S, omega, est = sc.scores[:, 0], sc.shares[:, 0], float(agg.params["cohort::3"])
+    wb = wild_cluster_bootstrap(agg, "cohort::3", weight_type=weight_type, n_boot=99, rng=7, null_value=0.1,
+                                ci=False)
+    assert not wb.enumerated and wb.n_boot == 99
+    V = draw_weights(weight_type, 99, 9, as_generator(7))
+    restricted = S + omega * (est - 0.1)
+    N = V @ restricted
+    psi = V * restricted - omega * N[:, None]
+    np.testing.assert_allclose(wb.draws, N / np.sqrt(9 / 8 * (psi**2).sum(axis=1)), rtol=1e-10)
+
+
+def test_a_result_without_scores_is_named() -> None:
+    from evalkit.estimators.event_study_result import EventStudyResult
+
+    index = pd.Index(["event_time::0"], name="term")
+    bare = EventStudyResult(params=pd.Series([0.1], index=index), std_errors=pd.Series([0.05], index=index),
+                            nobs=10, cov_type="CR1", model_name="hand-made event study")
+    with pytest.raises(EvalkitError, match="hand-made event study: this result keeps no scores"):
+        wild_cluster_bootstrap(bare, "event_time::0")
