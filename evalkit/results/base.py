@@ -11,7 +11,6 @@ When a covariance is given, its diagonal must equal the squared standard errors.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import EvalkitError
+from evalkit.results.display import NotebookDisplay, fact_text, html_block
 
 __all__ = ["EstimationResult", "Summary", "freeze_arrays", "read_only"]
 
@@ -84,18 +84,12 @@ class _Copied:
         obj.__dict__[self._name] = value
 
 
-def _fact(value: Any) -> str:
-    """A model fact for display: floats to six significant digits."""
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.6g}"
-    return str(value)
-
-
 @dataclass(frozen=True)
 class Summary:
     """A printable summary: ``str()`` for the terminal, HTML for notebooks, LaTeX for papers.
 
-    It never prints by itself.
+    It never prints by itself.  In a notebook it renders compactly
+    (:func:`~evalkit.results.display.html_block`: long tables show head and tail).
     """
 
     title: str
@@ -106,7 +100,7 @@ class Summary:
     def __str__(self) -> str:
         width = 78
         lines = [self.title.center(width), "=" * width]
-        items = [f"{k}: {_fact(v)}" for k, v in self.facts.items()]
+        items = [f"{k}: {fact_text(v)}" for k, v in self.facts.items()]
         for i in range(0, len(items), 2):
             left = items[i]
             right = items[i + 1] if i + 1 < len(items) else ""
@@ -121,15 +115,7 @@ class Summary:
         return str(self)
 
     def _repr_html_(self) -> str:
-        facts = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_fact(v))}</td></tr>"
-            for k, v in self.facts.items()
-        )
-        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
-        return (
-            f"<h4>{html.escape(self.title)}</h4><table>{facts}</table>"
-            f"{self.table.to_html(float_format=lambda v: f'{v:.4f}')}{notes}"
-        )
+        return html_block(self.title, self.facts, self.table, self.notes)
 
     def as_latex(self) -> str:
         """The coefficient table as a LaTeX tabular."""
@@ -137,7 +123,7 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class EstimationResult:
+class EstimationResult(NotebookDisplay):
     """Labelled estimates with standard errors and the facts needed for inference.
 
     Parameters

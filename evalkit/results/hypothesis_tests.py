@@ -22,11 +22,12 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError
 from evalkit.results.base import Summary, read_only
+from evalkit.results.display import NotebookDisplay, short_repr
 
 __all__ = ["HypothesisTest", "InvalidTest", "RandomizationTest", "WaldTest", "WildBootstrapTest"]
 
 
-class HypothesisTest:
+class HypothesisTest(NotebookDisplay):
     """The protocol every test result implements (see the module docstring).
 
     Subclasses are frozen dataclasses with ``statistic`` and ``p_value``; they provide
@@ -85,6 +86,9 @@ class HypothesisTest:
     def _notes(self) -> tuple[str, ...]:
         return ()
 
+    def __repr__(self) -> str:
+        return short_repr(type(self).__name__, {"statistic": self.statistic, "p_value": self.p_value, **self._facts()})
+
 
 class TermIntervalTest(HypothesisTest):
     """A test of one named ``term`` whose confidence interval (``interval``, by test
@@ -100,7 +104,7 @@ class TermIntervalTest(HypothesisTest):
         return (float(self.interval[0]), float(self.interval[1]))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class WaldTest(HypothesisTest):
     """Wald test of a joint null ``R b = 0``.
 
@@ -130,7 +134,7 @@ class WaldTest(HypothesisTest):
         return f"Wald test ({self.null}): {dist} = {self.statistic:.4f}, p = {self.p_value:.4f}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class InvalidTest(HypothesisTest):
     """A test that could not be computed, and why (never ``None``); statistic and p-value are NaN."""
 
@@ -157,7 +161,7 @@ class InvalidTest(HypothesisTest):
         return f"Invalid test: {self.reason}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class WildBootstrapTest(TermIntervalTest):
     """A wild cluster bootstrap test of ``term = null_value`` and its confidence interval.
 
@@ -249,7 +253,7 @@ class WildBootstrapTest(TermIntervalTest):
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RandomizationTest(TermIntervalTest):
     """A randomization test over treated units.
 

@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 
 from evalkit.results.base import Summary, read_only
+from evalkit.results.display import NotebookDisplay, short_repr
 
 __all__ = ["StepdownResult"]
 
 
-@dataclass(frozen=True, eq=False)
-class StepdownResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class StepdownResult(NotebookDisplay):
     """Per-test and family-wise adjusted p-values of tests sharing resampling draws.
 
     Attributes
@@ -81,6 +82,9 @@ class StepdownResult:
             table=table,
             notes=("p_value_adjusted controls the family-wise error rate over the tests shown",),
         )
+
+    def __repr__(self) -> str:
+        return short_repr(type(self).__name__, self._facts())
 
     def __str__(self) -> str:
         lines = [f"Step-down {self.method} over {len(self.terms)} tests, {self.n_draws} shared draws ({self.source})"]

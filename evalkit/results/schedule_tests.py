@@ -23,7 +23,7 @@ def _start_label(start: float) -> str:
     return f"{start:g}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ScheduleRandomizationTest(HypothesisTest):
     """A randomization test of a statistic over which units start in which wave.
 

@@ -49,7 +49,7 @@ Target = Literal["first", "average"]
 _DEFAULT_CI = {"relative_magnitudes": "C-LF", "smoothness": "FLCI"}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SensitivityResult(HypothesisTest):
     """Robust confidence intervals for ``theta = l'tau_post`` over a grid of bounds ``M``.
 
@@ -148,9 +148,6 @@ class SensitivityResult(HypothesisTest):
         notes = (f"original: the {100 * (1 - self.alpha):g}% interval under exact parallel trends",
                  "breakdown: the smallest bound on the grid whose interval covers 0")
         return Summary(title=self.title, facts=self._facts(), table=table, notes=notes)
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
     def __str__(self) -> str:
         return str(self.summary())

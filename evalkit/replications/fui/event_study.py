@@ -40,12 +40,13 @@ from evalkit.panel.months import month_label
 from evalkit.replications.fui.inference import wild_effects
 from evalkit.replications.fui.regressions import dummy_terms
 from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec, attach_unemployment
-from evalkit.results import InvalidTest
+from evalkit.results import InvalidTest, Summary
+from evalkit.results.display import NotebookDisplay, short_repr
 from evalkit.sensitivity import honest_did
 
 
 @dataclass(frozen=True)
-class FuiEventStudy:
+class FuiEventStudy(NotebookDisplay):
     """Event-study estimates for each outcome and horizon.
 
     ``estimates`` is tidy: ``outcome, horizon, estimator, event_time, estimate, std_error,
@@ -68,6 +69,32 @@ class FuiEventStudy:
     cohorts: pd.DataFrame
     sensitivity: pd.DataFrame
     overall: pd.DataFrame | None = None
+
+    def _facts(self) -> dict:
+        return {
+            "outcomes": ", ".join(self.estimates["outcome"].unique()),
+            "horizons": ", ".join(str(h) for h in self.estimates["horizon"].unique()),
+            "estimators": self.estimates["estimator"].nunique(),
+            "entry months": f"{self.cohorts['first_month'].min()} to {self.cohorts['last_month'].max()}",
+        }
+
+    def summary(self) -> Summary:
+        """The average effect over exposed cohorts (imputation) per outcome and horizon, with
+        the pre-trend test's p-value and the sensitivity breakdown (it does not print by itself)."""
+        keys = ["outcome", "horizon"]
+        table = self.pretrend_tests[[*keys, "p_value"]].rename(columns={"p_value": "pretrend_p"})
+        if self.overall is not None:
+            wanted = [c for c in ("estimate", "std_error", "p_value", "wild_p") if c in self.overall.columns]
+            table = self.overall[[*keys, *wanted]].merge(table, on=keys)
+        breakdown = self.sensitivity.groupby(keys, as_index=False)["breakdown"].first()
+        table = table.merge(breakdown, on=keys, how="left")
+        notes = ("estimate: imputation (BJS) average over exposed cohorts; breakdown: Rambachan-Roth Mbar",
+                 "more: .estimates (by event time), .plot(outcome, horizon), .cohorts, .sensitivity")
+        return Summary(title="FUI event study of monthly entry cohorts", facts=self._facts(),
+                       table=table.set_index(keys), notes=notes)
+
+    def __repr__(self) -> str:
+        return short_repr("FuiEventStudy", self._facts())
 
     def plot(self, outcome: str, horizon: int, *, lang: str = "en"):
         """All estimators of one outcome and horizon in one figure

@@ -24,6 +24,8 @@ from evalkit.errors import DesignError
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
 from evalkit.replications.fui.published import TERMS
 from evalkit.replications.fui.sample import FuiSample, FuiSpec
+from evalkit.results import Summary
+from evalkit.results.display import NotebookDisplay, short_repr
 
 #: Education dummies (the reference is below upper secondary): published term -> (column, level).
 EDUCATION_DUMMIES: dict[str, tuple[str, object]] = {
@@ -98,7 +100,7 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class FuiRegressions:
+class FuiRegressions(NotebookDisplay):
     """Fitted models ``(outcome, horizon) -> result`` and how many entrants each used.
 
     ``sample_sizes`` has one row per model: ``outcome``, ``horizon`` and the counts of
@@ -109,6 +111,14 @@ class FuiRegressions:
     sample_sizes: pd.DataFrame
     cov_type: str
     covariates: tuple[str, ...]
+
+    def summary(self) -> Summary:
+        """The FUI effect of every model (:meth:`effects`); it does not print by itself."""
+        facts = {"models": len(self.models), "covariance": self.cov_type, "covariates": len(self.covariates)}
+        return Summary(title="FUI 2x2 regressions", facts=facts, table=self.effects().set_index(["outcome", "horizon"]))
+
+    def __repr__(self) -> str:
+        return short_repr("FuiRegressions", {"models": len(self.models), "cov_type": self.cov_type})
 
     def table(self, outcome: str) -> dict[str, dict[str, dict[str, float]]]:
         """``term -> horizon -> {coef, se, p}`` in the published JSON layout."""

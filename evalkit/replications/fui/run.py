@@ -23,10 +23,12 @@ from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regress
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.unemployment import check_unemployment
+from evalkit.results import Summary
+from evalkit.results.display import NotebookDisplay, short_repr
 
 
 @dataclass(frozen=True)
-class FuiReplication:
+class FuiReplication(NotebookDisplay):
     """Everything the FUI analysis produces.
 
     Attributes
@@ -66,6 +68,42 @@ class FuiReplication:
     few_clusters: pd.DataFrame | None = None
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
+
+    def _facts(self) -> dict:
+        frame = self.sample.frame
+        return {
+            "entrants": len(frame),
+            "counties": frame["county"].nunique(),
+            "treated counties": frame.loc[frame["south_west"] == 1, "county"].nunique(),
+            "models": len(self.conventional.models),
+            "few-cluster inference": self.few_clusters is not None,
+            "event study": self.event_study is not None,
+            "placebo": self.placebo is not None,
+        }
+
+    def summary(self) -> Summary:
+        """The FUI effect per outcome and horizon (published model) with the design facts.
+
+        ``p_value`` is the published (iid) one, ``p_value_cr1`` county-clustered; with
+        few-cluster inference, ``p_value_wild`` is the wild cluster bootstrap's (the valid
+        one with 18 counties).  It does not print by itself.
+        """
+        keys = ["outcome", "horizon"]
+        table = self.conventional.effects()[[*keys, "estimate", "std_error", "p_value", "nobs"]]
+        table = table.merge(
+            self.clustered.effects()[[*keys, "p_value"]].rename(columns={"p_value": "p_value_cr1"}), on=keys
+        )
+        if self.few_clusters is not None:
+            wild = self.few_clusters[[*keys, "wild_p"]].rename(columns={"wild_p": "p_value_wild"})
+            table = table.merge(wild, on=keys, how="left")
+        codes = sorted({w["code"] for w in self.coded_warnings()})
+        notes = (f"design warnings: {', '.join(codes)} (see .warnings())",
+                 "more: .effects(), .comparison(), .exclusions(), .few_clusters, .event_study, .placebo")
+        return Summary(title="FUI replication: effect of FUI by outcome and horizon", facts=self._facts(),
+                       table=table.set_index(keys), notes=notes)
+
+    def __repr__(self) -> str:
+        return short_repr("FuiReplication", self._facts(), limit=4)
 
     def exclusions(self) -> pd.DataFrame:
         """Per model (outcome, horizon): entrants, used, and the excluded by reason.

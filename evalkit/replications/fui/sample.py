@@ -22,6 +22,8 @@ from evalkit.panel import NAV_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
 from evalkit.replications.fui.published import GROUPS
 from evalkit.replications.fui.unemployment import check_unemployment
+from evalkit.results import Summary
+from evalkit.results.display import NotebookDisplay, short_repr
 
 
 #: The FUI target group: the three lowest need categories (all but permanently adapted).
@@ -161,8 +163,12 @@ def calendar_months(span: tuple[str, str]) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class FuiSample:
-    """One row per entry of the analysis, with 2x2 indicators, covariates and outcomes."""
+class FuiSample(NotebookDisplay):
+    """One row per entry of the analysis, with 2x2 indicators, covariates and outcomes.
+
+    ``frame`` keeps the month index ``entry_month`` that the models use beside the pandas
+    Period ``entry_period``; :meth:`summary` shows months as ``2016-03``.
+    """
 
     frame: pd.DataFrame
     entries: Entries
@@ -171,6 +177,25 @@ class FuiSample:
 
     def group_sizes(self) -> pd.Series:
         return self.frame["group"].value_counts().reindex(list(GROUPS), fill_value=0)
+
+    def summary(self) -> Summary:
+        """Entrants per 2x2 group with their first and last entry month (does not print by itself)."""
+        months = self.frame.groupby("group", observed=True)["entry_month"].agg(["min", "max"]).reindex(list(GROUPS))
+        table = pd.DataFrame(
+            {
+                "entrants": self.group_sizes(),
+                "first_month": [month_label(m) if pd.notna(m) else "" for m in months["min"]],
+                "last_month": [month_label(m) if pd.notna(m) else "" for m in months["max"]],
+            },
+            index=pd.Index(list(GROUPS), name="group"),
+        )
+        facts = {"entrants": len(self.frame), "counties": self.frame["county"].nunique(),
+                 "horizons": ", ".join(str(h) for h in self.spec.horizons)}
+        return Summary(title="FUI analysis sample", facts=facts, table=table)
+
+    def __repr__(self) -> str:
+        facts = {"entrants": len(self.frame), "groups": ", ".join(f"{g}={n}" for g, n in self.group_sizes().items())}
+        return short_repr("FuiSample", facts)
 
 
 def attach_unemployment(frame: pd.DataFrame, unemployment: pd.DataFrame) -> pd.Series:

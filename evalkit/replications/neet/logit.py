@@ -26,6 +26,7 @@ from evalkit.errors import EvalkitError
 from evalkit.replications.neet.published import TERMS
 from evalkit.results import EstimationResult, Summary
 from evalkit.results.base import _Copied
+from evalkit.results.display import NotebookDisplay, short_repr
 
 #: Terms of each model.
 MODEL_TERMS: dict[str, tuple[str, ...]] = {
@@ -48,7 +49,7 @@ def design(frame: pd.DataFrame, terms: tuple[str, ...]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class LogitResult:
+class LogitResult(NotebookDisplay):
     """A fitted logit: estimates, odds ratios and average marginal effects.
 
     Attributes
@@ -87,6 +88,10 @@ class LogitResult:
         table = base.table.assign(odds_ratio=np.exp(self.estimates.params), ame=self.margins["ame"])
         facts = {**base.facts, "Long-term NEET": self.n_events}
         return Summary(title=base.title, facts=facts, table=table, notes=base.notes)
+
+    def __repr__(self) -> str:
+        return short_repr("LogitResult", {"model": self.name, "nobs": self.estimates.nobs, "long_term_neet": self.n_events,
+                                          "terms": len(self.estimates.params)})
 
 
 def _null_loglike(y: np.ndarray) -> float:

@@ -16,6 +16,7 @@ from evalkit.replications.neet.logit import MODEL_TERMS, LogitResult, fit_logit,
 from evalkit.replications.neet.synthetic.generate import DEFAULT_SCALE, G_NOK, SyntheticNeetData, simulate_neet_population
 from evalkit.replications.neet.variables import derive_variables
 from evalkit.results.base import _Copied
+from evalkit.results.display import NotebookDisplay, html_block
 
 def coefficient_tolerance(se: pd.Series) -> pd.Series:
     """Tolerance of the table 2 comparison: 2 published SE, or 0.05 where the SE rounds to 0.01."""
@@ -54,9 +55,15 @@ class NeetSummary:
     def __repr__(self) -> str:
         return str(self)
 
+    def _repr_html_(self) -> str:
+        last = len(self.sections) - 1
+        return "".join(
+            html_block(title, {}, table, self.notes if i == last else ()) for i, (title, table) in enumerate(self.sections)
+        )
+
 
 @dataclass(frozen=True)
-class NeetReplication:
+class NeetReplication(NotebookDisplay):
     """The analysis of the long-term NEET note on one population (read-only: frames are
     returned as copies, mappings read-only).
 
