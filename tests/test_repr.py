@@ -142,3 +142,10 @@ def test_neet_replication() -> None:
     assert f"{rep.table_2['estimate'].iloc[0]:.4f}" in out
     model = next(iter(rep.models.values()))
     _check(model, model.estimates.model_name)
+
+
+def test_bacon_decomposition(staggered: pd.DataFrame) -> None:
+    from evalkit.estimators.bacon import bacon_decomposition
+
+    res = bacon_decomposition(staggered, y="y", time="time", group="first_treated", unit="unit")
+    _check(res, "Goodman-Bacon decomposition", f"{res.twfe:.6g}")

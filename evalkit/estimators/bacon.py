@@ -31,6 +31,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError
 from evalkit.results import Summary
+from evalkit.results.display import NotebookDisplay, short_repr
 from evalkit.staggered.design import build_design
 from evalkit.staggered.event_data import event_data
 
@@ -38,7 +39,7 @@ __all__ = ["BaconResult", "bacon_decomposition"]
 
 
 @dataclass(frozen=True)
-class BaconResult:
+class BaconResult(NotebookDisplay):
     """The TWFE estimate and its 2x2 components.
 
     Attributes
@@ -69,6 +70,9 @@ class BaconResult:
         """Printable summary: weights and average estimates by comparison type."""
         return Summary(title="Goodman-Bacon decomposition", facts={"TWFE estimate": round(self.twfe, 6),
                        "Comparisons": len(self.comparisons)}, table=self.by_type())
+
+    def __repr__(self) -> str:
+        return short_repr("BaconResult", {"twfe": self.twfe, "comparisons": len(self.comparisons)})
 
 
 def _did(means: np.ndarray, treat: int, control: int, pre: np.ndarray, post: np.ndarray) -> float:

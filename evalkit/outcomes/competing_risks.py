@@ -24,6 +24,7 @@ from evalkit.errors import EvalkitError, PanelValidationError
 from evalkit.outcomes.states import EXIT_STATES
 from evalkit.panel.load import StatusPanel
 from evalkit.results.base import Summary, _Copied
+from evalkit.results.display import NotebookDisplay
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -230,7 +231,7 @@ def aalen_johansen(
 
 # -- result ------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class CumulativeIncidenceResult:
+class CumulativeIncidenceResult(NotebookDisplay):
     """Aalen-Johansen cumulative incidence curves, one per event (and group).
 
     Attributes
