@@ -63,7 +63,8 @@ def test_the_document_follows_its_schema(full) -> None:
 
 def test_everything_the_run_computed_is_in_the_document(full) -> None:
     doc = no_nan(full[0])
-    assert {r["method"] for r in doc["inference"]} == {"iid", "cr1", "wild", "randomization"}
+    # every method of the few-cluster table flows in (e.g. step-down adjusted p-values)
+    assert {r["method"] for r in doc["inference"]} >= {"iid", "cr1", "wild", "randomization"}
     for row in doc["inference"]:
         assert {"estimate", "std_error", "p_value", "conf_low", "conf_high"} <= set(row)
     study = doc["event_study"]
