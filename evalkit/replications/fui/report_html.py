@@ -40,7 +40,8 @@ def p_text(p: float) -> str:
 def regression_etable(rep: FuiReplication, outcome: str, *, lang: str = "en", captioned: bool = True) -> ReportTable:
     """Table 8.2 (employment) or 8.3 (education) in the published layout, evalkit next to published.
 
-    One pair of columns per horizon (evalkit, published); stars from each column's own
+    One pair of columns per horizon (evalkit, published; evalkit alone at a horizon the
+    publication does not report); stars from each column's own
     p-value; N, the covariance and the entry-month dummies as rows.  ``captioned=False``
     leaves out the caption and explanation (the report's section gives them).
     """
@@ -55,10 +56,13 @@ def regression_etable(rep: FuiReplication, outcome: str, *, lang: str = "en", ca
                  if (c := mine.get(t, {}).get(str(h))) is not None}
         columns.append(published_column(cells, name=w["reproduced"],
                                         nobs=int(n[(outcome, h)]), vcov="iid"))
+        top.append(after_entry(h, lang))
+        sub.append(w["reproduced"])
         pub = {t: ref[t][str(h)] for t in TERMS if str(h) in ref.get(t, {})}
-        columns.append(published_column(pub, name=w["published"], vcov="iid"))
-        top += [after_entry(h, lang)] * 2
-        sub += [w["reproduced"], w["published"]]
+        if pub:  # a horizon the publication does not report has no published column
+            columns.append(published_column(pub, name=w["published"], vcov="iid"))
+            top.append(after_entry(h, lang))
+            sub.append(w["published"])
     return etable(
         columns,
         labels={t: label(t, lang) for t in TERMS},
