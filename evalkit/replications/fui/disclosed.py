@@ -12,13 +12,15 @@ entrants, and the entry steps' exclusions and kept entries to the spells at the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from evalkit.replications.fui.descriptives import ROWS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 
-__all__ = ["contamination", "entries", "model_sizes", "table_8_1"]
+__all__ = ["contamination", "entries", "model_sizes", "table_8_1", "table_8_1_cells"]
 
 
 def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -60,6 +62,35 @@ def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFram
     frame = pd.DataFrame(rows).astype({"count": "Int64"})
     return frame, pd.DataFrame(hidden).reindex(columns=frame.columns, fill_value=False)
 
+
+
+def table_8_1_cells(
+    rep: FuiReplication,
+    rule: DisclosureControl,
+    *,
+    group_label: Callable[[str], str] = str,
+    row_label: Callable[[str], str] = str,
+) -> pd.DataFrame:
+    """Table 8.1 for reading: one ``count pct%`` cell per row (index) and group (column),
+    the published value in brackets, suppressed cells shown as the rule's marker (a
+    suppressed count hides its percentage with it).  ``group_label`` and ``row_label``
+    turn the keys into the reader's labels."""
+    frame, mask = table_8_1(rep, rule)
+    out: dict[str, dict[str, str]] = {}
+    for (_, row), (_, hide) in zip(frame.iterrows(), mask.iterrows()):
+        if row["kind"] == "count":
+            shown = rule.marker if hide["count"] else f"{row['count']:,}"
+        elif row["kind"] == "mean":
+            shown = rule.marker if hide["value"] else f"{row['value']:.1f}"
+        elif hide["count"]:
+            shown = rule.marker
+        else:
+            pct = rule.marker if hide["value"] else ("" if pd.isna(row["value"]) else f"{row['value']:.1f}%")
+            shown = f"{row['count']:,} {pct}".strip()
+        if row["published"] is not None and not pd.isna(row["published"]):
+            shown += f" [{row['published']:g}]"
+        out.setdefault(group_label(row["group"]), {})[row_label(row["row"])] = shown
+    return pd.DataFrame(out)
 
 def model_sizes(sizes: pd.DataFrame, rule: DisclosureControl) -> pd.DataFrame:
     """Suppressed cells of a per-model sample-size frame (``entrants, used, excluded_*``).

@@ -79,23 +79,9 @@ def table_8_1_display(rep: FuiReplication, *, lang: str = "en", disclosure: Disc
                       ) -> pd.DataFrame:
     """Table 8.1 for reading: ``count pct%`` per group, the published value in brackets;
     cells under the disclosure rule (default on) show its marker."""
-    rule = disclosure or DisclosureControl()
-    frame, mask = disclosed.table_8_1(rep, rule)
     groups = words(lang)["group"]
-    out: dict[str, dict[str, str]] = {}
-    for (_, row), (_, hide) in zip(frame.iterrows(), mask.iterrows()):
-        if row["kind"] == "count":
-            shown = rule.marker if hide["count"] else f"{row['count']:,}"
-        elif row["kind"] == "mean":
-            shown = rule.marker if hide["value"] else f"{row['value']:.1f}"
-        else:
-            count = rule.marker if hide["count"] else f"{row['count']:,}"
-            pct = rule.marker if hide["value"] else ("" if pd.isna(row["value"]) else f"{row['value']:.1f}%")
-            shown = f"{count} {pct}".strip()
-        if row["published"] is not None and not pd.isna(row["published"]):
-            shown += f" [{row['published']:g}]"
-        out.setdefault(groups.get(row["group"], row["group"]), {})[label(row["row"], lang)] = shown
-    return pd.DataFrame(out)
+    return disclosed.table_8_1_cells(rep, disclosure or DisclosureControl(),
+                                     group_label=lambda g: groups.get(g, g), row_label=lambda r: label(r, lang))
 
 
 def table_8_1_etable(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None

@@ -47,27 +47,6 @@ def entries_text(rep: FuiReplication, rule: DisclosureControl) -> str:
     return "\n".join(lines)
 
 
-def table_8_1_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
-    """``count pct%`` per group with the published percentage in brackets."""
-    frame, mask = disclosed.table_8_1(rep, rule)
-    out: dict[str, dict[str, str]] = {}
-    for (_, row), (_, hide) in zip(frame.iterrows(), mask.iterrows()):
-        if row["kind"] == "count":
-            shown = rule.marker if hide["count"] else f"{row['count']:,}"
-        elif row["kind"] == "mean":
-            shown = rule.marker if hide["value"] else f"{row['value']:.1f}"
-        else:
-            pct = "" if pd.isna(row["value"]) else f"{row['value']:.1f}%"
-            if hide["count"]:
-                shown = rule.marker
-            else:
-                shown = f"{row['count']:,} {rule.marker if hide['value'] else pct}"
-        if row["published"] is not None and not pd.isna(row["published"]):
-            shown += f" [{row['published']:g}]"
-        out.setdefault(row["group"], {})[row["row"]] = shown
-    return pd.DataFrame(out)
-
-
 def sizes_text(sizes: pd.DataFrame, rule: DisclosureControl, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Per model: entrants, used and the reasons that occur, suppressed cells marked."""
     mask = disclosed.model_sizes(sizes, rule)
@@ -196,7 +175,7 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
     parts += _section(
         "Table 8.1: new users by region and entry window (published in brackets; the three education levels "
         "in % of entrants with known education, as published, every other row in % of all)",
-        table(table_8_1_text(rep, rule)))
+        table(disclosed.table_8_1_cells(rep, rule)))
     parts += _section(
         "Entrants in each model: used, and excluded by reason (entrants = used + excluded; a covariate "
         "column names the only covariate missing)",
