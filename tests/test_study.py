@@ -186,6 +186,32 @@ def test_a_study_with_another_model_matches_statsmodels_with_the_same_dummies():
     assert Study.from_toml("fui").get("model.covariates") == PUBLISHED_COVARIATES
 
 
+def _without_provenance(text: str) -> str:
+    """The report without the provenance lines, which echo the study's settings (``compare.published``)."""
+    return "\n".join(line for line in text.splitlines() if '"published": false' not in line
+                     and "&quot;published&quot;: false" not in line)
+
+
+@pytest.mark.parametrize("lang, word", [("en", "publish"), ("nb", "publiser")])
+def test_the_published_comparison_switched_off_leaves_no_published_column_or_wording(tmp_path, capsys, lang, word):
+    out = tmp_path / "out"
+    args = ["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--set", "compare.published=false",
+            "--lang", lang, "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Table 8.2" in text or "Tabell 8.2" in text
+    for shown in (text, (out / "report.md").read_text(encoding="utf-8"), (out / "report.html").read_text(encoding="utf-8")):
+        assert word not in _without_provenance(shown).lower()
+    assert not (out / "published_vs_reproduced.csv").exists()
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["comparison"]["cells"] == 0
+    assert all(r["published_estimate"] is None for r in doc["tables"]["table_8_2"])
+    assert all(r["published"] is None for r in doc["tables"]["table_8_1"])
+    # on, the same run shows them (the terminal's headings are English in both languages)
+    assert main(["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--lang", lang]) == 0
+    assert "published" in capsys.readouterr().out
+
+
 def test_run_check_exits_1_when_an_expectation_fails(tmp_path, capsys):
     expect = tmp_path / "expect.toml"
     expect.write_text('schema = "evalkit.expect/1"\nstudy = "fui"\n\n[[warning]]\ncode = "bad_control"\n\n'

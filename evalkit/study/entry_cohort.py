@@ -151,6 +151,13 @@ SCHEMA = Table(
                 ),
             },
         ),
+        "compare": Table(
+            "The comparison with the published numbers (Fafo 2020, tables 8.1-8.3).",
+            keys={
+                "published": Key("flag", True, "set the published numbers beside the reproduced ones; false for a "
+                                 "study of your own (no published columns, no comparison)"),
+            },
+        ),
     },
 )
 
@@ -350,6 +357,7 @@ def run(settings: dict[str, Any], inputs: Inputs):
         event_study_horizons=tuple(settings["event_study"]["horizons"]) or None,
         placebo=settings["placebo"]["enabled"],
         placebo_windows=dict(settings["placebo"]["windows"]),
+        compare_published=settings["compare"]["published"],
     )
 
 
