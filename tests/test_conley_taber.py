@@ -56,6 +56,10 @@ def test_distribution_equals_the_hand_formula_of_the_simple_model() -> None:
     lower = np.mean(hand <= alpha_hat * (1 + 1e-10))
     assert ct.p_value == pytest.approx(min(1.0, 2 * min(upper, lower)), abs=1e-12)
     assert isinstance(ct, ConleyTaberTest) and ct.conf_int().shape == (1, 2)
+    assert ct.tidy().loc[0, "n_control"] == 3 and "Conley-Taber" in str(ct) and len(repr(ct).splitlines()) <= 2
+    assert "Conley-Taber" in ct._repr_html_() and ct.summary().table.shape[0] == 1
+    with pytest.raises(ValueError):
+        ct.distribution[0] = 1.0  # read-only
 
 
 def test_interval_is_the_quantile_interval_of_conley_taber() -> None:
