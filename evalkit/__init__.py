@@ -11,7 +11,7 @@ The main entry points, by stage:
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
   :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`, :func:`schedule_randomization_test`
+  :func:`did_randomization_test`, :func:`schedule_randomization_test`, :func:`conley_taber_test`
 - sensitivity to parallel-trend violations: :func:`honest_did`
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
@@ -87,6 +87,7 @@ _LAZY: dict[str, str] = {
     "did_randomization_test": "evalkit.inference",
     "randomization_test": "evalkit.inference",
     "schedule_randomization_test": "evalkit.inference",
+    "conley_taber_test": "evalkit.inference",
     "wild_cluster_bootstrap": "evalkit.inference",
     "romano_wolf": "evalkit.inference",
     "westfall_young": "evalkit.inference",
@@ -156,6 +157,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         two_stage_did,
     )
     from evalkit.inference import (
+        conley_taber_test,
         did_randomization_test,
         randomization_test,
         romano_wolf,
