@@ -69,7 +69,7 @@ def jackknife_draws(Y: np.ndarray, fitted: Staggered, labels: np.ndarray, cohort
         if len(c.treated) < 2:
             raise DesignError(
                 f"the jackknife needs at least 2 treated units in each cohort; cohort {label} has "
-                f"{len(c.treated)} ({list(labels[c.treated])}); use vcov='placebo'"
+                f"{len(c.treated)} ({labels[c.treated].tolist()}); use vcov='placebo'"
             )
         positive = int(np.count_nonzero(c.block.omega))
         if positive < 2:
