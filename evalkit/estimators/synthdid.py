@@ -79,9 +79,14 @@ def _check(Y: np.ndarray, adoption: np.ndarray, method: str, design: StaggeredDe
             )
 
 
+def _labels(periods: np.ndarray) -> np.ndarray:
+    """Periods as integers when they all are (the design holds them as floats)."""
+    return periods.astype(np.int64) if np.all(np.mod(periods, 1) == 0) else periods
+
+
 def _frames(Y: np.ndarray, fit: Staggered, design: StaggeredDesign, labels: list) -> tuple[pd.Series, ...]:
     """Unit weights, time weights, cohort table and trajectories, labelled."""
-    periods, units = design.periods, design.unit_labels
+    periods, units = _labels(design.periods), design.unit_labels
     omega, lam, rows, paths = [], [], [], []
     shares = fit.shares
     for c, g, share in zip(fit.cohorts, labels, shares, strict=True):
@@ -170,7 +175,7 @@ def synthdid(
     _check(Y, adoption, method, design)
     fit = fit_cohorts(Y, adoption, method)
     cohort_values = [design.periods[c.start] for c in fit.cohorts]
-    labels = [int(v) if float(v).is_integer() else v for v in cohort_values]
+    labels = _labels(np.array(cohort_values)).tolist()
     terms = [OVERALL] if len(fit.cohorts) == 1 else [OVERALL, *map(cohort_term, cohort_values)]
     generator = as_generator(rng)
     if vcov == "jackknife":

@@ -55,6 +55,7 @@ def plot_synthdid(result: Any, *, top_units: int = 10, figsize: tuple[float, flo
         bars.set_ylim(0, max(4 * lam.max(), 1e-12))
         bars.set_yticks([])
         ax.set_title(f"cohort {row.cohort}: effect {row.estimate:.3g}")
+        ax.set_ylabel(str(result.extra.get("outcome", "")))
         ax.legend(loc="best", fontsize="small", frameon=False)
         omega = weights.xs(row.cohort, level=0)
         shown = omega[omega > 0].sort_values(ascending=False).head(top_units)[::-1]
