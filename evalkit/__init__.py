@@ -77,6 +77,8 @@ _LAZY: dict[str, str] = {
     "event_study": "evalkit.estimators",
     "imputation_did": "evalkit.estimators",
     "sun_abraham": "evalkit.estimators",
+    "synthdid": "evalkit.estimators",
+    "SynthDiDResult": "evalkit.estimators",
     "two_stage_did": "evalkit.estimators",
     # results and inference
     "EstimationResult": "evalkit.results",
@@ -154,6 +156,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         event_study,
         imputation_did,
         sun_abraham,
+        synthdid,
+        SynthDiDResult,
         two_stage_did,
     )
     from evalkit.inference import (

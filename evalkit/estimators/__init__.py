@@ -7,6 +7,7 @@
 - :func:`sun_abraham`: interaction-weighted event study.
 - :func:`imputation_did`: Borusyak, Jaravel & Spiess imputation estimator.
 - :func:`two_stage_did`: Gardner's two-stage DiD.
+- :func:`synthdid`: synthetic difference-in-differences (also synthetic control and DiD).
 """
 
 from evalkit.estimators.att_gt import att_gt
@@ -17,6 +18,8 @@ from evalkit.estimators.event_study import event_study
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
+from evalkit.estimators.synthdid import synthdid
+from evalkit.estimators.synthdid_result import SynthDiDResult
 from evalkit.estimators.two_stage import two_stage_did
 
 __all__ = [
@@ -26,11 +29,13 @@ __all__ = [
     "DiD2x2Result",
     "EventStudyResult",
     "ImputationResult",
+    "SynthDiDResult",
     "att_gt",
     "bacon_decomposition",
     "did2x2",
     "event_study",
     "imputation_did",
     "sun_abraham",
+    "synthdid",
     "two_stage_did",
 ]
