@@ -291,9 +291,9 @@ def test_att_gt_dynamic_matches_moderndid(base: str) -> None:
     n_pre = sum(e < -1 for e in ref["event_times"])
     assert (rm.num_pre, rm.num_post) == (n_pre, len(ref["event_times"]) - n_pre)
     # the inputs are exactly the wrapper's betahat and sigma
-    from evalkit.sensitivity.honest_did import _event_study_inputs
+    from evalkit.sensitivity.inputs import event_study_inputs
 
-    betahat, sigma, _, _ = _event_study_inputs(agg, None)
+    betahat, sigma, _, _, _ = event_study_inputs(agg, None)
     np.testing.assert_allclose(betahat, ref["betahat"], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(sigma, ref["sigma"], rtol=1e-9, atol=1e-16)
     np.testing.assert_allclose(rm.original, ref["original"], rtol=1e-9)

@@ -32,6 +32,7 @@ from evalkit.inference.rng import RNG, as_generator
 from evalkit.results import EstimationResult, HypothesisTest, Summary, read_only
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
+from evalkit.sensitivity.inputs import event_study_inputs
 from evalkit.sensitivity.restrictions import (
     relative_magnitude_polyhedra,
     second_differences,
@@ -332,55 +333,6 @@ def honest_did_arrays(
     )
 
 
-def _event_study_inputs(result: EstimationResult, ref: int | None) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """``betahat``, ``sigma``, ``num_pre``, ``num_post`` from an evalkit event-study result.
-
-    The estimates and their covariance are the result's own (``result.cov``: cluster-robust
-    when the result is, bootstrap-scaled after a bootstrap); nothing is recomputed.
-    """
-    if result.cov is None:
-        raise DesignError(f"{result.model_name} carries no covariance of its estimates")
-    if hasattr(result, "event_time") and isinstance(result.event_time, pd.Series):
-        event = result.event_time.reindex(result.params.index).to_numpy(dtype=float)
-        refs = tuple(getattr(result, "reference", ()))
-    elif getattr(result, "kind", None) == "dynamic":
-        event = result.term_values.reindex(result.params.index).to_numpy(dtype=float, na_value=np.nan)
-        refs = (-1 - int(result.extra.get("anticipation", 0)),)
-        if result.extra.get("base_period") == "varying" and (ref is None or ref == refs[0]):
-            warnings.warn(
-                f"with a varying base period the pre-period ATT(g,t) are one-period changes, not effects relative to "
-                f"one reference period; as HonestDiD's wrapper for did, the estimate at event time {refs[0]} is left "
-                "out and taken as the reference. Prefer att_gt(..., base_period='universal')",
-                EvalkitWarning, stacklevel=3,
-            )
-    else:
-        raise DesignError(f"{type(result).__name__} is not an event-study result (no event_time, not a dynamic aggregation)")
-    cov = result.cov.loc[result.params.index, result.params.index].to_numpy()
-    on = np.isfinite(event)
-    terms = event[on]
-    if ref is None:
-        if len(refs) != 1:
-            raise DesignError(f"the result has reference periods {refs}; pass ref= to say which one separates pre "
-                              "and post periods")
-        ref = refs[0]
-    pre, post = np.sort(terms[terms < ref]), np.sort(terms[terms > ref])
-    if not len(pre):
-        raise DesignError(f"no pre-period estimates (event times < {ref}): the result shows {sorted(terms.tolist())}")
-    if not len(post):
-        raise DesignError(f"no post-period estimates (event times > {ref})")
-    want_pre = np.arange(ref - len(pre), ref)
-    want_post = np.arange(ref + 1, ref + 1 + len(post))
-    if not (np.array_equal(pre, want_pre) and np.array_equal(post, want_post)):
-        raise DesignError(f"event times must be consecutive around the reference {ref}: got pre {pre.astype(int).tolist()}, "
-                          f"post {post.astype(int).tolist()}")
-    # the terms at event times other than the reference (which, when estimated as 0, has no variance)
-    positions = np.flatnonzero(on)[terms != ref]
-    idx = positions[np.argsort(event[positions], kind="stable")]
-    betahat = result.params.to_numpy(dtype=float)[idx]
-    sigma = cov[np.ix_(idx, idx)]
-    return betahat, sigma, len(pre), len(post)
-
-
 def honest_did(
     result: EstimationResult,
     *,
@@ -413,6 +365,6 @@ def honest_did(
     method, m, target, alpha, ci_method, grid_points, n_sims, rng
         As in :func:`honest_did_arrays`.
     """
-    betahat, sigma, num_pre, num_post = _event_study_inputs(result, ref)
+    betahat, sigma, num_pre, num_post, _ = event_study_inputs(result, ref)
     return honest_did_arrays(betahat, sigma, num_pre, num_post, method=method, m=m, target=target, alpha=alpha,
                              ci_method=ci_method, grid_points=grid_points, n_sims=n_sims, rng=rng)
