@@ -172,7 +172,8 @@ def test_conditional_test_without_nuisance_is_the_z_test() -> None:
 def test_result_api_tidy_breakdown_plot() -> None:
     res = honest_did_arrays(BETA, SIGMA, 5, 2, m=[0.5, 1.0, 1.5, 2.0])
     frame = res.tidy()
-    assert list(frame.columns) == ["m_bar", "conf_low", "conf_high", "method", "ci_method", "open_end"]
+    assert list(frame.columns) == ["m_bar", "conf_low", "conf_high", "method", "ci_method", "open_end", "restriction"]
+    assert (frame["restriction"] == "DeltaRM").all()
     assert res.breakdown() == 2.0  # as the R README reads its table
     assert res.breakdown(null=0.03) == 0.5
     np.testing.assert_allclose(res.original, BETA[5] + np.array([-1, 1]) * stats.norm.isf(0.025) * np.sqrt(SIGMA[5, 5]))

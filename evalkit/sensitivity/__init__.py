@@ -17,7 +17,9 @@ from evalkit.sensitivity.restrictions import (
     Polyhedron,
     identified_set,
     relative_magnitude_polyhedra,
+    restriction_pieces,
     smoothness_polyhedron,
+    smoothness_relative_magnitude_polyhedra,
 )
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "pretrend_power",
     "pretrend_power_arrays",
     "relative_magnitude_polyhedra",
+    "restriction_pieces",
     "slope_for_power",
     "smoothness_polyhedron",
+    "smoothness_relative_magnitude_polyhedra",
 ]
