@@ -12,7 +12,8 @@ The main entry points, by stage:
   :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
   :func:`did_randomization_test`, :func:`schedule_randomization_test`, :func:`conley_taber_test`
-- sensitivity to parallel-trend violations: :func:`honest_did`
+- sensitivity to parallel-trend violations: :func:`honest_did`; power of pre-trend tests:
+  :func:`pretrend_power`
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
 - studies (evaluations described as data, ``evalkit run``): :class:`Study`
@@ -98,6 +99,9 @@ _LAZY: dict[str, str] = {
     "SensitivityResult": "evalkit.sensitivity",
     "honest_did": "evalkit.sensitivity",
     "honest_did_arrays": "evalkit.sensitivity",
+    "PretrendPower": "evalkit.sensitivity",
+    "pretrend_power": "evalkit.sensitivity",
+    "pretrend_power_arrays": "evalkit.sensitivity",
     # simulation
     "simulate_staggered": "evalkit.simulate",
     "FuiEffects": "evalkit.replications.fui.synthetic",
@@ -182,6 +186,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         WaldTest,
         WildBootstrapTest,
     )
-    from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
+    from evalkit.sensitivity import (
+        PretrendPower,
+        SensitivityResult,
+        honest_did,
+        honest_did_arrays,
+        pretrend_power,
+        pretrend_power_arrays,
+    )
     from evalkit.simulate import simulate_staggered
     from evalkit.study import Study
