@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 
 from evalkit.power.analytic import analytic_power
 from evalkit.results import Summary
+from evalkit.results.base import _Copied
 from evalkit.results.display import NotebookDisplay, short_repr
 
 __all__ = ["PowerResult", "detected", "minimum_detectable"]
@@ -60,18 +61,21 @@ class PowerResult(NotebookDisplay):
         (``cell_size``), the variance components and the analytic SE.
     effects
         The effect sizes of the power curves (:meth:`tidy`).
-    alpha, target
-        Level of the planned test; power of the MDE (0.8).
     options
         The settings of the run (for the JSON document's provenance).
+    alpha, target
+        Level of the planned test; power of the MDE (0.8).
+
+    The frames are copies on every access and ``options`` is read-only: the result does
+    not change.
     """
 
-    replications: pd.DataFrame
-    designs: pd.DataFrame
+    replications: pd.DataFrame = _Copied()  # type: ignore[assignment]
+    designs: pd.DataFrame = _Copied()  # type: ignore[assignment]
     effects: tuple[float, ...]
+    options: Mapping[str, Any] = _Copied()  # type: ignore[assignment]
     alpha: float = 0.05
     target: float = 0.8
-    options: Mapping[str, Any] = field(default_factory=dict)
 
     def _groups(self):
         return self.replications.groupby(_KEYS, sort=False, dropna=False)
