@@ -230,7 +230,6 @@ def test_placebo_power_equals_monte_carlo_power_on_a_known_dgp():
     placebo_var = placebo[effect] * (1 - placebo[effect]) / (len(result.replications) / 4)
     se = np.sqrt(mc_power * (1 - mc_power) / reps + placebo_var)
     assert 0.25 < mc_power < 0.75  # the effect sits where power is most sensitive
-    print("placebo", placebo.to_dict(), "monte carlo", mc_power, "se", se)
     assert abs(placebo[effect] - mc_power) < 3 * se, (placebo[effect], mc_power, se)
     assert placebo[0.0] < 0.09  # size near 5 %
     # ignoring the shocks (persons independent) claims far more power than either
@@ -241,7 +240,7 @@ def test_placebo_power_equals_monte_carlo_power_on_a_known_dgp():
 
 def test_result_tables_plot_and_json(history, tmp_path):
     result = evalkit.power(history, {"four": PLAN, "six": "2001-01:6,2001-07:rest"}, outcomes="y", period="month",
-                           inference=["wild", "randomization"], n_assignments=2, n_boot=199, rng=1)
+                           inference=["wild", "randomization"], n_assignments=2, n_boot=199, shift_step=4, rng=1)
     tidy = result.tidy()
     assert set(tidy["schedule"]) == {"four", "six"} and set(tidy["inference"]) == {"wild", "randomization"}
     assert tidy["power"].between(0, 1).all() and len(tidy) == 4 * len(result.effects)
