@@ -5,7 +5,8 @@ a bundled study; evalkit init-study writes a commented study file; evalkit fui r
 bundled FUI study (chapter 8) with its settings as options; evalkit simulate writes a
 synthetic panel with chosen true effects; evalkit validate checks a panel and prints its
 report; evalkit check checks a results document against the expectations of a CI suite
-(exit 0 when they hold, 1 when not).
+(exit 0 when they hold, 1 when not); evalkit power computes the power and minimum
+detectable effect of planned rollouts (:mod:`evalkit.power.cli`).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -40,7 +41,8 @@ DESCRIPTION = (
     "evaluation described in a study file ('evalkit init-study' writes one); 'evalkit fui' runs the FUI "
     "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
     "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
-    "a panel and prints its report; 'evalkit check' checks a results.json against expectations."
+    "a panel and prints its report; 'evalkit check' checks a results.json against expectations; "
+    "'evalkit power' gives the power and minimum detectable effect of a planned rollout."
 )
 
 

@@ -199,33 +199,47 @@ def simulate_cells(*, units: int, months: int, persons: int, shock_sd: float, pe
                         total.astype(float), total.astype(float))
 
 
-def test_placebo_power_equals_monte_carlo_power_on_a_known_dgp():
-    """Placebo rollouts on one long simulated history vs fresh panels with the effect added.
+#: The known DGP of the validation (benchmarks/bench_power.py runs it larger): persistent unit x month
+#: shocks (AR(1), 0.8) that dominate the person-level noise.
+DGP = {"units": 12, "persons": 30, "shock_sd": 0.06, "persistence": 0.8}
+VALIDATION_PLAN = "2001-01:4,2001-07:rest"
 
-    The DGP has persistent unit x month shocks (AR(1), 0.8) that dominate the person-level
-    noise, so a power calculation that ignored them would be far off."""
+
+def monte_carlo_power(plan: PlannedRollout, effects: list[float], reps: int, *, seed: int = 99,
+                      alpha: float = 0.05) -> dict[float, float]:
+    """Rejection share of the planned randomization test on fresh panels with the effect added.
+
+    Each replication simulates only the design's months (2000-03 .. 2001-06), draws the
+    treated units and adds the effect to their post-window outcomes, then tests "no effect"
+    over all assignments (the test of did_randomization_test, its fast path checked above).
+    """
     from evalkit.inference import resampling_p_value
 
-    dgp = {"units": 12, "persons": 30, "shock_sd": 0.06, "persistence": 0.8}
-    plan = PlannedRollout.parse("2001-01:4,2001-07:rest")
-    effect = 0.1
-    history = simulate_cells(months=1200, seed=11, **dgp)
+    n_treated, _ = plan.sizes(DGP["units"])
+    Z, exact = assignments(DGP["units"], n_treated)
+    draw = np.random.default_rng(seed)
+    hits = {e: 0 for e in effects}
+    for rep in range(reps):
+        fresh = simulate_cells(months=18, seed=seed * 100_000 + rep, **DGP)
+        sums = WindowSums.of(fresh, plan.pre, plan.post)
+        z = Z[draw.integers(len(Z))].astype(float)
+        for effect in effects:
+            treated = WindowSums(sums.n_pre, sums.s_pre, sums.n_post, sums.s_post + effect * sums.n_post * z)
+            observed = float(AssignmentDid(treated, z[None, :]).outcome()[0])
+            reference = AssignmentDid(treated, Z.astype(float)).outcome()
+            hits[effect] += resampling_p_value(observed, reference, add_observed=not exact) <= alpha
+    return {e: h / reps for e, h in hits.items()}
+
+
+def test_placebo_power_equals_monte_carlo_power_on_a_known_dgp():
+    """Placebo rollouts on one long simulated history vs fresh panels with the effect added."""
+    plan = PlannedRollout.parse(VALIDATION_PLAN)
+    effect, reps = 0.1, 600
+    history = simulate_cells(months=1200, seed=11, **DGP)
     result = evalkit.power(history, plan, inference="randomization", n_assignments=3, shift_step=4,
                            effects=[0.0, effect], rng=2)
     placebo = result.power().set_index("effect")["power"]
-    Z, exact = assignments(12, 4)
-    draw = np.random.default_rng(99)
-    rejections = []
-    reps = 600
-    for rep in range(reps):
-        fresh = simulate_cells(months=18, seed=1000 + rep, **dgp)  # the design's months: 2000-03 .. 2001-06
-        sums = WindowSums.of(fresh, plan.pre, plan.post)
-        z = Z[draw.integers(len(Z))].astype(float)
-        treated = WindowSums(sums.n_pre, sums.s_pre, sums.n_post, sums.s_post + effect * sums.n_post * z)
-        observed = float(AssignmentDid(treated, z[None, :]).outcome()[0])
-        reference = AssignmentDid(treated, Z.astype(float)).outcome()
-        rejections.append(resampling_p_value(observed, reference, add_observed=not exact) <= 0.05)
-    mc_power = float(np.mean(rejections))
+    mc_power = monte_carlo_power(plan, [effect], reps)[effect]
     # placebo replications from overlapping windows are correlated: count them as a quarter as many
     placebo_var = placebo[effect] * (1 - placebo[effect]) / (len(result.replications) / 4)
     se = np.sqrt(mc_power * (1 - mc_power) / reps + placebo_var)
