@@ -7,12 +7,14 @@
 - :func:`sun_abraham`: interaction-weighted event study.
 - :func:`imputation_did`: Borusyak, Jaravel & Spiess imputation estimator.
 - :func:`two_stage_did`: Gardner's two-stage DiD.
+- :func:`etwfe`: Wooldridge's extended TWFE (linear, Poisson, logit), aggregated with ``.aggregate()``.
 """
 
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
 from evalkit.estimators.bacon import BaconResult, bacon_decomposition
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
+from evalkit.estimators.etwfe import ETWFEResult, etwfe
 from evalkit.estimators.event_study import event_study
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
@@ -24,11 +26,13 @@ __all__ = [
     "AggregateResult",
     "BaconResult",
     "DiD2x2Result",
+    "ETWFEResult",
     "EventStudyResult",
     "ImputationResult",
     "att_gt",
     "bacon_decomposition",
     "did2x2",
+    "etwfe",
     "event_study",
     "imputation_did",
     "sun_abraham",
