@@ -121,8 +121,8 @@ def _fit_glm(d: ETWFEDesign, family: str, column: str, weighted: bool) -> ETWFEF
         raise DesignError("the extended TWFE design is collinear (a covariate constant within a cohort or period?)")
     fam = sm.families.Poisson() if family == "poisson" else sm.families.Binomial()
     model = sm.GLM(d.y, Z, family=fam, var_weights=d.w if weighted else None)
-    res = model.fit(tol=1e-13, maxiter=200)
-    if not res.converged:
+    res = model.fit(method="newton", tol=1e-13, maxiter=200, disp=False)
+    if not res.mle_retvals["converged"]:
         raise DesignError(f"the {family} model did not converge (perfect prediction in some cohort and period?)")
     beta = np.asarray(res.params, dtype=float)
     eta = Z @ beta
