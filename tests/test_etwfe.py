@@ -179,3 +179,12 @@ def test_user_errors(mpdta: pd.DataFrame) -> None:
         warnings.simplefilter("error")
         etwfe(mpdta, y="lemp", **COLS, covariates=["lpop"], weights="lpop")
     pd.testing.assert_frame_equal(mpdta, before)
+
+
+def test_linear_equals_imputation_on_a_balanced_panel(mpdta: pd.DataFrame) -> None:
+    """Wooldridge (2021): without covariates, not-yet-treated ETWFE is the imputation estimator."""
+    from evalkit.estimators import imputation_did
+
+    dyn = etwfe(mpdta, y="lemp", **COLS).aggregate("dynamic")
+    imp = imputation_did(mpdta, y="lemp", **COLS)
+    np.testing.assert_allclose(dyn.params[imp.params.index], imp.params, rtol=1e-9)
