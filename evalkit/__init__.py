@@ -77,6 +77,7 @@ _LAZY: dict[str, str] = {
     "etwfe": "evalkit.estimators",
     "event_study": "evalkit.estimators",
     "imputation_did": "evalkit.estimators",
+    "stacked_did": "evalkit.estimators",
     "sun_abraham": "evalkit.estimators",
     "two_stage_did": "evalkit.estimators",
     # results and inference
@@ -154,6 +155,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         etwfe,
         event_study,
         imputation_did,
+        stacked_did,
         sun_abraham,
         two_stage_did,
     )

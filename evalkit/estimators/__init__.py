@@ -8,6 +8,7 @@
 - :func:`imputation_did`: Borusyak, Jaravel & Spiess imputation estimator.
 - :func:`two_stage_did`: Gardner's two-stage DiD.
 - :func:`etwfe`: Wooldridge's extended TWFE (linear, Poisson, logit), aggregated with ``.aggregate()``.
+- :func:`stacked_did`: stacked DiD with Wing, Freedman & Hollingsworth's corrective weights.
 """
 
 from evalkit.estimators.att_gt import att_gt
@@ -18,6 +19,7 @@ from evalkit.estimators.etwfe import ETWFEResult, etwfe
 from evalkit.estimators.event_study import event_study
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
+from evalkit.estimators.stacked import stacked_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
 
@@ -35,6 +37,7 @@ __all__ = [
     "etwfe",
     "event_study",
     "imputation_did",
+    "stacked_did",
     "sun_abraham",
     "two_stage_did",
 ]
