@@ -9,6 +9,7 @@
 - :func:`two_stage_did`: Gardner's two-stage DiD.
 - :func:`etwfe`: Wooldridge's extended TWFE (linear, Poisson, logit), aggregated with ``.aggregate()``.
 - :func:`stacked_did`: stacked DiD with Wing, Freedman & Hollingsworth's corrective weights.
+- :func:`lpdid`: local-projections DiD (Dube, Girardi, Jordà & Taylor).
 """
 
 from evalkit.estimators.att_gt import att_gt
@@ -19,6 +20,7 @@ from evalkit.estimators.etwfe import ETWFEResult, etwfe
 from evalkit.estimators.event_study import event_study
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
+from evalkit.estimators.lpdid import lpdid
 from evalkit.estimators.stacked import stacked_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.two_stage import two_stage_did
@@ -37,6 +39,7 @@ __all__ = [
     "etwfe",
     "event_study",
     "imputation_did",
+    "lpdid",
     "stacked_did",
     "sun_abraham",
     "two_stage_did",
