@@ -31,6 +31,7 @@ def mpdta() -> pd.DataFrame:
     df = pd.read_csv(HERE / "data" / "mpdta.csv")
     df["emp"] = np.exp(df["lemp"])
     df["high"] = (df["lemp"] > df.groupby("countyreal")["lemp"].transform("mean")).astype(float)
+    df["w"] = 1.0 + (df["countyreal"] % 7) / 3.0
     return df
 
 
@@ -44,6 +45,9 @@ def fits(mpdta: pd.DataFrame) -> dict:
         "poisson_never_lpop_window": etwfe(mpdta, y="emp", **lpop, family="poisson", control_group="never_treated"),
         "logit_notyet_lpop": etwfe(mpdta, y="high", **lpop, family="logit"),
         "logit_never": etwfe(mpdta, y="high", **COLS, family="logit", control_group="never_treated"),
+        "linear_notyet_lpop_weighted": etwfe(mpdta, y="lemp", **lpop, weights="w"),
+        "poisson_never_weighted": etwfe(mpdta, y="emp", **COLS, family="poisson", control_group="never_treated",
+                                        weights="w"),
     }
 
 

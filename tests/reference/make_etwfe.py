@@ -130,43 +130,46 @@ def rows_of(out: pd.DataFrame, kind: str, never: bool, window: tuple[int, int] |
     return {int(v): post & (key == v) for v in np.unique(key[post])}
 
 
-def ape(beta: np.ndarray, Z: np.ndarray, cellmask: np.ndarray, rows: np.ndarray, family: str, link: bool) -> float:
-    """Average of F(z b) - F(z0 b) over rows, z0 = z with the cell columns zeroed."""
+def ape(beta: np.ndarray, Z: np.ndarray, cellmask: np.ndarray, rows: np.ndarray, family: str, link: bool,
+        w: np.ndarray) -> float:
+    """Weighted average of F(z b) - F(z0 b) over rows, z0 = z with the cell columns zeroed."""
     Z1 = Z[rows]
     Z0 = Z1.copy()
     Z0[:, cellmask] = 0.0
     eta1, eta0 = Z1 @ beta, Z0 @ beta
     if family == "gaussian" or link:
-        return float(np.mean(eta1 - eta0))
+        return float(np.average(eta1 - eta0, weights=w[rows]))
     F = np.exp if family == "poisson" else (lambda v: 1 / (1 + np.exp(-v)))
-    return float(np.mean(F(eta1) - F(eta0)))
+    return float(np.average(F(eta1) - F(eta0), weights=w[rows]))
 
 
-def delta(beta, V, Z, cellmask, rows, family, link) -> tuple[float, float]:
-    est = ape(beta, Z, cellmask, rows, family, link)
+def delta(beta, V, Z, cellmask, rows, family, link, w) -> tuple[float, float]:
+    est = ape(beta, Z, cellmask, rows, family, link, w)
     J = np.zeros(len(beta))
     for j in range(len(beta)):
         h = 1e-6 * max(1.0, abs(beta[j]))
         up, dn = beta.copy(), beta.copy()
         up[j] += h
         dn[j] -= h
-        J[j] = (ape(up, Z, cellmask, rows, family, link) - ape(dn, Z, cellmask, rows, family, link)) / (2 * h)
+        J[j] = (ape(up, Z, cellmask, rows, family, link, w) - ape(dn, Z, cellmask, rows, family, link, w)) / (2 * h)
     return est, float(np.sqrt(J @ V @ J))
 
 
 def pyfixest_case(df: pd.DataFrame, y: str, family: str, never: bool, controls: list[str],
-                  kinds: list[str], window: tuple[int, int] | None = None, link: bool = False) -> dict:
+                  kinds: list[str], window: tuple[int, int] | None = None, link: bool = False,
+                  weights: str | None = None) -> dict:
     out, cellcols, rest = design(df, never, controls)
+    w = np.ones(len(out)) if weights is None else out[weights].to_numpy(dtype=float)
     if family == "gaussian":
         fit = pf.feols(f"{y} ~ {' + '.join(cellcols + rest)} | cohort + year", data=out,
-                       vcov={"CRV1": "countyreal"}, fixef_tol=1e-12)
+                       vcov={"CRV1": "countyreal"}, fixef_tol=1e-12, weights=weights)
         names = cellcols + rest
     else:
         fe = dummies(out)
         names = cellcols + rest + fe
         rhs = " + ".join(names)
         if family == "poisson":
-            fit = pf.fepois(f"{y} ~ {rhs}", data=out, vcov={"CRV1": "countyreal"}, iwls_tol=1e-12)
+            fit = pf.fepois(f"{y} ~ {rhs}", data=out, vcov={"CRV1": "countyreal"}, iwls_tol=1e-12, weights=weights)
         else:
             fit = pf.feglm(f"{y} ~ {rhs}", data=out, family="logit", vcov={"CRV1": "countyreal"}, iwls_tol=1e-12,
                            iwls_maxiter=100)
@@ -181,7 +184,7 @@ def pyfixest_case(df: pd.DataFrame, y: str, family: str, never: bool, controls: 
     for kind in kinds:
         keys, est, se = [], [], []
         for key, rows in rows_of(out, kind, never, window).items():
-            a, s = delta(beta, V, Z, cellmask, rows, family, link)
+            a, s = delta(beta, V, Z, cellmask, rows, family, link, w)
             keys.append(key)
             est.append(a)
             se.append(s)
@@ -192,6 +195,7 @@ def pyfixest_case(df: pd.DataFrame, y: str, family: str, never: bool, controls: 
 def main() -> None:
     df = pd.read_csv(DATA)
     df["cohort"] = df["first.treat"]
+    df["w"] = 1.0 + (df["countyreal"] % 7) / 3.0  # a weight per county (1 .. 3)
     df["emp"] = np.exp(df["lemp"])
     # a 0/1 outcome for the logit: employment above the county's own 2003-2007 mean
     df["high"] = (df["lemp"] > df.groupby("countyreal")["lemp"].transform("mean")).astype(float)
@@ -208,6 +212,11 @@ def main() -> None:
             "poisson_notyet_lpop_link": pyfixest_case(df, "emp", "poisson", False, ["lpop"], ["event"], link=True),
             "logit_notyet_lpop": pyfixest_case(df, "high", "logit", False, ["lpop"], all_kinds),
             "logit_never": pyfixest_case(df, "high", "logit", True, [], ["simple", "event"]),
+            # analytic (prior) weights: the regression and the averages over rows are weighted
+            "linear_notyet_lpop_weighted": pyfixest_case(df, "lemp", "gaussian", False, ["lpop"], all_kinds,
+                                                         weights="w"),
+            "poisson_never_weighted": pyfixest_case(df, "emp", "poisson", True, [], ["simple", "event"],
+                                                    weights="w"),
         },
     }
     (HERE / "etwfe.json").write_text(json.dumps(out, indent=1) + "\n")
