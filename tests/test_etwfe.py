@@ -178,6 +178,11 @@ def test_user_errors(mpdta: pd.DataFrame) -> None:
         etwfe(mpdta, y="lemp", **COLS, control_group="last_treated")  # type: ignore[arg-type]
     with pytest.raises(EvalkitError, match="kind must be one of"):
         etwfe(mpdta, y="lemp", **COLS).aggregate("event")  # type: ignore[arg-type]
+    zeros = mpdta.assign(z=np.where((mpdta["first.treat"] == 2004) & (mpdta["year"] >= 2004), 0.0, mpdta["emp"]))
+    with pytest.raises(DesignError, match="did not converge: some cohort and period cells are predicted perfectly"):
+        etwfe(zeros, y="z", **COLS, family="poisson")
+    with pytest.raises(DesignError, match="outcome 'z' is 0 in every row"):
+        etwfe(zeros.assign(z=0.0), y="z", **COLS, family="poisson")
     before = mpdta.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")

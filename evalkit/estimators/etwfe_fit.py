@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -119,12 +120,17 @@ def _fit_glm(d: ETWFEDesign, family: str, column: str, weighted: bool) -> ETWFEF
         f"time_fe::{k}" for k in range(1, int(d.period_code.max()) + 1))
     if np.linalg.matrix_rank(Z) < Z.shape[1]:
         raise DesignError("the extended TWFE design is collinear (a covariate constant within a cohort or period?)")
+    if np.ptp(d.y) == 0:
+        raise DesignError(f"outcome '{column}' is {d.y[0]:g} in every row used; a {family} model needs variation")
     fam = sm.families.Poisson() if family == "poisson" else sm.families.Binomial()
     model = sm.GLM(d.y, Z, family=fam, var_weights=d.w if weighted else None)
-    res = model.fit(method="newton", tol=1e-13, maxiter=200, disp=False)
-    if not res.mle_retvals["converged"]:
-        raise DesignError(f"the {family} model did not converge (perfect prediction in some cohort and period?)")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # failures are detected below and raised as a DesignError
+        res = model.fit(method="newton", tol=1e-13, maxiter=200, disp=False)
     beta = np.asarray(res.params, dtype=float)
+    if not (res.mle_retvals["converged"] and np.all(np.isfinite(beta))):
+        raise DesignError(f"the {family} model of '{column}' did not converge: some cohort and period cells are "
+                          "predicted perfectly (e.g. all zeros); bin periods or use family='gaussian'")
     eta = Z @ beta
     mu = 1.0 / (1.0 + np.exp(-eta)) if family == "logit" else np.exp(eta)
     var = mu * (1.0 - mu) if family == "logit" else mu
