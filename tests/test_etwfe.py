@@ -136,9 +136,14 @@ def test_wild_bootstrap_honest_did_and_etable(fits: dict) -> None:
     wb = wild_cluster_bootstrap(lin, "ATT", n_boot=199, rng=1, ci=False)
     # the restricted wild bootstrap's observed statistic is the result's own CR1 t-statistic
     assert wb.statistic == pytest.approx(lin.tstats["ATT"], rel=1e-8)
-    pois = fits["poisson_notyet_lpop"].aggregate("simple")
+    pois_fit = fits["poisson_notyet_lpop"]
+    pois = pois_fit.aggregate("simple")
     wbp = wild_cluster_bootstrap(pois, "ATT", n_boot=199, rng=1, ci=False)
-    assert 0 <= wbp.p_value <= 1 and np.isfinite(wbp.statistic)
+    # the score bootstrap studentises with G/(G-1) sum_g S_g^2 (the GLM scores sum to zero), the
+    # result's CR1 covariance has the factor G/(G-1) (n-1)/(n-K) on the same sum
+    n, k = pois_fit.nobs, pois_fit.model.df_k
+    assert wbp.statistic == pytest.approx(pois.tstats["ATT"] * np.sqrt((n - 1) / (n - k)), rel=1e-8)
+    assert 0 <= wbp.p_value <= 1
     cell = wild_cluster_bootstrap(fits["logit_never"], "cohort::2004:time::2005", n_boot=99, rng=2, ci=False)
     assert np.isfinite(cell.statistic)
     sens = honest_did(lin, m=[0.5, 1.0])

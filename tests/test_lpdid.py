@@ -89,7 +89,16 @@ def test_known_truth_and_inference() -> None:
     cov = res.cov.to_numpy()
     assert np.allclose(cov, cov.T) and np.linalg.eigvalsh(cov).min() > -1e-12
     wb = wild_cluster_bootstrap(res, "event_time::0", n_boot=199, rng=5, ci=False)
-    assert 0 <= wb.p_value <= 1 and np.isfinite(wb.statistic)
+    # the cluster sums S_g of the influence function sum to zero (normal equations), so the
+    # bootstrap-t studentises with G/(G-1) sum_g S_g^2; the CR1 variance is c_h sum_g S_g^2 with
+    # c_h = G_h/(G_h-1) (n-1)/(n-k) of the horizon's regression (k = 3: the switch-on, anchors 3 and 5)
+    S = res.bootstrap_scores(["event_time::0"]).scores[:, 0]
+    G, n = res.n_clusters, res.extra["nobs_by_term"]["event_time::0"]
+    assert abs(S.sum()) < 1e-10 * np.abs(S).sum()
+    assert res.std_errors["event_time::0"] ** 2 == pytest.approx(
+        (n - 1) / (n - 3) * int((S != 0).sum()) / (int((S != 0).sum()) - 1) * (S @ S), rel=1e-10)
+    assert wb.statistic == pytest.approx(res.params["event_time::0"] / np.sqrt(G / (G - 1) * (S @ S)), rel=1e-8)
+    assert 0 <= wb.p_value <= 1
     assert len(honest_did(res, m=[0.5]).tidy()) >= 1
     assert "| event_time=0 |" in etable([res]).to_markdown()
     assert "LP-DiD (reweighted)" in str(res.summary()) and "<table" in res._repr_html_()
