@@ -8,15 +8,21 @@
 - :func:`imputation_did`: Borusyak, Jaravel & Spiess imputation estimator.
 - :func:`two_stage_did`: Gardner's two-stage DiD.
 - :func:`synthdid`: synthetic difference-in-differences (also synthetic control and DiD).
+- :func:`etwfe`: Wooldridge's extended TWFE (linear, Poisson, logit), aggregated with ``.aggregate()``.
+- :func:`stacked_did`: stacked DiD with Wing, Freedman & Hollingsworth's corrective weights.
+- :func:`lpdid`: local-projections DiD (Dube, Girardi, Jordà & Taylor).
 """
 
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
 from evalkit.estimators.bacon import BaconResult, bacon_decomposition
 from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
+from evalkit.estimators.etwfe import ETWFEResult, etwfe
 from evalkit.estimators.event_study import event_study
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
+from evalkit.estimators.lpdid import lpdid
+from evalkit.estimators.stacked import stacked_did
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.synthdid import synthdid
 from evalkit.estimators.synthdid_result import SynthDiDResult
@@ -27,14 +33,18 @@ __all__ = [
     "AggregateResult",
     "BaconResult",
     "DiD2x2Result",
+    "ETWFEResult",
     "EventStudyResult",
     "ImputationResult",
     "SynthDiDResult",
     "att_gt",
     "bacon_decomposition",
     "did2x2",
+    "etwfe",
     "event_study",
     "imputation_did",
+    "lpdid",
+    "stacked_did",
     "sun_abraham",
     "synthdid",
     "two_stage_did",
