@@ -76,7 +76,10 @@ _LAZY: dict[str, str] = {
     "did2x2": "evalkit.estimators",
     "event_study": "evalkit.estimators",
     "imputation_did": "evalkit.estimators",
+    "dcdh": "evalkit.estimators",
+    "staggered_efficient": "evalkit.estimators",
     "sun_abraham": "evalkit.estimators",
+    "simulate_switching": "evalkit.simulate",
     "two_stage_did": "evalkit.estimators",
     # results and inference
     "EstimationResult": "evalkit.results",
@@ -149,9 +152,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         EventStudyResult,
         att_gt,
         bacon_decomposition,
+        dcdh,
         did2x2,
         event_study,
         imputation_did,
+        staggered_efficient,
         sun_abraham,
         two_stage_did,
     )
@@ -177,5 +182,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         WildBootstrapTest,
     )
     from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
-    from evalkit.simulate import simulate_staggered
+    from evalkit.simulate import simulate_staggered, simulate_switching
     from evalkit.study import Study
