@@ -28,6 +28,7 @@ from evalkit.estimators.dcdh_core import Horizon, horizon, same_switchers_mask
 from evalkit.estimators.dcdh_design import SwitchDesign, switch_design
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.covariance import standard_errors
 from evalkit.inference.few_clusters import warn_few_clusters
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.results import InvalidTest, WaldTest
@@ -231,8 +232,7 @@ def _result(design: SwitchDesign, terms: list[str], event: list[float], us: list
     shares = cluster_sums(np.column_stack(members).astype(float), design.cluster, n_clusters)
     shares = shares / np.where(shares.sum(axis=0) > 0, shares.sum(axis=0), 1.0)
     scores = InfluenceScores(tuple(terms), read_only(estimates), read_only(sums), read_only(shares))
-    with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.diag(cov))
+    se = standard_errors(cov)
     return DcdhResult(
         params=pd.Series(estimates, index=index),
         std_errors=pd.Series(se, index=index),

@@ -26,8 +26,9 @@ import pandas as pd
 
 from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
-from evalkit.estimators.staggered_efficient_core import cohort_moments, efficient_fit
+from evalkit.estimators.staggered_efficient_core import CohortMoments, cohort_moments, efficient_fit
 from evalkit.estimators.staggered_efficient_weights import EstimandWeights, check_estimand, estimand_weights
+from evalkit.inference.covariance import standard_errors
 from evalkit.inference.pvalues import resampling_p_value
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores, influence_scores
@@ -126,7 +127,7 @@ class StaggeredEfficientResult(EventStudyResult):
         sizes = np.bincount(s.cohort).tolist()
         n_possible = math.factorial(len(s.cohort)) // math.prod(math.factorial(k) for k in sizes)
         return RandomizationTest(
-            statistic=observed, p_value=resampling_p_value(observed, draws[np.isfinite(draws)]),
+            statistic=observed, p_value=resampling_p_value(observed, draws[np.isfinite(draws)], add_observed=True),
             distribution=read_only(draws), n_units=len(s.cohort), n_treated=len(s.cohort) - sizes[-1],
             n_possible=n_possible, exact=False, alternative="two-sided", term=term,
         )
@@ -194,7 +195,9 @@ def staggered_efficient(
         treated; units treated from the first period on stay in as a cohort) and unit.
     estimand
         ``"simple"``, ``"cohort"``, ``"calendar"`` (one term ``ATT``) or ``"eventstudy"``
-        (one term ``event_time::e`` per event time; the default event time is 0).
+        (one term ``event_time::e`` per event time; the default event time is 0).  The
+        event study's reference is event time -1, where the efficient estimate is 0 by
+        construction (``beta`` makes the pre-period contrast vanish); its SE is NaN.
     event_times
         Event times of ``"eventstudy"`` (negative ones are placebos).
     beta
@@ -233,7 +236,7 @@ def staggered_efficient(
         event = pd.Series([np.nan], index=terms)
     fit = efficient_fit(moments, weights, sample.cohorts, sample.periods, beta)
     cov = fit.cov if vcov == "refined" else fit.cov_neyman
-    se = np.sqrt(np.diag(cov))
+    se = standard_errors(cov)
     name = {None: "Efficient staggered estimator", 1.0: "Callaway-Sant'Anna (staggered, beta=1)",
             0.0: "Difference in means (staggered, beta=0)"}.get(None if beta is None else float(beta),
                                                                   f"Staggered estimator (beta={beta})")
@@ -248,8 +251,9 @@ def staggered_efficient(
         extra={"estimand": estimand, "control_group": control_group, "vcov": vcov, "n_units": len(sample.cohort),
                "n_cohorts": len(sample.cohorts), "n_periods": len(sample.periods)},
         event_time=event,
-        scores=_scores(terms, fit.estimates, sample, moments.sizes, weights, fit.beta),
-        std_errors_neyman=pd.Series(np.sqrt(np.diag(fit.cov_neyman)), index=index),
+        reference=(-1,) if estimand == "eventstudy" else (),
+        scores=_scores(terms, fit.estimates, sample, moments, weights, fit.beta),
+        std_errors_neyman=pd.Series(standard_errors(fit.cov_neyman), index=index),
         beta=pd.Series(fit.beta, index=index),
         _sample=sample,
         _weights=tuple(weights),
@@ -257,11 +261,11 @@ def staggered_efficient(
     )
 
 
-def _scores(terms: list[str], estimates: np.ndarray, sample: _Sample, sizes: np.ndarray,
+def _scores(terms: list[str], estimates: np.ndarray, sample: _Sample, moments: CohortMoments,
             weights: list[EstimandWeights], beta: np.ndarray) -> InfluenceScores:
     """Unit-level influence ``c_g (Y_i - Ybar_g) / N_g`` with ``c = A_theta - beta A_0`` (beta
     held fixed), each unit its own cluster, for the wild (multiplier) bootstrap."""
-    moments = cohort_moments(sample.y, sample.cohort, len(sample.cohorts))
+    sizes = moments.sizes
     centred = sample.y - moments.means[sample.cohort]
     n_i = sizes[sample.cohort]
     influence = np.column_stack([

@@ -60,7 +60,8 @@ def cohort_moments(y: np.ndarray, cohort: np.ndarray, n_cohorts: int) -> CohortM
         block = ys[bounds[g]:bounds[g + 1]]
         means[g] = block.mean(axis=0)
         centred = block - means[g]
-        covs[g] = centred.T @ centred / (len(block) - 1)
+        # einsum, not BLAS: small products, and threaded BLAS stalls on a loaded machine
+        covs[g] = np.einsum("ni,nj->ij", centred, centred) / (len(block) - 1)
     return CohortMoments(means, covs, sizes)
 
 
