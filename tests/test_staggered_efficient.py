@@ -118,7 +118,8 @@ def test_user_errors_name_the_columns(subset):
     unbalanced = subset.drop(index=subset.index[:3])
     with pytest.raises(DesignError, match="balanced panel.*'uid'"):
         staggered_efficient(unbalanced, **COLUMNS)
-    single = subset[(subset["first_trained"] != 19) | (subset["uid"] == subset["uid"].iloc[0])]
+    one = subset.loc[subset["first_trained"] == 19, "uid"].iloc[0]
+    single = subset[(subset["first_trained"] != 19) | (subset["uid"] == one)]
     with pytest.warns(ExcludedRowsWarning, match="single unit"):
         staggered_efficient(single, **COLUMNS)
     before = subset.copy()
