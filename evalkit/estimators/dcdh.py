@@ -16,7 +16,6 @@ demeaned by cohort).  Checked against DIDmultiplegtDYN's Favara & Imbs example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -177,8 +176,8 @@ def dcdh(
     n_clusters = int(design.cluster.max()) + 1
     switcher_units = design.first_switch <= design.y.shape[1]
     if cluster is not None:
-        treated = np.unique(design.cluster[switcher_units]).size
-        warn_few_clusters(n_clusters, n_treated=treated, n_control=n_clusters - treated + 0, column=cluster)
+        warn_few_clusters(n_clusters, n_treated=np.unique(design.cluster[switcher_units]).size,
+                          n_control=np.unique(design.cluster[~switcher_units]).size, column=cluster)
     same = same_switchers_mask(design, int(effects)) if same_switchers else None
     directions = {"both": (1, 0), "in": (1,), "out": (0,)}[switchers]
 
@@ -200,8 +199,8 @@ def dcdh(
         n_cells.append(int((parts[0].used | parts[1].used).sum()))
         members.append(parts[0].switchers | parts[1].switchers)
     if all(n == 0 for n in n_sw):
-        raise DesignError(f"no effect can be estimated: no switcher of {treatment!r} has a comparison unit with the "
-                          "same baseline that has not switched yet")
+        raise DesignError(f"no effect can be estimated (switchers={switchers!r}): no such switcher of {treatment!r} has "
+                          "a comparison unit with the same baseline that has not switched yet")
     u, v, n = _average_total(eff)
     terms.append(OVERALL), event.append(np.nan), us.append(u), uvars.append(v), n_sw.append(n)
     n_cells.append(int(np.logical_or.reduce([p.used for parts in eff for p in parts]).sum()))
