@@ -83,6 +83,9 @@ _LAZY: dict[str, str] = {
     "sun_abraham": "evalkit.estimators",
     "synthdid": "evalkit.estimators",
     "SynthDiDResult": "evalkit.estimators",
+    "dcdh": "evalkit.estimators",
+    "staggered_efficient": "evalkit.estimators",
+    "simulate_switching": "evalkit.simulate",
     "two_stage_did": "evalkit.estimators",
     # results and inference
     "EstimationResult": "evalkit.results",
@@ -163,12 +166,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         EventStudyResult,
         att_gt,
         bacon_decomposition,
+        dcdh,
         did2x2,
         etwfe,
         event_study,
         imputation_did,
         lpdid,
         stacked_did,
+        staggered_efficient,
         sun_abraham,
         synthdid,
         SynthDiDResult,
@@ -205,5 +210,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         pretrend_power,
         pretrend_power_arrays,
     )
-    from evalkit.simulate import simulate_staggered
+    from evalkit.simulate import simulate_staggered, simulate_switching
     from evalkit.study import Study
