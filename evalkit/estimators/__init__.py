@@ -7,6 +7,7 @@
 - :func:`sun_abraham`: interaction-weighted event study.
 - :func:`imputation_did`: Borusyak, Jaravel & Spiess imputation estimator.
 - :func:`two_stage_did`: Gardner's two-stage DiD.
+- :func:`triple_diff`: triple differences (Ortiz-Villavicencio & Sant'Anna), two periods or staggered.
 """
 
 from evalkit.estimators.att_gt import att_gt
@@ -17,6 +18,7 @@ from evalkit.estimators.event_study import event_study
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.estimators.sun_abraham import sun_abraham
+from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
 from evalkit.estimators.two_stage import two_stage_did
 
 __all__ = [
@@ -26,11 +28,13 @@ __all__ = [
     "DiD2x2Result",
     "EventStudyResult",
     "ImputationResult",
+    "TripleDiffResult",
     "att_gt",
     "bacon_decomposition",
     "did2x2",
     "event_study",
     "imputation_did",
     "sun_abraham",
+    "triple_diff",
     "two_stage_did",
 ]
