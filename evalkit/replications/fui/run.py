@@ -22,6 +22,7 @@ from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, publis
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
 from evalkit.results.display import NotebookDisplay, short_repr
@@ -57,6 +58,10 @@ class FuiReplication(NotebookDisplay):
     placebo
         The 2x2 "effect" between two pre-rollout windows, per outcome and horizon, with
         a flag for the horizons that are valid placebos (``None`` when not requested).
+    triple_diff
+        The FUI effect by a triple difference with new users aged 30-34 as the
+        within-region comparison (:mod:`evalkit.replications.fui.triple_diff`; ``None``
+        when not requested or when the data lack that age band).
     """
 
     sample: FuiSample
@@ -68,6 +73,7 @@ class FuiReplication(NotebookDisplay):
     few_clusters: pd.DataFrame | None = None
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
+    triple_diff: FuiTripleDiff | None = None
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -79,6 +85,7 @@ class FuiReplication(NotebookDisplay):
             "few-cluster inference": self.few_clusters is not None,
             "event study": self.event_study is not None,
             "placebo": self.placebo is not None,
+            "triple difference": self.triple_diff is not None,
         }
 
     def summary(self) -> Summary:
@@ -226,6 +233,7 @@ def run_fui(
     event_study_horizons: tuple[int, ...] | None = None,
     placebo: bool = True,
     placebo_windows: dict[str, tuple[str, str]] | None = None,
+    triple_diff: bool = False,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -265,6 +273,12 @@ def run_fui(
     placebo_windows
         The placebo's two windows (default
         :data:`~evalkit.replications.fui.placebo.PLACEBO_WINDOWS`).
+    triple_diff
+        Add the triple difference with new users aged 30-34 as the within-region
+        comparison, when the data have at least
+        :data:`~evalkit.replications.fui.triple_diff.MIN_BAND_ENTRANTS` of them in every
+        region and window (:func:`~evalkit.replications.fui.triple_diff.fui_triple_diff`;
+        with ``few_clusters`` also its wild cluster bootstrap by county).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -296,6 +310,10 @@ def run_fui(
             horizons=cohort_spec.horizons,
             n_boot=n_boot if few_clusters else None,
         )
+    ddd = None
+    if triple_diff:
+        stage("triple difference with new users aged 30-34")
+        ddd = fui_triple_diff(panel, unemployment, schedule, spec, n_boot=n_boot if few_clusters else None)
     if placebo:
         stage("placebo test between two pre-rollout windows")
     return FuiReplication(
@@ -308,4 +326,5 @@ def run_fui(
         few_clusters=inference,
         event_study=study,
         placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
+        triple_diff=ddd,
     )
