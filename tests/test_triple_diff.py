@@ -25,6 +25,7 @@ import statsmodels.formula.api as smf
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.estimators import att_gt, triple_diff
 from evalkit.inference import wild_cluster_bootstrap
+from evalkit.sensitivity import honest_did
 
 RTOL = 1e-10
 
@@ -206,6 +207,8 @@ def test_results_work_with_aggregations_bootstrap_and_wild_bootstrap() -> None:
     assert np.all(weights[~res.obs_eligible] == 0)
     tidy = res.tidy()
     assert {"group", "time", "event_time", "estimate", "std_error"} <= set(tidy.columns)
+    universal = triple_diff(df, y="y", time="t", group="g", eligible="q", unit="id", base_period="universal")
+    assert np.isfinite(honest_did(universal.aggregate("dynamic")).tidy()["conf_low"]).any()
 
 
 def test_inputs_are_not_mutated_and_errors_name_the_column() -> None:
