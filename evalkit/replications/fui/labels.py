@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evalkit.errors import EvalkitError
-from evalkit.replications.fui.published import NORWEGIAN_LABELS
+from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS
 
 #: Languages of the report: English and Norwegian bokmål.
 LANGUAGES: tuple[str, ...] = ("en", "nb")
@@ -264,9 +264,16 @@ def after_entry(months: int, lang: str) -> str:
     return f"{months} month{'' if months == 1 else 's'} after entry"
 
 
+def table_stem(outcome: str) -> str:
+    """The name of an outcome's model table (files, JSON, report sections): ``table_8_2`` (employed),
+    ``table_8_3`` (in education), ``model_<outcome>`` for an outcome the publication has no table of
+    (``model_ever_employed``)."""
+    return TABLE_KEYS[outcome][:9] if outcome in TABLE_KEYS else f"model_{outcome}"
+
+
 def label(key: str, lang: str) -> str:
     """The readable label of a term, outcome, table row or exclusion reason (the key, spaced, when it has none)."""
     return LABELS[check_lang(lang)].get(key, key.replace("_", " "))
 
 
-__all__ = ["LABELS", "LANGUAGES", "after_entry", "check_lang", "label", "words"]
+__all__ = ["LABELS", "LANGUAGES", "after_entry", "check_lang", "label", "table_stem", "words"]

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui import disclosed, figures
-from evalkit.replications.fui.labels import after_entry, check_lang, label, words
+from evalkit.replications.fui.labels import after_entry, check_lang, label, table_stem, words
 from evalkit.replications.fui.published import TABLE_KEYS, TERMS
 from evalkit.replications.fui.results_json import run_provenance
 from evalkit.replications.fui.run import FuiReplication
@@ -86,11 +86,6 @@ def model_texts(rep: FuiReplication, outcome: str, lang: str) -> tuple[str, str]
     stem = TABLE_KEYS[outcome][:9]
     own = f"x_{stem}_own"
     return str(w[f"s_{stem}"]), str(w[own if not rep.compare_published and own in w else f"x_{stem}"])
-
-
-def table_stem(outcome: str) -> str:
-    """The file stem of an outcome's model table: ``table_8_2``, ``table_8_3``, or ``model_<outcome>``."""
-    return TABLE_KEYS[outcome][:9] if outcome in TABLE_KEYS else f"model_{outcome}"
 
 
 def table_8_1_display(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
