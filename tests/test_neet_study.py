@@ -214,3 +214,37 @@ def test_result_is_read_only(small) -> None:
     with pytest.raises(TypeError):
         result.models["model_9"] = result.models["model_1"]  # type: ignore[index]
     assert "persons in the logit sample" in repr(result)
+
+
+# --- expectations: `evalkit check` and assert_replicates on NEET results ---------------------
+
+
+def test_the_bundled_neet_expectations_hold_and_fail_when_a_number_moves(default_run, tmp_path, capsys) -> None:
+    from importlib import resources
+
+    from evalkit.report.json_contract import validate
+    from evalkit.testing import assert_replicates
+
+    expect = resources.files("evalkit.replications.neet").joinpath("expect.toml")
+    result, _ = default_run
+    document = json.loads(json.dumps(Study.from_toml("neet").results_document(result)))
+    validate(document)
+    assert document["provenance"]["disclosure"]["min_cell"] == 5
+    report = assert_replicates(result, expect)
+    assert report.passed and len(report.results) == 48
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["check", str(path), "--expect", str(expect)]) == 0
+    capsys.readouterr()
+    # one share of table 3 moved by 0.5 points, one coefficient of table 2 by 0.1
+    cell = next(r for r in document["tables"]["table_3"] if r["area"] == "Oslo" and r["measure"] == "neet")
+    cell["estimate"] = cell["published"] + 0.5
+    row = next(r for r in document["tables"]["table_2"] if r["term"] == "dropout_1")
+    row["estimate"] = row["published_coef"] - 0.1
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["check", str(path), "--expect", str(expect)]) == 1
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "2 failed" in shown and "table 3, Oslo: neet" in shown and "dropout_1" in shown
+    with pytest.raises(AssertionError, match="Oslo: neet"):
+        assert_replicates(document, expect)

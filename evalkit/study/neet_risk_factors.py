@@ -147,6 +147,12 @@ def run(settings: dict[str, Any], inputs: Inputs):
     return run_neet(inputs.monthly, inputs.persons, **options)
 
 
+def _rule(output: Output):
+    from evalkit.report.disclosure import DisclosureControl
+
+    return DisclosureControl.off() if output.min_cell is None else DisclosureControl(min_cell=output.min_cell)
+
+
 def to_text(result, inputs: Inputs, output: Output) -> str:
     """Tables 2-4 and models 2-4 beside the published numbers."""
     return f"{result.summary()}\n"
@@ -169,13 +175,22 @@ def _provenance(settings: dict[str, Any], output: Output, source: str | None) ->
 
 
 def results_document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
-    """A JSON document: every table beside the published numbers, all models, the sample."""
-    from evalkit.report.json_contract import clean, records
+    """The results document (``evalkit.results/1``): every table beside the published numbers,
+    all models, the sample, and the disclosure rule in its provenance.
 
+    ``evalkit check`` and :func:`~evalkit.testing.assert_replicates` check it against
+    expectations (the bundled ones: ``evalkit/replications/neet/expect.toml``).
+    """
+    from evalkit.report.json_contract import SCHEMA_ID, clean, records
+
+    provenance = _provenance(settings, output, source)
+    provenance["disclosure"] = _rule(output).provenance()
     return {
+        "schema": SCHEMA_ID,
         "study": "neet_risk_factors",
         "title": settings["title"] or "Long-term NEET risk factors",
-        "provenance": _provenance(settings, output, source),
+        "provenance": provenance,
+        "warnings": [],
         "source": result.source,
         "tables": {
             "table_2": records(result.table_2.reset_index()),
