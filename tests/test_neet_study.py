@@ -248,3 +248,44 @@ def test_the_bundled_neet_expectations_hold_and_fail_when_a_number_moves(default
     assert "2 failed" in shown and "table 3, Oslo: neet" in shown and "dropout_1" in shown
     with pytest.raises(AssertionError, match="Oslo: neet"):
         assert_replicates(document, expect)
+
+
+# --- disclosure control of the NEET tables ------------------------------------------------
+
+
+def test_a_small_neet_cell_and_its_pair_are_suppressed_at_the_default_rule() -> None:
+    from evalkit.replications.neet.disclosed import shares
+    from evalkit.report.disclosure import DisclosureControl
+
+    cells = pd.DataFrame({
+        "area": ["Oslo"] * 4,
+        "measure": ["neet", "neet_immigrants", "neet_rest_of_population", "long_term_neet"],
+        "count": [40, 3, 37, 12], "persons": [400, 30, 370, 400],
+    })
+    table = cells.assign(estimate=100 * cells["count"] / cells["persons"], published=10.0, difference=0.1, within=True)
+    _, mask = shares(table, cells, DisclosureControl())
+    hidden = dict(zip(table["measure"], mask["estimate"]))
+    # 3 immigrants NEET: hidden; the rest of the population too (NEET minus it would give the 3)
+    assert hidden == {"neet": False, "neet_immigrants": True, "neet_rest_of_population": True, "long_term_neet": False}
+    assert mask.loc[1, "count"] and not mask.loc[1, "persons"]
+    _, mask = shares(table, cells, DisclosureControl.off())
+    assert not mask.to_numpy().any()
+
+
+def test_neet_tables_go_through_the_disclosure_rule_in_every_output(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    # a minimum cell of 200 makes the immigrants of each area a small cell at this scale
+    args = ["-q", "run", "neet", "--set", "data.synthetic.scale=0.02", "--min-cell", "200"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "<200" in text and "Disclosure control: counts of 1 to 199" in text
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["provenance"]["disclosure"]["min_cell"] == 200
+    rows = {(r["area"], r["measure"]): r for r in doc["tables"]["table_4"]}
+    small = rows[("Oslo", "long_term_neet_immigrants")]
+    assert small["estimate"] is None and small["count"] is None and "estimate" in small["suppressed"]
+    assert rows[("Oslo", "long_term_neet_rest_of_population")]["estimate"] is None  # its pair
+    assert rows[("Norway", "neet_immigrants")]["estimate"] is not None  # a large cell is shown
+    csv = pd.read_csv(out / "table_4.csv").set_index(["area", "measure"])
+    assert csv.at[("Oslo", "long_term_neet_immigrants"), "estimate"] == "<200"
+    assert "<200" in (out / "summary.txt").read_text(encoding="utf-8")
