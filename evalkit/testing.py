@@ -6,8 +6,10 @@
         assert_replicates(fui_results, "tests/fui_expect.toml")
 
 ``results`` is a results document (``evalkit.results/1``, the parsed ``results.json``),
-the path of a ``results.json`` file, or a :class:`~evalkit.replications.fui.run.FuiReplication`
-(converted with :func:`~evalkit.replications.fui.results_json.results_document`).  The
+the path of a ``results.json`` file, a :class:`~evalkit.replications.fui.run.FuiReplication`
+(converted with :func:`~evalkit.replications.fui.results_json.results_document`) or a
+:class:`~evalkit.replications.neet.run.NeetReplication` (converted as the bundled ``neet``
+study's ``--json`` does, with its default disclosure rule).  The
 expectations are those of ``evalkit check`` (:mod:`evalkit.report.check`).
 """
 
@@ -31,12 +33,17 @@ def _document(results: Any) -> Mapping[str, Any]:
         return json.loads(Path(results).read_text(encoding="utf-8"))
     from evalkit.replications.fui.results_json import results_document
     from evalkit.replications.fui.run import FuiReplication
+    from evalkit.replications.neet.run import NeetReplication
 
     if isinstance(results, FuiReplication):
         return json.loads(json.dumps(results_document(results)))
+    if isinstance(results, NeetReplication):
+        from evalkit.study import Study
+
+        return json.loads(json.dumps(Study.from_toml("neet").results_document(results)))
     raise TypeError(
-        f"assert_replicates needs a results document, the path of a results.json or a FuiReplication; "
-        f"got {type(results).__name__}"
+        f"assert_replicates needs a results document, the path of a results.json, a FuiReplication or a "
+        f"NeetReplication; got {type(results).__name__}"
     )
 
 

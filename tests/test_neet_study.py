@@ -214,3 +214,78 @@ def test_result_is_read_only(small) -> None:
     with pytest.raises(TypeError):
         result.models["model_9"] = result.models["model_1"]  # type: ignore[index]
     assert "persons in the logit sample" in repr(result)
+
+
+# --- expectations: `evalkit check` and assert_replicates on NEET results ---------------------
+
+
+def test_the_bundled_neet_expectations_hold_and_fail_when_a_number_moves(default_run, tmp_path, capsys) -> None:
+    from importlib import resources
+
+    from evalkit.report.json_contract import validate
+    from evalkit.testing import assert_replicates
+
+    expect = resources.files("evalkit.replications.neet").joinpath("expect.toml")
+    result, _ = default_run
+    document = json.loads(json.dumps(Study.from_toml("neet").results_document(result)))
+    validate(document)
+    assert document["provenance"]["disclosure"]["min_cell"] == 5
+    report = assert_replicates(result, expect)
+    assert report.passed and len(report.results) == 48
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["check", str(path), "--expect", str(expect)]) == 0
+    capsys.readouterr()
+    # one share of table 3 moved by 0.5 points, one coefficient of table 2 by 0.1
+    cell = next(r for r in document["tables"]["table_3"] if r["area"] == "Oslo" and r["measure"] == "neet")
+    cell["estimate"] = cell["published"] + 0.5
+    row = next(r for r in document["tables"]["table_2"] if r["term"] == "dropout_1")
+    row["estimate"] = row["published_coef"] - 0.1
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["check", str(path), "--expect", str(expect)]) == 1
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "2 failed" in shown and "table 3, Oslo: neet" in shown and "dropout_1" in shown
+    with pytest.raises(AssertionError, match="Oslo: neet"):
+        assert_replicates(document, expect)
+
+
+# --- disclosure control of the NEET tables ------------------------------------------------
+
+
+def test_a_small_neet_cell_and_its_pair_are_suppressed_at_the_default_rule() -> None:
+    from evalkit.replications.neet.disclosed import shares
+    from evalkit.report.disclosure import DisclosureControl
+
+    cells = pd.DataFrame({
+        "area": ["Oslo"] * 4,
+        "measure": ["neet", "neet_immigrants", "neet_rest_of_population", "long_term_neet"],
+        "count": [40, 3, 37, 12], "persons": [400, 30, 370, 400],
+    })
+    table = cells.assign(estimate=100 * cells["count"] / cells["persons"], published=10.0, difference=0.1, within=True)
+    _, mask = shares(table, cells, DisclosureControl())
+    hidden = dict(zip(table["measure"], mask["estimate"]))
+    # 3 immigrants NEET: hidden; the rest of the population too (NEET minus it would give the 3)
+    assert hidden == {"neet": False, "neet_immigrants": True, "neet_rest_of_population": True, "long_term_neet": False}
+    assert mask.loc[1, "count"] and not mask.loc[1, "persons"]
+    _, mask = shares(table, cells, DisclosureControl.off())
+    assert not mask.to_numpy().any()
+
+
+def test_neet_tables_go_through_the_disclosure_rule_in_every_output(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    # a minimum cell of 200 makes the immigrants of each area a small cell at this scale
+    args = ["-q", "run", "neet", "--set", "data.synthetic.scale=0.02", "--min-cell", "200"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "<200" in text and "Disclosure control: counts of 1 to 199" in text
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["provenance"]["disclosure"]["min_cell"] == 200
+    rows = {(r["area"], r["measure"]): r for r in doc["tables"]["table_4"]}
+    small = rows[("Oslo", "long_term_neet_immigrants")]
+    assert small["estimate"] is None and small["count"] is None and "estimate" in small["suppressed"]
+    assert rows[("Oslo", "long_term_neet_rest_of_population")]["estimate"] is None  # its pair
+    assert rows[("Norway", "neet_immigrants")]["estimate"] is not None  # a large cell is shown
+    csv = pd.read_csv(out / "table_4.csv").set_index(["area", "measure"])
+    assert csv.at[("Oslo", "long_term_neet_immigrants"), "estimate"] == "<200"
+    assert "<200" in (out / "summary.txt").read_text(encoding="utf-8")

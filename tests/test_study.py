@@ -192,24 +192,68 @@ def _without_provenance(text: str) -> str:
                      and "&quot;published&quot;: false" not in line)
 
 
-@pytest.mark.parametrize("lang, word", [("en", "publish"), ("nb", "publiser")])
-def test_the_published_comparison_switched_off_leaves_no_published_column_or_wording(tmp_path, capsys, lang, word):
+def test_the_published_comparison_switched_off_leaves_no_published_column_or_wording(tmp_path, capsys):
+    """A Norwegian run of one's own study: no published numbers or wording, and no English prose."""
     out = tmp_path / "out"
     args = ["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--set", "compare.published=false",
-            "--lang", lang, "--out", str(out)]
+            "--lang", "nb", "--out", str(out)]
     assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "Table 8.2" in text or "Tabell 8.2" in text
+    text = capsys.readouterr().out  # the terminal's headings are English, the reports' Norwegian
+    assert "Table 8.2" in text and "Tabell 8.2" in (out / "report.md").read_text(encoding="utf-8")
     for shown in (text, (out / "report.md").read_text(encoding="utf-8"), (out / "report.html").read_text(encoding="utf-8")):
-        assert word not in _without_provenance(shown).lower()
+        assert "publish" not in _without_provenance(shown).lower()
+        assert "publiser" not in _without_provenance(shown).lower()
     assert not (out / "published_vs_reproduced.csv").exists()
+    # the Norwegian report has no English prose: warnings, the disclosure note, provenance
+    for shown in ((out / "report.md").read_text(encoding="utf-8"), (out / "report.html").read_text(encoding="utf-8")):
+        for english in ("assumed untreated", "bad control", "County-clustered", "Disclosure control", "horizon ",
+                        "maximum age", "[exposed]", "input:", "options:"):
+            assert english not in shown, english
+        assert "antatt ubehandlet" in shown and "dårlig kontrollvariabel" in shown and "Røpingskontroll" in shown
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert doc["comparison"]["cells"] == 0
     assert all(r["published_estimate"] is None for r in doc["tables"]["table_8_2"])
     assert all(r["published"] is None for r in doc["tables"]["table_8_1"])
-    # on, the same run shows them (the terminal's headings are English in both languages)
-    assert main(["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--lang", lang]) == 0
-    assert "published" in capsys.readouterr().out
+
+
+def test_ever_by_outcomes_render_in_the_terminal_markdown_html_and_json(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--set", "outcomes.measure=ever",
+            "--set", "outcomes.horizons=3,6", "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    effect = next(r for r in doc["tables"]["model_ever_employed"] if r["term"] == "fui_effect" and r["horizon"] == 6)
+    cell = f"{effect['estimate']:.3f} ({effect['std_error']:.3f})"
+    assert "Model of ever employed" in text and "Model of ever in education" in text and cell in text
+    assert "6 mo published" not in text  # the publication has no table of ever-by outcomes
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for shown in (markdown, page):
+        assert "Linear probability model: ever employed" in shown and "ever in education" in shown
+        assert cell.split(" ")[0] in shown
+    assert "<section id='model-ever-employed'>" in page
+    assert {r["horizon"] for r in doc["tables"]["model_ever_in_education"]} == {3, 6}
+    assert all(r["published_estimate"] is None for r in doc["tables"]["model_ever_employed"])
+    for name in ("model_ever_employed.csv", "model_ever_employed.md", "model_ever_in_education.html"):
+        assert (out / name).exists()
+
+
+def test_every_design_warning_has_its_norwegian_text():
+    from evalkit.errors import EvalkitError
+    from evalkit.replications.fui.labels import warning_text
+
+    warnings = [{"code": "contamination", "message": "x", "group": "rest_t2", "horizon": 3, "share_exposed": 0.26},
+                {"code": "contamination", "message": "x", "group": "rest_t2", "horizon": 3, "share_exposed": None},
+                {"code": "bad_control", "message": "x"},
+                {"code": "few_clusters", "message": "x", "n_clusters": 18, "n_treated_clusters": 6}]
+    texts = [warning_text(w, "nb", few_clusters=True, marker="<5") for w in warnings]
+    assert texts[0].startswith("horisont 3: 26 % av gruppen Resten av landet, t2")
+    assert "noen (<5) av gruppen" in texts[1]
+    assert "18 fylker (6 behandlet)" in texts[3] and "Conley og Taber" in texts[3]
+    assert warning_text(warnings[2], "en", few_clusters=True) == "x"
+    with pytest.raises(EvalkitError, match="no Norwegian text"):
+        warning_text({"code": "new_warning", "message": "x"}, "nb", few_clusters=True)
 
 
 def test_run_check_exits_1_when_an_expectation_fails(tmp_path, capsys):

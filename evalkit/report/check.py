@@ -65,7 +65,7 @@ EXPECT_ID = "evalkit.expect/1"
 
 #: Fields that select a record (compared with the record's own field of that name).
 KEY_FIELDS = ("outcome", "horizon", "term", "method", "specification", "estimator", "event_time", "group", "row",
-              "kind", "m", "step")
+              "kind", "m", "step", "model", "area", "measure")
 _COMMON = ("name", "table", "field", *KEY_FIELDS)
 #: Allowed keys per kind of entry.
 ALLOWED: dict[str, tuple[str, ...]] = {

@@ -147,9 +147,15 @@ def run(settings: dict[str, Any], inputs: Inputs):
     return run_neet(inputs.monthly, inputs.persons, **options)
 
 
+def _rule(output: Output):
+    from evalkit.report.disclosure import DisclosureControl
+
+    return DisclosureControl.off() if output.min_cell is None else DisclosureControl(min_cell=output.min_cell)
+
+
 def to_text(result, inputs: Inputs, output: Output) -> str:
     """Tables 2-4 and models 2-4 beside the published numbers."""
-    return f"{result.summary()}\n"
+    return f"{result.summary(disclosure=_rule(output))}\n"
 
 
 def _provenance(settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
@@ -169,23 +175,53 @@ def _provenance(settings: dict[str, Any], output: Output, source: str | None) ->
 
 
 def results_document(result, settings: dict[str, Any], output: Output, source: str | None) -> dict[str, Any]:
-    """A JSON document: every table beside the published numbers, all models, the sample."""
-    from evalkit.report.json_contract import clean, records
+    """The results document (``evalkit.results/1``): every table beside the published numbers,
+    all models, the sample, and the disclosure rule in its provenance.
 
+    ``evalkit check`` and :func:`~evalkit.testing.assert_replicates` check it against
+    expectations (the bundled ones: ``evalkit/replications/neet/expect.toml``).
+    """
+    from evalkit.report.json_contract import SCHEMA_ID, clean, records
+
+    provenance = _provenance(settings, output, source)
+    rule = _rule(output)
+    provenance["disclosure"] = rule.provenance()
+    tables, sample, hide_models = _tables_and_sample(result, rule)
     return {
+        "schema": SCHEMA_ID,
         "study": "neet_risk_factors",
         "title": settings["title"] or "Long-term NEET risk factors",
-        "provenance": _provenance(settings, output, source),
+        "provenance": provenance,
+        "warnings": [],
         "source": result.source,
-        "tables": {
-            "table_2": records(result.table_2.reset_index()),
-            "table_3": records(result.table_3),
-            "table_4": records(result.table_4),
-            "other_models": records(result.other_models),
-        },
-        "models": records(result.tidy()),
-        "sample": clean(dict(result.sample)),
+        "tables": tables,
+        "models": records(result.tidy(), suppressed=_all_hidden(result.tidy(), hide_models, ("model", "term"))),
+        "sample": clean(sample),
     }
+
+
+def _all_hidden(frame, hidden: bool, keep: tuple[str, ...] = ()):
+    """A mask hiding every column of ``frame`` but ``keep`` (and those naming a published value) when ``hidden``."""
+    import pandas as pd
+
+    columns = [c for c in frame.columns if c not in keep and not str(c).startswith("published")]
+    return pd.DataFrame(hidden, index=frame.index, columns=columns)
+
+
+def _tables_and_sample(result, rule) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """Tables 2-4 and models 2-4 as JSON records under the disclosure rule, the sample's counts."""
+    from evalkit.replications.neet import disclosed
+    from evalkit.report.json_contract import records
+
+    hide_models = disclosed.models(int(result.sample["in_sample"]), rule)
+    table_2 = result.table_2.reset_index()
+    tables = {"table_2": records(table_2, suppressed=_all_hidden(table_2, hide_models, ("model", "term", "tolerance")))}
+    for name, (table, mask) in result.disclosed_shares(rule).items():
+        tables[name] = records(table, suppressed=mask)
+    others = result.other_models
+    tables["other_models"] = records(others, suppressed=_all_hidden(others, hide_models, ("model", "term")))
+    sample = {k: (None if v == rule.marker else v) for k, v in disclosed.sample(dict(result.sample), rule).items()}
+    return tables, sample, hide_models
 
 
 def write(result, out: Path, settings: dict[str, Any], output: Output, source: str | None) -> list[Path]:
@@ -193,14 +229,24 @@ def write(result, out: Path, settings: dict[str, Any], output: Output, source: s
     from evalkit.report.json_contract import dumps
 
     out.mkdir(parents=True, exist_ok=True)
+    rule = _rule(output)
+    shown = {}
+    for name, (table, mask) in result.disclosed_shares(rule).items():
+        shown[name] = table.astype(object).mask(mask, rule.marker)
+    hide_models = rule.too_few(int(result.sample["in_sample"]))
+    models = [result.table_2.reset_index(), result.other_models, result.tidy()]
+    if hide_models:
+        models = [m.astype(object).mask(_all_hidden(m, True, ("model", "term")).reindex(columns=m.columns,
+                                                                                         fill_value=False),
+                                        rule.marker) for m in models]
     frames = {
-        "table_2.csv": result.table_2.reset_index(), "table_3.csv": result.table_3,
-        "table_4.csv": result.table_4, "other_models.csv": result.other_models, "models.csv": result.tidy(),
+        "table_2.csv": models[0], "table_3.csv": shown["table_3"],
+        "table_4.csv": shown["table_4"], "other_models.csv": models[1], "models.csv": models[2],
     }
     paths = []
     for name, frame in frames.items():
         frame.to_csv(out / name, index=False)
         paths.append(out / name)
-    (out / "summary.txt").write_text(str(result.summary()) + "\n", encoding="utf-8")
+    (out / "summary.txt").write_text(str(result.summary(disclosure=rule)) + "\n", encoding="utf-8")
     (out / "results.json").write_text(dumps(results_document(result, settings, output, source)), encoding="utf-8")
     return paths + [out / "summary.txt", out / "results.json"]

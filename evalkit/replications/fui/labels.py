@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evalkit.errors import EvalkitError
-from evalkit.replications.fui.published import NORWEGIAN_LABELS
+from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS
 
 #: Languages of the report: English and Norwegian bokmål.
 LANGUAGES: tuple[str, ...] = ("en", "nb")
@@ -213,7 +213,7 @@ _WORDS = {
                          "søkegitteret.",
         "s_placebo": "Placebotest",
         "x_placebo": "Samme 2x2-sammenligning mellom to perioder før FUI: en «effekt» her tyder på et problem "
-                     "med designet. [exposed] merker horisonter der noen hadde nådd FUI.",
+                     "med designet. [berørt] merker horisonter der noen hadde nådd FUI.",
         "s_contamination": "Forurensning av sammenligningen",
         "x_contamination": "Andelen i hver gruppe som allerede var berørt av FUI ved hver horisont; en forurenset "
                            "sammenligningsgruppe trekker effekten mot null.",
@@ -264,9 +264,87 @@ def after_entry(months: int, lang: str) -> str:
     return f"{months} month{'' if months == 1 else 's'} after entry"
 
 
+#: The exposure mark of a placebo cell (a horizon where some entrants had reached FUI).
+EXPOSED = {"en": "[exposed]", "nb": "[berørt]"}
+
+#: The design warnings in Norwegian, by code (the English text is the warning's own message).
+_WARNINGS_NB = {
+    "contamination": "horisont {horizon}: {who} gruppen {group}, antatt ubehandlet, hadde nådd FUI i "
+                     "utfallsmåneden, så 2x2-estimatet ved denne horisonten er forurenset (en hendelsesstudie "
+                     "med fylker som ennå ikke har startet som sammenligning unngår dette)",
+    "bad_control": "Innsatsgruppen tildeles etter tilgang, under det nye regimet i den behandlede regionen: "
+                   "reformen kan flytte den, så å kontrollere for den kan skjevvri FUI-effekten (en «dårlig "
+                   "kontrollvariabel»). Sammenlign med estimatet uten den.",
+    "few_clusters": "Fylkesklyngede (CR1) standardfeil bygger på {n_clusters} fylker ({n_treated_clusters} "
+                    "behandlet) og én behandlet region: med så få klynger blir de for små (MacKinnon og Webb "
+                    "2017); les dem som en nedre grense. {valid}",
+}
+_FEW_CLUSTERS_NB = {
+    True: "Avsnittet om inferens med få fylker gir de gyldige testene: wild cluster bootstrap og randomisering "
+          "over fylker (Conley og Taber 2011).",
+    False: "Kjør med inferens for få klynger (standard; ikke --no-few-clusters) for wild cluster bootstrap og "
+           "randomisering over fylker (Conley og Taber 2011).",
+}
+
+
+def warning_text(warning: Mapping[str, object], lang: str, *, few_clusters: bool, marker: str = "<5") -> str:
+    """A coded design warning (``{"code", "message", ...}``) in ``lang``.
+
+    English is the warning's own message; Norwegian is written from its code and context
+    (``group``, ``horizon``, ``share_exposed``: ``None`` when the disclosure rule withheld
+    it, then ``marker`` stands for the share).  ``few_clusters``: whether the run has the
+    few-cluster section the warning points to.
+    """
+    if check_lang(lang) == "en":
+        return str(warning["message"])
+    code = str(warning["code"])
+    if code not in _WARNINGS_NB:
+        raise EvalkitError(f"no Norwegian text of the design warning {code!r}; known: {sorted(_WARNINGS_NB)}")
+    share = warning.get("share_exposed")
+    who = f"noen ({marker}) av" if share is None else f"{100 * float(share):.0f} % av"  # type: ignore[arg-type]
+    group = str(warning.get("group", ""))
+    return _WARNINGS_NB[code].format(
+        horizon=warning.get("horizon"), who=who, group=_WORDS["nb"]["group"].get(group, group),  # type: ignore[union-attr]
+        n_clusters=warning.get("n_clusters"), n_treated_clusters=warning.get("n_treated_clusters"),
+        valid=_FEW_CLUSTERS_NB[few_clusters],
+    )
+
+
+def disclosure_note(rule, lang: str) -> str:
+    """The disclosure rule's note (:attr:`~evalkit.report.disclosure.DisclosureControl.note`) in ``lang``."""
+    if check_lang(lang) == "en":
+        return rule.note
+    if not rule.enabled:
+        return "Røpingskontroll er slått av: små tall vises som beregnet (bare for syntetiske eller offentlige data)."
+    return (f"Røpingskontroll: antall på 1 til {rule.min_cell - 1} personer, andeler og estimater fra færre enn "
+            f"{rule.min_cell}, og celler som ville avsløre dem, er skjult ({rule.marker} i tabeller, null i JSON).")
+
+
+#: The names of the provenance lines of the report.
+PROVENANCE = {"en": {"input": "input", "seed": "seed", "options": "options", "created": "created"},
+              "nb": {"input": "inndata", "seed": "frø", "options": "valg", "created": "laget"}}
+
+
+def spec_line(spec, lang: str) -> str:
+    """The analysis specification as one provenance line."""
+    if check_lang(lang) == "en":
+        return (f"windows {spec.windows}, horizons {list(spec.horizons)}, washout {spec.washout} months, "
+                f"maximum age {spec.max_age}, treated region {spec.treated_region}")
+    return (f"perioder {spec.windows}, horisonter {list(spec.horizons)}, karensperiode {spec.washout} måneder, "
+            f"høyeste alder {spec.max_age}, behandlet region {spec.treated_region}")
+
+
+def table_stem(outcome: str) -> str:
+    """The name of an outcome's model table (files, JSON, report sections): ``table_8_2`` (employed),
+    ``table_8_3`` (in education), ``model_<outcome>`` for an outcome the publication has no table of
+    (``model_ever_employed``)."""
+    return TABLE_KEYS[outcome][:9] if outcome in TABLE_KEYS else f"model_{outcome}"
+
+
 def label(key: str, lang: str) -> str:
     """The readable label of a term, outcome, table row or exclusion reason (the key, spaced, when it has none)."""
     return LABELS[check_lang(lang)].get(key, key.replace("_", " "))
 
 
-__all__ = ["LABELS", "LANGUAGES", "after_entry", "check_lang", "label", "words"]
+__all__ = ["EXPOSED", "LABELS", "PROVENANCE", "LANGUAGES", "after_entry", "check_lang", "disclosure_note", "label", "spec_line",
+           "table_stem", "warning_text", "words"]

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui.descriptives import table_8_1_frame
-from evalkit.replications.fui.published import TABLE_KEYS
+from evalkit.replications.fui.labels import table_stem
 from evalkit.replications.fui.regressions import PUBLISHED_NAMES
 from evalkit.replications.fui.report_html import write_reports
 from evalkit.replications.fui.results_json import results_document
@@ -44,10 +44,8 @@ def write(
     written = []
     table_8_1_frame(rep.descriptives).to_csv(out / "table_8_1.csv")
     written.append(out / "table_8_1.csv")
-    for outcome, key in TABLE_KEYS.items():
-        if outcome not in rep.sample.spec.outcomes:
-            continue
-        name = "_".join(key.split("_")[:3])
+    for outcome in rep.sample.spec.outcomes:
+        name = table_stem(outcome)
         tidy = pd.concat(
             [res.tidy().assign(horizon=h) for (o, h), res in rep.conventional.models.items() if o == outcome]
         )

@@ -18,7 +18,18 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui import disclosed, figures
-from evalkit.replications.fui.labels import after_entry, check_lang, label, words
+from evalkit.replications.fui.labels import (
+    EXPOSED,
+    PROVENANCE,
+    after_entry,
+    check_lang,
+    disclosure_note,
+    label,
+    spec_line,
+    table_stem,
+    warning_text,
+    words,
+)
 from evalkit.replications.fui.published import TABLE_KEYS, TERMS
 from evalkit.replications.fui.results_json import run_provenance
 from evalkit.replications.fui.run import FuiReplication
@@ -88,11 +99,6 @@ def model_texts(rep: FuiReplication, outcome: str, lang: str) -> tuple[str, str]
     return str(w[f"s_{stem}"]), str(w[own if not rep.compare_published and own in w else f"x_{stem}"])
 
 
-def table_stem(outcome: str) -> str:
-    """The file stem of an outcome's model table: ``table_8_2``, ``table_8_3``, or ``model_<outcome>``."""
-    return TABLE_KEYS[outcome][:9] if outcome in TABLE_KEYS else f"model_{outcome}"
-
-
 def table_8_1_display(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
                       ) -> pd.DataFrame:
     """Table 8.1 for reading: ``count pct%`` per group, the published value in brackets;
@@ -108,7 +114,8 @@ def table_8_1_etable(rep: FuiReplication, *, lang: str = "en", disclosure: Discl
     w = words(lang)
     rule = disclosure or DisclosureControl()
     return frame_table(table_8_1_display(rep, lang=lang, disclosure=rule), caption=str(w["s_table_8_1"]),
-                       notes=f"{w['x_table_8_1' if rep.compare_published else 'x_table_8_1_own']} {rule.note}")
+                       notes=f"{w['x_table_8_1' if rep.compare_published else 'x_table_8_1_own']} "
+                             f"{disclosure_note(rule, lang)}")
 
 
 def published_tables(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
@@ -190,9 +197,10 @@ def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureCon
     rule = disclosure or DisclosureControl()
     out: list[tuple[str, str, str, list[Any]]] = [
         ("findings", str(w["findings"]), "", [key_findings(rep, lang=lang)]),
-        ("warnings", str(w["warnings"]), "", [rep.warnings()]),
+        ("warnings", str(w["warnings"]), "", [[warning_text(x, lang, few_clusters=rep.few_clusters is not None,
+                                                            marker=rule.marker) for x in disclosed.warnings(rep, rule)]]),
         ("table-8-1", str(w["s_table_8_1"]), str(w["x_table_8_1" if rep.compare_published else "x_table_8_1_own"]),
-         [table_8_1_display(rep, lang=lang, disclosure=rule), rule.note]),
+         [table_8_1_display(rep, lang=lang, disclosure=rule), disclosure_note(rule, lang)]),
         ("exclusions", str(w["s_exclusions"]), str(w["x_exclusions"]), [_counts(rep.exclusions(), lang, rule)]),
     ]
     for outcome in rep.sample.spec.outcomes:
@@ -246,12 +254,13 @@ def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureCon
         out.append(("sensitivity", str(w["s_sensitivity"]), str(w["x_sensitivity"]), [sensitivity_table(rep, lang=lang)]))
     if rep.placebo is not None:
         pl = rep.placebo
-        pl = pl.assign(cell=[f"{e:.3f} ({s:.3f}){_stars(p)}" + ("" if ok else " [exposed]") for e, s, p, ok in
+        pl = pl.assign(cell=[f"{e:.3f} ({s:.3f}){_stars(p)}" + ("" if ok else f" {EXPOSED[lang]}") for e, s, p, ok in
                              zip(pl["estimate"], pl["std_error"], pl["p_value"], pl["valid"])],
                        outcome=[label(o, lang) for o in pl["outcome"]])
         placebo = pl.pivot_table(index="outcome", columns="horizon", values="cell", aggfunc="first", sort=False)
         placebo.columns = [str(w["month"]).format(h=h) for h in placebo.columns]
-        out.append(("placebo", str(w["s_placebo"]), str(w["x_placebo"]) + f" ({pl['windows'].iloc[0]})", [placebo]))
+        windows = pl["windows"].iloc[0] if lang == "en" else pl["windows"].iloc[0].replace(" vs ", " mot ")
+        out.append(("placebo", str(w["s_placebo"]), str(w["x_placebo"]) + f" ({windows})", [placebo]))
     if rep.triple_diff is not None:
         out.append(triple_diff_section(rep, lang=lang, disclosure=rule))
     cont = rep.contamination
@@ -264,7 +273,7 @@ def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureCon
                                   col["contaminated"]: [col["yes"] if c else col["no"] for c in cont["contaminated"]]})
     out.append(("contamination", str(w["s_contamination"]), str(w["x_contamination"]), [contamination]))
     out.append(("provenance", str(w["s_provenance"]), str(w["x_provenance"]),
-                [provenance_lines(rep, provenance, rule)]))
+                [provenance_lines(rep, provenance, rule, lang=lang)]))
     return out
 
 
@@ -311,24 +320,24 @@ def sensitivity_table(rep: FuiReplication, *, lang: str = "en") -> pd.DataFrame:
 
 
 def provenance_lines(rep: FuiReplication, provenance: Mapping[str, Any] | None,
-                     rule: DisclosureControl) -> list[str]:
+                     rule: DisclosureControl, *, lang: str = "en") -> list[str]:
     """What produced the report, one line per item: versions, inputs, seed, options,
     the analysis specification, the disclosure rule (the ``provenance`` of ``results.json``)."""
     prov = dict(provenance) if provenance is not None else run_provenance(created=None)
     spec = rep.sample.spec
+    names = PROVENANCE[check_lang(lang)]
     lines = [f"evalkit {prov.get('evalkit_version')}, Python {prov.get('python')}, "
              + ", ".join(f"{k} {v}" for k, v in (prov.get("packages") or {}).items())]
     for item in prov.get("inputs") or []:
-        lines.append("input: " + json.dumps(item, sort_keys=True, ensure_ascii=False))
+        lines.append(f"{names['input']}: " + json.dumps(item, sort_keys=True, ensure_ascii=False))
     if prov.get("seed") is not None:
-        lines.append(f"seed: {prov['seed']}")
+        lines.append(f"{names['seed']}: {prov['seed']}")
     if prov.get("options"):
-        lines.append("options: " + json.dumps(prov["options"], sort_keys=True, ensure_ascii=False))
+        lines.append(f"{names['options']}: " + json.dumps(prov["options"], sort_keys=True, ensure_ascii=False))
     if prov.get("created"):
-        lines.append(f"created: {prov['created']}")
-    lines.append(f"windows {spec.windows}, horizons {list(spec.horizons)}, washout {spec.washout} months, "
-                 f"maximum age {spec.max_age}, treated region {spec.treated_region}")
-    lines.append(rule.note)
+        lines.append(f"{names['created']}: {prov['created']}")
+    lines.append(spec_line(spec, lang))
+    lines.append(disclosure_note(rule, lang))
     return lines
 
 

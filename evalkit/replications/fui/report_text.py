@@ -194,7 +194,8 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
         "column names the only covariate missing)",
         table(sizes_text(rep.exclusions(), rule)))
     for outcome in rep.sample.spec.outcomes:
-        parts += _section(OUTCOME_TITLES.get(outcome, outcome) + " (linear probability model, conventional SE; "
+        title = OUTCOME_TITLES.get(outcome) or f"Model of {outcome.replace('_', ' ')}"
+        parts += _section(title + " (linear probability model, conventional SE; "
                           "* p < 0.1, ** p < 0.05, *** p < 0.01)",
                           table(regression_text(rep, outcome, rule, norwegian=norwegian)))
     comp = rep.comparison()

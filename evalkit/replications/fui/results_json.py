@@ -41,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui import disclosed
+from evalkit.replications.fui.labels import table_stem
 from evalkit.replications.fui.published import TABLE_KEYS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
@@ -180,9 +181,8 @@ def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
     tables: dict[str, Any] = {"table_8_1": records(frame, suppressed=mask)}
     ref = rep.published_numbers()
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
-    for outcome, key in TABLE_KEYS.items():
-        if outcome not in rep.sample.spec.outcomes:
-            continue
+    for outcome in rep.sample.spec.outcomes:
+        key = TABLE_KEYS.get(outcome, "")
         rows = []
         for h in rep.sample.spec.horizons:
             tidy = rep.conventional.tidy(outcome, h)
@@ -200,7 +200,7 @@ def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
                 if hidden:
                     row["suppressed"] = [c for c in _MODEL_COLUMNS if c in cell] + ["diff_in_published_se"]
                 rows.append(row)
-        tables["_".join(key.split("_")[:3])] = rows
+        tables[table_stem(outcome)] = rows
     return tables
 
 

@@ -11,10 +11,11 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError
 from evalkit.replications.neet import published as pub
-from evalkit.replications.neet import shares
+from evalkit.replications.neet import disclosed, shares
 from evalkit.replications.neet.logit import MODEL_TERMS, LogitResult, fit_logit, logit_sample
 from evalkit.replications.neet.synthetic.generate import DEFAULT_SCALE, G_NOK, SyntheticNeetData, simulate_neet_population
 from evalkit.replications.neet.variables import derive_variables
+from evalkit.report.disclosure import DisclosureControl
 from evalkit.results.base import _Copied
 from evalkit.results.display import NotebookDisplay, html_block
 
@@ -27,8 +28,9 @@ def coefficient_tolerance(se: pd.Series) -> pd.Series:
 SHARE_TOLERANCE = 0.3
 
 
-def _beside(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
-    """Long frame: ``area``, ``measure``, ``estimate``, ``published``, ``difference``, ``within``."""
+def _beside(ours: pd.DataFrame, theirs: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+    """Long frame: ``area``, ``measure``, ``estimate``, ``published``, ``difference``, ``within``,
+    ``count``, ``persons`` (the persons behind the share, :func:`~.shares.counts`)."""
     a = ours.stack().rename("estimate")
     b = theirs.reindex(index=ours.index).stack().rename("published")
     out = pd.concat([a, b], axis=1)
@@ -36,7 +38,7 @@ def _beside(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out["difference"] = out["estimate"] - out["published"]
     out["within"] = out["difference"].abs() <= SHARE_TOLERANCE + 1e-9
-    return out
+    return out.merge(persons, on=["area", "measure"], how="left", validate="one_to_one")
 
 
 @dataclass(frozen=True)
@@ -103,16 +105,37 @@ class NeetReplication(NotebookDisplay):
         """Every model's terms: broom's columns, odds ratios and average marginal effects."""
         return pd.concat([m.tidy(alpha) for m in self.models.values()], ignore_index=True)
 
-    def summary(self) -> NeetSummary:
-        """Tables 2-4 and the text's models beside the published numbers."""
+    def disclosed_shares(self, rule: DisclosureControl) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+        """Tables 3 and 4 with the mask of the cells the disclosure rule suppresses (:mod:`.disclosed`)."""
+        cells = pd.concat([self.table_3, self.table_4])[["area", "measure", "count", "persons"]]
+        return {name: disclosed.shares(table, cells, rule) for name, table in
+                (("table_3", self.table_3), ("table_4", self.table_4))}
+
+    def summary(self, disclosure: DisclosureControl | None = None) -> NeetSummary:
+        """Tables 2-4 and the text's models beside the published numbers.
+
+        Cells are shown under the ``disclosure`` rule (default on, minimum cell 5):
+        suppressed ones show its marker (``<5``), and its note closes the summary.
+        """
+        rule = disclosure or DisclosureControl()
         t2 = self.table_2[["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
                            "odds_ratio", "ame", "published_coef", "published_se", "difference", "within"]]
-        wide3 = self.table_3.pivot(index="area", columns="measure", values=["estimate", "published"])
-        wide4 = self.table_4.pivot(index="area", columns="measure", values=["estimate", "published"])
+        others = self.other_models
+        if disclosed.models(int(self.sample["in_sample"]), rule):
+            t2 = t2.astype(object)
+            t2.loc[:, [c for c in t2.columns if not c.startswith("published")]] = rule.marker
+            others = others.astype(object).assign(estimate=rule.marker, difference=rule.marker)
+        wide = {}
+        for name, (table, mask) in self.disclosed_shares(rule).items():
+            shown = table.astype({"estimate": object})
+            shown.loc[mask["estimate"], "estimate"] = rule.marker
+            wide[name] = shown.pivot(index="area", columns="measure", values=["estimate", "published"])
+        wide3, wide4 = wide["table_3"], wide["table_4"]
         order = [a for a in (*pub.AREAS, pub.NORWAY, "Total") if a in wide3.index]
         notes = [
             f"data: {self.source}",
-            "logit sample: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.sample.items()),
+            "logit sample: " + ", ".join(f"{k.replace('_', ' ')} {v if isinstance(v, str) else format(v, ',')}"
+                                         for k, v in disclosed.sample(dict(self.sample), rule).items()),
             f"table 2 within 2 published SE (0.05 where the SE rounds to 0.01): "
             f"{int(self.table_2['within'].sum())} of {len(self.table_2)} terms; tables 3-4 within "
             f"{SHARE_TOLERANCE} points: {int(self.table_3['within'].sum() + self.table_4['within'].sum())} of "
@@ -123,9 +146,9 @@ class NeetReplication(NotebookDisplay):
                 ("Table 2: logit of long-term NEET, model 1, beside the note", t2),
                 ("Table 3: percent NEET and long-term NEET by area and gender (ours | published)", wide3.loc[order]),
                 ("Table 4: percent NEET and long-term NEET by immigrant status (ours | published)", wide4.loc[order]),
-                ("Models 2-4: the note's text values beside ours", self.other_models),
+                ("Models 2-4: the note's text values beside ours", others),
             ),
-            notes=tuple(notes),
+            notes=(*notes, rule.note),
         )
 
 
@@ -217,14 +240,15 @@ def run_neet(
     sample, excluded = logit_sample(variables, tuple(areas))
     names = ["model_1", *[m for m in MODEL_TERMS if m in models and m != "model_1"]]
     fitted = {name: fit_logit(sample, name) for name in names}
+    cells = shares.counts(variables)
     facts = {"persons": len(variables), "in_sample": len(sample), **excluded,
              }
     return NeetReplication(
         variables=variables,
         models=fitted,
         table_2=_table_2(fitted["model_1"]),
-        table_3=_beside(shares.table_3(variables), pub.table_3()),
-        table_4=_beside(shares.table_4(variables), pub.table_4()),
+        table_3=_beside(shares.table_3(variables), pub.table_3(), cells),
+        table_4=_beside(shares.table_4(variables), pub.table_4(), cells),
         other_models=_other_models(fitted),
         sample=facts,
         source=source,

@@ -19,23 +19,48 @@ def _pct(values: pd.Series) -> float:
     return float(100 * known.mean()) if len(known) else float("nan")
 
 
+def _count(values: pd.Series) -> tuple[int, int]:
+    """The persons behind a share: (in the state, with the state known)."""
+    known = values.dropna().astype(float)
+    return int(known.sum()), len(known)
+
+
 def _rows(variables: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     total = NORWAY if set(variables["area"]) - set(AREAS) else "Total"
     rows = [(a, variables[variables["area"] == a]) for a in AREAS if (variables["area"] == a).any()]
     return rows + [(total, variables)]
 
 
+def _groups_3(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    ltn = rows["long_term_neet"]
+    return {"neet": rows["neet"], "long_term_neet": ltn, "long_term_neet_women": ltn[rows["female"] == 1],
+            "long_term_neet_men": ltn[rows["female"] == 0]}
+
+
+def _groups_4(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    imm = rows["innvandrerb"] == 1
+    return {"neet_rest_of_population": rows.loc[~imm, "neet"], "neet_immigrants": rows.loc[imm, "neet"],
+            "long_term_neet_rest_of_population": rows.loc[~imm, "long_term_neet"],
+            "long_term_neet_immigrants": rows.loc[imm, "long_term_neet"]}
+
+
+def counts(variables: pd.DataFrame) -> pd.DataFrame:
+    """The persons behind every share of tables 3 and 4 (what the disclosure rule checks).
+
+    Long: ``area``, ``measure``, ``count`` (persons in the state), ``persons`` (with the
+    state known: the share's denominator).
+    """
+    records = []
+    for name, rows in _rows(variables):
+        for measure, values in {**_groups_3(rows), **_groups_4(rows)}.items():
+            count, persons = _count(values)
+            records.append({"area": name, "measure": measure, "count": count, "persons": persons})
+    return pd.DataFrame(records)
+
+
 def table_3(variables: pd.DataFrame) -> pd.DataFrame:
     """``neet``, ``long_term_neet``, ``long_term_neet_women``, ``long_term_neet_men`` (percent)."""
-    out = {}
-    for name, rows in _rows(variables):
-        ltn = rows["long_term_neet"]
-        out[name] = {
-            "neet": _pct(rows["neet"]),
-            "long_term_neet": _pct(ltn),
-            "long_term_neet_women": _pct(ltn[rows["female"] == 1]),
-            "long_term_neet_men": _pct(ltn[rows["female"] == 0]),
-        }
+    out = {name: {m: _pct(v) for m, v in _groups_3(rows).items()} for name, rows in _rows(variables)}
     frame = pd.DataFrame.from_dict(out, orient="index")
     frame.attrs["n_long_term_status_missing"] = int(variables["long_term_neet"].isna().sum())
     frame.attrs["n_neet_status_missing"] = int(variables["neet"].isna().sum())
@@ -44,13 +69,5 @@ def table_3(variables: pd.DataFrame) -> pd.DataFrame:
 
 def table_4(variables: pd.DataFrame) -> pd.DataFrame:
     """NEET and long-term NEET (percent) of immigrants and of the rest of the population."""
-    out = {}
-    for name, rows in _rows(variables):
-        imm = rows["innvandrerb"] == 1
-        out[name] = {
-            "neet_rest_of_population": _pct(rows.loc[~imm, "neet"]),
-            "neet_immigrants": _pct(rows.loc[imm, "neet"]),
-            "long_term_neet_rest_of_population": _pct(rows.loc[~imm, "long_term_neet"]),
-            "long_term_neet_immigrants": _pct(rows.loc[imm, "long_term_neet"]),
-        }
+    out = {name: {m: _pct(v) for m, v in _groups_4(rows).items()} for name, rows in _rows(variables)}
     return pd.DataFrame.from_dict(out, orient="index")
