@@ -25,6 +25,8 @@ six treated counties being those of the south-west.  Studies:
   With one adoption date and never-treated controls imputation and two-stage coincide.
 * **staggered event study**: the same with half the treated counties starting in month
   ``wave_1`` and half in month ``wave_2``.
+* **Conley-Taber 2x2**: the 2x2 with 1, 2, ..., ``treated`` treated counties (the first
+  ones), each tested by ``conley_taber_test`` (Conley & Taber 2011), CR1 and WCR (Webb).
 
 Each is run with no effect (size: rejection rates at 1, 5 and 10 %) and with an effect
 of ``effect`` (coverage of the 95 % interval and power at 5 %).  Every replication has
@@ -42,7 +44,7 @@ import math
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from evalkit import (  # noqa: E402
     att_gt,
+    conley_taber_test,
     did2x2,
     did_randomization_test,
     imputation_did,
@@ -229,10 +232,30 @@ def run_staggered(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dic
     return _event_study_methods(df, seed, d)
 
 
+def run_conley_taber(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dict[str, float]]:
+    """The 2x2 with 1 to ``d.treated`` treated counties: Conley-Taber, CR1 and WCR (Webb)."""
+    out: dict[str, dict[str, float]] = {}
+    for n1 in range(1, d.treated + 1):
+        df = simulate_2x2(np.random.default_rng([seed, n1]), replace(d, treated=n1), tau, sizes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = did2x2(df, "y", treated="treated", post="post", cluster="county")
+            term = res.effect_term
+            out[f"{n1} treated: Conley-Taber"] = _record(conley_taber_test(res, rng=seed))
+            out[f"{n1} treated: CR1"] = _t_record(
+                float(res.params[term]), float(res.std_errors[term]), float(res.df_terms[term])
+            )
+            out[f"{n1} treated: WCR webb"] = _record(
+                wild_cluster_bootstrap(res, term, n_boot=d.n_boot, weight_type="webb", rng=seed)
+            )
+    return out
+
+
 STUDIES = {
     "2x2": run_2x2,
     "event study": run_event_study,
     "staggered event study": run_staggered,
+    "Conley-Taber 2x2": run_conley_taber,
 }
 
 
@@ -324,6 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=1000, help="replications of the 2x2 per scenario")
     parser.add_argument("--es-reps", type=int, default=300, help="replications of the event studies per scenario")
+    parser.add_argument("--ct-reps", type=int, default=500, help="replications of the Conley-Taber study per scenario")
     parser.add_argument("--studies", nargs="+", default=list(STUDIES), choices=list(STUDIES))
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=SIZES, help="county sizes")
     parser.add_argument("--seed", type=int, default=20261201)
@@ -339,6 +363,7 @@ def main(argv: list[str] | None = None) -> None:
         "2x2": args.reps,
         "event study": args.es_reps,
         "staggered event study": args.es_reps,
+        "Conley-Taber 2x2": args.ct_reps,
     }
     for study in args.studies:
         for sizes in args.sizes:
