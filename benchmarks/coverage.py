@@ -25,6 +25,10 @@ six treated counties being those of the south-west.  Studies:
   With one adoption date and never-treated controls imputation and two-stage coincide.
 * **staggered event study**: the same with half the treated counties starting in month
   ``wave_1`` and half in month ``wave_2``.
+* **event study, TWFE check**: the event study's ``imputation_did`` ATT with its score WCR
+  beside the static TWFE regression ``y ~ D | county + month`` (the same estimate in this
+  block design) with the regression WCR (restricted least squares), to tell the score
+  bootstrap's approximation from the design's own difficulty.
 * **Conley-Taber 2x2**: the 2x2 with 1, 2, ..., ``treated`` treated counties (the first
   ones), each tested by ``conley_taber_test`` (Conley & Taber 2011), CR1 and WCR (Webb).
 
@@ -59,6 +63,7 @@ from evalkit import (  # noqa: E402
     conley_taber_test,
     did2x2,
     did_randomization_test,
+    feols,
     imputation_did,
     sun_abraham,
     two_stage_did,
@@ -227,6 +232,27 @@ def run_event_study(seed: int, d: Design, tau: float, sizes: str) -> dict[str, d
     return _event_study_methods(simulate_event_study(np.random.default_rng(seed), d, tau, sizes), seed, d)
 
 
+def run_twfe_check(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dict[str, float]]:
+    """The event study's imputation ATT beside the static TWFE regression it equals in this
+    block design (``y ~ D | county + month``): score WCR versus restricted least squares WCR."""
+    df = simulate_event_study(np.random.default_rng(seed), d, tau, sizes)
+    df["D"] = ((df["first_month"] > 0) & (df["month"] >= df["first_month"])).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imp = imputation_did(df, y="y", time="month", group="first_month", unit="county", weights="n", cluster="county")
+        reg = feols("y ~ D | county + month", df, weights="n", cluster="county")
+        ci = reg.conf_int().loc["D"]
+        return {
+            "imputation_did ATT, WCR webb (scores)": _record(
+                wild_cluster_bootstrap(imp, "ATT", n_boot=d.n_boot, weight_type="webb", rng=seed)
+            ),
+            "static TWFE D, CR1": {"p": float(reg.pvalues["D"]), "lo": float(ci["lower"]), "hi": float(ci["upper"])},
+            "static TWFE D, WCR webb (regression)": _record(
+                wild_cluster_bootstrap(reg, "D", n_boot=d.n_boot, weight_type="webb", rng=seed)
+            ),
+        }
+
+
 def run_staggered(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dict[str, float]]:
     df = simulate_event_study(np.random.default_rng(seed), d, tau, sizes, staggered=True)
     return _event_study_methods(df, seed, d)
@@ -256,6 +282,7 @@ STUDIES = {
     "event study": run_event_study,
     "staggered event study": run_staggered,
     "Conley-Taber 2x2": run_conley_taber,
+    "event study, TWFE check": run_twfe_check,
 }
 
 
@@ -364,6 +391,7 @@ def main(argv: list[str] | None = None) -> None:
         "event study": args.es_reps,
         "staggered event study": args.es_reps,
         "Conley-Taber 2x2": args.ct_reps,
+        "event study, TWFE check": args.es_reps,
     }
     for study in args.studies:
         for sizes in args.sizes:
