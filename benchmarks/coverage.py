@@ -36,8 +36,10 @@ Each is run with no effect (size: rejection rates at 1, 5 and 10 %) and with an 
 of ``effect`` (coverage of the 95 % interval and power at 5 %).  Every replication has
 its own seed (``seed + replication``), results are appended to a cache file (JSON lines,
 ``--cache``) and a rerun skips the replications it holds, so an interrupted run resumes.
-The table, with Monte Carlo standard errors ``sqrt(p (1 - p) / R)``, is printed and
-written to ``docs/few_clusters_coverage.md`` with the command that made it.
+Runs may go in parallel into separate cache files, concatenated afterwards.  The table,
+with Monte Carlo standard errors ``sqrt(p (1 - p) / R)``, is printed and written to
+``docs/few_clusters_coverage.md`` with the command that made it (``--table-only``: from
+the cache, running nothing; a study x sizes without replications has no rows).
 """
 
 from __future__ import annotations
@@ -380,6 +382,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/evalkit_coverage_cache.jsonl"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "few_clusters_coverage.md")
+    parser.add_argument(
+        "--table-only", action="store_true", help="run nothing: the table of the replications in the cache"
+    )
     args = parser.parse_args(argv)
     d = Design()
     done = _load(args.cache)
@@ -393,7 +398,7 @@ def main(argv: list[str] | None = None) -> None:
         "Conley-Taber 2x2": args.ct_reps,
         "event study, TWFE check": args.es_reps,
     }
-    for study in args.studies:
+    for study in args.studies if not args.table_only else ():
         for sizes in args.sizes:
             simulate(study, sizes, reps[study], d, args.seed, args.cache, done)
     text = table(done, args.studies, args.sizes, reps)
