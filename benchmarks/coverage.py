@@ -406,7 +406,8 @@ def main(argv: list[str] | None = None) -> None:
     command = "python benchmarks/coverage.py " + " ".join(argv if argv is not None else sys.argv[1:])
     args.out.write_text(
         "# Few-cluster inference in the FUI design: size and coverage by simulation\n\n"
-        "Made by `benchmarks/coverage.py` (see its docstring and docs/few_clusters.md), command:\n\n"
+        "Made by `benchmarks/coverage.py` (see its docstring; the runs that filled the cache are listed in "
+        "docs/few_clusters.md), command:\n\n"
         f"    {command.strip()}\n\n"
         f"Design: {d.counties} counties, {d.treated} of them (one region) treated; binary outcomes with "
         f"base probability {d.base}, county effect SD {d.county_sd}, county x period shock SD {d.shock_sd}; "
