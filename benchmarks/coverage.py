@@ -25,13 +25,21 @@ six treated counties being those of the south-west.  Studies:
   With one adoption date and never-treated controls imputation and two-stage coincide.
 * **staggered event study**: the same with half the treated counties starting in month
   ``wave_1`` and half in month ``wave_2``.
+* **event study, TWFE check**: the event study's ``imputation_did`` ATT with its score WCR
+  beside the static TWFE regression ``y ~ D | county + month`` (the same estimate in this
+  block design) with the regression WCR (restricted least squares), to tell the score
+  bootstrap's approximation from the design's own difficulty.
+* **Conley-Taber 2x2**: the 2x2 with 1, 2, ..., ``treated`` treated counties (the first
+  ones), each tested by ``conley_taber_test`` (Conley & Taber 2011), CR1 and WCR (Webb).
 
 Each is run with no effect (size: rejection rates at 1, 5 and 10 %) and with an effect
 of ``effect`` (coverage of the 95 % interval and power at 5 %).  Every replication has
 its own seed (``seed + replication``), results are appended to a cache file (JSON lines,
 ``--cache``) and a rerun skips the replications it holds, so an interrupted run resumes.
-The table, with Monte Carlo standard errors ``sqrt(p (1 - p) / R)``, is printed and
-written to ``docs/few_clusters_coverage.md`` with the command that made it.
+Runs may go in parallel into separate cache files, concatenated afterwards.  The table,
+with Monte Carlo standard errors ``sqrt(p (1 - p) / R)``, is printed and written to
+``docs/few_clusters_coverage.md`` with the command that made it (``--table-only``: from
+the cache, running nothing; a study x sizes without replications has no rows).
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ import math
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +62,10 @@ sys.path.insert(0, str(ROOT))
 
 from evalkit import (  # noqa: E402
     att_gt,
+    conley_taber_test,
     did2x2,
     did_randomization_test,
+    feols,
     imputation_did,
     sun_abraham,
     two_stage_did,
@@ -224,15 +234,57 @@ def run_event_study(seed: int, d: Design, tau: float, sizes: str) -> dict[str, d
     return _event_study_methods(simulate_event_study(np.random.default_rng(seed), d, tau, sizes), seed, d)
 
 
+def run_twfe_check(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dict[str, float]]:
+    """The event study's imputation ATT beside the static TWFE regression it equals in this
+    block design (``y ~ D | county + month``): score WCR versus restricted least squares WCR."""
+    df = simulate_event_study(np.random.default_rng(seed), d, tau, sizes)
+    df["D"] = ((df["first_month"] > 0) & (df["month"] >= df["first_month"])).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imp = imputation_did(df, y="y", time="month", group="first_month", unit="county", weights="n", cluster="county")
+        reg = feols("y ~ D | county + month", df, weights="n", cluster="county")
+        ci = reg.conf_int().loc["D"]
+        return {
+            "imputation_did ATT, WCR webb (scores)": _record(
+                wild_cluster_bootstrap(imp, "ATT", n_boot=d.n_boot, weight_type="webb", rng=seed)
+            ),
+            "static TWFE D, CR1": {"p": float(reg.pvalues["D"]), "lo": float(ci["lower"]), "hi": float(ci["upper"])},
+            "static TWFE D, WCR webb (regression)": _record(
+                wild_cluster_bootstrap(reg, "D", n_boot=d.n_boot, weight_type="webb", rng=seed)
+            ),
+        }
+
+
 def run_staggered(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dict[str, float]]:
     df = simulate_event_study(np.random.default_rng(seed), d, tau, sizes, staggered=True)
     return _event_study_methods(df, seed, d)
+
+
+def run_conley_taber(seed: int, d: Design, tau: float, sizes: str) -> dict[str, dict[str, float]]:
+    """The 2x2 with 1 to ``d.treated`` treated counties: Conley-Taber, CR1 and WCR (Webb)."""
+    out: dict[str, dict[str, float]] = {}
+    for n1 in range(1, d.treated + 1):
+        df = simulate_2x2(np.random.default_rng([seed, n1]), replace(d, treated=n1), tau, sizes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = did2x2(df, "y", treated="treated", post="post", cluster="county")
+            term = res.effect_term
+            out[f"{n1} treated: Conley-Taber"] = _record(conley_taber_test(res, rng=seed))
+            out[f"{n1} treated: CR1"] = _t_record(
+                float(res.params[term]), float(res.std_errors[term]), float(res.df_terms[term])
+            )
+            out[f"{n1} treated: WCR webb"] = _record(
+                wild_cluster_bootstrap(res, term, n_boot=d.n_boot, weight_type="webb", rng=seed)
+            )
+    return out
 
 
 STUDIES = {
     "2x2": run_2x2,
     "event study": run_event_study,
     "staggered event study": run_staggered,
+    "Conley-Taber 2x2": run_conley_taber,
+    "event study, TWFE check": run_twfe_check,
 }
 
 
@@ -324,11 +376,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=1000, help="replications of the 2x2 per scenario")
     parser.add_argument("--es-reps", type=int, default=300, help="replications of the event studies per scenario")
+    parser.add_argument("--ct-reps", type=int, default=500, help="replications of the Conley-Taber study per scenario")
     parser.add_argument("--studies", nargs="+", default=list(STUDIES), choices=list(STUDIES))
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=SIZES, help="county sizes")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/evalkit_coverage_cache.jsonl"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "few_clusters_coverage.md")
+    parser.add_argument(
+        "--table-only", action="store_true", help="run nothing: the table of the replications in the cache"
+    )
     args = parser.parse_args(argv)
     d = Design()
     done = _load(args.cache)
@@ -339,8 +395,10 @@ def main(argv: list[str] | None = None) -> None:
         "2x2": args.reps,
         "event study": args.es_reps,
         "staggered event study": args.es_reps,
+        "Conley-Taber 2x2": args.ct_reps,
+        "event study, TWFE check": args.es_reps,
     }
-    for study in args.studies:
+    for study in args.studies if not args.table_only else ():
         for sizes in args.sizes:
             simulate(study, sizes, reps[study], d, args.seed, args.cache, done)
     text = table(done, args.studies, args.sizes, reps)
@@ -348,7 +406,8 @@ def main(argv: list[str] | None = None) -> None:
     command = "python benchmarks/coverage.py " + " ".join(argv if argv is not None else sys.argv[1:])
     args.out.write_text(
         "# Few-cluster inference in the FUI design: size and coverage by simulation\n\n"
-        "Made by `benchmarks/coverage.py` (see its docstring and docs/few_clusters.md), command:\n\n"
+        "Made by `benchmarks/coverage.py` (see its docstring; the runs that filled the cache are listed in "
+        "docs/few_clusters.md), command:\n\n"
         f"    {command.strip()}\n\n"
         f"Design: {d.counties} counties, {d.treated} of them (one region) treated; binary outcomes with "
         f"base probability {d.base}, county effect SD {d.county_sd}, county x period shock SD {d.shock_sd}; "

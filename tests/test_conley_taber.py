@@ -52,8 +52,8 @@ def test_distribution_equals_the_hand_formula_of_the_simple_model() -> None:
     hand = np.array([np.mean([eta[l1], eta[l2]]) for l1, l2 in itertools.product(range(3), repeat=2)])
     assert ct.exact and ct.n_possible == 9 and (ct.n_treated, ct.n_control) == (2, 3)
     np.testing.assert_allclose(np.sort(ct.distribution), np.sort(hand), atol=1e-12)
-    upper = np.mean(hand >= alpha_hat * (1 - 1e-10))
-    lower = np.mean(hand <= alpha_hat * (1 + 1e-10))
+    upper = (1 + np.sum(hand >= alpha_hat - 1e-10 * abs(alpha_hat))) / 10
+    lower = (1 + np.sum(hand <= alpha_hat + 1e-10 * abs(alpha_hat))) / 10
     assert ct.p_value == pytest.approx(min(1.0, 2 * min(upper, lower)), abs=1e-12)
     assert isinstance(ct, ConleyTaberTest) and ct.conf_int().shape == (1, 2)
     assert ct.tidy().loc[0, "n_control"] == 3 and "Conley-Taber" in str(ct) and len(repr(ct).splitlines()) <= 2
@@ -75,6 +75,19 @@ def test_interval_is_the_quantile_interval_of_conley_taber() -> None:
     for r, rejected in ((lo - 1e-6, True), (lo + 1e-6, False), (hi - 1e-6, False), (hi + 1e-6, True)):
         assert (conley_taber_p_value(ct.estimate - r, ct.distribution) <= 0.1) is rejected
     assert conley_taber_test(_fit(df), alpha=0.1).p_value == ct.p_value  # seeded: the same draws
+
+
+def test_p_value_counts_the_observed_statistic() -> None:
+    """One treated group among 17 controls: 17 draws, so a statistic beyond all of them has
+    p = 2 / 18 (two-sided) or 1 / 18 (one-sided), and no 95 % interval is bounded."""
+    draws = np.linspace(-1, 1, 17)
+    assert conley_taber_p_value(5.0, draws) == pytest.approx(2 / 18)
+    assert conley_taber_p_value(5.0, draws, "greater") == pytest.approx(1 / 18)
+    assert conley_taber_p_value(-5.0, draws, "greater") == 1.0
+    assert conley_taber_p_value(0.0, draws) == 1.0
+    ct = conley_taber_test(_fit(_cells(np.random.default_rng(3), 18, 1)))
+    assert ct.n_possible == 17 and ct.exact
+    assert np.isinf(ct.interval[0]) and np.isinf(ct.interval[1])
 
 
 def test_event_study_loadings_equal_brute_force_refits() -> None:

@@ -72,8 +72,9 @@ class ConleyTaberTest(TermIntervalTest):
     statistic
         ``estimate - null_value``, the term's estimate net of the null.
     p_value
-        Share of the draws at least as extreme as ``statistic`` (``alternative``;
-        ``"two-sided"`` is equal-tailed: twice the smaller tail, at most 1).
+        ``(1 + #{draws at least as extreme as statistic}) / (1 + B)`` (``alternative``;
+        ``"two-sided"`` is equal-tailed: twice the smaller tail, at most 1); see
+        :func:`conley_taber_p_value`.
     distribution
         The draws of ``alpha^ - alpha`` built from control residuals (read-only): all
         ``N_0^N_1`` combinations when ``exact``, otherwise random ones.
@@ -197,16 +198,20 @@ def conley_taber_draws(
 def conley_taber_p_value(statistic: float, draws: np.ndarray, alternative: Alternative = "two-sided") -> float:
     """p-value of ``statistic`` (``alpha^ - r``) against the draws, by the one tie rule.
 
-    ``"greater"`` and ``"less"`` are the shares of draws at least as large / as small;
-    ``"two-sided"`` is equal-tailed, ``min(1, 2 min(greater, less))``, whose inversion is
-    Conley & Taber's interval ``[alpha^ - q_{1-a/2}, alpha^ - q_{a/2}]``.
+    ``"greater"``: ``(1 + #{Z_b >= s}) / (1 + B)``, ``"less"`` likewise; ``"two-sided"`` is
+    equal-tailed, ``min(1, 2 min(greater, less))``, whose inversion is Conley & Taber's
+    interval ``[alpha^ - q_{1-a/2}, alpha^ - q_{a/2}]``.  The observed statistic counts as
+    one more draw (as the treated group's own error is one more draw from the same
+    distribution): with few combinations (one treated group among ``N_0`` controls gives
+    ``N_0``) a statistic beyond every draw has p-value ``2 / (N_0 + 1)``, not 0, so the
+    test keeps its size where a level below that cannot be reached.
     """
     if alternative not in ALTERNATIVES:
         raise EvalkitError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
     if alternative != "two-sided":
-        return resampling_p_value(statistic, draws, alternative)
-    upper = resampling_p_value(statistic, draws, "greater")
-    lower = resampling_p_value(statistic, draws, "less")
+        return resampling_p_value(statistic, draws, alternative, add_observed=True)
+    upper = resampling_p_value(statistic, draws, "greater", add_observed=True)
+    lower = resampling_p_value(statistic, draws, "less", add_observed=True)
     return min(1.0, 2 * min(upper, lower))
 
 
