@@ -163,7 +163,7 @@ def synthdid(
     Raises
     ------
     EvalkitError
-        Unknown ``method`` or ``vcov``, ``n_reps`` not a positive integer.
+        Unknown ``method`` or ``vcov``, ``n_reps`` not an integer of at least 2.
     DesignError
         An unbalanced panel (units named), no never-treated unit, a constant outcome, too
         few pre periods or controls for fitted weights, a variance method the design does
