@@ -31,6 +31,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from panel import panel_path  # noqa: E402
+from targets import main as whole_process_targets  # noqa: E402
+from targets import markdown as targets_markdown  # noqa: E402
 
 SIZES = (50_000, 250_000, 1_000_000, 4_000_000)
 #: estimand -> (description, [(package, import name, child script)]); evalkit first.
@@ -122,6 +124,35 @@ def markdown(runs: list[Run], args: argparse.Namespace) -> str:
     )
 
 
+#: Staggered estimands whose evalkit time must be at most this share of the fastest peer's.
+PEER_SHARE = {"cs": 0.5}
+#: Estimands whose evalkit time at 4M rows must be at most this many seconds.
+SECONDS_AT_4M = {"imputation": 3.0, "twostage": 3.0}
+
+
+def staggered_targets(runs: list[Run]) -> list[str]:
+    """One line per staggered target of the performance issue: measured, limit, met or not."""
+    lines = []
+    for (estimand, size), base in sorted({(r.estimand, r.size): r for r in runs if r.package == "evalkit"}.items()):
+        if base.status != "ok":
+            lines.append(f"| {estimand} at {size:,} rows | evalkit {base.status} | | no |")
+            continue
+        peers = [r for r in runs if (r.estimand, r.size) == (estimand, size) and r.package != "evalkit" and r.status == "ok"]
+        if estimand in PEER_SHARE and peers:
+            fastest = min(peers, key=lambda r: r.seconds)
+            lightest = min(r.peak_mb for r in peers)
+            share = base.seconds / fastest.seconds
+            met = share <= PEER_SHARE[estimand] and base.peak_mb <= lightest
+            lines.append(f"| {estimand} at {size:,} rows: time <= {PEER_SHARE[estimand]:g}x the fastest peer, memory <= "
+                         f"the lightest | {share:.2f}x {fastest.package}, {base.peak_mb:,.0f} MB vs {lightest:,.0f} MB | "
+                         f"{'yes' if met else 'no'} |")
+        if estimand in SECONDS_AT_4M and size == 4_000_000:
+            met = base.seconds <= SECONDS_AT_4M[estimand]
+            lines.append(f"| {estimand} at 4M rows <= {SECONDS_AT_4M[estimand]:g} s | {base.seconds:.2f} s | "
+                         f"{'yes' if met else 'no'} |")
+    return ["| target | measured | met |", "|---|---|---|", *lines] if lines else []
+
+
 def write_docs(table: str) -> None:
     """Replace the generated table in docs/benchmarks.md (between the markers)."""
     path = HERE.parent / "docs" / "benchmarks.md"
@@ -144,6 +175,8 @@ def main() -> None:
     parser.add_argument("--mem-gb", type=float, default=16.0)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/evalkit_benchmarks"))
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument("--fui-scale", type=float, default=1.0,
+                        help="size of the FUI panel of the whole-process targets (benchmarks/targets.py)")
     args = parser.parse_args()
     sizes = [SIZES[0]] if args.quick else sorted(args.sizes)
     runs: list[Run] = []
@@ -172,8 +205,12 @@ def main() -> None:
                     base = run
                 runs.append(run)
                 print(fmt_line(run, base), flush=True)
+    staggered = staggered_targets(runs)
+    print("\n".join(staggered))
+    whole = whole_process_targets(["--scale", str(args.fui_scale), "--data-dir", str(args.data_dir)])
     if not args.no_docs:
-        write_docs(markdown(runs, args))
+        targets = "\n## Targets\n\n" + targets_markdown(whole, args.fui_scale) + "\n" + "\n".join(staggered) + "\n"
+        write_docs(markdown(runs, args) + targets)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ The main entry points, by stage:
   :func:`transition_matrix`, :func:`cumulative_incidence`
 - estimators: :func:`feols`, :func:`did2x2`, :func:`event_study`, :func:`att_gt`,
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
-  :func:`bacon_decomposition`
+  :func:`triple_diff`, :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
   :func:`did_randomization_test`, :func:`schedule_randomization_test`, :func:`conley_taber_test`
 - sensitivity to parallel-trend violations: :func:`honest_did`; power of pre-trend tests:
@@ -86,6 +86,7 @@ _LAZY: dict[str, str] = {
     "dcdh": "evalkit.estimators",
     "staggered_efficient": "evalkit.estimators",
     "simulate_switching": "evalkit.simulate",
+    "triple_diff": "evalkit.estimators",
     "two_stage_did": "evalkit.estimators",
     # results and inference
     "EstimationResult": "evalkit.results",
@@ -177,6 +178,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         sun_abraham,
         synthdid,
         SynthDiDResult,
+        triple_diff,
         two_stage_did,
     )
     from evalkit.inference import (

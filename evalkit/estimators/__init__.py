@@ -13,6 +13,7 @@
 - :func:`lpdid`: local-projections DiD (Dube, Girardi, Jordà & Taylor).
 - :func:`dcdh`: de Chaisemartin & D'Haultfoeuille's DID_l for treatments that switch on and off.
 - :func:`staggered_efficient`: Roth & Sant'Anna's efficient estimator under random timing.
+- :func:`triple_diff`: triple differences (Ortiz-Villavicencio & Sant'Anna), two periods or staggered.
 """
 
 from evalkit.estimators.att_gt import att_gt
@@ -30,6 +31,7 @@ from evalkit.estimators.staggered_efficient import StaggeredEfficientResult, sta
 from evalkit.estimators.sun_abraham import sun_abraham
 from evalkit.estimators.synthdid import synthdid
 from evalkit.estimators.synthdid_result import SynthDiDResult
+from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
 from evalkit.estimators.two_stage import two_stage_did
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "ImputationResult",
     "SynthDiDResult",
     "StaggeredEfficientResult",
+    "TripleDiffResult",
     "att_gt",
     "bacon_decomposition",
     "dcdh",
@@ -55,5 +58,6 @@ __all__ = [
     "staggered_efficient",
     "sun_abraham",
     "synthdid",
+    "triple_diff",
     "two_stage_did",
 ]

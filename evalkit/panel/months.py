@@ -12,6 +12,8 @@ ignored), never a count of months; text ``2016-03``, ``2016-03-01``, ``201603``,
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -117,8 +119,20 @@ def to_period(indices: pd.Series) -> pd.Series:
 
 
 def parse_month(value: object) -> int:
-    """One month (``"2016-03"``, a Period, a date, 201603) as a month index."""
-    parsed = to_month_index(pd.Series([value]))
-    if parsed.isna().iloc[0]:
+    """One month (``"2016-03"``, a Period, a date, 201603) as a month index.
+
+    Raises ``ValueError`` for a value that is not a month.  Designs name the same few
+    months many times, so each distinct (hashable) value is parsed once per process.
+    """
+    parsed = _parse_hashable(value) if isinstance(value, Hashable) else _parse_one(value)
+    if parsed is None:
         raise ValueError(f"cannot read {value!r} as a month; expected e.g. '2016-03'")
-    return int(parsed.iloc[0])
+    return parsed
+
+
+def _parse_one(value: object) -> int | None:
+    parsed = to_month_index(pd.Series([value]))
+    return None if parsed.isna().iloc[0] else int(parsed.iloc[0])
+
+
+_parse_hashable = lru_cache(maxsize=4096, typed=True)(_parse_one)

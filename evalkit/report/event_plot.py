@@ -147,6 +147,8 @@ def plot_event_grid(
     note
         Text added to the caption (e.g. what the reference lines mean).
 
+    Notes
+    -----
     The other parameters are those of :func:`plot_event_study`.
     """
     if not panels:

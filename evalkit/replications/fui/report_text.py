@@ -163,6 +163,17 @@ def placebo_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
     return frame
 
 
+def triple_diff_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
+    """The published 2x2 and the triple difference side by side, ``estimate (se)`` by horizon."""
+    both = rep.triple_diff.beside(rep.conventional.effects())
+    cells = [rule.marker if rule.too_few(n) else _cell(e, s, p)
+             for e, s, p, n in zip(both["estimate"], both["std_error"], both["p_value"], both["nobs"])]
+    frame = both.assign(cell=cells).pivot_table(index=["method", "outcome"], columns="horizon", values="cell",
+                                                aggfunc="first", sort=False)
+    frame.columns = [f"{h} mo" for h in frame.columns]
+    return frame
+
+
 def _section(title: str, body: str) -> list[str]:
     return [paragraph(title), body, ""]
 
@@ -201,6 +212,12 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
             f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
             "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
             table(placebo_text(rep, rule)))
+    if rep.triple_diff is not None:
+        parts += _section(
+            "FUI effect by triple difference: new users aged 30-34 in the same counties and months as the "
+            "within-region comparison, which removes shocks specific to the South-West (stars: wild cluster "
+            "bootstrap by county for the triple difference, iid for the 2x2)",
+            table(triple_diff_text(rep, rule)))
     parts += ["Design diagnostics", *[bullet(w["message"]) for w in disclosed.warnings(rep, rule)], "", paragraph(rule.note)]
     return "\n".join(parts)
 

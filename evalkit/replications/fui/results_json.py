@@ -17,6 +17,8 @@ Layout (described field by field by ``evalkit/report/schemas/results-v1.json``):
     event_study     estimates, pretrend_tests, cohorts (samples) of the staggered event study
     sensitivity     Rambachan-Roth intervals by Mbar and the breakdown value
     placebo, contamination
+    triple_diff     the FUI effect by triple difference (new users aged 30-34 as comparison), per
+                    outcome and horizon, or null when not run
     warnings        [{code, message, ...context}]
     extra           any further result of the run, converted generically
 
@@ -48,7 +50,7 @@ __all__ = ["results_document", "run_date", "run_provenance"]
 
 #: Fields of FuiReplication written by a section of their own.
 _KNOWN = {"sample", "conventional", "clustered", "without_category", "descriptives", "contamination",
-          "few_clusters", "event_study", "placebo"}
+          "few_clusters", "event_study", "placebo", "triple_diff"}
 _MODEL_COLUMNS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
 
 
@@ -151,6 +153,11 @@ def results_document(
         too_few = pd.DataFrame({c: rep.placebo["nobs"].map(rule.too_few) for c in _MODEL_COLUMNS
                                 if c in rep.placebo})
         doc["placebo"] = records(rep.placebo, suppressed=too_few)
+    doc["triple_diff"] = None
+    if rep.triple_diff is not None:
+        effects = rep.triple_diff.effects()
+        doc["triple_diff"] = records(effects, suppressed=pd.DataFrame(
+            {c: effects["nobs"].map(rule.too_few) for c in effects.columns if c not in ("outcome", "horizon", "nobs")}))
     extra = {f.name: to_jsonable(getattr(rep, f.name)) for f in dataclasses.fields(rep) if f.name not in _KNOWN}
     doc["extra"] = extra
     return doc

@@ -22,6 +22,7 @@ from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, publis
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
 from evalkit.results.display import NotebookDisplay, short_repr
@@ -60,6 +61,10 @@ class FuiReplication(NotebookDisplay):
     compare_published
         Whether the outputs set the published numbers beside the reproduced ones (off
         for a study of one's own: no published columns, no comparison).
+    triple_diff
+        The FUI effect by a triple difference with new users aged 30-34 as the
+        within-region comparison (:mod:`evalkit.replications.fui.triple_diff`; ``None``
+        when not requested or when the data lack that age band).
     """
 
     sample: FuiSample
@@ -76,6 +81,7 @@ class FuiReplication(NotebookDisplay):
     def published_numbers(self) -> dict:
         """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off."""
         return published() if self.compare_published else {}
+    triple_diff: FuiTripleDiff | None = None
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -87,6 +93,7 @@ class FuiReplication(NotebookDisplay):
             "few-cluster inference": self.few_clusters is not None,
             "event study": self.event_study is not None,
             "placebo": self.placebo is not None,
+            "triple difference": self.triple_diff is not None,
         }
 
     def summary(self) -> Summary:
@@ -242,6 +249,7 @@ def run_fui(
     placebo: bool = True,
     placebo_windows: dict[str, tuple[str, str]] | None = None,
     compare_published: bool = True,
+    triple_diff: bool = False,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -284,6 +292,12 @@ def run_fui(
     compare_published
         Set the published numbers beside the reproduced ones in every output (turn off
         for a study of one's own).
+    triple_diff
+        Add the triple difference with new users aged 30-34 as the within-region
+        comparison, when the data have at least
+        :data:`~evalkit.replications.fui.triple_diff.MIN_BAND_ENTRANTS` of them in every
+        region and window (:func:`~evalkit.replications.fui.triple_diff.fui_triple_diff`;
+        with ``few_clusters`` also its wild cluster bootstrap by county).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -315,6 +329,10 @@ def run_fui(
             horizons=cohort_spec.horizons,
             n_boot=n_boot if few_clusters else None,
         )
+    ddd = None
+    if triple_diff:
+        stage("triple difference with new users aged 30-34")
+        ddd = fui_triple_diff(panel, unemployment, schedule, spec, n_boot=n_boot if few_clusters else None)
     if placebo:
         stage("placebo test between two pre-rollout windows")
     return FuiReplication(
@@ -328,4 +346,5 @@ def run_fui(
         event_study=study,
         placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
         compare_published=compare_published,
+        triple_diff=ddd,
     )

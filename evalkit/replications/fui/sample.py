@@ -108,8 +108,10 @@ class FuiSpec:
             if len(span) != 2:
                 raise DesignError(f"entry window {name!r} must be (first month, last month), got {span!r}")
             for month in span:
-                if to_month_index(pd.Series([month])).isna().iloc[0]:
-                    raise DesignError(f"entry window {name!r}: cannot read {month!r} as a month; expected e.g. '2016-03'")
+                try:
+                    parse_month(month)
+                except ValueError:
+                    raise DesignError(f"entry window {name!r}: cannot read {month!r} as a month; expected e.g. '2016-03'") from None
             if parse_month(span[0]) > parse_month(span[1]):
                 raise DesignError(f"entry window {name!r} ends before it starts: {span[0]} .. {span[1]}")
         (pre, (_, pre_last)), (post, (post_first, _)) = self.windows.items()
