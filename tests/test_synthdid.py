@@ -74,6 +74,21 @@ def test_did_is_the_double_difference_of_means(prop99):
 
 
 @pytest.mark.parametrize("method", ["sdid", "sc", "did"])
+def test_placebo_se_matches_reference_draw_for_draw(prop99, method):
+    # the same seed gives the same permutations of the controls as the reference's default_rng
+    res = fit(prop99, ("placebo", method), method=method, n_reps=REF["reps"], rng=REF["seed"])
+    np.testing.assert_allclose(res.std_errors["ATT"], REF["block"][method]["placebo_se"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("vcov", ["placebo", "bootstrap"])
+@pytest.mark.parametrize("method", ["sdid", "sc", "did"])
+def test_resampling_se_with_five_treated_matches_reference(prop99, method, vcov):
+    data = with_starts(prop99, dict.fromkeys(REF["block5"]["treated"], 1989))
+    res = fit(data, ("block5", method, vcov), method=method, vcov=vcov, n_reps=REF["reps"], rng=REF["seed"])
+    np.testing.assert_allclose(res.std_errors["ATT"], REF["block5"][method][f"{vcov}_se"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["sdid", "sc", "did"])
 def test_jackknife_matches_reference(prop99, method):
     ref = REF["block5"]
     data = with_starts(prop99, dict.fromkeys(ref["treated"], 1989))

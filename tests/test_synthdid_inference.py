@@ -87,6 +87,7 @@ def test_bootstrap_draws_resample_units(prop99):
     data = prop99.assign(first=np.where(prop99["unit"].isin(treated), 1989, 0))
     res = fit(data, method="did", vcov="bootstrap", n_reps=3, rng=5)
     y = data.set_index(["unit", "time"])["y"].unstack()
+    y = pd.concat([y.drop(index=treated), y.loc[treated]])  # rows: controls, then treated (R's order)
     post = y.columns.to_numpy() >= 1989
     is_treated = y.index.isin(treated)
     gen = np.random.default_rng(5)

@@ -39,8 +39,11 @@ __all__ = ["synthdid"]
 _NAMES = {"sdid": "Synthetic DiD", "sc": "Synthetic control", "did": "DiD"}
 
 
-def _matrix(design: StaggeredDesign) -> tuple[np.ndarray, np.ndarray]:
-    """The ``N x T`` outcome matrix and each unit's first treated column (``-1`` never)."""
+def _matrix(design: StaggeredDesign) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``N x T`` outcome matrix, each unit's first treated column (``-1`` never) and the
+    unit labels of the rows: never-treated units first, then the cohorts in adoption order,
+    units sorted within each (the row order of R synthdid's ``panel.matrices``, so that
+    resampling draws the same units for the same random numbers)."""
     if not design.balanced:
         counts = np.bincount(design.unit_code, minlength=design.n_units)
         short = np.flatnonzero(counts < len(design.periods))
@@ -54,7 +57,8 @@ def _matrix(design: StaggeredDesign) -> tuple[np.ndarray, np.ndarray]:
     g = np.zeros(design.n_units)
     g[design.unit_code] = design.g
     adoption = np.where(g > 0, np.searchsorted(design.periods, g), NEVER)
-    return Y, adoption
+    order = np.lexsort((np.arange(design.n_units), adoption))
+    return Y[order], adoption[order], design.unit_labels[order]
 
 
 def _check(Y: np.ndarray, adoption: np.ndarray, method: str, design: StaggeredDesign) -> None:
@@ -84,9 +88,10 @@ def _labels(periods: np.ndarray) -> np.ndarray:
     return periods.astype(np.int64) if np.all(np.mod(periods, 1) == 0) else periods
 
 
-def _frames(Y: np.ndarray, fit: Staggered, design: StaggeredDesign, labels: list) -> tuple[pd.Series, ...]:
+def _frames(Y: np.ndarray, fit: Staggered, design: StaggeredDesign, units: np.ndarray,
+            labels: list) -> tuple[pd.Series, ...]:
     """Unit weights, time weights, cohort table and trajectories, labelled."""
-    periods, units = _labels(design.periods), design.unit_labels
+    periods = _labels(design.periods)
     omega, lam, rows, paths = [], [], [], []
     shares = fit.shares
     for c, g, share in zip(fit.cohorts, labels, shares, strict=True):
@@ -158,7 +163,7 @@ def synthdid(
     Raises
     ------
     EvalkitError
-        Unknown ``method`` or ``vcov``, ``n_reps`` not a positive integer.
+        Unknown ``method`` or ``vcov``, ``n_reps`` not an integer of at least 2.
     DesignError
         An unbalanced panel (units named), no never-treated unit, a constant outcome, too
         few pre periods or controls for fitted weights, a variance method the design does
@@ -171,7 +176,7 @@ def synthdid(
     if isinstance(n_reps, bool) or not isinstance(n_reps, (int, np.integer)) or n_reps < 2:
         raise EvalkitError(f"n_reps must be an integer >= 2, got {n_reps!r}")
     design = build_design(data, y=y, time=time, group=group, unit=unit, panel=True)
-    Y, adoption = _matrix(design)
+    Y, adoption, units = _matrix(design)
     _check(Y, adoption, method, design)
     fit = fit_cohorts(Y, adoption, method)
     cohort_values = [design.periods[c.start] for c in fit.cohorts]
@@ -179,7 +184,7 @@ def synthdid(
     terms = [OVERALL] if len(fit.cohorts) == 1 else [OVERALL, *map(cohort_term, cohort_values)]
     generator = as_generator(rng)
     if vcov == "jackknife":
-        draws = jackknife_draws(Y, fit, design.unit_labels, [str(g) for g in labels])
+        draws = jackknife_draws(Y, fit, units, [str(g) for g in labels])
         cov = jackknife_cov(draws)
     elif vcov == "placebo":
         draws = placebo_draws(Y, adoption, method, fit, int(n_reps), generator)
@@ -188,7 +193,7 @@ def synthdid(
         draws = bootstrap_draws(Y, adoption, method, fit, int(n_reps), generator)
         cov = resampling_cov(draws)
     estimates = fit.estimates()
-    unit_weights, time_weights, cohorts, trajectories = _frames(Y, fit, design, labels)
+    unit_weights, time_weights, cohorts, trajectories = _frames(Y, fit, design, units, labels)
     n_treated = int(np.count_nonzero(adoption != NEVER))
     return SynthDiDResult(
         params=pd.Series(estimates, index=terms),

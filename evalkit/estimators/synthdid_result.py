@@ -49,8 +49,10 @@ class SynthDiDResult(EstimationResult):
         The estimates under each placebo, bootstrap or leave-one-out draw (read-only,
         ``n x len(params)``).
     outcomes, adoption
-        The ``N x T`` outcome matrix (units in sorted order) and each unit's first treated
-        column (``-1`` never treated), read-only; :meth:`randomization_test` uses them.
+        The ``N x T`` outcome matrix (never-treated units first, then the cohorts in
+        adoption order, units sorted within each, as R synthdid orders them) and each row's
+        first treated column (``-1`` never treated), read-only; :meth:`randomization_test`
+        uses them.
     """
 
     method: str

@@ -9,9 +9,10 @@ the ``peers`` extra, never a run-time or test dependency.  Run from the reposito
 Designs (all on tests/data/california_prop99.csv, the R package's data):
 
 - ``block``: California treated from 1989 (the paper's application): estimates and
-  weights of ``synthdid_estimate``, ``sc_estimate``, ``did_estimate``.
-- ``block5``: California and four other states treated from 1989, so that the
-  (deterministic) jackknife standard error is defined: estimates, weights, jackknife SEs.
+  weights of ``synthdid_estimate``, ``sc_estimate``, ``did_estimate``; placebo SE with
+  ``REPS`` draws from ``default_rng(SEED)``.
+- ``block5``: California and four other states treated from 1989, so that the jackknife
+  and the bootstrap are defined: estimates, weights, jackknife, placebo and bootstrap SEs.
 - ``staggered``: three cohorts (1985: Nevada, Utah; 1989: California, Montana; 1995: Idaho,
   New Mexico) against the never-treated states: ``staggered_synthdid_estimate`` (cohorts
   weighted by treated unit-periods) and its fixed-weight jackknife SE.
@@ -30,11 +31,18 @@ import synthdid
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK5 = ["California", "Montana", "Nevada", "New Mexico", "Utah"]
 STAGGERED = {"Nevada": 1985, "Utah": 1985, "California": 1989, "Montana": 1989, "Idaho": 1995, "New Mexico": 1995}
+#: Placebo and bootstrap draws and their seed (numpy ``default_rng(SEED)``, the draws of
+#: evalkit's ``rng=SEED``: the same permutations and resamples of the same row order).
+REPS, SEED = 5, 3
 ESTIMATORS = {"sdid": synthdid.synthdid_estimate, "sc": synthdid.sc_estimate, "did": synthdid.did_estimate}
 
 
 def load() -> pd.DataFrame:
     return pd.read_csv(ROOT / "data" / "california_prop99.csv", sep=";")
+
+
+def se(est, method: str) -> float:
+    return float(np.sqrt(synthdid.vcov(est, method=method, replications=REPS, random_state=SEED)[0, 0]))
 
 
 def block_numbers(panel: pd.DataFrame, jackknife: bool) -> dict:
@@ -48,8 +56,10 @@ def block_numbers(panel: pd.DataFrame, jackknife: bool) -> dict:
             "omega": dict(zip(units, map(float, est.weights.omega), strict=True)),
             "lambda": dict(zip(map(int, pm.time[: pm.T0]), map(float, est.weights.lambda_), strict=True)),
         }
+        row["placebo_se"] = se(est, "placebo")
         if jackknife:
-            row["jackknife_se"] = float(np.sqrt(synthdid.vcov(est, method="jackknife")[0, 0]))
+            row["jackknife_se"] = se(est, "jackknife")
+            row["bootstrap_se"] = se(est, "bootstrap")
         out[name] = row
     return out
 
@@ -64,6 +74,8 @@ def main() -> None:
     result = {
         "source": "synthdid-py " + version("synthdid-py") + " (port of R synthdid); numpy " + np.__version__
                   + ", pandas " + pd.__version__,
+        "reps": REPS,
+        "seed": SEED,
         "block": block_numbers(data, jackknife=False),
         "block5": {"treated": BLOCK5, **block_numbers(block5, jackknife=True)},
         "staggered": {
