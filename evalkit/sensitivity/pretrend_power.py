@@ -22,7 +22,7 @@ difference in trends ``delta`` (pre and post periods, the reference period at 0)
   and, by the regression of ``beta_hat_post`` on ``beta_hat_pre``,
   ``E[beta_hat_post | pass] = tau_post + delta_post + Sigma_post,pre Sigma_pre^{-1}
   (E[beta_hat_pre | pass] - delta_pre)``.  With ``tau = 0`` this is the expected bias of
-  the post-period estimates after passing the pre-test (Roth 2022, Proposition 1);
+  the post-period estimates after passing the pre-test (Roth 2022);
 * the **slope for power** ``p``: the ``s > 0`` at which the test rejects the linear trend
   ``delta_t = s (t - ref)`` with probability ``p`` (a root of a power function increasing
   in ``s`` by Anderson's theorem, found to ``1e-12`` relative).
