@@ -178,6 +178,8 @@ def test_from_evalkit_event_study_tidy_bias_plot_and_immutability() -> None:
         res.delta[0] = 1.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.power = 0.0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        res.slopes[0.5] = 1.0  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

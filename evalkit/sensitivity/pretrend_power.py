@@ -22,7 +22,7 @@ difference in trends ``delta`` (pre and post periods, the reference period at 0)
   and, by the regression of ``beta_hat_post`` on ``beta_hat_pre``,
   ``E[beta_hat_post | pass] = tau_post + delta_post + Sigma_post,pre Sigma_pre^{-1}
   (E[beta_hat_pre | pass] - delta_pre)``.  With ``tau = 0`` this is the expected bias of
-  the post-period estimates after passing the pre-test (Roth 2022, Proposition 1);
+  the post-period estimates after passing the pre-test (Roth 2022);
 * the **slope for power** ``p``: the ``s > 0`` at which the test rejects the linear trend
   ``delta_t = s (t - ref)`` with probability ``p`` (a root of a power function increasing
   in ``s`` by Anderson's theorem, found to ``1e-12`` relative).
@@ -30,8 +30,9 @@ difference in trends ``delta`` (pre and post periods, the reference period at 0)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -151,7 +152,7 @@ class PretrendPower(NotebookDisplay):
     passed
         Whether the observed estimates pass the pre-test.
     slopes
-        ``{power: slope}`` for the powers asked (default 50 % and 80 %).
+        ``{power: slope}`` for the powers asked (default 50 % and 80 %; a read-only mapping).
     num_pre, num_post
         Numbers of pre- and post-period coefficients.
     """
@@ -170,7 +171,7 @@ class PretrendPower(NotebookDisplay):
     likelihood_ratio: float
     mean_after_pretest: np.ndarray
     passed: bool
-    slopes: dict[float, float]
+    slopes: Mapping[float, float]
     num_pre: int
     num_post: int
     title = "Power of the pre-trend test (Roth 2022)"
@@ -178,7 +179,7 @@ class PretrendPower(NotebookDisplay):
     def __post_init__(self) -> None:
         for name in ("event_times", "betahat", "std_errors", "delta", "mean_after_pretest"):
             object.__setattr__(self, name, read_only(np.asarray(getattr(self, name), dtype=float)))
-        object.__setattr__(self, "slopes", dict(self.slopes))
+        object.__setattr__(self, "slopes", MappingProxyType(dict(self.slopes)))
 
     def slope_for(self, power: float) -> float:
         """The slope detected with probability ``power`` (one of :attr:`slopes`)."""
