@@ -9,10 +9,11 @@ The main entry points, by stage:
   :func:`transition_matrix`, :func:`cumulative_incidence`
 - estimators: :func:`feols`, :func:`did2x2`, :func:`event_study`, :func:`att_gt`,
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
-  :func:`bacon_decomposition`
+  :func:`triple_diff`, :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`, :func:`schedule_randomization_test`
-- sensitivity to parallel-trend violations: :func:`honest_did`
+  :func:`did_randomization_test`, :func:`schedule_randomization_test`, :func:`conley_taber_test`
+- sensitivity to parallel-trend violations: :func:`honest_did`; power of pre-trend tests:
+  :func:`pretrend_power`
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
 - studies (evaluations described as data, ``evalkit run``): :class:`Study`
@@ -74,9 +75,18 @@ _LAZY: dict[str, str] = {
     "att_gt": "evalkit.estimators",
     "bacon_decomposition": "evalkit.estimators",
     "did2x2": "evalkit.estimators",
+    "etwfe": "evalkit.estimators",
     "event_study": "evalkit.estimators",
     "imputation_did": "evalkit.estimators",
+    "lpdid": "evalkit.estimators",
+    "stacked_did": "evalkit.estimators",
     "sun_abraham": "evalkit.estimators",
+    "synthdid": "evalkit.estimators",
+    "SynthDiDResult": "evalkit.estimators",
+    "dcdh": "evalkit.estimators",
+    "staggered_efficient": "evalkit.estimators",
+    "simulate_switching": "evalkit.simulate",
+    "triple_diff": "evalkit.estimators",
     "two_stage_did": "evalkit.estimators",
     # results and inference
     "EstimationResult": "evalkit.results",
@@ -87,6 +97,7 @@ _LAZY: dict[str, str] = {
     "did_randomization_test": "evalkit.inference",
     "randomization_test": "evalkit.inference",
     "schedule_randomization_test": "evalkit.inference",
+    "conley_taber_test": "evalkit.inference",
     "wild_cluster_bootstrap": "evalkit.inference",
     "romano_wolf": "evalkit.inference",
     "westfall_young": "evalkit.inference",
@@ -95,6 +106,9 @@ _LAZY: dict[str, str] = {
     "SensitivityResult": "evalkit.sensitivity",
     "honest_did": "evalkit.sensitivity",
     "honest_did_arrays": "evalkit.sensitivity",
+    "PretrendPower": "evalkit.sensitivity",
+    "pretrend_power": "evalkit.sensitivity",
+    "pretrend_power_arrays": "evalkit.sensitivity",
     # power of planned rollouts
     "PlannedRollout": "evalkit.power",
     "PowerResult": "evalkit.power",
@@ -153,13 +167,22 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         EventStudyResult,
         att_gt,
         bacon_decomposition,
+        dcdh,
         did2x2,
+        etwfe,
         event_study,
         imputation_did,
+        lpdid,
+        stacked_did,
+        staggered_efficient,
         sun_abraham,
+        synthdid,
+        SynthDiDResult,
+        triple_diff,
         two_stage_did,
     )
     from evalkit.inference import (
+        conley_taber_test,
         did_randomization_test,
         randomization_test,
         romano_wolf,
@@ -181,6 +204,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         WaldTest,
         WildBootstrapTest,
     )
-    from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
-    from evalkit.simulate import simulate_staggered
+    from evalkit.sensitivity import (
+        PretrendPower,
+        SensitivityResult,
+        honest_did,
+        honest_did_arrays,
+        pretrend_power,
+        pretrend_power_arrays,
+    )
+    from evalkit.simulate import simulate_staggered, simulate_switching
     from evalkit.study import Study

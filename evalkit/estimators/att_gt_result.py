@@ -111,6 +111,10 @@ class ATTgtResult(EstimationResult):
         """``time - group`` of each term."""
         return self.time - self.group
 
+    def estimand_members(self) -> np.ndarray:
+        """Observations whose outcomes the ATT(g,t) average: those of a treated cohort."""
+        return np.isin(self.obs_group, self.cohorts)
+
     def estimand_weights(self, coefficients: np.ndarray) -> np.ndarray:
         """Weight of each observation in linear combinations ``ATT(g,t) @ coefficients``, ``(n, k)``.
 
@@ -123,7 +127,7 @@ class ATTgtResult(EstimationResult):
         cohorts = self.cohorts
         per_cohort = np.zeros((len(cohorts), coefficients.shape[1]))
         np.add.at(per_cohort, np.searchsorted(cohorts, self.group), coefficients)
-        member = np.isin(self.obs_group, cohorts)
+        member = self.estimand_members()
         idx = np.searchsorted(cohorts, self.obs_group[member])
         size = np.bincount(idx, weights=self.obs_weights[member], minlength=len(cohorts))
         out = np.zeros((len(self.obs_group), coefficients.shape[1]))

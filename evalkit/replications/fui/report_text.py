@@ -12,12 +12,7 @@ import pandas as pd
 
 from evalkit.replications.fui import disclosed
 from evalkit.replications.fui.inference import METHOD_NOTES
-from evalkit.replications.fui.published import (
-    NORWEGIAN_LABELS,
-    TABLE_KEYS,
-    TERMS,
-    published,
-)
+from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.text import WIDTH, bullet, format_p, paragraph, table
@@ -69,8 +64,12 @@ def _reason(column: str) -> str:
 
 
 def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, *, norwegian: bool) -> pd.DataFrame:
-    """One row per published term; per horizon ``coef (se)`` and the published value."""
-    ref = published().get(TABLE_KEYS.get(outcome, ""), {})  # published only for the states at the horizon
+    """One row per published term; per horizon ``coef (se)`` and the published value.
+
+    The published columns are left out for an outcome without published numbers (the
+    publication has the states at the horizon) or with the comparison off.
+    """
+    ref = rep.published_numbers().get(TABLE_KEYS.get(outcome, ""), {})
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
     columns: dict[str, list[str]] = {}
     for h in rep.sample.spec.horizons:
@@ -87,7 +86,8 @@ def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, 
             pub.append("" if p is None else _cell(p["coef"], p["se"]))
         n = sizes[(outcome, h)]
         columns[f"{h} mo"] = mine + [rule.marker if rule.small(n) else f"{n:,}"]
-        columns[f"{h} mo published"] = pub + [""]
+        if ref:
+            columns[f"{h} mo published"] = pub + [""]
     index = [NORWEGIAN_LABELS[t] if norwegian else t for t in TERMS] + ["N"]
     return pd.DataFrame(columns, index=index)
 
@@ -163,6 +163,17 @@ def placebo_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
     return frame
 
 
+def triple_diff_text(rep: FuiReplication, rule: DisclosureControl) -> pd.DataFrame:
+    """The published 2x2 and the triple difference side by side, ``estimate (se)`` by horizon."""
+    both = rep.triple_diff.beside(rep.conventional.effects())
+    cells = [rule.marker if rule.too_few(n) else _cell(e, s, p)
+             for e, s, p, n in zip(both["estimate"], both["std_error"], both["p_value"], both["nobs"])]
+    frame = both.assign(cell=cells).pivot_table(index=["method", "outcome"], columns="horizon", values="cell",
+                                                aggfunc="first", sort=False)
+    frame.columns = [f"{h} mo" for h in frame.columns]
+    return frame
+
+
 def _section(title: str, body: str) -> list[str]:
     return [paragraph(title), body, ""]
 
@@ -172,9 +183,11 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
     rule = disclosure or DisclosureControl()
     parts = ["FUI (forsterket ungdomsinnsats) evaluation, chapter 8, reproduced by evalkit", "",
              entries_text(rep, rule), ""]
+    shares = "the three education levels in % of entrants with known education" + (
+        ", as published" if rep.compare_published else "") + ", every other row in % of all"
     parts += _section(
-        "Table 8.1: new users by region and entry window (published in brackets; the three education levels "
-        "in % of entrants with known education, as published, every other row in % of all)",
+        "Table 8.1: new users by region and entry window ("
+        + ("published in brackets; " if rep.compare_published else "") + shares + ")",
         table(disclosed.table_8_1_cells(rep, rule)))
     parts += _section(
         "Entrants in each model: used, and excluded by reason (entrants = used + excluded; a covariate "
@@ -199,6 +212,12 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
             f"Placebo: the 2x2 model between two pre-rollout windows ({rep.placebo['windows'].iloc[0]}); "
             "[exposed] marks horizons where some entrants had reached FUI by the outcome month",
             table(placebo_text(rep, rule)))
+    if rep.triple_diff is not None:
+        parts += _section(
+            "FUI effect by triple difference: new users aged 30-34 in the same counties and months as the "
+            "within-region comparison, which removes shocks specific to the South-West (stars: wild cluster "
+            "bootstrap by county for the triple difference, iid for the 2x2)",
+            table(triple_diff_text(rep, rule)))
     parts += ["Design diagnostics", *[bullet(w["message"]) for w in disclosed.warnings(rep, rule)], "", paragraph(rule.note)]
     return "\n".join(parts)
 

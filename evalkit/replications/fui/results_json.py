@@ -17,6 +17,8 @@ Layout (described field by field by ``evalkit/report/schemas/results-v1.json``):
     event_study     estimates, pretrend_tests, cohorts (samples) of the staggered event study
     sensitivity     Rambachan-Roth intervals by Mbar and the breakdown value
     placebo, contamination
+    triple_diff     the FUI effect by triple difference (new users aged 30-34 as comparison), per
+                    outcome and horizon, or null when not run
     warnings        [{code, message, ...context}]
     extra           any further result of the run, converted generically
 
@@ -39,7 +41,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui import disclosed
-from evalkit.replications.fui.published import TABLE_KEYS, published
+from evalkit.replications.fui.published import TABLE_KEYS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.json_contract import SCHEMA_ID, clean, records, to_jsonable
@@ -48,7 +50,7 @@ __all__ = ["results_document", "run_date", "run_provenance"]
 
 #: Fields of FuiReplication written by a section of their own.
 _KNOWN = {"sample", "conventional", "clustered", "without_category", "descriptives", "contamination",
-          "few_clusters", "event_study", "placebo"}
+          "few_clusters", "event_study", "placebo", "triple_diff"}
 _MODEL_COLUMNS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
 
 
@@ -151,6 +153,11 @@ def results_document(
         too_few = pd.DataFrame({c: rep.placebo["nobs"].map(rule.too_few) for c in _MODEL_COLUMNS
                                 if c in rep.placebo})
         doc["placebo"] = records(rep.placebo, suppressed=too_few)
+    doc["triple_diff"] = None
+    if rep.triple_diff is not None:
+        effects = rep.triple_diff.effects()
+        doc["triple_diff"] = records(effects, suppressed=pd.DataFrame(
+            {c: effects["nobs"].map(rule.too_few) for c in effects.columns if c not in ("outcome", "horizon", "nobs")}))
     extra = {f.name: to_jsonable(getattr(rep, f.name)) for f in dataclasses.fields(rep) if f.name not in _KNOWN}
     doc["extra"] = extra
     return doc
@@ -171,7 +178,7 @@ def _entries(rep: FuiReplication, rule: DisclosureControl) -> list[dict[str, Any
 def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
     frame, mask = disclosed.table_8_1(rep, rule)
     tables: dict[str, Any] = {"table_8_1": records(frame, suppressed=mask)}
-    ref = published()
+    ref = rep.published_numbers()
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
     for outcome, key in TABLE_KEYS.items():
         if outcome not in rep.sample.spec.outcomes:
@@ -182,7 +189,7 @@ def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
             n = int(sizes[(outcome, h)])
             hidden = rule.too_few(n)
             for term, cell in tidy.iterrows():
-                pub = ref[key].get(term, {}).get(str(h))
+                pub = ref.get(key, {}).get(term, {}).get(str(h))
                 row = {"outcome": outcome, "horizon": int(h), "term": str(term),
                        **{c: (None if hidden else clean(cell[c])) for c in _MODEL_COLUMNS if c in cell},
                        "published_estimate": None if pub is None else pub["coef"],
@@ -200,7 +207,7 @@ def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
 def _comparison(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
     comp = rep.comparison()
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
-    shown = comp[[not rule.too_few(sizes[(o, h)]) for o, h in zip(comp["outcome"], comp["horizon"])]]
+    shown = comp.loc[[not rule.too_few(sizes[(o, h)]) for o, h in zip(comp["outcome"], comp["horizon"])]]
     z = shown["diff_in_se"].abs()
     effect = shown.loc[shown["term"] == "fui_effect", "diff_in_se"].abs()
     return clean({

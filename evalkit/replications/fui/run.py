@@ -22,6 +22,7 @@ from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, publis
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
+from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
 from evalkit.results.display import NotebookDisplay, short_repr
@@ -57,6 +58,13 @@ class FuiReplication(NotebookDisplay):
     placebo
         The 2x2 "effect" between two pre-rollout windows, per outcome and horizon, with
         a flag for the horizons that are valid placebos (``None`` when not requested).
+    compare_published
+        Whether the outputs set the published numbers beside the reproduced ones (off
+        for a study of one's own: no published columns, no comparison).
+    triple_diff
+        The FUI effect by a triple difference with new users aged 30-34 as the
+        within-region comparison (:mod:`evalkit.replications.fui.triple_diff`; ``None``
+        when not requested or when the data lack that age band).
     """
 
     sample: FuiSample
@@ -68,6 +76,12 @@ class FuiReplication(NotebookDisplay):
     few_clusters: pd.DataFrame | None = None
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
+    compare_published: bool = True
+
+    def published_numbers(self) -> dict:
+        """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off."""
+        return published() if self.compare_published else {}
+    triple_diff: FuiTripleDiff | None = None
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -79,6 +93,7 @@ class FuiReplication(NotebookDisplay):
             "few-cluster inference": self.few_clusters is not None,
             "event study": self.event_study is not None,
             "placebo": self.placebo is not None,
+            "triple difference": self.triple_diff is not None,
         }
 
     def summary(self) -> Summary:
@@ -118,7 +133,7 @@ class FuiReplication(NotebookDisplay):
         """The FUI effect by outcome and horizon under each specification."""
         parts = []
         for label, regs in (
-            ("published (iid SE)", self.conventional),
+            ("published (iid SE)" if self.compare_published else "conventional (iid SE)", self.conventional),
             ("county-clustered SE", self.clustered),
             ("without need category", self.without_category),
         ):
@@ -126,13 +141,16 @@ class FuiReplication(NotebookDisplay):
         return pd.concat(parts, ignore_index=True)
 
     def comparison(self) -> pd.DataFrame:
-        """Published vs reproduced coefficients of tables 8.2 and 8.3, difference in SE units."""
-        ref = published()
+        """Published vs reproduced coefficients of tables 8.2 and 8.3, difference in SE units.
+
+        No rows when the comparison is off (``compare_published``).
+        """
+        ref = self.published_numbers()
         rows = []
         for outcome, key in TABLE_KEYS.items():
             mine = self.conventional.table(outcome)
             for term in TERMS:
-                for h, cell in ref[key].get(term, {}).items():
+                for h, cell in ref.get(key, {}).get(term, {}).items():
                     got = mine.get(term, {}).get(h)
                     if got is None:
                         continue
@@ -149,10 +167,12 @@ class FuiReplication(NotebookDisplay):
                             "diff_in_se": (got["coef"] - cell["coef"]) / cell["se"],
                         }
                     )
-        return pd.DataFrame(rows)
+        columns = ["table", "outcome", "term", "horizon", "published_coef", "published_se", "coef", "se",
+                   "diff_in_se"]
+        return pd.DataFrame(rows, columns=columns)
 
     def descriptives_comparison(self) -> pd.DataFrame:
-        """Table 8.1: published vs reproduced counts and percentages."""
+        """Table 8.1: published vs reproduced counts and percentages (published missing when off)."""
         ref = published()["table_8_1_descriptives"]
         mine = self.descriptives
         columns = ("row", "group", "published", "reproduced", "kind")
@@ -172,6 +192,8 @@ class FuiReplication(NotebookDisplay):
                 )
             )
         out = pd.DataFrame(rows, columns=list(columns))
+        if not self.compare_published:
+            out["published"] = float("nan")
         out["difference"] = out["reproduced"] - out["published"]
         return out
 
@@ -226,6 +248,8 @@ def run_fui(
     event_study_horizons: tuple[int, ...] | None = None,
     placebo: bool = True,
     placebo_windows: dict[str, tuple[str, str]] | None = None,
+    compare_published: bool = True,
+    triple_diff: bool = False,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -265,6 +289,15 @@ def run_fui(
     placebo_windows
         The placebo's two windows (default
         :data:`~evalkit.replications.fui.placebo.PLACEBO_WINDOWS`).
+    compare_published
+        Set the published numbers beside the reproduced ones in every output (turn off
+        for a study of one's own).
+    triple_diff
+        Add the triple difference with new users aged 30-34 as the within-region
+        comparison, when the data have at least
+        :data:`~evalkit.replications.fui.triple_diff.MIN_BAND_ENTRANTS` of them in every
+        region and window (:func:`~evalkit.replications.fui.triple_diff.fui_triple_diff`;
+        with ``few_clusters`` also its wild cluster bootstrap by county).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -296,6 +329,10 @@ def run_fui(
             horizons=cohort_spec.horizons,
             n_boot=n_boot if few_clusters else None,
         )
+    ddd = None
+    if triple_diff:
+        stage("triple difference with new users aged 30-34")
+        ddd = fui_triple_diff(panel, unemployment, schedule, spec, n_boot=n_boot if few_clusters else None)
     if placebo:
         stage("placebo test between two pre-rollout windows")
     return FuiReplication(
@@ -308,4 +345,6 @@ def run_fui(
         few_clusters=inference,
         event_study=study,
         placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
+        compare_published=compare_published,
+        triple_diff=ddd,
     )

@@ -13,11 +13,25 @@ from evalkit.panel.roles import EDUCATION_LEVELS, NAV_CATEGORIES
 from evalkit.replications.fui.synthetic import counties, model, shocks
 from evalkit.replications.fui.synthetic.effects import FuiEffects
 from evalkit.replications.fui.synthetic.outcomes import monthly_states
-from evalkit.replications.fui.synthetic.population import NO_HISTORY, Persons, build_persons
+from evalkit.replications.fui.synthetic.population import NO_HISTORY, Persons, build_age_band, build_persons
 from evalkit.replications.fui.synthetic.published import HORIZONS, OUTCOME_COLUMNS, load_schedule, table_8_1
 from evalkit.replications.fui.synthetic.spells import data_span, nav_categories
 
 Noise = Literal["stratified", "bernoulli"]
+
+#: Stream of the draws of the 30-34 comparison band (``[seed, stream]``): turning the band on
+#: leaves every draw of the other persons, hence tables 8.1-8.3, exactly as they were.
+AGE_BAND_STREAM = 2
+
+
+@dataclass(frozen=True)
+class _HorizonModel:
+    """What generated one outcome at one horizon: the coefficients, the county-shock scale
+    and the coefficients removed from the shocks by centring (``None``: not centred)."""
+
+    theta: np.ndarray
+    sigma: float
+    centring: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,7 @@ class SyntheticFuiData:
     county_shocks
         The county x month shocks on the logit scale, before centring: ``outcome``,
         ``county``, ``month``, ``shock`` (all zero with ``county_icc=0``).
-    seed, scale, noise, late_exposure, county_icc
+    seed, scale, noise, late_exposure, county_icc, age_30_34, region_shock
         The arguments the panel was generated with.
     """
 
@@ -55,6 +69,8 @@ class SyntheticFuiData:
     late_exposure: bool
     county_shocks: pd.DataFrame
     county_icc: float
+    age_30_34: bool = False
+    region_shock: float = 0.0
 
 
 def simulate_fui_panel(
@@ -65,6 +81,8 @@ def simulate_fui_panel(
     noise: Noise = "stratified",
     late_exposure: bool = False,
     county_icc: float = shocks.DEFAULT_COUNTY_ICC,
+    age_30_34: bool = False,
+    region_shock: float = 0.0,
 ) -> SyntheticFuiData:
     """Simulate the national register panel of the FUI evaluation, January 2016 - December 2018.
 
@@ -108,6 +126,18 @@ def simulate_fui_panel(
         regressors, so the tables are still reproduced and only the residuals (hence
         county-clustered standard errors) carry them; with ``noise="bernoulli"`` they
         move the estimates as real county shocks would.
+    age_30_34
+        Add new users aged 30-34 (above the age limit, never exposed to FUI): the
+        within-region comparison group of the triple difference (docs/triple_diff.md).
+        Their outcomes follow the same model as a 25-29 year old's with the same
+        regressors, shifted by ``model.AGE_BAND_SHIFT``, and share the county shocks.  They
+        are drawn from their own random stream and appended after the other persons, so
+        every other row of the panel (hence tables 8.1-8.3) is unchanged.
+    region_shock
+        A change of the outcome probabilities of all new users of the treated region (every
+        age) entering after the pre window (by the period weight), not caused by FUI
+        (:func:`~evalkit.replications.fui.synthetic.model.region_shift`): it biases the 2x2
+        by this amount, not the triple difference.  Default 0.
 
     Returns
     -------
@@ -122,6 +152,8 @@ def simulate_fui_panel(
     if noise not in ("stratified", "bernoulli"):
         raise ValueError(f"noise must be 'stratified' or 'bernoulli', got {noise!r}")
     county_icc = shocks.check_icc(county_icc)
+    if isinstance(region_shock, bool) or not isinstance(region_shock, int | float) or not abs(region_shock) < 1:
+        raise ValueError(f"region_shock must be a probability change in (-1, 1), got {region_shock!r}")
     truth = FuiEffects.from_value(effects).as_dict()
     rng = np.random.default_rng(seed)
 
@@ -145,7 +177,7 @@ def simulate_fui_panel(
     zeta = shocks.standard_shocks(len(targets), len(profile), np.random.default_rng([seed, shocks.SHOCK_STREAM]))
     months = shocks.outcome_months(model.entry_month(persons), HORIZONS)
     factor = np.linalg.qr(design[regression_rows])
-    horizon_p, coef_rows, shock_rows = {}, [], []
+    horizon_p, coef_rows, shock_rows, fitted = {}, [], [], {}
     for o, (outcome, target) in enumerate(targets.items()):
         thetas = [model.calibrate(design[regression_rows], target[j], factor=factor) for j in range(len(HORIZONS))]
         Xs = []
@@ -162,15 +194,20 @@ def simulate_fui_panel(
         shock_rows.append(sigma * zeta[o])
         cols = []
         for j, h in enumerate(HORIZONS):
-            theta, offset = thetas[j], None
+            theta, offset, centring = thetas[j], None, None
             if sigma > 0:
                 offset = sigma * zeta[o][persons.county, months[:, j]] * q[:, j] * (1 - q[:, j])
                 if noise == "stratified":
-                    offset = shocks.centre(offset, design, regression_rows, factor)
+                    centring = shocks.centring_coefficients(offset, regression_rows, factor)
+                    offset = offset - design @ centring
                     theta = model.calibrate(
                         design[regression_rows], target[j], offset=offset[regression_rows], factor=factor
                     )
-            cols.append(model.probabilities(Xs[j], theta, persons, outcome, offset=offset))
+            p = model.probabilities(Xs[j], theta, persons, outcome, offset=offset)
+            if region_shock:
+                p = np.clip(p + model.region_shift(persons, south_west, region_shock), 0.0, 1.0)
+            cols.append(p)
+            fitted[outcome, j] = _HorizonModel(theta, sigma, centring)
             coef_rows += [
                 (outcome, h, term, v) for term, v in zip(model.COLUMNS, theta, strict=True)
             ]
@@ -187,6 +224,11 @@ def simulate_fui_panel(
     states = monthly_states(persons, horizon_p, cells, analysis, noise=noise, rng=rng)
 
     panel = _long_panel(persons, profile, nav, states, first_row, last_row)
+    if age_30_34:
+        band_rng = np.random.default_rng([seed, AGE_BAND_STREAM])
+        band = _age_band_panel(build_age_band(profile, table, float(scale), band_rng), band_rng, profile, rates,
+                               start, fitted, zeta, noise, float(region_shock))
+        panel = pd.concat([panel, band.assign(person_id=band["person_id"] + len(persons))], ignore_index=True)
     coefficients = pd.DataFrame(coef_rows, columns=["outcome", "horizon", "term", "value"])
     return SyntheticFuiData(
         panel=panel,
@@ -200,7 +242,54 @@ def simulate_fui_panel(
         late_exposure=bool(late_exposure),
         county_shocks=_shock_frame(list(targets), profile, np.stack(shock_rows)),
         county_icc=county_icc,
+        age_30_34=bool(age_30_34),
+        region_shock=float(region_shock),
     )
+
+
+def _age_band_panel(
+    persons: Persons,
+    rng: np.random.Generator,
+    profile: pd.DataFrame,
+    rates: np.ndarray,
+    start: np.ndarray,
+    fitted: dict[tuple[str, int], _HorizonModel],
+    zeta: np.ndarray,
+    noise: Noise,
+    region_shock: float,
+) -> pd.DataFrame:
+    """Rows of the 30-34 comparison band (person ids from 1; the caller offsets them).
+
+    Each outcome at each horizon follows the under-30 model (``fitted``) at the person's
+    regressors (never exposed; the age dummy of 25-29) plus ``model.AGE_BAND_SHIFT``, with
+    the county shocks of their county and outcome month, centred by the same coefficients
+    as the under-30s', and the region shock.  ``noise="stratified"`` sets the horizon
+    states within cells of region x entry month x category x education x sex (entrants
+    followed up to the last horizon inside the panel).
+    """
+    persons = persons.take(rng.permutation(len(persons)))
+    first_row, last_row = data_span(persons, rng)
+    nav = nav_categories(persons, rng)
+    south_west = profile["south_west"].to_numpy()
+    X = model.regressors(persons, rates, start, south_west, 0, late_exposure=False)
+    months = shocks.outcome_months(model.entry_month(persons), HORIZONS)
+    horizon_p = {}
+    for o, outcome in enumerate(dict.fromkeys(key[0] for key in fitted)):  # the order of the shocks
+        cols = []
+        for j in range(len(HORIZONS)):
+            m = fitted[outcome, j]
+            shift = np.full(len(persons), model.AGE_BAND_SHIFT[outcome])
+            q = model.probabilities(X, m.theta, persons, outcome, offset=shift)
+            if m.sigma > 0:
+                shock = m.sigma * zeta[o][persons.county, months[:, j]] * q * (1 - q)
+                shift = shift + (shock if m.centring is None else shock - X @ m.centring)
+            p = model.probabilities(X, m.theta, persons, outcome, offset=shift)
+            cols.append(np.clip(p + model.region_shift(persons, south_west, region_shock), 0.0, 1.0))
+        horizon_p[outcome] = np.column_stack(cols)
+    cells = [south_west[persons.county], persons.first_nav, persons.category, persons.education, persons.female]
+    followed = persons.first_nav + max(HORIZONS) < counties.N_MONTHS  # every horizon inside the panel
+    states = monthly_states(persons, horizon_p, cells, followed, noise=noise, rng=rng)
+    return _long_panel(persons, profile, nav, states, first_row, last_row)
 
 
 def _shock_frame(outcomes: list[str], profile: pd.DataFrame, eta: np.ndarray) -> pd.DataFrame:

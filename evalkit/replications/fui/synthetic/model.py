@@ -23,6 +23,10 @@ COLUMNS: tuple[str, ...] = TERMS + MONTH_TERMS
 FUI = COLUMNS.index("fui_effect")
 #: Employment probability of the permanently adapted, relative to specially adapted.
 PERMANENT_EMPLOYMENT_FACTOR = 0.6
+#: Outcome probabilities of new users aged 30-34 relative to 25-29 year olds with the same
+#: regressors (a level difference only: their period and region coefficients are the
+#: under-30s', so the DDD parallel trends hold by construction).
+AGE_BAND_SHIFT = {"employment": 0.03, "education": -0.04}
 
 
 def period_weight(entry: np.ndarray) -> np.ndarray:
@@ -134,3 +138,11 @@ def probabilities(
     if outcome == "employment":
         p = np.where(persons.category == PERMANENTLY_ADAPTED, PERMANENT_EMPLOYMENT_FACTOR * p, p)
     return p
+
+
+def region_shift(persons: Persons, south_west: np.ndarray, size: float) -> np.ndarray:
+    """A shock of ``size`` to the outcome probabilities of the new users (kinds 0, 4 and 5, every
+    age) of the treated region, by the period weight of their entry month: a region-specific
+    change that FUI did not cause, which biases the 2x2 but not the triple difference."""
+    new_user = np.isin(persons.kind, (0, 4, 5))
+    return size * new_user * south_west[persons.county] * period_weight(entry_month(persons))

@@ -11,6 +11,11 @@ Kinds of persons (column ``kind`` of :class:`Persons`):
    (``last_nav_month_before`` says so), hence not new.
 3. new entrants in the permanently adapted category (outside the FUI target group).
 4. new entrants aged 30 or more in the year of entry (outside the analysis).
+5. new users aged 30-34 (:data:`AGE_BAND`), only with ``simulate_fui_panel(age_30_34=True)``:
+   entering NAV in a target category in every month, with the composition of the under-30
+   new users of the nearest window and :data:`AGE_BAND_VOLUME` times the volume of the
+   25-29 year olds; not exposed to FUI (above the age limit).  They are the within-region
+   comparison of the triple difference (docs/triple_diff.md).
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ _SEASON = np.array([1.15, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 1.2, 1.0, 0.95, 0.9, 0.7
 
 #: Persons of the non-new kinds at scale 1.
 _STOCK, _REENTRANTS_2016, _PERMANENT, _AGED_30 = 72_000, 30_000, 6_000, 4_000
+
+#: Ages (at entry, ends included) of the comparison band of new users above the age limit.
+AGE_BAND = (30, 34)
+#: Volume of the 30-34 year old new users relative to the 25-29 year olds (same window).
+AGE_BAND_VOLUME = 0.8
 
 #: Standard deviation of the noise in the age -> education ranking (years).
 _EDUCATION_AGE_NOISE = 3.0
@@ -262,3 +272,27 @@ def _other_kinds(
         aged.birth_year = 2016 + aged.first_nav // 12 - rng.integers(30, 32, len(aged))
         parts += [stock, reentry, permanent, aged]
     return parts
+
+
+def build_age_band(profile: pd.DataFrame, table: dict, scale: float, rng: np.random.Generator) -> Persons:
+    """New users aged 30-34 (kind 5) in every month of 2016-2018 and both regions.
+
+    In each region and month their number is :data:`AGE_BAND_VOLUME` times that of the
+    25-29 year old new users of the nearest window (table 8.1's size and age shares, the
+    months' volumes as for the other new users), and their other attributes follow that
+    window's composition.  Ages are uniform over :data:`AGE_BAND`.
+    """
+    parts = []
+    for region in ("south_west", "rest"):
+        rows = np.flatnonzero(profile["region"] == region)
+        weights = profile.loc[profile["region"] == region, "weight"].to_numpy()
+        for year, window in ((2016, "t1"), (2017, "t2"), (2018, "t2")):
+            months = np.arange((year - 2016) * 12, (year - 2015) * 12)
+            shares = table[f"{region}_{window}"]["shares"]
+            n_window = table[f"{region}_{window}"]["n"] * shares["age_group"]["25_29"]
+            volume = n_window / 4 * AGE_BAND_VOLUME * _SEASON[months % 12]
+            band = _cohort(round(scale * volume.sum()), {**shares, "age_group": {"under_20": 0.0, "20_24": 0.0, "25_29": 1.0}},
+                           months, volume, rows, weights, rng, kind=5)
+            band.birth_year = 2016 + band.first_nav // 12 - rng.integers(AGE_BAND[0], AGE_BAND[1] + 1, len(band))
+            parts.append(band)
+    return Persons.concat(parts)

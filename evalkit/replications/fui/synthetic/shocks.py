@@ -86,14 +86,11 @@ def shock_scale(q: np.ndarray, county_icc: float) -> float:
     return float(np.sqrt(county_icc * variance.sum() / (variance**2).sum()))
 
 
-def centre(
-    shift: np.ndarray, X: np.ndarray, rows: np.ndarray, factor: tuple[np.ndarray, np.ndarray]
-) -> np.ndarray:
-    """``shift`` minus its least-squares projection on ``X`` fitted over ``rows``.
-
-    ``factor`` is ``numpy.linalg.qr(X[rows])``.  Afterwards ``X[rows]' shift[rows] = 0``:
-    the regressors' sums (region x window means, unemployment, ...) are those of the model
-    without shocks.
-    """
+def centring_coefficients(shift: np.ndarray, rows: np.ndarray, factor: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Least-squares coefficients of ``shift[rows]`` on the regressors (``factor = qr(X[rows])``)
+    that centring removes (``shift - X @ coef``; afterwards ``X[rows]' shift[rows] = 0``:
+    the regressors' sums, region x window means, unemployment, ..., are those of the model
+    without shocks).  Applied to other persons' regressors they centre those persons'
+    shocks the same way (the 30-34 comparison band)."""
     q, r = factor
-    return shift - X @ np.linalg.solve(r, q.T @ shift[rows])
+    return np.linalg.solve(r, q.T @ shift[rows])

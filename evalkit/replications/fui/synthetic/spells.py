@@ -4,7 +4,7 @@ After the first NAV month a person leaves NAV with a monthly hazard that falls w
 category, may return (only within 12 months of the last NAV month, so that a return is
 never a new entry) and rarely moves up one need category.  A person's rows run from the
 first month in the extract (the first NAV month, or up to a year earlier) to the panel end,
-or earlier for some who turn 30 or emigrate -- never before nine months of follow-up.
+or earlier for some under 30 who turn 30 or emigrate -- never before nine months of follow-up.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def data_span(persons: Persons, rng: np.random.Generator) -> tuple[np.ndarray, n
     last = np.where(emigrate, rng.integers(floor_last, N_MONTHS), last)
     december_29 = (persons.birth_year + 29 - 2016) * 12 + 11
     leave_30 = (
-        (rng.random(n) < LEAVE_AT_30_SHARE) & (persons.kind != 4) & (december_29 < N_MONTHS - 1)
+        (rng.random(n) < LEAVE_AT_30_SHARE) & (persons.kind < 4) & (december_29 < N_MONTHS - 1)
     )
     last = np.where(leave_30, np.minimum(last, np.maximum(december_29, floor_last)), last)
     return first, last
