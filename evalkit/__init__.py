@@ -14,6 +14,7 @@ The main entry points, by stage:
   :func:`did_randomization_test`, :func:`schedule_randomization_test`, :func:`conley_taber_test`
 - sensitivity to parallel-trend violations: :func:`honest_did`; power of pre-trend tests:
   :func:`pretrend_power`
+- planning a rollout: :func:`power` (power and MDE of planned schedules, ``evalkit power``)
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
 - studies (evaluations described as data, ``evalkit run``): :class:`Study`

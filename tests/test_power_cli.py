@@ -61,7 +61,7 @@ def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_pat
                                                       "replications.csv"]
     document = json.loads((out / "power.json").read_text())
     validate(document)
-    assert {r["schedule"] for r in document["mde"]} == {"schedule", "five"}
+    assert {r["schedule"] for r in document["mde"]} == {"planned", "five"}
     assert document["provenance"]["inputs"][0]["name"] == "cells.csv"
 
 

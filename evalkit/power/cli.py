@@ -94,7 +94,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     s = p.add_argument_group("planned schedules")
     s.add_argument("--schedule", metavar="PATH",
                    help="rollout schedule CSV (county, region, start_month) whose waves are the plan "
-                   "(default: the 2017 FUI schedule, 6 counties in January, 12 in July)")
+                   "called 'planned' (default: the 2017 FUI schedule, 6 counties in January, 12 in July)")
     s.add_argument("--post-window", metavar="FIRST..LAST",
                    help="post entry window of the --schedule plan (default: 2 months after the first start "
                    "to the month before the next; pre window 12 months earlier)")
@@ -151,7 +151,7 @@ def run(
         raise EvalkitError(f"--out {args.out}: the parent directory {out.parent} does not exist")
     try:
         main = PlannedRollout.from_schedule(schedule, post=args.post_window, pre=args.pre_window,
-                                            name="schedule")
+                                            name="planned")
     except EvalkitError as err:
         raise EvalkitError(f"--schedule/--post-window/--pre-window: {err}") from None
     plans: dict[str, Any] = {main.name: main}
