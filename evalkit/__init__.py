@@ -11,8 +11,9 @@ The main entry points, by stage:
   :func:`sun_abraham`, :func:`imputation_did`, :func:`two_stage_did`,
   :func:`triple_diff`, :func:`bacon_decomposition`
 - inference with few clusters: :func:`wild_cluster_bootstrap`, :func:`randomization_test`,
-  :func:`did_randomization_test`, :func:`schedule_randomization_test`
-- sensitivity to parallel-trend violations: :func:`honest_did`
+  :func:`did_randomization_test`, :func:`schedule_randomization_test`, :func:`conley_taber_test`
+- sensitivity to parallel-trend violations: :func:`honest_did`; power of pre-trend tests:
+  :func:`pretrend_power`
 - synthetic data: :func:`simulate_staggered`, :func:`simulate_fui_panel`
 - the FUI evaluation: :func:`run_fui`
 - studies (evaluations described as data, ``evalkit run``): :class:`Study`
@@ -74,9 +75,17 @@ _LAZY: dict[str, str] = {
     "att_gt": "evalkit.estimators",
     "bacon_decomposition": "evalkit.estimators",
     "did2x2": "evalkit.estimators",
+    "etwfe": "evalkit.estimators",
     "event_study": "evalkit.estimators",
     "imputation_did": "evalkit.estimators",
+    "lpdid": "evalkit.estimators",
+    "stacked_did": "evalkit.estimators",
     "sun_abraham": "evalkit.estimators",
+    "synthdid": "evalkit.estimators",
+    "SynthDiDResult": "evalkit.estimators",
+    "dcdh": "evalkit.estimators",
+    "staggered_efficient": "evalkit.estimators",
+    "simulate_switching": "evalkit.simulate",
     "triple_diff": "evalkit.estimators",
     "two_stage_did": "evalkit.estimators",
     # results and inference
@@ -88,6 +97,7 @@ _LAZY: dict[str, str] = {
     "did_randomization_test": "evalkit.inference",
     "randomization_test": "evalkit.inference",
     "schedule_randomization_test": "evalkit.inference",
+    "conley_taber_test": "evalkit.inference",
     "wild_cluster_bootstrap": "evalkit.inference",
     "romano_wolf": "evalkit.inference",
     "westfall_young": "evalkit.inference",
@@ -96,6 +106,13 @@ _LAZY: dict[str, str] = {
     "SensitivityResult": "evalkit.sensitivity",
     "honest_did": "evalkit.sensitivity",
     "honest_did_arrays": "evalkit.sensitivity",
+    "PretrendPower": "evalkit.sensitivity",
+    "pretrend_power": "evalkit.sensitivity",
+    "pretrend_power_arrays": "evalkit.sensitivity",
+    # power of planned rollouts
+    "PlannedRollout": "evalkit.power",
+    "PowerResult": "evalkit.power",
+    "power": "evalkit.power",
     # simulation
     "simulate_staggered": "evalkit.simulate",
     "FuiEffects": "evalkit.replications.fui.synthetic",
@@ -150,14 +167,22 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         EventStudyResult,
         att_gt,
         bacon_decomposition,
+        dcdh,
         did2x2,
+        etwfe,
         event_study,
         imputation_did,
+        lpdid,
+        stacked_did,
+        staggered_efficient,
         sun_abraham,
+        synthdid,
+        SynthDiDResult,
         triple_diff,
         two_stage_did,
     )
     from evalkit.inference import (
+        conley_taber_test,
         did_randomization_test,
         randomization_test,
         romano_wolf,
@@ -167,6 +192,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     )
     from evalkit.outcomes import cumulative_incidence, outcomes_at_horizons, transition_matrix, transition_rates
     from evalkit.panel import ColumnRoles, StatusPanel, read_panel, scan_panel
+    from evalkit.power import PlannedRollout, PowerResult, power
     from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
     from evalkit.replications.fui import FuiSpec, run_fui
     from evalkit.replications.fui.synthetic import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel
@@ -178,6 +204,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         WaldTest,
         WildBootstrapTest,
     )
-    from evalkit.sensitivity import SensitivityResult, honest_did, honest_did_arrays
-    from evalkit.simulate import simulate_staggered
+    from evalkit.sensitivity import (
+        PretrendPower,
+        SensitivityResult,
+        honest_did,
+        honest_did_arrays,
+        pretrend_power,
+        pretrend_power_arrays,
+    )
+    from evalkit.simulate import simulate_staggered, simulate_switching
     from evalkit.study import Study

@@ -5,7 +5,8 @@ a bundled study; evalkit init-study writes a commented study file; evalkit fui r
 bundled FUI study (chapter 8) with its settings as options; evalkit simulate writes a
 synthetic panel with chosen true effects; evalkit validate checks a panel and prints its
 report; evalkit check checks a results document against the expectations of a CI suite
-(exit 0 when they hold, 1 when not).
+(exit 0 when they hold, 1 when not); evalkit power computes the power and minimum
+detectable effect of planned rollouts (:mod:`evalkit.power.cli`).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -40,7 +41,8 @@ DESCRIPTION = (
     "evaluation described in a study file ('evalkit init-study' writes one); 'evalkit fui' runs the FUI "
     "evaluation (chapter 8) on the bundled synthetic panel or on your extract; 'evalkit "
     "simulate' writes a synthetic panel with chosen true effects; 'evalkit validate' checks "
-    "a panel and prints its report; 'evalkit check' checks a results.json against expectations."
+    "a panel and prints its report; 'evalkit check' checks a results.json against expectations; "
+    "'evalkit power' gives the power and minimum detectable effect of a planned rollout."
 )
 
 
@@ -460,6 +462,93 @@ def add_neet_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     neet.set_defaults(func=cmd_neet)
 
 
+def cmd_power(args: argparse.Namespace) -> int:
+    """``evalkit power`` (docs/power.md): read the history and the schedule, then run
+    :func:`evalkit.power.cli.run`."""
+    from evalkit.cohorts import RolloutSchedule
+    from evalkit.power.cli import run
+    from evalkit.replications.fui.results_json import run_provenance
+    from evalkit.replications.fui.schedule import norway_2017_schedule
+    from evalkit.replications.fui.unemployment import read_table
+    from evalkit.report.json_contract import file_input
+
+    if args.data and args.frame:
+        raise UsageError("give --data (a panel) or --frame (an outcome table), not both")
+    if args.roles and not args.data:
+        raise UsageError("--roles maps the columns of a --data panel; give --data too")
+    for option in ("data", "frame", "schedule"):
+        if getattr(args, option):
+            input_file(getattr(args, option), f"--{option}")
+    check_csv_options_apply(args, args.data, args.frame, args.schedule)
+    roles = read_roles(args.roles, "--roles") if args.roles else None
+    text = {k: v for k, v in csv_options(args).items() if k != "decimal"}
+    schedule = norway_2017_schedule()
+    if args.schedule:
+        with naming_the_file("--schedule", args.schedule):
+            table = read_table(args.schedule, **text).reset_index(drop=True)
+            mapped = roles.schedule_columns if roles else {"county": "county", "start_month": "start_month",
+                                                           "region": "region"}
+            schedule = RolloutSchedule.from_frame(table, unit=mapped["county"], start=mapped["start_month"],
+                                                  region=mapped["region"])
+    inputs = [file_input(role, getattr(args, role)) for role in ("data", "frame", "schedule", "roles")
+              if getattr(args, role)]
+    if args.frame:
+        with naming_the_file("--frame", args.frame):
+            data = read_table(args.frame, **text)
+    elif args.data:
+        data = load_panel(args.data, roles, csv_options(args), "--data")
+    else:
+        data = _pre_reform_synthetic(args)
+        inputs.insert(0, {"role": "data", "name": "bundled synthetic panel, no reform effect",
+                          "synthetic": {"scale": args.scale, "seed": args.seed, "county_icc": args.county_icc}})
+    provenance = run_provenance(inputs=inputs, seed=args.rng, options={"command": "power"})
+    with naming_the_file("--frame", args.frame) if args.frame else contextlib.nullcontext():
+        return run(args, data, schedule, synthetic=not (args.data or args.frame), provenance=provenance)
+
+
+def _pre_reform_synthetic(args: argparse.Namespace):
+    """The bundled synthetic panel without any reform effect (every month is history), scanned by DuckDB."""
+    import tempfile
+
+    from evalkit.panel import scan_panel
+    from evalkit.replications.fui.synthetic import simulate_fui_panel, write_panel
+
+    stage(f"simulating the synthetic panel without reform effects (scale {args.scale:g}, seed {args.seed})")
+    icc = {} if args.county_icc is None else {"county_icc": args.county_icc}
+    simulated = simulate_fui_panel(scale=args.scale, seed=args.seed,
+                                   effects={"employment": 0.0, "education": 0.0}, **icc)
+    folder = tempfile.mkdtemp(prefix="evalkit-power-")
+    path = Path(folder) / "panel.parquet"
+    write_panel(simulated, path)
+    return scan_panel(str(path))
+
+
+def add_power_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+                     text: argparse.ArgumentParser) -> None:
+    """``evalkit power``: power and MDE of planned rollouts from placebo rollouts (docs/power.md)."""
+    from evalkit.power.cli import add_options
+
+    p = sub.add_parser(
+        "power", parents=[common, text], help="power and minimum detectable effect of a planned rollout",
+        description="Power and minimum detectable effect (MDE) of planned rollouts, from placebo rollouts of "
+        "the planned 2x2 on the history before the reform: the planned schedule moved to earlier months, its "
+        "waves filled with drawn units, each scored with the planned few-cluster inference, beside the "
+        "analytic design-effect approximation. Input: your panel (--data, entry cohorts after a washout and "
+        "their states at horizons), any unit x period outcome table (--frame), or the bundled synthetic "
+        "panel simulated without reform effects (default). Example: evalkit power --candidate "
+        "nine=2017-01:9,2017-07:rest (the 2017 FUI schedule against 9 counties in January).",
+    )
+    p.add_argument("--data", metavar="PATH", help="your panel (CSV or Parquet); default: the bundled synthetic panel")
+    p.add_argument("--roles", metavar="PATH", help="TOML file mapping your column names and codes onto evalkit's roles")
+    p.add_argument("--scale", type=scale, default=1.0, metavar="X",
+                   help=f"size of the synthetic panel (1 = national, the default; at least {MIN_SCALE:g})")
+    p.add_argument("--seed", type=seed, default=2017, metavar="N", help="random seed of the synthetic panel")
+    p.add_argument("--county-icc", type=county_icc, default=None, metavar="R",
+                   help="intra-county correlation of the synthetic outcomes (default: the simulator's)")
+    add_options(p)
+    p.set_defaults(func=cmd_power)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -538,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
     add_study_commands(sub, common)
     add_neet_parser(sub, common)
+    add_power_parser(sub, common, text)
     return parser
 
 

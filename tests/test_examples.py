@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 #: Arguments that keep the heavier examples small.
-SMALL = {"entries_and_rates.py": ["--scale", "0.02"], "fui_replication.py": ["--scale", "0.03"]}
+SMALL = {"entries_and_rates.py": ["--scale", "0.02"], "fui_replication.py": ["--scale", "0.03"], "synthdid_prop99.py": ["--reps", "3"]}
 #: pandas' marks of a truncated frame: an elided column or row, or the shape footer.
 TRUNCATED = re.compile(r"\s\.\.\.(\s|$)|^\s*\.\.\s|\[\d+ rows x \d+ columns\]", re.MULTILINE)
 

@@ -172,7 +172,8 @@ def test_conditional_test_without_nuisance_is_the_z_test() -> None:
 def test_result_api_tidy_breakdown_plot() -> None:
     res = honest_did_arrays(BETA, SIGMA, 5, 2, m=[0.5, 1.0, 1.5, 2.0])
     frame = res.tidy()
-    assert list(frame.columns) == ["m_bar", "conf_low", "conf_high", "method", "ci_method", "open_end"]
+    assert list(frame.columns) == ["m_bar", "conf_low", "conf_high", "method", "ci_method", "open_end", "restriction"]
+    assert (frame["restriction"] == "DeltaRM").all()
     assert res.breakdown() == 2.0  # as the R README reads its table
     assert res.breakdown(null=0.03) == 0.5
     np.testing.assert_allclose(res.original, BETA[5] + np.array([-1, 1]) * stats.norm.isf(0.025) * np.sqrt(SIGMA[5, 5]))
@@ -291,9 +292,9 @@ def test_att_gt_dynamic_matches_moderndid(base: str) -> None:
     n_pre = sum(e < -1 for e in ref["event_times"])
     assert (rm.num_pre, rm.num_post) == (n_pre, len(ref["event_times"]) - n_pre)
     # the inputs are exactly the wrapper's betahat and sigma
-    from evalkit.sensitivity.honest_did import _event_study_inputs
+    from evalkit.sensitivity.inputs import event_study_inputs
 
-    betahat, sigma, _, _ = _event_study_inputs(agg, None)
+    betahat, sigma, _, _, _ = event_study_inputs(agg, None)
     np.testing.assert_allclose(betahat, ref["betahat"], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(sigma, ref["sigma"], rtol=1e-9, atol=1e-16)
     np.testing.assert_allclose(rm.original, ref["original"], rtol=1e-9)

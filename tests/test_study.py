@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tomllib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from evalkit.cli import main
 from evalkit.errors import StudyError
 from evalkit.panel.months import parse_month
 from evalkit.replications.fui import FuiReplication
+from evalkit.replications.fui.sample import PUBLISHED_COVARIATES
 from evalkit.replications.fui.synthetic import simulate_fui_panel
 from evalkit.study import KINDS, bundled_studies, template
 from evalkit.study.schema import Key, Table
@@ -132,6 +134,82 @@ def test_ever_by_the_horizon_and_a_narrower_target_group():
     assert (both["ever_employed_6"] >= both["ever_employed_3"]).all()
     for m in result.exclusions().to_dict(orient="records"):
         assert m["entrants"] == m["used"] + sum(v for k, v in m.items() if k.startswith("excluded_"))
+
+
+def _statsmodels_fit(frame: pd.DataFrame, outcome: str, clustered: bool):
+    """The reference: statsmodels OLS of the same model with every dummy (county ones included) spelled out."""
+    import statsmodels.api as sm
+
+    X = pd.DataFrame({"t2": frame["t2"], "south_west:t2": frame["t2"] * frame["south_west"]}, dtype=float)
+    for column, prefix, levels in (("nav_category", "category", ("situational", "specially_adapted")),
+                                   ("age_group", "age", ("20_24", "25_29")),
+                                   ("education_level", "education", ("upper_secondary", "higher"))):
+        for level in levels:
+            X[f"{prefix}_{level}"] = (frame[column] == level).astype(float)
+    for column in ("female", "county_unemployment_pct", "age"):
+        X[column] = frame[column].astype(float)
+    for month in (4, 5, 6):
+        X[f"entry_month_{month}"] = (frame["entry_calendar_month"] == month).astype(float)
+    counties = pd.get_dummies(frame["county"].astype(str), prefix="fe_county", dtype=float)
+    X = pd.concat([X, counties], axis=1)
+    y = frame[outcome].astype(float)
+    if not clustered:
+        return sm.OLS(y, X).fit(), 1.0
+    fit = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["county"])[0]})
+    # small-sample factor of fixest/pyfixest (evalkit's CR1): county effects nested in the county
+    # clusters count as one parameter, statsmodels counts every dummy
+    n, k = X.shape
+    return fit, np.sqrt((n - k) / (n - (k - counties.shape[1] + 1)))
+
+
+def test_a_study_with_another_model_matches_statsmodels_with_the_same_dummies():
+    study = Study.from_toml("fui").with_overrides({
+        "data.synthetic.scale": 0.05, "outcomes.horizons": [3], "inference.few_clusters": False,
+        "event_study.enabled": False, "placebo.enabled": False,
+        "model.covariates": ["nav_category", "female", "age_group", "education_level", "county_unemployment_pct",
+                             "age"],
+        "model.fixed_effects": ["county"],
+    })
+    result = study.run()
+    for regressions, clustered in ((result.conventional, False), (result.clustered, True)):
+        model = regressions.models[("in_education", 3)]
+        assert "south_west" not in model.params.index  # absorbed by the county effects
+        frame = result.sample.frame.loc[model.data.index]
+        reference, factor = _statsmodels_fit(frame, "in_education_3", clustered)
+        assert model.nobs == reference.nobs
+        terms = list(model.params.index)
+        assert set(terms) == set(reference.params.index) - {c for c in reference.params.index if c.startswith("fe_county_")}
+        np.testing.assert_allclose(model.params[terms], reference.params[terms], rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(model.std_errors[terms], reference.bse[terms] * factor, rtol=1e-8)
+    assert result.clustered.fixed_effects == ("county",) and "age" in result.clustered.covariates
+    # the bundled study states the published model through the same keys
+    assert Study.from_toml("fui").get("model.covariates") == PUBLISHED_COVARIATES
+
+
+def _without_provenance(text: str) -> str:
+    """The report without the provenance lines, which echo the study's settings (``compare.published``)."""
+    return "\n".join(line for line in text.splitlines() if '"published": false' not in line
+                     and "&quot;published&quot;: false" not in line)
+
+
+@pytest.mark.parametrize("lang, word", [("en", "publish"), ("nb", "publiser")])
+def test_the_published_comparison_switched_off_leaves_no_published_column_or_wording(tmp_path, capsys, lang, word):
+    out = tmp_path / "out"
+    args = ["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--set", "compare.published=false",
+            "--lang", lang, "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "Table 8.2" in text or "Tabell 8.2" in text
+    for shown in (text, (out / "report.md").read_text(encoding="utf-8"), (out / "report.html").read_text(encoding="utf-8")):
+        assert word not in _without_provenance(shown).lower()
+    assert not (out / "published_vs_reproduced.csv").exists()
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["comparison"]["cells"] == 0
+    assert all(r["published_estimate"] is None for r in doc["tables"]["table_8_2"])
+    assert all(r["published"] is None for r in doc["tables"]["table_8_1"])
+    # on, the same run shows them (the terminal's headings are English in both languages)
+    assert main(["-q", "run", "fui", "--set", "data.synthetic.scale=0.03", *QUICK, "--lang", lang]) == 0
+    assert "published" in capsys.readouterr().out
 
 
 def test_run_check_exits_1_when_an_expectation_fails(tmp_path, capsys):
@@ -265,6 +343,16 @@ BAD: list[tuple[str, str, list[str], list[str]]] = [
      ["[design] treated_region", "'north'", "'rest', 'south_west'"]),
     ("windows before the bundled schedule fits", GOOD + '[design.windows]\nt1 = "2016-03..2016-06"\nt2 = "2017-09..2017-12"\n'
      "[model]\nentry_month_dummies = false\n", [], ["[design.windows]", "schedule", "comparison but exposed"]),
+    ("unknown covariate", GOOD + '[model]\ncovariates = ["female", "wages"]\n', [],
+     ["[model] covariates item 2", "'wages' is not a column", "county_unemployment_pct", "entry_month"]),
+    ("unknown fixed effect", GOOD + '[model]\nfixed_effects = ["kommune"]\n', [],
+     ["[model] fixed_effects item 1", "'kommune'", "'county'"]),
+    ("covariate and fixed effect", GOOD + '[model]\nfixed_effects = ["female"]\n', [],
+     ["[model] covariates", "[model] fixed_effects", "['female']"]),
+    ("county effects with the randomization test", GOOD + '[model]\nfixed_effects = ["county"]\n', [],
+     ["[model] fixed_effects", "['county']", "[inference] few_clusters", "few_clusters = false"]),
+    ("entry-month effects and dummies", GOOD + '[model]\nfixed_effects = ["entry_month"]\n'
+     "[inference]\nfew_clusters = false\n", [], ["[model] fixed_effects", "[model] entry_month_dummies"]),
     # overrides on the command line name the --set option
     ("set an unknown key", GOOD, ["--set", "design.window.t1=2016-03..2016-05"],
      ["--set design.window.t1", "no key 'window'", "Did you mean 'windows'?"]),

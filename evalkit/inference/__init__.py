@@ -20,6 +20,7 @@
   :mod:`~evalkit.inference.wild_bootstrap`, influence functions by
   :mod:`~evalkit.inference.wild_bootstrap_influence`);
 - :func:`schedule_randomization_test`: randomization inference over rollout schedules;
+- :func:`conley_taber_test`: Conley & Taber (2011) inference with few treated groups;
 - :mod:`~evalkit.inference.stepdown`: Romano-Wolf and Westfall-Young step-down
   corrections over tests that share their draws.
 """
@@ -40,6 +41,13 @@ from evalkit.inference.covariance import (
     cr1_factor,
     influence_cov,
     standard_errors,
+)
+from evalkit.inference.conley_taber import (
+    MAX_COMBINATIONS,
+    ConleyTaberTest,
+    conley_taber_draws,
+    conley_taber_p_value,
+    conley_taber_test,
 )
 from evalkit.inference.cr2 import CR2_DF, CR2Df, CR2Result, cr2
 from evalkit.inference.few_clusters import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, count_clusters, warn_few_clusters
@@ -65,6 +73,7 @@ from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 __all__ = [
     "COVARIANCE_ESTIMATORS",
     "CR2_DF",
+    "MAX_COMBINATIONS",
     "DEFAULT_SEED",
     "MIN_CLUSTERS",
     "MIN_TREATED_CLUSTERS",
@@ -75,6 +84,7 @@ __all__ = [
     "Alternative",
     "BootstrapResult",
     "CR2Df",
+    "ConleyTaberTest",
     "CR2Result",
     "CovType",
     "WeightType",
@@ -86,6 +96,9 @@ __all__ = [
     "cluster_codes",
     "cluster_sums",
     "compute_cov",
+    "conley_taber_draws",
+    "conley_taber_p_value",
+    "conley_taber_test",
     "count_clusters",
     "count_extreme",
     "cov_cr1",

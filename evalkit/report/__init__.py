@@ -21,6 +21,7 @@ _LAZY = {
     "plot_event_grid": "evalkit.report.event_plot",
     "save_figure": "evalkit.report.event_plot",
     "plot_sensitivity": "evalkit.report.sensitivity_plot",
+    "plot_synthdid": "evalkit.report.synthdid_plot",
 }
 
 __all__ = sorted(_LAZY)

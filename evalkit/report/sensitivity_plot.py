@@ -21,12 +21,14 @@ _WORDS = {
     "en": {"original": "original\n(parallel trends)", "robust": "robust ({method})", "no_effect": "no effect (0)",
            "rm": r"$\bar M$: post-period violations up to $\bar M$ times the largest pre-period one",
            "sd": "M: bound on the change in the slope of the trend violation",
+           "sdrm": r"$\bar M$: post-period changes in slope up to $\bar M$ times the largest pre-period one",
            "ylabel": "{level:g}% confidence interval", "title": "Sensitivity to violations of parallel trends",
            "open": "open-ended interval: it reaches the edge of the search grid"},
     "nb": {"original": "opprinnelig\n(parallelle trender)", "robust": "robust ({method})",
            "no_effect": "ingen effekt (0)",
            "rm": r"$\bar M$: brudd etter start inntil $\bar M$ ganger det største før start",
            "sd": "M: grense for endringen i helningen til trendbruddet",
+           "sdrm": r"$\bar M$: endring i helning etter start inntil $\bar M$ ganger den største før start",
            "ylabel": "{level:g} % konfidensintervall", "title": "Følsomhet for brudd på parallelle trender",
            "open": "åpent intervall: det når kanten av søkegitteret"},
 }
@@ -57,7 +59,8 @@ def plot_sensitivity(
     alpha
         Intervals are ``1 - alpha`` (stated on the y-axis).
     method, ci_method
-        ``"relative_magnitudes"`` or ``"smoothness"``; the interval's construction.
+        ``"relative_magnitudes"``, ``"smoothness"`` or ``"smoothness_relative_magnitudes"``; the
+        interval's construction.
     open_end
         Per bound, whether the interval reached the edge of the search grid (drawn dashed).
     """
@@ -89,7 +92,8 @@ def plot_sensitivity(
     ticks = [x0, *m.tolist()]
     ax.set_xticks(ticks, [words["original"], *[f"{v:g}" for v in m]])
     ax.set_xlim(x0 - step, float(m.max()) + step)
-    ax.set_xlabel(words["rm"] if method == "relative_magnitudes" else words["sd"], fontsize=9)
+    label = {"relative_magnitudes": "rm", "smoothness": "sd", "smoothness_relative_magnitudes": "sdrm"}.get(method, "sd")
+    ax.set_xlabel(words[label], fontsize=9)
     ax.set_ylabel(words["ylabel"].format(level=100 * (1 - alpha)))
     ax.set_title(title or words["title"], fontsize=10)
     handles, labels = ax.get_legend_handles_labels()

@@ -24,6 +24,13 @@ rejects when ``eta`` exceeds ``c_LF``, the ``1 - kappa`` quantile of ``eta`` und
 ``Y ~ N(0, Sigma_Y)`` (simulated), then runs the conditional test at level
 ``(alpha - kappa) / (1 - kappa)`` with ``v_up`` capped at ``c_LF`` (ARP 2023, sec. 4).
 
+The hybrid with the FLCI (``"C-F"``, the R package's default under smoothness with a sign
+or monotonicity restriction; RR 2023, sec. 5.3) first rejects ``theta`` outside the FLCI
+``v'beta_hat +- h`` of level ``kappa`` under ``Delta^SD(M)``, then runs the conditional test
+at level ``(alpha - kappa) / (1 - kappa)`` conditioning also on that first stage: with
+``T = v'beta_hat - theta``, ``c = Cov(T, eta) / Var(eta)`` and ``r = T - c eta`` (independent
+of ``eta``), ``|T| <= h`` bounds ``eta`` by ``(+-h - r) / c``, which tightens ``[v_lo, v_up]``.
+
 Following the HonestDiD R package, with more than one post period only the moments that
 involve post-period coefficients enter the test.
 """
@@ -38,6 +45,7 @@ import numpy as np
 from scipy import stats
 
 from evalkit.errors import DesignError
+from evalkit.sensitivity.flci import FLCI
 from evalkit.sensitivity.restrictions import Polyhedron
 
 __all__ = ["ConditionalTest", "MAX_BASES", "conditional_accept"]
@@ -90,7 +98,7 @@ def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ConditionalTest:
-    """ARP conditional (``hybrid=False``) or C-LF hybrid test for one polyhedron.
+    """ARP conditional test, or its C-LF (``lf_cv``) or C-F (``flci``) hybrid, for one polyhedron.
 
     Build it with :meth:`build`; :meth:`accepts` tests a grid of ``theta`` values.
     """
@@ -102,6 +110,7 @@ class ConditionalTest:
     alpha: float
     lf_cv: float | None
     kappa: float
+    flci: tuple[float, float, np.ndarray] | None = None  # v'beta_hat, h, Cov(A beta_hat, v'beta_hat)
 
     @classmethod
     def build(
@@ -117,8 +126,10 @@ class ConditionalTest:
         kappa: float,
         n_sims: int,
         rng: np.random.Generator,
+        flci: FLCI | None = None,
     ) -> "ConditionalTest":
-        """Moments of ``piece`` at ``betahat``; the LF critical value is simulated with ``rng``."""
+        """Moments of ``piece`` at ``betahat``; the LF critical value is simulated with ``rng``;
+        ``flci`` (the FLCI of level ``kappa``) makes it the C-F hybrid."""
         A, d = piece.A, piece.d
         num_post = A.shape[1] - num_pre
         if num_post > 1:
@@ -134,8 +145,11 @@ class ConditionalTest:
         if hybrid and len(vertices):
             draws = rng.multivariate_normal(np.zeros(len(sd)), sigma_y, size=n_sims, method="eigh")
             lf_cv = float(np.quantile((draws @ vertices.T).max(axis=1), 1 - kappa))
+        flci_part = None
+        if flci is not None:
+            flci_part = (float(flci.weights @ betahat), flci.half_length, A @ sigma @ flci.weights)
         return cls(y0=A @ betahat - d, a=agi[:, 0], sigma_y=sigma_y, vertices=vertices, alpha=alpha,
-                   lf_cv=lf_cv, kappa=kappa)
+                   lf_cv=lf_cv, kappa=kappa, flci=flci_part)
 
     def accepts(self, thetas: np.ndarray) -> np.ndarray:
         """Boolean array: ``theta`` is not rejected."""
@@ -161,6 +175,16 @@ class ConditionalTest:
         if self.lf_cv is not None:
             size = (self.alpha - self.kappa) / (1 - self.kappa)
             v_up = np.minimum(v_up, self.lf_cv)
+        if self.flci is not None:
+            size = (self.alpha - self.kappa) / (1 - self.kappa)
+            est, h, cov_v = self.flci
+            t_stat = est - thetas
+            c = (g_star @ cov_v) / np.where(var_b > 0, var_b, 1.0)
+            r = t_stat - c * eta
+            with np.errstate(divide="ignore", invalid="ignore"):
+                first, second = (h - r) / c, -(h + r) / c
+            v_up = np.minimum(v_up, np.where(c > 1e-14, first, np.where(c < -1e-14, second, np.inf)))
+            v_lo = np.maximum(v_lo, np.where(c > 1e-14, second, np.where(c < -1e-14, first, -np.inf)))
         accept = np.ones(len(thetas), dtype=bool)
         degenerate = sigma_b < _TOL
         accept[degenerate] = eta[degenerate] <= 0
@@ -173,6 +197,8 @@ class ConditionalTest:
         accept[ok] = ~inside | (z <= crit)
         if self.lf_cv is not None:
             accept &= eta <= self.lf_cv
+        if self.flci is not None:
+            accept &= np.abs(self.flci[0] - thetas) <= self.flci[1]
         return accept
 
 
@@ -200,11 +226,13 @@ def conditional_accept(
     hybrid: bool,
     n_sims: int,
     rng: np.random.Generator,
+    flci: FLCI | None = None,
 ) -> np.ndarray:
-    """Grid points of ``theta`` accepted for at least one piece of the union."""
+    """Grid points of ``theta`` accepted for at least one piece of the union (C-LF when
+    ``hybrid``, C-F when ``flci`` is the FLCI of level ``alpha / 10``)."""
     accept = np.zeros(len(grid), dtype=bool)
     for piece in pieces:
         test = ConditionalTest.build(piece, betahat, sigma, num_pre, l_vec, alpha=alpha, hybrid=hybrid,
-                                     kappa=alpha / 10, n_sims=n_sims, rng=rng)
+                                     kappa=alpha / 10, n_sims=n_sims, rng=rng, flci=flci)
         accept |= test.accepts(grid)
     return accept

@@ -27,10 +27,16 @@ __all__ = ["FLCI", "cv_alpha", "optimal_flci"]
 
 
 def cv_alpha(t: float, alpha: float) -> float:
-    """``1 - alpha`` quantile of ``|N(t, 1)|``: ``sqrt`` of the noncentral chi-square quantile."""
+    """``1 - alpha`` quantile of ``|N(t, 1)|``: ``sqrt`` of the noncentral chi-square quantile.
+
+    For ``t > 8`` the lower tail ``P(N(t, 1) < -c)`` is below ``1e-50``, so the quantile is
+    ``t + z_{1-alpha}`` to machine precision (and the noncentral quantile is slow there).
+    """
     t = abs(float(t))
     if t < 1e-12:
         return float(stats.norm.isf(alpha / 2))
+    if t > 8.0:
+        return t + float(stats.norm.isf(alpha))
     return float(np.sqrt(stats.ncx2.ppf(1 - alpha, df=1, nc=t * t)))
 
 

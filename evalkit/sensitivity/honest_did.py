@@ -11,7 +11,12 @@ trend lies in the restriction (see :mod:`evalkit.sensitivity.restrictions`):
   least-favorable hybrid test (``"C-LF"``, default) or the conditional test, inverted over a
   grid of ``theta`` (Andrews, Roth & Pakes 2023; :mod:`evalkit.sensitivity.arp`);
 * ``"smoothness"`` (``Delta^SD(M)``): the optimal fixed-length interval (``"FLCI"``,
-  default; :mod:`evalkit.sensitivity.flci`) or the conditional / C-LF tests.
+  default; :mod:`evalkit.sensitivity.flci`) or the conditional / C-LF tests;
+* ``"smoothness_relative_magnitudes"`` (``Delta^SDRM(Mbar)``): C-LF (default) or conditional;
+* either of the first two intersected with a sign restriction (``bias="positive"`` /
+  ``"negative"``: ``Delta^SDB``, ``Delta^RMB``) or a monotonicity restriction
+  (``monotonicity="increasing"`` / ``"decreasing"``: ``Delta^SDM``, ``Delta^RMM``); under
+  smoothness the default is then the FLCI hybrid ``"C-F"``, under relative magnitudes C-LF.
 
 The defaults are those of the HonestDiD R package.
 """
@@ -27,15 +32,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit.errors import DesignError, EvalkitWarning
+from evalkit.errors import DesignError, EvalkitError, EvalkitWarning
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.results import EstimationResult, HypothesisTest, Summary, read_only
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
+from evalkit.sensitivity.inputs import event_study_inputs
 from evalkit.sensitivity.restrictions import (
-    relative_magnitude_polyhedra,
+    RESTRICTIONS,
+    Bias,
+    Monotonicity,
+    Restriction,
+    restriction_pieces,
     second_differences,
-    smoothness_polyhedron,
 )
 
 if TYPE_CHECKING:
@@ -43,10 +52,28 @@ if TYPE_CHECKING:
 
 __all__ = ["SensitivityResult", "honest_did", "honest_did_arrays"]
 
-Restriction = Literal["relative_magnitudes", "smoothness"]
-CIMethod = Literal["C-LF", "conditional", "FLCI"]
+CIMethod = Literal["C-LF", "C-F", "conditional", "FLCI"]
 Target = Literal["first", "average"]
-_DEFAULT_CI = {"relative_magnitudes": "C-LF", "smoothness": "FLCI"}
+_CI_METHODS = ("C-LF", "C-F", "conditional", "FLCI")
+_SHORT = {"relative_magnitudes": "RM", "smoothness": "SD", "smoothness_relative_magnitudes": "SDRM"}
+
+
+def _default_ci(method: str, shaped: bool) -> str:
+    """The R package's default: FLCI under SD, C-F under SD with a sign or monotonicity
+    restriction, C-LF otherwise."""
+    if method == "smoothness":
+        return "C-F" if shaped else "FLCI"
+    return "C-LF"
+
+
+def restriction_name(method: str, bias: str | None = None, monotonicity: str | None = None) -> str:
+    """The R package's name of the restriction: ``DeltaSD``, ``DeltaRMPB``, ``DeltaSDI``, ``DeltaSDRM``, ..."""
+    suffix = ""
+    if bias is not None:
+        suffix = "PB" if bias == "positive" else "NB"
+    elif monotonicity is not None:
+        suffix = "I" if monotonicity == "increasing" else "D"
+    return f"Delta{_SHORT[method]}{suffix}"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -57,16 +84,21 @@ class SensitivityResult(HypothesisTest):
     ``statistic`` and ``p_value`` are those of the usual z test of ``theta = 0`` under exact
     parallel trends (the test behind ``original``); ``conf_int()`` holds the robust
     intervals, one row per bound; ``tidy()`` one row per bound with
-    ``m_bar`` (relative magnitudes) or ``m`` (smoothness), ``conf_low, conf_high, method,
-    ci_method, open_end``; ``summary()`` a printable :class:`~evalkit.results.Summary`.
+    ``m_bar`` (relative magnitudes, also with smoothness) or ``m`` (smoothness), ``conf_low,
+    conf_high, method, ci_method, open_end, restriction``; ``summary()`` a printable :class:`~evalkit.results.Summary`.
     The result is immutable: a frozen dataclass whose arrays are read-only copies.
 
     Attributes
     ----------
     method, ci_method
-        Restriction (``"relative_magnitudes"`` / ``"smoothness"``) and interval construction.
+        Restriction (``"relative_magnitudes"``, ``"smoothness"``,
+        ``"smoothness_relative_magnitudes"``) and interval construction.
+    bias, monotonicity
+        The sign (``"positive"``/``"negative"``) or monotonicity (``"increasing"``/
+        ``"decreasing"``) restriction intersected with it, or None.
     m
-        The bounds (``Mbar`` for relative magnitudes, ``M`` for smoothness), ascending.
+        The bounds (``Mbar`` for relative magnitudes and for smoothness with relative
+        magnitudes, ``M`` for smoothness), ascending.
     lower, upper
         Robust interval for each bound (NaN when the confidence set is empty).
     estimate, std_error
@@ -94,6 +126,8 @@ class SensitivityResult(HypothesisTest):
     num_post: int
     alpha: float
     open_ends: tuple[float, ...] = field(default=())
+    bias: str | None = None
+    monotonicity: str | None = None
     title = "Sensitivity to violations of parallel trends (Rambachan & Roth 2023)"
 
     def __post_init__(self) -> None:
@@ -113,8 +147,13 @@ class SensitivityResult(HypothesisTest):
         return float(2 * stats.norm.sf(abs(self.statistic)))
 
     @property
+    def restriction(self) -> str:
+        """The R package's name of the restriction (``DeltaRM``, ``DeltaSDPB``, ``DeltaRMI``, ``DeltaSDRM``, ...)."""
+        return restriction_name(self.method, self.bias, self.monotonicity)
+
+    @property
     def _bound_name(self) -> str:
-        return "m_bar" if self.method == "relative_magnitudes" else "m"
+        return "m" if self.method == "smoothness" else "m_bar"
 
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
         """Robust intervals: columns ``lower`` and ``upper``, indexed by the bound (``m_bar`` or ``m``).
@@ -127,17 +166,18 @@ class SensitivityResult(HypothesisTest):
                             index=pd.Index(self.m, name=self._bound_name))
 
     def tidy(self) -> pd.DataFrame:
-        """One row per bound: ``m_bar`` (or ``m``), ``conf_low, conf_high, method, ci_method, open_end``."""
+        """One row per bound: ``m_bar`` (or ``m``), ``conf_low, conf_high, method, ci_method, open_end, restriction``."""
         return pd.DataFrame({
             self._bound_name: self.m.astype(float), "conf_low": self.lower.astype(float),
             "conf_high": self.upper.astype(float), "method": self.method, "ci_method": self.ci_method,
-            "open_end": np.isin(self.m, self.open_ends),
+            "open_end": np.isin(self.m, self.open_ends), "restriction": self.restriction,
         })
 
     def _facts(self) -> dict[str, Any]:
         lo, hi = self.original
         return {
-            "method": self.method, "ci_method": self.ci_method, "estimate": self.estimate,
+            "method": self.method, "restriction": self.restriction, "ci_method": self.ci_method,
+            "estimate": self.estimate,
             "std_error": self.std_error, "original": f"[{lo:.6g}, {hi:.6g}]", "alpha": self.alpha,
             "num_pre": self.num_pre, "num_post": self.num_post, "breakdown": self.breakdown(),
         }
@@ -185,9 +225,9 @@ def _target_vector(target: Target | Sequence[float], num_post: int) -> np.ndarra
 
 
 def _default_grid(method: str, betahat: np.ndarray, sigma: np.ndarray, num_pre: int, alpha: float) -> np.ndarray:
-    """RM: ``0, 0.5, ..., 2``; SD: 5 points up to an upper confidence bound of the largest
-    pre-period second difference (the reference period included)."""
-    if method == "relative_magnitudes":
+    """RM and SDRM: ``0, 0.5, ..., 2``; SD: 5 points up to an upper confidence bound of the
+    largest pre-period second difference (the reference period included)."""
+    if method != "smoothness":
         return np.arange(0.0, 2.01, 0.5)
     # second differences of (beta_pre, 0); with one pre period, its slope into the reference
     D = second_differences(num_pre, 1)[: num_pre - 1, :num_pre] if num_pre >= 2 else np.eye(1)
@@ -199,13 +239,23 @@ def _default_grid(method: str, betahat: np.ndarray, sigma: np.ndarray, num_pre: 
 
 def _theta_grid(betahat: np.ndarray, sigma: np.ndarray, num_pre: int,
                 l_vec: np.ndarray, method: str, m: float, n_points: int) -> np.ndarray:
-    """Grid of ``theta``: the R package's grid for RM; for SD the FLCI at ``m`` widened by 20 sd."""
+    """Grid of ``theta`` containing the identified set at ``betahat`` widened by 20 sd: for RM
+    (the R package's grid) ``l'beta_post +- (Mbar sum_t t |l_t| max |pre first difference| + 20 sd)``;
+    for SDRM the linear extrapolation of the last pre period ``+- (Mbar sum_t |l_t| t (t + 1) / 2
+    max |pre second difference| + 20 sd)``; for SD the FLCI at ``m`` widened by 20 sd.  Sign and
+    monotonicity restrictions only shrink these sets."""
     post = slice(num_pre, None)
     sd_theta = float(np.sqrt(l_vec @ sigma[post, post] @ l_vec))
     center = float(l_vec @ betahat[post])
+    t = np.arange(1, len(l_vec) + 1, dtype=float)
     if method == "relative_magnitudes":
         max_pre = float(np.abs(np.diff(np.r_[betahat[:num_pre], 0.0])).max())
-        half = m * float(np.arange(1, len(l_vec) + 1) @ np.abs(l_vec)) * max_pre + 20 * sd_theta
+        half = m * float(t @ np.abs(l_vec)) * max_pre + 20 * sd_theta
+        return np.linspace(center - half, center + half, n_points)
+    if method == "smoothness_relative_magnitudes":
+        max_pre = float(np.abs(np.diff(np.r_[betahat[:num_pre], 0.0], n=2)).max())
+        center += float(betahat[num_pre - 1] * (t @ l_vec))  # theta = l'(beta_post - delta_post), delta_t = -t beta_{-1}
+        half = m * float((t * (t + 1) / 2) @ np.abs(l_vec)) * max_pre + 20 * sd_theta
         return np.linspace(center - half, center + half, n_points)
     f = optimal_flci(betahat, sigma, num_pre, l_vec, m, alpha=0.05)
     return np.linspace(f.lower - 20 * sd_theta, f.upper + 20 * sd_theta, n_points)
@@ -222,6 +272,8 @@ def honest_did_arrays(
     target: Target | Sequence[float] = "first",
     alpha: float = 0.05,
     ci_method: CIMethod | None = None,
+    bias: Bias | None = None,
+    monotonicity: Monotonicity | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
     rng: RNG = None,
@@ -242,6 +294,8 @@ def honest_did_arrays(
         ``"relative_magnitudes"``: post-period changes in the differential trend at most
         ``Mbar`` times the largest pre-period change.  ``"smoothness"``: the slope of the
         differential trend changes by at most ``M`` per period.
+        ``"smoothness_relative_magnitudes"``: post-period changes in the slope at most
+        ``Mbar`` times the largest pre-period change in the slope (needs two pre periods).
     m
         Grid of ``Mbar`` / ``M`` (default ``0, 0.5, 1, 1.5, 2`` for relative magnitudes; five
         points up to an upper confidence bound of the largest pre-period second difference
@@ -252,8 +306,17 @@ def honest_did_arrays(
     alpha
         One minus the coverage.
     ci_method
-        ``"C-LF"`` (conditional least-favorable hybrid, default for relative magnitudes),
-        ``"conditional"`` (ARP conditional test) or ``"FLCI"`` (smoothness only; its default).
+        ``"C-LF"`` (conditional least-favorable hybrid, default for relative magnitudes and
+        for smoothness with relative magnitudes), ``"conditional"`` (ARP conditional test),
+        ``"FLCI"`` (smoothness without sign or monotonicity restriction only; its default) or
+        ``"C-F"`` (conditional FLCI hybrid, smoothness only; the default with ``bias`` or
+        ``monotonicity``).
+    bias
+        ``"positive"`` / ``"negative"``: the post-period differential trend is known to be
+        non-negative / non-positive (``Delta^SDB``, ``Delta^RMB``).
+    monotonicity
+        ``"increasing"`` / ``"decreasing"``: the differential trend is monotone over all
+        periods (``Delta^SDM``, ``Delta^RMM``).  Not together with ``bias``.
     grid_points
         Points of the ``theta`` grid over which the tests are inverted (C-LF, conditional);
         the interval ends are exact to one grid step.
@@ -266,16 +329,22 @@ def honest_did_arrays(
     ------
     DesignError
         Fewer than one pre or post period, ``sigma`` of the wrong shape or not symmetric
-        positive semi-definite, or ``"FLCI"`` asked for relative magnitudes (its set is not
-        convex).
+        positive semi-definite, ``"FLCI"`` asked for relative magnitudes (its set is not
+        convex) or with a sign or monotonicity restriction (it would ignore it; use
+        ``"C-F"``), ``"C-F"`` asked outside smoothness.
     """
-    if method not in ("relative_magnitudes", "smoothness"):
-        raise ValueError(f"method must be 'relative_magnitudes' or 'smoothness', got {method!r}")
-    ci_method = ci_method or _DEFAULT_CI[method]
-    if ci_method not in ("C-LF", "conditional", "FLCI"):
-        raise ValueError(f"ci_method must be 'C-LF', 'conditional' or 'FLCI', got {ci_method!r}")
-    if ci_method == "FLCI" and method == "relative_magnitudes":
-        raise DesignError("the FLCI is not valid under relative magnitudes (a non-convex set); use 'C-LF' or 'conditional'")
+    if method not in RESTRICTIONS:
+        raise EvalkitError(f"method must be one of {list(RESTRICTIONS)}, got {method!r}")
+    shaped = bias is not None or monotonicity is not None
+    ci_method = ci_method or _default_ci(method, shaped)
+    if ci_method not in _CI_METHODS:
+        raise EvalkitError(f"ci_method must be one of {list(_CI_METHODS)}, got {ci_method!r}")
+    if ci_method == "FLCI" and method != "smoothness":
+        raise DesignError(f"the FLCI is not valid under {method} (a non-convex set); use 'C-LF' or 'conditional'")
+    if ci_method == "FLCI" and shaped:
+        raise DesignError("the FLCI ignores sign and monotonicity restrictions; use ci_method='C-F' (the FLCI hybrid)")
+    if ci_method == "C-F" and method != "smoothness":
+        raise DesignError(f"ci_method='C-F' (the FLCI hybrid) exists under smoothness only, not {method}; use 'C-LF'")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
     num_pre, num_post = int(num_pre), int(num_post)
@@ -309,16 +378,20 @@ def honest_did_arrays(
             lower.append(f.lower)
             upper.append(f.upper)
             continue
-        pieces = (relative_magnitude_polyhedra(num_pre, num_post, mm) if method == "relative_magnitudes"
-                  else [smoothness_polyhedron(num_pre, num_post, mm)])
-        grid = _theta_grid(betahat, sigma, num_pre, l_vec, method, float(mm), grid_points)
+        pieces = restriction_pieces(method, num_pre, num_post, float(mm), bias=bias, monotonicity=monotonicity)
+        flci = None
+        if ci_method == "C-F":  # the first stage: the FLCI of level kappa = alpha / 10; its range is the grid
+            flci = optimal_flci(betahat, sigma, num_pre, l_vec, float(mm), alpha=alpha / 10)
+            grid = np.linspace(flci.lower, flci.upper, grid_points)
+        else:
+            grid = _theta_grid(betahat, sigma, num_pre, l_vec, method, float(mm), grid_points)
         accept = conditional_accept(pieces, betahat, sigma, num_pre, l_vec, grid, alpha=alpha,
-                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng)
+                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng, flci=flci)
         if not accept.any():
             lower.append(np.nan)
             upper.append(np.nan)
             continue
-        if accept[0] or accept[-1]:
+        if flci is None and (accept[0] or accept[-1]):
             open_ends.append(float(mm))
         lower.append(float(grid[accept].min()))
         upper.append(float(grid[accept].max()))
@@ -328,57 +401,9 @@ def honest_did_arrays(
     return SensitivityResult(
         method=method, ci_method=ci_method, m=grid_m, lower=np.array(lower), upper=np.array(upper),
         estimate=estimate, std_error=sd_theta, original=(estimate - z * sd_theta, estimate + z * sd_theta), l_vec=l_vec,
-        num_pre=num_pre, num_post=num_post, alpha=alpha, open_ends=tuple(open_ends),
+        num_pre=num_pre, num_post=num_post, alpha=alpha, open_ends=tuple(open_ends), bias=bias,
+        monotonicity=monotonicity,
     )
-
-
-def _event_study_inputs(result: EstimationResult, ref: int | None) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """``betahat``, ``sigma``, ``num_pre``, ``num_post`` from an evalkit event-study result.
-
-    The estimates and their covariance are the result's own (``result.cov``: cluster-robust
-    when the result is, bootstrap-scaled after a bootstrap); nothing is recomputed.
-    """
-    if result.cov is None:
-        raise DesignError(f"{result.model_name} carries no covariance of its estimates")
-    if hasattr(result, "event_time") and isinstance(result.event_time, pd.Series):
-        event = result.event_time.reindex(result.params.index).to_numpy(dtype=float)
-        refs = tuple(getattr(result, "reference", ()))
-    elif getattr(result, "kind", None) == "dynamic":
-        event = result.term_values.reindex(result.params.index).to_numpy(dtype=float, na_value=np.nan)
-        refs = (-1 - int(result.extra.get("anticipation", 0)),)
-        if result.extra.get("base_period") == "varying" and (ref is None or ref == refs[0]):
-            warnings.warn(
-                f"with a varying base period the pre-period ATT(g,t) are one-period changes, not effects relative to "
-                f"one reference period; as HonestDiD's wrapper for did, the estimate at event time {refs[0]} is left "
-                "out and taken as the reference. Prefer att_gt(..., base_period='universal')",
-                EvalkitWarning, stacklevel=3,
-            )
-    else:
-        raise DesignError(f"{type(result).__name__} is not an event-study result (no event_time, not a dynamic aggregation)")
-    cov = result.cov.loc[result.params.index, result.params.index].to_numpy()
-    on = np.isfinite(event)
-    terms = event[on]
-    if ref is None:
-        if len(refs) != 1:
-            raise DesignError(f"the result has reference periods {refs}; pass ref= to say which one separates pre "
-                              "and post periods")
-        ref = refs[0]
-    pre, post = np.sort(terms[terms < ref]), np.sort(terms[terms > ref])
-    if not len(pre):
-        raise DesignError(f"no pre-period estimates (event times < {ref}): the result shows {sorted(terms.tolist())}")
-    if not len(post):
-        raise DesignError(f"no post-period estimates (event times > {ref})")
-    want_pre = np.arange(ref - len(pre), ref)
-    want_post = np.arange(ref + 1, ref + 1 + len(post))
-    if not (np.array_equal(pre, want_pre) and np.array_equal(post, want_post)):
-        raise DesignError(f"event times must be consecutive around the reference {ref}: got pre {pre.astype(int).tolist()}, "
-                          f"post {post.astype(int).tolist()}")
-    # the terms at event times other than the reference (which, when estimated as 0, has no variance)
-    positions = np.flatnonzero(on)[terms != ref]
-    idx = positions[np.argsort(event[positions], kind="stable")]
-    betahat = result.params.to_numpy(dtype=float)[idx]
-    sigma = cov[np.ix_(idx, idx)]
-    return betahat, sigma, len(pre), len(post)
 
 
 def honest_did(
@@ -389,6 +414,8 @@ def honest_did(
     target: Target | Sequence[float] = "first",
     alpha: float = 0.05,
     ci_method: CIMethod | None = None,
+    bias: Bias | None = None,
+    monotonicity: Monotonicity | None = None,
     ref: int | None = None,
     grid_points: int = 1000,
     n_sims: int = 1000,
@@ -410,9 +437,10 @@ def honest_did(
         both must be consecutive.
     ref
         Reference event time (default: the result's own).
-    method, m, target, alpha, ci_method, grid_points, n_sims, rng
+    method, m, target, alpha, ci_method, bias, monotonicity, grid_points, n_sims, rng
         As in :func:`honest_did_arrays`.
     """
-    betahat, sigma, num_pre, num_post = _event_study_inputs(result, ref)
+    betahat, sigma, num_pre, num_post, _ = event_study_inputs(result, ref)
     return honest_did_arrays(betahat, sigma, num_pre, num_post, method=method, m=m, target=target, alpha=alpha,
-                             ci_method=ci_method, grid_points=grid_points, n_sims=n_sims, rng=rng)
+                             ci_method=ci_method, bias=bias, monotonicity=monotonicity, grid_points=grid_points,
+                             n_sims=n_sims, rng=rng)

@@ -23,6 +23,7 @@ from evalkit.errors import DesignError, StudyError
 from evalkit.outcomes import MONTHLY_STATES
 from evalkit.panel import NAV_CATEGORIES, ColumnRoles, StatusPanel
 from evalkit.panel.months import parse_month
+from evalkit.panel.roles import nearest
 from evalkit.progress import stage
 from evalkit.study.inputs import PARQUET, input_file, load_panel, naming_the_file, read_roles
 from evalkit.study.output import Output
@@ -113,6 +114,14 @@ SCHEMA = Table(
         "model": Table(
             "The linear probability model of each outcome and horizon.",
             keys={
+                "covariates": Key("texts", ("nav_category", "female", "age_group", "education_level",
+                                            "county_unemployment_pct"), "columns of the analysis sample entered as "
+                                  "controls: numeric ones linearly, others as dummies (the first level the "
+                                  "reference); county_unemployment_pct comes from the unemployment table",
+                                  empty_ok=True),
+                "fixed_effects": Key("texts", (), "columns of the analysis sample whose fixed effects are absorbed "
+                                     "(e.g. county, entry_month); a main effect constant within one is left out",
+                                     empty_ok=True),
                 "entry_month_dummies": Key("flag", True, "season controls: a dummy per calendar month the windows "
                                            "cover but the pre window's first (both windows must cover the same months)"),
             },
@@ -147,6 +156,13 @@ SCHEMA = Table(
                     count=2,
                     default={"p1": ("2016-03", "2016-05"), "p2": ("2016-06", "2016-08")},
                 ),
+            },
+        ),
+        "compare": Table(
+            "The comparison with the published numbers (Fafo 2020, tables 8.1-8.3).",
+            keys={
+                "published": Key("flag", True, "set the published numbers beside the reproduced ones; false for a "
+                                 "study of your own (no published columns, no comparison)"),
             },
         ),
     },
@@ -201,6 +217,32 @@ def check(settings: dict[str, Any], place: Place) -> None:
                 f"same calendar months, but [design.windows] {pre} covers months {sorted(months[pre])} and {post} "
                 f"covers {sorted(months[post])}; use windows of the same months or set entry_month_dummies = false"
             )
+    from evalkit.replications.fui.sample import MODEL_COLUMNS
+
+    model = settings["model"]
+    for key in ("covariates", "fixed_effects"):
+        for i, column in enumerate(model[key]):
+            if column not in MODEL_COLUMNS:
+                raise StudyError(
+                    f"{place(f'model.{key}')} item {i + 1}: {column!r} is not a column of the analysis sample; "
+                    f"the columns available are {list(MODEL_COLUMNS)}." + nearest(column, tuple(MODEL_COLUMNS))
+                )
+    both = [c for c in model["covariates"] if c in model["fixed_effects"]]
+    if both:
+        raise StudyError(f"{place('model.covariates')} and {place('model.fixed_effects')} both name {both}; "
+                         "a column is either a covariate or a fixed effect")
+    seasons = [c for c in model["fixed_effects"] if c in ("entry_month", "entry_calendar_month")]
+    if seasons and model["entry_month_dummies"]:
+        raise StudyError(f"{place('model.fixed_effects')} {seasons} absorb the entry-month dummies; set "
+                         f"{place('model.entry_month_dummies')} = false")
+    nesting = [c for c in model["fixed_effects"] if c in ("county", "region", "entry_month")]
+    if nesting and settings["inference"]["few_clusters"]:
+        raise StudyError(
+            f"{place('model.fixed_effects')} {nesting} absorb a main effect of the 2x2 (the region within "
+            f"counties, the window within entry months), which the randomization test over counties of "
+            f"{place('inference.few_clusters')} needs; set few_clusters = false for this model (county-clustered "
+            "SEs are then the only clustered ones)"
+        )
     try:
         spec(settings)
     except DesignError as err:  # the checks above name the key of every design the spec refuses
@@ -222,6 +264,8 @@ def spec(settings: dict[str, Any]):
         treated_region=settings["design"]["treated_region"],
         outcomes=tuple(prefix + s for s in outcomes["states"]),
         entry_month_dummies=settings["model"]["entry_month_dummies"],
+        covariates=tuple(settings["model"]["covariates"]),
+        fixed_effects=tuple(settings["model"]["fixed_effects"]),
     )
 
 
@@ -322,6 +366,7 @@ def run(settings: dict[str, Any], inputs: Inputs):
         placebo=settings["placebo"]["enabled"],
         placebo_windows=dict(settings["placebo"]["windows"]),
         triple_diff=settings["triple_diff"]["enabled"],
+        compare_published=settings["compare"]["published"],
     )
 
 

@@ -94,7 +94,7 @@ def few_cluster_inference(
         )
         permuted = did_randomization_test(
             res.data, "y", unit="county", treated="south_west", post="t2",
-            covariates=list(clustered.covariates), alpha=alpha,
+            covariates=list(clustered.covariates), categorical=list(clustered.fixed_effects), alpha=alpha,
         )
         naive = res.conf_int(alpha=alpha).loc[EFFECT_TERM]
         wild_tests[f"{outcome}_{horizon}"], permutation_tests[f"{outcome}_{horizon}"] = wild, permuted

@@ -82,6 +82,7 @@ _WORDS = {
         "month": "{h} mo", "published": "published",
         "reproduced": "evalkit", "horizon": "months after entry", "outcome": "outcome",
         "finding_effect": "{outcome}, {after}: FUI effect {b} (95% CI {lo} to {hi}; published {pub})",
+        "finding_effect_own": "{outcome}, {after}: FUI effect {b} (95% CI {lo} to {hi})",
         "finding_within": "Tables 8.2-8.3: {within} of {n} reproduced coefficients lie within 1 published SE "
                           "of the published value ({within2} within 2 SE; largest difference {max:.2f} SE).",
         "finding_wild": "With 18 counties, the wild cluster bootstrap gives p-values of the FUI effect from {lo} "
@@ -90,13 +91,20 @@ _WORDS = {
         "s_table_8_1": "Table 8.1: new users by region and entry window",
         "x_table_8_1": "Who entered in each region and window: counts and shares of entrants. Published values "
                        "in brackets. Education shares are of entrants with known education, as published.",
+        "x_table_8_1_own": "Who entered in each region and window: counts and shares of entrants. Education "
+                           "shares are of entrants with known education.",
         "s_exclusions": "Entrants used in each model",
         "x_exclusions": "Each model uses the entrants whose outcome and covariates are known; the others are "
                         "counted by reason (entrants = used + excluded).",
         "s_table_8_2": "Table 8.2: employment", "s_table_8_3": "Table 8.3: education",
         "x_table_8_2": "Linear probability model of being employed k months after entry, reproduced next to the "
                        "published numbers. The FUI effect is the difference-in-differences term.",
+        "x_table_8_2_own": "Linear probability model of being employed k months after entry. The FUI effect is "
+                           "the difference-in-differences term.",
         "x_table_8_3": "The same model for being in education k months after entry.",
+        "s_model": "Linear probability model: {outcome}",
+        "x_model": "The model of tables 8.2-8.3 for the outcome {outcome}, k months after entry. The FUI effect "
+                   "is the difference-in-differences term.",
         "s_comparison": "Published against reproduced",
         "x_comparison": "How far each reproduced coefficient is from the published one, in published standard "
                         "errors. Within 1 SE means the reproduction agrees to sampling precision.",
@@ -156,6 +164,7 @@ _WORDS = {
         "reproduced": "evalkit", "horizon": "måneder etter tilgang", "outcome": "utfall",
         "finding_effect": "{outcome}, {after}: FUI-effekt {b} (95 % KI {lo} til {hi}; "
                           "publisert {pub})",
+        "finding_effect_own": "{outcome}, {after}: FUI-effekt {b} (95 % KI {lo} til {hi})",
         "finding_within": "Tabell 8.2-8.3: {within} av {n} gjenskapte koeffisienter ligger innenfor 1 publisert "
                           "standardfeil fra den publiserte verdien ({within2} innenfor 2; største avvik {max:.2f}).",
         "finding_wild": "Med 18 fylker gir wild cluster bootstrap p-verdier for FUI-effekten fra {lo} til {hi}, "
@@ -165,13 +174,20 @@ _WORDS = {
         "s_table_8_1": "Tabell 8.1: nye brukere etter region og tilgangsperiode",
         "x_table_8_1": "Hvem som kom inn i hver region og periode: antall og andeler. Publiserte verdier i "
                        "klammer. Utdanningsandelene er av dem med kjent utdanning, som publisert.",
+        "x_table_8_1_own": "Hvem som kom inn i hver region og periode: antall og andeler. Utdanningsandelene er "
+                           "av dem med kjent utdanning.",
         "s_exclusions": "Nye brukere i hver modell",
         "x_exclusions": "Hver modell bruker dem med kjent utfall og kjente kontrollvariabler; de andre telles "
                         "etter grunn (tilgang = brukt + utelatt).",
         "s_table_8_2": "Tabell 8.2: arbeid", "s_table_8_3": "Tabell 8.3: utdanning",
         "x_table_8_2": "Lineær sannsynlighetsmodell for å være i arbeid k måneder etter tilgang, gjenskapt ved "
                        "siden av de publiserte tallene. FUI-effekten er forskjell-i-forskjell-leddet.",
+        "x_table_8_2_own": "Lineær sannsynlighetsmodell for å være i arbeid k måneder etter tilgang. "
+                           "FUI-effekten er forskjell-i-forskjell-leddet.",
         "x_table_8_3": "Samme modell for å være i utdanning k måneder etter tilgang.",
+        "s_model": "Lineær sannsynlighetsmodell: {outcome}",
+        "x_model": "Modellen i tabell 8.2-8.3 for utfallet {outcome}, k måneder etter tilgang. FUI-effekten er "
+                   "forskjell-i-forskjell-leddet.",
         "s_comparison": "Publisert mot gjenskapt",
         "x_comparison": "Hvor langt hver gjenskapt koeffisient ligger fra den publiserte, målt i publiserte "
                         "standardfeil. Innenfor 1 betyr enighet innenfor utvalgsusikkerheten.",

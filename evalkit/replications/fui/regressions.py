@@ -2,7 +2,11 @@
 
 ``y = a + b1*t2 + b2*south_west + b3*(t2 x south_west) + need category + female + age group
 + education + county unemployment (percent) + entry-month dummies``; ``b3`` is the FUI
-effect (Angrist & Pischke 2009, ch. 5).  The categorical controls follow the design
+effect (Angrist & Pischke 2009, ch. 5).  Those are the published covariates; a study
+chooses others and fixed effects (``FuiSpec.covariates``, ``FuiSpec.fixed_effects``):
+numeric columns enter linearly, others as dummies (``<column>_<level>``, the first level
+the reference), and fixed effects are absorbed (a main effect constant within them, such
+as ``south_west`` within counties, is then left out).  The categorical controls follow the design
 (:class:`~evalkit.replications.fui.sample.FuiSpec`): one dummy per need category of the
 target group, age group under the age limit and calendar month the windows cover, each
 but the first level (the reference: standard category, under 20, below upper secondary
@@ -58,8 +62,13 @@ PUBLISHED_NAMES = {
     "south_west": "region_difference",
     "south_west:t2": "fui_effect",
 }
-#: Columns that must be known for an entrant to enter the regressions.
-REQUIRED = ("nav_category", "female", "age_group", "education_level", "county_unemployment_pct")
+#: Covariates entered through the named dummies of :func:`dummy_terms` (-> their terms' prefix).
+NAMED_DUMMIES = {"nav_category": "category_", "age_group": "age_", "education_level": "education_"}
+
+
+def required_columns(spec: FuiSpec) -> tuple[str, ...]:
+    """Columns that must be known for an entrant to enter the regressions: the model's columns."""
+    return (*spec.covariates, *spec.fixed_effects)
 
 
 #: Reasons an entrant is left out of a model, in the order of :func:`exclusions`'s columns.
@@ -72,7 +81,8 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
     ``entrants``, ``used``, ``excluded_outcome_censored`` (the outcome month lies past the
     panel's end), ``excluded_outcome_no_row`` (no row for the person in the outcome
     month), ``excluded_outcome_not_recorded`` (a row whose status is missing, e.g. an
-    ``employed`` the user declared missing), ``excluded_missing_<column>`` for each column of :data:`REQUIRED` (the only
+    ``employed`` the user declared missing), ``excluded_missing_<column>`` for each column of
+    :func:`required_columns` (the only
     covariate missing) and ``excluded_missing_several_covariates``.  An entrant without
     the outcome is counted under the outcome reason whatever its covariates.
     """
@@ -83,7 +93,8 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
     missing = y.isna().to_numpy()
     no_row = ~censored & ~has_row & missing
     not_recorded = has_row & missing
-    lacking = frame[list(REQUIRED)].isna().to_numpy()
+    required = required_columns(sample.spec)
+    lacking = frame[list(required)].isna().to_numpy()
     n_lacking = lacking.sum(axis=1)
     has_outcome = y.notna().to_numpy()
     counts = {
@@ -93,7 +104,7 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
         "excluded_outcome_no_row": int(no_row.sum()),
         "excluded_outcome_not_recorded": int(not_recorded.sum()),
     }
-    for j, column in enumerate(REQUIRED):
+    for j, column in enumerate(required):
         counts[f"excluded_missing_{column}"] = int((has_outcome & (n_lacking == 1) & lacking[:, j]).sum())
     counts["excluded_missing_several_covariates"] = int((has_outcome & (n_lacking > 1)).sum())
     return counts
@@ -111,6 +122,7 @@ class FuiRegressions(NotebookDisplay):
     sample_sizes: pd.DataFrame
     cov_type: str
     covariates: tuple[str, ...]
+    fixed_effects: tuple[str, ...] = ()
 
     def summary(self) -> Summary:
         """The FUI effect of every model (:meth:`effects`); it does not print by itself."""
@@ -162,22 +174,47 @@ class FuiRegressions(NotebookDisplay):
 
 
 def design_frame(sample: FuiSample, *, control_for_category: bool = True) -> pd.DataFrame:
-    """Numeric regressors with the published term names (:func:`dummy_terms` of the spec)."""
+    """Numeric regressors: ``t2``, ``south_west`` and the covariates of the spec.
+
+    The dummy covariates come first (in the spec's order; the need category, age group
+    and education with the published term names of :func:`dummy_terms`, any other text or
+    categorical column as ``<column>_<level>``), then the numeric ones, then the
+    entry-month dummies: for the published model the order of tables 8.2-8.3.
+    """
     frame = sample.frame
     design = pd.DataFrame(index=frame.index)
     design["t2"] = frame["t2"].astype(float)
     design["south_west"] = frame["south_west"].astype(float)
     terms = dummy_terms(sample.spec)
-    months = {t: terms.pop(t) for t in list(terms) if t.startswith("entry_month_")}
+    covariates = [c for c in sample.spec.covariates if control_for_category or c != "nav_category"]
+    numeric = [c for c in covariates if c not in NAMED_DUMMIES and _is_numeric(frame[c])]
+    for column in (c for c in covariates if c not in numeric):
+        if column in NAMED_DUMMIES:
+            named = {t: lv for t, lv in terms.items() if lv[0] == column and t.startswith(NAMED_DUMMIES[column])}
+        else:
+            named = {f"{column}_{level}": (column, level) for level in _levels(frame[column])[1:]}
+        for term, (col, level) in named.items():
+            design[term] = (frame[col] == level).astype(float).where(frame[col].notna())
+    for column in numeric:
+        design[column] = frame[column].astype(float)
     for term, (column, level) in terms.items():
-        if term.startswith("category_") and not control_for_category:
-            continue
-        design[term] = (frame[column] == level).astype(float).where(frame[column].notna())
-    design["female"] = frame["female"].astype(float)
-    design["county_unemployment_pct"] = frame["county_unemployment_pct"].astype(float)
-    for term, (column, level) in months.items():
-        design[term] = (frame[column] == level).astype(float)
+        if term.startswith("entry_month_"):
+            design[term] = (frame[column] == level).astype(float)
     return design
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(values) or (
+        pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype)
+    )
+
+
+def _levels(values: pd.Series) -> list:
+    """The levels of a categorical covariate present in the sample: category order, else sorted."""
+    present = values.dropna()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [c for c in values.cat.categories if (present == c).any()]
+    return sorted(present.unique().tolist(), key=str)
 
 
 def fit_fui_regressions(
@@ -187,7 +224,7 @@ def fit_fui_regressions(
     cluster: str | None = None,
     control_for_category: bool = True,
 ) -> FuiRegressions:
-    """Fit the published model for every outcome and horizon of the sample.
+    """Fit the model of the sample's spec (the published one by default) for every outcome and horizon.
 
     Parameters
     ----------
@@ -203,10 +240,12 @@ def fit_fui_regressions(
     """
     design = design_frame(sample, control_for_category=control_for_category)
     covariates = [c for c in design.columns if c not in ("t2", "south_west")]
-    known = sample.frame[list(REQUIRED)].notna().all(axis=1)
+    fixed_effects = sample.spec.fixed_effects
+    known = sample.frame[list(required_columns(sample.spec))].notna().all(axis=1)
     base = design.assign(county=sample.frame["county"].astype(str))
-    if cluster and cluster != "county":
-        base[cluster] = sample.frame[cluster].astype(str)
+    for column in (*fixed_effects, *([cluster] if cluster else [])):
+        if column != "county":
+            base[column] = sample.frame[column].astype(str)
     models = {}
     sizes = []
     for outcome in sample.spec.outcomes:
@@ -226,11 +265,13 @@ def fit_fui_regressions(
                 treated="south_west",
                 post="t2",
                 covariates=covariates,
+                absorb=fixed_effects,
                 vcov=vcov,
                 cluster=cluster,
             )
             models[(outcome, h)] = res
             sizes.append({"outcome": outcome, "horizon": h, **exclusions(sample, outcome, h)})
     return FuiRegressions(
-        models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates)
+        models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates),
+        fixed_effects=tuple(fixed_effects),
     )

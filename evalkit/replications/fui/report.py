@@ -54,7 +54,9 @@ def write(
         tidy["term"] = tidy["term"].replace(PUBLISHED_NAMES)
         tidy.to_csv(out / f"{name}.csv", index=False)
         written.append(out / f"{name}.csv")
-    rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
+    if rep.compare_published:
+        rep.comparison().to_csv(out / "published_vs_reproduced.csv", index=False)
+        written.append(out / "published_vs_reproduced.csv")
     rep.effects().to_csv(out / "fui_effects.csv", index=False)
     rep.exclusions().to_csv(out / "sample_sizes.csv", index=False)
     if rep.placebo is not None:
@@ -69,7 +71,7 @@ def write(
     written += write_reports(rep, out, lang=lang, disclosure=disclosure, provenance=provenance)
     document = results_document(rep, disclosure=disclosure, provenance=provenance)
     (out / "results.json").write_text(dumps(document), encoding="utf-8")
-    written += [out / n for n in ("published_vs_reproduced.csv", "fui_effects.csv", "sample_sizes.csv", "results.json")]
+    written += [out / n for n in ("fui_effects.csv", "sample_sizes.csv", "results.json")]
     return written
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from evalkit.replications.fui import disclosed, figures
 from evalkit.replications.fui.labels import after_entry, check_lang, label, words
-from evalkit.replications.fui.published import TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.published import TABLE_KEYS, TERMS
 from evalkit.replications.fui.results_json import run_provenance
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
@@ -46,7 +46,8 @@ def regression_etable(rep: FuiReplication, outcome: str, *, lang: str = "en", ca
     leaves out the caption and explanation (the report's section gives them).
     """
     w = words(lang)
-    ref = published()[TABLE_KEYS[outcome]]
+    ref = rep.published_numbers().get(TABLE_KEYS.get(outcome, ""), {})
+    caption, notes = model_texts(rep, outcome, lang)
     n = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
     mine = rep.conventional.table(outcome)
     columns: list[TableColumn] = []
@@ -69,10 +70,27 @@ def regression_etable(rep: FuiReplication, outcome: str, *, lang: str = "en", ca
         order=[label(t, lang) for t in TERMS],
         heads=[top, sub],
         extra_rows={w["dummies"]: [w["columns"]["yes"]] * len(columns)},
-        caption=str(w[f"s_{TABLE_KEYS[outcome][:9]}"]) if captioned else None,
-        notes=str(w[f"x_{TABLE_KEYS[outcome][:9]}"]) if captioned else "",
+        caption=caption if captioned else None,
+        notes=notes if captioned else "",
         lang=lang,
     )
+
+
+def model_texts(rep: FuiReplication, outcome: str, lang: str) -> tuple[str, str]:
+    """The title and explanation of an outcome's model table: tables 8.2-8.3 for the states at
+    the horizon (without the published wording when the comparison is off), else the outcome's."""
+    w = words(lang)
+    if outcome not in TABLE_KEYS:
+        return (str(w["s_model"]).format(outcome=label(outcome, lang)),
+                str(w["x_model"]).format(outcome=label(outcome, lang)))
+    stem = TABLE_KEYS[outcome][:9]
+    own = f"x_{stem}_own"
+    return str(w[f"s_{stem}"]), str(w[own if not rep.compare_published and own in w else f"x_{stem}"])
+
+
+def table_stem(outcome: str) -> str:
+    """The file stem of an outcome's model table: ``table_8_2``, ``table_8_3``, or ``model_<outcome>``."""
+    return TABLE_KEYS[outcome][:9] if outcome in TABLE_KEYS else f"model_{outcome}"
 
 
 def table_8_1_display(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
@@ -90,16 +108,16 @@ def table_8_1_etable(rep: FuiReplication, *, lang: str = "en", disclosure: Discl
     w = words(lang)
     rule = disclosure or DisclosureControl()
     return frame_table(table_8_1_display(rep, lang=lang, disclosure=rule), caption=str(w["s_table_8_1"]),
-                       notes=f"{w['x_table_8_1']} {rule.note}")
+                       notes=f"{w['x_table_8_1' if rep.compare_published else 'x_table_8_1_own']} {rule.note}")
 
 
 def published_tables(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None
                      ) -> dict[str, ReportTable]:
-    """Tables 8.1-8.3 by file stem (``table_8_1``, ``table_8_2``, ``table_8_3``)."""
+    """Table 8.1 and the model table of every outcome by file stem (``table_8_1``, ``table_8_2``,
+    ``table_8_3``; ``model_ever_employed`` for an outcome the publication has no table of)."""
     tables = {"table_8_1": table_8_1_etable(rep, lang=lang, disclosure=disclosure)}
-    for outcome, key in TABLE_KEYS.items():
-        if outcome in rep.sample.spec.outcomes:
-            tables[key[:9]] = regression_etable(rep, outcome, lang=lang)
+    for outcome in rep.sample.spec.outcomes:
+        tables[table_stem(outcome)] = regression_etable(rep, outcome, lang=lang)
     return tables
 
 
@@ -132,12 +150,13 @@ def key_findings(rep: FuiReplication, *, lang: str = "en") -> list[str]:
     """The findings a reader needs first: the FUI effects, agreement with the publication,
     few-cluster p-values and pre-trend tests."""
     w = words(lang)
-    ref = published()
+    ref = rep.published_numbers()
     findings = []
     eff = rep.conventional.effects()
     for row in eff.itertuples():
-        pub = ref[TABLE_KEYS[row.outcome]]["fui_effect"].get(str(row.horizon)) if row.outcome in TABLE_KEYS else None
-        findings.append(str(w["finding_effect"]).format(
+        table = ref.get(TABLE_KEYS.get(row.outcome, ""), {})
+        pub = table.get("fui_effect", {}).get(str(row.horizon))
+        findings.append(str(w["finding_effect" if table else "finding_effect_own"]).format(
             outcome=label(row.outcome, lang), after=after_entry(row.horizon, lang), b=f"{row.estimate:.3f}",
             lo=f"{row.estimate - 1.959964 * row.std_error:.3f}", hi=f"{row.estimate + 1.959964 * row.std_error:.3f}",
             pub="-" if pub is None else f"{pub['coef']:.3f} ({pub['se']:.3f})"))
@@ -172,21 +191,22 @@ def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureCon
     out: list[tuple[str, str, str, list[Any]]] = [
         ("findings", str(w["findings"]), "", [key_findings(rep, lang=lang)]),
         ("warnings", str(w["warnings"]), "", [rep.warnings()]),
-        ("table-8-1", str(w["s_table_8_1"]), str(w["x_table_8_1"]), [table_8_1_display(rep, lang=lang, disclosure=rule), rule.note]),
+        ("table-8-1", str(w["s_table_8_1"]), str(w["x_table_8_1" if rep.compare_published else "x_table_8_1_own"]),
+         [table_8_1_display(rep, lang=lang, disclosure=rule), rule.note]),
         ("exclusions", str(w["s_exclusions"]), str(w["x_exclusions"]), [_counts(rep.exclusions(), lang, rule)]),
     ]
-    for outcome, key in TABLE_KEYS.items():
-        if outcome in rep.sample.spec.outcomes:
-            out.append((key[:9].replace("_", "-"), str(w[f"s_{key[:9]}"]), str(w[f"x_{key[:9]}"]),
-                        [regression_etable(rep, outcome, lang=lang, captioned=False)]))
+    for outcome in rep.sample.spec.outcomes:
+        out.append((table_stem(outcome).replace("_", "-"), *model_texts(rep, outcome, lang),
+                    [regression_etable(rep, outcome, lang=lang, captioned=False)]))
     comp = rep.comparison()
-    comparison = comp.assign(term=[label(t, lang) for t in comp["term"]],
-                             outcome=[label(o, lang) for o in comp["outcome"]],
-                             diff_in_se=comp["diff_in_se"].map(lambda v: f"{v:.2f}"))
-    comparison = comparison.pivot_table(index=["outcome", "term"], columns="horizon", values="diff_in_se",
-                                        aggfunc="first", sort=False)
-    comparison.columns = [str(w["month"]).format(h=h) for h in comparison.columns]
-    out.append(("comparison", str(w["s_comparison"]), str(w["x_comparison"]), [comparison]))
+    if len(comp):  # none with the comparison off or no published outcome estimated
+        comparison = comp.assign(term=[label(t, lang) for t in comp["term"]],
+                                 outcome=[label(o, lang) for o in comp["outcome"]],
+                                 diff_in_se=comp["diff_in_se"].map(lambda v: f"{v:.2f}"))
+        comparison = comparison.pivot_table(index=["outcome", "term"], columns="horizon", values="diff_in_se",
+                                            aggfunc="first", sort=False)
+        comparison.columns = [str(w["month"]).format(h=h) for h in comparison.columns]
+        out.append(("comparison", str(w["s_comparison"]), str(w["x_comparison"]), [comparison]))
     eff = rep.effects()
     eff["cell"] = [f"{e:.3f} ({s:.3f}){_stars(p)}" for e, s, p in zip(eff["estimate"], eff["std_error"], eff["p_value"])]
     eff["outcome"] = [label(o, lang) for o in eff["outcome"]]

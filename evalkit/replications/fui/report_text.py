@@ -12,12 +12,7 @@ import pandas as pd
 
 from evalkit.replications.fui import disclosed
 from evalkit.replications.fui.inference import METHOD_NOTES
-from evalkit.replications.fui.published import (
-    NORWEGIAN_LABELS,
-    TABLE_KEYS,
-    TERMS,
-    published,
-)
+from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.text import WIDTH, bullet, format_p, paragraph, table
@@ -69,8 +64,12 @@ def _reason(column: str) -> str:
 
 
 def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, *, norwegian: bool) -> pd.DataFrame:
-    """One row per published term; per horizon ``coef (se)`` and the published value."""
-    ref = published().get(TABLE_KEYS.get(outcome, ""), {})  # published only for the states at the horizon
+    """One row per published term; per horizon ``coef (se)`` and the published value.
+
+    The published columns are left out for an outcome without published numbers (the
+    publication has the states at the horizon) or with the comparison off.
+    """
+    ref = rep.published_numbers().get(TABLE_KEYS.get(outcome, ""), {})
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
     columns: dict[str, list[str]] = {}
     for h in rep.sample.spec.horizons:
@@ -87,7 +86,8 @@ def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, 
             pub.append("" if p is None else _cell(p["coef"], p["se"]))
         n = sizes[(outcome, h)]
         columns[f"{h} mo"] = mine + [rule.marker if rule.small(n) else f"{n:,}"]
-        columns[f"{h} mo published"] = pub + [""]
+        if ref:
+            columns[f"{h} mo published"] = pub + [""]
     index = [NORWEGIAN_LABELS[t] if norwegian else t for t in TERMS] + ["N"]
     return pd.DataFrame(columns, index=index)
 
@@ -183,9 +183,11 @@ def to_text(rep: FuiReplication, *, norwegian: bool = False, disclosure: Disclos
     rule = disclosure or DisclosureControl()
     parts = ["FUI (forsterket ungdomsinnsats) evaluation, chapter 8, reproduced by evalkit", "",
              entries_text(rep, rule), ""]
+    shares = "the three education levels in % of entrants with known education" + (
+        ", as published" if rep.compare_published else "") + ", every other row in % of all"
     parts += _section(
-        "Table 8.1: new users by region and entry window (published in brackets; the three education levels "
-        "in % of entrants with known education, as published, every other row in % of all)",
+        "Table 8.1: new users by region and entry window ("
+        + ("published in brackets; " if rep.compare_published else "") + shares + ")",
         table(disclosed.table_8_1_cells(rep, rule)))
     parts += _section(
         "Entrants in each model: used, and excluded by reason (entrants = used + excluded; a covariate "

@@ -41,7 +41,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.replications.fui import disclosed
-from evalkit.replications.fui.published import TABLE_KEYS, published
+from evalkit.replications.fui.published import TABLE_KEYS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.json_contract import SCHEMA_ID, clean, records, to_jsonable
@@ -178,7 +178,7 @@ def _entries(rep: FuiReplication, rule: DisclosureControl) -> list[dict[str, Any
 def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
     frame, mask = disclosed.table_8_1(rep, rule)
     tables: dict[str, Any] = {"table_8_1": records(frame, suppressed=mask)}
-    ref = published()
+    ref = rep.published_numbers()
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
     for outcome, key in TABLE_KEYS.items():
         if outcome not in rep.sample.spec.outcomes:
@@ -189,7 +189,7 @@ def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
             n = int(sizes[(outcome, h)])
             hidden = rule.too_few(n)
             for term, cell in tidy.iterrows():
-                pub = ref[key].get(term, {}).get(str(h))
+                pub = ref.get(key, {}).get(term, {}).get(str(h))
                 row = {"outcome": outcome, "horizon": int(h), "term": str(term),
                        **{c: (None if hidden else clean(cell[c])) for c in _MODEL_COLUMNS if c in cell},
                        "published_estimate": None if pub is None else pub["coef"],
@@ -207,7 +207,7 @@ def _tables(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
 def _comparison(rep: FuiReplication, rule: DisclosureControl) -> dict[str, Any]:
     comp = rep.comparison()
     sizes = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
-    shown = comp[[not rule.too_few(sizes[(o, h)]) for o, h in zip(comp["outcome"], comp["horizon"])]]
+    shown = comp.loc[[not rule.too_few(sizes[(o, h)]) for o, h in zip(comp["outcome"], comp["horizon"])]]
     z = shown["diff_in_se"].abs()
     effect = shown.loc[shown["term"] == "fui_effect", "diff_in_se"].abs()
     return clean({

@@ -62,6 +62,9 @@ class FuiReplication(NotebookDisplay):
         The FUI effect by a triple difference with new users aged 30-34 as the
         within-region comparison (:mod:`evalkit.replications.fui.triple_diff`; ``None``
         when not requested or when the data lack that age band).
+    compare_published
+        Whether the outputs set the published numbers beside the reproduced ones (off
+        for a study of one's own: no published columns, no comparison).
     """
 
     sample: FuiSample
@@ -74,6 +77,11 @@ class FuiReplication(NotebookDisplay):
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
     triple_diff: FuiTripleDiff | None = None
+    compare_published: bool = True
+
+    def published_numbers(self) -> dict:
+        """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off."""
+        return published() if self.compare_published else {}
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -125,7 +133,7 @@ class FuiReplication(NotebookDisplay):
         """The FUI effect by outcome and horizon under each specification."""
         parts = []
         for label, regs in (
-            ("published (iid SE)", self.conventional),
+            ("published (iid SE)" if self.compare_published else "conventional (iid SE)", self.conventional),
             ("county-clustered SE", self.clustered),
             ("without need category", self.without_category),
         ):
@@ -133,13 +141,16 @@ class FuiReplication(NotebookDisplay):
         return pd.concat(parts, ignore_index=True)
 
     def comparison(self) -> pd.DataFrame:
-        """Published vs reproduced coefficients of tables 8.2 and 8.3, difference in SE units."""
-        ref = published()
+        """Published vs reproduced coefficients of tables 8.2 and 8.3, difference in SE units.
+
+        No rows when the comparison is off (``compare_published``).
+        """
+        ref = self.published_numbers()
         rows = []
         for outcome, key in TABLE_KEYS.items():
             mine = self.conventional.table(outcome)
             for term in TERMS:
-                for h, cell in ref[key].get(term, {}).items():
+                for h, cell in ref.get(key, {}).get(term, {}).items():
                     got = mine.get(term, {}).get(h)
                     if got is None:
                         continue
@@ -156,10 +167,12 @@ class FuiReplication(NotebookDisplay):
                             "diff_in_se": (got["coef"] - cell["coef"]) / cell["se"],
                         }
                     )
-        return pd.DataFrame(rows)
+        columns = ["table", "outcome", "term", "horizon", "published_coef", "published_se", "coef", "se",
+                   "diff_in_se"]
+        return pd.DataFrame(rows, columns=columns)
 
     def descriptives_comparison(self) -> pd.DataFrame:
-        """Table 8.1: published vs reproduced counts and percentages."""
+        """Table 8.1: published vs reproduced counts and percentages (published missing when off)."""
         ref = published()["table_8_1_descriptives"]
         mine = self.descriptives
         columns = ("row", "group", "published", "reproduced", "kind")
@@ -179,6 +192,8 @@ class FuiReplication(NotebookDisplay):
                 )
             )
         out = pd.DataFrame(rows, columns=list(columns))
+        if not self.compare_published:
+            out["published"] = float("nan")
         out["difference"] = out["reproduced"] - out["published"]
         return out
 
@@ -234,6 +249,7 @@ def run_fui(
     placebo: bool = True,
     placebo_windows: dict[str, tuple[str, str]] | None = None,
     triple_diff: bool = False,
+    compare_published: bool = True,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -279,6 +295,9 @@ def run_fui(
         :data:`~evalkit.replications.fui.triple_diff.MIN_BAND_ENTRANTS` of them in every
         region and window (:func:`~evalkit.replications.fui.triple_diff.fui_triple_diff`;
         with ``few_clusters`` also its wild cluster bootstrap by county).
+    compare_published
+        Set the published numbers beside the reproduced ones in every output (turn off
+        for a study of one's own).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -327,4 +346,5 @@ def run_fui(
         event_study=study,
         placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
         triple_diff=ddd,
+        compare_published=compare_published,
     )

@@ -41,6 +41,26 @@ AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
 #: Prefix of an outcome measured "ever by" the horizon rather than "at" it.
 EVER = "ever_"
 
+#: Columns of the analysis sample a model may use (covariates or fixed effects) -> what they hold.
+#: ``county_unemployment_pct`` comes from the auxiliary unemployment table.
+MODEL_COLUMNS: dict[str, str] = {
+    "nav_category": "need category at entry (dummies)",
+    "female": "0/1",
+    "age": "age in whole years at entry",
+    "age_group": "age group at entry (dummies)",
+    "birth_year": "year of birth",
+    "education_level": "highest completed education (dummies)",
+    "county_unemployment_pct": "registered unemployment (percent) in the county and entry month",
+    "county": "county of residence at entry",
+    "region": "region of the rollout schedule",
+    "entry_month": "month of entry",
+    "entry_calendar_month": "calendar month of entry (1-12)",
+}
+
+#: The published model's covariates, in the order of :data:`MODEL_COLUMNS`'s missing-value counts.
+PUBLISHED_COVARIATES: tuple[str, ...] = ("nav_category", "female", "age_group", "education_level",
+                                         "county_unemployment_pct")
+
 
 @dataclass(frozen=True)
 class FuiSpec:
@@ -54,7 +74,9 @@ class FuiSpec:
     states at the horizon (``employed``) or ever by it (``ever_employed``: in the state
     in any month from entry to the horizon).  ``entry_month_dummies`` adds one dummy per
     calendar month the windows cover except the pre window's first (the reference):
-    season controls, so both windows must cover the same calendar months.
+    season controls, so both windows must cover the same calendar months.  ``covariates``
+    (entered linearly if numeric, as dummies otherwise) and ``fixed_effects`` (absorbed)
+    are columns of :data:`MODEL_COLUMNS`; the defaults are the published model.
 
     Raises
     ------
@@ -76,6 +98,8 @@ class FuiSpec:
     outcomes: tuple[str, ...] = EXIT_STATES
     control_for_category: bool = True
     entry_month_dummies: bool = True
+    covariates: tuple[str, ...] = PUBLISHED_COVARIATES
+    fixed_effects: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.windows) != 2:
@@ -111,6 +135,15 @@ class FuiSpec:
         bad = [o for o in self.outcomes if o not in valid]
         if not self.outcomes or bad or len(set(self.outcomes)) != len(self.outcomes):
             raise DesignError(f"outcomes must be distinct names among {valid}, got {list(self.outcomes)}")
+        for name in ("covariates", "fixed_effects"):
+            columns = getattr(self, name)
+            unknown = [c for c in columns if c not in MODEL_COLUMNS]
+            if unknown or len(set(columns)) != len(columns):
+                raise DesignError(f"{name} must be distinct columns of the analysis sample among "
+                                  f"{list(MODEL_COLUMNS)}, got {list(columns)}")
+        both = sorted(set(self.covariates) & set(self.fixed_effects))
+        if both:
+            raise DesignError(f"column(s) {both} are both covariates and fixed effects; name each once")
         if self.entry_month_dummies:
             pre_months, post_months = (set(calendar_months(span)) for span in self.windows.values())
             if pre_months != post_months:
