@@ -66,6 +66,8 @@ SCHEMA = Table(
                         "county_icc": Key("number", None, "intra-county correlation of the outcomes through county "
                                           "x month shocks (not set: the simulator's stated assumption, "
                                           "docs/simulate.md; 0: no shocks)", limits=(0.0, 0.2)),
+                        "age_30_34": Key("flag", False, "add new users aged 30-34, the comparison of the triple "
+                                         "difference (docs/triple_diff.md)"),
                         "effects": Table(
                             "True effects of the synthetic panel: a change of a probability for every horizon, or "
                             "per horizon {1 = 0.02, 3 = 0.05} (default: the published estimates)",
@@ -138,6 +140,11 @@ SCHEMA = Table(
                 "horizons": Key("wholes", (), "its horizons ([] = those of [outcomes])", minimum=1,
                                 empty_ok=True),
             },
+        ),
+        "triple_diff": Table(
+            "The triple difference with new users aged 30-34 as the within-region comparison (docs/triple_diff.md).",
+            keys={"enabled": Key("flag", False, "run it (when the data have at least 20 such entrants in every "
+                                 "region and window)")},
         ),
         "placebo": Table(
             "The 2x2 between two windows before the rollout, where the effect must be zero.",
@@ -335,7 +342,8 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
         stage(f"simulating the synthetic panel (scale {synthetic['scale']:g}, seed {synthetic['seed']})")
         icc = {} if synthetic["county_icc"] is None else {"county_icc": synthetic["county_icc"]}
         simulated = simulate_fui_panel(
-            scale=synthetic["scale"], seed=synthetic["seed"], effects=dict(synthetic["effects"]) or None, **icc
+            scale=synthetic["scale"], seed=synthetic["seed"], effects=dict(synthetic["effects"]) or None,
+            age_30_34=synthetic["age_30_34"], **icc
         )
         panel = read_panel(simulated.panel)
         unemployment = simulated.unemployment if unemployment is None else unemployment
@@ -357,6 +365,7 @@ def run(settings: dict[str, Any], inputs: Inputs):
         event_study_horizons=tuple(settings["event_study"]["horizons"]) or None,
         placebo=settings["placebo"]["enabled"],
         placebo_windows=dict(settings["placebo"]["windows"]),
+        triple_diff=settings["triple_diff"]["enabled"],
         compare_published=settings["compare"]["published"],
     )
 
@@ -386,7 +395,8 @@ def provenance(settings: dict[str, Any], output: Output, source: str | None) -> 
 
         icc = DEFAULT_COUNTY_ICC if simulated["county_icc"] is None else simulated["county_icc"]
         described = {"scale": simulated["scale"], "seed": simulated["seed"],
-                     "effects": {k: str(v) for k, v in simulated["effects"].items()}, "county_icc": icc}
+                     "effects": {k: str(v) for k, v in simulated["effects"].items()}, "county_icc": icc,
+                     "age_30_34": simulated["age_30_34"]}
         inputs.insert(0, {"role": "data", "name": "bundled synthetic panel", "synthetic": described})
     options = {
         "n_boot": settings["inference"]["n_boot"],

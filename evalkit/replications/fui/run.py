@@ -58,13 +58,13 @@ class FuiReplication(NotebookDisplay):
     placebo
         The 2x2 "effect" between two pre-rollout windows, per outcome and horizon, with
         a flag for the horizons that are valid placebos (``None`` when not requested).
-    compare_published
-        Whether the outputs set the published numbers beside the reproduced ones (off
-        for a study of one's own: no published columns, no comparison).
     triple_diff
         The FUI effect by a triple difference with new users aged 30-34 as the
         within-region comparison (:mod:`evalkit.replications.fui.triple_diff`; ``None``
         when not requested or when the data lack that age band).
+    compare_published
+        Whether the outputs set the published numbers beside the reproduced ones (off
+        for a study of one's own: no published columns, no comparison).
     """
 
     sample: FuiSample
@@ -76,12 +76,12 @@ class FuiReplication(NotebookDisplay):
     few_clusters: pd.DataFrame | None = None
     event_study: FuiEventStudy | None = None
     placebo: pd.DataFrame | None = None
+    triple_diff: FuiTripleDiff | None = None
     compare_published: bool = True
 
     def published_numbers(self) -> dict:
         """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off."""
         return published() if self.compare_published else {}
-    triple_diff: FuiTripleDiff | None = None
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -248,8 +248,8 @@ def run_fui(
     event_study_horizons: tuple[int, ...] | None = None,
     placebo: bool = True,
     placebo_windows: dict[str, tuple[str, str]] | None = None,
-    compare_published: bool = True,
     triple_diff: bool = False,
+    compare_published: bool = True,
 ) -> FuiReplication:
     """Run the chapter-8 analysis of the FUI evaluation.
 
@@ -289,15 +289,15 @@ def run_fui(
     placebo_windows
         The placebo's two windows (default
         :data:`~evalkit.replications.fui.placebo.PLACEBO_WINDOWS`).
-    compare_published
-        Set the published numbers beside the reproduced ones in every output (turn off
-        for a study of one's own).
     triple_diff
         Add the triple difference with new users aged 30-34 as the within-region
         comparison, when the data have at least
         :data:`~evalkit.replications.fui.triple_diff.MIN_BAND_ENTRANTS` of them in every
         region and window (:func:`~evalkit.replications.fui.triple_diff.fui_triple_diff`;
         with ``few_clusters`` also its wild cluster bootstrap by county).
+    compare_published
+        Set the published numbers beside the reproduced ones in every output (turn off
+        for a study of one's own).
     """
     n_boot = whole_number(n_boot, name="n_boot", minimum=1)
     schedule = schedule or norway_2017_schedule()
@@ -345,6 +345,6 @@ def run_fui(
         few_clusters=inference,
         event_study=study,
         placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
-        compare_published=compare_published,
         triple_diff=ddd,
+        compare_published=compare_published,
     )

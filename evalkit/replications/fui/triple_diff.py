@@ -10,10 +10,11 @@ age bands would have changed alike in both regions (DDD parallel trends,
 Ortiz-Villavicencio & Sant'Anna 2025).
 
 For each outcome and horizon, :func:`~evalkit.estimators.triple_diff` (repeated cross-
-sections of the entry windows; doubly robust by default) with the published controls but
-the age groups (age defines eligibility): female, education, county unemployment, the
-need category (when the spec controls for it) and the entry-month dummies; clustered by
-county, with the wild cluster bootstrap by county (Webb weights) as for the 2x2.
+sections of the entry windows; doubly robust by default) with the model's covariates
+(``FuiSpec.covariates``) but those of :data:`NOT_COVARIATES` -- for the published model
+female, education, county unemployment, the need category (when the spec controls for
+it) and the entry-month dummies; clustered by county, with the wild cluster bootstrap by
+county (Webb weights) as for the 2x2.
 Entrants with a missing covariate or outcome are left out, and counted.
 """
 
@@ -31,8 +32,8 @@ from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 from evalkit.panel import StatusPanel
 from evalkit.progress import progress
-from evalkit.replications.fui.regressions import dummy_terms, required_columns
-from evalkit.replications.fui.sample import FuiSpec, prepare_sample
+from evalkit.replications.fui.regressions import design_frame, required_columns
+from evalkit.replications.fui.sample import FuiSample, FuiSpec, prepare_sample
 from evalkit.results import Summary, WildBootstrapTest
 from evalkit.results.display import NotebookDisplay, short_repr
 
@@ -40,6 +41,10 @@ from evalkit.results.display import NotebookDisplay, short_repr
 COMPARISON_AGES = (30, 34)
 #: Fewest comparison-band entrants in each region x window for the triple difference.
 MIN_BAND_ENTRANTS = 20
+#: Model columns the DDD leaves out: age defines eligibility, and columns constant within
+#: a region would separate the treated from the comparison region.  Fixed effects of the
+#: spec are not used either (the doubly robust DDD fits its models within pairs of subgroups).
+NOT_COVARIATES = ("age", "age_group", "birth_year", "county", "region")
 #: The DDD's term (the one treated cohort, the post window).
 DDD_TERM = "cohort::2:time::2"
 
@@ -116,24 +121,21 @@ class FuiTripleDiff(NotebookDisplay):
         return short_repr("FuiTripleDiff", self._facts())
 
 
-def _design(frame: pd.DataFrame, spec: FuiSpec) -> tuple[pd.DataFrame, list[str]]:
-    """Numeric columns of the DDD: time (1, 2), group (2 = treated region), eligible, the
-    control dummies but the age groups, unemployment; and the covariate names."""
+def _design(sample: FuiSample, max_age: int) -> tuple[pd.DataFrame, list[str]]:
+    """Numeric columns of the DDD: time (1, 2), group (2 = treated region), eligible
+    (age at most ``max_age``), county, and the model's covariates (the regressors of
+    :func:`~evalkit.replications.fui.regressions.design_frame` but ``t2`` and
+    ``south_west``); and the covariate names."""
+    frame = sample.frame
+    covariates = design_frame(sample, control_for_category=sample.spec.control_for_category).drop(
+        columns=["t2", "south_west"])
     out = pd.DataFrame({
         "time": frame["t2"].to_numpy() + 1,
         "group": np.where(frame["south_west"].to_numpy() == 1, 2, 0),
-        "eligible": (frame["age"].to_numpy() <= spec.max_age).astype(int),
+        "eligible": (frame["age"].to_numpy() <= max_age).astype(int),
         "county": frame["county"].astype(str).to_numpy(),
     }, index=frame.index)
-    names = []
-    for term, (column, level) in dummy_terms(spec).items():
-        if term.startswith("age_") or (term.startswith("category_") and not spec.control_for_category):
-            continue
-        out[term] = (frame[column] == level).astype(float).where(frame[column].notna())
-        names.append(term)
-    out["female"] = frame["female"].astype(float)
-    out["county_unemployment_pct"] = frame["county_unemployment_pct"].astype(float)
-    return out, [*names, "female", "county_unemployment_pct"]
+    return pd.concat([out, covariates], axis=1), list(covariates.columns)
 
 
 def fui_triple_diff(
@@ -164,17 +166,20 @@ def fui_triple_diff(
     """
     if not spec.max_age < ages[0] <= ages[1]:
         raise ValueError(f"the comparison ages {ages} must lie above the age limit {spec.max_age}")
-    sample = prepare_sample(panel, unemployment, schedule, replace(spec, max_age=ages[1]))
+    ddd_spec = replace(spec, max_age=ages[1], fixed_effects=(),
+                       covariates=tuple(c for c in spec.covariates if c not in NOT_COVARIATES))
+    sample = prepare_sample(panel, unemployment, schedule, ddd_spec)
     frame = sample.frame
-    frame = frame[(frame["age"] <= spec.max_age) | (frame["age"] >= ages[0])]
-    data, covariates = _design(frame, spec)
+    sample = replace(sample, frame=frame[(frame["age"] <= spec.max_age) | (frame["age"] >= ages[0])])
+    frame = sample.frame
+    data, covariates = _design(sample, spec.max_age)
     entrants = (data.assign(band=np.where(data["eligible"] == 1, f"under {spec.max_age + 1}", f"{ages[0]}-{ages[1]}"),
                             group=frame["group"].to_numpy())
                 .groupby(["group", "band"]).size().rename("entrants").reset_index())
     band = entrants[entrants["band"] != f"under {spec.max_age + 1}"]
     if len(band) < 4 or band["entrants"].min() < MIN_BAND_ENTRANTS:
         return None
-    complete = frame[[c for c in required_columns(spec) if c != "age_group"]].notna().all(axis=1)
+    complete = frame[list(required_columns(ddd_spec))].notna().all(axis=1)
     models, wild = {}, {}
     keys = [(o, h) for o in spec.outcomes for h in spec.horizons]
     for outcome, horizon in progress(keys, "triple differences"):
