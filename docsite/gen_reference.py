@@ -26,7 +26,7 @@ PACKAGES = {
     "evalkit.estimators": "Estimators",
     "evalkit.inference": "Inference and few-cluster methods",
     "evalkit.sensitivity": "Sensitivity to parallel-trend violations",
-    "evalkit.power": "Power of planned rollouts",
+    "evalkit.planning": "Power of planned rollouts",
     "evalkit.simulate": "Simulators",
     "evalkit.results": "Result types",
     "evalkit.report": "Reports, tables, figures, JSON",

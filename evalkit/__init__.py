@@ -111,9 +111,9 @@ _LAZY: dict[str, str] = {
     "pretrend_power": "evalkit.sensitivity",
     "pretrend_power_arrays": "evalkit.sensitivity",
     # power of planned rollouts
-    "PlannedRollout": "evalkit.power",
-    "PowerResult": "evalkit.power",
-    "power": "evalkit.power",
+    "PlannedRollout": "evalkit.planning",
+    "PowerResult": "evalkit.planning",
+    "power": "evalkit.planning",
     # simulation
     "simulate_staggered": "evalkit.simulate",
     "FuiEffects": "evalkit.replications.fui.synthetic",
@@ -193,7 +193,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     )
     from evalkit.outcomes import cumulative_incidence, outcomes_at_horizons, transition_matrix, transition_rates
     from evalkit.panel import ColumnRoles, StatusPanel, read_panel, scan_panel
-    from evalkit.power import PlannedRollout, PowerResult, power
+    from evalkit.planning import PlannedRollout, PowerResult, power
     from evalkit.regression import OLSFit, RegressionResult, feols, fit_ols
     from evalkit.replications.fui import FuiSpec, run_fui
     from evalkit.replications.fui.synthetic import FuiEffects, SyntheticFuiData, simulate_fui_panel, write_panel

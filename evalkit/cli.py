@@ -6,7 +6,7 @@ bundled FUI study (chapter 8) with its settings as options; evalkit simulate wri
 synthetic panel with chosen true effects; evalkit validate checks a panel and prints its
 report; evalkit check checks a results document against the expectations of a CI suite
 (exit 0 when they hold, 1 when not); evalkit power computes the power and minimum
-detectable effect of planned rollouts (:mod:`evalkit.power.cli`).
+detectable effect of planned rollouts (:mod:`evalkit.planning.cli`).
 
 Every option is checked before any work starts.  A user error (a bad option, a missing or
 malformed file, data that break a rule) ends with ``evalkit: error: ...`` on stderr and
@@ -464,9 +464,9 @@ def add_neet_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def cmd_power(args: argparse.Namespace) -> int:
     """``evalkit power`` (docs/power.md): read the history and the schedule, then run
-    :func:`evalkit.power.cli.run`."""
+    :func:`evalkit.planning.cli.run`."""
     from evalkit.cohorts import RolloutSchedule
-    from evalkit.power.cli import run
+    from evalkit.planning.cli import run
     from evalkit.replications.fui.results_json import run_provenance
     from evalkit.replications.fui.schedule import norway_2017_schedule
     from evalkit.replications.fui.unemployment import read_table
@@ -526,7 +526,7 @@ def _pre_reform_synthetic(args: argparse.Namespace):
 def add_power_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                      text: argparse.ArgumentParser) -> None:
     """``evalkit power``: power and MDE of planned rollouts from placebo rollouts (docs/power.md)."""
-    from evalkit.power.cli import add_options
+    from evalkit.planning.cli import add_options
 
     p = sub.add_parser(
         "power", parents=[common, text], help="power and minimum detectable effect of a planned rollout",

@@ -1,4 +1,4 @@
-"""Power of planned rollouts (evalkit.power): the cell-level scoring is the person-level planned
+"""Power of planned rollouts (evalkit.power, package evalkit.planning): the cell-level scoring is the person-level planned
 test, a detected effect is a rejection once the effect is added, the randomization fast path is
 did_randomization_test, and placebo power equals Monte Carlo power on a known DGP."""
 
@@ -13,10 +13,10 @@ import pytest
 import evalkit
 from evalkit import did2x2, did_randomization_test, wild_cluster_bootstrap
 from evalkit.errors import DesignError, EvalkitError, FewClustersWarning
-from evalkit.power import OutcomeCells, PlannedRollout, outcome_cells
-from evalkit.power.analytic import variance_components
-from evalkit.power.placebo import AssignmentDid, WindowSums, _randomization_intervals, _wild_interval, placebo_shifts
-from evalkit.power.result import detected, minimum_detectable
+from evalkit.planning import OutcomeCells, PlannedRollout, outcome_cells
+from evalkit.planning.analytic import variance_components
+from evalkit.planning.placebo import AssignmentDid, WindowSums, _randomization_intervals, _wild_interval, placebo_shifts
+from evalkit.planning.result import detected, minimum_detectable
 from evalkit.inference import assignments
 from evalkit.report.json_contract import dumps, validate
 
@@ -248,7 +248,7 @@ def test_placebo_power_equals_monte_carlo_power_on_a_known_dgp():
     assert placebo[0.0] < 0.09  # size near 5 %
     # ignoring the shocks (persons independent) claims far more power than either
     iid_se = np.sqrt(0.23 / (30 * 4) * 2 * (1 / 4 + 1 / 8))
-    iid_power = float(evalkit.power.analytic.analytic_power(np.array([effect]), iid_se, 10, 0.05)[0])
+    iid_power = float(evalkit.planning.analytic.analytic_power(np.array([effect]), iid_se, 10, 0.05)[0])
     assert iid_power > mc_power + 6 * np.sqrt(mc_power * (1 - mc_power) / reps)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from evalkit.errors import DesignError
 from evalkit.panel.months import month_label
-from evalkit.power.cells import OutcomeCells
+from evalkit.planning.cells import OutcomeCells
 
 __all__ = ["VarianceComponents", "analytic_mde", "analytic_power", "analytic_se", "variance_components"]
 

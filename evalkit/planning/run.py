@@ -14,11 +14,11 @@ from evalkit.inference.rng import RNG
 from evalkit.inference.weights import WeightType, check_weight_type
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label, parse_month
-from evalkit.power.analytic import analytic_mde, analytic_se, variance_components
-from evalkit.power.cells import OutcomeCells, entry_outcomes, outcome_cells
-from evalkit.power.design import PlannedRollout
-from evalkit.power.placebo import INFERENCE, WindowSums, placebo_shifts, score_placebos
-from evalkit.power.result import PowerResult
+from evalkit.planning.analytic import analytic_mde, analytic_se, variance_components
+from evalkit.planning.cells import OutcomeCells, entry_outcomes, outcome_cells
+from evalkit.planning.design import PlannedRollout
+from evalkit.planning.placebo import INFERENCE, WindowSums, placebo_shifts, score_placebos
+from evalkit.planning.result import PowerResult
 from evalkit.progress import stage
 
 __all__ = ["power"]
@@ -98,10 +98,10 @@ def power(
     (``n_assignments`` per shift, all assignments when there are no more), and each
     placebo rollout is scored with the planned few-cluster inference; an effect is
     detected in a replication when the planned test rejects "no effect" once it is added
-    to the treated units' post-window outcomes (:mod:`evalkit.power.placebo`).  Power is
+    to the treated units' post-window outcomes (:mod:`evalkit.planning.placebo`).  Power is
     the share of replications that detect it: real between-unit variance and real serial
     correlation set it, with no model of the data assumed.  Beside it: the analytic
-    approximation from the estimated intra-unit correlation (:mod:`evalkit.power.analytic`).
+    approximation from the estimated intra-unit correlation (:mod:`evalkit.planning.analytic`).
 
     Parameters
     ----------
@@ -109,7 +109,7 @@ def power(
         A :class:`~evalkit.panel.StatusPanel` (entry cohorts after ``washout`` and their
         ``outcomes`` states at ``horizons`` months, as in the FUI evaluation), any outcome
         frame with one row per person or cell (columns ``unit``, ``period``, the
-        ``outcomes`` and, for cells, ``count``), or :class:`~evalkit.power.OutcomeCells`.
+        ``outcomes`` and, for cells, ``count``), or :class:`~evalkit.planning.OutcomeCells`.
     schedules
         One planned schedule or several candidates: :class:`PlannedRollout` objects, their
         text form (``"2017-01:6,2017-07:rest"``), or a mapping ``name -> schedule``.

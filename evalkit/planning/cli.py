@@ -2,7 +2,7 @@
 
 The command line (:mod:`evalkit.cli`, above every layer) reads the panel, the outcome
 frame or simulates the synthetic one, and the rollout schedule; this module checks the
-power options, runs :func:`evalkit.power.run.power` and writes the table, plot and JSON.
+power options, runs :func:`evalkit.planning.run.power` and writes the table, plot and JSON.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _effects(text: str) -> tuple[float, ...]:
 
 def _candidate(text: str) -> tuple[str, str]:
     """``[NAME=]WAVES[;post=..;pre=..]`` -> (name, schedule text), checked now."""
-    from evalkit.power.design import PlannedRollout
+    from evalkit.planning.design import PlannedRollout
 
     name, sep, rest = text.partition("=")
     if sep and ":" not in name and name.strip() not in ("pre", "post"):
@@ -140,8 +140,8 @@ def run(
     """
     from evalkit.panel import NAV_CATEGORIES
     from evalkit.panel.months import month_label
-    from evalkit.power.design import PlannedRollout
-    from evalkit.power.run import power
+    from evalkit.planning.design import PlannedRollout
+    from evalkit.planning.run import power
     from evalkit.report.json_contract import dumps
 
     out = Path(args.out) if args.out else None

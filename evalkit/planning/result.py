@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.power.analytic import analytic_power
+from evalkit.planning.analytic import analytic_power
 from evalkit.results import Summary
 from evalkit.results.base import _Copied
 from evalkit.results.display import NotebookDisplay, short_repr
@@ -105,7 +105,7 @@ class PowerResult(NotebookDisplay):
 
     def mde(self) -> pd.DataFrame:
         """MDE at ``target`` power for increases and decreases, beside the analytic MDE."""
-        from evalkit.power.analytic import analytic_mde
+        from evalkit.planning.analytic import analytic_mde
 
         rows = []
         for (schedule, outcome, horizon, inference), reps in self._groups():

@@ -8,7 +8,7 @@ cells is estimated and its few-cluster interval at level ``alpha`` computed:
 
 - ``"wild"``: the restricted wild cluster bootstrap by unit
   (:func:`evalkit.inference.wild_cluster_bootstrap` of the weighted cell regression,
-  :func:`evalkit.regression.fit_ols`; see :mod:`evalkit.power.cells` for why the cells
+  :func:`evalkit.regression.fit_ols`; see :mod:`evalkit.planning.cells` for why the cells
   give the person-level test);
 - ``"randomization"``: randomization inference over which units are treated, inverted
   under a constant additive effect, exactly as
@@ -46,8 +46,8 @@ from evalkit.inference.pvalues import invert_test
 from evalkit.inference.rng import RNG
 from evalkit.inference.weights import WeightType
 from evalkit.panel.months import month_label
-from evalkit.power.cells import OutcomeCells
-from evalkit.power.design import PlannedRollout
+from evalkit.planning.cells import OutcomeCells
+from evalkit.planning.design import PlannedRollout
 from evalkit.regression import OLSFit, fit_ols
 
 __all__ = ["INFERENCE", "Inference", "WindowSums", "placebo_shifts", "score_placebos"]

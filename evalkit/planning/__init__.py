@@ -1,0 +1,53 @@
+"""Power and minimum detectable effect of a planned rollout, from the user's own history.
+
+``evalkit.power(data, schedules, ...)`` (:func:`~evalkit.planning.run.power`) moves the
+planned 2x2 onto historical months, fills its waves with drawn units, scores each
+placebo rollout with the planned few-cluster inference and reports the rejection share
+of every true effect, the MDE at 80 % power and the analytic approximation beside it
+(docs/power.md).
+
+- :mod:`~evalkit.planning.design`: the planned schedule (:class:`PlannedRollout`);
+- :mod:`~evalkit.planning.cells`: outcomes as unit x month sums (from a frame or a panel);
+- :mod:`~evalkit.planning.placebo`: placebo rollouts scored by the wild bootstrap or
+  randomization inference;
+- :mod:`~evalkit.planning.analytic`: the design-effect approximation;
+- :mod:`~evalkit.planning.result`: :class:`PowerResult`;
+- :mod:`~evalkit.planning.cli`: the options of ``evalkit power``.
+
+Names load on first use (the command line's parser imports :mod:`evalkit.planning.cli`
+without the estimation code).  ``evalkit.power`` is :func:`~evalkit.planning.run.power`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["OutcomeCells", "PlannedRollout", "PowerResult", "entry_outcomes", "outcome_cells", "power"]
+
+_LAZY = {
+    "OutcomeCells": "evalkit.planning.cells",
+    "entry_outcomes": "evalkit.planning.cells",
+    "outcome_cells": "evalkit.planning.cells",
+    "PlannedRollout": "evalkit.planning.design",
+    "PowerResult": "evalkit.planning.result",
+    "power": "evalkit.planning.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalkit.planning' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; never executed
+    from evalkit.planning.cells import OutcomeCells, entry_outcomes, outcome_cells
+    from evalkit.planning.design import PlannedRollout
+    from evalkit.planning.result import PowerResult
+    from evalkit.planning.run import power
