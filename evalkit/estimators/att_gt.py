@@ -271,6 +271,42 @@ def att_gt(
                 continue  # universal base period: the reference cell is 0 by construction
             att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
 
+    extra = {
+        "control_group": control_group,
+        "base_period": base_period,
+        "est_method": method_name,
+        "panel": panel,
+        "unbalanced_panel": sd.unbalanced,
+        "anticipation": anticipation,
+        "n_cohorts": len(sd.cohorts),
+        "n_periods": len(sd.periods),
+    }
+    return cell_results(ATTgtResult, sd, cells, att, influence, n_boot=n_boot, alpha=alpha, rng=rng,
+                        model_name="ATT(g,t) (Callaway & Sant'Anna)", extra=extra)
+
+
+def cell_results(
+    result_type: type[ATTgtResult],
+    sd: StaggeredData,
+    cells: list[tuple[float, int, int]],
+    att: np.ndarray,
+    influence: np.ndarray,
+    *,
+    n_boot: int | None,
+    alpha: float,
+    rng: RNG,
+    model_name: str,
+    extra: dict,
+    **fields: object,
+) -> ATTgtResult:
+    """A group-time result from each cell's estimate and influence function.
+
+    The analytic covariance is ``S'S / n^2`` with ``S`` the (cluster sums of the) influence
+    functions (Callaway & Sant'Anna 2021, Theorem 2); with ``n_boot`` the standard errors,
+    covariance and uniform critical value come instead from one multiplier bootstrap
+    (their Algorithm 1, Mammen weights) whose draws also cover the cohort shares, so that
+    every aggregation reuses them.  ``fields`` are further fields of ``result_type``.
+    """
     n = sd.n_obs
     cov = influence_cov(influence, sd.cluster, divisor=n)
     se = standard_errors(cov)
@@ -279,17 +315,16 @@ def att_gt(
     pretest = _pretest(att, cov, group_arr, time_arr, se)
     crit, cov_type, draws = None, "analytic", None
     if n_boot is not None:
-        # one set of multipliers for the ATT(g,t) and the cohort shares: aggregations reuse it
         joint = np.hstack([influence, share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
         draws = bootstrap_draws(joint, n_boot=n_boot, rng=as_generator(rng), cluster=sd.cluster)
         se, crit = bootstrap_summary(draws[:, : len(cells)], alpha=alpha)
         cov = bootstrap_cov(draws[:, : len(cells)], se)
         cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
         if not np.isfinite(crit):
-            warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)
+            warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=3)
             crit = None
     terms = pd.Index([cell_term(g, t) for g, t in zip(group_arr, time_arr)], name="term")
-    return ATTgtResult(
+    return result_type(
         params=pd.Series(att, index=terms, name="estimate"),
         std_errors=pd.Series(se, index=terms, name="std_error"),
         nobs=n,
@@ -297,17 +332,8 @@ def att_gt(
         cov=pd.DataFrame(cov, index=terms, columns=terms),
         n_clusters=None if sd.cluster is None else int(sd.cluster.max()) + 1,
         crit_uniform=crit,
-        model_name="ATT(g,t) (Callaway & Sant'Anna)",
-        extra={
-            "control_group": control_group,
-            "base_period": base_period,
-            "est_method": method_name,
-            "panel": panel,
-            "unbalanced_panel": sd.unbalanced,
-            "anticipation": anticipation,
-            "n_cohorts": len(sd.cohorts),
-            "n_periods": len(sd.periods),
-        },
+        model_name=model_name,
+        extra=extra,
         group=group_arr,
         time=time_arr,
         influence=influence,
@@ -319,4 +345,5 @@ def att_gt(
         alpha=alpha,
         pretest=pretest,
         boot_draws=draws,
+        **fields,
     )

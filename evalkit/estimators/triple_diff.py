@@ -25,7 +25,6 @@ gives the term ``ATT``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -33,19 +32,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitError, EvalkitWarning
-from evalkit.estimators.att_gt import _cells, _pretest
+from evalkit.errors import DesignError, EvalkitError
+from evalkit.estimators.att_gt import _cells, cell_results
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, RCS_ESTIMATORS
-from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
+from evalkit.estimators.att_gt_result import ATTgtResult
 from evalkit.estimators.triple_diff_cells import ddd_panel, ddd_rcs, gmm_combine
-from evalkit.inference.covariance import influence_cov, standard_errors
-from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
-from evalkit.inference.rng import RNG, as_generator
+from evalkit.inference.covariance import influence_cov
+from evalkit.inference.rng import RNG
 from evalkit.progress import progress
 from evalkit.rows import numeric_column
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
-from evalkit.staggered.terms import cell_term
 
 __all__ = ["TripleDiffResult", "triple_diff"]
 
@@ -219,54 +216,18 @@ def triple_diff(
         if ti != base:  # universal base period: the reference cell is 0 by construction
             att[j], influence[:, j] = _estimate_cell(sd, elig, g, ti, base, control_group, anticipation, est_method)
 
-    n = sd.n_obs
-    cov = influence_cov(influence, sd.cluster, divisor=n)
-    se = standard_errors(cov)
-    group_arr = np.array([c[0] for c in cells]).astype(np.int64)
-    time_arr = sd.periods[[c[1] for c in cells]].astype(np.int64)
-    pretest = _pretest(att, cov, group_arr, time_arr, se)
-    crit, cov_type, draws = None, "analytic", None
-    if n_boot is not None:
-        joint = np.hstack([influence, share_influence(sd.obs_group, sd.weights, np.unique(group_arr))])
-        draws = bootstrap_draws(joint, n_boot=n_boot, rng=as_generator(rng), cluster=sd.cluster)
-        se, crit = bootstrap_summary(draws[:, : len(cells)], alpha=alpha)
-        cov = bootstrap_cov(draws[:, : len(cells)], se)
-        cov_type = f"multiplier bootstrap ({n_boot} draws, Mammen)"
-        if not np.isfinite(crit):
-            warnings.warn("the uniform critical value could not be computed", EvalkitWarning, stacklevel=2)
-            crit = None
-    terms = pd.Index([cell_term(g, t) for g, t in zip(group_arr, time_arr)], name="term")
-    return TripleDiffResult(
-        params=pd.Series(att, index=terms, name="estimate"),
-        std_errors=pd.Series(se, index=terms, name="std_error"),
-        nobs=n,
-        cov_type=cov_type,
-        cov=pd.DataFrame(cov, index=terms, columns=terms),
-        n_clusters=None if sd.cluster is None else int(sd.cluster.max()) + 1,
-        crit_uniform=crit,
-        model_name="Triple differences ATT(g,t) (Ortiz-Villavicencio & Sant'Anna)",
-        extra={
-            "control_group": control_group,
-            "base_period": base_period,
-            "est_method": est_method,
-            "panel": panel,
-            "eligible": eligible,
-            "anticipation": anticipation,
-            "n_cohorts": len(sd.cohorts),
-            "n_periods": len(sd.periods),
-            "n_eligible": int(elig.sum()),
-            "n_ineligible": int((~elig).sum()),
-        },
-        group=group_arr,
-        time=time_arr,
-        influence=influence,
-        periods=sd.periods.astype(np.int64),
-        obs_group=sd.obs_group,
-        obs_weights=sd.weights,
-        cluster=sd.cluster,
-        obs_labels=sd.obs_labels,
-        alpha=alpha,
-        pretest=pretest,
-        boot_draws=draws,
-        obs_eligible=elig,
-    )
+    extra = {
+        "control_group": control_group,
+        "base_period": base_period,
+        "est_method": est_method,
+        "panel": panel,
+        "eligible": eligible,
+        "anticipation": anticipation,
+        "n_cohorts": len(sd.cohorts),
+        "n_periods": len(sd.periods),
+        "n_eligible": int(elig.sum()),
+        "n_ineligible": int((~elig).sum()),
+    }
+    return cell_results(TripleDiffResult, sd, cells, att, influence, n_boot=n_boot, alpha=alpha, rng=rng,
+                        model_name="Triple differences ATT(g,t) (Ortiz-Villavicencio & Sant'Anna)", extra=extra,
+                        obs_eligible=elig)
