@@ -188,6 +188,9 @@ def test_cli_run_neet_equals_evalkit_neet(capsys, tmp_path) -> None:
     neet_out = capsys.readouterr().out
     assert run_out == neet_out
     assert "Table 2: logit of long-term NEET" in neet_out and "published_coef" in neet_out and "Table 4" in neet_out
+    too_wide = [line for line in neet_out.splitlines() if len(line) > 100]
+    assert not too_wide, too_wide  # the terminal output fits 100 columns
+    assert "long-term NEET, immigrants" in neet_out and "[" in neet_out  # ours [published] cells
     assert main(["neet", "--scale", "0.02", "--quiet", "--json", "--out", str(tmp_path / "out")]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["study"] == "neet_risk_factors" and len(document["tables"]["table_3"]) == 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,8 @@ class NeetSummary:
         lines = []
         for title, table in self.sections:
             lines += [title, "=" * len(title), table.to_string(float_format=lambda v: f"{v:.3f}"), ""]
-        return "\n".join(lines + list(self.notes))
+        notes = [textwrap.fill(note, width=100, subsequent_indent="  ") for note in self.notes]
+        return "\n".join(lines + notes)
 
     def __repr__(self) -> str:
         return str(self)
@@ -118,8 +120,7 @@ class NeetReplication(NotebookDisplay):
         suppressed ones show its marker (``<5``), and its note closes the summary.
         """
         rule = disclosure or DisclosureControl()
-        t2 = self.table_2[["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-                           "odds_ratio", "ame", "published_coef", "published_se", "difference", "within"]]
+        t2 = self.table_2[["estimate", "std_error", "p_value", "ame", "published_coef", "published_se", "within"]]
         others = self.other_models
         if disclosed.models(int(self.sample["in_sample"]), rule):
             t2 = t2.astype(object)
@@ -127,11 +128,12 @@ class NeetReplication(NotebookDisplay):
             others = others.astype(object).assign(estimate=rule.marker, difference=rule.marker)
         wide = {}
         for name, (table, mask) in self.disclosed_shares(rule).items():
-            shown = table.astype({"estimate": object})
-            shown.loc[mask["estimate"], "estimate"] = rule.marker
-            wide[name] = shown.pivot(index="area", columns="measure", values=["estimate", "published"])
+            ours = table["estimate"].map(lambda v: f"{v:.2f}").where(~mask["estimate"], rule.marker)
+            published = table["published"].map(lambda v: "" if pd.isna(v) else f" [{v:.1f}]")
+            shown = table.assign(cell=ours + published, measure=table["measure"].map(_measure_label))
+            wide[name] = shown.pivot(index="measure", columns="area", values="cell")
         wide3, wide4 = wide["table_3"], wide["table_4"]
-        order = [a for a in (*pub.AREAS, pub.NORWAY, "Total") if a in wide3.index]
+        order = [a for a in (*pub.AREAS, pub.NORWAY, "Total") if a in wide3.columns]
         notes = [
             f"data: {self.source}",
             "logit sample: " + ", ".join(f"{k.replace('_', ' ')} {v if isinstance(v, str) else format(v, ',')}"
@@ -144,12 +146,21 @@ class NeetReplication(NotebookDisplay):
         return NeetSummary(
             sections=(
                 ("Table 2: logit of long-term NEET, model 1, beside the note", t2),
-                ("Table 3: percent NEET and long-term NEET by area and gender (ours | published)", wide3.loc[order]),
-                ("Table 4: percent NEET and long-term NEET by immigrant status (ours | published)", wide4.loc[order]),
+                ("Table 3: percent NEET and long-term NEET by area and gender, ours [published]", wide3[order]),
+                ("Table 4: percent NEET and long-term NEET by immigrant status, ours [published]", wide4[order]),
                 ("Models 2-4: the note's text values beside ours", others),
             ),
             notes=(*notes, rule.note),
         )
+
+
+def _measure_label(measure: str) -> str:
+    """``long_term_neet_rest_of_population`` -> ``long-term NEET, rest``: short row labels."""
+    label = measure.replace("long_term_neet", "long-term NEET").replace("neet", "NEET")
+    for suffix, words in (("_rest_of_population", ", rest"), ("_immigrants", ", immigrants"),
+                          ("_women", ", women"), ("_men", ", men")):
+        label = label.replace(suffix, words)
+    return label
 
 
 def _table_2(model: LogitResult) -> pd.DataFrame:
