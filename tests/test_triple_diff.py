@@ -207,6 +207,8 @@ def test_results_work_with_aggregations_bootstrap_and_wild_bootstrap() -> None:
     assert np.all(weights[~res.obs_eligible] == 0)
     tidy = res.tidy()
     assert {"group", "time", "event_time", "estimate", "std_error"} <= set(tidy.columns)
+    html = res._repr_html_()  # renders compactly in a notebook, as every result
+    assert "Triple differences" in html and html == res.summary()._repr_html_() and len(repr(res).splitlines()) <= 2
     universal = triple_diff(df, y="y", time="t", group="g", eligible="q", unit="id", base_period="universal")
     assert np.isfinite(honest_did(universal.aggregate("dynamic")).tidy()["conf_low"]).any()
 
