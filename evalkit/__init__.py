@@ -86,7 +86,6 @@ _LAZY: dict[str, str] = {
     "SynthDiDResult": "evalkit.estimators",
     "dcdh": "evalkit.estimators",
     "staggered_efficient": "evalkit.estimators",
-    "simulate_switching": "evalkit.simulate",
     "triple_diff": "evalkit.estimators",
     "two_stage_did": "evalkit.estimators",
     # results and inference
@@ -116,6 +115,7 @@ _LAZY: dict[str, str] = {
     "power": "evalkit.planning",
     # simulation
     "simulate_staggered": "evalkit.simulate",
+    "simulate_switching": "evalkit.simulate",
     "FuiEffects": "evalkit.replications.fui.synthetic",
     "SyntheticFuiData": "evalkit.replications.fui.synthetic",
     "simulate_fui_panel": "evalkit.replications.fui.synthetic",
