@@ -61,6 +61,36 @@ class Entries:
         return len(self.frame)
 
 
+@dataclass(frozen=True)
+class SpellStarts:
+    """Every start of a NAV spell in a panel, flagged for the washout (one engine query).
+
+    The result of :func:`spell_starts`; :func:`find_entries` filters it in pandas, so
+    that several selections of entries (entry windows, a placebo's windows, every month
+    for an event study) share one pass over the panel.  ``frame`` is never modified.
+    """
+
+    frame: pd.DataFrame
+    washout: int
+    unknown_history: str
+    last_month: int
+
+
+def spell_starts(
+    panel: StatusPanel, *, washout: int = 12,
+    unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
+) -> SpellStarts:
+    """Run :func:`spell_starts_sql` on the panel's engine once, for any number of :func:`find_entries`.
+
+    Parameters are those of :func:`find_entries` that the query depends on.
+    """
+    washout = whole_number(washout, name="washout", minimum=0)
+    if unknown_history not in ("unconfirmed", "assume_new"):
+        raise EvalkitError(f"unknown_history must be 'unconfirmed' or 'assume_new', got {unknown_history!r}")
+    frame = panel.query(spell_starts_sql(panel, washout, unknown_history))
+    return SpellStarts(frame=frame, washout=washout, unknown_history=unknown_history, last_month=panel.last_month)
+
+
 def spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) -> str:
     """Portable SQL for the starts of NAV spells, with the washout and history flags.
 
@@ -135,6 +165,7 @@ def find_entries(
     windows: dict[str, Window] | None = None,
     schedule: RolloutSchedule | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
+    starts: SpellStarts | None = None,
 ) -> Entries:
     """Find the entries of new users in a status panel.
 
@@ -166,6 +197,9 @@ def find_entries(
         What an entry in the panel's first ``washout`` months is when nothing is known
         about the months before the panel: ``"unconfirmed"`` (excluded, counted) or
         ``"assume_new"``.
+    starts
+        The panel's spell starts from :func:`spell_starts` (with the same ``washout`` and
+        ``unknown_history``), to reuse one engine pass; computed when not given.
 
     Returns
     -------
@@ -176,7 +210,7 @@ def find_entries(
     ------
     EvalkitError
         For a fractional or negative ``washout`` or ``max_age``, an unknown category,
-        malformed windows or age groups.
+        malformed windows or age groups, or ``starts`` of another washout or history rule.
     """
     washout = whole_number(washout, name="washout", minimum=0)
     if max_age is not None:
@@ -192,7 +226,15 @@ def find_entries(
     if age_groups is not None:
         _check_age_groups(age_groups)
 
-    starts = panel.query(spell_starts_sql(panel, washout, unknown_history))
+    if starts is None:
+        starts = spell_starts(panel, washout=washout, unknown_history=unknown_history)
+    elif (starts.washout, starts.unknown_history, starts.last_month) != (washout, unknown_history, panel.last_month):
+        raise EvalkitError(
+            f"starts were found with washout={starts.washout}, unknown_history={starts.unknown_history!r} "
+            f"(panel ending at month {starts.last_month}), but the entries ask for washout={washout}, "
+            f"unknown_history={unknown_history!r} (panel ending at {panel.last_month}); pass starts of the same rules"
+        )
+    starts = starts.frame
     steps: dict[str, int] = {"spells at NAV starting in the panel": len(starts)}
 
     unconfirmed = starts["history_unknown"].astype("boolean").fillna(False).astype(bool)

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule, find_entries
+from evalkit.cohorts import RolloutSchedule, SpellStarts, find_entries
 from evalkit.errors import DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
-from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, OutcomeRows, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
 from evalkit.replications.fui.inference import wild_effects
@@ -128,9 +128,13 @@ COVARIATES = ("female", "age_20_24", "age_25_29", "education_upper_secondary", "
 
 
 def entry_cohorts(
-    panel: StatusPanel, unemployment: pd.DataFrame, schedule: RolloutSchedule, spec: FuiSpec | None = None
+    panel: StatusPanel, unemployment: pd.DataFrame, schedule: RolloutSchedule, spec: FuiSpec | None = None,
+    *, starts: SpellStarts | None = None, rows: OutcomeRows | None = None,
 ) -> pd.DataFrame:
     """Every new user of the panel (no entry windows) with outcomes, covariates and start month.
+
+    ``starts`` are the panel's spell starts (:func:`~evalkit.cohorts.spell_starts`) and ``rows``
+    their states after entry (:func:`~evalkit.outcomes.outcome_rows`), reused when given.
 
     Entrants with unknown sex or education are kept with missing covariates (the dummies
     are missing too); :func:`fui_event_study` leaves them out of each model and counts them.
@@ -138,9 +142,10 @@ def entry_cohorts(
     spec = spec or FuiSpec()
     entries = find_entries(
         panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, age_groups=AGE_GROUPS,
-        schedule=schedule,
+        schedule=schedule, starts=starts,
     )
-    frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever).frame
+    frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever,
+                                 rows=rows).frame
     frame["county_unemployment_pct"] = attach_unemployment(frame, unemployment)
     frame["female"] = frame["female"].astype(float)
     for name, (column, level) in dummy_terms(spec).items():

@@ -19,7 +19,7 @@ missing one covariate is counted under that column and one missing several under
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -275,3 +275,29 @@ def fit_fui_regressions(
         models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates),
         fixed_effects=tuple(fixed_effects),
     )
+
+
+def with_covariance(
+    regressions: FuiRegressions, vcov: Literal["iid", "HC1", "HC3", "CR1"], *, cluster: str | None = None
+) -> FuiRegressions:
+    """The same fitted models with another covariance estimator, without refitting.
+
+    Equals :func:`fit_fui_regressions` of the same sample with ``vcov`` and ``cluster``
+    (the coefficients, design and rows do not depend on the covariance), at the cost of
+    the covariance alone (:meth:`~evalkit.regression.RegressionResult.vcov`).  ``cluster``
+    must be a column the models were fitted with: ``county`` always is.
+
+    Raises
+    ------
+    DesignError
+        When ``cluster`` is not among the models' columns.
+    """
+    for res in regressions.models.values():
+        if cluster is not None and cluster not in res.data:
+            raise DesignError(
+                f"cannot cluster the fitted FUI models by {cluster!r}: their data have {list(res.data.columns)}; "
+                f"fit them with fit_fui_regressions(sample, vcov={vcov!r}, cluster={cluster!r})"
+            )
+        break
+    models = {key: res.vcov(vcov, cluster=cluster) for key, res in regressions.models.items()}
+    return replace(regressions, models=models, cov_type=vcov)

@@ -9,7 +9,7 @@ from os import PathLike
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule, whole_number
+from evalkit.cohorts import RolloutSchedule, spell_starts, whole_number
 from evalkit.errors import FewClustersWarning
 from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
@@ -19,8 +19,8 @@ from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, f
 from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
-from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
-from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
+from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions, with_covariance
+from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample, shared_outcome_rows
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
 from evalkit.replications.fui.unemployment import check_unemployment
@@ -308,13 +308,19 @@ def run_fui(
         stage("reading and validating the panel")
         panel = read_panel(panel, roles=roles)
     stage("finding new users and their outcomes")
-    sample = prepare_sample(panel, unemployment, schedule, spec)
+    # one pass for the spell starts and one for the outcomes, shared by every analysis below
+    starts = spell_starts(panel, washout=spec.washout)
+    cohort_spec = spec if event_study_horizons is None or not event_study else replace(
+        spec, horizons=tuple(event_study_horizons))
+    horizons = tuple(sorted({*spec.horizons, *cohort_spec.horizons}))
+    rows = shared_outcome_rows(panel, spec, starts, horizons) if placebo or event_study else None
+    sample = prepare_sample(panel, unemployment, schedule, spec, starts=starts, rows=rows)
     stage(f"fitting {3 * len(spec.outcomes) * len(spec.horizons)} linear probability models")
     conventional = fit_fui_regressions(sample)
     with warnings.catch_warnings():
         # 18 counties: the replication reports clustered SEs with this caveat in its docs
         warnings.simplefilter("ignore", FewClustersWarning)
-        clustered = fit_fui_regressions(sample, vcov="CR1", cluster="county")
+        clustered = with_covariance(conventional, "CR1", cluster="county")  # the same fits, no refit
     without_category = fit_fui_regressions(sample, control_for_category=False)
     if few_clusters:
         stage(f"wild cluster bootstrap ({n_boot:,} draws) and randomization inference by county")
@@ -322,9 +328,8 @@ def run_fui(
     study = None
     if event_study:
         stage("event study of all monthly entry cohorts")
-        cohort_spec = spec if event_study_horizons is None else replace(spec, horizons=tuple(event_study_horizons))
         study = fui_event_study(
-            entry_cohorts(panel, unemployment, schedule, cohort_spec),
+            entry_cohorts(panel, unemployment, schedule, cohort_spec, starts=starts, rows=rows),
             outcomes=cohort_spec.outcomes,
             horizons=cohort_spec.horizons,
             n_boot=n_boot if few_clusters else None,
@@ -344,7 +349,7 @@ def run_fui(
         contamination=contamination(sample),
         few_clusters=inference,
         event_study=study,
-        placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
+        placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows, starts=starts, rows=rows) if placebo else None,
         triple_diff=ddd,
         compare_published=compare_published,
     )

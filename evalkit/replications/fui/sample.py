@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.cohorts import Entries, RolloutSchedule, find_entries, whole_number
+from evalkit.cohorts import Entries, RolloutSchedule, SpellStarts, find_entries, whole_number
 from evalkit.errors import DesignError
-from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, Outcomes, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, OutcomeRows, Outcomes, outcome_rows, outcomes_at_horizons
 from evalkit.panel import NAV_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
 from evalkit.replications.fui.published import GROUPS
@@ -296,6 +296,32 @@ def check_exposure(schedule: RolloutSchedule, spec: FuiSpec) -> None:
         )
 
 
+def check_attributes(panel: StatusPanel) -> None:
+    """Raise a DesignError naming the person attributes the FUI model needs and the panel lacks."""
+    lacking = [c for c in ("female", "birth_year", "education_level") if not panel.has(c)]
+    if lacking:
+        raise DesignError(
+            f"the FUI model needs the person attribute column(s) {lacking}, which the panel "
+            "lacks; map them with ColumnRoles (roles file [columns]) or add them to the extract"
+        )
+
+
+def shared_outcome_rows(
+    panel: StatusPanel, spec: FuiSpec, starts: SpellStarts, horizons: tuple[int, ...]
+) -> OutcomeRows:
+    """The states after entry of every new user of ``spec`` (any entry month), in one engine pass.
+
+    Every selection of one run (the published windows, the placebo's windows, the event
+    study's cohorts) differs from ``spec`` only in its windows and horizons, so its entries
+    are among these and its outcomes are looked up (``rows=`` of :func:`prepare_sample`).
+    ``horizons`` is the union of the horizons the run needs.
+    """
+    check_attributes(panel)
+    every = find_entries(panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age,
+                         starts=starts)
+    return outcome_rows(panel, every, horizons=horizons, states=spec.states, ever=spec.ever)
+
+
 def prepare_sample(
     panel: StatusPanel,
     unemployment: pd.DataFrame,
@@ -303,12 +329,18 @@ def prepare_sample(
     spec: FuiSpec | None = None,
     *,
     check_design: bool = True,
+    starts: SpellStarts | None = None,
+    rows: OutcomeRows | None = None,
 ) -> FuiSample:
     """Build the FUI analysis sample from a validated panel.
 
     ``check_design`` checks the schedule's start months against the windows first
     (:func:`check_exposure`); the placebo test, whose windows both lie before the
-    rollout on purpose, turns it off.
+    rollout on purpose, turns it off.  ``starts`` are the panel's spell starts
+    (:func:`~evalkit.cohorts.spell_starts` with ``spec.washout``), shared by the analyses
+    of one run; found when not given.  ``rows`` are the states after entry of a wider
+    selection of entries (:func:`~evalkit.outcomes.outcome_rows`), looked up rather than
+    queried again.
 
     Raises
     ------
@@ -325,12 +357,7 @@ def prepare_sample(
         )
     if check_design:
         check_exposure(schedule, spec)
-    lacking = [c for c in ("female", "birth_year", "education_level") if not panel.has(c)]
-    if lacking:
-        raise DesignError(
-            f"the FUI model needs the person attribute column(s) {lacking}, which the panel "
-            "lacks; map them with ColumnRoles (roles file [columns]) or add them to the extract"
-        )
+    check_attributes(panel)
     entries = find_entries(
         panel,
         washout=spec.washout,
@@ -339,8 +366,10 @@ def prepare_sample(
         age_groups=AGE_GROUPS,
         windows=spec.windows,
         schedule=schedule,
+        starts=starts,
     )
-    outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever)
+    outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever,
+                                    rows=rows)
     frame = outcomes.frame
     frame["t2"] = (frame["window"] == spec.post_window).astype("int8")
     frame["south_west"] = (frame["region"] == spec.treated_region).astype("int8")
