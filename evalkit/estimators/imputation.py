@@ -15,6 +15,19 @@ cell ``c`` (BJS eq. 8: ``sum_i a_ic b_ic / sum_i a_ic^2`` with ``a_ic = sum_t v_
 ``b_ic = sum_t v_it tau^_it`` over unit ``i``'s rows in ``c``), as in R ``didimputation``
 and diff-diff's ``ImputationDiD`` (no leave-out correction).
 
+The wild cluster bootstrap (``bootstrap_scores``) does not use these cell-centred
+residuals.  Its scores are ``S_g = sum_{it in g} v_it e_it`` with ``e_it = tau^_it - tau^_w``
+on the target's treated rows and the untreated-model residual elsewhere: the residuals of
+the model ``y_it = alpha_i + lambda_t + tau_w D_it + e_it`` in which the target's effect is
+one constant.  The restricted scores ``S_g + omega_g (tau^_w - r)`` are then those of that
+model with the tested null ``tau_w = r`` imposed, and ``sum_g v_g (S_g + omega_g (tau^_w - r))``
+is exactly ``tau*_w - r`` of the imputation estimator refitted to
+``y* = Y^(0) + r D + v_g e~`` (the restricted wild cluster bootstrap of the linear estimator
+``tau_w = sum v_it y_it``; Cameron, Gelbach & Miller 2008, Kline & Santos 2012).  They are
+Gardner's (2022) two-stage GMM scores of the same estimate.  Centring within cohort x
+event-time cells would remove each cell's own variation: with three clusters per cell
+the bootstrap over-rejected (docs/few_clusters.md).
+
 Test 1 of BJS (pre-trends): on untreated rows only, add indicators of the ``K`` periods
 before treatment to the untreated model and test them jointly (cluster-robust Wald test,
 ``F(K, G - 1)``).
@@ -178,6 +191,7 @@ def imputation_did(
     n_clusters = int(ed.cluster.max()) + 1
     estimates = np.empty(len(names))
     psi = np.zeros((n_clusters, len(names)))
+    boot = np.zeros_like(psi)  # the wild bootstrap's scores (sum_it v_it (y_it - tau_w D_it - Y^_it(0)))
     shares = np.zeros((n_clusters, len(names)))  # each cluster's share of the estimand's weight
     for j, target in enumerate(targets):
         v1 = np.where(target, w, 0.0) / w[target].sum()
@@ -190,8 +204,11 @@ def imputation_did(
         b = np.bincount(key, weights=(v1 * tau)[target], minlength=n_cells * n_units).reshape(n_cells, n_units)
         tau_tilde = (a * b).sum(axis=1) / np.maximum((a**2).sum(axis=1), np.finfo(float).tiny)
         eps = np.where(target, tau - tau_tilde[cell], 0.0)
-        contrib = np.where(treated, v1 * eps, np.where(np.isfinite(v0), v0, 0.0) * resid)
-        psi[:, j] = cluster_sums(np.where(treated, contrib, np.nan_to_num(contrib)), ed.cluster, n_groups=n_clusters)
+        untreated_part = np.nan_to_num(np.where(np.isfinite(v0), v0, 0.0) * resid)
+        psi[:, j] = cluster_sums(np.where(treated, v1 * eps, untreated_part), ed.cluster, n_groups=n_clusters)
+        # the bootstrap's scores: treated residuals around the estimate, not the cells' means
+        centred = np.where(target, tau - estimates[j], 0.0)
+        boot[:, j] = cluster_sums(np.where(treated, v1 * centred, untreated_part), ed.cluster, n_groups=n_clusters)
     cov = influence_cov(psi)  # rows of psi are already cluster sums
     if min_e is None or min_e >= 0:
         test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
@@ -211,5 +228,5 @@ def imputation_did(
         pretrend_test=test,
         pretrend_estimates=leads,
         effects=pd.Series(tau[imputable], index=ed.index[imputable], name="effect"),
-        scores=InfluenceScores(tuple(names), estimates, psi, shares),
+        scores=InfluenceScores(tuple(names), estimates, boot, shares),
     )
