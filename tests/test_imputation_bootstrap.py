@@ -15,7 +15,7 @@ from evalkit.inference.weights import draw_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore::evalkit.errors.FewClustersWarning")
 
-COLS = dict(y="y", time="t", group="g", unit="unit", weights="n", cluster="county")
+COLS = {"y": "y", "time": "t", "group": "g", "unit": "unit", "weights": "n", "cluster": "county"}
 
 
 @pytest.fixture(scope="module")
