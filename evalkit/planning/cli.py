@@ -102,6 +102,12 @@ def add_options(p: argparse.ArgumentParser) -> None:
     s.add_argument("--event-span", metavar="FIRST..LAST",
                    help="months of the event study of the --schedule plan (default: from the pre window's first "
                    "month to the month before the last wave, or on after it when some units have no wave)")
+    s.add_argument("--strata", metavar="COLUMN",
+                   help="fill the planned waves within strata: a column of --frame constant within units, or "
+                   "'region' (the --schedule table's region column; the bundled schedule's regions by default); "
+                   "wave sizes are spread over the strata in proportion to their sizes, placebo assignments are "
+                   "enumerated within strata when there are at most --assignments of them and drawn otherwise, "
+                   "and randomization inference permutes within strata")
     s.add_argument("--candidate", action="append", type=_candidate, metavar="[NAME=]WAVES",
                    help="another schedule to compare, e.g. 'nine=2017-01:9,2017-07:rest' or "
                    "'2017-01:6,2017-07:rest;post=2017-02..2017-06;pre=2016-02..2016-06'; repeat for several")
@@ -170,12 +176,23 @@ def run(
     before = args.before
     if before is None and not synthetic:
         before = month_label(main.waves[0][0])
+    strata: Any = None
+    if args.strata:
+        if args.frame and args.strata in data.columns:
+            strata = args.strata
+        elif args.strata == "region":
+            frame = schedule.frame
+            strata = dict(zip(frame["unit"].astype(str), frame["region"].astype(str)))
+        else:
+            raise EvalkitError(f"--strata {args.strata!r} is not a column of --frame"
+                               + ("" if args.frame else " (no --frame given)")
+                               + "; use a --frame column or 'region' (the --schedule table's regions)")
     options: dict[str, Any] = dict(
         outcomes=tuple(args.outcome or DEFAULT_STATES),
         inference=tuple(args.inference or ("wild",)),
         effects=args.effects, alpha=args.alpha, target=args.target, n_assignments=args.assignments,
         shift_step=args.shift_step, n_boot=args.n_boot, weight_type=args.weight_type, rng=args.rng,
-        before=before, unit=args.unit, estimator=args.estimator,
+        before=before, unit=args.unit, estimator=args.estimator, strata=strata,
     )
     if args.frame:
         options.update(period=args.period, count=args.count)
