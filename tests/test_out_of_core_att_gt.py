@@ -17,9 +17,11 @@ import pytest
 
 from evalkit.engine import DuckDBEngine, ParquetSource, SparkEngine
 from evalkit.engine.staggered_cells import cells_query, staggered_cells, validation_query
-from evalkit.errors import DesignError, ExcludedRowsWarning, FewClustersWarning, PanelValidationError
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning, FewClustersWarning, PanelValidationError
 from evalkit.estimators import att_gt
+from evalkit.estimators import event_study
 from evalkit.estimators.att_gt_engine import att_gt_in_engine
+from evalkit.estimators.event_study_engine import event_study_in_engine
 from evalkit.inference import wild_cluster_bootstrap
 
 TOL = dict(rtol=1e-10, atol=1e-12)
@@ -168,3 +170,18 @@ def test_spark_runs_the_same_sums(data, parquet, spark):
     pd.testing.assert_frame_equal(on_spark.frame[["group", "cluster", "edu", "time", "n_units"]].astype(str),
                                   on_duck.frame[["group", "cluster", "edu", "time", "n_units"]].astype(str))
     np.testing.assert_allclose(on_spark.frame["y_sum"], on_duck.frame["y_sum"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(weights="wt", min_e=-3, max_e=2)])
+def test_event_study_from_cells_equals_in_memory(data, parquet, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        memory = event_study(data, **ARGS, **kwargs)
+        stored = event_study_in_engine(parquet, **ARGS, **kwargs)
+    assert list(stored.params.index) == list(memory.params.index)
+    np.testing.assert_allclose(stored.params, memory.params, **TOL)
+    np.testing.assert_allclose(stored.std_errors, memory.std_errors, **TOL)
+    np.testing.assert_allclose(stored.cov, memory.cov, **TOL)
+    assert stored.nobs == memory.nobs == 3600
+    with pytest.raises(EvalkitError, match="keeps no scores"):
+        wild_cluster_bootstrap(stored, "event_time::0", n_boot=9)
