@@ -45,7 +45,7 @@ def test_help_documents_every_option(capsys):
                    "--washout", "--max-age", "--before", "--schedule", "--post-window", "--pre-window",
                    "--candidate", "--inference", "--effects", "--alpha", "--target", "--assignments",
                    "--shift-step", "--n-boot", "--weight-type", "--rng", "--out", "--json", "--scale", "--seed",
-                   "--county-icc", "--estimator", "--event-span", "--strata"):
+                   "--county-icc", "--estimator", "--event-span", "--strata", "--covariate"):
         assert option in text, option
 
 
@@ -98,6 +98,7 @@ def test_strata_from_the_schedule_regions(frame_csv, capsys):
         (["--estimator", "event_study", "--inference", "randomization"], "wild cluster bootstrap only"),
         (["--event-span", "2017-02..2017-06"], "must contain the first wave's start"),
         (["--strata", "fylket"], "--strata 'fylket' is not a column of --frame"),
+        (["--covariate", "ledighet"], r"covariate\(s\) \['ledighet'\] are not columns"),
     ],
 )
 def test_user_errors_name_what_was_given(frame_csv, capsys, extra, message):

@@ -82,6 +82,10 @@ def add_options(p: argparse.ArgumentParser) -> None:
     d.add_argument("--outcome", action="append", metavar="NAME",
                    help="a monthly state (employed, in_education, at_nav, none), or an outcome column of "
                    "--frame; repeat for several (default employed)")
+    d.add_argument("--covariate", action="append", metavar="NAME",
+                   help="a control of the planned 2x2 (wild bootstrap only): a column of --frame (e.g. the county "
+                   "unemployment rate of each month) or of the panel's entries (age, female, education_level, "
+                   "nav_category); text columns enter as level indicators; repeat for several")
     d.add_argument("--horizon", action="append", type=_positive, metavar="K",
                    help="months after the entry month; repeat for several (default 6)")
     d.add_argument("--washout", type=int, default=12, metavar="N",
@@ -193,6 +197,7 @@ def run(
         effects=args.effects, alpha=args.alpha, target=args.target, n_assignments=args.assignments,
         shift_step=args.shift_step, n_boot=args.n_boot, weight_type=args.weight_type, rng=args.rng,
         before=before, unit=args.unit, estimator=args.estimator, strata=strata,
+        covariates=tuple(args.covariate or ()),
     )
     if args.frame:
         options.update(period=args.period, count=args.count)
