@@ -3,6 +3,7 @@ JSON, and user errors end with exit 2 and a message naming the option, file or c
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
@@ -47,6 +48,19 @@ def test_help_documents_every_option(capsys):
                    "--shift-step", "--n-boot", "--weight-type", "--rng", "--out", "--json", "--scale", "--seed",
                    "--county-icc", "--estimator", "--event-span", "--strata", "--covariate"):
         assert option in text, option
+
+
+def test_every_option_of_the_parser_has_help_text(capsys):
+    from evalkit.cli import build_parser
+
+    parser = build_parser()
+    power = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["power"]
+    assert main(["power", "--help"]) == 0
+    text = capsys.readouterr().out
+    for action in power._actions:
+        if action.option_strings:
+            assert action.help and len(action.help) > 10, action.option_strings
+            assert action.option_strings[0] in text
 
 
 def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_path, capsys):
