@@ -61,7 +61,7 @@ class CovariateCells:
     def __post_init__(self) -> None:
         freeze_arrays(self)
 
-    def before(self, month: int) -> "CovariateCells":
+    def before(self, month: int) -> CovariateCells:
         """Only the cells whose outcome is observed before ``month`` (see :meth:`OutcomeCells.before`)."""
         keep = self.month + (self.outcome.horizon or 0) < month
         return CovariateCells(self.outcome.before(month), self.unit[keep], self.month[keep], self.count[keep],

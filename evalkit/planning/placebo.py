@@ -221,7 +221,7 @@ def score_placebos(
     rng: RNG = None,
     estimator: Estimator = "2x2",
     strata: np.ndarray | None = None,
-    covariates: "CovariateCells | None" = None,
+    covariates: CovariateCells | None = None,
 ) -> pd.DataFrame:
     """Estimate and few-cluster interval of every placebo rollout of ``plan`` on ``cells``.
 
