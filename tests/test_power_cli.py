@@ -45,7 +45,7 @@ def test_help_documents_every_option(capsys):
                    "--washout", "--max-age", "--before", "--schedule", "--post-window", "--pre-window",
                    "--candidate", "--inference", "--effects", "--alpha", "--target", "--assignments",
                    "--shift-step", "--n-boot", "--weight-type", "--rng", "--out", "--json", "--scale", "--seed",
-                   "--county-icc"):
+                   "--county-icc", "--estimator", "--event-span", "--strata"):
         assert option in text, option
 
 
@@ -65,6 +65,25 @@ def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_pat
     assert document["provenance"]["inputs"][0]["name"] == "cells.csv"
 
 
+def test_an_event_study_run_reports_every_event_time(frame_csv, capsys):
+    code = main(["power", *_frame(frame_csv), "--before", "2017-01", "--estimator", "event_study",
+                 "--assignments", "1", "--shift-step", "6", "--n-boot", "99", "--rng", "1", "--json", "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    document = json.loads(printed)
+    validate(document)
+    assert {r["term"] for r in document["mde"]} == {"ATT", *[f"event_time::{e}" for e in range(6)]}
+    assert {d["estimator"] for d in document["designs"]} == {"event_study"}
+
+
+def test_strata_from_the_schedule_regions(frame_csv, capsys):
+    # regions a (4 counties) and b (8): the 4 January counties are spread 1 + 3 (proportional allocation)
+    code = main(["power", *_frame(frame_csv), "--before", "2017-01", "--strata", "region", "--inference",
+                 "randomization", "--assignments", "2", "--shift-step", "6", "--json", "--quiet"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0 and {d["n_treated"] for d in document["designs"]} == {4}
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -74,8 +93,11 @@ def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_pat
         (["--effects", "a,b"], "argument --effects: expected numbers"),
         (["--outcome", "jobb"], r"column\(s\) \['jobb'\] are not in the outcome frame"),
         (["--before", "2015-01"], "spans 16 entry months"),
-        (["--post-window", "2017-03..2017-01"], "--schedule/--post-window/--pre-window: post window ends before"),
+        (["--post-window", "2017-03..2017-01"], "--schedule/--post-window/--pre-window/--event-span: post window ends before"),
         (["--candidate", "2017-01:30"], "needs 30 units but the data have 12"),
+        (["--estimator", "event_study", "--inference", "randomization"], "wild cluster bootstrap only"),
+        (["--event-span", "2017-02..2017-06"], "must contain the first wave's start"),
+        (["--strata", "fylket"], "--strata 'fylket' is not a column of --frame"),
     ],
 )
 def test_user_errors_name_what_was_given(frame_csv, capsys, extra, message):

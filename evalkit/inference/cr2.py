@@ -9,7 +9,11 @@ with ``B = (X'X)^{-1}`` and ``H_gg`` the block of cluster ``g`` of the hat matri
 FULL model, fixed effects included (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018,
 working-independence model ``Phi = I``; the symmetric inverse square root, Moore-Penrose
 where ``I - H_gg`` is singular, as in R clubSandwich).  No further factor is applied: CR2
-is unbiased when the errors are independent and homoskedastic.
+is unbiased when the errors are independent and homoskedastic.  With weights this is CR2
+of the whitened regression, as clubSandwich's of ``lm(sqrt(w) y ~ 0 + sqrt(w) X)`` (R
+clubSandwich's CR2 of ``lm(..., weights = w)`` takes the Cholesky factor of the working
+variance instead, another matrix when the weights vary within a cluster;
+docs/few_clusters.md).
 
 **Absorbed fixed effects.**  With fixed effects absorbed, ``X`` holds the demeaned
 regressors and the full hat matrix is ``H = P_N + H_S + X B X'``, where ``P_N`` projects on
