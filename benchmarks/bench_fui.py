@@ -3,9 +3,9 @@
 Run: python benchmarks/bench_fui.py [--scale 1.0] [--panel PATH.parquet --unemployment PATH.parquet]
 
 Prints the panel's size and the seconds of each phase of `evalkit fui` as it runs them on
-the Parquet file: validation in DuckDB, the one pass that finds every NAV spell start
-(shared by the published sample, the placebo and the event study), the published
-sample's outcomes, the published models (iid, then county-clustered from the same fits,
+the Parquet file: validation in DuckDB, the one pass that finds the new users of every month
+and the one that finds their outcomes (both shared by the published sample, the placebo
+and the event study), the published sample, the published models (iid, then county-clustered from the same fits,
 then without the need category), the placebo and the event study's cohorts; each as a
 share of the time to read the panel with pandas.  These are relative, in-process
 timings; the whole-process targets are measured by benchmarks/targets.py (fresh
@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.cohorts import spell_starts
 from evalkit.panel import scan_panel
 from evalkit.replications.fui.event_study import entry_cohorts
 from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.regressions import fit_fui_regressions, with_covariance
-from evalkit.replications.fui.sample import FuiSpec, prepare_sample
+from evalkit.replications.fui.sample import FuiSpec, fui_entry_pool, prepare_sample, shared_outcome_rows
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.synthetic import simulate_fui_panel, write_panel
 
@@ -46,9 +45,11 @@ def phases(panel_path: Path, unemployment: pd.DataFrame) -> dict[str, float]:
     seconds = {}
     _, seconds["read"] = timed("read the panel from Parquet (pandas)", pd.read_parquet, panel_path)
     panel, seconds["validate"] = timed("scan_panel: validate in DuckDB", scan_panel, str(panel_path))
-    starts, seconds["starts"] = timed("spell starts (one pass, shared)", spell_starts, panel, washout=spec.washout)
-    sample, seconds["sample"] = timed("published sample: entries and outcomes", prepare_sample, panel,
-                                      unemployment, schedule, spec, starts=starts)
+    pool, seconds["entries"] = timed("entries of every month (one pass, shared)", fui_entry_pool, panel, spec)
+    rows, seconds["outcomes"] = timed("their outcomes (one pass, shared)", shared_outcome_rows, panel, spec, pool,
+                                      spec.horizons)
+    sample, seconds["sample"] = timed("published sample (windows selected)", prepare_sample, panel,
+                                      unemployment, schedule, spec, pool=pool, rows=rows)
     conventional, seconds["iid"] = timed("8 published models (iid)", fit_fui_regressions, sample)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -57,9 +58,9 @@ def phases(panel_path: Path, unemployment: pd.DataFrame) -> dict[str, float]:
     _, seconds["without_category"] = timed("8 models without need category", fit_fui_regressions, sample,
                                            control_for_category=False)
     _, seconds["placebo"] = timed("placebo: sample and 8 models", placebo_test, panel, unemployment, schedule,
-                                  spec, starts=starts)
+                                  spec, pool=pool, rows=rows)
     _, seconds["cohorts"] = timed("event study: every entry cohort with outcomes", entry_cohorts, panel,
-                                  unemployment, schedule, spec, starts=starts)
+                                  unemployment, schedule, spec, pool=pool, rows=rows)
     return seconds
 
 

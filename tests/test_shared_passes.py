@@ -1,4 +1,4 @@
-"""Spell starts and outcome rows found once and shared by several selections of entries (one engine pass each)."""
+"""Entries and outcome rows found once and shared by several selections of entries (one engine pass each)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from evalkit import EvalkitError
-from evalkit.cohorts import find_entries, spell_starts
+from evalkit.cohorts import entry_pool, find_entries
 from evalkit.outcomes import outcome_rows, outcomes_at_horizons
 from evalkit.panel import read_panel
 
@@ -18,23 +18,26 @@ def panel_of(make_person):
     return read_panel(pd.DataFrame(rows))
 
 
-@pytest.mark.parametrize("options", [{}, {"windows": {"a": ("2016-01", "2016-04")}}, {"first_only": True},
-                                     {"categories": ["standard"]}])
-def test_entries_from_shared_starts_equal_entries_found_alone(make_person, options):
+@pytest.mark.parametrize("rules", [{}, {"first_only": True}, {"categories": ["standard"], "max_age": 30}])
+@pytest.mark.parametrize("windows", [None, {"a": ("2016-01", "2016-04")}, {"a": ("2016-01", "2016-03"),
+                                                                         "b": ("2016-05", "2017-06")}])
+def test_entries_selected_from_a_pool_equal_entries_found_in_the_engine(make_person, rules, windows):
     panel = panel_of(make_person)
-    starts = spell_starts(panel, washout=12)
-    before = starts.frame.copy()
-    shared = find_entries(panel, washout=12, starts=starts, **options)
-    alone = find_entries(panel, washout=12, **options)
+    pool = entry_pool(panel, washout=12, **rules)
+    before = pool.frame.copy()
+    shared = find_entries(panel, washout=12, windows=windows, pool=pool, **rules)
+    alone = find_entries(panel, washout=12, windows=windows, **rules)
     pd.testing.assert_frame_equal(shared.frame, alone.frame)
     assert shared.report.steps == alone.report.steps
-    pd.testing.assert_frame_equal(starts.frame, before)  # never modified
+    pd.testing.assert_frame_equal(pool.frame, before)  # never modified
 
 
-def test_starts_of_another_washout_are_refused(make_person):
+def test_a_pool_of_other_rules_is_refused(make_person):
     panel = panel_of(make_person)
     with pytest.raises(EvalkitError, match="washout=6.*washout=12"):
-        find_entries(panel, washout=12, starts=spell_starts(panel, washout=6))
+        find_entries(panel, washout=12, pool=entry_pool(panel, washout=6))
+    with pytest.raises(EvalkitError, match="max_age=None.*max_age=29"):
+        find_entries(panel, max_age=29, pool=entry_pool(panel))
 
 
 @pytest.mark.parametrize("ever", [True, False])

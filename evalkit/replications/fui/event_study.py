@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule, SpellStarts, find_entries
+from evalkit.cohorts import EntryPool, RolloutSchedule, find_entries
 from evalkit.errors import DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
@@ -129,11 +129,11 @@ COVARIATES = ("female", "age_20_24", "age_25_29", "education_upper_secondary", "
 
 def entry_cohorts(
     panel: StatusPanel, unemployment: pd.DataFrame, schedule: RolloutSchedule, spec: FuiSpec | None = None,
-    *, starts: SpellStarts | None = None, rows: OutcomeRows | None = None,
+    *, pool: EntryPool | None = None, rows: OutcomeRows | None = None,
 ) -> pd.DataFrame:
     """Every new user of the panel (no entry windows) with outcomes, covariates and start month.
 
-    ``starts`` are the panel's spell starts (:func:`~evalkit.cohorts.spell_starts`) and ``rows``
+    ``pool`` holds the panel's entries before any window (:func:`~evalkit.cohorts.entry_pool`) and ``rows``
     their states after entry (:func:`~evalkit.outcomes.outcome_rows`), reused when given.
 
     Entrants with unknown sex or education are kept with missing covariates (the dummies
@@ -142,7 +142,7 @@ def entry_cohorts(
     spec = spec or FuiSpec()
     entries = find_entries(
         panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, age_groups=AGE_GROUPS,
-        schedule=schedule, starts=starts,
+        schedule=schedule, pool=pool,
     )
     frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever,
                                  rows=rows).frame

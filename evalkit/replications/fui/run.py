@@ -9,7 +9,7 @@ from os import PathLike
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule, spell_starts, whole_number
+from evalkit.cohorts import RolloutSchedule, whole_number
 from evalkit.errors import FewClustersWarning
 from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
@@ -20,7 +20,14 @@ from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions, with_covariance
-from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample, shared_outcome_rows
+from evalkit.replications.fui.sample import (
+    FuiSample,
+    FuiSpec,
+    check_exposure,
+    fui_entry_pool,
+    prepare_sample,
+    shared_outcome_rows,
+)
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
 from evalkit.replications.fui.unemployment import check_unemployment
@@ -308,13 +315,13 @@ def run_fui(
         stage("reading and validating the panel")
         panel = read_panel(panel, roles=roles)
     stage("finding new users and their outcomes")
-    # one pass for the spell starts and one for the outcomes, shared by every analysis below
-    starts = spell_starts(panel, washout=spec.washout)
+    # one pass for the entries and one for their outcomes, shared by every analysis below
+    pool = fui_entry_pool(panel, spec)
     cohort_spec = spec if event_study_horizons is None or not event_study else replace(
         spec, horizons=tuple(event_study_horizons))
     horizons = tuple(sorted({*spec.horizons, *cohort_spec.horizons}))
-    rows = shared_outcome_rows(panel, spec, starts, horizons) if placebo or event_study else None
-    sample = prepare_sample(panel, unemployment, schedule, spec, starts=starts, rows=rows)
+    rows = shared_outcome_rows(panel, spec, pool, horizons) if placebo or event_study else None
+    sample = prepare_sample(panel, unemployment, schedule, spec, pool=pool, rows=rows)
     stage(f"fitting {3 * len(spec.outcomes) * len(spec.horizons)} linear probability models")
     conventional = fit_fui_regressions(sample)
     with warnings.catch_warnings():
@@ -329,7 +336,7 @@ def run_fui(
     if event_study:
         stage("event study of all monthly entry cohorts")
         study = fui_event_study(
-            entry_cohorts(panel, unemployment, schedule, cohort_spec, starts=starts, rows=rows),
+            entry_cohorts(panel, unemployment, schedule, cohort_spec, pool=pool, rows=rows),
             outcomes=cohort_spec.outcomes,
             horizons=cohort_spec.horizons,
             n_boot=n_boot if few_clusters else None,
@@ -349,7 +356,8 @@ def run_fui(
         contamination=contamination(sample),
         few_clusters=inference,
         event_study=study,
-        placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows, starts=starts, rows=rows) if placebo else None,
+        placebo=(placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows, pool=pool, rows=rows)
+                 if placebo else None),
         triple_diff=ddd,
         compare_published=compare_published,
     )

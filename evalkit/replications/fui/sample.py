@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.cohorts import Entries, RolloutSchedule, SpellStarts, find_entries, whole_number
+from evalkit.cohorts import EntryPool, Entries, RolloutSchedule, entry_pool, find_entries, whole_number
 from evalkit.errors import DesignError
 from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, OutcomeRows, Outcomes, outcome_rows, outcomes_at_horizons
 from evalkit.panel import NAV_CATEGORIES, StatusPanel
@@ -306,8 +306,14 @@ def check_attributes(panel: StatusPanel) -> None:
         )
 
 
+def fui_entry_pool(panel: StatusPanel, spec: FuiSpec) -> EntryPool:
+    """The new users of ``spec`` in any month (one engine pass), to select windows from (``pool=``)."""
+    check_attributes(panel)
+    return entry_pool(panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age)
+
+
 def shared_outcome_rows(
-    panel: StatusPanel, spec: FuiSpec, starts: SpellStarts, horizons: tuple[int, ...]
+    panel: StatusPanel, spec: FuiSpec, pool: EntryPool, horizons: tuple[int, ...]
 ) -> OutcomeRows:
     """The states after entry of every new user of ``spec`` (any entry month), in one engine pass.
 
@@ -317,8 +323,7 @@ def shared_outcome_rows(
     ``horizons`` is the union of the horizons the run needs.
     """
     check_attributes(panel)
-    every = find_entries(panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age,
-                         starts=starts)
+    every = find_entries(panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, pool=pool)
     return outcome_rows(panel, every, horizons=horizons, states=spec.states, ever=spec.ever)
 
 
@@ -329,16 +334,15 @@ def prepare_sample(
     spec: FuiSpec | None = None,
     *,
     check_design: bool = True,
-    starts: SpellStarts | None = None,
+    pool: EntryPool | None = None,
     rows: OutcomeRows | None = None,
 ) -> FuiSample:
     """Build the FUI analysis sample from a validated panel.
 
     ``check_design`` checks the schedule's start months against the windows first
     (:func:`check_exposure`); the placebo test, whose windows both lie before the
-    rollout on purpose, turns it off.  ``starts`` are the panel's spell starts
-    (:func:`~evalkit.cohorts.spell_starts` with ``spec.washout``), shared by the analyses
-    of one run; found when not given.  ``rows`` are the states after entry of a wider
+    rollout on purpose, turns it off.  ``pool`` holds the panel's entries before any window
+    (:func:`fui_entry_pool`), shared by the analyses of one run; found when not given.  ``rows`` are the states after entry of a wider
     selection of entries (:func:`~evalkit.outcomes.outcome_rows`), looked up rather than
     queried again.
 
@@ -366,7 +370,7 @@ def prepare_sample(
         age_groups=AGE_GROUPS,
         windows=spec.windows,
         schedule=schedule,
-        starts=starts,
+        pool=pool,
     )
     outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever,
                                     rows=rows)
