@@ -19,7 +19,7 @@
 # shared by many jobs); the whole run about 35 minutes with the parts in parallel.
 #
 # HonestDiD was installed from its GitHub source (commit 1ada90e, version 0.2.6, the last
-# one written for CVXR < 1.8), with CVXR 1.0-15, TruncatedNormal 2.2, lpSolveAPI,
+# one written for CVXR < 1.8), with CVXR 1.0-15, TruncatedNormal 2.1.4 (tag v2.2), lpSolveAPI,
 # latex2exp, osqp 0.6.0.8 and scs 3.2.4 built from source; the versions are written to the
 # JSON file.  Two blocks of numbers are written:
 #
@@ -120,9 +120,11 @@ if ("sdrmcond_m" %in% parts) {
 }
 
 # ---- 2. the user functions with their defaults, and breakdown values ---------------------
-breakdown <- function(m, lb, ub) {
-  covers <- !is.na(lb) & lb <= 0 & 0 <= ub
-  if (any(covers)) min(m[covers]) else Inf
+breakdown <- function(case) {  # "Inf" (JSON has no infinity) when no interval covers 0
+  num <- function(x) vapply(x, function(v) if (is.null(v)) NA_real_ else as.numeric(v), 0)
+  lb <- num(case$lower)
+  covers <- !is.na(lb) & lb <= 0 & 0 <= num(case$upper)
+  if (any(covers)) min(num(case$m)[covers]) else "Inf"
 }
 
 # createSensitivityResults: C-F, its theta grid the FLCI of level alpha / 10.  Its FLCI is
@@ -136,7 +138,7 @@ for (shape in intersect(c("positive", "increasing"), sub("^sd_", "", parts[start
   print(out)
   save_part(paste0("sd_", shape), list(list(
     family = "SD", shape = shape, restriction = out$Delta[1], ci_method = out$method[1], l_vec = l_first,
-    m = out$M, lower = out$lb, upper = out$ub, breakdown = breakdown(out$M, out$lb, out$ub))))
+    m = out$M, lower = out$lb, upper = out$ub)))
 }
 
 # createSensitivityResults_relativeMagnitudes: C-LF (seed 0), on the theta grid of part 1
@@ -156,7 +158,6 @@ if ("lf" %in% parts) {
     defaults[[length(defaults) + 1]] <- list(
       family = family, shape = shape, restriction = out$Delta[1], ci_method = out$method[1],
       l_vec = l_first, m = out$Mbar, lower = out$lb, upper = out$ub,
-      breakdown = breakdown(out$Mbar, out$lb, out$ub),
       grid_lb = grid$lb, grid_ub = grid$ub, grid_points = grid$points)
     save_part("lf", defaults)
   }
@@ -176,7 +177,8 @@ if ("merge" %in% parts) {
     versions = versions, alpha = alpha,
     common_grid = list(lb = grid$lb, ub = grid$ub, points = grid$points,
                        cases = do.call(c, lapply(cond, read_part))),
-    defaults = c(read_part("sd_positive"), read_part("sd_increasing"), read_part("lf")))
+    defaults = lapply(c(read_part("sd_positive"), read_part("sd_increasing"), read_part("lf")),
+                      function(case) c(case[names(case) != "breakdown"], list(breakdown = breakdown(case)))))
   writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
              file.path(root, "honest_did_families.json"))
   for (part in c(cond, "sd_positive", "sd_increasing", "lf")) if (file.exists(part_file(part))) file.remove(part_file(part))
