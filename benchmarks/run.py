@@ -40,14 +40,20 @@ ESTIMANDS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "cs": ("Callaway-Sant'Anna ATT(g,t) + dynamic aggregation, analytic SEs", [
         ("evalkit", "evalkit", "evalkit_cs"), ("diff-diff", "diff_diff", "diffdiff_cs"),
         ("csdid", "csdid", "csdid_cs"), ("moderndid", "moderndid", "moderndid_cs")]),
+    "cs_x": ("Callaway-Sant'Anna doubly robust with 8 covariate dummies + dynamic aggregation, analytic SEs", [
+        ("evalkit", "evalkit", "evalkit_cs_x"), ("diff-diff", "diff_diff", "diffdiff_cs_x"),
+        ("csdid", "csdid", "csdid_cs_x"), ("moderndid", "moderndid", "moderndid_cs_x")]),
     "twfe": ("TWFE event study, unit + month FE, unit-clustered SEs", [
         ("evalkit", "evalkit", "evalkit_twfe"), ("pyfixest", "pyfixest", "pyfixest_twfe"),
         ("linearmodels", "linearmodels", "linearmodels_twfe"), ("statsmodels", "statsmodels", "statsmodels_twfe")]),
     "sunab": ("Sun-Abraham interaction-weighted event study", [
         ("evalkit", "evalkit", "evalkit_sunab"), ("pyfixest", "pyfixest", "pyfixest_sunab")]),
-    "imputation": ("Imputation DiD (Borusyak, Jaravel & Spiess)", [("evalkit", "evalkit", "evalkit_imputation")]),
-    "twostage": ("Two-stage DiD (Gardner), event-time terms", [
-        ("evalkit", "evalkit", "evalkit_twostage"), ("pyfixest", "pyfixest", "pyfixest_twostage")]),
+    "imputation": ("Imputation DiD (Borusyak, Jaravel & Spiess), overall ATT and every horizon, unit-clustered SEs", [
+        ("evalkit", "evalkit", "evalkit_imputation"), ("diff-diff", "diff_diff", "diffdiff_imputation"),
+        ("py2sdid", "py2sdid", "py2sdid_imputation"), ("did-imputation", "did_imputation", "didimputation_imputation")]),
+    "twostage": ("Two-stage DiD (Gardner), event-time terms, unit-clustered SEs", [
+        ("evalkit", "evalkit", "evalkit_twostage"), ("diff-diff", "diff_diff", "diffdiff_twostage"),
+        ("py2sdid", "py2sdid", "py2sdid_twostage"), ("pyfixest", "pyfixest", "pyfixest_twostage")]),
 }
 
 
@@ -124,8 +130,11 @@ def markdown(runs: list[Run], args: argparse.Namespace) -> str:
     )
 
 
-#: Staggered estimands whose evalkit time must be at most this share of the fastest peer's.
-PEER_SHARE = {"cs": 0.5}
+#: Staggered estimands whose evalkit time must be at most this share of the fastest peer's ("ahead of every
+#: peer at every size"; Callaway-Sant'Anna at half the fastest peer's time).
+PEER_SHARE = {"cs": 0.5, "cs_x": 0.5, "imputation": 1.0, "twostage": 1.0}
+#: Estimands whose evalkit peak memory must be at most the lightest peer's.
+PEER_MEMORY = {"cs", "cs_x"}
 #: Estimands whose evalkit time at 4M rows must be at most this many seconds.
 SECONDS_AT_4M = {"imputation": 3.0, "twostage": 3.0}
 
@@ -140,12 +149,16 @@ def staggered_targets(runs: list[Run]) -> list[str]:
         peers = [r for r in runs if (r.estimand, r.size) == (estimand, size) and r.package != "evalkit" and r.status == "ok"]
         if estimand in PEER_SHARE and peers:
             fastest = min(peers, key=lambda r: r.seconds)
-            lightest = min(r.peak_mb for r in peers)
             share = base.seconds / fastest.seconds
-            met = share <= PEER_SHARE[estimand] and base.peak_mb <= lightest
-            lines.append(f"| {estimand} at {size:,} rows: time <= {PEER_SHARE[estimand]:g}x the fastest peer, memory <= "
-                         f"the lightest | {share:.2f}x {fastest.package}, {base.peak_mb:,.0f} MB vs {lightest:,.0f} MB | "
-                         f"{'yes' if met else 'no'} |")
+            met = share <= PEER_SHARE[estimand]
+            target = f"time <= {PEER_SHARE[estimand]:g}x the fastest peer"
+            measured = f"{share:.2f}x {fastest.package}"
+            if estimand in PEER_MEMORY:
+                lightest = min(peers, key=lambda r: r.peak_mb)
+                met = met and base.peak_mb <= lightest.peak_mb
+                target += ", memory <= the lightest"
+                measured += f", {base.peak_mb:,.0f} MB vs {lightest.peak_mb:,.0f} MB ({lightest.package})"
+            lines.append(f"| {estimand} at {size:,} rows: {target} | {measured} | {'yes' if met else 'no'} |")
         if estimand in SECONDS_AT_4M and size == 4_000_000:
             met = base.seconds <= SECONDS_AT_4M[estimand]
             lines.append(f"| {estimand} at 4M rows <= {SECONDS_AT_4M[estimand]:g} s | {base.seconds:.2f} s | "
