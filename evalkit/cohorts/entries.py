@@ -132,6 +132,7 @@ def find_entries(
     first_only: bool = False,
     max_age: int | None = None,
     age_groups: Sequence[AgeGroup] | None = None,
+    min_age: int | None = None,
     windows: dict[str, Window] | None = None,
     schedule: RolloutSchedule | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
@@ -153,6 +154,8 @@ def find_entries(
     max_age
         Keep entries with age at entry (entry year minus birth year) at most ``max_age``
         (a whole number; 29 for "under 30"); ``None`` keeps all ages.
+    min_age
+        Keep entries with age at entry at least ``min_age`` (``None``: no lower limit).
     age_groups
         ``(label, lowest age, highest age)`` per group, ends included; adds the
         categorical column ``age_group`` (missing outside every group).
@@ -181,6 +184,8 @@ def find_entries(
     washout = whole_number(washout, name="washout", minimum=0)
     if max_age is not None:
         max_age = whole_number(max_age, name="max_age", minimum=0)
+    if min_age is not None:
+        min_age = whole_number(min_age, name="min_age", minimum=0)
     if isinstance(categories, str):
         raise EvalkitError(f"categories must be a sequence of need categories, got the text {categories!r}")
     categories = tuple(NAV_CATEGORIES) if categories is None else tuple(categories)
@@ -226,6 +231,12 @@ def find_entries(
         too_old = ~(entries["age"] <= max_age).fillna(False).astype(bool)
         steps[f"excluded: age above {max_age} or unknown"] = int(too_old.sum())
         entries = entries[~too_old]
+    if min_age is not None:
+        if "age" not in entries:
+            raise DesignError("min_age needs the birth_year column, which the panel lacks")
+        too_young = ~(entries["age"] >= min_age).fillna(False).astype(bool)
+        steps[f"excluded: age below {min_age} or unknown"] = int(too_young.sum())
+        entries = entries[~too_young]
 
     if windows:
         entries = entries.assign(window=_window_labels(entries["entry_month"], windows))

@@ -83,6 +83,11 @@ SCHEMA = Table(
             keys={
                 "washout": Key("whole", 12, "months away from NAV required before an entry", minimum=0),
                 "max_age": Key("whole", 29, "oldest age at entry (entry year minus birth year)", minimum=0),
+                "min_age": Key("whole", 0, "youngest age at entry (0 = no lower limit)", minimum=0),
+                "age_groups": Key("texts", (), 'age bands "lowest-highest" covering min_age to max_age without gap '
+                                  'or overlap, such as ["18-21", "22-25", "26-29"]; the first is the reference of '
+                                  "the age dummies ([] = the published bands under 20, 20-24, 25-29, clipped to the "
+                                  "ages)", empty_ok=True),
                 "categories": Key("texts", ("standard", "situational", "specially_adapted"),
                                   "need categories of the target group; the first (in NAV's order) is the reference "
                                   "level of the category control", choices=NAV_CATEGORIES),
@@ -202,6 +207,19 @@ def check(settings: dict[str, Any], place: Place) -> None:
         if unknown:
             raise StudyError(f"{place(f'data.synthetic.effects.{outcome}')}: the synthetic panel has effects at "
                              f"horizons {', '.join(map(str, HORIZONS))}, not {unknown}")
+    population = settings["population"]
+    bands = age_bands(population["age_groups"], place)
+    if population["min_age"] > population["max_age"]:
+        raise StudyError(f"{place('population.min_age')} = {population['min_age']} is above "
+                         f"{place('population.max_age')} = {population['max_age']}")
+    if bands is not None:
+        from evalkit.replications.fui.sample import age_band_problem
+
+        problem = age_band_problem(bands, population["min_age"], population["max_age"])
+        if problem:
+            raise StudyError(f"{place('population.age_groups')}: {problem}; the bands must cover every age from "
+                             f"min_age {population['min_age']} to max_age {population['max_age']} once, in "
+                             'increasing order, such as ["18-21", "22-25", "26-29"] with min_age = 18')
     windows = settings["design"]["windows"]
     (pre, (_, pre_last)), (post, (post_first, _)) = windows.items()
     if parse_month(post_first) <= parse_month(pre_last):
@@ -249,6 +267,20 @@ def check(settings: dict[str, Any], place: Place) -> None:
         raise StudyError(f"{place.table('')}: {err}") from err
 
 
+def age_bands(texts: tuple[str, ...], place: Place) -> tuple[tuple[int, int], ...] | None:
+    """``("18-21", "22-25")`` -> ``((18, 21), (22, 25))``; ``()`` (the published bands) -> ``None``."""
+    if not texts:
+        return None
+    bands = []
+    for i, text in enumerate(texts):
+        low, sep, high = text.partition("-")
+        if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+            raise StudyError(f"{place('population.age_groups')} item {i + 1}: cannot read {text!r} as an age band; "
+                             'expected "lowest-highest" in whole years such as "18-21"')
+        bands.append((int(low), int(high)))
+    return tuple(bands)
+
+
 def spec(settings: dict[str, Any]):
     """The :class:`~evalkit.replications.fui.FuiSpec` the settings describe."""
     from evalkit.replications.fui import FuiSpec
@@ -260,6 +292,8 @@ def spec(settings: dict[str, Any]):
         horizons=tuple(outcomes["horizons"]),
         washout=settings["population"]["washout"],
         max_age=settings["population"]["max_age"],
+        min_age=settings["population"]["min_age"],
+        age_groups=age_bands(settings["population"]["age_groups"], Place(None)),
         categories=tuple(settings["population"]["categories"]),
         treated_region=settings["design"]["treated_region"],
         outcomes=tuple(prefix + s for s in outcomes["states"]),
