@@ -407,8 +407,6 @@ BAD: list[tuple[str, str, list[str], list[str]]] = [
      ["[population] min_age", "30", "[population] max_age"]),
     ("set overlapping bands", GOOD, ["--set", "population.age_groups=0-20,20-29"],
      ["--set population.age_groups", "0-20 and 20-29 overlap"]),
-    ("county effects with the randomization test", GOOD + '[model]\nfixed_effects = ["county"]\n', [],
-     ["[model] fixed_effects", "['county']", "[inference] few_clusters", "few_clusters = false"]),
     ("entry-month effects and dummies", GOOD + '[model]\nfixed_effects = ["entry_month"]\n'
      "[inference]\nfew_clusters = false\n", [], ["[model] fixed_effects", "[model] entry_month_dummies"]),
     # overrides on the command line name the --set option
@@ -485,9 +483,10 @@ def test_docs_name_every_key_of_every_kind():
 
 # --- age bands of one's own -------------------------------------------------------------------------
 
-def test_a_study_with_its_own_age_bands_runs_end_to_end():
+def test_a_study_with_its_own_age_bands_and_county_effects_runs_end_to_end():
     """Bands 18-21, 22-25, 26-29: table 8.1's rows, the dummies (18-21 the reference), the event
-    study's controls, the labels in both languages and the comparison all follow them."""
+    study's controls, the labels in both languages and the comparison all follow them.  The
+    model absorbs county effects, and the few-cluster p-values are computed and printed."""
     from dataclasses import replace
 
     from evalkit.replications.fui.event_study import entry_cohorts, event_study_covariates
@@ -496,8 +495,8 @@ def test_a_study_with_its_own_age_bands_runs_end_to_end():
     from evalkit.replications.fui.report_text import to_text
 
     study = Study.from_toml("fui").with_overrides({
-        "data.synthetic.scale": 0.03, "inference.few_clusters": False, "placebo.enabled": False,
-        "event_study.enabled": False, "outcomes.states": ["employed"], "outcomes.horizons": [3, 6],
+        "data.synthetic.scale": 0.03, "inference.n_boot": 99, "placebo.enabled": False, "event_study.enabled": False,
+        "outcomes.states": ["employed"], "outcomes.horizons": [3], "model.fixed_effects": ["county"],
         "population.min_age": 18, "population.age_groups": ["18-21", "22-25", "26-29"],
     })
     inputs = study.load()
@@ -534,6 +533,13 @@ def test_a_study_with_its_own_age_bands_runs_end_to_end():
     assert all(r["published"] is None for r in doc["tables"]["table_8_1"] if r["row"].startswith("age_"))
     text = to_text(result)
     assert "age_22_25" in text and "age_20_24" not in text
+    # county effects with the few-cluster inference: p-values of both valid methods for every model
+    assert "south_west" not in model.params.index
+    few = result.few_clusters
+    assert len(few) == 1 and few[["wild_p", "randomization_p", "romano_wolf_p"]].gt(0).all().all()
+    assert few["assignments"].eq(18564).all()
+    section = text[text.index("Inference with few treated counties"):]
+    assert f"{few['randomization_p'].iloc[0]:.3f}" in section and "randomization p" in section
     # the reports' labels (Markdown, HTML, docx, xlsx read these tables)
     shown = table_8_1_display(result, lang="nb").index.tolist() + [str(i) for i in regression_etable(result, "employed", lang="nb").frame.index]
     assert "Alder 22-25 år" in shown and "Alder 18-21 år" in shown and "Alder 26-29 år" in shown

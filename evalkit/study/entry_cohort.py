@@ -253,14 +253,6 @@ def check(settings: dict[str, Any], place: Place) -> None:
     if seasons and model["entry_month_dummies"]:
         raise StudyError(f"{place('model.fixed_effects')} {seasons} absorb the entry-month dummies; set "
                          f"{place('model.entry_month_dummies')} = false")
-    nesting = [c for c in model["fixed_effects"] if c in ("county", "region", "entry_month")]
-    if nesting and settings["inference"]["few_clusters"]:
-        raise StudyError(
-            f"{place('model.fixed_effects')} {nesting} absorb a main effect of the 2x2 (the region within "
-            f"counties, the window within entry months), which the randomization test over counties of "
-            f"{place('inference.few_clusters')} needs; set few_clusters = false for this model (county-clustered "
-            "SEs are then the only clustered ones)"
-        )
     try:
         spec(settings)
     except DesignError as err:  # the checks above name the key of every design the spec refuses
