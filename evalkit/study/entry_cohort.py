@@ -54,6 +54,11 @@ SCHEMA = Table(
                                     "needed with panel; \"\" = the synthetic panel's"),
                 "schedule": Key("path", "", 'rollout schedule (county, region, start_month); "" = the Norwegian '
                                 "FUI schedule of 2017"),
+                "auxiliary": Table(
+                    "Auxiliary tables of covariates: name = \"PATH\" (CSV or Parquet) with key column(s) county, "
+                    "region and/or month and numeric columns, any of which [model] covariates may name",
+                    entries=Key("path", None, "auxiliary table"),
+                ),
                 "encoding": Key("text", "", 'encoding of CSV inputs such as "cp1252" ("" = detected)'),
                 "sep": Key("text", "", 'column separator of CSV inputs: ",", ";", "|" or "tab" ("" = detected)'),
                 "decimal": Key("text", "", 'decimal mark of CSV inputs ("" = detected)', choices=("", ".", ",")),
@@ -122,7 +127,8 @@ SCHEMA = Table(
                 "covariates": Key("texts", ("nav_category", "female", "age_group", "education_level",
                                             "county_unemployment_pct"), "columns of the analysis sample entered as "
                                   "controls: numeric ones linearly, others as dummies (the first level the "
-                                  "reference); county_unemployment_pct comes from the unemployment table",
+                                  "reference); county_unemployment_pct comes from the unemployment table, and any numeric "
+                                  "column of a [data.auxiliary] table may be named",
                                   empty_ok=True),
                 "fixed_effects": Key("texts", (), "columns of the analysis sample whose fixed effects are absorbed "
                                      "(e.g. county, entry_month); a main effect constant within one is left out",
@@ -240,11 +246,14 @@ def check(settings: dict[str, Any], place: Place) -> None:
     model = settings["model"]
     for key in ("covariates", "fixed_effects"):
         for i, column in enumerate(model[key]):
-            if column not in MODEL_COLUMNS:
-                raise StudyError(
-                    f"{place(f'model.{key}')} item {i + 1}: {column!r} is not a column of the analysis sample; "
-                    f"the columns available are {list(MODEL_COLUMNS)}." + nearest(column, tuple(MODEL_COLUMNS))
-                )
+            if column in MODEL_COLUMNS or (key == "covariates" and data["auxiliary"]):
+                continue  # a column of an auxiliary table is checked when the tables are read (load)
+            raise StudyError(
+                f"{place(f'model.{key}')} item {i + 1}: {column!r} is not a column of the analysis sample; "
+                f"the columns available are {list(MODEL_COLUMNS)}"
+                + (" or the numeric columns of an auxiliary table of [data.auxiliary]" if key == "covariates" else "")
+                + "." + nearest(column, tuple(MODEL_COLUMNS))
+            )
     both = [c for c in model["covariates"] if c in model["fixed_effects"]]
     if both:
         raise StudyError(f"{place('model.covariates')} and {place('model.fixed_effects')} both name {both}; "
@@ -273,9 +282,15 @@ def age_bands(texts: tuple[str, ...], place: Place) -> tuple[tuple[int, int], ..
     return tuple(bands)
 
 
-def spec(settings: dict[str, Any]):
-    """The :class:`~evalkit.replications.fui.FuiSpec` the settings describe."""
+def spec(settings: dict[str, Any], auxiliary: tuple = ()):
+    """The :class:`~evalkit.replications.fui.FuiSpec` the settings describe.
+
+    ``auxiliary``: the checked tables of ``[data.auxiliary]``
+    (:class:`~evalkit.replications.fui.auxiliary.AuxiliaryTable`); before they are read,
+    the covariates only they can hold are left out (:func:`check_auxiliary` checks them).
+    """
     from evalkit.replications.fui import FuiSpec
+    from evalkit.replications.fui.sample import MODEL_COLUMNS
 
     outcomes = settings["outcomes"]
     prefix = "ever_" if outcomes["measure"] == "ever" else ""
@@ -290,9 +305,37 @@ def spec(settings: dict[str, Any]):
         treated_region=settings["design"]["treated_region"],
         outcomes=tuple(prefix + s for s in outcomes["states"]),
         entry_month_dummies=settings["model"]["entry_month_dummies"],
-        covariates=tuple(settings["model"]["covariates"]),
+        covariates=tuple(c for c in settings["model"]["covariates"]
+                         if c in MODEL_COLUMNS or any(c in t.columns for t in auxiliary)),
         fixed_effects=tuple(settings["model"]["fixed_effects"]),
+        auxiliary=tuple(auxiliary),
     )
+
+
+def check_auxiliary(settings: dict[str, Any], place: Place, tables: tuple) -> None:
+    """Every covariate is a column of the analysis sample or of one auxiliary table (named, with the choices)."""
+    from evalkit.replications.fui.sample import MODEL_COLUMNS
+
+    columns = {c: t.name for t in tables for c in t.columns}
+    for c, name in columns.items():
+        if c in MODEL_COLUMNS:
+            raise StudyError(f"{place(f'data.auxiliary.{name}')}: its column {c!r} is named like a column of the "
+                             "analysis sample; rename it in the table")
+    seen: dict[str, str] = {}
+    for t in tables:
+        for c in t.columns:
+            if c in seen:
+                raise StudyError(f"{place(f'data.auxiliary.{t.name}')} and {place(f'data.auxiliary.{seen[c]}')} "
+                                 f"both have a column {c!r}; rename one")
+            seen[c] = t.name
+    for i, column in enumerate(settings["model"]["covariates"]):
+        if column not in MODEL_COLUMNS and column not in columns:
+            known = (*MODEL_COLUMNS, *columns)
+            raise StudyError(
+                f"{place('model.covariates')} item {i + 1}: {column!r} is not a column of the analysis sample or of "
+                f"the auxiliary tables {[t.name for t in tables]}; the columns available are {list(known)}."
+                + nearest(column, tuple(known))
+            )
 
 
 @dataclass(frozen=True)
@@ -302,6 +345,7 @@ class Inputs:
     panel: StatusPanel
     unemployment: Any
     schedule: Any
+    auxiliary: tuple = ()
 
 
 def load(settings: dict[str, Any], place: Place) -> Inputs:
@@ -314,16 +358,20 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
     from evalkit.panel import read_panel
     from evalkit.replications.fui.sample import check_exposure
     from evalkit.replications.fui.schedule import norway_2017_schedule
+    from evalkit.replications.fui.auxiliary import auxiliary_table
     from evalkit.replications.fui.unemployment import check_unemployment, read_table
 
     data = settings["data"]
     for key in ("panel", "unemployment", "schedule"):
         if data[key]:
             input_file(data[key], place(f"data.{key}"))
+    for name, path in data["auxiliary"].items():
+        input_file(path, place(f"data.auxiliary.{name}"))
     csv = {k: data[k] for k in ("encoding", "sep", "decimal") if data[k]}
     if "sep" in csv and csv["sep"] in ("tab", "\\t"):
         csv["sep"] = "\t"
-    if csv and not any(data[k] and not data[k].lower().endswith(PARQUET) for k in ("panel", "unemployment", "schedule")):
+    files = [data[k] for k in ("panel", "unemployment", "schedule")] + list(data["auxiliary"].values())
+    if csv and not any(f and not f.lower().endswith(PARQUET) for f in files):
         given = ", ".join(place(f"data.{k}") for k in csv)
         raise StudyError(f"{given} apply to CSV inputs ({place('data.panel')}, {place('data.unemployment')}, "
                          f"{place('data.schedule')}), but no CSV file is read")
@@ -353,6 +401,11 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
             check_exposure(schedule, fui_spec)
         except DesignError as err:
             raise StudyError(f"{place.table('design.windows')} and the bundled Norwegian schedule: {err}") from err
+    auxiliary = []
+    for name, path in data["auxiliary"].items():
+        with naming_the_file(place(f"data.auxiliary.{name}"), path):
+            auxiliary.append(auxiliary_table(name, read_table(path, **options)))
+    check_auxiliary(settings, place, tuple(auxiliary))
     unemployment = None
     if data["unemployment"]:
         with naming_the_file(place("data.unemployment"), data["unemployment"]):
@@ -373,7 +426,7 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
         )
         panel = read_panel(simulated.panel)
         unemployment = simulated.unemployment if unemployment is None else unemployment
-    return Inputs(panel=panel, unemployment=unemployment, schedule=schedule)
+    return Inputs(panel=panel, unemployment=unemployment, schedule=schedule, auxiliary=tuple(auxiliary))
 
 
 def run(settings: dict[str, Any], inputs: Inputs):
@@ -384,7 +437,7 @@ def run(settings: dict[str, Any], inputs: Inputs):
         inputs.panel,
         inputs.unemployment,
         schedule=inputs.schedule,
-        spec=spec(settings),
+        spec=spec(settings, inputs.auxiliary),
         few_clusters=settings["inference"]["few_clusters"],
         n_boot=settings["inference"]["n_boot"],
         event_study=settings["event_study"]["enabled"],
@@ -414,6 +467,7 @@ def provenance(settings: dict[str, Any], output: Output, source: str | None) -> 
     data = settings["data"]
     roles = (("data", "panel"), ("unemployment", "unemployment"), ("schedule", "schedule"), ("roles", "roles"))
     inputs = [file_input(role, data[key]) for role, key in roles if data[key]]
+    inputs += [file_input(f"auxiliary {name}", path) for name, path in data["auxiliary"].items()]
     synthetic = not data["panel"]
     if synthetic:
         simulated = data["synthetic"]

@@ -20,6 +20,7 @@ from evalkit.errors import DesignError
 from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, Outcomes, outcomes_at_horizons
 from evalkit.panel import NAV_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
+from evalkit.replications.fui.auxiliary import AuxiliaryTable, attach_auxiliary
 from evalkit.replications.fui.published import GROUPS
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
@@ -117,7 +118,9 @@ class FuiSpec:
     calendar month the windows cover except the pre window's first (the reference):
     season controls, so both windows must cover the same calendar months.  ``covariates``
     (entered linearly if numeric, as dummies otherwise) and ``fixed_effects`` (absorbed)
-    are columns of :data:`MODEL_COLUMNS`; the defaults are the published model.  Entrants
+    are columns of :data:`MODEL_COLUMNS`; the defaults are the published model.  Numeric
+    columns of the ``auxiliary`` tables (:mod:`~evalkit.replications.fui.auxiliary`, keyed by
+    county, region and/or month) may be covariates too.  Entrants
     are aged ``min_age`` to ``max_age`` (entry year minus birth year); ``age_groups`` are
     their bands ``(lowest, highest)``, covering those ages without gap or overlap (``None``:
     the published bands clipped to them, :meth:`age_bands`); the first is the reference
@@ -147,6 +150,7 @@ class FuiSpec:
     entry_month_dummies: bool = True
     covariates: tuple[str, ...] = PUBLISHED_COVARIATES
     fixed_effects: tuple[str, ...] = ()
+    auxiliary: tuple[AuxiliaryTable, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if len(self.windows) != 2:
@@ -195,12 +199,17 @@ class FuiSpec:
         bad = [o for o in self.outcomes if o not in valid]
         if not self.outcomes or bad or len(set(self.outcomes)) != len(self.outcomes):
             raise DesignError(f"outcomes must be distinct names among {valid}, got {list(self.outcomes)}")
-        for name in ("covariates", "fixed_effects"):
+        extra = [c for table in self.auxiliary for c in table.columns]
+        clash = sorted({c for c in extra if c in MODEL_COLUMNS or extra.count(c) > 1})
+        if clash:
+            raise DesignError(f"auxiliary table column(s) {clash} are named like another column of the analysis "
+                              f"sample or of another auxiliary table; rename them (the sample has {list(MODEL_COLUMNS)})")
+        for name, known in (("covariates", [*MODEL_COLUMNS, *extra]), ("fixed_effects", list(MODEL_COLUMNS))):
             columns = getattr(self, name)
-            unknown = [c for c in columns if c not in MODEL_COLUMNS]
+            unknown = [c for c in columns if c not in known]
             if unknown or len(set(columns)) != len(columns):
                 raise DesignError(f"{name} must be distinct columns of the analysis sample among "
-                                  f"{list(MODEL_COLUMNS)}, got {list(columns)}")
+                                  f"{known}, got {list(columns)}")
         both = sorted(set(self.covariates) & set(self.fixed_effects))
         if both:
             raise DesignError(f"column(s) {both} are both covariates and fixed effects; name each once")
@@ -393,7 +402,8 @@ def prepare_sample(
     DesignError
         When one of the four groups (treated/comparison region x pre/post window) has no
         entrant, the schedule's start months do not fit the windows, or the unemployment
-        table is malformed or misses a county-month.
+        table is malformed or misses a county-month, or an auxiliary table of a covariate
+        misses an entrant's key.
     """
     spec = spec or FuiSpec()
     regions = set(schedule.frame["region"])
@@ -435,4 +445,8 @@ def prepare_sample(
                 f"entry counts: {str(entries.report)}"
             )
     frame["county_unemployment_pct"] = attach_unemployment(frame, unemployment)
+    for table in spec.auxiliary:
+        used = tuple(c for c in table.columns if c in spec.covariates)
+        if used:
+            frame[list(used)] = attach_auxiliary(frame, table, used)
     return FuiSample(frame=frame, entries=entries, outcomes=outcomes, spec=spec)
