@@ -15,6 +15,19 @@ cell ``c`` (BJS eq. 8: ``sum_i a_ic b_ic / sum_i a_ic^2`` with ``a_ic = sum_t v_
 ``b_ic = sum_t v_it tau^_it`` over unit ``i``'s rows in ``c``), as in R ``didimputation``
 and diff-diff's ``ImputationDiD`` (no leave-out correction).
 
+The wild cluster bootstrap (``bootstrap_scores``) does not use these cell-centred
+residuals.  Its scores are ``S_g = sum_{it in g} v_it e_it`` with ``e_it = tau^_it - tau^_w``
+on the target's treated rows and the untreated-model residual elsewhere: the residuals of
+the model ``y_it = alpha_i + lambda_t + tau_w D_it + e_it`` in which the target's effect is
+one constant.  The restricted scores ``S_g + omega_g (tau^_w - r)`` are then those of that
+model with the tested null ``tau_w = r`` imposed, and ``sum_g v_g (S_g + omega_g (tau^_w - r))``
+is exactly ``tau*_w - r`` of the imputation estimator refitted to
+``y* = Y^(0) + r D + v_g e~`` (the restricted wild cluster bootstrap of the linear estimator
+``tau_w = sum v_it y_it``; Cameron, Gelbach & Miller 2008, Kline & Santos 2012).  They are
+Gardner's (2022) two-stage GMM scores of the same estimate.  Centring within cohort x
+event-time cells would remove each cell's own variation: with three clusters per cell
+the bootstrap over-rejected (docs/few_clusters.md).
+
 Test 1 of BJS (pre-trends): on untreated rows only, add indicators of the ``K`` periods
 before treatment to the untreated model and test them jointly (cluster-robust Wald test,
 ``F(K, G - 1)``).
@@ -32,7 +45,6 @@ from scipy import stats
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
-from evalkit.inference.clusters import cluster_sums
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.regression.ols import fit_ols
@@ -74,6 +86,55 @@ def _cohort_event_cells(group: np.ndarray, rel: np.ndarray) -> tuple[np.ndarray,
     present = np.zeros(int(key.max()) + 1, dtype=bool)
     present[key] = True
     return (np.cumsum(present) - 1)[key], int(present.sum())
+
+
+def _bjs_scores(
+    ed: EventData, model: UntreatedModel, rel: np.ndarray, resid: np.ndarray, imputable: np.ndarray,
+    observed: np.ndarray, hs: Sequence[int], n_clusters: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Estimates, cluster sums of the BJS influence functions, bootstrap scores and weight shares.
+
+    The targets (all treated rows, then each horizon in ``hs``) are sums of the horizons'
+    indicators, so every quantity is computed once per observed horizon and combined:
+    the projection weights ``v0 = -W Z_0 (Z_0'W Z_0)^{-1} Z_1' w_1`` of all horizons come
+    from one joint solve (:meth:`UntreatedModel.category_moments`, ``solve``,
+    ``cluster_scores``), and the auxiliary-model averages ``tau~_c`` (BJS eq. 8) do not
+    depend on the target, since every cohort x event-time cell lies inside one horizon.
+
+    Returns
+    -------
+    estimates, psi, boot, shares
+        ``(k,)``, ``(G, k)``, ``(G, k)`` and ``(G, k)`` for the ``k = 1 + len(hs)`` targets.
+        ``boot`` are the wild bootstrap's scores, ``sum_it v_it (y_it - tau_w D_it - Y^_it(0))``:
+        the treated residuals around the target's estimate, not around the cells' means.
+    """
+    w, cluster = ed.w, ed.cluster
+    horizon = np.full(ed.nobs, -1)
+    horizon[imputable] = np.searchsorted(observed, rel[imputable])
+    n_h = len(observed)
+    combine = np.vstack([np.ones(n_h), (observed[None, :] == np.asarray(hs)[:, None]).astype(float)])
+    tau = np.where(imputable, resid, 0.0)
+    weight = combine @ np.bincount(horizon[imputable], weights=w[imputable], minlength=n_h)
+    estimates = combine @ np.bincount(horizon[imputable], weights=(w * tau)[imputable], minlength=n_h) / weight
+    key = cluster[imputable] * n_h + horizon[imputable]
+    by_cluster = np.bincount(key, weights=w[imputable], minlength=n_clusters * n_h).reshape(n_clusters, n_h)
+    shares = by_cluster @ combine.T / weight
+    # auxiliary model: unit-clustered cohort x event-time averages of tau^ (BJS eq. 8)
+    cell, n_cells = _cohort_event_cells(ed.group, rel)
+    n_units = int(ed.unit.max()) + 1
+    cu = cell[imputable] * n_units + ed.unit[imputable]
+    a = np.bincount(cu, weights=w[imputable], minlength=n_cells * n_units).reshape(n_cells, n_units)
+    b = np.bincount(cu, weights=(w * tau)[imputable], minlength=n_cells * n_units).reshape(n_cells, n_units)
+    tau_tilde = (a * b).sum(axis=1) / np.maximum((a**2).sum(axis=1), np.finfo(float).tiny)
+    eps = tau[imputable] - tau_tilde[cell[imputable]]
+    treated_part = np.bincount(key, weights=w[imputable] * eps, minlength=n_clusters * n_h).reshape(n_clusters, n_h)
+    rho = np.where(ed.treated, 0.0, w * resid)
+    untreated_part = model.cluster_scores(*model.solve(*model.category_moments(horizon, n_h, w)), rho,
+                                          cluster, n_clusters)
+    psi = (treated_part - untreated_part) @ combine.T / weight
+    treated_sums = np.bincount(key, weights=(w * tau)[imputable], minlength=n_clusters * n_h).reshape(n_clusters, n_h)
+    boot = (treated_sums - untreated_part) @ combine.T / weight - shares * estimates
+    return estimates, psi, boot, shares
 
 
 def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFrame]:
@@ -171,27 +232,9 @@ def imputation_did(
                           f"is {observed.max()}")
     hs = [int(h) for h in observed if max_e is None or h <= max_e]
     names = [OVERALL] + [event_term(h) for h in hs]
-    targets = [imputable] + [imputable & (rel == h) for h in hs]
     tau = np.where(imputable, resid, 0.0)
-    cell, n_cells = _cohort_event_cells(ed.group, rel)
-    n_units = int(ed.unit.max()) + 1
     n_clusters = int(ed.cluster.max()) + 1
-    estimates = np.empty(len(names))
-    psi = np.zeros((n_clusters, len(names)))
-    shares = np.zeros((n_clusters, len(names)))  # each cluster's share of the estimand's weight
-    for j, target in enumerate(targets):
-        v1 = np.where(target, w, 0.0) / w[target].sum()
-        estimates[j] = float(v1 @ tau)
-        shares[:, j] = cluster_sums(v1, ed.cluster, n_groups=n_clusters)
-        v0 = -w * model.projection(v1)[:, 0]
-        # auxiliary model: unit-clustered cohort x event-time averages of tau^ (BJS eq. 8)
-        key = cell[target] * n_units + ed.unit[target]
-        a = np.bincount(key, weights=v1[target], minlength=n_cells * n_units).reshape(n_cells, n_units)
-        b = np.bincount(key, weights=(v1 * tau)[target], minlength=n_cells * n_units).reshape(n_cells, n_units)
-        tau_tilde = (a * b).sum(axis=1) / np.maximum((a**2).sum(axis=1), np.finfo(float).tiny)
-        eps = np.where(target, tau - tau_tilde[cell], 0.0)
-        contrib = np.where(treated, v1 * eps, np.where(np.isfinite(v0), v0, 0.0) * resid)
-        psi[:, j] = cluster_sums(np.where(treated, contrib, np.nan_to_num(contrib)), ed.cluster, n_groups=n_clusters)
+    estimates, psi, boot, shares = _bjs_scores(ed, model, rel, resid, imputable, observed, hs, n_clusters)
     cov = influence_cov(psi)  # rows of psi are already cluster sums
     if min_e is None or min_e >= 0:
         test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
@@ -211,5 +254,5 @@ def imputation_did(
         pretrend_test=test,
         pretrend_estimates=leads,
         effects=pd.Series(tau[imputable], index=ed.index[imputable], name="effect"),
-        scores=InfluenceScores(tuple(names), estimates, psi, shares),
+        scores=InfluenceScores(tuple(names), estimates, boot, shares),
     )

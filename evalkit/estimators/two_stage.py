@@ -28,7 +28,6 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
-from evalkit.inference.clusters import cluster_sums
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.staggered.event_data import event_design
@@ -36,6 +35,44 @@ from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
 __all__ = ["two_stage_did"]
+
+
+def _second_stages(
+    model: UntreatedModel, cluster: np.ndarray, rel: np.ndarray, u1: np.ndarray, w: np.ndarray, keep: np.ndarray,
+    untreated: np.ndarray, observed: np.ndarray, times: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Second-stage coefficients, cluster sums of the stacked-GMM influence functions and weight shares.
+
+    The second stages regress ``u1`` on the treatment indicator (the overall ATT) and on
+    event-time indicators, mutually exclusive dummies, so each coefficient is a weighted
+    mean of ``u1`` in its category, and every category (``D = 1`` and each term) is a union
+    of observed event times.  All quantities are therefore formed once per observed event
+    time and combined; the first-stage corrections ``X2'W Z (Z_0'W Z_0)^{-1} z_i`` of all
+    event times come from one joint solve (:meth:`UntreatedModel.category_moments`,
+    ``solve``, ``cluster_scores``).
+
+    Returns
+    -------
+    beta, psi, shares
+        ``(k,)``, ``(G, k)`` and ``(G, k)`` for the ``k = 1 + len(times)`` terms (ATT first).
+    """
+    n_e = len(observed)
+    event = np.full(rel.shape[0], -1)
+    sel = keep & np.isfinite(rel)
+    event[sel] = np.searchsorted(observed, rel[sel])
+    combine = np.vstack([observed >= 0, observed[None, :] == np.asarray(times)[:, None]]).astype(float)
+    wk = np.where(keep, w, 0.0)
+    u1 = np.where(keep, u1, 0.0)
+    n_groups = int(cluster.max()) + 1
+    key = cluster[sel] * n_e + event[sel]
+    weight_ge = np.bincount(key, weights=wk[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
+    sum_ge = np.bincount(key, weights=(wk * u1)[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
+    denom = combine @ weight_ge.sum(axis=0)
+    beta = combine @ sum_ge.sum(axis=0) / denom
+    rho = np.where(untreated, wk * u1, 0.0)
+    correction = model.cluster_scores(*model.solve(*model.category_moments(event, n_e, wk)), rho, cluster, n_groups)
+    psi = (sum_ge @ combine.T - (weight_ge @ combine.T) * beta - correction @ combine.T) / denom
+    return beta, psi, weight_ge @ combine.T / denom
 
 
 def two_stage_did(
@@ -106,35 +143,19 @@ def two_stage_did(
     if not times:
         raise DesignError(f"no event time in [{min_e}, {max_e}] besides the reference {ref} has observations; "
                           f"observed: {observed.tolist()}")
-    # the second stages: u1 on D (the overall ATT) and u1 on event-time indicators (mutually
-    # exclusive dummies, so each coefficient is a weighted mean of u1 in its category)
-    columns = [treated & keep] + [keep & (rel == e) for e in times]
     names = [OVERALL] + [event_term(e) for e in times]
     events = [np.nan] + [float(e) for e in times]
-    k = len(names)
-    u1 = np.where(keep, u1, 0.0)
-    wk = np.where(keep, w, 0.0)
-    denom = np.array([wk[c].sum() for c in columns])
-    beta = np.array([(wk * u1)[c].sum() for c in columns]) / denom
     untreated = ~treated & keep
-    n_clusters = int(ed.cluster[keep].max()) + 1 if keep.any() else 0
-    psi = np.zeros((int(ed.cluster.max()) + 1, k))
-    shares = np.zeros_like(psi)  # each cluster's share of the estimand's weight
-    for j, c in enumerate(columns):
-        col = c.astype(float)
-        correction = model.projection(wk * col)[:, 0]
-        contrib = wk * (col * (u1 - beta[j]) - np.where(untreated, correction * u1, 0.0))
-        psi[:, j] = cluster_sums(contrib, ed.cluster, n_groups=psi.shape[0]) / denom[j]
-        shares[:, j] = cluster_sums(wk * col, ed.cluster, n_groups=psi.shape[0]) / denom[j]
+    beta, psi, shares = _second_stages(model, ed.cluster, rel, u1, w, keep, untreated, observed, times)
     cov = influence_cov(psi)  # rows of psi are already cluster sums
-    used = np.unique(ed.cluster[keep])  # clusters with rows in the estimation
+    used = np.flatnonzero(np.bincount(ed.cluster[keep], minlength=psi.shape[0]))  # clusters with rows in the estimation
     return EventStudyResult(
         params=pd.Series(beta, index=names, name="estimate"),
         std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
         cov=pd.DataFrame(cov, index=names, columns=names),
         nobs=int(keep.sum()),
         cov_type="GMM two-stage, clustered",
-        n_clusters=len(np.unique(ed.cluster[keep])) if n_clusters else 0,
+        n_clusters=len(used),
         model_name=f"Two-stage DiD (Gardner 2022): {y}",
         extra={"outcome": y, "n_untreated": int(untreated.sum()), "n_treated": int((treated & keep).sum())},
         event_time=pd.Series(events, index=names, dtype=float),

@@ -6,6 +6,13 @@ eliminated (a Schur complement on the period and covariate block), so no unit-du
 is ever formed.  The same solver gives the projection weights of the imputation estimator
 (Borusyak, Jaravel & Spiess 2024, Theorem 3) and the first-stage correction of the
 two-stage estimator (Gardner 2022): both need ``z_i'(Z_0'W Z_0)^{-1} b`` for a vector ``b``.
+
+Those estimators need it for one ``b`` per target (event time): :meth:`category_moments`
+forms every ``b_k = Z'(v 1{category = k})`` in one pass over the rows, :meth:`solve` solves
+for all of them at once (one factorisation of the Schur complement), and
+:meth:`cluster_scores` returns the cluster sums ``sum_{i in g} rho_i z_i'a_k`` from unit,
+cluster x period and cluster x covariate sums of ``rho``, so the ``n x K`` matrix of
+projections is never formed and the cost is a few passes over the rows whatever ``K``.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, sparse
 
 from evalkit.errors import DesignError
+from evalkit.inference.clusters import cluster_sums
 
 __all__ = ["UntreatedModel"]
 
@@ -110,6 +118,59 @@ class UntreatedModel:
             bu[:, j] = np.bincount(self.unit, weights=v2[:, j], minlength=n_units)
             bt[:, j] = np.bincount(self.period, weights=v2[:, j], minlength=n_periods)[1:]
         return bu, np.vstack([bt, self.X.T @ v2])
+
+    def category_moments(self, category: np.ndarray, n_categories: int, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``Z'(v * 1{category = k})`` for every ``k = 0..K-1`` in one pass over the rows.
+
+        Parameters
+        ----------
+        category
+            Category code ``0..K-1`` per row; rows with a negative code belong to none.
+        n_categories
+            ``K``.
+        v
+            Values per row (n,).
+
+        Returns
+        -------
+        bu, br
+            The unit block (units x K) and the rest block (periods - 1 + covariates, K),
+            as :meth:`moments` of the ``K`` columns ``v * 1{category = k}``.
+        """
+        sel = category >= 0
+        c, vs = category[sel], v[sel]
+        n_units, n_periods = self.du.shape[0], self.B.shape[1] - self.X.shape[1] + 1
+        K = int(n_categories)
+        bu = np.bincount(c * n_units + self.unit[sel], weights=vs, minlength=K * n_units).reshape(K, n_units).T
+        bt = np.bincount(c * n_periods + self.period[sel], weights=vs, minlength=K * n_periods).reshape(K, n_periods)
+        bx = [np.bincount(c, weights=vs * self.X[sel, j], minlength=K) for j in range(self.X.shape[1])]
+        return bu, np.vstack([bt[:, 1:].T, *bx]) if bx else bt[:, 1:].T
+
+    def cluster_scores(
+        self, a_unit: np.ndarray, a_rest: np.ndarray, rho: np.ndarray, cluster: np.ndarray, n_clusters: int
+    ) -> np.ndarray:
+        """``sum_{i in g} rho_i z_i'a_k`` for every cluster ``g`` and column ``k`` (G x K).
+
+        Equal to ``cluster_sums(rho[:, None] * predict(a_unit, a_rest), cluster)`` with the
+        predictions of units that are not identified taken as 0, but computed from the
+        sums of ``rho`` per unit, per cluster x period and per cluster x covariate, so that
+        no ``n x K`` matrix is formed.  When every unit lies in one cluster the unit sums
+        are summed by cluster; otherwise a sparse cluster x unit matrix is used.
+        """
+        n_units, n_periods = self.du.shape[0], self.B.shape[1] - self.X.shape[1] + 1
+        a_u = np.where(self.fitted_units[:, None], a_unit, 0.0)
+        owner = np.zeros(n_units, dtype=cluster.dtype)
+        owner[self.unit] = cluster
+        if np.array_equal(owner[self.unit], cluster):
+            out = cluster_sums(np.bincount(self.unit, weights=rho, minlength=n_units)[:, None] * a_u, owner, n_clusters)
+        else:
+            out = np.asarray(sparse.csr_matrix((rho, (cluster, self.unit)), shape=(n_clusters, n_units)) @ a_u)
+        per_period = np.bincount(cluster * n_periods + self.period, weights=rho, minlength=n_clusters * n_periods)
+        out = out + per_period.reshape(n_clusters, n_periods)[:, 1:] @ a_rest[: n_periods - 1]
+        for j in range(self.X.shape[1]):
+            out = out + np.outer(np.bincount(cluster, weights=rho * self.X[:, j], minlength=n_clusters),
+                                 a_rest[n_periods - 1 + j])
+        return out
 
     def solve(self, bu: np.ndarray, br: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Solve ``A a = b`` with ``b = (bu, br)``; returns ``(a_unit, a_rest)``.
