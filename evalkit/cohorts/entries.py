@@ -133,6 +133,7 @@ def find_entries(
     first_only: bool = False,
     max_age: int | None = None,
     age_groups: Sequence[AgeGroup] | None = None,
+    min_age: int | None = None,
     windows: dict[str, Window] | None = None,
     schedule: RolloutSchedule | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
@@ -154,6 +155,8 @@ def find_entries(
     max_age
         Keep entries with age at entry (entry year minus birth year) at most ``max_age``
         (a whole number; 29 for "under 30"); ``None`` keeps all ages.
+    min_age
+        Keep entries with age at entry at least ``min_age`` (``None``: no lower limit).
     age_groups
         ``(label, lowest age, highest age)`` per group, ends included; adds the
         categorical column ``age_group`` (missing outside every group).
@@ -182,6 +185,8 @@ def find_entries(
     washout = whole_number(washout, name="washout", minimum=0)
     if max_age is not None:
         max_age = whole_number(max_age, name="max_age", minimum=0)
+    if min_age is not None:
+        min_age = whole_number(min_age, name="min_age", minimum=0)
     if isinstance(categories, str):
         raise EvalkitError(f"categories must be a sequence of need categories, got the text {categories!r}")
     categories = tuple(NAV_CATEGORIES) if categories is None else tuple(categories)
@@ -194,7 +199,7 @@ def find_entries(
         _check_age_groups(age_groups)
 
     entries, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age,
-                                    age_groups, windows)
+                                    age_groups, windows, min_age)
     entries = entries.sort_values(["person_id", "entry_month"], kind="stable").reset_index(drop=True)
     entries["entry_period"] = to_period(entries["entry_month"])
     entries["entry_calendar_month"] = (entries["entry_month"] % 12 + 1).astype("int8")
@@ -228,7 +233,8 @@ def find_entries(
 
 def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categories: Sequence[str],
                  first_only: bool, max_age: int | None, age_groups: Sequence[AgeGroup] | None,
-                 windows: dict[str, Window] | None) -> tuple[pd.DataFrame, dict[str, int]]:
+                 windows: dict[str, Window] | None,
+                 min_age: int | None) -> tuple[pd.DataFrame, dict[str, int]]:
     """The spell starts kept as entries and the count of each exclusion, filtered in the engine.
 
     Only the kept starts return (:func:`evalkit.engine.stages.staged_sql`): at register
@@ -236,6 +242,8 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     """
     if max_age is not None and not panel.has("birth_year"):
         raise DesignError("max_age needs the birth_year column, which the panel lacks")
+    if min_age is not None and not panel.has("birth_year"):
+        raise DesignError("min_age needs the birth_year column, which the panel lacks")
     if age_groups is not None and not panel.has("birth_year"):
         raise DesignError("age_groups need the birth_year column, which the panel lacks")
     spans = _window_spans(windows) if windows else {}
@@ -250,6 +258,9 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     if max_age is not None:
         steps.append(Step(f"excluded: age above {max_age} or unknown",
                           f"NOT COALESCE(FLOOR(CAST(entry_month AS DOUBLE) / 12) - birth_year <= {max_age}, FALSE)"))
+    if min_age is not None:
+        steps.append(Step(f"excluded: age below {min_age} or unknown",
+                          f"NOT COALESCE(FLOOR(CAST(entry_month AS DOUBLE) / 12) - birth_year >= {min_age}, FALSE)"))
     derived = []
     if spans:
         cases = " ".join(f"WHEN entry_month BETWEEN {a} AND {b} THEN {_literal(name)}" for name, (a, b) in spans.items())
