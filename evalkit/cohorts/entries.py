@@ -87,6 +87,7 @@ def entry_pool(
     categories: Sequence[str] | None = None,
     first_only: bool = False,
     max_age: int | None = None,
+    min_age: int | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
 ) -> EntryPool:
     """Find a panel's entries once for any number of :func:`find_entries` calls with ``pool=``.
@@ -94,18 +95,21 @@ def entry_pool(
     The parameters are those of :func:`find_entries` that select entries before the
     windows; a later call must give the same ones.
     """
-    rules = _checked_rules(washout, categories, first_only, max_age, unknown_history)
-    washout, categories, first_only, max_age, unknown_history = rules
-    frame, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age, None, None)
+    rules = _checked_rules(washout, categories, first_only, max_age, min_age, unknown_history)
+    washout, categories, first_only, max_age, min_age, unknown_history = rules
+    frame, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age, None, None,
+                                min_age)
     return EntryPool(frame=frame, steps=steps, rules=rules, last_month=panel.last_month)
 
 
 def _checked_rules(washout: object, categories: Sequence[str] | None, first_only: bool, max_age: object,
-                   unknown_history: str) -> tuple[object, ...]:
+                   min_age: object, unknown_history: str) -> tuple[object, ...]:
     """The entry rules of :func:`find_entries`, checked and normalised (whole numbers, a tuple of categories)."""
     washout = whole_number(washout, name="washout", minimum=0)
     if max_age is not None:
         max_age = whole_number(max_age, name="max_age", minimum=0)
+    if min_age is not None:
+        min_age = whole_number(min_age, name="min_age", minimum=0)
     if isinstance(categories, str):
         raise EvalkitError(f"categories must be a sequence of need categories, got the text {categories!r}")
     categories = tuple(NAV_CATEGORIES) if categories is None else tuple(categories)
@@ -114,7 +118,7 @@ def _checked_rules(washout: object, categories: Sequence[str] | None, first_only
         raise EvalkitError(f"unknown need categories {unknown}; expected some of {list(NAV_CATEGORIES)}")
     if unknown_history not in ("unconfirmed", "assume_new"):
         raise EvalkitError(f"unknown_history must be 'unconfirmed' or 'assume_new', got {unknown_history!r}")
-    return washout, categories, bool(first_only), max_age, unknown_history
+    return washout, categories, bool(first_only), max_age, min_age, unknown_history
 
 
 def spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) -> str:
@@ -188,6 +192,7 @@ def find_entries(
     first_only: bool = False,
     max_age: int | None = None,
     age_groups: Sequence[AgeGroup] | None = None,
+    min_age: int | None = None,
     windows: dict[str, Window] | None = None,
     schedule: RolloutSchedule | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
@@ -210,6 +215,8 @@ def find_entries(
     max_age
         Keep entries with age at entry (entry year minus birth year) at most ``max_age``
         (a whole number; 29 for "under 30"); ``None`` keeps all ages.
+    min_age
+        Keep entries with age at entry at least ``min_age`` (``None``: no lower limit).
     age_groups
         ``(label, lowest age, highest age)`` per group, ends included; adds the
         categorical column ``age_group`` (missing outside every group).
@@ -225,7 +232,7 @@ def find_entries(
         ``"assume_new"``.
     pool
         The panel's entries before any window, from :func:`entry_pool` with the same
-        ``washout``, ``categories``, ``first_only``, ``max_age`` and ``unknown_history``:
+        ``washout``, ``categories``, ``first_only``, ``max_age``, ``min_age`` and ``unknown_history``:
         the windows are then selected from it, without another pass over the panel.
 
     Returns
@@ -239,14 +246,14 @@ def find_entries(
         For a fractional or negative ``washout`` or ``max_age``, an unknown category,
         malformed windows or age groups, or a ``pool`` found with other rules.
     """
-    rules = _checked_rules(washout, categories, first_only, max_age, unknown_history)
-    washout, categories, first_only, max_age, unknown_history = rules
+    rules = _checked_rules(washout, categories, first_only, max_age, min_age, unknown_history)
+    washout, categories, first_only, max_age, min_age, unknown_history = rules
     if age_groups is not None:
         _check_age_groups(age_groups)
 
     if pool is None:
         entries, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age,
-                                      age_groups, windows)
+                                      age_groups, windows, min_age)
     else:
         entries, steps = _from_pool(pool, rules, panel, age_groups, windows)
     entries = entries.sort_values(["person_id", "entry_month"], kind="stable").reset_index(drop=True)
@@ -282,7 +289,8 @@ def find_entries(
 
 def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categories: Sequence[str],
                  first_only: bool, max_age: int | None, age_groups: Sequence[AgeGroup] | None,
-                 windows: dict[str, Window] | None) -> tuple[pd.DataFrame, dict[str, int]]:
+                 windows: dict[str, Window] | None,
+                 min_age: int | None) -> tuple[pd.DataFrame, dict[str, int]]:
     """The spell starts kept as entries and the count of each exclusion, filtered in the engine.
 
     Only the kept starts return (:func:`evalkit.engine.stages.staged_sql`): at register
@@ -290,6 +298,8 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     """
     if max_age is not None and not panel.has("birth_year"):
         raise DesignError("max_age needs the birth_year column, which the panel lacks")
+    if min_age is not None and not panel.has("birth_year"):
+        raise DesignError("min_age needs the birth_year column, which the panel lacks")
     if age_groups is not None and not panel.has("birth_year"):
         raise DesignError("age_groups need the birth_year column, which the panel lacks")
     spans = _window_spans(windows) if windows else {}
@@ -304,6 +314,9 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     if max_age is not None:
         steps.append(Step(f"excluded: age above {max_age} or unknown",
                           f"NOT COALESCE(FLOOR(CAST(entry_month AS DOUBLE) / 12) - birth_year <= {max_age}, FALSE)"))
+    if min_age is not None:
+        steps.append(Step(f"excluded: age below {min_age} or unknown",
+                          f"NOT COALESCE(FLOOR(CAST(entry_month AS DOUBLE) / 12) - birth_year >= {min_age}, FALSE)"))
     derived = []
     if spans:
         cases = " ".join(f"WHEN entry_month BETWEEN {a} AND {b} THEN {_literal(name)}" for name, (a, b) in spans.items())
@@ -324,7 +337,7 @@ def _from_pool(pool: EntryPool, rules: tuple[object, ...], panel: StatusPanel,
                ) -> tuple[pd.DataFrame, dict[str, int]]:
     """What :func:`_kept_starts` returns, with the windows selected from ``pool`` in pandas."""
     if (pool.rules, pool.last_month) != (rules, panel.last_month):
-        names = ("washout", "categories", "first_only", "max_age", "unknown_history")
+        names = ("washout", "categories", "first_only", "max_age", "min_age", "unknown_history")
         found = ", ".join(f"{n}={v!r}" for n, v in zip(names, pool.rules))
         asked = ", ".join(f"{n}={v!r}" for n, v in zip(names, rules))
         raise EvalkitError(f"the entry pool was found with {found} (panel ending at month {pool.last_month}), "
