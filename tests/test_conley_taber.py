@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import did2x2, feols
+from evalkit import did2x2, event_study, feols, imputation_did, sun_abraham
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference import ConleyTaberTest, conley_taber_draws, conley_taber_p_value, conley_taber_test
 
@@ -165,10 +166,191 @@ def test_errors_name_the_problem() -> None:
     mixed = df.assign(half=(df.index % 2).astype(int))
     with pytest.raises(EvalkitError, match="constant within each cluster"):
         conley_taber_test(replace(plain, data=mixed), "treated:post", time="post", treated="half")
-    with pytest.raises(EvalkitError, match="feols or did2x2"):
+    with pytest.raises(EvalkitError, match="feols, did2x2, event_study or sun_abraham result, got object"):
         conley_taber_test(object())
     with pytest.raises(DesignError, match="2 control groups"):
         conley_taber_draws(np.ones((1, 2)), np.ones((1, 2)))
     holes = df.drop(index=df.index[(df["g"] == 4) & (df["post"] == 1)])
     with pytest.raises(DesignError, match="1 control x 'post' cells are empty"):
         conley_taber_test(_fit(holes))
+
+
+# --- event studies (event_study, sun_abraham) ---------------------------------------------
+
+
+def _event_panel(rng: np.random.Generator, n_groups: int, n_treated: int, n_periods: int, first: int | Sequence[int],
+                 effect: Sequence[float] = ()) -> pd.DataFrame:
+    """One row per group x period: group effects, period effects, iid cell errors; the
+    first ``n_treated`` groups start at ``first`` (one date, or one per treated group), and
+    ``effect[e]`` is added at event time ``e >= 0``."""
+    g = np.repeat(np.arange(n_groups), n_periods)
+    t = np.tile(np.arange(n_periods), n_groups)
+    starts = np.zeros(n_groups)
+    starts[:n_treated] = first
+    start = starts[g]
+    rel = np.where(start > 0, t - start, -1)
+    bump = np.zeros(g.size)
+    for e, value in enumerate(effect):
+        bump[(start > 0) & (rel == e)] = value
+    y = rng.normal(0, 1, n_groups)[g] + rng.normal(0, 1, n_periods)[t] + rng.normal(0, 1, g.size) + bump
+    return pd.DataFrame({"g": g, "t": t, "first": start, "y": y, "one": 1.0})
+
+
+def _common_timing_hand(df: pd.DataFrame, n_treated: int, first: int, ref: int = -1) -> dict[str, np.ndarray]:
+    """The simple model written out for one adoption date, every event time dummied but
+    ``ref``: ``beta_e = mean_T(y_{first+e} - y_{first+ref}) - mean_C(...)``, so treated
+    cells load ``+-1/N_1``; the controls' residuals are their two-way demeaned outcomes.
+    Returns the draws per term over all ``N_0^N_1`` control choices, and ``ATT``."""
+    wide = df.pivot(index="g", columns="t", values="y").to_numpy()
+    c = wide[n_treated:]
+    e_lt = c - c.mean(axis=1, keepdims=True) - c.mean(axis=0, keepdims=True) + c.mean()
+    n_periods = wide.shape[1]
+    base = first + ref
+    out: dict[str, np.ndarray] = {}
+    post = [t for t in range(first, n_periods)]
+    for t in range(n_periods):
+        if t == base:
+            continue
+        d = e_lt[:, t] - e_lt[:, base]
+        out[f"event_time::{t - first}"] = np.array(
+            [np.mean(d[list(ls)]) for ls in itertools.product(range(len(c)), repeat=n_treated)])
+    d_post = e_lt[:, post].mean(axis=1) - e_lt[:, base]
+    out["ATT"] = np.array([np.mean(d_post[list(ls)]) for ls in itertools.product(range(len(c)), repeat=n_treated)])
+    return out
+
+
+def test_event_study_distribution_equals_the_hand_formula() -> None:
+    """Every event time and the post average ``ATT`` of ``event_study``, fitted from cells
+    (balanced, no weights) and row by row (with a weight column of ones), and
+    ``sun_abraham`` (the same regression with one cohort): draws over all 4^2 control
+    choices equal the hand formula, p-values follow from them."""
+    df = _event_panel(np.random.default_rng(8), 6, 2, 4, 2, effect=(0.5, 1.0))
+    hand = _common_timing_hand(df, 2, 2)
+    wide = df.pivot(index="g", columns="t", values="y").to_numpy()
+    dy = wide - wide[:, [1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cells = event_study(df, y="y", time="t", group="first", unit="g")
+        rows = event_study(df, y="y", time="t", group="first", unit="g", weights="one")
+        sa = sun_abraham(df, y="y", time="t", group="first", unit="g")
+    for res in (cells, rows):
+        tests = conley_taber_test(res, ci=False)
+        assert set(tests) == set(hand) == {"event_time::-2", "event_time::0", "event_time::1", "ATT"}
+        for name, draws in hand.items():
+            assert tests[name].exact and (tests[name].n_treated, tests[name].n_control) == (2, 4)
+            np.testing.assert_allclose(np.sort(tests[name].distribution), np.sort(draws), atol=1e-10)
+        est = dy[:2].mean(axis=0) - dy[2:].mean(axis=0)
+        assert tests["event_time::1"].estimate == pytest.approx(est[3], abs=1e-10)
+        assert tests["ATT"].estimate == pytest.approx(est[2:].mean(), abs=1e-10)
+        s = tests["ATT"].estimate
+        z = hand["ATT"]
+        upper = (1 + np.sum(z >= s - 1e-10 * abs(s))) / 17
+        lower = (1 + np.sum(z <= s + 1e-10 * abs(s))) / 17
+        assert tests["ATT"].p_value == pytest.approx(min(1.0, 2 * min(upper, lower)), abs=1e-12)
+    sa_tests = conley_taber_test(sa, ["ATT", "event_time::0"], ci=False)
+    for name in ("ATT", "event_time::0"):
+        np.testing.assert_allclose(np.sort(sa_tests[name].distribution), np.sort(hand[name]), atol=1e-10)
+    one = conley_taber_test(cells, "event_time::0", null_value=0.5)
+    assert isinstance(one, ConleyTaberTest) and one.statistic == pytest.approx(one.estimate - 0.5)
+
+
+def test_staggered_event_study_equals_the_regression_with_event_dummies() -> None:
+    """Two adoption dates: ``event_study``'s draws equal those of ``feols`` with the same
+    event-time dummies (whose loadings the brute-force test above checks), and the post
+    average is the mean of the post event-time contrasts."""
+    df = _event_panel(np.random.default_rng(4), 9, 3, 6, [2, 3, 3])
+    rel = np.where(df["first"] > 0, df["t"] - df["first"], np.nan)
+    names = {e: f"d{e + 3}" for e in (-3, -2, 0, 1, 2, 3)}
+    for e, col in names.items():
+        df[col] = (rel == e).astype(float)
+    df["ever"] = (df["first"] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = event_study(df, y="y", time="t", group="first", unit="g")
+        reg = feols("y ~ " + " + ".join(names.values()) + " | g + t", df, cluster="g", treated="ever")
+    ours = conley_taber_test(es, ci=False, rng=1)
+    theirs = conley_taber_test(reg, list(names.values()), time="t", ci=False, rng=1)
+    assert ours["event_time::0"].exact and ours["event_time::0"].n_possible == 6**3
+    for e, col in names.items():
+        np.testing.assert_allclose(ours[f"event_time::{e}"].distribution, theirs[col].distribution, atol=1e-10)
+    post = np.mean([theirs[names[e]].distribution for e in (0, 1, 2, 3)], axis=0)
+    np.testing.assert_allclose(ours["ATT"].distribution, post, atol=1e-10)
+    assert ours["ATT"].estimate == pytest.approx(np.mean([es.params[f"event_time::{e}"] for e in range(4)]))
+
+
+def _event_rejections(rng: np.random.Generator, n_groups: int, n_treated: int, reps: int, level: float,
+                      effect: tuple[float, float] = (0.0, 0.0)) -> dict[str, np.ndarray]:
+    """Monte Carlo of a common-timing event study (6 periods, adoption at 4, ``ref = -1``):
+    per replication, whether Conley-Taber rejects ``H0: 0`` and whether its interval covers
+    the true effect, for ``event_time::1`` and ``ATT``, by the hand formula (equal to
+    ``event_study``'s, as the hand test checks)."""
+    out = {k: np.zeros((reps, 2), dtype=bool) for k in ("event_time::1", "ATT")}
+    truth = {"event_time::1": effect[1], "ATT": np.mean(effect)}
+    for r in range(reps):
+        y = rng.normal(0, 1, (n_groups, 1)) + rng.normal(0, 1, (1, 6)) + rng.normal(0, 1, (n_groups, 6))
+        y[:n_treated, 4:] += effect
+        c = y[n_treated:]
+        e_lt = c - c.mean(axis=1, keepdims=True) - c.mean(axis=0, keepdims=True) + c.mean()
+        dy = y - y[:, [3]]
+        for name, cols in (("event_time::1", [5]), ("ATT", [4, 5])):
+            est = dy[:n_treated, cols].mean() - dy[n_treated:, cols].mean()
+            load = np.zeros((n_treated, 6))
+            load[:, cols] = 1 / (n_treated * len(cols))
+            load[:, 3] = -1 / n_treated
+            draws, _ = conley_taber_draws(load, e_lt, n_draws=999, rng=r)
+            reject = conley_taber_p_value(est, draws) <= level
+            covers = conley_taber_p_value(est - truth[name], draws) > level
+            out[name][r] = (reject, covers)
+    return out
+
+
+def test_event_study_size_power_and_coverage_with_few_treated() -> None:
+    """50 groups, 1 to 6 treated, level 10 %.  No effect: rejection near 10 % per event
+    time and for the post average.  An effect of (1, 2) at event times 0 and 1 (cell error
+    SD 1): the interval covers the truth near 90 %, and the power to reject 0 is near the
+    normal approximation ``P(|N(d, v_T + v_C)| > z_{0.95} sqrt(v_T))`` with ``v_T`` the
+    treated groups' share of the variance (which Conley-Taber estimates) and ``v_C`` the
+    controls'.  3 treated, event time 1: ``d = 2``, ``v_T = 2/3``, ``v_C = 2/47``: 0.78;
+    ``ATT`` (the mean of event times 0 and 1 against ``ref``): ``d = 1.5``, ``v_T = 1.5/3``,
+    ``v_C = 1.5/47``: 0.68.
+    The big run is benchmarks/bench_conley_taber.py (docs/conley_taber.md)."""
+    rng = np.random.default_rng(2011)
+    sizes = []
+    for n1 in (1, 2, 3, 6):
+        res = _event_rejections(rng, 50, n1, 150, 0.10)
+        for name, hits in res.items():
+            rate = hits[:, 0].mean()
+            assert 0.04 <= rate <= 0.19, (n1, name, rate)  # Monte Carlo SE about 2.5 %
+            sizes.append(rate)
+    assert 0.08 <= np.mean(sizes) <= 0.14
+    res = _event_rejections(rng, 50, 3, 200, 0.10, effect=(1.0, 2.0))
+    from scipy.stats import norm
+
+    for name, d, v in (("event_time::1", 2.0, 2.0), ("ATT", 1.5, 1.5)):
+        v_t, v_c = v / 3, v / 47
+        c = norm.ppf(0.95) * np.sqrt(v_t)
+        approx = norm.sf((c - d) / np.sqrt(v_t + v_c)) + norm.cdf((-c - d) / np.sqrt(v_t + v_c))
+        assert res[name][:, 0].mean() == pytest.approx(approx, abs=0.08), name  # MC SE about 3 %
+    for name, hits in res.items():
+        assert 0.83 <= hits[:, 1].mean() <= 0.96, name  # coverage of the true effect
+
+
+def test_event_study_errors_name_the_problem() -> None:
+    df = _event_panel(np.random.default_rng(3), 6, 2, 4, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = event_study(df, y="y", time="t", group="first", unit="g")
+        imp = imputation_did(df, y="y", time="t", group="first", unit="g")
+        pre = event_study(df, y="y", time="t", group="first", unit="g", max_e=-1)
+    with pytest.raises(EvalkitError, match=r"terms \['event_time::5'\] cannot be tested"):
+        conley_taber_test(es, "event_time::5")
+    with pytest.raises(EvalkitError, match="got ImputationResult .*keeps no row-level regression"):
+        conley_taber_test(imp)
+    with pytest.raises(EvalkitError, match="no event time >= 0 to average"):
+        conley_taber_test(pre, "ATT")
+    mixed = df.assign(region=df["g"] // 3)  # treated groups 0, 1 share a cluster with control 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clustered = event_study(mixed, y="y", time="t", group="first", unit="g", cluster="region")
+    with pytest.raises(EvalkitError, match="ever-treated flag .* constant within each cluster"):
+        conley_taber_test(clustered)

@@ -1,8 +1,8 @@
 """The HonestDiD restriction families with sign and monotonicity restrictions (SDB, SDM, RMB,
-RMM) and smoothness with relative magnitudes (SDRM).
+RMM, SDRMB, SDRMM) and smoothness with relative magnitudes (SDRM).
 
-The R package's README and documentation print no intervals for these families, so they
-are checked by (i) identified sets against linear programs written out by hand (with the
+tests/test_honest_did_r.py checks them against the R package's numbers; here they are
+checked by (i) identified sets against linear programs written out by hand (with the
 pre-period differential trend known, the largest pre-period change is a number and every
 family is one convex set), (ii) identities between the families, (iii) convergence of the
 robust intervals to the identified set as the covariance vanishes, and (iv) properties
@@ -122,9 +122,28 @@ def test_sdrm_identified_set_by_hand_and_equals_sd_at_the_matched_bound() -> Non
                 np.testing.assert_allclose(got, sd, atol=1e-9)
 
 
+@pytest.mark.parametrize("shape", [{"bias": "positive"}, {"bias": "negative"}, {"monotonicity": "increasing"},
+                                   {"monotonicity": "decreasing"}], ids=["PB", "NB", "I", "D"])
+def test_sdrm_sign_and_monotone_identified_set_by_hand(shape: dict) -> None:
+    """SDRMB, SDRMM: given beta_pre the largest pre second difference K2 is a number, so the set is
+    |post second differences| <= Mbar K2 plus the sign / monotone rows (one convex LP)."""
+    beta = np.array([-0.5, -0.38, -0.2, -0.1, 0.2, 0.45])  # increasing into the reference, K2 = 0.08
+    if shape.get("monotonicity") == "decreasing" or shape.get("bias") == "negative":
+        beta[:4] = -beta[:4]  # a pre-trend that the restriction allows to continue
+    K2 = np.abs(np.diff(np.r_[beta[:4], 0.0], n=2)).max()
+    l_vec = np.array([0.3, 0.7])
+    for m_bar in (0.5, 3.0):
+        rows = _post_rows(beta[:4], 2, second_bound=m_bar * K2, bias=shape.get("bias"),
+                          monotone=shape.get("monotonicity"))
+        want = _hand_lp(beta, 4, l_vec, rows)
+        got = identified_set(beta, restriction_pieces("smoothness_relative_magnitudes", 4, 2, m_bar, **shape), 4, l_vec)
+        assert np.isfinite(want).all()
+        np.testing.assert_allclose(got, want, atol=1e-9)
+
+
 def test_shape_restrictions_shrink_the_identified_set() -> None:
     l_vec = np.array([0.5, 0.5])
-    for method, m in (("relative_magnitudes", 1.0), ("smoothness", 0.02)):
+    for method, m in (("relative_magnitudes", 1.0), ("smoothness", 0.02), ("smoothness_relative_magnitudes", 1.0)):
         base = identified_set(BETA, restriction_pieces(method, 5, 2, m), 5, l_vec)
         for shape in ({"bias": "positive"}, {"bias": "negative"}, {"monotonicity": "increasing"}):
             lo, hi = identified_set(BETA, restriction_pieces(method, 5, 2, m, **shape), 5, l_vec)
@@ -140,8 +159,10 @@ def test_shape_restrictions_shrink_the_identified_set() -> None:
         {"method": "relative_magnitudes", "m": [1.0], "bias": "negative"},
         {"method": "relative_magnitudes", "m": [1.0], "monotonicity": "increasing"},
         {"method": "smoothness_relative_magnitudes", "m": [1.0]},
+        {"method": "smoothness_relative_magnitudes", "m": [1.0], "bias": "positive"},
+        {"method": "smoothness_relative_magnitudes", "m": [1.0], "monotonicity": "increasing", "ci_method": "conditional"},
     ],
-    ids=["SDB-CF", "SDM-CLF", "RMB", "RMM", "SDRM"],
+    ids=["SDB-CF", "SDM-CLF", "RMB", "RMM", "SDRM", "SDRMB", "SDRMM-cond"],
 )
 def test_robust_ci_shrinks_to_identified_set(kwargs: dict) -> None:
     """Delta-family intervals converge to the identified set as the covariance vanishes
@@ -170,11 +191,16 @@ def test_defaults_breakdown_and_nesting_on_the_medicaid_example() -> None:
     rmb = honest_did_arrays(BETA, SIGMA, 5, 2, m=[0.5, 3.0], bias="positive")
     rmm = honest_did_arrays(BETA, SIGMA, 5, 2, m=[0.5, 3.0], monotonicity="increasing")
     sdrm = honest_did_arrays(BETA, SIGMA, 5, 2, method="smoothness_relative_magnitudes", m=[0.0, 2.0])
-    assert {r.ci_method for r in (rmb, rmm, sdrm)} == {"C-LF"}
-    assert [r.restriction for r in (rmb, rmm, sdrm)] == ["DeltaRMPB", "DeltaRMI", "DeltaSDRM"]
+    sdrmb = honest_did_arrays(BETA, SIGMA, 5, 2, method="smoothness_relative_magnitudes", m=[0.0, 2.0],
+                              bias="negative")
+    sdrmm = honest_did_arrays(BETA, SIGMA, 5, 2, method="smoothness_relative_magnitudes", m=[0.0, 2.0],
+                              monotonicity="decreasing")
+    assert {r.ci_method for r in (rmb, rmm, sdrm, sdrmb, sdrmm)} == {"C-LF"}
+    assert [r.restriction for r in (rmb, rmm, sdrm, sdrmb, sdrmm)] == ["DeltaRMPB", "DeltaRMI", "DeltaSDRM",
+                                                                       "DeltaSDRMNB", "DeltaSDRMD"]
     # delta_post >= 0 caps theta at l'beta_post: the upper end stays near the estimate as Mbar grows, RM's does not
     assert rmb.upper[-1] <= rmb.estimate + 4 * rmb.std_error < rm.upper[-1]
-    for res in (sdb, sdm, rm, rmb, rmm, sdrm):
+    for res in (sdb, sdm, rm, rmb, rmm, sdrm, sdrmb, sdrmm):
         b = res.breakdown()
         assert b == np.inf or b in res.m
         assert list(res.tidy().columns)[0] == ("m" if res.method == "smoothness" else "m_bar")
@@ -190,12 +216,13 @@ def test_defaults_breakdown_and_nesting_on_the_medicaid_example() -> None:
         ({"method": "relative_magnitudes", "ci_method": "C-F"}, DesignError, "smoothness only"),
         ({"method": "smoothness_relative_magnitudes", "ci_method": "FLCI"}, DesignError, "not valid"),
         ({"bias": "positive", "monotonicity": "increasing"}, EvalkitError, "not both"),
-        ({"method": "smoothness_relative_magnitudes", "bias": "positive"}, EvalkitError, "no sign"),
+        ({"theta_range": (0.1, -0.1)}, EvalkitError, "lower < upper"),
+        ({"theta_range": (0.0, np.inf)}, EvalkitError, "theta_range"),
         ({"bias": "up"}, EvalkitError, "'positive' or 'negative'"),
         ({"monotonicity": "up"}, EvalkitError, "'increasing' or 'decreasing'"),
         ({"method": "sdrm"}, EvalkitError, "smoothness_relative_magnitudes"),
     ],
-    ids=["flci-with-sign", "cf-under-rm", "flci-under-sdrm", "sign-and-monotone", "sdrm-sign", "bad-bias",
+    ids=["flci-with-sign", "cf-under-rm", "flci-under-sdrm", "sign-and-monotone", "theta-range-order", "theta-range-inf", "bad-bias",
          "bad-monotone", "unknown-method"],
 )
 def test_bad_options_raise(kwargs: dict, error: type, match: str) -> None:

@@ -3,6 +3,7 @@ JSON, and user errors end with exit 2 and a message naming the option, file or c
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
@@ -45,8 +46,21 @@ def test_help_documents_every_option(capsys):
                    "--washout", "--max-age", "--before", "--schedule", "--post-window", "--pre-window",
                    "--candidate", "--inference", "--effects", "--alpha", "--target", "--assignments",
                    "--shift-step", "--n-boot", "--weight-type", "--rng", "--out", "--json", "--scale", "--seed",
-                   "--county-icc"):
+                   "--county-icc", "--estimator", "--event-span", "--strata", "--covariate"):
         assert option in text, option
+
+
+def test_every_option_of_the_parser_has_help_text(capsys):
+    from evalkit.cli import build_parser
+
+    parser = build_parser()
+    power = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["power"]
+    assert main(["power", "--help"]) == 0
+    text = capsys.readouterr().out
+    for action in power._actions:
+        if action.option_strings:
+            assert action.help and len(action.help) > 10, action.option_strings
+            assert action.option_strings[0] in text
 
 
 def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_path, capsys):
@@ -65,6 +79,25 @@ def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_pat
     assert document["provenance"]["inputs"][0]["name"] == "cells.csv"
 
 
+def test_an_event_study_run_reports_every_event_time(frame_csv, capsys):
+    code = main(["power", *_frame(frame_csv), "--before", "2017-01", "--estimator", "event_study",
+                 "--assignments", "1", "--shift-step", "6", "--n-boot", "99", "--rng", "1", "--json", "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    document = json.loads(printed)
+    validate(document)
+    assert {r["term"] for r in document["mde"]} == {"ATT", *[f"event_time::{e}" for e in range(6)]}
+    assert {d["estimator"] for d in document["designs"]} == {"event_study"}
+
+
+def test_strata_from_the_schedule_regions(frame_csv, capsys):
+    # regions a (4 counties) and b (8): the 4 January counties are spread 1 + 3 (proportional allocation)
+    code = main(["power", *_frame(frame_csv), "--before", "2017-01", "--strata", "region", "--inference",
+                 "randomization", "--assignments", "2", "--shift-step", "6", "--json", "--quiet"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0 and {d["n_treated"] for d in document["designs"]} == {4}
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -74,8 +107,12 @@ def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_pat
         (["--effects", "a,b"], "argument --effects: expected numbers"),
         (["--outcome", "jobb"], r"column\(s\) \['jobb'\] are not in the outcome frame"),
         (["--before", "2015-01"], "spans 16 entry months"),
-        (["--post-window", "2017-03..2017-01"], "--schedule/--post-window/--pre-window: post window ends before"),
+        (["--post-window", "2017-03..2017-01"], "--schedule/--post-window/--pre-window/--event-span: post window ends before"),
         (["--candidate", "2017-01:30"], "needs 30 units but the data have 12"),
+        (["--estimator", "event_study", "--inference", "randomization"], "wild cluster bootstrap only"),
+        (["--event-span", "2017-02..2017-06"], "must contain the first wave's start"),
+        (["--strata", "fylket"], "--strata 'fylket' is not a column of --frame"),
+        (["--covariate", "ledighet"], r"covariate\(s\) \['ledighet'\] are not columns"),
     ],
 )
 def test_user_errors_name_what_was_given(frame_csv, capsys, extra, message):

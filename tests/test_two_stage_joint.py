@@ -76,7 +76,9 @@ def test_imputation_scores_equal_the_dense_bjs_formula() -> None:
         psi = np.bincount(cluster, weights=v1 * eps + v0 * resid, minlength=G)
         np.testing.assert_allclose(res.params[term], v1 @ tau, rtol=1e-12)
         j = list(res.params.index).index(term)
-        np.testing.assert_allclose(res.scores.scores[:, j], psi, rtol=1e-10, atol=1e-14)
+        # the wild bootstrap's scores: treated residuals around the estimate (not the cells' means)
+        boot = np.bincount(cluster, weights=np.where(target, v1 * (tau - v1 @ tau), 0.0) + v0 * resid, minlength=G)
+        np.testing.assert_allclose(res.scores.scores[:, j], boot, rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(res.std_errors[term], np.sqrt(psi @ psi), rtol=1e-10)
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning, PanelValidationError
 from evalkit.estimators.event_study_result import EventStudyResult, RowRegression
+from evalkit.inference.conley_taber import GroupPeriods
 from evalkit.inference.wild_bootstrap_scores import RegressionScores, regression_scores
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import OLSFit, fit_ols
@@ -190,4 +191,5 @@ def event_study(
         event_time=event,
         reference=refs,
         scores=scores,
+        group_periods=GroupPeriods(ed.cluster[keep], ed.period[keep], np.isfinite(rel[keep])),
     )

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import EvalkitError
+from evalkit.inference.conley_taber import GroupPeriods
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores, RegressionScores, regression_scores
 from evalkit.regression.ols import fit_ols
 from evalkit.results import EstimationResult
@@ -80,11 +81,16 @@ class EventStudyResult(EstimationResult):
         (event study, Sun-Abraham fitted row by row) or a :class:`RowRegression` (fitted
         from cells: the row-level regression is fitted only when a bootstrap asks for
         it); ``None`` when the estimator keeps none.
+    group_periods
+        The cluster, period and ever-treated flag of the rows of that regression, for
+        :func:`~evalkit.inference.conley_taber_test` (``event_study``, ``sun_abraham``);
+        ``None`` otherwise.
     """
 
     event_time: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     reference: tuple[int, ...] = ()
     scores: InfluenceScores | RegressionScores | RowRegression | None = field(default=None, repr=False)
+    group_periods: GroupPeriods | None = field(default=None, repr=False)
 
     def bootstrap_scores(self, terms: Sequence[str]) -> InfluenceScores | RegressionScores:
         """The scores of ``terms`` for :func:`~evalkit.inference.wild_cluster_bootstrap`."""

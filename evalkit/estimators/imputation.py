@@ -15,6 +15,19 @@ cell ``c`` (BJS eq. 8: ``sum_i a_ic b_ic / sum_i a_ic^2`` with ``a_ic = sum_t v_
 ``b_ic = sum_t v_it tau^_it`` over unit ``i``'s rows in ``c``), as in R ``didimputation``
 and diff-diff's ``ImputationDiD`` (no leave-out correction).
 
+The wild cluster bootstrap (``bootstrap_scores``) does not use these cell-centred
+residuals.  Its scores are ``S_g = sum_{it in g} v_it e_it`` with ``e_it = tau^_it - tau^_w``
+on the target's treated rows and the untreated-model residual elsewhere: the residuals of
+the model ``y_it = alpha_i + lambda_t + tau_w D_it + e_it`` in which the target's effect is
+one constant.  The restricted scores ``S_g + omega_g (tau^_w - r)`` are then those of that
+model with the tested null ``tau_w = r`` imposed, and ``sum_g v_g (S_g + omega_g (tau^_w - r))``
+is exactly ``tau*_w - r`` of the imputation estimator refitted to
+``y* = Y^(0) + r D + v_g e~`` (the restricted wild cluster bootstrap of the linear estimator
+``tau_w = sum v_it y_it``; Cameron, Gelbach & Miller 2008, Kline & Santos 2012).  They are
+Gardner's (2022) two-stage GMM scores of the same estimate.  Centring within cohort x
+event-time cells would remove each cell's own variation: with three clusters per cell
+the bootstrap over-rejected (docs/few_clusters.md).
+
 Test 1 of BJS (pre-trends): on untreated rows only, add indicators of the ``K`` periods
 before treatment to the untreated model and test them jointly (cluster-robust Wald test,
 ``F(K, G - 1)``).
@@ -78,8 +91,8 @@ def _cohort_event_cells(group: np.ndarray, rel: np.ndarray) -> tuple[np.ndarray,
 def _bjs_scores(
     ed: EventData, model: UntreatedModel, rel: np.ndarray, resid: np.ndarray, imputable: np.ndarray,
     observed: np.ndarray, hs: Sequence[int], n_clusters: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Estimates, cluster sums of the BJS influence functions and weight shares of every target.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Estimates, cluster sums of the BJS influence functions, bootstrap scores and weight shares.
 
     The targets (all treated rows, then each horizon in ``hs``) are sums of the horizons'
     indicators, so every quantity is computed once per observed horizon and combined:
@@ -90,8 +103,10 @@ def _bjs_scores(
 
     Returns
     -------
-    estimates, psi, shares
-        ``(k,)``, ``(G, k)`` and ``(G, k)`` for the ``k = 1 + len(hs)`` targets.
+    estimates, psi, boot, shares
+        ``(k,)``, ``(G, k)``, ``(G, k)`` and ``(G, k)`` for the ``k = 1 + len(hs)`` targets.
+        ``boot`` are the wild bootstrap's scores, ``sum_it v_it (y_it - tau_w D_it - Y^_it(0))``:
+        the treated residuals around the target's estimate, not around the cells' means.
     """
     w, cluster = ed.w, ed.cluster
     horizon = np.full(ed.nobs, -1)
@@ -117,7 +132,9 @@ def _bjs_scores(
     untreated_part = model.cluster_scores(*model.solve(*model.category_moments(horizon, n_h, w)), rho,
                                           cluster, n_clusters)
     psi = (treated_part - untreated_part) @ combine.T / weight
-    return estimates, psi, shares
+    treated_sums = np.bincount(key, weights=(w * tau)[imputable], minlength=n_clusters * n_h).reshape(n_clusters, n_h)
+    boot = (treated_sums - untreated_part) @ combine.T / weight - shares * estimates
+    return estimates, psi, boot, shares
 
 
 def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFrame]:
@@ -217,7 +234,7 @@ def imputation_did(
     names = [OVERALL] + [event_term(h) for h in hs]
     tau = np.where(imputable, resid, 0.0)
     n_clusters = int(ed.cluster.max()) + 1
-    estimates, psi, shares = _bjs_scores(ed, model, rel, resid, imputable, observed, hs, n_clusters)
+    estimates, psi, boot, shares = _bjs_scores(ed, model, rel, resid, imputable, observed, hs, n_clusters)
     cov = influence_cov(psi)  # rows of psi are already cluster sums
     if min_e is None or min_e >= 0:
         test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
@@ -237,5 +254,5 @@ def imputation_did(
         pretrend_test=test,
         pretrend_estimates=leads,
         effects=pd.Series(tau[imputable], index=ed.index[imputable], name="effect"),
-        scores=InfluenceScores(tuple(names), estimates, psi, shares),
+        scores=InfluenceScores(tuple(names), estimates, boot, shares),
     )

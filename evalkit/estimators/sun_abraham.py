@@ -26,6 +26,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult, RowRegression
+from evalkit.inference.conley_taber import GroupPeriods
 from evalkit.inference.wild_bootstrap_scores import RegressionScores, regression_scores
 from evalkit.regression.cells import CellFit, balanced_panel, fit_twfe_cells
 from evalkit.regression.ols import OLSFit, fit_ols
@@ -179,4 +180,5 @@ def sun_abraham(
         event_time=pd.Series([np.nan if n == OVERALL else float(n.split("::")[1]) for n in agg_names], index=agg_names),
         reference=(ref,),
         scores=scores,
+        group_periods=GroupPeriods(ed.cluster[keep], ed.period[keep], (g > 0)[keep]),
     )

@@ -45,6 +45,7 @@ from evalkit.inference.covariance import (
 from evalkit.inference.conley_taber import (
     MAX_COMBINATIONS,
     ConleyTaberTest,
+    GroupPeriods,
     conley_taber_draws,
     conley_taber_p_value,
     conley_taber_test,
@@ -87,6 +88,7 @@ __all__ = [
     "ConleyTaberTest",
     "CR2Result",
     "CovType",
+    "GroupPeriods",
     "WeightType",
     "as_generator",
     "assignments",

@@ -27,6 +27,16 @@ the rows of cell ``(j, t)``; replacing the treated rows' errors by a control cel
 residual is exact when ``a_i`` is constant within cells (regressors that vary by group and
 period only) and an approximation with person-level covariates.
 
+Event studies (``event_study``, ``sun_abraham``): each event-time term, and the post
+average ``ATT`` (the equal-weight mean of the post event-time terms of ``event_study``;
+``sun_abraham``'s own ``ATT``), is a contrast ``c'beta`` of the row-level regression the
+result keeps for the wild bootstrap, so the same loadings apply.  The result also keeps
+the cluster, the period and the ever-treated flag of each row
+(:class:`GroupPeriods`).  This is Conley & Taber's model with regressors,
+``Y_jt = alpha d_jt + X_jt beta + theta_j + gamma_t + eta_jt``, with ``d_jt`` one event
+time's indicator and the other event times among the ``X_jt``; the draws use the loadings
+of the fit itself (finite ``N_0``), whose limit weights only the treated groups' cells.
+
 Assumptions (Conley & Taber 2011, Assumption 1): the groups' error vectors are independent
 and identically distributed across groups, independent of treatment; in particular the
 same variance for treated and control groups.  With cell means of groups of very
@@ -47,12 +57,13 @@ from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference.clusters import cluster_codes
 from evalkit.inference.pvalues import ALTERNATIVES, Alternative, invert_test, resampling_p_value
 from evalkit.inference.rng import RNG, as_generator
-from evalkit.results.base import read_only
+from evalkit.results.base import freeze_arrays, read_only
 from evalkit.results.hypothesis_tests import TermIntervalTest
 
 __all__ = [
     "MAX_COMBINATIONS",
     "ConleyTaberTest",
+    "GroupPeriods",
     "conley_taber_draws",
     "conley_taber_p_value",
     "conley_taber_test",
@@ -61,6 +72,35 @@ __all__ = [
 #: Largest number ``N_0^N_1`` of control combinations that is enumerated rather than sampled.
 MAX_COMBINATIONS = 100_000
 _DEFAULT_DRAWS = 9999
+#: Name of the post average of an event study (the vocabulary's overall effect).
+_POST_AVERAGE = "ATT"
+
+
+@dataclass(frozen=True)
+class GroupPeriods:
+    """What an event-study result keeps for :func:`conley_taber_test`, per input row of its fit.
+
+    Attributes
+    ----------
+    group
+        Code of the row's group (the result's cluster, the level of assignment).
+    period
+        Code of the row's period.
+    treated
+        Whether the row's unit is ever treated (has a first treated period).
+
+    The arrays align with the rows handed to the fit; those the fit dropped (its
+    ``sample`` mask, e.g. fixed-effect singletons) are dropped here too.
+    """
+
+    group: np.ndarray
+    period: np.ndarray
+    treated: np.ndarray
+
+    def __post_init__(self) -> None:
+        if not (self.group.shape == self.period.shape == self.treated.shape) or self.group.ndim != 1:
+            raise ValueError("group, period and treated must be arrays of one length")
+        freeze_arrays(self)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -235,16 +275,24 @@ def conley_taber_test(
     ----------
     result
         A ``feols`` or ``did2x2`` result clustered (one-way) by the group whose treatment
-        varies: ``result.fit`` and ``result.data`` (the rows used) are read.
+        varies (``result.fit`` and ``result.data``, the rows used, are read), or an
+        ``event_study`` / ``sun_abraham`` result (clustered by the group of assignment,
+        by default the unit).
     term
         The term (``did2x2``: default its effect term), or several terms (e.g. the
         event-time dummies of an event study), tested one by one with the same control
-        combinations (returns a dict).
+        combinations (returns a dict).  Event studies: any ``event_time::e`` term and
+        ``"ATT"``, the post average (``event_study``: the equal-weight mean of the
+        ``event_time::e`` terms with ``e >= 0``; ``sun_abraham``: its own ``ATT``);
+        default all of them.
     time
-        Column of the period of each row (``did2x2``: default its ``post`` column).
+        Column of the period of each row (``did2x2``: default its ``post`` column; event
+        studies: not used, the result keeps its periods).
     treated
         0/1 column marking the rows of treated groups (``did2x2``, or ``feols(...,
         treated=)``: default the result's); a group is treated when its rows are 1.
+        Event studies: not used, a group is treated when its units have a first treated
+        period.
     null_value, alternative
         ``H0: term = null_value``; ``"two-sided"`` (equal-tailed), ``"greater"`` or ``"less"``.
     alpha, ci
@@ -261,30 +309,18 @@ def conley_taber_test(
     Raises
     ------
     EvalkitError
-        The result is not a clustered regression, a column or term is unknown, the
-        treated column is not constant within groups.
+        The result is not a clustered regression or event study, a column or term is
+        unknown, the treated column is not constant within groups.
     DesignError
         Fewer than one treated or two control groups, or a control group without a row in
         a period where a treated group's cell enters the term.
     """
-    fit, data = _regression_parts(result)
-    names = list(result.params.index)
-    terms = _terms(result, term, names)
-    time = time if time is not None else getattr(result, "post", None)
-    treated = treated if treated is not None else getattr(result, "treated", None)
-    for role, col in (("time", time), ("treated", treated)):
-        if col is None:
-            raise EvalkitError(f"the Conley-Taber test needs {role}=: the column of the rows' {role}")
-        if col not in data.columns:
-            raise EvalkitError(f"{role}={col!r} is not a column of the result's data; columns: {list(data.columns)}")
-    if fit.cluster is None or fit.cluster.shape[1] != 1:
-        raise EvalkitError("the Conley-Taber test needs a result clustered in one dimension by the treated groups")
-    group = fit.cluster[:, 0]
-    period = cluster_codes(data[time].to_numpy())[:, 0]
-    is_treated = _treated_groups(data[treated].to_numpy(dtype=float), group, treated)
-    contrasts = np.zeros((len(terms), len(names)))
-    for row, name in enumerate(terms):
-        contrasts[row, names.index(name)] = 1.0
+    if getattr(result, "group_periods", None) is not None:
+        fit, contrasts, terms, estimates, group, period, is_treated = _event_study_parts(result, term)
+        time_label = "period"
+    else:
+        fit, contrasts, terms, estimates, group, period, is_treated, time_label = _regression_parts(
+            result, term, time, treated)
     a = _row_weights(fit, contrasts)  # (n, m)
     w = np.ones(fit.nobs) if fit.weights is None else np.asarray(fit.weights, dtype=float)
     G, T = int(group.max()) + 1, int(period.max()) + 1
@@ -298,7 +334,7 @@ def conley_taber_test(
     if missing:
         raise DesignError(
             f"the Conley-Taber test needs every control group in every period where treated groups enter "
-            f"the term: {int(missing)} control x {time!r} cells are empty"
+            f"the term: {int(missing)} control x {time_label!r} cells are empty"
         )
     resid = np.where(wsum > 0, rsum / np.where(wsum > 0, wsum, 1.0), 0.0)[controls]
     rng = as_generator(rng)
@@ -309,9 +345,86 @@ def conley_taber_test(
         draws, exact = conley_taber_draws(
             load[k][is_treated], resid, max_combinations=max_combinations, n_draws=n_draws, rng=rng
         )
-        estimate = float(result.params[name])
-        out[name] = _test(name, estimate, draws, exact, null_value, alternative, alpha, ci, is_treated)
+        out[name] = _test(name, float(estimates[k]), draws, exact, null_value, alternative, alpha, ci, is_treated)
     return out[terms[0]] if isinstance(term, str) or (term is None and len(terms) == 1) else out
+
+
+def _regression_parts(
+    result: Any, term: str | Sequence[str] | None, time: str | None, treated: str | None
+) -> tuple[Any, np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """A ``feols``/``did2x2`` result: its fit, the terms' contrasts and estimates, and the
+    group, period and treated-group codes from its data's columns."""
+    fit, data = getattr(result, "fit", None), getattr(result, "data", None)
+    if fit is None or not isinstance(data, pd.DataFrame) or not hasattr(fit, "bread"):
+        raise EvalkitError(
+            f"the Conley-Taber test takes a feols, did2x2, event_study or sun_abraham result, "
+            f"got {type(result).__name__}"
+            + (f" ({result.model_name}: it keeps no row-level regression)" if hasattr(result, "model_name") else "")
+        )
+    if len(data) != fit.nobs:
+        raise EvalkitError(f"the result's data has {len(data)} rows, its fit {fit.nobs}")
+    names = list(result.params.index)
+    terms = _terms(result, term, names)
+    time = time if time is not None else getattr(result, "post", None)
+    treated = treated if treated is not None else getattr(result, "treated", None)
+    for role, col in (("time", time), ("treated", treated)):
+        if col is None:
+            raise EvalkitError(f"the Conley-Taber test needs {role}=: the column of the rows' {role}")
+        if col not in data.columns:
+            raise EvalkitError(f"{role}={col!r} is not a column of the result's data; columns: {list(data.columns)}")
+    if fit.cluster is None or fit.cluster.shape[1] != 1:
+        raise EvalkitError("the Conley-Taber test needs a result clustered in one dimension by the treated groups")
+    group = fit.cluster[:, 0]
+    period = cluster_codes(data[time].to_numpy())[:, 0]
+    is_treated = _treated_groups(data[treated].to_numpy(dtype=float), group, f"treated={treated!r}")
+    contrasts = np.zeros((len(terms), len(names)))
+    for row, name in enumerate(terms):
+        contrasts[row, names.index(name)] = 1.0
+    estimates = result.params[terms].to_numpy(dtype=float)
+    return fit, contrasts, terms, estimates, group, period, is_treated, str(time)
+
+
+def _event_study_parts(
+    result: Any, term: str | Sequence[str] | None
+) -> tuple[Any, np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An event-study result: the row-level fit its scores keep, each term (and the post
+    average ``ATT``) as a contrast of the fit's coefficients, and the group, period and
+    treated-group codes of the fit's rows (:class:`GroupPeriods`)."""
+    event_time = result.event_time.reindex(result.params.index)
+    event_terms = [n for n in result.params.index if np.isfinite(event_time[n])]
+    available = event_terms + [_POST_AVERAGE] if _POST_AVERAGE not in event_terms else event_terms
+    if term is None:
+        terms = available
+    else:
+        terms = [term] if isinstance(term, str) else list(term)
+        unknown = [t for t in terms if t not in available]
+        if unknown or not terms:
+            raise EvalkitError(f"terms {unknown} cannot be tested by Conley-Taber; the result's terms are {available}")
+    post = [n for n in event_terms if event_time[n] >= 0]
+    own = [t for t in terms if t in result.params.index]
+    average = _POST_AVERAGE in terms and _POST_AVERAGE not in result.params.index
+    if average and not post:
+        raise EvalkitError(f"{result.model_name}: no event time >= 0 to average for {_POST_AVERAGE!r}")
+    needed = list(dict.fromkeys(own + (post if average else [])))
+    scores = result.bootstrap_scores(needed)  # RegressionScores: the results with group_periods are regressions
+    fit = scores.fit
+    rows = {name: scores.contrasts[i] for i, name in enumerate(needed)}
+    if average:
+        rows[_POST_AVERAGE] = np.mean([rows[n] for n in post], axis=0)
+    contrasts = np.stack([rows[t] for t in terms])
+    params = result.params
+    estimates = np.array([params[t] if t in params.index else float(np.mean(params[post])) for t in terms])
+    gp = result.group_periods
+    keep = np.ones(fit.nobs, dtype=bool)
+    if gp.group.size != fit.nobs:
+        sample = np.asarray(fit.sample, dtype=bool)
+        if sample.size != gp.group.size or int(sample.sum()) != fit.nobs:
+            raise EvalkitError(f"{result.model_name}: its {gp.group.size} rows do not match its fit's {fit.nobs}")
+        keep = sample
+    group = np.unique(gp.group[keep], return_inverse=True)[1].ravel()
+    period = np.unique(gp.period[keep], return_inverse=True)[1].ravel()
+    is_treated = _treated_groups(gp.treated[keep].astype(float), group, "the ever-treated flag (a first treated period)")
+    return fit, contrasts, terms, estimates, group, period, is_treated
 
 
 def _test(
@@ -348,18 +461,6 @@ def _test(
     )
 
 
-def _regression_parts(result: Any) -> tuple[Any, pd.DataFrame]:
-    fit, data = getattr(result, "fit", None), getattr(result, "data", None)
-    if fit is None or not isinstance(data, pd.DataFrame) or not hasattr(fit, "bread"):
-        raise EvalkitError(
-            f"the Conley-Taber test takes a feols or did2x2 result (a regression with its rows), "
-            f"got {type(result).__name__}"
-        )
-    if len(data) != fit.nobs:
-        raise EvalkitError(f"the result's data has {len(data)} rows, its fit {fit.nobs}")
-    return fit, data
-
-
 def _terms(result: Any, term: str | Sequence[str] | None, names: list[str]) -> list[str]:
     if term is None:
         effect = getattr(result, "effect_term", None)
@@ -374,17 +475,17 @@ def _terms(result: Any, term: str | Sequence[str] | None, names: list[str]) -> l
 
 
 def _treated_groups(flag: np.ndarray, group: np.ndarray, column: str) -> np.ndarray:
-    """Per group: treated (all rows 1) or control (all rows 0)."""
+    """Per group: treated (all rows 1) or control (all rows 0); ``column`` names the flag."""
     if not np.all(np.isin(flag, (0.0, 1.0))):
         bad = np.unique(flag[~np.isin(flag, (0.0, 1.0))])[:5]
-        raise EvalkitError(f"treated={column!r} must be 0/1, got values such as {bad.tolist()}")
+        raise EvalkitError(f"{column} must be 0/1, got values such as {bad.tolist()}")
     G = int(group.max()) + 1
     ones = np.bincount(group, weights=flag, minlength=G)
     rows = np.bincount(group, minlength=G)
     mixed = np.flatnonzero((ones > 0) & (ones < rows))
     if mixed.size:
         raise EvalkitError(
-            f"treated={column!r} must be constant within each cluster (group); {mixed.size} clusters mix 0 and 1 "
+            f"{column} must be constant within each cluster (group); {mixed.size} clusters mix 0 and 1 "
             f"(cluster codes {mixed[:5].tolist()})"
         )
     return ones > 0

@@ -75,9 +75,11 @@ class InfluenceScores:
     estimates
         ``(m,)`` point estimates.
     scores
-        ``(G, m)``: ``S_g``, the cluster sums of the influence functions, scaled so that the
-        analytic variance is ``sum_g S_g^2`` (the multiplier bootstrap's
-        ``theta* - theta^ = sum_g v_g S_g``).
+        ``(G, m)``: ``S_g``, the cluster sums of the influence functions, scaled so that
+        ``theta* - theta^ = sum_g v_g S_g`` (the multiplier bootstrap's); their variance
+        ``sum_g S_g^2`` is the estimator's analytic one, except for ``imputation_did``,
+        which reports BJS's cell-centred conservative variance and bootstraps the
+        residuals around its estimate (two-stage DiD's scores).
     shares
         ``(G, m)``: ``omega_g``, the cluster's share of the estimand's weight; each column
         sums to one.

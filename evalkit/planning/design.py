@@ -11,12 +11,16 @@ Text form (the command line's ``--candidate``)::
     "2017-01:6,2017-07:rest"                       # 6 units in January, the rest in July
     "2017-01:9,2017-07:rest;post=2017-03..2017-06"  # windows given
     "2017-01:6;post=2017-02..2017-09;pre=2016-02..2016-09"   # the rest never treated
+    "2017-01:4,2017-04:4,2017-07:rest;span=2016-03..2017-06"  # event-study months given
+
+The event study (``estimator="event_study"``) uses every month of :meth:`PlannedRollout.event_span`:
+the waves start inside it and units start treated in their wave's month (staggered).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -76,6 +80,9 @@ class PlannedRollout:
         months).
     name
         Label of the schedule in tables and plots (default: its text form).
+    span
+        The event study's months ``(first, last)`` or ``"first..last"``; default
+        :meth:`event_span` (the 2x2 design ignores it).
 
     Raises
     ------
@@ -90,6 +97,7 @@ class PlannedRollout:
     post: tuple[int, int]
     pre: tuple[int, int]
     name: str = ""
+    span: tuple[int, int] | None = None
 
     @classmethod
     def make(
@@ -99,6 +107,7 @@ class PlannedRollout:
         post: object = None,
         pre: object = None,
         name: str = "",
+        span: object = None,
     ) -> "PlannedRollout":
         """Build and check a planned rollout from months as text (see the class)."""
         if isinstance(waves, (str, bytes)) or not len(waves):
@@ -142,8 +151,12 @@ class PlannedRollout:
         if parsed[0][0] > post_span[0]:
             raise DesignError(f"no wave starts by the first month of the post window {_label(post_span)}: "
                               "the 2x2 has no treated units")
-        rollout = cls(waves=tuple(parsed), post=post_span, pre=pre_span, name=name)
-        return rollout if name else cls(waves=rollout.waves, post=post_span, pre=pre_span, name=rollout.text)
+        event_span = None if span is None else _window(span, "event-study span")
+        if event_span is not None and not event_span[0] < parsed[0][0] <= event_span[1]:
+            raise DesignError(f"the event-study span {_label(event_span)} must contain the first wave's start "
+                              f"{month_label(parsed[0][0])} and at least one month before it")
+        rollout = cls(waves=tuple(parsed), post=post_span, pre=pre_span, name=name, span=event_span)
+        return rollout if name else replace(rollout, name=rollout.text)
 
     @classmethod
     def parse(cls, text: str, *, name: str = "") -> "PlannedRollout":
@@ -165,26 +178,30 @@ class PlannedRollout:
         windows: dict[str, str] = {}
         for part in parts[1:]:
             key, sep, value = part.partition("=")
-            if not sep or key.strip() not in ("pre", "post"):
-                raise DesignError(f"schedule {text!r}: {part!r} must be 'pre=first..last' or 'post=first..last'")
+            if not sep or key.strip() not in ("pre", "post", "span"):
+                raise DesignError(f"schedule {text!r}: {part!r} must be 'pre=first..last', 'post=first..last' or "
+                                  "'span=first..last'")
             windows[key.strip()] = value.strip()
-        return cls.make(waves, post=windows.get("post"), pre=windows.get("pre"), name=name)
+        return cls.make(waves, post=windows.get("post"), pre=windows.get("pre"), span=windows.get("span"),
+                        name=name)
 
     @classmethod
     def from_schedule(cls, schedule: RolloutSchedule, *, post: object = None, pre: object = None,
-                      name: str = "") -> "PlannedRollout":
+                      name: str = "", span: object = None) -> "PlannedRollout":
         """The waves of a rollout schedule table: the number of units starting in each month."""
         starts = schedule.frame["start_month"].dropna().astype(int)
         if starts.empty:
             raise DesignError("the rollout schedule has no unit with a start month")
         counts = starts.value_counts().sort_index()
-        return cls.make([(month_label(m), int(n)) for m, n in counts.items()], post=post, pre=pre, name=name)
+        return cls.make([(month_label(m), int(n)) for m, n in counts.items()], post=post, pre=pre, name=name,
+                        span=span)
 
     @property
     def text(self) -> str:
         """The text form (:meth:`parse` reads it back)."""
         waves = ",".join(f"{month_label(s)}:{n}" for s, n in self.waves)
-        return f"{waves};post={_label(self.post)};pre={_label(self.pre)}"
+        span = "" if self.span is None else f";span={_label(self.span)}"
+        return f"{waves};post={_label(self.post)};pre={_label(self.pre)}{span}"
 
     def treated_waves(self) -> tuple[bool, ...]:
         """Per wave: treated (started by the post window's first month) or comparison."""
@@ -210,9 +227,54 @@ class PlannedRollout:
                               "the 2x2 has no comparison units")
         return treated, n_units - treated
 
-    def span(self) -> tuple[int, int]:
-        """First and last entry month of the design (the pre window's first, the post window's last)."""
+    def design_span(self) -> tuple[int, int]:
+        """First and last entry month of the 2x2 (the pre window's first, the post window's last)."""
         return self.pre[0], self.post[1]
+
+    def wave_sizes(self, n_units: int) -> tuple[int, ...]:
+        """Units per wave among ``n_units`` (``"rest"`` resolved; checked by :meth:`sizes`)."""
+        self.sizes(n_units)
+        fixed = sum(n for _, n in self.waves if n != REST)
+        return tuple(n_units - fixed if n == REST else int(n) for _, n in self.waves)
+
+    def event_span(self, n_units: int) -> tuple[int, int]:
+        """The event study's months: ``span`` when given, else from the pre window's first month to
+        the month before the last wave when every unit has a wave (no comparison is left after it),
+        or to as many months after the last wave's start as the post window ends after the first's."""
+        if self.span is not None:
+            return self.span
+        last_start = self.waves[-1][0]
+        if sum(self.wave_sizes(n_units)) == n_units:
+            last = last_start - 1
+        else:
+            last = max(self.post[1], last_start + self.post[1] - self.waves[0][0])
+        return self.pre[0], last
+
+    def starts(self, n_units: int, strata: np.ndarray | None = None) -> np.ndarray:
+        """A template assignment: the start month of each of ``n_units`` units (0: in no wave).
+
+        Without ``strata`` the waves are laid out in order.  With a stratum label per unit the
+        planned wave sizes are spread over the strata in proportion to their sizes by
+        systematic allocation: units are ordered by ``(rank within stratum + 1/2) / stratum
+        size`` and take the waves in that order, so every stratum gets each wave's share of its
+        size to within one unit and the totals per wave are the planned ones (Cochran 1977,
+        ch. 5, proportional allocation).  Permuting the template within strata
+        (:func:`evalkit.inference.schedule_assignments`) keeps these counts per stratum.
+        """
+        values = np.zeros(n_units, dtype=np.int64)
+        layout = np.concatenate([np.full(n, start, dtype=np.int64) for (start, _), n in
+                                 zip(self.waves, self.wave_sizes(n_units))] + [values[:0]])
+        layout = np.concatenate([layout, np.zeros(n_units - layout.size, dtype=np.int64)])
+        if strata is None:
+            return layout
+        codes, _ = pd.factorize(pd.Series(np.asarray(strata, dtype=object)), sort=True)
+        if codes.size != n_units:
+            raise DesignError(f"strata: {codes.size} labels for {n_units} units")
+        rank = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+        size = np.bincount(codes)[codes]
+        order = np.lexsort((codes, (rank + 0.5) / size))
+        values[order] = layout
+        return values
 
     def shifted(self, months: int) -> tuple[tuple[int, int], tuple[int, int]]:
         """The pre and post windows moved by ``months`` (negative: earlier)."""

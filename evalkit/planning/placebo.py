@@ -26,7 +26,6 @@ interval per replication therefore gives its rejection of every effect size.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,27 +33,30 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitError, FewClustersWarning
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference import (
     as_generator,
     assignments,
     resampling_p_value,
     schedule_assignments,
-    wild_cluster_bootstrap,
 )
 from evalkit.inference.pvalues import invert_test
+from evalkit.inference.randomization import MAX_ENUMERATION
 from evalkit.inference.rng import RNG
 from evalkit.inference.weights import WeightType
 from evalkit.panel.months import month_label
+from evalkit.planning.cell_bootstrap import TERMS, wild_cell_interval
 from evalkit.planning.cells import OutcomeCells
+from evalkit.planning.covariates import CovariateCells, covariate_interval
 from evalkit.planning.design import PlannedRollout
-from evalkit.regression import OLSFit, fit_ols
+from evalkit.planning.event_study import score_event_study
 
-__all__ = ["INFERENCE", "Inference", "WindowSums", "placebo_shifts", "score_placebos"]
+__all__ = ["ESTIMATORS", "INFERENCE", "Estimator", "Inference", "WindowSums", "placebo_shifts", "score_placebos"]
 
 Inference = Literal["wild", "randomization"]
 INFERENCE: tuple[str, ...] = ("wild", "randomization")
-_TERMS = ("Intercept", "post", "treated", "treated:post")
+Estimator = Literal["2x2", "event_study"]
+ESTIMATORS: tuple[str, ...] = ("2x2", "event_study")
 
 
 @dataclass(frozen=True)
@@ -110,17 +112,12 @@ class AssignmentDid:
         return self.of(np.zeros_like(self.sums.n_pre), self.sums.n_post * z)
 
 
-@dataclass(frozen=True)
-class _CellRegression:
-    """The 2x2 regression of cell means as :func:`wild_cluster_bootstrap` reads a result."""
+def placebo_shifts(cells: OutcomeCells, plan: PlannedRollout, *, step: int = 1,
+                   span: tuple[int, int] | None = None) -> list[int]:
+    """Shifts (months) moving the design's months into the months with observations.
 
-    params: pd.Series
-    fit: OLSFit
-    data: pd.DataFrame | None = None
-
-
-def placebo_shifts(cells: OutcomeCells, plan: PlannedRollout, *, step: int = 1) -> list[int]:
-    """Shifts (months) moving both planned windows into the months with observations.
+    ``span``: the design's first and last month (default the 2x2's,
+    :meth:`PlannedRollout.design_span`; the event study passes :meth:`PlannedRollout.event_span`).
 
     Raises
     ------
@@ -128,7 +125,7 @@ def placebo_shifts(cells: OutcomeCells, plan: PlannedRollout, *, step: int = 1) 
         When the history is shorter than the design: names both spans.
     """
     first, last = cells.observed_months()
-    lo, hi = plan.span()
+    lo, hi = plan.design_span() if span is None else span
     shifts = list(range(first - lo, last - hi + 1))
     shifts = [k for k in shifts if (k - shifts[0]) % step == 0] if shifts else []
     if not shifts:
@@ -150,13 +147,8 @@ def _wild_interval(sums: WindowSums, z: np.ndarray, *, n_boot: int, weight_type:
     s = np.concatenate([sums.s_pre, sums.s_post])
     keep = n > 0
     X = np.column_stack([np.ones(2 * U), post, treated, treated * post])[keep]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewClustersWarning)
-        fit = fit_ols(s[keep] / n[keep], X, weights=n[keep], cluster=unit[keep], cov_type="CR1", names=_TERMS)
-    result = _CellRegression(params=pd.Series(fit.beta, index=list(_TERMS)), fit=fit)
-    test = wild_cluster_bootstrap(result, "treated:post", n_boot=n_boot, weight_type=weight_type, rng=gen,
-                                  alpha=alpha)
-    return test.estimate, test.interval[0], test.interval[1]
+    return wild_cell_interval(s[keep] / n[keep], X, n[keep], unit[keep], TERMS, n_boot=n_boot,
+                              weight_type=weight_type, alpha=alpha, gen=gen)
 
 
 def _randomization_intervals(sums: WindowSums, placebo: np.ndarray, Z: np.ndarray, exact: bool, *,
@@ -199,30 +191,57 @@ def score_placebos(
     n_perm: int | None = None,
     alpha: float = 0.05,
     rng: RNG = None,
+    estimator: Estimator = "2x2",
+    strata: np.ndarray | None = None,
+    covariates: CovariateCells | None = None,
 ) -> pd.DataFrame:
     """Estimate and few-cluster interval of every placebo rollout of ``plan`` on ``cells``.
+
+    ``estimator``: ``"2x2"`` (this module) or ``"event_study"``
+    (:mod:`evalkit.planning.event_study`, wild bootstrap only).  ``strata``: a stratum
+    label per unit of ``cells``; the planned waves are then filled within strata
+    (:meth:`PlannedRollout.starts`) and the randomization test permutes within strata.
+    ``covariates``: the same outcome in cells by covariate values
+    (:mod:`evalkit.planning.covariates`); the 2x2 is then scored with the covariates (wild
+    bootstrap only).
 
     Returns
     -------
     pandas.DataFrame
-        One row per shift, assignment and inference: ``shift`` (months), ``pre_start``,
+        One row per shift, assignment, inference and term: ``shift`` (months), ``pre_start``,
         ``post_start`` (``2016-03``), ``assignment`` (number within the shift),
-        ``inference``, ``estimate``, ``lower``, ``upper``.
+        ``inference``, ``term`` (``treated:post`` for the 2x2), ``estimate``, ``lower``, ``upper``.
     """
     unknown = [m for m in inference if m not in INFERENCE]
     if unknown or not inference:
         raise EvalkitError(f"inference must be some of {list(INFERENCE)}, got {list(inference)}")
+    if estimator not in ESTIMATORS:
+        raise EvalkitError(f"estimator must be one of {list(ESTIMATORS)}, got {estimator!r}")
     gen = as_generator(rng)
-    n_treated, _ = plan.sizes(cells.n_units)
-    template = np.zeros(cells.n_units, dtype=np.intp)
-    template[:n_treated] = 1
+    if covariates is not None and (estimator != "2x2" or list(inference) != ["wild"]):
+        raise EvalkitError("covariates enter the planned 2x2 scored by the wild cluster bootstrap "
+                           f"(estimator='2x2', inference='wild'), got estimator={estimator!r}, inference={list(inference)}")
+    if estimator == "event_study":
+        if list(inference) != ["wild"]:
+            raise EvalkitError(f"the event study is scored with the wild cluster bootstrap only (inference='wild'), "
+                               f"got {list(inference)}")
+        shifts = placebo_shifts(cells, plan, step=shift_step, span=plan.event_span(cells.n_units))
+        return score_event_study(cells, plan, shifts, n_assignments=n_assignments, n_boot=n_boot,
+                                 weight_type=weight_type, alpha=alpha, gen=gen, strata=strata)
+    starts = plan.starts(cells.n_units, strata)
+    template = ((starts > 0) & (starts <= plan.post[0])).astype(np.intp)
     if "randomization" in inference:
-        Z_all, exact = assignments(cells.n_units, n_treated, n_perm=n_perm, rng=gen)
+        if strata is None:
+            Z_all, exact = assignments(cells.n_units, int(template.sum()), n_perm=n_perm, rng=gen)
+        else:
+            Z_all, exact = schedule_assignments(template, strata, max_assignments=n_perm or MAX_ENUMERATION,
+                                                n_draws=n_perm or 9999, rng=gen)
+            Z_all = Z_all.astype(bool)
     rows = []
     for k in placebo_shifts(cells, plan, step=shift_step):
         pre, post = plan.shifted(k)
         sums = WindowSums.of(cells, pre, post)
-        Z, _ = schedule_assignments(template, max_assignments=n_assignments, n_draws=n_assignments,
+        Z, _ = schedule_assignments(template, strata, max_assignments=n_assignments, n_draws=n_assignments,
                                     rng=gen)
         placebo = Z.astype(bool)
         groups = np.column_stack([placebo @ sums.n_pre, placebo @ sums.n_post,
@@ -231,13 +250,17 @@ def score_placebos(
             raise DesignError(f"outcome {cells.label!r}, placebo windows {month_label(pre[0])}..{month_label(post[1])}: "
                               "a treated or comparison group has no observations in a window")
         found: dict[str, list[tuple[float, float, float]]] = {}
-        if "wild" in inference:
+        if "wild" in inference and covariates is not None:
+            found["wild"] = [covariate_interval(covariates, pre, post, z, n_boot=n_boot, weight_type=weight_type,
+                                                alpha=alpha, gen=gen) for z in placebo]
+        elif "wild" in inference:
             found["wild"] = [_wild_interval(sums, z, n_boot=n_boot, weight_type=weight_type, alpha=alpha, gen=gen)
                              for z in placebo]
         if "randomization" in inference:
             found["randomization"] = _randomization_intervals(sums, placebo, Z_all, exact, alpha=alpha)
         for method, intervals in found.items():
             for a, (estimate, lower, upper) in enumerate(intervals):
-                rows.append((k, month_label(pre[0]), month_label(post[0]), a, method, estimate, lower, upper))
-    return pd.DataFrame(rows, columns=["shift", "pre_start", "post_start", "assignment", "inference",
+                rows.append((k, month_label(pre[0]), month_label(post[0]), a, method, "treated:post", estimate,
+                             lower, upper))
+    return pd.DataFrame(rows, columns=["shift", "pre_start", "post_start", "assignment", "inference", "term",
                                        "estimate", "lower", "upper"])

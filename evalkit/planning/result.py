@@ -16,7 +16,7 @@ from evalkit.results.display import NotebookDisplay, short_repr
 
 __all__ = ["PowerResult", "detected", "minimum_detectable"]
 
-_KEYS = ["schedule", "outcome", "horizon", "inference"]
+_KEYS = ["schedule", "outcome", "horizon", "inference", "term"]
 
 
 def detected(effect: float, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -51,8 +51,9 @@ class PowerResult(NotebookDisplay):
     Attributes
     ----------
     replications
-        One row per placebo rollout and inference: ``schedule``, ``outcome``, ``horizon``,
-        ``inference``, ``shift``, ``pre_start``, ``post_start``, ``assignment``,
+        One row per placebo rollout, inference and term: ``schedule``, ``outcome``, ``horizon``,
+        ``inference``, ``shift``, ``pre_start``, ``post_start``, ``assignment``, ``term``
+        (``treated:post`` for the 2x2; ``event_time::e`` and ``ATT`` for the event study),
         ``estimate`` (the placebo DiD, a draw of the estimator's null distribution) and the
         interval ``lower``, ``upper`` at level ``alpha``.
     designs
@@ -88,14 +89,14 @@ class PowerResult(NotebookDisplay):
         """Rejection share of the planned test at each true effect (placebo and analytic)."""
         grid = np.asarray(self.effects if effects is None else effects, dtype=float)
         rows = []
-        for (schedule, outcome, horizon, inference), reps in self._groups():
+        for (schedule, outcome, horizon, inference, term), reps in self._groups():
             lower, upper = reps["lower"].to_numpy(), reps["upper"].to_numpy()
             design = self._design(schedule, outcome)
             df = int(design["n_treated"] + design["n_control"] - 2)
             analytic = analytic_power(grid, float(design["analytic_se"]), df, self.alpha)
             for effect, approx in zip(grid, analytic):
                 share = float(detected(effect, lower, upper).mean())
-                rows.append((schedule, outcome, horizon, inference, float(effect), share,
+                rows.append((schedule, outcome, horizon, inference, term, float(effect), share,
                              float(np.sqrt(share * (1 - share) / len(reps))), float(approx), len(reps)))
         return pd.DataFrame(rows, columns=[*_KEYS, "effect", "power", "power_se", "analytic_power", "replications"])
 
@@ -108,11 +109,11 @@ class PowerResult(NotebookDisplay):
         from evalkit.planning.analytic import analytic_mde
 
         rows = []
-        for (schedule, outcome, horizon, inference), reps in self._groups():
+        for (schedule, outcome, horizon, inference, term), reps in self._groups():
             lower, upper = reps["lower"].to_numpy(), reps["upper"].to_numpy()
             design = self._design(schedule, outcome)
             df = int(design["n_treated"] + design["n_control"] - 2)
-            rows.append((schedule, outcome, horizon, inference, int(design["n_treated"]), int(design["n_control"]),
+            rows.append((schedule, outcome, horizon, inference, term, int(design["n_treated"]), int(design["n_control"]),
                          len(reps), minimum_detectable(lower, upper, self.target),
                          minimum_detectable(-upper, -lower, self.target),
                          analytic_mde(float(design["analytic_se"]), df, self.alpha, self.target),
@@ -121,8 +122,9 @@ class PowerResult(NotebookDisplay):
                                            "mde_decrease", "analytic_mde", "icc", "placebo_sd"])
 
     def summary(self) -> Summary:
-        """The MDE of every schedule, outcome and inference (does not print by itself)."""
-        table = self.mde().set_index(_KEYS)
+        """The MDE of every schedule, outcome, inference and term (does not print by itself)."""
+        table = _one_term_dropped(self.mde())
+        table = table.set_index([k for k in _KEYS if k in table.columns])
         facts = {
             "schedules": self.designs["schedule"].nunique(),
             "outcomes": self.designs["outcome"].nunique(),
@@ -140,9 +142,10 @@ class PowerResult(NotebookDisplay):
 
     def to_markdown(self) -> str:
         """The MDE table and the power curves as Markdown tables."""
-        mde = self.mde()
-        curves = self.power().pivot_table(index=["outcome", "effect"], columns=["schedule", "inference"],
-                                          values="power", sort=False)
+        mde = _one_term_dropped(self.mde())
+        curves = self.power()
+        rows = ["outcome", "term", "effect"] if curves["term"].nunique() > 1 else ["outcome", "effect"]
+        curves = curves.pivot_table(index=rows, columns=["schedule", "inference"], values="power", sort=False)
         curves.columns = [f"{s} ({i})" for s, i in curves.columns]
         return ("### Minimum detectable effect at {:.0%} power\n\n".format(self.target)
                 + _markdown(mde, floats={"mde": 4, "mde_decrease": 4, "analytic_mde": 4, "icc": 5, "placebo_sd": 4})
@@ -162,8 +165,9 @@ class PowerResult(NotebookDisplay):
             fig, axes = ax.figure, [ax] * len(outcomes)
         for axis, outcome in zip(axes, outcomes):
             part = curves[curves["outcome"] == outcome]
-            for (schedule, inference), line in part.groupby(["schedule", "inference"], sort=False):
-                drawn = axis.plot(line["effect"], line["power"], marker="o", ms=3, label=f"{schedule} ({inference})")
+            for (schedule, inference, term), line in part.groupby(["schedule", "inference", "term"], sort=False):
+                label = f"{schedule} ({inference})" if term == "treated:post" else f"{schedule} {term} ({inference})"
+                drawn = axis.plot(line["effect"], line["power"], marker="o", ms=3, label=label)
                 axis.plot(line["effect"], line["analytic_power"], ls="--", color=drawn[0].get_color(), lw=1)
             axis.axhline(self.target, color="grey", lw=0.8, ls=":")
             axis.set_xlabel(f"true effect on {outcome}")
@@ -199,8 +203,14 @@ class PowerResult(NotebookDisplay):
 
     def __repr__(self) -> str:
         mde = self.mde()
-        facts = {f"{r.schedule} {r.outcome} {r.inference}": r.mde for r in mde.itertuples()}
+        facts = {f"{r.schedule} {r.outcome} {r.inference}" + ("" if r.term == "treated:post" else f" {r.term}"): r.mde
+                 for r in mde.itertuples()}
         return short_repr("PowerResult", facts)
+
+
+def _one_term_dropped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table without its ``term`` column when every row has the same term (the 2x2's ``treated:post``)."""
+    return frame.drop(columns="term") if frame["term"].nunique() == 1 else frame
 
 
 def _markdown(frame: pd.DataFrame, floats: Mapping[str, int]) -> str:

@@ -13,10 +13,11 @@ trend lies in the restriction (see :mod:`evalkit.sensitivity.restrictions`):
 * ``"smoothness"`` (``Delta^SD(M)``): the optimal fixed-length interval (``"FLCI"``,
   default; :mod:`evalkit.sensitivity.flci`) or the conditional / C-LF tests;
 * ``"smoothness_relative_magnitudes"`` (``Delta^SDRM(Mbar)``): C-LF (default) or conditional;
-* either of the first two intersected with a sign restriction (``bias="positive"`` /
-  ``"negative"``: ``Delta^SDB``, ``Delta^RMB``) or a monotonicity restriction
-  (``monotonicity="increasing"`` / ``"decreasing"``: ``Delta^SDM``, ``Delta^RMM``); under
-  smoothness the default is then the FLCI hybrid ``"C-F"``, under relative magnitudes C-LF.
+* any of the three intersected with a sign restriction (``bias="positive"`` /
+  ``"negative"``: ``Delta^SDB``, ``Delta^RMB``, ``Delta^SDRMB``) or a monotonicity
+  restriction (``monotonicity="increasing"`` / ``"decreasing"``: ``Delta^SDM``,
+  ``Delta^RMM``, ``Delta^SDRMM``); under smoothness the default is then the FLCI hybrid
+  ``"C-F"``, otherwise C-LF.
 
 The defaults are those of the HonestDiD R package.
 """
@@ -67,7 +68,7 @@ def _default_ci(method: str, shaped: bool) -> str:
 
 
 def restriction_name(method: str, bias: str | None = None, monotonicity: str | None = None) -> str:
-    """The R package's name of the restriction: ``DeltaSD``, ``DeltaRMPB``, ``DeltaSDI``, ``DeltaSDRM``, ..."""
+    """The R package's name of the restriction: ``DeltaSD``, ``DeltaRMPB``, ``DeltaSDI``, ``DeltaSDRMD``, ..."""
     suffix = ""
     if bias is not None:
         suffix = "PB" if bias == "positive" else "NB"
@@ -238,12 +239,15 @@ def _default_grid(method: str, betahat: np.ndarray, sigma: np.ndarray, num_pre: 
 
 
 def _theta_grid(betahat: np.ndarray, sigma: np.ndarray, num_pre: int,
-                l_vec: np.ndarray, method: str, m: float, n_points: int) -> np.ndarray:
+                l_vec: np.ndarray, method: str, m: float, n_points: int,
+                theta_range: tuple[float, float] | None = None) -> np.ndarray:
     """Grid of ``theta`` containing the identified set at ``betahat`` widened by 20 sd: for RM
     (the R package's grid) ``l'beta_post +- (Mbar sum_t t |l_t| max |pre first difference| + 20 sd)``;
     for SDRM the linear extrapolation of the last pre period ``+- (Mbar sum_t |l_t| t (t + 1) / 2
     max |pre second difference| + 20 sd)``; for SD the FLCI at ``m`` widened by 20 sd.  Sign and
-    monotonicity restrictions only shrink these sets."""
+    monotonicity restrictions only shrink these sets.  ``theta_range`` replaces the ends."""
+    if theta_range is not None:
+        return np.linspace(theta_range[0], theta_range[1], n_points)
     post = slice(num_pre, None)
     sd_theta = float(np.sqrt(l_vec @ sigma[post, post] @ l_vec))
     center = float(l_vec @ betahat[post])
@@ -275,6 +279,7 @@ def honest_did_arrays(
     bias: Bias | None = None,
     monotonicity: Monotonicity | None = None,
     grid_points: int = 1000,
+    theta_range: tuple[float, float] | None = None,
     n_sims: int = 1000,
     rng: RNG = None,
 ) -> SensitivityResult:
@@ -313,13 +318,19 @@ def honest_did_arrays(
         ``monotonicity``).
     bias
         ``"positive"`` / ``"negative"``: the post-period differential trend is known to be
-        non-negative / non-positive (``Delta^SDB``, ``Delta^RMB``).
+        non-negative / non-positive (``Delta^SDB``, ``Delta^RMB``, ``Delta^SDRMB``).
     monotonicity
         ``"increasing"`` / ``"decreasing"``: the differential trend is monotone over all
-        periods (``Delta^SDM``, ``Delta^RMM``).  Not together with ``bias``.
+        periods (``Delta^SDM``, ``Delta^RMM``, ``Delta^SDRMM``).  Not together with ``bias``.
     grid_points
-        Points of the ``theta`` grid over which the tests are inverted (C-LF, conditional);
-        the interval ends are exact to one grid step.
+        Points of the ``theta`` grid over which the tests are inverted (C-LF, conditional,
+        C-F); the interval ends are exact to one grid step.
+    theta_range
+        ``(lower, upper)`` ends of that grid, the same for every bound (the R package's
+        ``grid.lb`` / ``grid.ub``).  Default: a range that contains the identified set
+        widened by 20 standard errors (C-LF, conditional) or the FLCI of level
+        ``alpha / 10`` (C-F, which rejects everything outside it).  Widen it when the
+        result warns that a confidence set reaches its edge.
     n_sims, rng
         Draws for the least-favorable critical value; ``rng`` is a
         ``numpy.random.Generator`` or an int seed (:func:`evalkit.inference.rng.as_generator`;
@@ -365,6 +376,12 @@ def honest_did_arrays(
     if grid_m.ndim != 1 or not len(grid_m) or (grid_m < 0).any() or not np.isfinite(grid_m).all():
         raise ValueError(f"m must be a non-empty sequence of non-negative numbers, got {m!r}")
     grid_m = np.sort(grid_m)
+    if theta_range is not None:
+        ends = np.asarray(theta_range, dtype=float)
+        if ends.shape != (2,) or not np.isfinite(ends).all() or not ends[0] < ends[1]:
+            raise EvalkitError(f"theta_range must be two finite numbers (lower, upper) with lower < upper, "
+                               f"got {theta_range!r}")
+        theta_range = (float(ends[0]), float(ends[1]))
     rng = as_generator(rng)
 
     post = slice(num_pre, None)
@@ -382,16 +399,20 @@ def honest_did_arrays(
         flci = None
         if ci_method == "C-F":  # the first stage: the FLCI of level kappa = alpha / 10; its range is the grid
             flci = optimal_flci(betahat, sigma, num_pre, l_vec, float(mm), alpha=alpha / 10)
-            grid = np.linspace(flci.lower, flci.upper, grid_points)
+            ends = (flci.lower, flci.upper) if theta_range is None else theta_range
+            grid = np.linspace(ends[0], ends[1], grid_points)
         else:
-            grid = _theta_grid(betahat, sigma, num_pre, l_vec, method, float(mm), grid_points)
+            grid = _theta_grid(betahat, sigma, num_pre, l_vec, method, float(mm), grid_points, theta_range)
+        # the R package drops the moments without a post-period coefficient, except under
+        # smoothness with one post period (computeConditionalCS_DeltaSD / SDB / SDM)
         accept = conditional_accept(pieces, betahat, sigma, num_pre, l_vec, grid, alpha=alpha,
-                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng, flci=flci)
+                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng, flci=flci,
+                                    post_moments_only=num_post > 1 or method != "smoothness")
         if not accept.any():
             lower.append(np.nan)
             upper.append(np.nan)
             continue
-        if flci is None and (accept[0] or accept[-1]):
+        if (flci is None or theta_range is not None) and (accept[0] or accept[-1]):
             open_ends.append(float(mm))
         lower.append(float(grid[accept].min()))
         upper.append(float(grid[accept].max()))
@@ -418,6 +439,7 @@ def honest_did(
     monotonicity: Monotonicity | None = None,
     ref: int | None = None,
     grid_points: int = 1000,
+    theta_range: tuple[float, float] | None = None,
     n_sims: int = 1000,
     rng: RNG = None,
 ) -> SensitivityResult:
@@ -437,10 +459,10 @@ def honest_did(
         both must be consecutive.
     ref
         Reference event time (default: the result's own).
-    method, m, target, alpha, ci_method, bias, monotonicity, grid_points, n_sims, rng
+    method, m, target, alpha, ci_method, bias, monotonicity, grid_points, theta_range, n_sims, rng
         As in :func:`honest_did_arrays`.
     """
     betahat, sigma, num_pre, num_post, _ = event_study_inputs(result, ref)
     return honest_did_arrays(betahat, sigma, num_pre, num_post, method=method, m=m, target=target, alpha=alpha,
                              ci_method=ci_method, bias=bias, monotonicity=monotonicity, grid_points=grid_points,
-                             n_sims=n_sims, rng=rng)
+                             theta_range=theta_range, n_sims=n_sims, rng=rng)

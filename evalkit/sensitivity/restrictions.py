@@ -18,12 +18,15 @@ union of polyhedra ``{delta : A delta <= d}``:
   most ``Mbar`` times the largest pre-period second difference in absolute value; a union
   over which pre-period second difference is the largest and its sign (needs two pre periods);
 * a sign restriction ``B`` (RR 2023, sec. 2.4.3): ``delta_post >= 0`` (``bias="positive"``)
-  or ``<= 0`` (``"negative"``); intersected with SD it is ``Delta^SDB``, with RM ``Delta^RMB``;
+  or ``<= 0`` (``"negative"``); intersected with SD it is ``Delta^SDB``, with RM ``Delta^RMB``,
+  with SDRM ``Delta^SDRMB``;
 * a monotonicity restriction ``I`` / ``D``: ``delta`` (the reference ``delta_0 = 0`` included)
   weakly increasing (``monotonicity="increasing"``) or decreasing; with SD ``Delta^SDM``,
-  with RM ``Delta^RMM``.
+  with RM ``Delta^RMM``, with SDRM ``Delta^SDRMM``.
 
-The pieces follow the HonestDiD R package (``.create_A_SDB``, ``.create_A_RMB``,
+The sign and monotonicity rows are added to every piece of a union, so each family is a
+union of polyhedra of the same form.  The pieces follow the HonestDiD R package
+(``.create_A_SDB``, ``.create_A_RMB``, ``.create_A_SDRMB``, ``.create_A_SDRMM``,
 ``.create_A_M``, ``.create_A_B``, ``.create_A_SDRM``); :func:`restriction_pieces` builds any
 of them.
 
@@ -175,7 +178,7 @@ def restriction_pieces(
 ) -> list[Polyhedron]:
     """The polyhedra whose union is the restriction ``method`` with bound ``m``, intersected
     with a sign (``bias``) or monotonicity restriction when one is given (not both, as in
-    the R package)."""
+    the R package): SD, SDB, SDM, RM, RMB, RMM, SDRM, SDRMB, SDRMM."""
     if method not in RESTRICTIONS:
         raise EvalkitError(f"method must be one of {list(RESTRICTIONS)}, got {method!r}")
     if bias is not None and monotonicity is not None:
@@ -185,8 +188,6 @@ def restriction_pieces(
     elif method == "relative_magnitudes":
         pieces = relative_magnitude_polyhedra(num_pre, num_post, m)
     else:
-        if bias is not None or monotonicity is not None:
-            raise EvalkitError("smoothness_relative_magnitudes takes no sign or monotonicity restriction")
         pieces = smoothness_relative_magnitude_polyhedra(num_pre, num_post, m)
     if bias is None and monotonicity is None:
         return pieces

@@ -15,10 +15,10 @@ from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
-from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, fui_event_study
+from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, event_study_covariates, fui_event_study
 from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
-from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
+from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, published, without_age_terms
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
 from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
@@ -80,8 +80,14 @@ class FuiReplication(NotebookDisplay):
     compare_published: bool = True
 
     def published_numbers(self) -> dict:
-        """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off."""
-        return published() if self.compare_published else {}
+        """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off.
+
+        With age bands other than the published ones, the age dummies of tables 8.2-8.3
+        are left out (:func:`~evalkit.replications.fui.published.without_age_terms`).
+        """
+        if not self.compare_published:
+            return {}
+        return published() if self.sample.spec.published_age_groups else without_age_terms(published())
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -149,7 +155,7 @@ class FuiReplication(NotebookDisplay):
         rows = []
         for outcome, key in TABLE_KEYS.items():
             mine = self.conventional.table(outcome)
-            for term in TERMS:
+            for term in self.conventional.terms:
                 for h, cell in ref.get(key, {}).get(term, {}).items():
                     got = mine.get(term, {}).get(h)
                     if got is None:
@@ -172,7 +178,11 @@ class FuiReplication(NotebookDisplay):
         return pd.DataFrame(rows, columns=columns)
 
     def descriptives_comparison(self) -> pd.DataFrame:
-        """Table 8.1: published vs reproduced counts and percentages (published missing when off)."""
+        """Table 8.1: published vs reproduced counts and percentages (published missing when off).
+
+        The rows of the publication that the study's table has: an age row only for a band
+        of the published bounds (another band has another name).
+        """
         ref = published()["table_8_1_descriptives"]
         mine = self.descriptives
         columns = ("row", "group", "published", "reproduced", "kind")
@@ -181,6 +191,7 @@ class FuiReplication(NotebookDisplay):
             rows.append(("n_total", group, ref["n_total"][group], mine["n_total"][group], "count"))
             rows += [
                 (row, group, cells[i][1], mine["rows"][row][i][1], "pct") for row, cells in ref["rows"].items()
+                if row in mine["rows"]
             ]
             rows.append(
                 (
@@ -327,6 +338,7 @@ def run_fui(
             entry_cohorts(panel, unemployment, schedule, cohort_spec),
             outcomes=cohort_spec.outcomes,
             horizons=cohort_spec.horizons,
+            covariates=event_study_covariates(cohort_spec),
             n_boot=n_boot if few_clusters else None,
         )
     ddd = None

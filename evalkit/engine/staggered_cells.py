@@ -1,0 +1,202 @@
+"""Sufficient statistics of the staggered estimators, computed inside the engine.
+
+For a balanced panel whose units are nested in clusters, every staggered estimator that
+treats units of one *cell* alike (same first treated period ``g``, cluster ``c`` and values
+``x`` of discrete covariates) needs of the unit-level data only, per cell and period ``t``,
+
+    n[g, c, x, t] = number of units,   w[g, c, x, t] = sum of their weights,
+    s[g, c, x, t] = sum of w_i y_it,
+
+because their estimating equations are weighted sums over units of functions of
+``(g, x)`` times outcomes, and the cluster-robust covariance only needs cluster sums of
+the influence functions (Callaway & Sant'Anna 2021, Sec. 4; Sant'Anna & Zhao 2020).
+:func:`staggered_cells` computes these sums with one ``GROUP BY`` over the stored panel
+(DuckDB under its ``memory_limit``, or Spark) after one validation pass grouped by unit;
+only ``cells x periods`` rows come back.  The SQL is the same text on both engines
+(portable constructs only; the user's column names are mapped by
+:class:`~evalkit.engine.Renamed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.engine.duckdb_engine import DuckDBEngine
+from evalkit.engine.sources import Engine, Renamed, Table
+from evalkit.errors import DesignError, PanelValidationError
+
+__all__ = ["StaggeredCells", "staggered_cells", "cells_query", "validation_query"]
+
+_Y, _T, _G, _U, _C, _W = "ek_y", "ek_t", "ek_g", "ek_u", "ek_c", "ek_w"
+
+
+def _x(j: int) -> str:
+    return f"ek_x{j}"
+
+
+@dataclass(frozen=True)
+class StaggeredCells:
+    """Cell x period sums of a stored balanced panel.
+
+    Attributes
+    ----------
+    frame
+        One row per cell and period: the columns ``group``, ``cluster``, the covariates
+        (the user's names), ``time``, ``n_units``, ``weight`` (summed weights) and
+        ``y_sum`` (weighted sum of the outcome) and ``first_unit`` (the smallest unit
+        label of the cell, which orders cells as units are ordered in memory).
+    n_units, n_rows, n_periods
+        Units, rows and periods of the panel.
+    """
+
+    frame: pd.DataFrame
+    n_units: int
+    n_rows: int
+    n_periods: int
+
+
+def _roles(y: str, time: str, group: str, unit: str, cluster: str, covariates: Sequence[str],
+           weights: str | None) -> dict[str, str]:
+    roles = {y: _Y, time: _T, group: _G, unit: _U, cluster: _C}
+    roles.update({col: _x(j) for j, col in enumerate(covariates)})
+    if weights is not None:
+        roles[weights] = _W
+    named = [y, time, group, unit, cluster, *covariates, *([weights] if weights else [])]
+    if len(roles) != len(named):
+        repeated = sorted({c for c in named if named.count(c) > 1})
+        raise DesignError(f"columns {repeated} are given for more than one role (y, time, group, unit, cluster, "
+                          "covariates, weights); each role needs its own column")
+    return roles
+
+
+def validation_query(n_covariates: int, weighted: bool) -> str:
+    """One pass grouped by unit: counts of units breaking each rule of the engine path.
+
+    Rules: no missing value in any role; one row per unit and period; every unit in every
+    period (balanced); first treated period, cluster, covariates and weights constant
+    within unit; integer periods; positive weights.
+    """
+    xs = [_x(j) for j in range(n_covariates)]
+    constant = [_G, _C, *xs, *([_W] if weighted else [])]
+    per_unit = ",\n  ".join(
+        [f"COUNT(*) AS n_rows", f"COUNT(DISTINCT {_T}) AS n_t",
+         f"SUM(CASE WHEN {_T} IS NULL OR {_Y} IS NULL"
+         + "".join(f" OR {c} IS NULL" for c in constant) + " THEN 1 ELSE 0 END) AS n_missing",
+         f"SUM(CASE WHEN {_T} <> FLOOR({_T}) THEN 1 ELSE 0 END) AS n_fraction",
+         *([f"SUM(CASE WHEN {_W} <= 0 THEN 1 ELSE 0 END) AS n_nonpositive"] if weighted else []),
+         *[f"CASE WHEN MIN({c}) = MAX({c}) THEN 0 ELSE 1 END AS varies_{c}" for c in constant]]
+    )
+    totals = ",\n  ".join(
+        ["COUNT(*) AS units", "SUM(n_rows) AS n_rows",
+         "SUM(CASE WHEN n_rows > n_t THEN 1 ELSE 0 END) AS duplicated",
+         f"SUM(CASE WHEN n_t < (SELECT COUNT(DISTINCT {_T}) FROM panel) THEN 1 ELSE 0 END) AS unbalanced",
+         f"(SELECT COUNT(DISTINCT {_T}) FROM panel) AS n_periods",
+         "SUM(CASE WHEN n_missing > 0 THEN 1 ELSE 0 END) AS missing",
+         "SUM(CASE WHEN n_fraction > 0 THEN 1 ELSE 0 END) AS fractional",
+         *(["SUM(CASE WHEN n_nonpositive > 0 THEN 1 ELSE 0 END) AS nonpositive"] if weighted else []),
+         *[f"SUM(varies_{c}) AS varies_{c}" for c in constant]]
+    )
+    return f"WITH units AS (\nSELECT {_U},\n  {per_unit}\nFROM panel GROUP BY {_U}\n)\nSELECT\n  {totals}\nFROM units"
+
+
+def cells_query(n_covariates: int, weighted: bool) -> str:
+    """The sufficient statistics: one ``GROUP BY`` cohort x cluster x covariates x period."""
+    keys = [_G, _C, *[_x(j) for j in range(n_covariates)], _T]
+    w = f"CAST({_W} AS DOUBLE)" if weighted else "CAST(1 AS DOUBLE)"
+    return (
+        f"SELECT {', '.join(keys)}, COUNT(*) AS n_units, SUM({w}) AS weight, "
+        f"SUM({w} * CAST({_Y} AS DOUBLE)) AS y_sum, MIN({_U}) AS first_unit\nFROM panel\nGROUP BY {', '.join(keys)}"
+    )
+
+
+def _examples_query(condition: str) -> str:
+    return f"SELECT {_U} FROM panel GROUP BY {_U} HAVING {condition} ORDER BY {_U} LIMIT 5"
+
+
+def _check(engine: Engine, tables: dict[str, Table], counts: pd.Series, roles: dict[str, str], weighted: bool) -> None:
+    name = {dst: src for src, dst in roles.items()}
+    unit, time = name[_U], name[_T]
+    rules = [
+        ("missing", f"have a missing value in {sorted(roles)}",
+         " OR ".join(f"SUM(CASE WHEN {c} IS NULL THEN 1 ELSE 0 END) > 0" for c in roles.values())),
+        ("duplicated", f"have more than one row in a period of {time!r}", f"COUNT(*) > COUNT(DISTINCT {_T})"),
+        ("unbalanced", f"miss periods of {time!r} (the engine path needs a balanced panel; in memory, att_gt "
+                       "takes unbalanced panels)", f"COUNT(DISTINCT {_T}) < {int(counts['n_periods'])}"),
+        ("fractional", f"have periods of {time!r} that are not integers",
+         f"SUM(CASE WHEN {_T} <> FLOOR({_T}) THEN 1 ELSE 0 END) > 0"),
+    ]
+    if weighted:
+        rules.append(("nonpositive", f"have weights {name[_W]!r} that are not positive",
+                      f"SUM(CASE WHEN {_W} <= 0 THEN 1 ELSE 0 END) > 0"))
+    constant = [_G, _C, *[v for v in roles.values() if v.startswith("ek_x")], *([_W] if weighted else [])]
+    rules += [(f"varies_{c}", f"have more than one value of {name[c]!r} (it must be constant within unit)",
+               f"MIN({c}) <> MAX({c})") for c in constant]
+    problems = []
+    for key, what, condition in rules:
+        bad = int(counts[key] or 0)
+        if bad:
+            examples = engine.fetch(_examples_query(condition), tables)[_U].tolist()
+            problems.append(f"{bad} of the {int(counts['units'])} units of {unit!r} {what}, e.g. {examples}")
+    if problems:
+        raise PanelValidationError("the panel cannot be estimated in the engine: " + "; ".join(problems))
+
+
+def staggered_cells(
+    table: Table,
+    *,
+    y: str,
+    time: str,
+    group: str,
+    unit: str,
+    cluster: str,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    engine: Engine | None = None,
+) -> StaggeredCells:
+    """Validate a stored balanced panel and return its cell x period sums.
+
+    Parameters
+    ----------
+    table
+        The panel: a :class:`~evalkit.engine.ParquetSource`, a
+        :class:`~evalkit.engine.DuckDBTable`, a pandas frame or a Spark DataFrame.
+    y, time, group, unit, cluster
+        Outcome, integer period, first treated period (0 or ``inf`` = never treated),
+        unit and cluster (constant within unit) columns.
+    covariates
+        Discrete covariate columns, constant within unit; each distinct combination is a
+        cell, so they must take few values.
+    weights
+        Sampling weight column (constant within unit), or ``None``.
+    engine
+        :class:`~evalkit.engine.DuckDBEngine` (default) or
+        :class:`~evalkit.engine.SparkEngine`.
+
+    Raises
+    ------
+    PanelValidationError
+        Missing values, duplicated or missing unit-periods, fractional periods, or a
+        first treated period, cluster, covariate or weight that varies within a unit; the
+        message counts the units and names up to five.
+    """
+    engine = engine or DuckDBEngine()
+    covariates = list(covariates)
+    roles = _roles(y, time, group, unit, cluster, covariates, weights)
+    tables = {"panel": Renamed(table, roles)}
+    weighted = weights is not None
+    check, cells = engine.fetch_many([validation_query(len(covariates), weighted),
+                                      cells_query(len(covariates), weighted)], tables)
+    counts = check.iloc[0]
+    _check(engine, tables, counts, roles, weighted)
+    frame = cells.rename(columns={_G: "group", _C: "cluster", _T: "time",
+                                  **{_x(j): col for j, col in enumerate(covariates)}})
+    frame["n_units"] = frame["n_units"].astype(np.int64)
+    frame["time"] = frame["time"].astype(np.int64)
+    keys = ["group", "cluster", *covariates, "time"]
+    frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    return StaggeredCells(frame=frame, n_units=int(counts["units"]), n_rows=int(counts["n_rows"]),
+                          n_periods=int(counts["n_periods"]))

@@ -1,0 +1,182 @@
+"""ATT(g,t) from cell sums computed in the engine equals att_gt on the panel in memory.
+
+A small staggered panel (units nested in 12 regions, a discrete covariate, sampling
+weights) is written to Parquet; att_gt_in_engine sums it in DuckDB (and in a local Spark
+session when PySpark is installed) and must reproduce att_gt's estimates, covariance,
+pre-test, multiplier bootstrap and aggregations to 1e-10.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.engine import DuckDBEngine, ParquetSource, SparkEngine
+from evalkit.engine.staggered_cells import cells_query, staggered_cells, validation_query
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning, FewClustersWarning, PanelValidationError
+from evalkit.estimators import att_gt
+from evalkit.estimators import event_study
+from evalkit.estimators.att_gt_engine import att_gt_in_engine
+from evalkit.estimators.event_study_engine import event_study_in_engine
+from evalkit.inference import wild_cluster_bootstrap
+
+TOL = dict(rtol=1e-10, atol=1e-12)
+
+
+def _panel(n_units: int = 600, n_periods: int = 6, seed: int = 3) -> pd.DataFrame:
+    """Balanced panel; units nested in 12 regions; cohort 3, 5 or never by region and unit."""
+    rng = np.random.default_rng(seed)
+    region = rng.integers(0, 12, n_units)
+    cohort = np.where(region < 4, 3.0, np.where(region < 8, 5.0, 0.0))
+    cohort[rng.random(n_units) < 0.1] = 0.0
+    edu = rng.integers(0, 3, n_units)
+    w = rng.choice([1.0, 2.0, 3.5], n_units)
+    unit = np.repeat(np.arange(n_units) + 1000, n_periods)
+    t = np.tile(np.arange(1, n_periods + 1), n_units)
+    g = np.repeat(cohort, n_periods)
+    treated = (g > 0) & (t >= g)
+    y = (np.repeat(rng.normal(size=n_units), n_periods) + 0.3 * t + 0.4 * np.repeat(edu, n_periods) * t / n_periods
+         + treated * (1.0 + 0.2 * (t - g)) + rng.normal(size=len(t)))
+    return pd.DataFrame({"person": unit, "month": t, "first": g, "county": np.repeat(region, n_periods).astype(str),
+                         "edu": np.repeat(edu, n_periods), "wt": np.repeat(w, n_periods), "outcome": y})
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return _panel()
+
+
+@pytest.fixture(scope="module")
+def parquet(data, tmp_path_factory) -> ParquetSource:
+    path = tmp_path_factory.mktemp("ooc") / "panel.parquet"
+    data.to_parquet(path)
+    return ParquetSource(str(path))
+
+
+ARGS = dict(y="outcome", time="month", group="first", unit="person", cluster="county")
+
+
+def _both(data, source, engine=None, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        memory = att_gt(data, **ARGS, **kwargs)
+        stored = att_gt_in_engine(source, **ARGS, engine=engine, **kwargs)
+    return memory, stored
+
+
+def _assert_same(memory, stored):
+    assert list(stored.params.index) == list(memory.params.index)
+    np.testing.assert_allclose(stored.params, memory.params, **TOL)
+    np.testing.assert_allclose(stored.std_errors, memory.std_errors, **TOL)
+    np.testing.assert_allclose(stored.cov, memory.cov, **TOL)
+    assert stored.nobs == memory.nobs
+    assert stored.n_clusters == memory.n_clusters
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(est_method="dr"),
+    dict(est_method="reg", control_group="not_yet_treated", weights="wt"),
+    dict(est_method="dr", covariates=["edu"], weights="wt"),
+    dict(est_method="ipw", covariates="~ C(edu)", base_period="universal"),
+])
+def test_duckdb_cells_equal_att_gt_in_memory(data, parquet, kwargs):
+    memory, stored = _both(data, parquet, **kwargs)
+    _assert_same(memory, stored)
+    assert stored.pretest.statistic == pytest.approx(memory.pretest.statistic, rel=1e-10)
+    assert stored.extra["n_cells"] < memory.nobs / 10
+    for kind in ("dynamic", "group", "simple", "calendar"):
+        _assert_same(memory.aggregate(kind), stored.aggregate(kind))
+
+
+def test_bootstrap_and_wild_bootstrap_equal(data, parquet):
+    memory, stored = _both(data, parquet, covariates=["edu"], n_boot=199, rng=5)
+    _assert_same(memory, stored)
+    assert stored.crit_uniform == pytest.approx(memory.crit_uniform, rel=1e-10)
+    dyn_m, dyn_s = memory.aggregate("dynamic"), stored.aggregate("dynamic")
+    _assert_same(dyn_m, dyn_s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        wm = wild_cluster_bootstrap(dyn_m, "ATT", n_boot=99, rng=2)
+        ws = wild_cluster_bootstrap(dyn_s, "ATT", n_boot=99, rng=2)
+    assert ws.p_value == pytest.approx(wm.p_value, abs=1e-12)
+    assert ws.statistic == pytest.approx(wm.statistic, rel=1e-10)
+
+
+def test_always_treated_cells_are_excluded_with_unit_counts(data, tmp_path):
+    early = data.copy()
+    early.loc[early["person"] < 1030, "first"] = 1.0
+    path = tmp_path / "early.parquet"
+    early.to_parquet(path)
+    with pytest.warns(ExcludedRowsWarning, match="excluded 30 units"):
+        memory, stored = _both(early, ParquetSource(str(path)))
+    _assert_same(memory, stored)
+
+
+def test_engine_errors_name_columns_counts_and_units(data, tmp_path):
+    bad = data.copy()
+    bad.loc[(bad["person"] == 1003) & (bad["month"] == 2), "county"] = "x"  # cluster varies within unit
+    bad = bad[~((bad["person"].isin([1005, 1007])) & (bad["month"] == 6))]  # unbalanced
+    path = tmp_path / "bad.parquet"
+    bad.to_parquet(path)
+    with pytest.raises(PanelValidationError) as err:
+        att_gt_in_engine(ParquetSource(str(path)), **ARGS)
+    text = str(err.value)
+    assert "1 of the 600 units of 'person' have more than one value of 'county'" in text and "[1003]" in text
+    assert "2 of the 600 units of 'person' miss periods of 'month'" in text and "[1005, 1007]" in text
+    with pytest.raises(DesignError, match="more than one role"):
+        att_gt_in_engine(ParquetSource(str(path)), **{**ARGS, "cluster": "person"})
+
+
+def test_cells_are_small_and_one_query_each(data):
+    cells = staggered_cells(data, y="outcome", time="month", group="first", unit="person", cluster="county",
+                            covariates=["edu"])
+    assert cells.n_units == 600 and cells.n_periods == 6 and cells.n_rows == 3600
+    assert cells.frame["n_units"].sum() == 3600
+    assert len(cells.frame) <= 12 * 3 * 3 * 6
+    np.testing.assert_allclose(cells.frame["y_sum"].sum(), data["outcome"].sum(), rtol=1e-12)
+    assert "GROUP BY" in cells_query(1, False) and "GROUP BY" in validation_query(1, True)
+
+
+HAS_SPARK = importlib.util.find_spec("pyspark") is not None
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if not HAS_SPARK:
+        pytest.skip("pyspark is not installed (pip install 'evalkit[spark]')")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]").appName("evalkit-ooc-tests")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2").config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+
+
+def test_spark_runs_the_same_sums(data, parquet, spark):
+    memory, stored = _both(data, parquet, engine=SparkEngine(spark), covariates=["edu"], weights="wt")
+    _assert_same(memory, stored)
+    _assert_same(memory.aggregate("dynamic"), stored.aggregate("dynamic"))
+    assert stored.extra["engine"] == "spark"
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(weights="wt", min_e=-3, max_e=2)])
+def test_event_study_from_cells_equals_in_memory(data, parquet, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        memory = event_study(data, **ARGS, **kwargs)
+        stored = event_study_in_engine(parquet, **ARGS, **kwargs)
+    assert list(stored.params.index) == list(memory.params.index)
+    np.testing.assert_allclose(stored.params, memory.params, **TOL)
+    np.testing.assert_allclose(stored.std_errors, memory.std_errors, **TOL)
+    np.testing.assert_allclose(stored.cov, memory.cov, **TOL)
+    assert stored.nobs == memory.nobs == 3600
+    with pytest.raises(EvalkitError, match="keeps no scores"):
+        wild_cluster_bootstrap(stored, "event_time::0", n_boot=9)
