@@ -18,6 +18,7 @@ import pytest
 from evalkit.estimators import att_gt_covariate_cells
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_cells import PSCORE_TRIM, dr_panel
+from evalkit.staggered.covariate_cells import covariate_cells
 
 COLS = {"y": "y", "time": "time", "group": "g", "unit": "unit"}
 
@@ -83,13 +84,13 @@ def test_trimmed_propensity_scores() -> None:
 def test_continuous_covariates_take_the_general_path() -> None:
     d = _panel(seed=3)
     d["x"] = np.random.default_rng(1).normal(size=len(d))
-    assert att_gt_covariate_cells.covariate_cells(np.column_stack([np.ones(len(d)), d["x"]])) is None
+    assert covariate_cells(np.column_stack([np.ones(len(d)), d["x"]])) is None
     _compare(d, covariates=["c1", "x"])
 
 
 def test_covariate_cells_codes_reproduce_the_rows() -> None:
     x = np.column_stack([np.ones(1000), np.random.default_rng(0).integers(0, 3, (1000, 2))]).astype(float)
-    rows, codes = att_gt_covariate_cells.covariate_cells(x)
+    rows, codes = covariate_cells(x)
     assert len(rows) == len(np.unique(x, axis=0))
     np.testing.assert_array_equal(rows[codes], x)
 

@@ -27,13 +27,14 @@ from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.estimators.att_gt_covariate_cells import covariate_cells, dr_cell
+from evalkit.estimators.att_gt_covariate_cells import dr_cell
 from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
 from evalkit.inference.covariance import influence_cov, standard_errors
 from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.progress import progress
 from evalkit.results import InvalidTest, WaldTest
+from evalkit.staggered.covariate_cells import covariate_cells
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 from evalkit.staggered.terms import cell_term

@@ -10,42 +10,17 @@ of treated and comparison units, and the comparison group's outcome regression h
 influence function of a unit is then ``w_i (A_{p,d} + B_{p,d} dy_i)`` with coefficients per
 cell and treatment status, so each ATT(g,t) costs two weighted counts over its units and
 one write of its influence column, instead of Newton iterations and regressions on ``n x k``
-matrices.  The numbers are those of ``dr_panel`` (to rounding), as the tests check.
+matrices.  The numbers are those of ``dr_panel`` (to rounding), as the tests check.  The
+covariate cells are found by :func:`evalkit.staggered.covariate_cells.covariate_cells`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from evalkit.estimators.att_gt_cells import PSCORE_TRIM
 
-__all__ = ["covariate_cells", "dr_cell"]
-
-#: Use the cell path only when there are at most this share of distinct covariate rows per unit.
-MAX_CELL_SHARE = 0.25
-
-
-def covariate_cells(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Distinct rows of ``x`` (n x k) and the code of each row, or ``None`` if too many.
-
-    Rows are hashed by a fixed projection, factorised, and the codes checked against
-    ``x`` exactly (a collision falls back to sorting the rows).
-    """
-    n, k = x.shape
-    h = x @ (1.0 / np.sqrt(np.arange(2.0, k + 2.0)))
-    codes, _ = pd.factorize(h)
-    n_cells = int(codes.max()) + 1 if n else 0
-    if n_cells > MAX_CELL_SHARE * n:
-        return None
-    first = np.empty(n_cells, dtype=np.int64)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)
-    rows = x[first]
-    if not np.array_equal(rows[codes], x):
-        rows, codes = np.unique(x, axis=0, return_inverse=True)
-        codes = codes.reshape(-1)
-    return rows, codes
-
+__all__ = ["dr_cell"]
 
 def dr_cell(
     dy: np.ndarray, treated: np.ndarray, cell: np.ndarray, cell_rows: np.ndarray, weights: np.ndarray
