@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.errors import EvalkitError
 from evalkit.estimators import SynthDiDResult, synthdid
 
 HERE = Path(__file__).parent
@@ -140,3 +141,35 @@ def test_result_is_immutable_and_displays(prop99):
     paths = res.trajectories
     post = paths[paths["post"]]
     assert post["effect"].mean() == pytest.approx(res.att)
+
+
+def test_not_yet_treated_donors_by_hand(prop99):
+    """``control_group="not_yet_treated"``: the 1985 cohort (Nevada, Utah) is the block design
+    on the years before 1989 with the 1989 cohort (California, Montana) among its donors; the
+    1989 cohort is the block design against the never-treated states; the ATT weights them
+    by treated unit-periods within their blocks (2 x 4 and 2 x 12)."""
+    starts = {"Nevada": 1985, "Utah": 1985, "California": 1989, "Montana": 1989}
+    data = with_starts(prop99, starts)
+    res = synthdid(data, y="PacksPerCapita", time="Year", group="first", unit="State",
+                   control_group="not_yet_treated", vcov="jackknife")
+    early = with_starts(prop99.loc[prop99["Year"] < 1989], {"Nevada": 1985, "Utah": 1985})
+    late = with_starts(prop99.loc[~prop99["State"].isin(["Nevada", "Utah"])], {"California": 1989, "Montana": 1989})
+    by_hand = [synthdid(d, y="PacksPerCapita", time="Year", group="first", unit="State", vcov="jackknife")
+               for d in (early, late)]
+    for term, hand, cohort in (("cohort::1985", by_hand[0], 1985), ("cohort::1989", by_hand[1], 1989)):
+        # the same donors, in another row order (never-treated first, then later cohorts)
+        assert res.params[term] == pytest.approx(hand.att, rel=1e-8)
+        pd.testing.assert_series_equal(res.unit_weights.loc[cohort].sort_index(),
+                                       hand.unit_weights.loc[cohort].sort_index(), rtol=1e-8, atol=1e-10)
+        pd.testing.assert_series_equal(res.time_weights.loc[cohort], hand.time_weights.loc[cohort], rtol=1e-8,
+                                       atol=1e-10)
+    assert {"California", "Montana"} <= set(res.unit_weights.loc[1985].index)
+    assert list(res.cohorts["n_post"]) == [4, 12] and list(res.cohorts["n_control"]) == [37, 35]
+    assert res.att == pytest.approx((8 * by_hand[0].att + 24 * by_hand[1].att) / 32, rel=1e-8)
+    assert res.extra["control_group"] == "not_yet_treated" and np.isfinite(res.std_errors).all()
+    assert res.trajectories.groupby("cohort")["time"].max().to_dict() == {1985: 1988, 1989: 2000}
+    never = fit(data, ("staggered2",), vcov="jackknife")
+    assert never.params["cohort::1989"] == pytest.approx(res.params["cohort::1989"], rel=1e-12)
+    assert never.params["cohort::1985"] != pytest.approx(res.params["cohort::1985"], rel=1e-3)
+    with pytest.raises(EvalkitError, match="control_group must be one of"):
+        synthdid(data, y="PacksPerCapita", time="Year", group="first", unit="State", control_group="later")

@@ -9,16 +9,26 @@ code with other weights (``method=``).  Staggered adoption is estimated per adop
 cohort against the never-treated units and averaged by treated unit-periods
 (:mod:`evalkit.estimators.synthdid_cohorts`); variance by placebo, jackknife or bootstrap
 (:mod:`evalkit.estimators.synthdid_variance`) and a randomization test on the result.
+Time-varying covariates are projected out jointly with the weights (the reference
+implementation's ``X``; :func:`~evalkit.estimators.synthdid_weights.covariate_weights`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, EvalkitError
-from evalkit.estimators.synthdid_block import METHODS, Method, effect_curve
-from evalkit.estimators.synthdid_cohorts import NEVER, Staggered, fit_cohorts
+from evalkit.estimators.synthdid_block import METHODS, Method, effect_curve, net_outcome
+from evalkit.estimators.synthdid_cohorts import (
+    CONTROL_GROUPS,
+    NEVER,
+    ControlGroup,
+    Staggered,
+    fit_cohorts,
+)
 from evalkit.estimators.synthdid_result import SynthDiDResult
 from evalkit.estimators.synthdid_variance import (
     VCOV_METHODS,
@@ -39,11 +49,13 @@ __all__ = ["synthdid"]
 _NAMES = {"sdid": "Synthetic DiD", "sc": "Synthetic control", "did": "DiD"}
 
 
-def _matrix(design: StaggeredDesign) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``N x T`` outcome matrix, each unit's first treated column (``-1`` never) and the
-    unit labels of the rows: never-treated units first, then the cohorts in adoption order,
-    units sorted within each (the row order of R synthdid's ``panel.matrices``, so that
-    resampling draws the same units for the same random numbers)."""
+def _matrix(design: StaggeredDesign, covariates: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                          np.ndarray | None]:
+    """The ``N x T`` outcome matrix, each unit's first treated column (``-1`` never), the
+    unit labels of the rows and the ``N x T x K`` covariates (``None`` without): never-treated
+    units first, then the cohorts in adoption order, units sorted within each (the row
+    order of R synthdid's ``panel.matrices``, so that resampling draws the same units for
+    the same random numbers)."""
     if not design.balanced:
         counts = np.bincount(design.unit_code, minlength=design.n_units)
         short = np.flatnonzero(counts < len(design.periods))
@@ -58,7 +70,13 @@ def _matrix(design: StaggeredDesign) -> tuple[np.ndarray, np.ndarray, np.ndarray
     g[design.unit_code] = design.g
     adoption = np.where(g > 0, np.searchsorted(design.periods, g), NEVER)
     order = np.lexsort((np.arange(design.n_units), adoption))
-    return Y[order], adoption[order], design.unit_labels[order]
+    X = None
+    if covariates:
+        X = np.empty((design.n_units, len(design.periods), len(covariates)))
+        for k, name in enumerate(covariates):
+            X[design.unit_code, design.period_code, k] = design.column(name).astype(float)
+        X = X[order]
+    return Y[order], adoption[order], design.unit_labels[order], X
 
 
 def _check(Y: np.ndarray, adoption: np.ndarray, method: str, design: StaggeredDesign) -> None:
@@ -88,9 +106,10 @@ def _labels(periods: np.ndarray) -> np.ndarray:
     return periods.astype(np.int64) if np.all(np.mod(periods, 1) == 0) else periods
 
 
-def _frames(Y: np.ndarray, fit: Staggered, design: StaggeredDesign, units: np.ndarray,
-            labels: list) -> tuple[pd.Series, ...]:
-    """Unit weights, time weights, cohort table and trajectories, labelled."""
+def _frames(Y: np.ndarray, X: np.ndarray | None, covariates: Sequence[str], fit: Staggered,
+            design: StaggeredDesign, units: np.ndarray, labels: list) -> tuple[pd.Series, ...]:
+    """Unit weights, time weights, cohort table and trajectories (of ``Y - X beta`` with
+    covariates), labelled."""
     periods = _labels(design.periods)
     omega, lam, rows, paths = [], [], [], []
     shares = fit.shares
@@ -99,15 +118,18 @@ def _frames(Y: np.ndarray, fit: Staggered, design: StaggeredDesign, units: np.nd
         omega.append(pd.Series(block.omega, index=pd.MultiIndex.from_product([[g], units[c.controls]])))
         lam.append(pd.Series(block.lam, index=pd.MultiIndex.from_product([[g], periods[: c.start]])))
         rows.append({"cohort": g, "n_treated": len(c.treated), "n_control": len(c.controls), "n_pre": c.start,
-                     "n_post": c.n_post(len(periods)), "estimate": block.tau, "share": share})
+                     "n_post": c.n_post, "estimate": block.tau, "share": share,
+                     **{f"beta::{name}": float(b) for name, b in zip(covariates, block.beta, strict=True)}})
         sub = np.concatenate([c.controls, c.treated])
-        effects = np.full(len(periods), np.nan)
-        effects[c.start:] = effect_curve(Y[sub], len(c.controls), c.start, block.omega, block.lam)
+        net = net_outcome(Y[sub, :c.end], None if X is None else X[sub, :c.end], block.beta)
+        n_c = len(c.controls)
+        effects = np.full(c.end, np.nan)
+        effects[c.start:] = effect_curve(net, n_c, c.start, block.omega, block.lam)
         paths.append(pd.DataFrame({
-            "cohort": g, "time": periods, "treated": Y[c.treated].mean(axis=0),
-            "synthetic": block.omega @ Y[c.controls],
-            "time_weight": np.concatenate([block.lam, np.zeros(len(periods) - c.start)]),
-            "post": np.arange(len(periods)) >= c.start, "effect": effects,
+            "cohort": g, "time": periods[:c.end], "treated": net[n_c:].mean(axis=0),
+            "synthetic": block.omega @ net[:n_c],
+            "time_weight": np.concatenate([block.lam, np.zeros(c.n_post)]),
+            "post": np.arange(c.end) >= c.start, "effect": effects,
         }))
     names = [design.group, design.unit]
     unit_weights = pd.concat(omega).rename("omega").rename_axis(names)
@@ -123,6 +145,8 @@ def synthdid(
     group: str,
     unit: str,
     method: Method = "sdid",
+    covariates: Sequence[str] = (),
+    control_group: ControlGroup = "never_treated",
     vcov: Vcov = "placebo",
     n_reps: int = 200,
     rng: RNG = None,
@@ -143,6 +167,22 @@ def synthdid(
         ``"sdid"`` (unit and time weights, the paper's default penalties), ``"sc"``
         (synthetic control: unit weights without intercept, no time weights) or ``"did"``
         (uniform weights).
+    covariates
+        Time-varying numeric covariate columns.  Each cohort's estimate is the weighted
+        double difference of ``y - X beta`` (the covariates projected out), with ``beta``
+        fitted together with the unit and time weights as R synthdid's ``X`` argument
+        does (its numbers are reproduced): alternating Frank-Wolfe steps for the weights
+        and gradient steps for ``beta``, without the sparsifying round.  The
+        coefficients are the ``beta::<column>`` columns of ``cohorts``; trajectories and
+        effects are of ``y - X beta``.  Every resampled or left-out fit (placebo,
+        bootstrap, jackknife, randomization) fits ``beta`` again.
+    control_group
+        The donors of each adoption cohort (staggered adoption): ``"never_treated"``
+        (default; all periods) or ``"not_yet_treated"``: the never-treated units and the
+        units of every later cohort, over the periods before the next cohort adopts, so
+        that the cohort's post periods (and its share of the ATT) end there; the last
+        cohort keeps all periods and the never-treated units.  Its ``unit_weights`` then
+        include later-cohort units.  The same with one cohort.
     vcov
         ``"placebo"`` (Algorithm 4; works with one treated unit), ``"jackknife"``
         (Algorithm 3; deterministic, needs 2+ treated units per cohort) or
@@ -158,7 +198,7 @@ def synthdid(
     SynthDiDResult
         ``params`` ``"ATT"`` (and ``"cohort::<g>"`` per cohort when staggered),
         ``unit_weights``, ``time_weights``, ``cohorts``, ``trajectories``, ``.plot()``,
-        ``.randomization_test()``.
+        ``.randomization_test()``, ``covariates`` (the ``N x T x K`` array or ``None``).
 
     Raises
     ------
@@ -171,29 +211,32 @@ def synthdid(
     """
     if method not in METHODS:
         raise EvalkitError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if control_group not in CONTROL_GROUPS:
+        raise EvalkitError(f"control_group must be one of {list(CONTROL_GROUPS)}, got {control_group!r}")
     if vcov not in VCOV_METHODS:
         raise EvalkitError(f"vcov must be one of {list(VCOV_METHODS)}, got {vcov!r}")
     if isinstance(n_reps, bool) or not isinstance(n_reps, (int, np.integer)) or n_reps < 2:
         raise EvalkitError(f"n_reps must be an integer >= 2, got {n_reps!r}")
-    design = build_design(data, y=y, time=time, group=group, unit=unit, panel=True)
-    Y, adoption, units = _matrix(design)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    design = build_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates, panel=True)
+    Y, adoption, units, X = _matrix(design, covariates)
     _check(Y, adoption, method, design)
-    fit = fit_cohorts(Y, adoption, method)
+    fit = fit_cohorts(Y, adoption, method, X, control_group)
     cohort_values = [design.periods[c.start] for c in fit.cohorts]
     labels = _labels(np.array(cohort_values)).tolist()
     terms = [OVERALL] if len(fit.cohorts) == 1 else [OVERALL, *map(cohort_term, cohort_values)]
     generator = as_generator(rng)
     if vcov == "jackknife":
-        draws = jackknife_draws(Y, fit, units, [str(g) for g in labels])
+        draws = jackknife_draws(Y, fit, units, [str(g) for g in labels], method, X)
         cov = jackknife_cov(draws)
     elif vcov == "placebo":
-        draws = placebo_draws(Y, adoption, method, fit, int(n_reps), generator)
+        draws = placebo_draws(Y, adoption, method, fit, int(n_reps), generator, X, control_group)
         cov = resampling_cov(draws)
     else:
-        draws = bootstrap_draws(Y, adoption, method, fit, int(n_reps), generator)
+        draws = bootstrap_draws(Y, adoption, method, fit, int(n_reps), generator, X, control_group)
         cov = resampling_cov(draws)
     estimates = fit.estimates()
-    unit_weights, time_weights, cohorts, trajectories = _frames(Y, fit, design, units, labels)
+    unit_weights, time_weights, cohorts, trajectories = _frames(Y, X, covariates, fit, design, units, labels)
     n_treated = int(np.count_nonzero(adoption != NEVER))
     return SynthDiDResult(
         params=pd.Series(estimates, index=terms),
@@ -204,7 +247,8 @@ def synthdid(
         model_name=f"{_NAMES[method]}: {y}",
         extra={"outcome": y, "method": method, "n_units": int(Y.shape[0]), "n_treated": n_treated,
                "n_control": int(Y.shape[0]) - n_treated, "n_periods": int(Y.shape[1]),
-               "n_cohorts": len(fit.cohorts), **({} if vcov == "jackknife" else {"n_reps": int(n_reps)})},
+               "n_cohorts": len(fit.cohorts), **({} if vcov == "jackknife" else {"n_reps": int(n_reps)}),
+               "control_group": control_group, **({"covariates": ", ".join(covariates)} if covariates else {})},
         method=method,
         unit_weights=unit_weights,
         time_weights=time_weights,
@@ -213,4 +257,6 @@ def synthdid(
         draws=draws,
         outcomes=Y,
         adoption=adoption,
+        covariates=X,
+        control_group=control_group,
     )

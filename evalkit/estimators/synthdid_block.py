@@ -12,18 +12,30 @@ For a block with ``N0`` controls (first rows), ``N1`` treated units, ``T0`` pre 
 - ``"sc"``: ``omega`` fitted with a vanishing penalty and no intercept, ``lambda = 0``
   (Abadie, Diamond & Hainmueller 2010);
 - ``"did"``: uniform ``omega = 1/N0`` and ``lambda = 1/T0``.
+
+With time-varying covariates ``X`` (``N x T x K``) the estimate is the same double
+difference of ``Y - X beta``, with ``beta`` fitted together with the weights
+(:func:`~evalkit.estimators.synthdid_weights.covariate_weights`, the reference
+implementation's ``X`` option); DiD's uniform weights stay fixed while ``beta`` is fitted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
-from evalkit.estimators.synthdid_weights import Penalty, collapse, default_penalty, simplex_regression, sum_normalize
+from evalkit.estimators.synthdid_weights import (
+    Penalty,
+    collapse,
+    covariate_weights,
+    default_penalty,
+    simplex_regression,
+    sum_normalize,
+)
 
-__all__ = ["METHODS", "Block", "Method", "block_effect", "effect_curve", "fit_block", "refit_block"]
+__all__ = ["METHODS", "Block", "Method", "block_effect", "effect_curve", "fit_block", "net_outcome", "refit_block"]
 
 Method = Literal["sdid", "sc", "did"]
 METHODS: tuple[str, ...] = ("sdid", "sc", "did")
@@ -31,12 +43,19 @@ METHODS: tuple[str, ...] = ("sdid", "sc", "did")
 
 @dataclass(frozen=True)
 class Block:
-    """A fitted block: the estimate, its weights and the penalty they were fitted with."""
+    """A fitted block: the estimate, its weights, the penalty they were fitted with and the
+    coefficients of the covariates (empty without covariates)."""
 
     tau: float
     omega: np.ndarray
     lam: np.ndarray
     penalty: Penalty
+    beta: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def net_outcome(Y: np.ndarray, X: np.ndarray | None, beta: np.ndarray) -> np.ndarray:
+    """``Y - X beta`` (``Y`` itself without covariates)."""
+    return Y if X is None or beta.size == 0 else Y - X @ beta
 
 
 def block_effect(Y: np.ndarray, n_control: int, n_pre: int, omega: np.ndarray, lam: np.ndarray) -> float:
@@ -59,6 +78,7 @@ def fit_block(
     n_pre: int,
     method: Method,
     *,
+    X: np.ndarray | None = None,
     penalty: Penalty | None = None,
     omega_start: np.ndarray | None = None,
     lam_start: np.ndarray | None = None,
@@ -74,6 +94,10 @@ def fit_block(
         first ``n_pre`` columns.
     method
         ``"sdid"``, ``"sc"`` or ``"did"`` (module docstring).
+    X
+        ``N x T x K`` time-varying covariates, or ``None``.  With covariates ``beta`` is
+        fitted (from zero) in every call, also when the weights are fixed, as the
+        reference implementation does.
     penalty
         The penalty to fit with; default :func:`default_penalty` of this block.  Resampled
         blocks (placebo, bootstrap) keep the penalty of the original fit, as the paper's
@@ -90,6 +114,16 @@ def fit_block(
         lam = np.full(n_pre, 1.0 / n_pre) if lam is None else lam
     elif method == "sc":
         lam = np.zeros(n_pre) if lam is None else lam
+    if X is not None and X.shape[2] > 0:
+        Xc = np.stack([collapse(X[:, :, k], n_control, n_pre) for k in range(X.shape[2])], axis=2)
+        omega, lam, beta = covariate_weights(
+            collapse(Y, n_control, n_pre), Xc, penalty,
+            omega=omega if omega is not None else _start(omega_start, n_control),
+            lam=lam if lam is not None else _start(lam_start, n_pre),
+            update_omega=omega is None, update_lambda=lam is None, omega_intercept=method != "sc",
+        )
+        tau = block_effect(net_outcome(Y, X, beta), n_control, n_pre, omega, lam)
+        return Block(tau=tau, omega=omega, lam=lam, penalty=penalty, beta=beta)
     needs_collapse = omega is None or lam is None
     Yc = collapse(Y, n_control, n_pre) if needs_collapse else None
     if lam is None:
@@ -101,16 +135,21 @@ def fit_block(
     return Block(tau=block_effect(Y, n_control, n_pre, omega, lam), omega=omega, lam=lam, penalty=penalty)
 
 
+def _start(start: np.ndarray | None, k: int) -> np.ndarray:
+    return np.full(k, 1.0 / k) if start is None else np.asarray(start, dtype=float)
+
+
 def refit_block(Y: np.ndarray, n_control: int, n_pre: int, method: Method, fitted: Block,
-                control_rows: np.ndarray) -> Block:
+                control_rows: np.ndarray, X: np.ndarray | None = None) -> Block:
     """Refit a resampled block from the original fit (placebo and bootstrap, Algorithms 2 and 4).
 
     ``control_rows`` are the positions, among the original block's controls, of the
     resampled block's controls (repeats allowed): their original unit weights, rescaled,
     start the solver; the time weights start at the original ones; the penalty is the
-    original one.  DiD keeps its uniform weights; synthetic control keeps ``lambda = 0``.
+    original one; covariates' ``beta`` is fitted again.  DiD keeps its uniform weights;
+    synthetic control keeps ``lambda = 0``.
     """
     return fit_block(
-        Y, n_control, n_pre, method, penalty=fitted.penalty,
+        Y, n_control, n_pre, method, X=X, penalty=fitted.penalty,
         omega_start=sum_normalize(fitted.omega[control_rows]), lam_start=fitted.lam,
     )

@@ -53,6 +53,11 @@ class SynthDiDResult(EstimationResult):
         adoption order, units sorted within each, as R synthdid orders them) and each row's
         first treated column (``-1`` never treated), read-only; :meth:`randomization_test`
         uses them.
+    covariates
+        The ``N x T x K`` time-varying covariates in the same row order (read-only), or
+        ``None``; the coefficients are the ``beta::<column>`` columns of ``cohorts``.
+    control_group
+        The donors of each cohort: ``"never_treated"`` or ``"not_yet_treated"``.
     """
 
     method: str
@@ -63,6 +68,8 @@ class SynthDiDResult(EstimationResult):
     draws: np.ndarray = field(repr=False)
     outcomes: np.ndarray = field(repr=False)
     adoption: np.ndarray = field(repr=False)
+    covariates: np.ndarray | None = field(default=None, repr=False)
+    control_group: str = "never_treated"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -84,9 +91,10 @@ class SynthDiDResult(EstimationResult):
         """
         method: Method = self.method  # type: ignore[assignment]
         return randomization_test_arrays(self.outcomes, self.adoption, method, n_perm=n_perm,
-                                         rng=as_generator(rng), alternative=alternative)
+                                         rng=as_generator(rng), alternative=alternative, X=self.covariates,
+                                         control_group=self.control_group)  # type: ignore[arg-type]
 
-    def plot(self, **kwargs: Any) -> "Figure":
+    def plot(self, **kwargs: Any) -> Figure:
         """Treated and synthetic trajectories with the time weights, and the unit weights
         (:func:`evalkit.report.synthdid_plot.plot_synthdid`)."""
         from evalkit.report.synthdid_plot import plot_synthdid

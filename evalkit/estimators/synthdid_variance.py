@@ -25,9 +25,23 @@ import numpy as np
 
 from evalkit.errors import DesignError
 from evalkit.estimators.synthdid_block import Method
-from evalkit.estimators.synthdid_cohorts import NEVER, Staggered, fixed_weight_effects, refit_cohorts
+from evalkit.estimators.synthdid_cohorts import (
+    NEVER,
+    ControlGroup,
+    Staggered,
+    fixed_weight_effects,
+    refit_cohorts,
+)
 
-__all__ = ["VCOV_METHODS", "Vcov", "bootstrap_draws", "jackknife_draws", "placebo_draws", "resampling_cov", "jackknife_cov"]
+__all__ = [
+    "VCOV_METHODS",
+    "Vcov",
+    "bootstrap_draws",
+    "jackknife_cov",
+    "jackknife_draws",
+    "placebo_draws",
+    "resampling_cov",
+]
 
 Vcov = Literal["placebo", "jackknife", "bootstrap"]
 VCOV_METHODS: tuple[str, ...] = ("placebo", "jackknife", "bootstrap")
@@ -48,15 +62,8 @@ def jackknife_cov(draws: np.ndarray) -> np.ndarray:
     return (n - 1) / n * (dev.T @ dev)
 
 
-def _control_positions(adoption: np.ndarray) -> np.ndarray:
-    """Position of every row among the never-treated rows (``-1`` for treated rows)."""
-    never = adoption == NEVER
-    pos = np.full(len(adoption), -1)
-    pos[never] = np.arange(int(never.sum()))
-    return pos
-
-
-def jackknife_draws(Y: np.ndarray, fitted: Staggered, labels: np.ndarray, cohort_labels: list[str]) -> np.ndarray:
+def jackknife_draws(Y: np.ndarray, fitted: Staggered, labels: np.ndarray, cohort_labels: list[str], method: Method,
+                    X: np.ndarray | None = None) -> np.ndarray:
     """Leave-one-unit-out estimates with fixed weights, one row per unit (Algorithm 3).
 
     Raises
@@ -82,12 +89,13 @@ def jackknife_draws(Y: np.ndarray, fitted: Staggered, labels: np.ndarray, cohort
     for i in range(n):
         keep = np.ones(n, dtype=bool)
         keep[i] = False
-        draws.append(fixed_weight_effects(Y, fitted, keep))
+        draws.append(fixed_weight_effects(Y, fitted, keep, method, X))
     return np.array(draws)
 
 
 def placebo_draws(Y: np.ndarray, adoption: np.ndarray, method: Method, fitted: Staggered, n_reps: int,
-                  rng: np.random.Generator) -> np.ndarray:
+                  rng: np.random.Generator, X: np.ndarray | None = None,
+                  control_group: ControlGroup = "never_treated") -> np.ndarray:
     """Placebo estimates: the treated units' adoption dates given to random controls (Algorithm 4).
 
     Raises
@@ -109,12 +117,14 @@ def placebo_draws(Y: np.ndarray, adoption: np.ndarray, method: Method, fitted: S
     for _ in range(n_reps):
         order = rng.permutation(len(controls))
         rows = controls[order]
-        draws.append(refit_cohorts(Y[rows], fake, method, fitted, order).estimates())
+        draws.append(refit_cohorts(Y[rows], fake, method, fitted, rows, None if X is None else X[rows],
+                                   control_group).estimates())
     return np.array(draws)
 
 
 def bootstrap_draws(Y: np.ndarray, adoption: np.ndarray, method: Method, fitted: Staggered, n_reps: int,
-                    rng: np.random.Generator) -> np.ndarray:
+                    rng: np.random.Generator, X: np.ndarray | None = None,
+                    control_group: ControlGroup = "never_treated") -> np.ndarray:
     """Bootstrap estimates over units resampled with replacement (Algorithm 2).
 
     Raises
@@ -128,7 +138,6 @@ def bootstrap_draws(Y: np.ndarray, adoption: np.ndarray, method: Method, fitted:
     if n_treated < 2:
         raise DesignError("the bootstrap needs at least 2 treated units; there is 1; use vcov='placebo'")
     starts = {c.start for c in fitted.cohorts}
-    pos = _control_positions(adoption)
     draws: list[np.ndarray] = []
     tries = 0
     while len(draws) < n_reps:
@@ -142,5 +151,6 @@ def bootstrap_draws(Y: np.ndarray, adoption: np.ndarray, method: Method, fitted:
         resampled = adoption[rows]
         if not (resampled == NEVER).any() or set(np.unique(resampled[resampled != NEVER]).tolist()) != starts:
             continue
-        draws.append(refit_cohorts(Y[rows], resampled, method, fitted, pos[rows]).estimates())
+        draws.append(refit_cohorts(Y[rows], resampled, method, fitted, rows, None if X is None else X[rows],
+                                   control_group).estimates())
     return np.array(draws)
