@@ -57,10 +57,10 @@ def measure(directory: Path, memory_limit: str) -> dict[str, float]:
     """Scan and prepare one panel directory in this process; timings and peak memory."""
     import pandas as pd
 
-    from evalkit.replications.fui.schedule import norway_2017_schedule
     from evalkit.engine import DuckDBEngine
     from evalkit.panel import scan_panel
     from evalkit.replications.fui.sample import prepare_sample
+    from evalkit.replications.fui.schedule import norway_2017_schedule
 
     engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=str(directory.parent / "spill"))
     start = time.perf_counter()

@@ -15,16 +15,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.engine import DuckDBEngine, ParquetSource, SparkEngine
-from evalkit.engine.staggered_cells import cells_query, staggered_cells, validation_query
-from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning, FewClustersWarning, PanelValidationError
-from evalkit.estimators import att_gt
-from evalkit.estimators import event_study
+from evalkit.engine import ParquetSource, SparkEngine
+from evalkit.engine.staggered_cells import (
+    cells_query,
+    staggered_cells,
+    validation_query,
+)
+from evalkit.errors import (
+    DesignError,
+    EvalkitError,
+    ExcludedRowsWarning,
+    FewClustersWarning,
+    PanelValidationError,
+)
+from evalkit.estimators import att_gt, event_study
 from evalkit.estimators.att_gt_engine import att_gt_in_engine
 from evalkit.estimators.event_study_engine import event_study_in_engine
 from evalkit.inference import wild_cluster_bootstrap
 
-TOL = dict(rtol=1e-10, atol=1e-12)
+TOL = {"rtol": 1e-10, "atol": 1e-12}
 
 
 def _panel(n_units: int = 600, n_periods: int = 6, seed: int = 3) -> pd.DataFrame:
@@ -57,7 +66,7 @@ def parquet(data, tmp_path_factory) -> ParquetSource:
     return ParquetSource(str(path))
 
 
-ARGS = dict(y="outcome", time="month", group="first", unit="person", cluster="county")
+ARGS = {"y": "outcome", "time": "month", "group": "first", "unit": "person", "cluster": "county"}
 
 
 def _both(data, source, engine=None, **kwargs):
@@ -78,10 +87,10 @@ def _assert_same(memory, stored):
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(est_method="dr"),
-    dict(est_method="reg", control_group="not_yet_treated", weights="wt"),
-    dict(est_method="dr", covariates=["edu"], weights="wt"),
-    dict(est_method="ipw", covariates="~ C(edu)", base_period="universal"),
+    {"est_method": "dr"},
+    {"est_method": "reg", "control_group": "not_yet_treated", "weights": "wt"},
+    {"est_method": "dr", "covariates": ["edu"], "weights": "wt"},
+    {"est_method": "ipw", "covariates": "~ C(edu)", "base_period": "universal"},
 ])
 def test_duckdb_cells_equal_att_gt_in_memory(data, parquet, kwargs):
     memory, stored = _both(data, parquet, **kwargs)
@@ -167,7 +176,7 @@ def test_spark_runs_the_same_sums(data, parquet, spark):
     assert stored.extra["engine"] == "spark"
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(weights="wt", min_e=-3, max_e=2)])
+@pytest.mark.parametrize("kwargs", [{}, {"weights": "wt", "min_e": -3, "max_e": 2}])
 def test_event_study_from_cells_equals_in_memory(data, parquet, kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewClustersWarning)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Step", "staged_sql", "split_staged"]
+__all__ = ["Step", "split_staged", "staged_sql"]
 
 _STEP, _KEPT = "ek_excluded_at", "ek_kept_row"
 
@@ -45,16 +45,16 @@ def staged_sql(base: str, columns: Sequence[str], steps: Sequence[Step], derived
     keep = [*columns, *(name for name, _ in derived)]
     listed = ", ".join(keep)
     ctes = [("ek_base", base),
-            ("ek_step0", f"SELECT {', '.join([*columns, *(f'{expr} AS {name}' for name, expr in derived)])}, "
-                         f"0 AS {_STEP} FROM ek_base")]
+            ("ek_step0", (f"SELECT {', '.join([*columns, *(f'{expr} AS {name}' for name, expr in derived)])}, "
+                         f"0 AS {_STEP} FROM ek_base"))]
     for i, step in enumerate(steps, start=1):
         if step.excluded is not None:
             condition = f"({step.excluded})"
         else:
             key, order = step.first_of  # type: ignore[misc]
             condition = f"ROW_NUMBER() OVER (PARTITION BY {key}, {_STEP} ORDER BY {order}) > 1"
-        ctes.append((f"ek_step{i}", f"SELECT {listed}, CASE WHEN {_STEP} = 0 AND {condition} THEN {i} "
-                                   f"ELSE {_STEP} END AS {_STEP} FROM ek_step{i - 1}"))
+        ctes.append((f"ek_step{i}", (f"SELECT {listed}, CASE WHEN {_STEP} = 0 AND {condition} THEN {i} "
+                                   f"ELSE {_STEP} END AS {_STEP} FROM ek_step{i - 1}")))
     last = f"ek_step{len(steps)}"
     counts = ", ".join(["COUNT(*) AS ek_n0", *(f"SUM(CASE WHEN {_STEP} = {i} THEN 1 ELSE 0 END) AS ek_n{i}"
                                               for i in range(1, len(steps) + 1))])

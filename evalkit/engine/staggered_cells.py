@@ -29,7 +29,7 @@ from evalkit.engine.duckdb_engine import DuckDBEngine
 from evalkit.engine.sources import Engine, Renamed, Table
 from evalkit.errors import DesignError, PanelValidationError
 
-__all__ = ["StaggeredCells", "staggered_cells", "cells_query", "validation_query"]
+__all__ = ["StaggeredCells", "cells_query", "staggered_cells", "validation_query"]
 
 _Y, _T, _G, _U, _C, _W = "ek_y", "ek_t", "ek_g", "ek_u", "ek_c", "ek_w"
 
@@ -83,7 +83,7 @@ def validation_query(n_covariates: int, weighted: bool) -> str:
     xs = [_x(j) for j in range(n_covariates)]
     constant = [_G, _C, *xs, *([_W] if weighted else [])]
     per_unit = ",\n  ".join(
-        [f"COUNT(*) AS n_rows", f"COUNT(DISTINCT {_T}) AS n_t",
+        ["COUNT(*) AS n_rows", f"COUNT(DISTINCT {_T}) AS n_t",
          f"SUM(CASE WHEN {_T} IS NULL OR {_Y} IS NULL"
          + "".join(f" OR {c} IS NULL" for c in constant) + " THEN 1 ELSE 0 END) AS n_missing",
          f"SUM(CASE WHEN {_T} <> FLOOR({_T}) THEN 1 ELSE 0 END) AS n_fraction",
@@ -124,8 +124,8 @@ def _check(engine: Engine, tables: dict[str, Table], counts: pd.Series, roles: d
         ("missing", f"have a missing value in {sorted(roles)}",
          " OR ".join(f"SUM(CASE WHEN {c} IS NULL THEN 1 ELSE 0 END) > 0" for c in roles.values())),
         ("duplicated", f"have more than one row in a period of {time!r}", f"COUNT(*) > COUNT(DISTINCT {_T})"),
-        ("unbalanced", f"miss periods of {time!r} (the engine path needs a balanced panel; in memory, att_gt "
-                       "takes unbalanced panels)", f"COUNT(DISTINCT {_T}) < {int(counts['n_periods'])}"),
+        ("unbalanced", (f"miss periods of {time!r} (the engine path needs a balanced panel; in memory, att_gt "
+                       "takes unbalanced panels)"), f"COUNT(DISTINCT {_T}) < {int(counts['n_periods'])}"),
         ("fractional", f"have periods of {time!r} that are not integers",
          f"SUM(CASE WHEN {_T} <> FLOOR({_T}) THEN 1 ELSE 0 END) > 0"),
     ]

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,11 @@ from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.att_gt import BasePeriod, ControlGroup, EstMethod, att_gt
 from evalkit.estimators.att_gt_cells import CellEstimate
 from evalkit.estimators.att_gt_result import ATTgtResult
-from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
+from evalkit.inference.multiplier_bootstrap import (
+    bootstrap_cov,
+    bootstrap_draws,
+    bootstrap_summary,
+)
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.staggered.gt_data import covariate_columns
 
