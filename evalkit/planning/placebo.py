@@ -26,7 +26,6 @@ interval per replication therefore gives its rejection of every effect size.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -34,13 +33,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitError, FewClustersWarning
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference import (
     as_generator,
     assignments,
     resampling_p_value,
     schedule_assignments,
-    wild_cluster_bootstrap,
 )
 from evalkit.inference.pvalues import invert_test
 from evalkit.inference.randomization import MAX_ENUMERATION
@@ -49,7 +47,7 @@ from evalkit.inference.weights import WeightType
 from evalkit.panel.months import month_label
 from evalkit.planning.cells import OutcomeCells
 from evalkit.planning.design import PlannedRollout
-from evalkit.regression import OLSFit, fit_ols
+from evalkit.planning.wild import TERMS, wild_cell_interval
 
 if TYPE_CHECKING:
     from evalkit.planning.covariates import CovariateCells
@@ -60,8 +58,6 @@ Inference = Literal["wild", "randomization"]
 INFERENCE: tuple[str, ...] = ("wild", "randomization")
 Estimator = Literal["2x2", "event_study"]
 ESTIMATORS: tuple[str, ...] = ("2x2", "event_study")
-#: Terms of the 2x2 regression (covariates follow them).
-TERMS = ("Intercept", "post", "treated", "treated:post")
 
 
 @dataclass(frozen=True)
@@ -117,15 +113,6 @@ class AssignmentDid:
         return self.of(np.zeros_like(self.sums.n_pre), self.sums.n_post * z)
 
 
-@dataclass(frozen=True)
-class _CellRegression:
-    """The 2x2 regression of cell means as :func:`wild_cluster_bootstrap` reads a result."""
-
-    params: pd.Series
-    fit: OLSFit
-    data: pd.DataFrame | None = None
-
-
 def placebo_shifts(cells: OutcomeCells, plan: PlannedRollout, *, step: int = 1,
                    span: tuple[int, int] | None = None) -> list[int]:
     """Shifts (months) moving the design's months into the months with observations.
@@ -149,20 +136,6 @@ def placebo_shifts(cells: OutcomeCells, plan: PlannedRollout, *, step: int = 1,
             f"to {month_label(last)} ({last - first + 1} months); give a longer pre-reform panel or shorter windows"
         )
     return shifts
-
-
-def wild_cell_interval(means: np.ndarray, X: np.ndarray, n: np.ndarray, unit: np.ndarray, names: Sequence[str], *,
-                       n_boot: int, weight_type: WeightType, alpha: float,
-                       gen: np.random.Generator) -> tuple[float, float, float]:
-    """Estimate and restricted wild bootstrap interval of ``treated:post`` in the regression of cell
-    means on ``X`` (columns ``names``) weighted by the cells' counts ``n``, clustered by ``unit``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewClustersWarning)
-        fit = fit_ols(means, X, weights=n, cluster=unit, cov_type="CR1", names=tuple(names))
-    result = _CellRegression(params=pd.Series(fit.beta, index=list(names)), fit=fit)
-    test = wild_cluster_bootstrap(result, "treated:post", n_boot=n_boot, weight_type=weight_type, rng=gen,
-                                  alpha=alpha)
-    return test.estimate, test.interval[0], test.interval[1]
 
 
 def _wild_interval(sums: WindowSums, z: np.ndarray, *, n_boot: int, weight_type: WeightType, alpha: float,
