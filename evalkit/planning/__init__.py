@@ -8,8 +8,11 @@ of every true effect, the MDE at 80 % power and the analytic approximation besid
 
 - :mod:`~evalkit.planning.design`: the planned schedule (:class:`PlannedRollout`);
 - :mod:`~evalkit.planning.cells`: outcomes as unit x month sums (from a frame or a panel);
-- :mod:`~evalkit.planning.placebo`: placebo rollouts scored by the wild bootstrap or
-  randomization inference;
+- :mod:`~evalkit.planning.placebo`: placebo rollouts of the 2x2 scored by the wild bootstrap or
+  randomization inference (:mod:`~evalkit.planning.wild`: the wild bootstrap of a cell regression);
+- :mod:`~evalkit.planning.event_study`: placebo rollouts of a staggered schedule scored as an
+  event study (two-stage DiD, wild bootstrap);
+- :mod:`~evalkit.planning.covariates`: the 2x2 with covariates (cells by covariate values);
 - :mod:`~evalkit.planning.analytic`: the design-effect approximation;
 - :mod:`~evalkit.planning.result`: :class:`PowerResult`;
 - :mod:`~evalkit.planning.cli`: the options of ``evalkit power``.

@@ -31,8 +31,8 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError, ExcludedRowsWarning
 from evalkit.inference.weights import WeightType
-from evalkit.planning.cell_bootstrap import TERMS, wild_cell_interval
 from evalkit.planning.cells import OutcomeCells
+from evalkit.planning.wild import TERMS, wild_cell_interval
 from evalkit.results.base import freeze_arrays
 from evalkit.rows import numeric_column
 

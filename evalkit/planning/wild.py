@@ -1,9 +1,9 @@
-"""The planned 2x2 on cell means, scored by the restricted wild cluster bootstrap.
+"""The restricted wild cluster bootstrap of a regression of cell means (the planned 2x2's test).
 
-Shared by the planned 2x2 without covariates (:mod:`evalkit.planning.placebo`) and with them
-(:mod:`evalkit.planning.covariates`): a weighted regression of unit x window cell means on the
-2x2's terms, which gives the person-level coefficients and cluster scores exactly when every
-regressor is constant within a cell.
+Shared by the 2x2 without covariates (:mod:`evalkit.planning.placebo`) and with them
+(:mod:`evalkit.planning.covariates`): the weighted least squares of the cells' means on the
+design, clustered by unit, handed to :func:`evalkit.inference.wild_cluster_bootstrap` as a
+regression result (see :mod:`evalkit.planning.cells` for why the cells give the person-level test).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from evalkit.inference import wild_cluster_bootstrap
 from evalkit.inference.weights import WeightType
 from evalkit.regression import OLSFit, fit_ols
 
+__all__ = ["TERMS", "wild_cell_interval"]
+
 #: Terms of the 2x2 regression (covariates follow them).
 TERMS = ("Intercept", "post", "treated", "treated:post")
 
 
 @dataclass(frozen=True)
-class CellRegression:
+class _CellRegression:
     """The 2x2 regression of cell means as :func:`wild_cluster_bootstrap` reads a result."""
 
     params: pd.Series
@@ -41,7 +43,7 @@ def wild_cell_interval(means: np.ndarray, X: np.ndarray, n: np.ndarray, unit: np
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewClustersWarning)
         fit = fit_ols(means, X, weights=n, cluster=unit, cov_type="CR1", names=tuple(names))
-    result = CellRegression(params=pd.Series(fit.beta, index=list(names)), fit=fit)
+    result = _CellRegression(params=pd.Series(fit.beta, index=list(names)), fit=fit)
     test = wild_cluster_bootstrap(result, "treated:post", n_boot=n_boot, weight_type=weight_type, rng=gen,
                                   alpha=alpha)
     return test.estimate, test.interval[0], test.interval[1]
