@@ -1,10 +1,15 @@
-"""Time the whole FUI analysis on the national synthetic panel next to merely reading it.
+"""Time the phases of the FUI analysis on the national synthetic panel, in one process.
 
-Run: python benchmarks/bench_fui.py [--scale 1.0]
+Run: python benchmarks/bench_fui.py [--scale 1.0] [--panel PATH.parquet --unemployment PATH.parquet]
 
-Prints the panel's size, the time to read it from Parquet, the time of each stage of
-`evalkit fui` (validation, sample preparation in DuckDB, the 24 regressions) and the ratio
-of the whole analysis to the Parquet read.
+Prints the panel's size and the seconds of each phase of `evalkit fui` as it runs them on
+the Parquet file: validation in DuckDB, the one pass that finds the new users of every month
+and the one that finds their outcomes (both shared by the published sample, the placebo
+and the event study), the published sample, the published models (iid, then county-clustered from the same fits,
+then without the need category), the placebo and the event study's cohorts; each as a
+share of the time to read the panel with pandas.  These are relative, in-process
+timings; the whole-process targets are measured by benchmarks/targets.py (fresh
+processes, imports included) on an idle machine.
 """
 
 from __future__ import annotations
@@ -12,14 +17,16 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from evalkit.panel import read_panel, scan_panel
-from evalkit.replications.fui import run_fui
-from evalkit.replications.fui.regressions import fit_fui_regressions
-from evalkit.replications.fui.sample import prepare_sample
+from evalkit.panel import scan_panel
+from evalkit.replications.fui.event_study import entry_cohorts
+from evalkit.replications.fui.placebo import placebo_test
+from evalkit.replications.fui.regressions import fit_fui_regressions, with_covariance
+from evalkit.replications.fui.sample import FuiSpec, fui_entry_pool, prepare_sample, shared_outcome_rows
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.synthetic import simulate_fui_panel, write_panel
 
@@ -28,38 +35,54 @@ def timed(label: str, fn, *args, **kwargs):
     start = time.perf_counter()
     out = fn(*args, **kwargs)
     seconds = time.perf_counter() - start
-    print(f"{label:<44} {seconds:8.2f} s")
+    print(f"{label:<58} {seconds:8.2f} s")
     return out, seconds
 
 
+def phases(panel_path: Path, unemployment: pd.DataFrame) -> dict[str, float]:
+    """Run the phases of ``run_fui`` one by one on the Parquet panel; seconds per phase."""
+    spec, schedule = FuiSpec(), norway_2017_schedule()
+    seconds = {}
+    _, seconds["read"] = timed("read the panel from Parquet (pandas)", pd.read_parquet, panel_path)
+    panel, seconds["validate"] = timed("scan_panel: validate in DuckDB", scan_panel, str(panel_path))
+    pool, seconds["entries"] = timed("entries of every month (one pass, shared)", fui_entry_pool, panel, spec)
+    rows, seconds["outcomes"] = timed("their outcomes (one pass, shared)", shared_outcome_rows, panel, spec, pool,
+                                      spec.horizons)
+    sample, seconds["sample"] = timed("published sample (windows selected)", prepare_sample, panel,
+                                      unemployment, schedule, spec, pool=pool, rows=rows)
+    conventional, seconds["iid"] = timed("8 published models (iid)", fit_fui_regressions, sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, seconds["cr1"] = timed("8 county-clustered (same fits)", with_covariance, conventional, "CR1",
+                                  cluster="county")
+    _, seconds["without_category"] = timed("8 models without need category", fit_fui_regressions, sample,
+                                           control_for_category=False)
+    _, seconds["placebo"] = timed("placebo: sample and 8 models", placebo_test, panel, unemployment, schedule,
+                                  spec, pool=pool, rows=rows)
+    _, seconds["cohorts"] = timed("event study: every entry cohort with outcomes", entry_cohorts, panel,
+                                  unemployment, schedule, spec, pool=pool, rows=rows)
+    return seconds
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--panel", type=Path, help="an existing panel (e.g. from benchmarks/targets.py)")
+    parser.add_argument("--unemployment", type=Path, help="its unemployment table")
     args = parser.parse_args()
-    data, _ = timed("simulate the panel", simulate_fui_panel, scale=args.scale)
-    print(f"panel: {len(data.panel):,} person-months of {data.panel['person_id'].nunique():,} persons")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "panel.parquet"
-        write_panel(data, path)
-        frame, t_read = timed("read the panel from Parquet (pandas)", pd.read_parquet, path)
-        panel, t_validate = timed("read_panel: validate and canonicalise", read_panel, frame)
-        sample, t_sample = timed(
-            "prepare_sample: entries, outcomes (DuckDB)",
-            prepare_sample,
-            panel,
-            data.unemployment,
-            norway_2017_schedule(),
-        )
-        _, t_fit = timed("8 published regressions (iid)", fit_fui_regressions, sample)
-        published_only = dict(few_clusters=False, event_study=False, placebo=False)
-        _, t_pub = timed("run_fui, published analysis, from the frame", run_fui, panel, data.unemployment, **published_only)
-        scanned, t_scan = timed("scan_panel: validate the Parquet file in DuckDB", scan_panel, path)
-        _, t_pub_scan = timed("run_fui, published analysis, scanned file", run_fui, scanned, data.unemployment, **published_only)
-        _, t_all = timed("run_fui, everything, scanned file", run_fui, scanned, data.unemployment)
-    print(f"\npublished analysis from Parquet (scan + run) / Parquet read: {(t_scan + t_pub_scan) / t_read:.1f}x")
-    print(f"everything from Parquet (scan + run) / Parquet read: {(t_scan + t_all) / t_read:.1f}x")
-    print(f"in memory: read {t_read:.2f} s + validate {t_validate:.2f} s + published analysis {t_pub:.2f} s "
-          f"(sample {t_sample:.2f} s, published regressions {t_fit:.2f} s)")
+        if args.panel is None:
+            data, _ = timed("simulate the panel", simulate_fui_panel, scale=args.scale)
+            path = Path(tmp) / "panel.parquet"
+            write_panel(data, path)
+            unemployment = data.unemployment
+        else:
+            path, unemployment = args.panel, pd.read_parquet(args.unemployment)
+        seconds = phases(path, unemployment)
+    read = seconds.pop("read")
+    print(f"\nphases / the pandas read ({read:.2f} s): "
+          + ", ".join(f"{k} {v / read:.1f}x" for k, v in seconds.items())
+          + f"; all {sum(seconds.values()) / read:.1f}x")
 
 
 if __name__ == "__main__":

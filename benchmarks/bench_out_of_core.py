@@ -1,7 +1,18 @@
-"""Out-of-core preparation: validation, entries and outcomes on growing Parquet panels.
+"""Out of core: FUI preparation, and staggered estimation in the engine, on Parquet panels.
 
 Run: python benchmarks/bench_out_of_core.py [--copies 1 4 16] [--scale 1.0]
                                             [--memory-limit 2GB] [--workdir DIR]
+     python benchmarks/bench_out_of_core.py --staggered 50000000 [500000000]
+                                            [--memory-limit 4GB] [--workdir DIR]
+
+``--staggered ROWS``: a staggered person-month panel (40 months, 19 regions, cohorts by
+region, a discrete covariate with 3 values) of ``ROWS`` rows is written as copies of one
+1M-row Parquet file (25,000 persons; person ids shifted and outcomes perturbed per copy,
+so the panel is never in memory), and a fresh process estimates
+:func:`~evalkit.estimators.att_gt_engine.att_gt_in_engine` (doubly robust with the
+covariate, clustered by region) and its dynamic aggregation with DuckDB under
+``--memory-limit``; it prints seconds, rows per second and the peak resident memory of
+the process.  The files are deleted afterwards.
 
 Simulates the national synthetic panel once (``--scale 1``: 6.3 M person-months), then
 writes ``copies`` copies of it (person ids shifted per copy, so each copy is a new set of
@@ -69,14 +80,101 @@ def measure(directory: Path, memory_limit: str) -> dict[str, float]:
     }
 
 
+STAGGERED_UNITS, STAGGERED_MONTHS, STAGGERED_REGIONS = 25_000, 40, 19
+
+
+def staggered_base(seed: int = 7) -> pa.Table:
+    """One block of the staggered panel: 25,000 persons x 40 months (1M rows)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n, t_max = STAGGERED_UNITS, STAGGERED_MONTHS
+    region = rng.integers(0, STAGGERED_REGIONS, n)
+    wave = np.array([0, 0, 0, 0, 0, 13, 13, 13, 13, 19, 19, 19, 19, 25, 25, 25, 31, 31, 31])  # 0 = never
+    first = wave[region].astype(float)
+    edu = rng.integers(0, 3, n)
+    t = np.tile(np.arange(1, t_max + 1, dtype=np.int16), n)
+    g = np.repeat(first, t_max)
+    post = (g > 0) & (t >= g)
+    y = (np.repeat(rng.normal(size=n) + 0.2 * edu, t_max) + 0.01 * t + post * (0.5 + 0.02 * (t - g))
+         + rng.normal(size=n * t_max))
+    return pa.table({
+        "person_id": pa.array(np.repeat(np.arange(n, dtype=np.int64), t_max)),
+        "month": pa.array(t), "first_treated": pa.array(g), "region": pa.array(np.repeat(region, t_max).astype(np.int16)),
+        "edu": pa.array(np.repeat(edu, t_max).astype(np.int8)), "y": pa.array(y),
+    })
+
+
+def write_staggered(directory: Path, rows: int) -> int:
+    """Write ``rows`` rows (whole 1M-row blocks) as copies of :func:`staggered_base`."""
+    import numpy as np
+
+    directory.mkdir(parents=True, exist_ok=True)
+    base = staggered_base()
+    block = base.num_rows
+    copies = max(1, rows // block)
+    noise = np.random.default_rng(11).normal(scale=0.01, size=block)
+    for k in range(copies):
+        part = base.set_column(0, "person_id", pa.compute.add(base["person_id"], pa.scalar(k * STAGGERED_UNITS, pa.int64())))
+        part = part.set_column(5, "y", pa.compute.add(base["y"], pa.array(np.roll(noise, k))))
+        pq.write_table(part, directory / f"part-{k:04d}.parquet")
+    return copies * block
+
+
+def measure_staggered(directory: Path, memory_limit: str) -> dict[str, float]:
+    """att_gt_in_engine and its dynamic aggregation on one stored panel, in this process."""
+    from evalkit.engine import DuckDBEngine, ParquetSource
+    from evalkit.estimators.att_gt_engine import att_gt_in_engine
+
+    engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=str(directory.parent / "spill"))
+    start = time.perf_counter()
+    res = att_gt_in_engine(ParquetSource(str(directory / "*.parquet")), y="y", time="month", group="first_treated",
+                           unit="person_id", cluster="region", covariates=["edu"], est_method="dr", engine=engine)
+    dynamic = res.aggregate("dynamic")
+    seconds = time.perf_counter() - start
+    return {"rows": res.nobs * STAGGERED_MONTHS, "cells": res.extra["n_cells"], "seconds": seconds,
+            "att": float(dynamic.params["ATT"]), "se": float(dynamic.std_errors["ATT"]),
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_staggered(sizes: list[int], memory_limit: str, workdir: str | None) -> None:
+    """Write, measure in a fresh process, and delete each staggered panel."""
+    print(f"{'rows':>13} {'cells':>6} {'seconds':>8} {'rows/s':>12} {'peak RSS MiB':>13} {'ATT':>7} {'SE':>7}"
+          f"   (att_gt_in_engine + dynamic, DuckDB memory_limit {memory_limit})")
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        for rows in sizes:
+            directory = Path(tmp) / f"staggered_{rows}"
+            write_staggered(directory, rows)
+            out = subprocess.run(
+                [sys.executable, __file__, "--measure-staggered", str(directory), "--memory-limit", memory_limit],
+                check=True, capture_output=True, text=True,
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{r['rows']:>13,} {r['cells']:>6} {r['seconds']:>8.1f} {r['rows'] / r['seconds']:>12,.0f} "
+                  f"{r['peak_rss_mib']:>13,.0f} {r['att']:>7.4f} {r['se']:>7.4f}", flush=True)
+            for part in directory.glob("*.parquet"):
+                part.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit (default 2GB; 4GB with --staggered)")
     parser.add_argument("--workdir", default=None, help="where to write the panels (default: a temp dir)")
+    parser.add_argument("--staggered", type=int, nargs="+", default=None, metavar="ROWS",
+                        help="estimate att_gt_in_engine on staggered panels of these sizes instead")
     parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-staggered", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_limit is None:
+        args.memory_limit = "4GB" if args.staggered or args.measure_staggered else "2GB"
+    if args.measure_staggered:
+        print(json.dumps(measure_staggered(Path(args.measure_staggered), args.memory_limit)))
+        return
+    if args.staggered:
+        run_staggered(args.staggered, args.memory_limit, args.workdir)
+        return
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.memory_limit)))
         return

@@ -7,8 +7,11 @@ month 19, 12-15 in month 25, 16-18 never (``first_treated = 0``).  The outcome i
     y_it = a_i + b_t + 1{t >= g_i} (0.5 + 0.02 (t - g_i) + 0.1 k(g_i)) + e_it,
 
 with ``a_i ~ N(0, 1)``, ``b_t ~ N(0, 0.25)``, ``e_it ~ N(0, 1)`` and ``k(g)`` the cohort's
-index (effects differ by cohort and grow with event time).  Columns: ``unit``, ``time``,
-``region``, ``first_treated``, ``y``.  Seeded: the same size gives the same file.
+index (effects differ by cohort and grow with event time).  Each unit also has a category
+``c_i`` in ``0..8`` (uniform), given as 8 dummy columns ``x1..x8`` (the discrete covariates
+of the ``cs_x`` benchmark); it adds the trend ``0.1 c_i t / 40`` to ``y``.  Columns:
+``unit``, ``time``, ``region``, ``first_treated``, ``y``, ``x1..x8``.  Seeded: the same size
+gives the same file.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ import pandas as pd
 
 N_PERIODS = 40
 N_REGIONS = 19
+N_CATEGORIES = 9
+#: Names of the covariate dummies (category 0 is the omitted level).
+COVARIATES = [f"x{k}" for k in range(1, N_CATEGORIES)]
 REGION_COHORT = np.array([13] * 6 + [19] * 6 + [25] * 4 + [0] * 3)
 
 
@@ -36,18 +42,22 @@ def make_panel(n_rows: int, seed: int = 20170101) -> pd.DataFrame:
     k = np.searchsorted(np.array([13, 19, 25]), gi)
     effect = np.where((gi > 0) & (t >= gi), 0.5 + 0.02 * (t - gi) + 0.1 * k, 0.0)
     y = np.repeat(unit_fe, N_PERIODS) + time_fe[t - 1] + effect + rng.normal(0.0, 1.0, n_units * N_PERIODS)
-    return pd.DataFrame({
+    category = np.repeat(rng.integers(0, N_CATEGORIES, n_units), N_PERIODS)
+    frame = pd.DataFrame({
         "unit": np.repeat(np.arange(n_units, dtype=np.int64), N_PERIODS),
         "time": t.astype(np.int64),
         "region": np.repeat(region, N_PERIODS).astype(np.int64),
         "first_treated": gi.astype(np.int64),
-        "y": y,
+        "y": y + 0.1 * category * t / N_PERIODS,
     })
+    for k, name in enumerate(COVARIATES, start=1):
+        frame[name] = (category == k).astype(np.int64)
+    return frame
 
 
 def panel_path(directory: Path, n_rows: int) -> Path:
     """Parquet file of the panel with ``n_rows`` rows, written on first use."""
-    path = directory / f"panel_{n_rows}.parquet"
+    path = directory / f"panel_x_{n_rows}.parquet"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
         make_panel(n_rows).to_parquet(path, index=False)

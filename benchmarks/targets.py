@@ -26,6 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import Row  # noqa: E402
+
 #: (target, limit of the ratio) of each measured pair.
 LIMITS = {"import": 1.3, "published": 2.0, "whole": 4.0}
 
@@ -47,6 +50,11 @@ class Target:
     @property
     def met(self) -> bool:
         return self.ratio <= self.limit
+
+    def row(self) -> Row:
+        """The target as a row of the page's targets table."""
+        return Row(f"{self.name}: at most {self.limit:g}x {self.baseline}",
+                   f"{self.seconds:.2f} s vs {self.baseline_seconds:.2f} s", self.ratio, self.limit)
 
 
 def wall_seconds(argv: list[str], repeat: int) -> float:
@@ -86,15 +94,6 @@ def measure(scale: float, repeat: int, data_dir: Path) -> list[Target]:
                LIMITS["published"]),
         Target("evalkit fui: the whole default run", whole, "reading the panel with pandas", read, LIMITS["whole"]),
     ]
-
-
-def markdown(targets: list[Target], scale: float) -> str:
-    """The targets as a Markdown table."""
-    rows = [f"Whole-process times (best of repeated fresh runs), FUI synthetic panel at scale {scale:g}.\n",
-            "| target | seconds | against | seconds | ratio | limit | met |", "|---|---:|---|---:|---:|---:|---|"]
-    rows += [f"| {t.name} | {t.seconds:.2f} | {t.baseline} | {t.baseline_seconds:.2f} | {t.ratio:.2f} | "
-             f"{t.limit:g} | {'yes' if t.met else 'no'} |" for t in targets]
-    return "\n".join(rows) + "\n"
 
 
 def main(argv: list[str] | None = None) -> list[Target]:

@@ -74,10 +74,12 @@ _LAZY: dict[str, str] = {
     "DiD2x2Result": "evalkit.estimators",
     "EventStudyResult": "evalkit.estimators",
     "att_gt": "evalkit.estimators",
+    "att_gt_in_engine": "evalkit.estimators.att_gt_engine",
     "bacon_decomposition": "evalkit.estimators",
     "did2x2": "evalkit.estimators",
     "etwfe": "evalkit.estimators",
     "event_study": "evalkit.estimators",
+    "event_study_in_engine": "evalkit.estimators.event_study_engine",
     "imputation_did": "evalkit.estimators",
     "lpdid": "evalkit.estimators",
     "stacked_did": "evalkit.estimators",
@@ -161,6 +163,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from evalkit.cohorts import Entries, RolloutSchedule, find_entries
     from evalkit.engine import DuckDBEngine, DuckDBTable, ParquetSource, SparkEngine
+    from evalkit.estimators.att_gt_engine import att_gt_in_engine
+    from evalkit.estimators.event_study_engine import event_study_in_engine
     from evalkit.estimators import (
         AggregateResult,
         ATTgtResult,

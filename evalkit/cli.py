@@ -531,9 +531,11 @@ def add_power_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentP
     p = sub.add_parser(
         "power", parents=[common, text], help="power and minimum detectable effect of a planned rollout",
         description="Power and minimum detectable effect (MDE) of planned rollouts, from placebo rollouts of "
-        "the planned 2x2 on the history before the reform: the planned schedule moved to earlier months, its "
-        "waves filled with drawn units, each scored with the planned few-cluster inference, beside the "
-        "analytic design-effect approximation. Input: your panel (--data, entry cohorts after a washout and "
+        "the planned estimator (the 2x2, with or without covariates, or the event study of a staggered "
+        "schedule) on the history before the reform: the planned schedule moved to earlier months, its "
+        "waves filled with drawn units (within strata if asked), each scored with the planned few-cluster "
+        "inference, beside the analytic design-effect approximation of the 2x2. Input: your panel (--data, "
+        "entry cohorts after a washout and "
         "their states at horizons), any unit x period outcome table (--frame), or the bundled synthetic "
         "panel simulated without reform effects (default). Example: evalkit power --candidate "
         "nine=2017-01:9,2017-07:rest (the 2017 FUI schedule against 9 counties in January).",

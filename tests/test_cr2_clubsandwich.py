@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.errors import EvalkitError
 from evalkit.regression import feols
 
 HERE = Path(__file__).parent / "reference"
@@ -76,3 +77,40 @@ def test_cr3_matches_clubsandwich_up_to_its_factor(case_id: str) -> None:
     G = case["n_clusters"]
     terms = case["terms"]
     np.testing.assert_allclose(res.cov.loc[terms, terms].to_numpy() * G / (G - 1), np.array(case["cr3_cov"]), rtol=RTOL)
+
+
+@pytest.mark.parametrize("case_id, formula", PAIRS)
+def test_htz_wald_test_matches_clubsandwich(case_id: str, formula: str) -> None:
+    """``wald_test`` under CR2 is Pustejovsky & Tipton's HTZ: clubSandwich's ``Wald_test(...,
+    test = "HTZ")`` of x = D = 0; its ``wald`` part is the Naive-F statistic times q."""
+    from evalkit.inference.cr2 import htz_test
+    from evalkit.regression.ols import cr2_absorbed
+
+    case = CASES[case_id]
+    res = _fit(formula, case, "CR2")
+    test = res.wald_test(case["terms"])
+    assert test.df_num == case["htz"]["df_num"] == 2
+    assert test.statistic == pytest.approx(case["htz"]["F"], rel=RTOL)
+    assert test.df_denom == pytest.approx(case["htz"]["df_denom"], rel=RTOL)
+    assert test.p_value == pytest.approx(case["htz"]["p"], rel=RTOL)
+    fit = res.fit
+    contrasts = np.zeros((2, len(fit.names)))
+    contrasts[[0, 1], [list(fit.names).index(t) for t in case["terms"]]] = 1.0
+    h = htz_test(fit.X, fit.resid, fit.bread, fit.cluster, fit.beta, contrasts, weights=fit.weights,
+                 absorbed=cr2_absorbed(fit))
+    assert h.delta == pytest.approx(case["htz"]["delta"], rel=RTOL)
+    assert h.wald / 2 == pytest.approx(case["naive_f"]["F"], rel=RTOL)
+
+
+def test_htz_with_one_constraint_is_the_cr2_t_test() -> None:
+    res = _fit("y ~ x + D | county + period", CASES["county_fe_weighted"], "CR2")
+    test = res.wald_test(["D"], null=[0.3])
+    t = (res.params["D"] - 0.3) / res.std_errors["D"]
+    assert test.statistic == pytest.approx(t**2, rel=1e-12)
+    assert test.df_denom == pytest.approx(res.df_terms["D"], rel=1e-12)
+    cr1 = _fit("y ~ x + D | county + period", CASES["county_fe_weighted"], "CR1").wald_test(["x", "D"])
+    assert cr1.df_denom == CASES["county_fe"]["n_clusters"] - 1 and "CR1" in cr1.null
+    with pytest.raises(EvalkitError, match="'z'"):
+        res.wald_test(["x", "z"])
+    with pytest.raises(EvalkitError, match="null has 1 values for 2 terms"):
+        res.wald_test(["x", "D"], null=[0.0])

@@ -9,7 +9,7 @@ import pytest
 from evalkit.cli import main
 from evalkit.errors import EvalkitError
 from evalkit.replications.fui import run_fui
-from evalkit.replications.fui.descriptives import ROWS
+from evalkit.replications.fui.descriptives import table_rows
 from evalkit.replications.fui.report_text import to_text
 from evalkit.replications.fui.results_json import results_document
 from evalkit.replications.fui.synthetic import simulate_fui_panel
@@ -72,7 +72,7 @@ def test_json_shows_no_small_count_and_marks_every_suppressed_cell(tiny) -> None
     assert shown_small(raw, rule)
     # no additive group (one characteristic within one group) has exactly one hidden cell
     blocks: dict[str, list[str]] = {}
-    for row, (column, _, _) in ROWS.items():
+    for row, (column, _, _) in table_rows(tiny.sample.spec).items():
         blocks.setdefault(column, []).append(row)
     for group in tiny.descriptives["columns"]:
         for members in blocks.values():

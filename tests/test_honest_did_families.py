@@ -1,8 +1,8 @@
 """The HonestDiD restriction families with sign and monotonicity restrictions (SDB, SDM, RMB,
-RMM) and smoothness with relative magnitudes (SDRM).
+RMM, SDRMB, SDRMM) and smoothness with relative magnitudes (SDRM).
 
-The R package's README and documentation print no intervals for these families, so they
-are checked by (i) identified sets against linear programs written out by hand (with the
+tests/test_honest_did_r.py checks them against the R package's numbers; here they are
+checked by (i) identified sets against linear programs written out by hand (with the
 pre-period differential trend known, the largest pre-period change is a number and every
 family is one convex set), (ii) identities between the families, (iii) convergence of the
 robust intervals to the identified set as the covariance vanishes, and (iv) properties

@@ -12,7 +12,7 @@ import pytest
 
 import evalkit
 from evalkit import did2x2, did_randomization_test, wild_cluster_bootstrap
-from evalkit.errors import DesignError, EvalkitError, FewClustersWarning
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning, FewClustersWarning
 from evalkit.planning import OutcomeCells, PlannedRollout, outcome_cells
 from evalkit.planning.analytic import variance_components
 from evalkit.planning.placebo import AssignmentDid, WindowSums, _randomization_intervals, _wild_interval, placebo_shifts
@@ -300,9 +300,11 @@ def test_power_on_entry_cohorts_of_a_panel():
     from evalkit.replications.fui.synthetic import simulate_fui_panel
 
     data = simulate_fui_panel(scale=0.02, seed=3, effects={"employment": 0.0, "education": 0.0})
-    result = evalkit.power(read_panel(data.panel), "2017-01:6,2017-07:rest", outcomes="employed", horizons=(3,),
-                           n_assignments=1, n_boot=99, shift_step=4, rng=1)
+    with pytest.warns(ExcludedRowsWarning, match=r"missing covariate \(\{'education_level'"):
+        result = evalkit.power(read_panel(data.panel), "2017-01:6,2017-07:rest", outcomes="employed", horizons=(3,),
+                               n_assignments=1, n_boot=99, shift_step=4, rng=1, covariates=("age", "education_level"))
     design = result.designs.iloc[0]
+    assert design["covariates"].startswith("age, education_level::")  # the entries' columns, levels as indicators
     assert design["outcome"] == "employed_3" and design["horizon"] == 3
     assert design["n_treated"] == 6 and design["n_control"] == 12
     assert design["excluded_rows"] > 0  # entries of the last 3 months are censored, counted

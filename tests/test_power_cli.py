@@ -3,6 +3,7 @@ JSON, and user errors end with exit 2 and a message naming the option, file or c
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
@@ -45,8 +46,21 @@ def test_help_documents_every_option(capsys):
                    "--washout", "--max-age", "--before", "--schedule", "--post-window", "--pre-window",
                    "--candidate", "--inference", "--effects", "--alpha", "--target", "--assignments",
                    "--shift-step", "--n-boot", "--weight-type", "--rng", "--out", "--json", "--scale", "--seed",
-                   "--county-icc", "--estimator", "--event-span", "--strata"):
+                   "--county-icc", "--estimator", "--event-span", "--strata", "--covariate"):
         assert option in text, option
+
+
+def test_every_option_of_the_parser_has_help_text(capsys):
+    from evalkit.cli import build_parser
+
+    parser = build_parser()
+    power = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["power"]
+    assert main(["power", "--help"]) == 0
+    text = capsys.readouterr().out
+    for action in power._actions:
+        if action.option_strings:
+            assert action.help and len(action.help) > 10, action.option_strings
+            assert action.option_strings[0] in text
 
 
 def test_a_run_on_an_outcome_table_writes_table_plot_and_json(frame_csv, tmp_path, capsys):
@@ -98,6 +112,7 @@ def test_strata_from_the_schedule_regions(frame_csv, capsys):
         (["--estimator", "event_study", "--inference", "randomization"], "wild cluster bootstrap only"),
         (["--event-span", "2017-02..2017-06"], "must contain the first wave's start"),
         (["--strata", "fylket"], "--strata 'fylket' is not a column of --frame"),
+        (["--covariate", "ledighet"], r"covariate\(s\) \['ledighet'\] are not columns"),
     ],
 )
 def test_user_errors_name_what_was_given(frame_csv, capsys, extra, message):

@@ -393,8 +393,20 @@ BAD: list[tuple[str, str, list[str], list[str]]] = [
      ["[model] fixed_effects item 1", "'kommune'", "'county'"]),
     ("covariate and fixed effect", GOOD + '[model]\nfixed_effects = ["female"]\n', [],
      ["[model] covariates", "[model] fixed_effects", "['female']"]),
-    ("county effects with the randomization test", GOOD + '[model]\nfixed_effects = ["county"]\n', [],
-     ["[model] fixed_effects", "['county']", "[inference] few_clusters", "few_clusters = false"]),
+    ("age bands overlap", GOOD + '[population]\nmin_age = 18\nage_groups = ["18-22", "22-25", "26-29"]\n', [],
+     ["[population] age_groups", "18-22 and 22-25 overlap"]),
+    ("age bands with a gap", GOOD + '[population]\nmin_age = 18\nage_groups = ["18-21", "23-29"]\n', [],
+     ["[population] age_groups", "no band holds age 22", "18-21 and 23-29"]),
+    ("age band outside the ages", GOOD + '[population]\nmin_age = 18\nage_groups = ["18-24", "25-34"]\n', [],
+     ["[population] age_groups", "25-34 lies outside the ages 18-29"]),
+    ("age bands above min_age", GOOD + '[population]\nage_groups = ["18-21", "22-25", "26-29"]\n', [],
+     ["[population] age_groups", "no band holds ages 0-17", "min_age 0"]),
+    ("age band unreadable", GOOD + '[population]\nage_groups = ["18 to 21"]\n', [],
+     ["[population] age_groups item 1", "'18 to 21'", "lowest-highest"]),
+    ("min_age above max_age", GOOD + "[population]\nmin_age = 30\n", [],
+     ["[population] min_age", "30", "[population] max_age"]),
+    ("set overlapping bands", GOOD, ["--set", "population.age_groups=0-20,20-29"],
+     ["--set population.age_groups", "0-20 and 20-29 overlap"]),
     ("entry-month effects and dummies", GOOD + '[model]\nfixed_effects = ["entry_month"]\n'
      "[inference]\nfew_clusters = false\n", [], ["[model] fixed_effects", "[model] entry_month_dummies"]),
     # overrides on the command line name the --set option
@@ -467,3 +479,79 @@ def test_docs_name_every_key_of_every_kind():
             assert f"`{key}`" in text or f"[{dotted}]" in text, dotted
             if tables:
                 assert f"[{'.'.join(tables)}]" in text, dotted
+
+
+# --- age bands of one's own -------------------------------------------------------------------------
+
+def test_a_study_with_its_own_age_bands_and_county_effects_runs_end_to_end():
+    """Bands 18-21, 22-25, 26-29: table 8.1's rows, the dummies (18-21 the reference), the event
+    study's controls, the labels in both languages and the comparison all follow them.  The
+    model absorbs county effects, and the few-cluster p-values are computed and printed."""
+    from dataclasses import replace
+
+    from evalkit.replications.fui.event_study import entry_cohorts, event_study_covariates
+    from evalkit.replications.fui.labels import spec_line
+    from evalkit.replications.fui.report_html import regression_etable, table_8_1_display
+    from evalkit.replications.fui.report_text import to_text
+
+    study = Study.from_toml("fui").with_overrides({
+        "data.synthetic.scale": 0.03, "inference.n_boot": 99, "placebo.enabled": False, "event_study.enabled": False,
+        "outcomes.states": ["employed"], "outcomes.horizons": [3], "model.fixed_effects": ["county"],
+        "population.min_age": 18, "population.age_groups": ["18-21", "22-25", "26-29"],
+    })
+    inputs = study.load()
+    result = study.run(inputs)
+    frame = result.sample.frame
+    assert frame["age"].between(18, 29).all()
+    steps = dict(result.sample.entries.report.steps)
+    assert steps["excluded: age below 18 or unknown"] > 0  # the synthetic panel has 16- and 17-year-olds
+    for label, low, high in (("18_21", 18, 21), ("22_25", 22, 25), ("26_29", 26, 29)):
+        assert ((frame["age_group"] == label) == frame["age"].between(low, high)).all()
+    model = result.conventional.models[("employed", 3)]
+    used = frame.loc[model.data.index]
+    for term, (low, high) in (("age_22_25", (22, 25)), ("age_26_29", (26, 29))):
+        assert (model.data[term] == used["age"].between(low, high)).all()
+    assert [t for t in model.params.index if t.startswith("age_")] == ["age_22_25", "age_26_29"]
+    # the event study's cohorts carry the same bands and its controls are their dummies
+    covariates = event_study_covariates(result.sample.spec)
+    assert covariates == ("female", "age_22_25", "age_26_29", "education_upper_secondary", "education_higher",
+                          "county_unemployment_pct")
+    cohorts = entry_cohorts(inputs.panel, inputs.unemployment, inputs.schedule, replace(result.sample.spec, horizons=(3,)))
+    assert cohorts["age"].min() == 18 and set(covariates) <= set(cohorts.columns)
+    assert (cohorts["age_26_29"] == cohorts["age"].between(26, 29)).all()
+
+    doc = study.results_document(result)
+    rows = {r["row"] for r in doc["tables"]["table_8_1"]}
+    assert {"age_18_21", "age_22_25", "age_26_29"} <= rows and not {"age_under_20", "age_20_24"} & rows
+    assert sum(r["count"] for r in doc["tables"]["table_8_1"] if r["row"].startswith("age_")
+               and r["group"] == "rest_t1") == (frame["group"] == "rest_t1").sum()
+    terms = {r["term"] for r in doc["tables"]["table_8_2"]}
+    assert {"age_22_25", "age_26_29"} <= terms and not {"age_18_21", "age_20_24"} & terms
+    # the age dummies have another reference band: never compared; the other terms still are
+    compared = {r["term"] for r in doc["tables"]["table_8_2"] if r["published_estimate"] is not None}
+    assert "fui_effect" in compared and not any(t.startswith("age_") for t in compared)
+    assert all(r["published"] is None for r in doc["tables"]["table_8_1"] if r["row"].startswith("age_"))
+    text = to_text(result)
+    assert "age_22_25" in text and "age_20_24" not in text
+    # county effects with the few-cluster inference: p-values of both valid methods for every model
+    assert "south_west" not in model.params.index
+    few = result.few_clusters
+    assert len(few) == 1 and few[["wild_p", "randomization_p", "romano_wolf_p"]].gt(0).all().all()
+    assert few["assignments"].eq(18564).all()
+    section = text[text.index("Inference with few treated counties"):]
+    assert f"{few['randomization_p'].iloc[0]:.3f}" in section and "randomization p" in section
+    # the reports' labels (Markdown, HTML, docx, xlsx read these tables)
+    shown = table_8_1_display(result, lang="nb").index.tolist() + [str(i) for i in regression_etable(result, "employed", lang="nb").frame.index]
+    assert "Alder 22-25 år" in shown and "Alder 18-21 år" in shown and "Alder 26-29 år" in shown
+    assert not any("20-24" in str(label) for label in shown)
+    assert "alder 18-29 i gruppene 18-21, 22-25, 26-29" in spec_line(result.sample.spec, "nb")
+
+
+def test_the_published_bands_are_the_default_clipped_to_the_ages():
+    from evalkit.replications.fui.sample import FuiSpec
+
+    assert FuiSpec().age_levels() == ("under_20", "20_24", "25_29") and FuiSpec().published_age_groups
+    assert FuiSpec(min_age=16, max_age=24).age_bands() == (("16_19", 16, 19), ("20_24", 20, 24))
+    assert not FuiSpec(min_age=16).published_age_groups
+    # bands equal to the published ones, given explicitly, are the published ones
+    assert FuiSpec(age_groups=((0, 19), (20, 24), (25, 29))).published_age_groups

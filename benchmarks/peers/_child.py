@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+#: The discrete covariates of the panel (``benchmarks/panel.py``): dummies of a 9-level category.
+COVARIATES = [f"x{k}" for k in range(1, 9)]
+
 
 def run(estimate: Callable[[pd.DataFrame], Mapping[str, float]]) -> None:
     """Read the panel named on the command line, time ``estimate`` on it, print the JSON."""

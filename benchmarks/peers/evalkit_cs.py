@@ -1,5 +1,7 @@
 """evalkit: ATT(g,t) (never-treated controls, no covariates, analytic SEs) + dynamic aggregation."""
 
+import pandas as pd
+
 from _child import run
 from evalkit.estimators.att_gt import att_gt
 
@@ -8,8 +10,8 @@ def estimate(data):
     res = att_gt(data, y="y", time="time", group="first_treated", unit="unit")
     dyn = res.aggregate("dynamic")
     out = {f"gt:{g:g},{t:g}": v for g, t, v in zip(res.group, res.time, res.params.to_numpy())}
-    out.update({f"e:{e:g}": v for e, v in zip(dyn.term_values, dyn.params.to_numpy())})
-    out["overall"] = dyn.overall_att
+    out.update({f"e:{e:g}": v for e, v in zip(dyn.term_values, dyn.params.to_numpy()) if e is not pd.NA})
+    out["overall"] = dyn.params["ATT"]
     return out
 
 

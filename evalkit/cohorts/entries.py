@@ -18,6 +18,7 @@ import pandas as pd
 
 from evalkit.cohorts.arguments import whole_number
 from evalkit.cohorts.rollout import RolloutSchedule
+from evalkit.engine.stages import Step, split_staged, staged_sql
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.panel.load import StatusPanel
 from evalkit.panel.months import month_label, to_month_index, to_period
@@ -59,6 +60,65 @@ class Entries:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+@dataclass(frozen=True)
+class EntryPool:
+    """A panel's entries before any entry window or schedule, found in one engine pass.
+
+    The result of :func:`entry_pool`: the spell starts kept by the washout, history,
+    category, first-entry and age rules, with the count of every exclusion.
+    :func:`find_entries` with ``pool=`` selects its windows from it in pandas, so that
+    several selections (the published windows, a placebo's windows, every month for an
+    event study) share one pass over the panel and equal their own queries.  ``frame`` is
+    never modified.
+    """
+
+    frame: pd.DataFrame
+    steps: dict[str, int]
+    rules: tuple[object, ...]
+    last_month: int
+
+
+def entry_pool(
+    panel: StatusPanel,
+    *,
+    washout: int = 12,
+    categories: Sequence[str] | None = None,
+    first_only: bool = False,
+    max_age: int | None = None,
+    min_age: int | None = None,
+    unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
+) -> EntryPool:
+    """Find a panel's entries once for any number of :func:`find_entries` calls with ``pool=``.
+
+    The parameters are those of :func:`find_entries` that select entries before the
+    windows; a later call must give the same ones.
+    """
+    rules = _checked_rules(washout, categories, first_only, max_age, min_age, unknown_history)
+    washout, categories, first_only, max_age, min_age, unknown_history = rules
+    frame, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age, None, None,
+                                min_age)
+    return EntryPool(frame=frame, steps=steps, rules=rules, last_month=panel.last_month)
+
+
+def _checked_rules(washout: object, categories: Sequence[str] | None, first_only: bool, max_age: object,
+                   min_age: object, unknown_history: str) -> tuple[object, ...]:
+    """The entry rules of :func:`find_entries`, checked and normalised (whole numbers, a tuple of categories)."""
+    washout = whole_number(washout, name="washout", minimum=0)
+    if max_age is not None:
+        max_age = whole_number(max_age, name="max_age", minimum=0)
+    if min_age is not None:
+        min_age = whole_number(min_age, name="min_age", minimum=0)
+    if isinstance(categories, str):
+        raise EvalkitError(f"categories must be a sequence of need categories, got the text {categories!r}")
+    categories = tuple(NAV_CATEGORIES) if categories is None else tuple(categories)
+    unknown = sorted(set(categories) - set(NAV_CATEGORIES))
+    if unknown:
+        raise EvalkitError(f"unknown need categories {unknown}; expected some of {list(NAV_CATEGORIES)}")
+    if unknown_history not in ("unconfirmed", "assume_new"):
+        raise EvalkitError(f"unknown_history must be 'unconfirmed' or 'assume_new', got {unknown_history!r}")
+    return washout, categories, bool(first_only), max_age, min_age, unknown_history
 
 
 def spell_starts_sql(panel: StatusPanel, washout: int, unknown_history: str) -> str:
@@ -132,9 +192,11 @@ def find_entries(
     first_only: bool = False,
     max_age: int | None = None,
     age_groups: Sequence[AgeGroup] | None = None,
+    min_age: int | None = None,
     windows: dict[str, Window] | None = None,
     schedule: RolloutSchedule | None = None,
     unknown_history: Literal["unconfirmed", "assume_new"] = "unconfirmed",
+    pool: EntryPool | None = None,
 ) -> Entries:
     """Find the entries of new users in a status panel.
 
@@ -153,6 +215,8 @@ def find_entries(
     max_age
         Keep entries with age at entry (entry year minus birth year) at most ``max_age``
         (a whole number; 29 for "under 30"); ``None`` keeps all ages.
+    min_age
+        Keep entries with age at entry at least ``min_age`` (``None``: no lower limit).
     age_groups
         ``(label, lowest age, highest age)`` per group, ends included; adds the
         categorical column ``age_group`` (missing outside every group).
@@ -166,6 +230,10 @@ def find_entries(
         What an entry in the panel's first ``washout`` months is when nothing is known
         about the months before the panel: ``"unconfirmed"`` (excluded, counted) or
         ``"assume_new"``.
+    pool
+        The panel's entries before any window, from :func:`entry_pool` with the same
+        ``washout``, ``categories``, ``first_only``, ``max_age``, ``min_age`` and ``unknown_history``:
+        the windows are then selected from it, without another pass over the panel.
 
     Returns
     -------
@@ -176,41 +244,19 @@ def find_entries(
     ------
     EvalkitError
         For a fractional or negative ``washout`` or ``max_age``, an unknown category,
-        malformed windows or age groups.
+        malformed windows or age groups, or a ``pool`` found with other rules.
     """
-    washout = whole_number(washout, name="washout", minimum=0)
-    if max_age is not None:
-        max_age = whole_number(max_age, name="max_age", minimum=0)
-    if isinstance(categories, str):
-        raise EvalkitError(f"categories must be a sequence of need categories, got the text {categories!r}")
-    categories = tuple(NAV_CATEGORIES) if categories is None else tuple(categories)
-    unknown = sorted(set(categories) - set(NAV_CATEGORIES))
-    if unknown:
-        raise EvalkitError(f"unknown need categories {unknown}; expected some of {list(NAV_CATEGORIES)}")
-    if unknown_history not in ("unconfirmed", "assume_new"):
-        raise EvalkitError(f"unknown_history must be 'unconfirmed' or 'assume_new', got {unknown_history!r}")
+    rules = _checked_rules(washout, categories, first_only, max_age, min_age, unknown_history)
+    washout, categories, first_only, max_age, min_age, unknown_history = rules
     if age_groups is not None:
         _check_age_groups(age_groups)
 
-    starts = panel.query(spell_starts_sql(panel, washout, unknown_history))
-    steps: dict[str, int] = {"spells at NAV starting in the panel": len(starts)}
-
-    unconfirmed = starts["history_unknown"].astype("boolean").fillna(False).astype(bool)
-    steps["excluded: in the panel's first months, history unknown"] = int(unconfirmed.sum())
-    starts = starts[~unconfirmed]
-    returning = ~starts["away_long_enough"].astype("boolean").fillna(True).astype(bool)
-    steps[f"excluded: at NAV within the {washout} months before"] = int(returning.sum())
-    starts = starts[~returning]
-    off_target = ~starts["nav_category"].isin(categories)
-    steps["excluded: need category outside the target group"] = int(off_target.sum())
-    entries = starts[~off_target].drop(columns=["away_long_enough", "history_unknown"])
-    entries = entries.sort_values(["person_id", "entry_month"], kind="stable")
-    if first_only:
-        later = entries["person_id"].duplicated()
-        steps["excluded: not the person's first entry"] = int(later.sum())
-        entries = entries[~later]
-
-    entries = entries.reset_index(drop=True)
+    if pool is None:
+        entries, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age,
+                                      age_groups, windows, min_age)
+    else:
+        entries, steps = _from_pool(pool, rules, panel, age_groups, windows)
+    entries = entries.sort_values(["person_id", "entry_month"], kind="stable").reset_index(drop=True)
     entries["entry_period"] = to_period(entries["entry_month"])
     entries["entry_calendar_month"] = (entries["entry_month"] % 12 + 1).astype("int8")
     entries = _with_canonical_types(entries)
@@ -218,20 +264,8 @@ def find_entries(
         entries["age"] = (entries["entry_month"] // 12 - entries["birth_year"]).astype("Int64")
         if age_groups is not None:
             entries["age_group"] = _age_group(entries["age"], age_groups)
-    elif age_groups is not None:
-        raise DesignError("age_groups need the birth_year column, which the panel lacks")
-    if max_age is not None:
-        if "age" not in entries:
-            raise DesignError("max_age needs the birth_year column, which the panel lacks")
-        too_old = ~(entries["age"] <= max_age).fillna(False).astype(bool)
-        steps[f"excluded: age above {max_age} or unknown"] = int(too_old.sum())
-        entries = entries[~too_old]
-
     if windows:
-        entries = entries.assign(window=_window_labels(entries["entry_month"], windows))
-        outside = entries["window"].isna()
-        steps["excluded: entry outside the entry windows"] = int(outside.sum())
-        entries = entries[~outside]
+        entries["window"] = entries.pop("entry_window").astype(pd.CategoricalDtype(list(windows)))
 
     if schedule is not None:
         if "county" not in entries:
@@ -253,8 +287,82 @@ def find_entries(
     )
 
 
-def _window_labels(months: pd.Series, windows: dict[str, Window]) -> pd.Series:
-    labels = pd.Series(pd.NA, index=months.index, dtype="string")
+def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categories: Sequence[str],
+                 first_only: bool, max_age: int | None, age_groups: Sequence[AgeGroup] | None,
+                 windows: dict[str, Window] | None,
+                 min_age: int | None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The spell starts kept as entries and the count of each exclusion, filtered in the engine.
+
+    Only the kept starts return (:func:`evalkit.engine.stages.staged_sql`): at register
+    scale the spell starts outnumber the entries many times over.
+    """
+    if max_age is not None and not panel.has("birth_year"):
+        raise DesignError("max_age needs the birth_year column, which the panel lacks")
+    if min_age is not None and not panel.has("birth_year"):
+        raise DesignError("min_age needs the birth_year column, which the panel lacks")
+    if age_groups is not None and not panel.has("birth_year"):
+        raise DesignError("age_groups need the birth_year column, which the panel lacks")
+    spans = _window_spans(windows) if windows else {}
+    listed = ", ".join(_literal(c) for c in categories)
+    steps = [
+        Step("excluded: in the panel's first months, history unknown", "history_unknown"),
+        Step(f"excluded: at NAV within the {washout} months before", "NOT away_long_enough"),
+        Step("excluded: need category outside the target group", f"nav_category NOT IN ({listed})" if listed else "1 = 1"),
+    ]
+    if first_only:
+        steps.append(Step("excluded: not the person's first entry", first_of=("person_id", "entry_month")))
+    if max_age is not None:
+        steps.append(Step(f"excluded: age above {max_age} or unknown",
+                          f"NOT COALESCE(FLOOR(CAST(entry_month AS DOUBLE) / 12) - birth_year <= {max_age}, FALSE)"))
+    if min_age is not None:
+        steps.append(Step(f"excluded: age below {min_age} or unknown",
+                          f"NOT COALESCE(FLOOR(CAST(entry_month AS DOUBLE) / 12) - birth_year >= {min_age}, FALSE)"))
+    derived = []
+    if spans:
+        cases = " ".join(f"WHEN entry_month BETWEEN {a} AND {b} THEN {_literal(name)}" for name, (a, b) in spans.items())
+        derived.append(("entry_window", f"CASE {cases} END"))
+        steps.append(Step("excluded: entry outside the entry windows", "entry_window IS NULL"))
+    columns = ["person_id", "entry_month", "nav_category",
+               *(c for c in ("female", "birth_year", "education_level", "county") if panel.has(c)),
+               "away_long_enough", "history_unknown"]
+    kept, n_starts, excluded = split_staged(
+        panel.query(staged_sql(spell_starts_sql(panel, washout, unknown_history), columns, steps, derived)), len(steps))
+    counts = {"spells at NAV starting in the panel": n_starts}
+    counts.update({step.label: n for step, n in zip(steps, excluded)})
+    return kept.drop(columns=["away_long_enough", "history_unknown"]), counts
+
+
+def _from_pool(pool: EntryPool, rules: tuple[object, ...], panel: StatusPanel,
+               age_groups: Sequence[AgeGroup] | None, windows: dict[str, Window] | None,
+               ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """What :func:`_kept_starts` returns, with the windows selected from ``pool`` in pandas."""
+    if (pool.rules, pool.last_month) != (rules, panel.last_month):
+        names = ("washout", "categories", "first_only", "max_age", "min_age", "unknown_history")
+        found = ", ".join(f"{n}={v!r}" for n, v in zip(names, pool.rules))
+        asked = ", ".join(f"{n}={v!r}" for n, v in zip(names, rules))
+        raise EvalkitError(f"the entry pool was found with {found} (panel ending at month {pool.last_month}), "
+                           f"but the entries ask for {asked} (panel ending at {panel.last_month}); "
+                           "find the pool with the same rules")
+    if age_groups is not None and not panel.has("birth_year"):
+        raise DesignError("age_groups need the birth_year column, which the panel lacks")
+    entries, steps = pool.frame, dict(pool.steps)
+    if windows:
+        months = entries["entry_month"]
+        label = pd.Series(None, index=entries.index, dtype=object)
+        for name, (first, last) in _window_spans(windows).items():
+            label[(months >= first) & (months <= last)] = name
+        inside = label.notna()
+        steps["excluded: entry outside the entry windows"] = int((~inside).sum())
+        entries = entries[inside].assign(entry_window=label[inside])
+    return entries, steps
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _window_spans(windows: dict[str, Window]) -> dict[str, tuple[int, int]]:
+    """Each window's (first, last) month index, checked: ordered ends, no overlaps."""
     spans = {name: _window_span(name, span) for name, span in windows.items()}
     for name, (first, last) in spans.items():
         if last < first:
@@ -262,10 +370,7 @@ def _window_labels(months: pd.Series, windows: dict[str, Window]) -> pd.Series:
         for other, (o_first, o_last) in spans.items():
             if other != name and first <= o_last and o_first <= last:
                 raise EvalkitError(f"entry window {name!r} overlaps window {other!r}")
-        inside = (months >= first) & (months <= last)
-        labels[inside] = name
-    return labels.astype(pd.CategoricalDtype(list(windows)))
-
+    return spans
 
 
 def _window_span(name: str, span: object) -> tuple[int, int]:

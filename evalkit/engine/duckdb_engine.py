@@ -27,6 +27,9 @@ def connect(*, memory_limit: str | None = None, threads: int | None = None,
     if temp_directory is not None:
         con.execute(f"SET temp_directory = '{temp_directory}'")
     con.execute("SET preserve_insertion_order = false")
+    # DuckDB draws a progress bar on stdout for queries longer than two seconds, which would
+    # corrupt output such as `evalkit fui --json > results.json`; stages are reported on stderr
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -14,7 +14,12 @@
 - :func:`dcdh`: de Chaisemartin & D'Haultfoeuille's DID_l for treatments that switch on and off.
 - :func:`staggered_efficient`: Roth & Sant'Anna's efficient estimator under random timing.
 - :func:`triple_diff`: triple differences (Ortiz-Villavicencio & Sant'Anna), two periods or staggered.
+- :func:`att_gt_in_engine`, :func:`event_study_in_engine`: ``att_gt`` and ``event_study`` of a
+  stored panel from cell sums computed in DuckDB or Spark (loaded on first use, with the engine).
 """
+
+import importlib
+from typing import Any
 
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
@@ -34,8 +39,24 @@ from evalkit.estimators.synthdid_result import SynthDiDResult
 from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
 from evalkit.estimators.two_stage import two_stage_did
 
+#: Names loaded on first use (PEP 562): they import the engines (DuckDB).
+_LAZY: dict[str, str] = {
+    "EngineATTgtResult": "evalkit.estimators.att_gt_engine",
+    "att_gt_in_engine": "evalkit.estimators.att_gt_engine",
+    "event_study_in_engine": "evalkit.estimators.event_study_engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalkit.estimators' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
     "ATTgtResult",
+    "EngineATTgtResult",
     "AggregateResult",
     "BaconResult",
     "DcdhResult",
@@ -47,11 +68,13 @@ __all__ = [
     "StaggeredEfficientResult",
     "TripleDiffResult",
     "att_gt",
+    "att_gt_in_engine",
     "bacon_decomposition",
     "dcdh",
     "did2x2",
     "etwfe",
     "event_study",
+    "event_study_in_engine",
     "imputation_did",
     "lpdid",
     "stacked_did",

@@ -69,7 +69,7 @@ import numpy as np
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference.clusters import cluster_codes
 
-__all__ = ["CR2_DF", "CR2Df", "CR2Result", "check_cr2_df", "cov_cr2", "cr2"]
+__all__ = ["CR2_DF", "CR2Df", "CR2Result", "HTZResult", "check_cr2_df", "cov_cr2", "cr2", "htz_test"]
 
 CR2Df = Literal["bell-mccaffrey", "imbens-kolesar"]
 #: The degrees-of-freedom approximations of CR2 t-tests.
@@ -114,6 +114,71 @@ def _ik_rho(e: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> float:
     return float(np.clip(products / pairs / total, 0.0, 1.0 - 1e-12))
 
 
+@dataclass(frozen=True)
+class _Blocks:
+    """Per-cluster pieces of CR2 (whitened rows): ``Z_g = A_g X_g B``, ``F_g = W_g' Z_g``, ..."""
+
+    B: np.ndarray  # (k, k) bread
+    e: np.ndarray  # (n,) whitened residuals
+    order: np.ndarray  # rows sorted by cluster
+    bounds: np.ndarray  # (G + 1,) cluster boundaries in ``order``
+    scores: np.ndarray  # (G, k) X_g' A_g e_g
+    F: np.ndarray  # (G, p, k) W_g' Z_g
+    ztz: np.ndarray  # (G, k, k) Z_g' Z_g
+    ones_z: np.ndarray  # (G, k) v_g' Z_g
+    ones_w: np.ndarray  # (G, p) v_g' W_g
+
+
+def _blocks(
+    X: np.ndarray,
+    resid: np.ndarray,
+    bread: np.ndarray,
+    cluster: np.ndarray,
+    *,
+    weights: np.ndarray | None,
+    absorbed: np.ndarray | None,
+) -> _Blocks:
+    """One pass over the clusters: the adjusted scores and the matrices of the df (module docstring)."""
+    codes = _one_way(cluster)
+    G = int(codes.max()) + 1
+    if G < 2:
+        raise DesignError(f"CR2 needs at least two clusters, got {G}")
+    root = None if weights is None else np.sqrt(np.asarray(weights, dtype=float))
+    Xt = np.asarray(X, dtype=float) if root is None else X * root[:, None]
+    e = np.asarray(resid, dtype=float) if root is None else resid * root
+    B = np.asarray(bread, dtype=float)
+    vals, vecs = np.linalg.eigh((B + B.T) / 2)
+    L = vecs * np.sqrt(np.clip(vals, 0.0, None))  # B = L L'
+    XL = Xt @ L
+    W = XL if absorbed is None else np.hstack([XL, absorbed])
+    k, p = Xt.shape[1], W.shape[1]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(G + 1))
+    scores = np.empty((G, k))
+    F = np.empty((G, p, k))
+    ztz = np.empty((G, k, k))
+    ones_z = np.empty((G, k))
+    ones_w = np.empty((G, p))
+    for g in range(G):
+        rows = order[bounds[g] : bounds[g + 1]]
+        Wg = W[rows]
+        U, s, _ = np.linalg.svd(Wg, full_matrices=False)
+        gap = 1.0 - s**2
+        f = np.where(gap > _SINGULAR_TOL, 1.0 / np.sqrt(np.maximum(gap, _SINGULAR_TOL)) - 1.0, -1.0)
+
+        def adjust(v: np.ndarray, U: np.ndarray = U, f: np.ndarray = f) -> np.ndarray:
+            return v + U @ (f[:, None] * (U.T @ v)) if v.ndim == 2 else v + U @ (f * (U.T @ v))
+
+        scores[g] = Xt[rows].T @ adjust(e[rows])
+        Z = adjust(Xt[rows] @ B)
+        F[g] = Wg.T @ Z
+        ztz[g] = Z.T @ Z
+        v = np.ones(rows.size) if root is None else root[rows]
+        ones_z[g] = v @ Z
+        ones_w[g] = v @ Wg
+    return _Blocks(B, e, order, bounds, scores, F, ztz, ones_z, ones_w)
+
+
 def cr2(
     X: np.ndarray,
     resid: np.ndarray,
@@ -149,44 +214,11 @@ def cr2(
         Fewer than two clusters.
     """
     check_cr2_df(df)
-    codes = _one_way(cluster)
-    G = int(codes.max()) + 1
-    if G < 2:
-        raise DesignError(f"CR2 needs at least two clusters, got {G}")
-    root = None if weights is None else np.sqrt(np.asarray(weights, dtype=float))
-    Xt = np.asarray(X, dtype=float) if root is None else X * root[:, None]
-    e = np.asarray(resid, dtype=float) if root is None else resid * root
-    B = np.asarray(bread, dtype=float)
-    vals, vecs = np.linalg.eigh((B + B.T) / 2)
-    L = vecs * np.sqrt(np.clip(vals, 0.0, None))  # B = L L'
-    XL = Xt @ L
-    W = XL if absorbed is None else np.hstack([XL, absorbed])
-    k, p = Xt.shape[1], W.shape[1]
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(G + 1))
-    scores = np.empty((G, k))  # X_g' A_g e_g
-    F = np.empty((G, p, k))  # W_g' Z_g with Z_g = A_g X_g B
-    zz = np.empty((G, k))  # diag(Z_g' Z_g)
-    ones_z = np.empty((G, k))  # v_g' Z_g
-    ones_w = np.empty((G, p))  # v_g' W_g
-    for g in range(G):
-        rows = order[bounds[g] : bounds[g + 1]]
-        Wg = W[rows]
-        U, s, _ = np.linalg.svd(Wg, full_matrices=False)
-        gap = 1.0 - s**2
-        f = np.where(gap > _SINGULAR_TOL, 1.0 / np.sqrt(np.maximum(gap, _SINGULAR_TOL)) - 1.0, -1.0)
-
-        def adjust(v: np.ndarray, U: np.ndarray = U, f: np.ndarray = f) -> np.ndarray:
-            return v + U @ (f[:, None] * (U.T @ v)) if v.ndim == 2 else v + U @ (f * (U.T @ v))
-
-        Ae = adjust(e[rows])
-        scores[g] = Xt[rows].T @ Ae
-        Z = adjust(Xt[rows] @ B)
-        F[g] = Wg.T @ Z
-        zz[g] = np.einsum("ij,ij->j", Z, Z)
-        v = np.ones(rows.size) if root is None else root[rows]
-        ones_z[g] = v @ Z
-        ones_w[g] = v @ Wg
+    blocks = _blocks(X, resid, bread, cluster, weights=weights, absorbed=absorbed)
+    B, F, order, bounds, e = blocks.B, blocks.F, blocks.order, blocks.bounds, blocks.e
+    scores, ones_z, ones_w = blocks.scores, blocks.ones_z, blocks.ones_w
+    zz = np.einsum("gjj->gj", blocks.ztz)  # diag(Z_g' Z_g)
+    G, k = zz.shape
     cov = B @ (scores.T @ scores) @ B
     if df == "bell-mccaffrey":
         # M_j = D_j - F_j'F_j with D_j = diag(zz[:, j]): traces without forming the G x G matrix
@@ -229,3 +261,103 @@ def cov_cr2(
     See :func:`cr2`, which also returns the Satterthwaite degrees of freedom.
     """
     return cr2(X, resid, bread, cluster, weights=weights, absorbed=absorbed).cov
+
+
+@dataclass(frozen=True)
+class HTZResult:
+    """The approximate Hotelling T^2 test (HTZ) of ``C b = r`` with the CR2 covariance.
+
+    Attributes
+    ----------
+    statistic
+        ``F = delta W / q`` with ``W = (C b - r)'(C V C')^{-1}(C b - r)``.
+    df_num, df_denom
+        ``q`` and ``eta - q + 1``.
+    delta
+        ``(eta - q + 1) / eta``.
+    p_value
+        ``P(F(q, eta - q + 1) > statistic)``.
+    wald
+        ``W``, the unadjusted Wald statistic (its naive F test is ``W / q`` on ``(q, G - 1)``).
+    """
+
+    statistic: float
+    df_num: int
+    df_denom: float
+    delta: float
+    p_value: float
+    wald: float
+
+
+def htz_test(
+    X: np.ndarray,
+    resid: np.ndarray,
+    bread: np.ndarray,
+    cluster: np.ndarray,
+    beta: np.ndarray,
+    contrasts: np.ndarray,
+    *,
+    null: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    absorbed: np.ndarray | None = None,
+) -> HTZResult:
+    """Pustejovsky & Tipton's (2018, sec. 3.3) HTZ test of ``q`` linear constraints under CR2.
+
+    ``Q = C V_CR2 C'`` is approximated by a scaled Wishart whose degrees of freedom
+    ``eta`` match its total variance under the working model (independent homoskedastic
+    errors, as for the Bell-McCaffrey df): with ``z_sg = A_g X_g B c_s`` and
+    ``M^{st}_{gh} = z_sg'(I - H)_{gh} z_th`` (``G x G``, built like the df of :func:`cr2`),
+    ``E Q_st = tr M^{st} = Omega_st``; after normalising by ``Omega^{-1/2}``,
+
+        Var(Q~_st) = sum_{g,h} (M~^{ss}_{gh} M~^{tt}_{gh} + M~^{st}_{gh} M~^{ts}_{gh}),
+        eta = q (q + 1) / sum_{s,t} Var(Q~_st),
+
+    and ``F = (eta - q + 1) / (eta q) W ~ F(q, eta - q + 1)``.  With ``q = 1`` this is the
+    CR2 t-test with Bell-McCaffrey df (``F = t^2``, ``eta = nu``).  Arguments as for
+    :func:`cr2`, with ``beta`` (k,), ``contrasts`` ``C`` (q x k) and ``null`` ``r`` (q,;
+    default 0).  Matches R clubSandwich's ``Wald_test(..., test = "HTZ")``.
+
+    Raises
+    ------
+    EvalkitError
+        ``contrasts`` not of full row rank, or not ``q x k``.
+    """
+    from scipy import stats  # scipy.stats loads only when a p-value is drawn
+
+    C = np.atleast_2d(np.asarray(contrasts, dtype=float))
+    k = np.asarray(X).shape[1]
+    if C.shape[1] != k or np.linalg.matrix_rank(C) < C.shape[0]:
+        raise EvalkitError(f"the constraints must be a full-rank q x {k} matrix, got shape {C.shape}")
+    q = C.shape[0]
+    r = np.zeros(q) if null is None else np.asarray(null, dtype=float).reshape(q)
+    blocks = _blocks(X, resid, bread, cluster, weights=weights, absorbed=absorbed)
+    cov = blocks.B @ (blocks.scores.T @ blocks.scores) @ blocks.B
+    diff = C @ np.asarray(beta, dtype=float) - r
+    wald = float(diff @ np.linalg.solve(C @ cov @ C.T, diff))
+    # Omega = E Q under the working model, then the constraints normalised by Omega^{-1/2}
+    Dc = np.einsum("sk,gkl,tl->stg", C, blocks.ztz, C)  # (Z_g c_s)'(Z_g c_t)
+    Fc = np.einsum("gpk,sk->sgp", blocks.F, C)  # F_g c_s
+    omega = Dc.sum(axis=2) - np.einsum("sgp,tgp->st", Fc, Fc)
+    vals, vecs = np.linalg.eigh((omega + omega.T) / 2)
+    root = (vecs / np.sqrt(vals)) @ vecs.T  # Omega^{-1/2}
+    D = np.einsum("as,bt,stg->abg", root, root, Dc)
+    Fn = np.einsum("as,sgp->agp", root, Fc)
+    # M^{ab} = diag(D^{ab}) - F_a F_b' (G x G) is never formed: its Hadamard sums from G x p pieces
+    norms = np.einsum("agp,bgp->abg", Fn, Fn)  # F_a,g . F_b,g
+    cross = np.einsum("agp,bgq->abpq", Fn, Fn)  # F_a' F_b  (p x p)
+    diag = np.einsum("aag->ag", D)
+    dnorm = np.einsum("aag->ag", norms)
+    total = 0.0
+    for a in range(q):
+        for b in range(q):
+            same = (diag[a] * diag[b]).sum() - (diag[a] * dnorm[b]).sum() - (diag[b] * dnorm[a]).sum()
+            same += float(np.sum(cross[a, b] ** 2))  # ||F_a'F_b||^2 = sum_gh (F_aF_a')_gh (F_bF_b')_gh
+            mixed = (D[a, b] ** 2).sum() - 2 * (D[a, b] * norms[a, b]).sum()
+            mixed += float(np.sum(cross[b, a] * cross[b, a].T))  # tr((F_b'F_a)^2)
+            total += same + mixed
+    eta = q * (q + 1) / total
+    df_denom = eta - q + 1
+    delta = df_denom / eta
+    statistic = delta * wald / q
+    p = float(stats.f.sf(statistic, q, df_denom)) if df_denom > 0 else float("nan")
+    return HTZResult(float(statistic), q, float(df_denom), float(delta), p, wald)

@@ -54,6 +54,14 @@ def count_clusters(codes: np.ndarray, treated: np.ndarray | None = None) -> tupl
     The last two are ``None`` without ``treated``.
     """
     codes = np.asarray(codes)
+    if codes.size and np.issubdtype(codes.dtype, np.integer) and codes.min() >= 0:
+        # codes 0..G-1: one count per cluster instead of sorting the rows
+        rows = np.bincount(codes)
+        G = int(np.count_nonzero(rows))
+        if treated is None:
+            return G, None, None
+        n_treated = np.bincount(codes, weights=np.asarray(treated).astype(bool), minlength=rows.size)
+        return G, int(np.count_nonzero(n_treated)), int(np.count_nonzero(rows - n_treated))
     G = int(np.unique(codes).size)
     if treated is None:
         return G, None, None

@@ -6,7 +6,14 @@ from evalkit.outcomes.competing_risks import (
     cumulative_incidence,
     first_exit_times,
 )
-from evalkit.outcomes.horizons import OutcomeReport, Outcomes, outcome_cells, outcomes_at_horizons
+from evalkit.outcomes.horizons import (
+    OutcomeReport,
+    OutcomeRows,
+    Outcomes,
+    outcome_cells,
+    outcome_rows,
+    outcomes_at_horizons,
+)
 from evalkit.outcomes.matrices import TransitionMatrixResult, state_of_month, transition_matrix
 from evalkit.outcomes.neet import DEFAULT_ACTIVITIES, NeetMonths, long_term_neet, neet_months, neet_spells
 from evalkit.outcomes.rates import TransitionRates, transition_rates, wilson_interval
@@ -19,6 +26,7 @@ __all__ = [
     "MONTHLY_STATES",
     "CumulativeIncidenceResult",
     "OutcomeReport",
+    "OutcomeRows",
     "Outcomes",
     "TransitionMatrixResult",
     "TransitionRates",
@@ -29,6 +37,7 @@ __all__ = [
     "neet_months",
     "neet_spells",
     "outcome_cells",
+    "outcome_rows",
     "outcomes_at_horizons",
     "state_of_month",
     "transition_matrix",

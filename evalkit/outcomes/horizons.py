@@ -62,6 +62,56 @@ class Outcomes:
         return [f"{prefix}{state}_{k}" for k in self.horizons]
 
 
+@dataclass(frozen=True)
+class OutcomeRows:
+    """Each entry's states after entry, from one engine query, for any number of selections.
+
+    The result of :func:`outcome_rows`: the aggregates of :func:`outcomes_sql` indexed by
+    ``(person_id, entry_month)``.  :func:`outcomes_at_horizons` looks its entries up here
+    instead of querying the panel again, so that the published sample, the placebo and
+    the event study share one pass.  ``frame`` is never modified.
+    """
+
+    frame: pd.DataFrame
+    horizons: tuple[int, ...]
+    states: tuple[str, ...]
+    ever: bool
+
+    def covers(self, horizons: Sequence[int], states: Sequence[str], ever: bool) -> bool:
+        """Whether these rows hold every column that the given outcomes need."""
+        return set(horizons) <= set(self.horizons) and set(states) <= set(self.states) and (self.ever or not ever)
+
+
+def outcome_rows(
+    panel: StatusPanel,
+    entries: Entries,
+    *,
+    horizons: Sequence[int] = (1, 3, 6, 9),
+    states: Sequence[str] = MONTHLY_STATES,
+    ever: bool = True,
+) -> OutcomeRows:
+    """Query the states after entry of every entry of ``entries`` once (see :func:`outcomes_at_horizons`).
+
+    Pass the widest selection (e.g. every entry, no windows) and the union of the horizons
+    and states that later calls need; the aggregates of one entry do not depend on the
+    other entries or horizons, so every later lookup equals its own query.
+    """
+    horizons = _whole_months(horizons)
+    _check_states(states)
+    keys = entries.frame[["person_id", "entry_month"]].drop_duplicates().reset_index(drop=True)
+    keys = keys.assign(entry_row=range(len(keys)))
+    found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys})
+    found = found.set_index("entry_row").reindex(range(len(keys)))
+    found.index = pd.MultiIndex.from_frame(keys[["person_id", "entry_month"]])
+    return OutcomeRows(frame=found, horizons=horizons, states=tuple(states), ever=ever)
+
+
+def _check_states(states: Sequence[str]) -> None:
+    unknown = sorted(set(states) - set(MONTHLY_STATES))
+    if unknown:
+        raise EvalkitError(f"unknown state(s) {unknown}; expected some of {list(MONTHLY_STATES)}")
+
+
 def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> str:
     """Portable SQL: each entry's states in months ``e+1 .. e+max(horizons)``, one row per entry.
 
@@ -117,6 +167,7 @@ def outcomes_at_horizons(
     horizons: Sequence[int] = (1, 3, 6, 9),
     states: Sequence[str] = MONTHLY_STATES,
     ever: bool = True,
+    rows: OutcomeRows | None = None,
 ) -> Outcomes:
     """Attach the state at (and ever by) each horizon after entry to every entry.
 
@@ -133,6 +184,9 @@ def outcomes_at_horizons(
     ever
         Also compute ``ever_<state>_<k>``: in the state in any month ``e+1..e+k``
         (months without a row do not count; censored when ``e+k`` is past the panel end).
+    rows
+        The states after entry of a wider selection of entries, from :func:`outcome_rows`
+        (covering these horizons and states), looked up instead of querying the panel.
 
     Returns
     -------
@@ -140,15 +194,16 @@ def outcomes_at_horizons(
         Entries with float columns holding 1.0, 0.0 or NaN (censored / no row).
     """
     horizons = _whole_months(horizons)
-    unknown = sorted(set(states) - set(MONTHLY_STATES))
-    if unknown:
-        raise EvalkitError(f"unknown state(s) {unknown}; expected some of {list(MONTHLY_STATES)}")
+    _check_states(states)
     frame = entries.frame.reset_index(drop=True)
-    keys = pd.DataFrame(
-        {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}
-    )
-    found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys})
-    found = found.set_index("entry_row").reindex(range(len(frame)))
+    if rows is None:
+        keys = pd.DataFrame(
+            {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}
+        )
+        found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys})
+        found = found.set_index("entry_row").reindex(range(len(frame)))
+    else:
+        found = _looked_up(rows, frame, horizons, states, ever)
 
     rows = []
     out = frame.copy()
@@ -179,6 +234,25 @@ def outcomes_at_horizons(
     return Outcomes(
         frame=out, report=report, horizons=horizons, states=tuple(states), has_row=pd.DataFrame(has_row)
     )
+
+
+def _looked_up(rows: OutcomeRows, frame: pd.DataFrame, horizons: tuple[int, ...], states: Sequence[str],
+               ever: bool) -> pd.DataFrame:
+    """The rows of ``frame``'s entries, in its order (an error when some are not among them)."""
+    if not rows.covers(horizons, states, ever):
+        raise EvalkitError(
+            f"the outcome rows hold horizons {list(rows.horizons)}, states {list(rows.states)} (ever: {rows.ever}); "
+            f"asked for horizons {list(horizons)}, states {list(states)} (ever: {ever})"
+        )
+    wanted = pd.MultiIndex.from_arrays([frame["person_id"], frame["entry_month"]])
+    position = rows.frame.index.get_indexer(wanted)
+    if (position < 0).any():
+        absent = frame.loc[position < 0, ["person_id", "entry_month"]].head(5)
+        raise EvalkitError(
+            f"{int((position < 0).sum())} entry(ies) are not among the outcome rows, e.g. "
+            f"{absent.to_dict('records')}; find the rows with outcome_rows() for a selection that includes them"
+        )
+    return rows.frame.iloc[position].reset_index(drop=True)
 
 
 def cells_sql(by: Sequence[str], columns: Sequence[str]) -> str:

@@ -8,8 +8,8 @@ table), :func:`prepare` runs the same three portable SQL queries and the same ru
    :func:`evalkit.panel.validate.translate` into a small value map per column;
 2. the *canonical panel*: a view of the source joined to the value maps on the stored
    values (:func:`canonical_sql`), with evalkit's column names and codes;
-3. one *window pass* over each person's months returning one row of counts
-   (:func:`checks_sql`), read by :func:`evalkit.panel.validate.count_problems`.
+3. one *aggregation by person* returning one row of counts (:func:`checks_sql`), read by
+   :func:`evalkit.panel.validate.count_problems`.
 
 Every problem of every rule is collected and raised once, in one
 :class:`~evalkit.errors.PanelValidationError`.
@@ -73,47 +73,75 @@ def canonical_sql(columns: list[str], *, row_column: bool, labels: bool = True) 
     return "SELECT " + ",\n       ".join(select) + "\nFROM panel_source AS s\n" + "\n".join(joins)
 
 
-def checks_sql(columns: list[str]) -> str:
-    """Portable SQL: one window pass over each person's months; one row of counts."""
+#: Months per 64-bit word of the distinct-month count of :func:`checks_sql` (bits 0..61).
+MONTHS_PER_WORD = 62
+
+
+def checks_sql(columns: list[str], first_month: int, last_month: int) -> str:
+    """Portable SQL: one aggregation by person (no window, no sort); one row of counts.
+
+    Each person's months are summarised once (rows, distinct months, first and last month,
+    smallest and largest value of each fixed attribute); the rules follow from those:
+    a person has a gap when the distinct months do not fill the span from the first to the
+    last, repeated rows are rows minus distinct months, and a fixed attribute varies when
+    it takes two values or is missing in some but not all rows.  ``first_month`` and
+    ``last_month`` are the panel's (from the profile of ``month``): the distinct months of
+    a person are counted exactly as the bits set in an OR of ``2**(month - first_month)``,
+    one 62-bit word per 62 months, which costs no more than a sum (a ``count(DISTINCT)``
+    per person costs a hash table per person).
+    """
+    words = range(max(1, -(-(last_month - first_month + 1) // MONTHS_PER_WORD)))
+    distinct = " + ".join(
+        f"coalesce(bit_count(bit_or(CASE WHEN month - {first_month + MONTHS_PER_WORD * w} BETWEEN 0 AND "
+        f"{MONTHS_PER_WORD - 1} THEN CAST(power(2, month - {first_month + MONTHS_PER_WORD * w}) AS BIGINT) END)), 0)"
+        for w in words
+    )
     fixed = [c for c in rules.FIXED if c in columns]
-    changes = "".join(
-        f",\n           CASE WHEN LAG(month) OVER w IS NOT NULL AND {c} IS DISTINCT FROM LAG({c}) OVER w "
-        f"THEN person_id END AS {c}_changes"
+    per_person = "".join(
+        f",\n           min({c}) <> max({c}) OR (count({c}) > 0 AND count({c}) < count(*)) AS {c}_varies"
         for c in fixed
     )
-    counts = "".join(f",\n       count(DISTINCT {c}_changes) AS varying_{c}" for c in fixed)
-    extra = [c for c in ("birth_year", "last_nav_month_before") if c in columns]
+    counts = "".join(
+        f",\n       count(CASE WHEN person_id IS NOT NULL AND {c}_varies THEN 1 END) AS varying_{c}" for c in fixed
+    )
     if "birth_year" in columns:
+        per_person += (
+            ",\n           bool_or(birth_year < 100) AS two_digit"
+            f",\n           bool_or({rules.implausible_age_sql()}) AS implausible"
+        )
         counts += (
-            ",\n       count(DISTINCT CASE WHEN birth_year < 100 THEN person_id END) AS two_digit_birth_year"
-            f",\n       count(DISTINCT CASE WHEN {rules.implausible_age_sql()} THEN person_id END) AS implausible_age"
+            ",\n       count(CASE WHEN person_id IS NOT NULL AND two_digit THEN 1 END) AS two_digit_birth_year"
+            ",\n       count(CASE WHEN person_id IS NOT NULL AND implausible THEN 1 END) AS implausible_age"
         )
     if "last_nav_month_before" in columns:
+        per_person += ",\n           max(last_nav_month_before) AS latest_history"
         counts += (
-            ",\n       count(DISTINCT CASE WHEN last_nav_month_before >= first_month THEN person_id END)"
+            ",\n       count(CASE WHEN person_id IS NOT NULL AND latest_history >= span.first_month THEN 1 END)"
             " AS history_after_start"
         )
-    carried = "".join(f", {c}" for c in extra)
     return with_ctes(
         [
-            ("span", "    SELECT min(month) AS first_month FROM panel"),
             (
-                "steps",
-                f"""    SELECT person_id, month, county, nav_category{carried}, first_month,
-           month - LAG(month) OVER w AS step{changes}
-    FROM panel CROSS JOIN span
-    WINDOW w AS (PARTITION BY person_id ORDER BY month)""",
+                "persons",
+                f"""    SELECT person_id, count(*) AS n_rows, count(month) AS n_months,
+           {distinct} AS n_distinct_months, min(month) AS first_month,
+           max(month) AS last_month, count(nav_category) AS n_rows_at_nav,
+           sum(CASE WHEN nav_category IS NOT NULL AND county IS NULL THEN 1 ELSE 0 END) AS missing_county{per_person}
+    FROM panel
+    GROUP BY person_id""",
             ),
+            ("span", "    SELECT min(first_month) AS first_month FROM persons"),
         ],
-        f"""SELECT count(*) AS n_rows, count(DISTINCT person_id) AS n_persons,
-       min(month) AS first_month, max(month) AS last_month,
-       count(nav_category) AS n_rows_at_nav,
-       count(DISTINCT CASE WHEN step > 1 THEN person_id END) AS n_persons_with_gaps,
-       sum(CASE WHEN step = 0 THEN 1 ELSE 0 END) AS n_repeated,
-       sum(CASE WHEN person_id IS NULL OR TRIM(CAST(person_id AS STRING)) = '' THEN 1 ELSE 0 END)
-           AS missing_person_id,
-       sum(CASE WHEN nav_category IS NOT NULL AND county IS NULL THEN 1 ELSE 0 END) AS missing_county{counts}
-FROM steps""",
+        f"""SELECT CAST(sum(n_rows) AS BIGINT) AS n_rows, count(person_id) AS n_persons,
+       min(persons.first_month) AS first_month, max(last_month) AS last_month,
+       CAST(sum(n_rows_at_nav) AS BIGINT) AS n_rows_at_nav,
+       count(CASE WHEN person_id IS NOT NULL AND last_month - persons.first_month + 1 > n_distinct_months
+             THEN 1 END) AS n_persons_with_gaps,
+       CAST(sum(n_months - n_distinct_months) AS BIGINT) AS n_repeated,
+       CAST(sum(CASE WHEN person_id IS NULL OR TRIM(CAST(person_id AS STRING)) = '' THEN n_rows ELSE 0 END)
+            AS BIGINT) AS missing_person_id,
+       CAST(sum(missing_county) AS BIGINT) AS missing_county{counts}
+FROM persons CROSS JOIN span""",
     )
 
 
@@ -178,7 +206,9 @@ def prepare(
     def example(body: str) -> pd.DataFrame:
         return engine.fetch(with_ctes([("panel", definition)], body), tables)
 
-    counts = example(checks_sql(columns)).iloc[0]
+    months = pd.to_numeric(value_maps["month"]["code"], errors="coerce").dropna() if "month" in value_maps else []
+    first, last = (int(min(months)), int(max(months))) if len(months) else (0, 0)
+    counts = example(checks_sql(columns, first, last)).iloc[0]
     found += rules.count_problems(counts, columns, roles, example, skip=unreadable)
     if found:
         raise rules.failure(name, found)

@@ -16,7 +16,7 @@ outcomes at horizons (:func:`entry_outcomes`, as in the FUI evaluation).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,8 @@ from evalkit.panel.months import month_label, to_month_index
 from evalkit.results.base import freeze_arrays
 from evalkit.rows import numeric_column, positive_weights
 
-__all__ = ["OutcomeCells", "entry_outcomes", "outcome_cells"]
+__all__ = ["OutcomeCells", "each_entry_outcome", "entry_outcomes", "entry_rows", "outcome_cells", "outcome_rows",
+           "unit_month_cells"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class OutcomeCells:
                             self.total[:, keep], self.squares[:, keep], self.excluded)
 
 
-def _cells(label: str, horizon: int | None, units: pd.Series, months: pd.Series, y: np.ndarray,
+def unit_month_cells(label: str, horizon: int | None, units: pd.Series, months: pd.Series, y: np.ndarray,
            w: np.ndarray, excluded: int, *, persons: bool = True) -> OutcomeCells:
     unit_codes, unit_labels = pd.factorize(units.astype("string"), sort=True)
     first, last = int(months.min()), int(months.max())
@@ -106,7 +107,22 @@ def outcome_cells(
     period: str,
     count: str | None = None,
 ) -> OutcomeCells:
-    """Unit x month sums of any outcome frame.
+    """Unit x month sums of any outcome frame (the rows of :func:`outcome_rows`)."""
+    kept, y, w, months, excluded = outcome_rows(data, outcome, unit=unit, period=period, count=count)
+    return unit_month_cells(outcome, None, kept[unit], months, y, w, excluded, persons=count is None)
+
+
+def outcome_rows(
+    data: pd.DataFrame,
+    outcome: str,
+    *,
+    unit: str,
+    period: str,
+    count: str | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Series, int]:
+    """The checked rows of an outcome frame: kept rows, outcome, counts, months, rows left out.
+
+    The rows of :func:`outcome_cells` (see there) before they are summed per unit and month.
 
     Parameters
     ----------
@@ -156,8 +172,7 @@ def outcome_cells(
                       ExcludedRowsWarning, stacklevel=2)
     kept = data.loc[~missing]
     w = np.ones(len(kept)) if count is None else positive_weights(kept, count)
-    return _cells(outcome, None, kept[unit], months[~missing], y[~missing], w, int(missing.sum()),
-                  persons=count is None)
+    return kept, y[~missing], w, months[~missing], int(missing.sum())
 
 
 def entry_outcomes(
@@ -182,20 +197,49 @@ def entry_outcomes(
     list of OutcomeCells
         One per state and horizon, labelled ``<state>_<horizon>``.
     """
+    found = entry_rows(panel, states=states, horizons=horizons, washout=washout, categories=categories,
+                       max_age=max_age, unit=unit)
+    return [unit_month_cells(label, h, rows[unit], rows["entry_month"], y, np.ones(len(y)), excluded)
+            for label, h, rows, y, excluded in each_entry_outcome(found, states, horizons)]
+
+
+def each_entry_outcome(found: pd.DataFrame, states: Sequence[str],
+                       horizons: Sequence[int]) -> Iterator[tuple[str, int, pd.DataFrame, np.ndarray, int]]:
+    """Per state and horizon of :func:`entry_rows`: label, horizon, the entries observed there, their
+    outcome and the number of censored entries left out."""
+    for state in states:
+        for h in horizons:
+            label = f"{state}_{h}"
+            y = found[label].to_numpy(dtype=float)
+            ok = ~np.isnan(y)
+            yield label, int(h), found.loc[ok], y[ok], int((~ok).sum())
+
+
+def entry_rows(
+    panel: StatusPanel,
+    *,
+    states: Sequence[str],
+    horizons: Sequence[int],
+    washout: int,
+    categories: Sequence[str] | None,
+    max_age: int | None,
+    unit: str,
+) -> pd.DataFrame:
+    """The entries of :func:`entry_outcomes` (one row per entry: its columns and ``<state>_<horizon>``).
+
+    Raises
+    ------
+    EvalkitError
+        No unit column, no entries, or an outcome whose every horizon is censored.
+    """
     entries = find_entries(panel, washout=washout, categories=categories, max_age=max_age)
     if unit not in entries.frame.columns:
         raise EvalkitError(f"the entries have no unit column {unit!r}; their columns are {list(entries.frame.columns)}")
     if entries.frame.empty:
         raise EvalkitError(f"no entries after a {washout}-month washout in the panel:\n{entries.report}")
     found = outcomes_at_horizons(panel, entries, horizons=horizons, states=states, ever=False).frame
-    out = []
     for state in states:
         for h in horizons:
-            label = f"{state}_{h}"
-            y = found[label].to_numpy(dtype=float)
-            ok = ~np.isnan(y)
-            if not ok.any():
-                raise EvalkitError(f"outcome {label!r}: every entry's horizon lies past the panel's end")
-            out.append(_cells(label, int(h), found.loc[ok, unit], found.loc[ok, "entry_month"], y[ok],
-                              np.ones(int(ok.sum())), int((~ok).sum())))
-    return out
+            if found[f"{state}_{h}"].isna().all():
+                raise EvalkitError(f"outcome {f'{state}_{h}'!r}: every entry's horizon lies past the panel's end")
+    return found

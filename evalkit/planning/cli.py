@@ -82,6 +82,10 @@ def add_options(p: argparse.ArgumentParser) -> None:
     d.add_argument("--outcome", action="append", metavar="NAME",
                    help="a monthly state (employed, in_education, at_nav, none), or an outcome column of "
                    "--frame; repeat for several (default employed)")
+    d.add_argument("--covariate", action="append", metavar="NAME",
+                   help="a control of the planned 2x2 (wild bootstrap only): a column of --frame (e.g. the county "
+                   "unemployment rate of each month) or of the panel's entries (age, female, education_level, "
+                   "nav_category); text columns enter as level indicators; repeat for several")
     d.add_argument("--horizon", action="append", type=_positive, metavar="K",
                    help="months after the entry month; repeat for several (default 6)")
     d.add_argument("--washout", type=int, default=12, metavar="N",
@@ -110,7 +114,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    "and randomization inference permutes within strata")
     s.add_argument("--candidate", action="append", type=_candidate, metavar="[NAME=]WAVES",
                    help="another schedule to compare, e.g. 'nine=2017-01:9,2017-07:rest' or "
-                   "'2017-01:6,2017-07:rest;post=2017-02..2017-06;pre=2016-02..2016-06'; repeat for several")
+                   "'2017-01:6,2017-07:rest;post=2017-02..2017-06;pre=2016-02..2016-06' (event study: "
+                   "'stag=2017-01:6,2017-04:6,2017-07:rest;span=2016-03..2017-06'); repeat for several")
     i = p.add_argument_group("planned estimator, inference and power")
     i.add_argument("--estimator", choices=("2x2", "event_study"), default="2x2",
                    help="the planned estimator: the 2x2 DiD of the pre and post entry windows (default), or the "
@@ -121,11 +126,12 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    "units; repeat for both")
     i.add_argument("--effects", type=_effects, metavar="LIST",
                    help="true effects of the power curves, e.g. 0,0.01,0.02,0.03 (default: 16 values up to 1.5 "
-                   "times the analytic MDE)")
+                   "times the analytic MDE; for the event study, which has no analytic MDE, up to 4.2 placebo SDs)")
     i.add_argument("--alpha", type=_fraction, default=0.05, metavar="A", help="level of the planned test (0.05)")
     i.add_argument("--target", type=_fraction, default=0.8, metavar="P", help="power of the MDE (0.8)")
     i.add_argument("--assignments", type=_positive, default=10, metavar="N",
-                   help="unit assignments drawn per placebo shift (default 10)")
+                   help="unit assignments per placebo shift: all of them when there are at most N (e.g. within "
+                   "small strata), else N drawn (default 10)")
     i.add_argument("--shift-step", type=_positive, default=1, metavar="M",
                    help="months between placebo shifts (default 1)")
     i.add_argument("--n-boot", type=_positive, default=999, metavar="N", help="wild bootstrap draws (default 999)")
@@ -134,7 +140,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
     i.add_argument("--rng", type=_seed, default=None, metavar="N",
                    help="seed of the assignments and bootstrap draws (default: evalkit's fixed seed)")
     o = p.add_argument_group("output")
-    o.add_argument("--out", metavar="DIR", help="write power.md, power.csv, mde.csv, power.png and power.json")
+    o.add_argument("--out", metavar="DIR", help="write power.md, power.csv (curves), mde.csv, replications.csv "
+                   "(every placebo's estimate and interval), power.png and power.json")
     o.add_argument("--json", action="store_true", help="print the JSON document instead of the tables")
 
 
@@ -193,6 +200,7 @@ def run(
         effects=args.effects, alpha=args.alpha, target=args.target, n_assignments=args.assignments,
         shift_step=args.shift_step, n_boot=args.n_boot, weight_type=args.weight_type, rng=args.rng,
         before=before, unit=args.unit, estimator=args.estimator, strata=strata,
+        covariates=tuple(args.covariate or ()),
     )
     if args.frame:
         options.update(period=args.period, count=args.count)

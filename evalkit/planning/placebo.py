@@ -26,7 +26,6 @@ interval per replication therefore gives its rejection of every effect size.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,22 +33,23 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitError, FewClustersWarning
+from evalkit.errors import DesignError, EvalkitError
 from evalkit.inference import (
     as_generator,
     assignments,
     resampling_p_value,
     schedule_assignments,
-    wild_cluster_bootstrap,
 )
 from evalkit.inference.pvalues import invert_test
 from evalkit.inference.randomization import MAX_ENUMERATION
 from evalkit.inference.rng import RNG
 from evalkit.inference.weights import WeightType
 from evalkit.panel.months import month_label
+from evalkit.planning.cell_bootstrap import TERMS, wild_cell_interval
 from evalkit.planning.cells import OutcomeCells
+from evalkit.planning.covariates import CovariateCells, covariate_interval
 from evalkit.planning.design import PlannedRollout
-from evalkit.regression import OLSFit, fit_ols
+from evalkit.planning.event_study import score_event_study
 
 __all__ = ["ESTIMATORS", "INFERENCE", "Estimator", "Inference", "WindowSums", "placebo_shifts", "score_placebos"]
 
@@ -57,7 +57,6 @@ Inference = Literal["wild", "randomization"]
 INFERENCE: tuple[str, ...] = ("wild", "randomization")
 Estimator = Literal["2x2", "event_study"]
 ESTIMATORS: tuple[str, ...] = ("2x2", "event_study")
-_TERMS = ("Intercept", "post", "treated", "treated:post")
 
 
 @dataclass(frozen=True)
@@ -113,15 +112,6 @@ class AssignmentDid:
         return self.of(np.zeros_like(self.sums.n_pre), self.sums.n_post * z)
 
 
-@dataclass(frozen=True)
-class _CellRegression:
-    """The 2x2 regression of cell means as :func:`wild_cluster_bootstrap` reads a result."""
-
-    params: pd.Series
-    fit: OLSFit
-    data: pd.DataFrame | None = None
-
-
 def placebo_shifts(cells: OutcomeCells, plan: PlannedRollout, *, step: int = 1,
                    span: tuple[int, int] | None = None) -> list[int]:
     """Shifts (months) moving the design's months into the months with observations.
@@ -157,13 +147,8 @@ def _wild_interval(sums: WindowSums, z: np.ndarray, *, n_boot: int, weight_type:
     s = np.concatenate([sums.s_pre, sums.s_post])
     keep = n > 0
     X = np.column_stack([np.ones(2 * U), post, treated, treated * post])[keep]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewClustersWarning)
-        fit = fit_ols(s[keep] / n[keep], X, weights=n[keep], cluster=unit[keep], cov_type="CR1", names=_TERMS)
-    result = _CellRegression(params=pd.Series(fit.beta, index=list(_TERMS)), fit=fit)
-    test = wild_cluster_bootstrap(result, "treated:post", n_boot=n_boot, weight_type=weight_type, rng=gen,
-                                  alpha=alpha)
-    return test.estimate, test.interval[0], test.interval[1]
+    return wild_cell_interval(s[keep] / n[keep], X, n[keep], unit[keep], TERMS, n_boot=n_boot,
+                              weight_type=weight_type, alpha=alpha, gen=gen)
 
 
 def _randomization_intervals(sums: WindowSums, placebo: np.ndarray, Z: np.ndarray, exact: bool, *,
@@ -208,6 +193,7 @@ def score_placebos(
     rng: RNG = None,
     estimator: Estimator = "2x2",
     strata: np.ndarray | None = None,
+    covariates: CovariateCells | None = None,
 ) -> pd.DataFrame:
     """Estimate and few-cluster interval of every placebo rollout of ``plan`` on ``cells``.
 
@@ -215,6 +201,9 @@ def score_placebos(
     (:mod:`evalkit.planning.event_study`, wild bootstrap only).  ``strata``: a stratum
     label per unit of ``cells``; the planned waves are then filled within strata
     (:meth:`PlannedRollout.starts`) and the randomization test permutes within strata.
+    ``covariates``: the same outcome in cells by covariate values
+    (:mod:`evalkit.planning.covariates`); the 2x2 is then scored with the covariates (wild
+    bootstrap only).
 
     Returns
     -------
@@ -229,12 +218,13 @@ def score_placebos(
     if estimator not in ESTIMATORS:
         raise EvalkitError(f"estimator must be one of {list(ESTIMATORS)}, got {estimator!r}")
     gen = as_generator(rng)
+    if covariates is not None and (estimator != "2x2" or list(inference) != ["wild"]):
+        raise EvalkitError("covariates enter the planned 2x2 scored by the wild cluster bootstrap "
+                           f"(estimator='2x2', inference='wild'), got estimator={estimator!r}, inference={list(inference)}")
     if estimator == "event_study":
         if list(inference) != ["wild"]:
             raise EvalkitError(f"the event study is scored with the wild cluster bootstrap only (inference='wild'), "
                                f"got {list(inference)}")
-        from evalkit.planning.event_study import score_event_study
-
         shifts = placebo_shifts(cells, plan, step=shift_step, span=plan.event_span(cells.n_units))
         return score_event_study(cells, plan, shifts, n_assignments=n_assignments, n_boot=n_boot,
                                  weight_type=weight_type, alpha=alpha, gen=gen, strata=strata)
@@ -260,7 +250,10 @@ def score_placebos(
             raise DesignError(f"outcome {cells.label!r}, placebo windows {month_label(pre[0])}..{month_label(post[1])}: "
                               "a treated or comparison group has no observations in a window")
         found: dict[str, list[tuple[float, float, float]]] = {}
-        if "wild" in inference:
+        if "wild" in inference and covariates is not None:
+            found["wild"] = [covariate_interval(covariates, pre, post, z, n_boot=n_boot, weight_type=weight_type,
+                                                alpha=alpha, gen=gen) for z in placebo]
+        elif "wild" in inference:
             found["wild"] = [_wild_interval(sums, z, n_boot=n_boot, weight_type=weight_type, alpha=alpha, gen=gen)
                              for z in placebo]
         if "randomization" in inference:

@@ -122,8 +122,9 @@ class PowerResult(NotebookDisplay):
                                            "mde_decrease", "analytic_mde", "icc", "placebo_sd"])
 
     def summary(self) -> Summary:
-        """The MDE of every schedule, outcome and inference (does not print by itself)."""
-        table = self.mde().set_index(_KEYS)
+        """The MDE of every schedule, outcome, inference and term (does not print by itself)."""
+        table = _one_term_dropped(self.mde())
+        table = table.set_index([k for k in _KEYS if k in table.columns])
         facts = {
             "schedules": self.designs["schedule"].nunique(),
             "outcomes": self.designs["outcome"].nunique(),
@@ -141,9 +142,10 @@ class PowerResult(NotebookDisplay):
 
     def to_markdown(self) -> str:
         """The MDE table and the power curves as Markdown tables."""
-        mde = self.mde()
-        curves = self.power().pivot_table(index=["outcome", "term", "effect"], columns=["schedule", "inference"],
-                                          values="power", sort=False)
+        mde = _one_term_dropped(self.mde())
+        curves = self.power()
+        rows = ["outcome", "term", "effect"] if curves["term"].nunique() > 1 else ["outcome", "effect"]
+        curves = curves.pivot_table(index=rows, columns=["schedule", "inference"], values="power", sort=False)
         curves.columns = [f"{s} ({i})" for s, i in curves.columns]
         return ("### Minimum detectable effect at {:.0%} power\n\n".format(self.target)
                 + _markdown(mde, floats={"mde": 4, "mde_decrease": 4, "analytic_mde": 4, "icc": 5, "placebo_sd": 4})
@@ -204,6 +206,11 @@ class PowerResult(NotebookDisplay):
         facts = {f"{r.schedule} {r.outcome} {r.inference}" + ("" if r.term == "treated:post" else f" {r.term}"): r.mde
                  for r in mde.itertuples()}
         return short_repr("PowerResult", facts)
+
+
+def _one_term_dropped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table without its ``term`` column when every row has the same term (the 2x2's ``treated:post``)."""
+    return frame.drop(columns="term") if frame["term"].nunique() == 1 else frame
 
 
 def _markdown(frame: pd.DataFrame, floats: Mapping[str, int]) -> str:

@@ -16,7 +16,8 @@ from evalkit.inference.weights import WeightType, check_weight_type
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label, parse_month
 from evalkit.planning.analytic import VarianceComponents, analytic_mde, analytic_se, variance_components
-from evalkit.planning.cells import OutcomeCells, entry_outcomes, outcome_cells
+from evalkit.planning.cells import OutcomeCells, each_entry_outcome, entry_rows, outcome_rows, unit_month_cells
+from evalkit.planning.covariates import CovariateCells, covariate_cells
 from evalkit.planning.design import PlannedRollout
 from evalkit.planning.placebo import ESTIMATORS, INFERENCE, WindowSums, placebo_shifts, score_placebos
 from evalkit.planning.result import PowerResult
@@ -53,6 +54,22 @@ def _schedules(schedules: Schedules) -> list[PlannedRollout]:
 
 _NO_ANALYTIC = VarianceComponents(sigma2=float("nan"), tau2=float("nan"), icc=float("nan"), window_length=0,
                                   n_windows=0)
+
+
+def _entry_cells(panel: StatusPanel, states: Sequence[str], horizons: Sequence[int], *, washout: int,
+                 categories: Sequence[str] | None, max_age: int | None, unit: str,
+                 covariates: Sequence[str]) -> tuple[list[OutcomeCells], list[CovariateCells | None]]:
+    """Entry cohorts' outcomes at horizons (as :func:`~evalkit.planning.cells.entry_outcomes`), with covariates."""
+    found = entry_rows(panel, states=states, horizons=horizons, washout=washout, categories=categories,
+                       max_age=max_age, unit=unit)
+    cells: list[OutcomeCells] = []
+    models: list[CovariateCells | None] = []
+    for label, h, rows, y, excluded in each_entry_outcome(found, states, horizons):
+        w = np.ones(len(y))
+        cells.append(unit_month_cells(label, h, rows[unit], rows["entry_month"], y, w, excluded))
+        models.append(covariate_cells(cells[-1], rows, y, w, rows["entry_month"].to_numpy(), unit, covariates,
+                                      stacklevel=4) if covariates else None)
+    return cells, models
 
 
 def _count(value: object, name: str) -> int:
@@ -126,6 +143,7 @@ def power(
     rng: RNG = None,
     estimator: str = "2x2",
     strata: str | Mapping[Any, Any] | pd.Series | None = None,
+    covariates: str | Sequence[str] = (),
 ) -> PowerResult:
     """Power and minimum detectable effect of planned rollouts, from placebo rollouts on history.
 
@@ -192,6 +210,13 @@ def power(
         over the strata in proportion to their sizes (:meth:`PlannedRollout.starts`), the
         placebo assignments are drawn (or, when there are at most ``n_assignments``, all
         enumerated) within strata, and the randomization test permutes within strata.
+    covariates
+        Controls of the planned 2x2 (wild bootstrap only): columns of the outcome frame, or
+        of the panel's entries (``age``, ``female``, ``education_level``, ``nav_category``);
+        numeric ones as they are, text ones as level indicators.  Unit x month covariates
+        such as the county unemployment rate are columns of the outcome frame
+        (:mod:`evalkit.planning.covariates`).  The analytic approximation stays the one
+        without covariates.
 
     Returns
     -------
@@ -226,25 +251,39 @@ def power(
     except ValueError as err:
         raise EvalkitError(f"before: cannot read {before!r} as a month; expected e.g. '2017-01'") from err
     names = [outcomes] if isinstance(outcomes, str) else list(outcomes)
-    if isinstance(data, OutcomeCells):
-        cells = [data]
-    elif isinstance(data, (list, tuple)) and data and all(isinstance(c, OutcomeCells) for c in data):
-        cells = list(data)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    if covariates and estimator != "2x2" or covariates and methods != ["wild"]:
+        raise EvalkitError(f"covariates {covariates} enter the planned 2x2 scored by the wild cluster bootstrap "
+                           f"(estimator='2x2', inference='wild'), got estimator={estimator!r}, inference={methods}")
+    with_covariates: list[CovariateCells | None]
+    if isinstance(data, OutcomeCells) or (isinstance(data, (list, tuple)) and data
+                                          and all(isinstance(c, OutcomeCells) for c in data)):
+        if covariates:
+            raise EvalkitError(f"covariates {covariates} need the outcome's rows (a panel or an outcome frame), "
+                               "not OutcomeCells")
+        cells = [data] if isinstance(data, OutcomeCells) else list(data)
+        with_covariates = [None] * len(cells)
     elif isinstance(data, StatusPanel):
         stage("finding entry cohorts and their outcomes")
-        cells = entry_outcomes(data, states=names, horizons=horizons, washout=washout, categories=categories,
-                               max_age=max_age, unit=unit)
+        cells, with_covariates = _entry_cells(data, names, horizons, washout=washout, categories=categories,
+                                              max_age=max_age, unit=unit, covariates=covariates)
     elif isinstance(data, pd.DataFrame):
-        cells = [outcome_cells(data, name, unit=unit, period=period, count=count) for name in names]
+        cells, with_covariates = [], []
+        for name in names:
+            kept, y, w, months, excluded = outcome_rows(data, name, unit=unit, period=period, count=count)
+            cells.append(unit_month_cells(name, None, kept[unit], months, y, w, excluded, persons=count is None))
+            with_covariates.append(covariate_cells(cells[-1], kept, y, w, months.to_numpy(), unit, covariates)
+                                   if covariates else None)
     else:
         raise EvalkitError(f"data must be a StatusPanel, an outcome DataFrame or OutcomeCells, got {type(data).__name__}")
     if cut is not None:
         cells = [c.before(cut) for c in cells]
+        with_covariates = [None if c is None else c.before(cut) for c in with_covariates]
 
     gen = as_generator(rng)
     replications, designs = [], []
     for plan in plans:
-        for c in cells:
+        for c, covariate_model in zip(cells, with_covariates):
             unit_strata = _strata(strata, data, unit, c.units)
             n_treated, n_control = plan.sizes(c.n_units)
             span = plan.event_span(c.n_units) if estimator == "event_study" else None
@@ -252,7 +291,7 @@ def power(
             stage(f"scoring {len(shifts)} placebo shifts of {plan.name!r} on {c.label} ({', '.join(methods)})")
             reps = score_placebos(c, plan, inference=methods, n_assignments=n_assignments, shift_step=shift_step,
                                   n_boot=n_boot, weight_type=weight_type, n_perm=n_perm, alpha=alpha, rng=gen,
-                                  estimator=estimator, strata=unit_strata)
+                                  estimator=estimator, strata=unit_strata, covariates=covariate_model)
             reps.insert(0, "horizon", c.horizon)
             reps.insert(0, "outcome", c.label)
             reps.insert(0, "schedule", plan.name)
@@ -269,7 +308,8 @@ def power(
                                            for m in range(span[0], span[1] + 1)]))
                 vc, se = _NO_ANALYTIC, float("nan")
             designs.append({
-                "schedule": plan.name, "text": plan.text, "estimator": estimator, "outcome": c.label,
+                "schedule": plan.name, "text": plan.text, "estimator": estimator,
+                "covariates": ", ".join(covariate_model.names) if covariate_model is not None else "", "outcome": c.label,
                 "horizon": c.horizon,
                 "n_treated": n_treated, "n_control": n_control, "shifts": len(shifts),
                 "first_shift_pre": month_label(plan.shifted(shifts[0])[0][0]),

@@ -15,10 +15,11 @@ import pandas as pd
 
 from evalkit.errors import EvalkitError
 from evalkit.inference.covariance import COVARIANCE_ESTIMATORS, CovType
-from evalkit.inference.cr2 import CR2Df
+from evalkit.inference.cr2 import CR2Df, htz_test
 from evalkit.inference.few_clusters import count_clusters, warn_few_clusters
 from evalkit.regression.formula import parse_formula, readable_term, set_reference_levels
-from evalkit.regression.ols import OLSFit, fit_ols
+from evalkit.regression.ols import OLSFit, cr2_absorbed, fit_ols
+from evalkit.results import WaldTest
 from evalkit.results.base import EstimationResult
 from evalkit.rows import drop_missing, numeric_column, positive_weights
 
@@ -64,6 +65,42 @@ class RegressionResult(EstimationResult):
     def resid(self) -> pd.Series:
         """Residuals of the rows used, indexed like the data."""
         return pd.Series(self.fit.resid, index=self.data.index, name="resid")
+
+    def wald_test(self, terms: Sequence[str], *, null: Sequence[float] | None = None) -> WaldTest:
+        """Joint test of ``terms = null`` (default 0) with this result's covariance.
+
+        Under CR2 it is the approximate Hotelling T^2 test (HTZ) of Pustejovsky & Tipton
+        (2018), :func:`evalkit.inference.cr2.htz_test` (R clubSandwich's ``Wald_test(...,
+        test = "HTZ")``); otherwise ``W / q`` on ``F(q, df_resid)`` (``G - 1`` when clustered).
+
+        Raises
+        ------
+        EvalkitError
+            A term that is not in the result, or a ``null`` of another length.
+        """
+        from scipy import stats  # scipy.stats loads only when a p-value is drawn
+
+        names = list(self.fit.names)
+        missing = [t for t in terms if t not in names]
+        if missing or not terms:
+            raise EvalkitError(f"wald_test needs terms of the result; {missing or 'none'} given, terms are {names}")
+        q = len(terms)
+        r = np.zeros(q) if null is None else np.asarray(null, dtype=float).ravel()
+        if r.size != q:
+            raise EvalkitError(f"null has {r.size} values for {q} terms {list(terms)}")
+        C = np.zeros((q, len(names)))
+        C[np.arange(q), [names.index(t) for t in terms]] = 1.0
+        label = ", ".join(f"{t} = {v:g}" for t, v in zip(terms, r))
+        fit = self.fit
+        if fit.cov_type == "CR2" and fit.cluster is not None:
+            h = htz_test(fit.X, fit.resid, fit.bread, fit.cluster, fit.beta, C, null=r, weights=fit.weights,
+                         absorbed=cr2_absorbed(fit))
+            return WaldTest(statistic=h.statistic, df_num=q, p_value=h.p_value, null=f"{label} (CR2, HTZ)",
+                            df_denom=h.df_denom)
+        d = C @ fit.beta - r
+        stat = float(d @ np.linalg.solve(C @ fit.cov @ C.T, d)) / q
+        return WaldTest(statistic=stat, df_num=q, p_value=float(stats.f.sf(stat, q, fit.df_resid)),
+                        null=f"{label} ({fit.cov_type})", df_denom=float(fit.df_resid))
 
     def vcov(
         self,

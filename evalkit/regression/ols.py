@@ -209,7 +209,7 @@ def _with_inference(fit: OLSFit) -> OLSFit:
             fit.bread,
             fit.cluster,
             weights=fit.weights,
-            absorbed=_cr2_absorbed(fit),
+            absorbed=cr2_absorbed(fit),
             df=fit.cr2_df,  # type: ignore[arg-type]
         )
         return replace(fit, cov=res.cov, df_terms=res.df)
@@ -220,7 +220,7 @@ def _with_inference(fit: OLSFit) -> OLSFit:
 _CR2_MAX_BASIS = 50_000_000
 
 
-def _cr2_absorbed(fit: OLSFit) -> np.ndarray | None:
+def cr2_absorbed(fit: OLSFit) -> np.ndarray | None:
     """Orthonormal basis of the absorbed fixed effects not nested in the clusters, whitened.
 
     The dummies of every such fixed effect, demeaned (weighted) by the nested fixed

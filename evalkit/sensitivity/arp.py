@@ -31,8 +31,10 @@ at level ``(alpha - kappa) / (1 - kappa)`` conditioning also on that first stage
 ``T = v'beta_hat - theta``, ``c = Cov(T, eta) / Var(eta)`` and ``r = T - c eta`` (independent
 of ``eta``), ``|T| <= h`` bounds ``eta`` by ``(+-h - r) / c``, which tightens ``[v_lo, v_up]``.
 
-Following the HonestDiD R package, with more than one post period only the moments that
-involve post-period coefficients enter the test.
+Following the HonestDiD R package (``postPeriodMomentsOnly = TRUE``), only the moments that
+involve post-period coefficients enter the test (``post_moments_only``); the package keeps
+every moment under smoothness with a single post period, and so does
+:func:`evalkit.sensitivity.honest_did.honest_did_arrays`.
 """
 
 from __future__ import annotations
@@ -127,12 +129,13 @@ class ConditionalTest:
         n_sims: int,
         rng: np.random.Generator,
         flci: FLCI | None = None,
+        post_moments_only: bool = True,
     ) -> "ConditionalTest":
-        """Moments of ``piece`` at ``betahat``; the LF critical value is simulated with ``rng``;
-        ``flci`` (the FLCI of level ``kappa``) makes it the C-F hybrid."""
+        """Moments of ``piece`` at ``betahat`` (only those with a post-period coefficient when
+        ``post_moments_only``); the LF critical value is simulated with ``rng``; ``flci`` (the
+        FLCI of level ``kappa``) makes it the C-F hybrid."""
         A, d = piece.A, piece.d
-        num_post = A.shape[1] - num_pre
-        if num_post > 1:
+        if post_moments_only:
             keep = np.abs(A[:, num_pre:]).sum(axis=1) > 0
             A, d = A[keep], d[keep]
         agi = A[:, num_pre:] @ np.linalg.inv(_gamma_matrix(l_vec))
@@ -227,12 +230,15 @@ def conditional_accept(
     n_sims: int,
     rng: np.random.Generator,
     flci: FLCI | None = None,
+    post_moments_only: bool = True,
 ) -> np.ndarray:
     """Grid points of ``theta`` accepted for at least one piece of the union (C-LF when
-    ``hybrid``, C-F when ``flci`` is the FLCI of level ``alpha / 10``)."""
+    ``hybrid``, C-F when ``flci`` is the FLCI of level ``alpha / 10``; ``post_moments_only``
+    as in :meth:`ConditionalTest.build`)."""
     accept = np.zeros(len(grid), dtype=bool)
     for piece in pieces:
         test = ConditionalTest.build(piece, betahat, sigma, num_pre, l_vec, alpha=alpha, hybrid=hybrid,
-                                     kappa=alpha / 10, n_sims=n_sims, rng=rng, flci=flci)
+                                     kappa=alpha / 10, n_sims=n_sims, rng=rng, flci=flci,
+                                     post_moments_only=post_moments_only)
         accept |= test.accepts(grid)
     return accept

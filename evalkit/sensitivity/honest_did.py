@@ -403,8 +403,11 @@ def honest_did_arrays(
             grid = np.linspace(ends[0], ends[1], grid_points)
         else:
             grid = _theta_grid(betahat, sigma, num_pre, l_vec, method, float(mm), grid_points, theta_range)
+        # the R package drops the moments without a post-period coefficient, except under
+        # smoothness with one post period (computeConditionalCS_DeltaSD / SDB / SDM)
         accept = conditional_accept(pieces, betahat, sigma, num_pre, l_vec, grid, alpha=alpha,
-                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng, flci=flci)
+                                    hybrid=ci_method == "C-LF", n_sims=n_sims, rng=rng, flci=flci,
+                                    post_moments_only=num_post > 1 or method != "smoothness")
         if not accept.any():
             lower.append(np.nan)
             upper.append(np.nan)

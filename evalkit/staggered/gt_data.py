@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.staggered.covariate_cells import covariate_cells
 from evalkit.staggered.design import StaggeredDesign
 
 __all__ = ["StaggeredData", "covariate_columns", "staggered_data"]
@@ -105,17 +106,33 @@ def _warn(count: int, what: str, reason: str) -> None:
         warnings.warn(f"excluded {count} {what}: {reason}", ExcludedRowsWarning, stacklevel=4)
 
 
-def _model_matrix(design: StaggeredDesign, rhs: str | None, cols: list[str], rows: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+def _model_matrix(
+    design: StaggeredDesign, rhs: str | None, cols: list[str], rows: np.ndarray, listed: bool
+) -> tuple[np.ndarray, tuple[str, ...]]:
     if rhs is None:
         return np.ones((len(rows), 1)), ("Intercept",)
     frame = design.data[cols]
     positions = rows if design.rows is None else design.rows[rows]
-    mm = formulaic.model_matrix(rhs, frame.iloc[positions].reset_index(drop=True), na_action="raise")
-    x = np.asarray(mm, dtype=float)
-    names = tuple(re.sub(r"^Q\('(.*)'\)$", r"\1", str(c)) for c in mm.columns)
+    numeric = all(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in cols)
+    if listed and numeric and len(set(cols)) == len(cols):
+        # numeric columns listed by name: the model matrix is the intercept and the columns
+        x = np.column_stack([np.ones(len(positions)), *(frame[c].to_numpy()[positions].astype(float) for c in cols)])
+        names: tuple[str, ...] = ("Intercept", *cols)
+    else:
+        mm = formulaic.model_matrix(rhs, frame.iloc[positions].reset_index(drop=True), na_action="raise")
+        x = np.asarray(mm, dtype=float)
+        names = tuple(re.sub(r"^Q\('(.*)'\)$", r"\1", str(c)) for c in mm.columns)
     # collinear covariates make every 2x2 regression singular: say which, once (QR without
-    # pivoting: a column's diagonal entry is ~0 when it lies in the span of the earlier ones)
-    diag = np.abs(np.diag(np.linalg.qr(x, mode="r")))
+    # pivoting: a column's diagonal entry is ~0 when it lies in the span of the earlier ones).
+    # With discrete covariates the R factor is that of the distinct rows scaled by the
+    # square roots of their counts (the same Gram matrix).
+    cells = covariate_cells(x)
+    if cells is not None:
+        distinct, code = cells
+        r = np.linalg.qr(distinct * np.sqrt(np.bincount(code, minlength=len(distinct)))[:, None], mode="r")
+    else:
+        r = np.linalg.qr(x, mode="r")
+    diag = np.abs(np.diag(r))
     dependent = [names[j] for j in np.flatnonzero(diag <= 1e-10 * max(diag.max(), 1.0))]
     if dependent:
         raise DesignError(f"covariate(s) {dependent} are collinear with the intercept or earlier covariates "
@@ -173,7 +190,7 @@ def staggered_data(
         key = design.unit_code[local].astype(np.int64) * len(periods) + t_code[local]
         if not np.all(key[1:] > key[:-1]):  # a panel sorted by unit and period is not re-sorted
             local = local[np.argsort(key, kind="stable")]
-    x, names = _model_matrix(design, rhs, cov_cols, local)
+    x, names = _model_matrix(design, rhs, cov_cols, local, listed=not isinstance(covariates, str))
     y = design.column(design.y)[local].astype(float)
     w_rows = np.ones(len(local)) if design.weights is None else design.column(design.weights)[local].astype(float)
     cluster_rows = design.cluster_code()[local] if clustered else None

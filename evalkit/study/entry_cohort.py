@@ -54,6 +54,11 @@ SCHEMA = Table(
                                     "needed with panel; \"\" = the synthetic panel's"),
                 "schedule": Key("path", "", 'rollout schedule (county, region, start_month); "" = the Norwegian '
                                 "FUI schedule of 2017"),
+                "auxiliary": Table(
+                    "Auxiliary tables of covariates: name = \"PATH\" (CSV or Parquet) with key column(s) county, "
+                    "region and/or month and numeric columns, any of which [model] covariates may name",
+                    entries=Key("path", None, "auxiliary table"),
+                ),
                 "encoding": Key("text", "", 'encoding of CSV inputs such as "cp1252" ("" = detected)'),
                 "sep": Key("text", "", 'column separator of CSV inputs: ",", ";", "|" or "tab" ("" = detected)'),
                 "decimal": Key("text", "", 'decimal mark of CSV inputs ("" = detected)', choices=("", ".", ",")),
@@ -83,6 +88,11 @@ SCHEMA = Table(
             keys={
                 "washout": Key("whole", 12, "months away from NAV required before an entry", minimum=0),
                 "max_age": Key("whole", 29, "oldest age at entry (entry year minus birth year)", minimum=0),
+                "min_age": Key("whole", 0, "youngest age at entry (0 = no lower limit)", minimum=0),
+                "age_groups": Key("texts", (), 'age bands "lowest-highest" covering min_age to max_age without gap '
+                                  'or overlap, such as ["18-21", "22-25", "26-29"]; the first is the reference of '
+                                  "the age dummies ([] = the published bands under 20, 20-24, 25-29, clipped to the "
+                                  "ages)", empty_ok=True),
                 "categories": Key("texts", ("standard", "situational", "specially_adapted"),
                                   "need categories of the target group; the first (in NAV's order) is the reference "
                                   "level of the category control", choices=NAV_CATEGORIES),
@@ -117,7 +127,8 @@ SCHEMA = Table(
                 "covariates": Key("texts", ("nav_category", "female", "age_group", "education_level",
                                             "county_unemployment_pct"), "columns of the analysis sample entered as "
                                   "controls: numeric ones linearly, others as dummies (the first level the "
-                                  "reference); county_unemployment_pct comes from the unemployment table",
+                                  "reference); county_unemployment_pct comes from the unemployment table, and any numeric "
+                                  "column of a [data.auxiliary] table may be named",
                                   empty_ok=True),
                 "fixed_effects": Key("texts", (), "columns of the analysis sample whose fixed effects are absorbed "
                                      "(e.g. county, entry_month); a main effect constant within one is left out",
@@ -202,6 +213,19 @@ def check(settings: dict[str, Any], place: Place) -> None:
         if unknown:
             raise StudyError(f"{place(f'data.synthetic.effects.{outcome}')}: the synthetic panel has effects at "
                              f"horizons {', '.join(map(str, HORIZONS))}, not {unknown}")
+    population = settings["population"]
+    bands = age_bands(population["age_groups"], place)
+    if population["min_age"] > population["max_age"]:
+        raise StudyError(f"{place('population.min_age')} = {population['min_age']} is above "
+                         f"{place('population.max_age')} = {population['max_age']}")
+    if bands is not None:
+        from evalkit.replications.fui.sample import age_band_problem
+
+        problem = age_band_problem(bands, population["min_age"], population["max_age"])
+        if problem:
+            raise StudyError(f"{place('population.age_groups')}: {problem}; the bands must cover every age from "
+                             f"min_age {population['min_age']} to max_age {population['max_age']} once, in "
+                             'increasing order, such as ["18-21", "22-25", "26-29"] with min_age = 18')
     windows = settings["design"]["windows"]
     (pre, (_, pre_last)), (post, (post_first, _)) = windows.items()
     if parse_month(post_first) <= parse_month(pre_last):
@@ -222,11 +246,14 @@ def check(settings: dict[str, Any], place: Place) -> None:
     model = settings["model"]
     for key in ("covariates", "fixed_effects"):
         for i, column in enumerate(model[key]):
-            if column not in MODEL_COLUMNS:
-                raise StudyError(
-                    f"{place(f'model.{key}')} item {i + 1}: {column!r} is not a column of the analysis sample; "
-                    f"the columns available are {list(MODEL_COLUMNS)}." + nearest(column, tuple(MODEL_COLUMNS))
-                )
+            if column in MODEL_COLUMNS or (key == "covariates" and data["auxiliary"]):
+                continue  # a column of an auxiliary table is checked when the tables are read (load)
+            raise StudyError(
+                f"{place(f'model.{key}')} item {i + 1}: {column!r} is not a column of the analysis sample; "
+                f"the columns available are {list(MODEL_COLUMNS)}"
+                + (" or the numeric columns of an auxiliary table of [data.auxiliary]" if key == "covariates" else "")
+                + "." + nearest(column, tuple(MODEL_COLUMNS))
+            )
     both = [c for c in model["covariates"] if c in model["fixed_effects"]]
     if both:
         raise StudyError(f"{place('model.covariates')} and {place('model.fixed_effects')} both name {both}; "
@@ -235,23 +262,35 @@ def check(settings: dict[str, Any], place: Place) -> None:
     if seasons and model["entry_month_dummies"]:
         raise StudyError(f"{place('model.fixed_effects')} {seasons} absorb the entry-month dummies; set "
                          f"{place('model.entry_month_dummies')} = false")
-    nesting = [c for c in model["fixed_effects"] if c in ("county", "region", "entry_month")]
-    if nesting and settings["inference"]["few_clusters"]:
-        raise StudyError(
-            f"{place('model.fixed_effects')} {nesting} absorb a main effect of the 2x2 (the region within "
-            f"counties, the window within entry months), which the randomization test over counties of "
-            f"{place('inference.few_clusters')} needs; set few_clusters = false for this model (county-clustered "
-            "SEs are then the only clustered ones)"
-        )
     try:
         spec(settings)
     except DesignError as err:  # the checks above name the key of every design the spec refuses
         raise StudyError(f"{place.table('')}: {err}") from err
 
 
-def spec(settings: dict[str, Any]):
-    """The :class:`~evalkit.replications.fui.FuiSpec` the settings describe."""
+def age_bands(texts: tuple[str, ...], place: Place) -> tuple[tuple[int, int], ...] | None:
+    """``("18-21", "22-25")`` -> ``((18, 21), (22, 25))``; ``()`` (the published bands) -> ``None``."""
+    if not texts:
+        return None
+    bands = []
+    for i, text in enumerate(texts):
+        low, sep, high = text.partition("-")
+        if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+            raise StudyError(f"{place('population.age_groups')} item {i + 1}: cannot read {text!r} as an age band; "
+                             'expected "lowest-highest" in whole years such as "18-21"')
+        bands.append((int(low), int(high)))
+    return tuple(bands)
+
+
+def spec(settings: dict[str, Any], auxiliary: tuple = ()):
+    """The :class:`~evalkit.replications.fui.FuiSpec` the settings describe.
+
+    ``auxiliary``: the checked tables of ``[data.auxiliary]``
+    (:class:`~evalkit.replications.fui.auxiliary.AuxiliaryTable`); before they are read,
+    the covariates only they can hold are left out (:func:`check_auxiliary` checks them).
+    """
     from evalkit.replications.fui import FuiSpec
+    from evalkit.replications.fui.sample import MODEL_COLUMNS
 
     outcomes = settings["outcomes"]
     prefix = "ever_" if outcomes["measure"] == "ever" else ""
@@ -260,13 +299,43 @@ def spec(settings: dict[str, Any]):
         horizons=tuple(outcomes["horizons"]),
         washout=settings["population"]["washout"],
         max_age=settings["population"]["max_age"],
+        min_age=settings["population"]["min_age"],
+        age_groups=age_bands(settings["population"]["age_groups"], Place(None)),
         categories=tuple(settings["population"]["categories"]),
         treated_region=settings["design"]["treated_region"],
         outcomes=tuple(prefix + s for s in outcomes["states"]),
         entry_month_dummies=settings["model"]["entry_month_dummies"],
-        covariates=tuple(settings["model"]["covariates"]),
+        covariates=tuple(c for c in settings["model"]["covariates"]
+                         if c in MODEL_COLUMNS or any(c in t.columns for t in auxiliary)),
         fixed_effects=tuple(settings["model"]["fixed_effects"]),
+        auxiliary=tuple(auxiliary),
     )
+
+
+def check_auxiliary(settings: dict[str, Any], place: Place, tables: tuple) -> None:
+    """Every covariate is a column of the analysis sample or of one auxiliary table (named, with the choices)."""
+    from evalkit.replications.fui.sample import MODEL_COLUMNS
+
+    columns = {c: t.name for t in tables for c in t.columns}
+    for c, name in columns.items():
+        if c in MODEL_COLUMNS:
+            raise StudyError(f"{place(f'data.auxiliary.{name}')}: its column {c!r} is named like a column of the "
+                             "analysis sample; rename it in the table")
+    seen: dict[str, str] = {}
+    for t in tables:
+        for c in t.columns:
+            if c in seen:
+                raise StudyError(f"{place(f'data.auxiliary.{t.name}')} and {place(f'data.auxiliary.{seen[c]}')} "
+                                 f"both have a column {c!r}; rename one")
+            seen[c] = t.name
+    for i, column in enumerate(settings["model"]["covariates"]):
+        if column not in MODEL_COLUMNS and column not in columns:
+            known = (*MODEL_COLUMNS, *columns)
+            raise StudyError(
+                f"{place('model.covariates')} item {i + 1}: {column!r} is not a column of the analysis sample or of "
+                f"the auxiliary tables {[t.name for t in tables]}; the columns available are {list(known)}."
+                + nearest(column, tuple(known))
+            )
 
 
 @dataclass(frozen=True)
@@ -276,6 +345,7 @@ class Inputs:
     panel: StatusPanel
     unemployment: Any
     schedule: Any
+    auxiliary: tuple = ()
 
 
 def load(settings: dict[str, Any], place: Place) -> Inputs:
@@ -288,16 +358,20 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
     from evalkit.panel import read_panel
     from evalkit.replications.fui.sample import check_exposure
     from evalkit.replications.fui.schedule import norway_2017_schedule
+    from evalkit.replications.fui.auxiliary import auxiliary_table
     from evalkit.replications.fui.unemployment import check_unemployment, read_table
 
     data = settings["data"]
     for key in ("panel", "unemployment", "schedule"):
         if data[key]:
             input_file(data[key], place(f"data.{key}"))
+    for name, path in data["auxiliary"].items():
+        input_file(path, place(f"data.auxiliary.{name}"))
     csv = {k: data[k] for k in ("encoding", "sep", "decimal") if data[k]}
     if "sep" in csv and csv["sep"] in ("tab", "\\t"):
         csv["sep"] = "\t"
-    if csv and not any(data[k] and not data[k].lower().endswith(PARQUET) for k in ("panel", "unemployment", "schedule")):
+    files = [data[k] for k in ("panel", "unemployment", "schedule")] + list(data["auxiliary"].values())
+    if csv and not any(f and not f.lower().endswith(PARQUET) for f in files):
         given = ", ".join(place(f"data.{k}") for k in csv)
         raise StudyError(f"{given} apply to CSV inputs ({place('data.panel')}, {place('data.unemployment')}, "
                          f"{place('data.schedule')}), but no CSV file is read")
@@ -327,6 +401,11 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
             check_exposure(schedule, fui_spec)
         except DesignError as err:
             raise StudyError(f"{place.table('design.windows')} and the bundled Norwegian schedule: {err}") from err
+    auxiliary = []
+    for name, path in data["auxiliary"].items():
+        with naming_the_file(place(f"data.auxiliary.{name}"), path):
+            auxiliary.append(auxiliary_table(name, read_table(path, **options)))
+    check_auxiliary(settings, place, tuple(auxiliary))
     unemployment = None
     if data["unemployment"]:
         with naming_the_file(place("data.unemployment"), data["unemployment"]):
@@ -347,7 +426,7 @@ def load(settings: dict[str, Any], place: Place) -> Inputs:
         )
         panel = read_panel(simulated.panel)
         unemployment = simulated.unemployment if unemployment is None else unemployment
-    return Inputs(panel=panel, unemployment=unemployment, schedule=schedule)
+    return Inputs(panel=panel, unemployment=unemployment, schedule=schedule, auxiliary=tuple(auxiliary))
 
 
 def run(settings: dict[str, Any], inputs: Inputs):
@@ -358,7 +437,7 @@ def run(settings: dict[str, Any], inputs: Inputs):
         inputs.panel,
         inputs.unemployment,
         schedule=inputs.schedule,
-        spec=spec(settings),
+        spec=spec(settings, inputs.auxiliary),
         few_clusters=settings["inference"]["few_clusters"],
         n_boot=settings["inference"]["n_boot"],
         event_study=settings["event_study"]["enabled"],
@@ -388,6 +467,7 @@ def provenance(settings: dict[str, Any], output: Output, source: str | None) -> 
     data = settings["data"]
     roles = (("data", "panel"), ("unemployment", "unemployment"), ("schedule", "schedule"), ("roles", "roles"))
     inputs = [file_input(role, data[key]) for role, key in roles if data[key]]
+    inputs += [file_input(f"auxiliary {name}", path) for name, path in data["auxiliary"].items()]
     synthetic = not data["panel"]
     if synthetic:
         simulated = data["synthetic"]

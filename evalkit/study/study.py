@@ -215,6 +215,11 @@ class Study:
 
 def _relative_to(document: dict[str, Any], table: Table, base: Path) -> None:
     """Make the relative paths of a study file's document relative to the file's folder."""
+    if table.entries is not None and table.entries.type == "path":  # user-named files ([data.auxiliary])
+        for name, value in document.items():
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                document[name] = str(base / value)
+        return
     for name, spec in table.keys.items():
         value = document.get(name)
         if isinstance(spec, Table) and isinstance(value, dict):

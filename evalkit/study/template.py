@@ -34,9 +34,11 @@ def _lines(table: Table, prefix: str) -> list[str]:
     if table.entries is not None:
         for name, value in table.default.items():
             out.append(f"{name} = {toml_value(value, table.entries)}")
-        if not table.default:
-            names = table.names or ("name",)
-            out.append(f"# {names[0]} = ...   ({', '.join(names)})")
+        if not table.default and table.names:
+            out.append(f"# {table.names[0]} = ...   ({', '.join(table.names)})")
+        elif not table.default:  # names of the user's choice, e.g. auxiliary tables
+            example = '"PATH"' if table.entries.type == "path" else "..."
+            out.append(f"# name = {example}   (one line per entry, each with a name of your choice)")
         return out
     for name, spec in table.keys.items():
         if isinstance(spec, Key):

@@ -15,7 +15,7 @@
    clubSandwich versions.  R and clubSandwich are never dependencies of evalkit; Debian's
    r-cran-clubsandwich is enough (``Rscript`` on the PATH).
 
-tests/test_cr2_clubsandwich.py checks evalkit's CR2 and CR3 against the JSON.
+tests/test_cr2_clubsandwich.py checks evalkit's CR2, CR3 and HTZ test against the JSON.
 """
 
 from __future__ import annotations

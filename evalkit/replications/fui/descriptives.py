@@ -9,25 +9,31 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit.replications.fui.published import GROUPS
-from evalkit.replications.fui.sample import FuiSample
+from evalkit.replications.fui.sample import FuiSample, FuiSpec
 
-#: Row of table 8.1 -> (column of the sample, value, denominator among known values only);
-#: the value ``None`` counts the entrants whose value is missing.
-ROWS: dict[str, tuple[str, object, bool]] = {
-    "female": ("female", 1, False),
-    "male": ("female", 0, False),
-    "female_unknown": ("female", None, False),
-    "age_under_20": ("age_group", "under_20", False),
-    "age_20_24": ("age_group", "20_24", False),
-    "age_25_29": ("age_group", "25_29", False),
-    "education_below_upper_secondary": ("education_level", "below_upper_secondary", True),
-    "education_upper_secondary": ("education_level", "upper_secondary", True),
-    "education_higher": ("education_level", "higher", True),
-    "education_unknown": ("education_level", None, False),
-    "category_standard": ("nav_category", "standard", False),
-    "category_situational": ("nav_category", "situational", False),
-    "category_specially_adapted": ("nav_category", "specially_adapted", False),
-}
+
+def table_rows(spec: FuiSpec) -> dict[str, tuple[str, object, bool]]:
+    """Row of table 8.1 -> (column of the sample, value, denominator among known values only).
+
+    The value ``None`` counts the entrants whose value is missing.  The age rows follow
+    the spec's bands (``age_under_20``, ``age_20_24``, ``age_25_29`` for the published
+    ones, ``age_18_21`` ... for others); the published need-category rows are kept
+    whatever the target group (a category outside it counts 0).
+    """
+    ages = {f"age_{a}": ("age_group", a, False) for a in spec.age_levels()}
+    return {
+        "female": ("female", 1, False),
+        "male": ("female", 0, False),
+        "female_unknown": ("female", None, False),
+        **ages,
+        "education_below_upper_secondary": ("education_level", "below_upper_secondary", True),
+        "education_upper_secondary": ("education_level", "upper_secondary", True),
+        "education_higher": ("education_level", "higher", True),
+        "education_unknown": ("education_level", None, False),
+        "category_standard": ("nav_category", "standard", False),
+        "category_situational": ("nav_category", "situational", False),
+        "category_specially_adapted": ("nav_category", "specially_adapted", False),
+    }
 
 
 def table_8_1(sample: FuiSample) -> dict[str, object]:
@@ -36,12 +42,12 @@ def table_8_1(sample: FuiSample) -> dict[str, object]:
     Cells are ``[count, percent]``.  The three education levels' percentages are among
     entrants with known education, as published; ``education_unknown`` is a percentage of
     all entrants.  Female, male and ``female_unknown`` add to 100 %, as do the age groups
-    and the need categories.
+    (:func:`table_rows`) and the need categories.
     """
     frame = sample.frame
     by_group = {g: frame[frame["group"] == g] for g in GROUPS}
     rows: dict[str, list[list[float]]] = {}
-    for row, (column, value, among_known) in ROWS.items():
+    for row, (column, value, among_known) in table_rows(sample.spec).items():
         cells = []
         for group in GROUPS:
             part = by_group[group][column]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from evalkit.replications.fui.descriptives import ROWS
+from evalkit.replications.fui.descriptives import table_rows
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 
@@ -28,27 +28,28 @@ def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFram
 
     ``kind`` is ``count`` (``n_total``), ``pct`` (``value`` in percent) or ``mean``
     (county unemployment).  Counts of one characteristic (the rows built from one column
-    in :data:`~evalkit.replications.fui.descriptives.ROWS`) are one additive group; a
+    in :func:`~evalkit.replications.fui.descriptives.table_rows`) are one additive group; a
     percentage is suppressed with its count or when its base is below the minimum, the
     mean when the group is.
     """
     table = rep.descriptives
+    rows_of = table_rows(rep.sample.spec)
     comp = rep.descriptives_comparison().set_index(["row", "group"])
     rows, hidden = [], []
     blocks: dict[str, list[str]] = {}
-    for row, (column, _, _) in ROWS.items():
+    for row, (column, _, _) in rows_of.items():
         blocks.setdefault(column, []).append(row)
     for i, group in enumerate(table["columns"]):
         n = table["n_total"][group]
         group_hidden = rule.small(n) or rule.too_few(n)
-        cells = {row: table["rows"][row][i] for row in ROWS}
+        cells = {row: table["rows"][row][i] for row in rows_of}
         secret: dict[str, bool] = {}
         for members in blocks.values():
             flags = rule.additive([cells[r][0] for r in members])
             secret.update(zip(members, flags))
         records = [("n_total", "count", n, float(n), group_hidden, group_hidden)]
         for row, (count, pct) in cells.items():
-            column, _, among_known = ROWS[row]
+            column, _, among_known = rows_of[row]
             base = rep.sample.frame.loc[rep.sample.frame["group"] == group, column].notna().sum() if among_known else n
             count_hidden = group_hidden or secret[row]
             records.append((row, "pct", count, pct, count_hidden, count_hidden or rule.too_few(base)))

@@ -29,17 +29,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule, find_entries
+from evalkit.cohorts import EntryPool, RolloutSchedule, find_entries
 from evalkit.errors import DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
-from evalkit.outcomes import EXIT_STATES, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, OutcomeRows, outcomes_at_horizons
 from evalkit.panel import StatusPanel
 from evalkit.panel.months import month_label
 from evalkit.replications.fui.inference import wild_effects
 from evalkit.replications.fui.regressions import dummy_terms
-from evalkit.replications.fui.sample import AGE_GROUPS, FuiSpec, attach_unemployment
+from evalkit.replications.fui.sample import FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest, Summary
 from evalkit.results.display import NotebookDisplay, short_repr
 from evalkit.sensitivity import honest_did
@@ -121,26 +121,37 @@ class FuiEventStudy(NotebookDisplay):
         return part.drop(columns="estimator").reset_index(drop=True)
 
 
-#: Controls of the untreated-outcome model: fixed at entry, or set outside the reform.  The
-#: need category is left out on purpose: it is assigned under the new regime (a bad control).
-COVARIATES = ("female", "age_20_24", "age_25_29", "education_upper_secondary", "education_higher",
-              "county_unemployment_pct")
+def event_study_covariates(spec: FuiSpec) -> tuple[str, ...]:
+    """Controls of the untreated-outcome model: fixed at entry, or set outside the reform.
+
+    ``female``, the age-band dummies of the spec (:meth:`~FuiSpec.age_bands`, the first the
+    reference), the education dummies and ``county_unemployment_pct``: for the published
+    bands ``age_20_24`` and ``age_25_29``.  The need category is left out on purpose: it is
+    assigned under the new regime (a bad control).
+    """
+    dummies = [t for t, (column, _) in dummy_terms(spec).items() if column in ("age_group", "education_level")]
+    return ("female", *dummies, "county_unemployment_pct")
 
 
 def entry_cohorts(
-    panel: StatusPanel, unemployment: pd.DataFrame, schedule: RolloutSchedule, spec: FuiSpec | None = None
+    panel: StatusPanel, unemployment: pd.DataFrame, schedule: RolloutSchedule, spec: FuiSpec | None = None,
+    *, pool: EntryPool | None = None, rows: OutcomeRows | None = None,
 ) -> pd.DataFrame:
     """Every new user of the panel (no entry windows) with outcomes, covariates and start month.
+
+    ``pool`` holds the panel's entries before any window (:func:`~evalkit.cohorts.entry_pool`) and ``rows``
+    their states after entry (:func:`~evalkit.outcomes.outcome_rows`), reused when given.
 
     Entrants with unknown sex or education are kept with missing covariates (the dummies
     are missing too); :func:`fui_event_study` leaves them out of each model and counts them.
     """
     spec = spec or FuiSpec()
     entries = find_entries(
-        panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, age_groups=AGE_GROUPS,
-        schedule=schedule,
+        panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age, min_age=spec.min_age or None,
+        age_groups=spec.age_bands(), schedule=schedule, pool=pool,
     )
-    frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever).frame
+    frame = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever,
+                                 rows=rows).frame
     frame["county_unemployment_pct"] = attach_unemployment(frame, unemployment)
     frame["female"] = frame["female"].astype(float)
     for name, (column, level) in dummy_terms(spec).items():
@@ -149,7 +160,8 @@ def entry_cohorts(
     return frame
 
 
-#: Columns whose missing value leaves an entrant out of the event study (the sources of COVARIATES).
+#: Columns whose missing value leaves an entrant out of the event study (the sources of
+#: :func:`event_study_covariates`).
 COVARIATE_SOURCES = ("female", "age_group", "education_level", "county_unemployment_pct")
 
 
@@ -187,7 +199,7 @@ def fui_event_study(
     outcomes: tuple[str, ...] = EXIT_STATES,
     horizons: tuple[int, ...] = (1, 3, 6, 9),
     leads: int = 6,
-    covariates: tuple[str, ...] = COVARIATES,
+    covariates: tuple[str, ...] | None = None,
     sensitivity_m: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
     n_boot: int | None = 9999,
     seed: int = 2017,
@@ -203,13 +215,15 @@ def fui_event_study(
         Pre-periods (before partial exposure) in the BJS pre-trend test; fewer where the
         treated counties have fewer untreated cohorts in the data.
     covariates
-        Numeric controls of the untreated-outcome model.
+        Numeric controls of the untreated-outcome model (``None``: those of the published
+        spec, :func:`event_study_covariates`; pass the cohorts' spec's for other age bands).
     sensitivity_m
         Bounds ``Mbar`` of the relative-magnitudes sensitivity analysis.
     n_boot, seed
         Draws and seed of the wild cluster bootstrap of the imputation estimates by county
         (:func:`~evalkit.replications.fui.inference.wild_effects`); ``None``: no bootstrap.
     """
+    covariates = event_study_covariates(FuiSpec()) if covariates is None else tuple(covariates)
     rows, tests, counts, robust, overall = [], [], [], [], []
     last_start = int(cohorts["start_month"].max())
     for outcome in outcomes:

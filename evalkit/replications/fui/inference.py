@@ -15,7 +15,11 @@ the naive CR1 test,
   interval of constant effects it does not reject (Imbens & Rubin 2015, ch. 5.7).
 
 These two are the few-cluster-valid inference of the report; CR1 is shown as the naive
-comparison.  The family of 2 outcomes x 4 horizons is tested eight times, so each method
+comparison.  Both work with the fixed effects of a study's model (``[model] fixed_effects``):
+the randomization test absorbs them (:func:`~evalkit.inference.did_randomization_test`),
+and the wild bootstrap is that of the dummy-variable regression: fixed effects nested in
+the counties (county, region) are absorbed, which gives the same bootstrap, and others
+(entry month) enter as dummies (:func:`bootstrap_model`).  The family of 2 outcomes x 4 horizons is tested eight times, so each method
 also gets family-wise step-down p-values built on the same draws: Romano-Wolf (maxT) for
 the wild bootstrap, whose eight tests share one set of county weights, and Westfall-Young
 (minP) for the randomization tests, which share the enumerated assignments (Romano & Wolf
@@ -25,14 +29,17 @@ the whole South-West cannot be told apart from the reform with one treated regio
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
 
+from evalkit.errors import FewClustersWarning
 from evalkit.inference.randomization import did_randomization_test
 from evalkit.inference.stepdown import romano_wolf, westfall_young
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
 from evalkit.progress import progress
+from evalkit.regression.feols import feols
 from evalkit.replications.fui.regressions import FuiRegressions
 
 EFFECT_TERM = "south_west:t2"
@@ -56,6 +63,31 @@ METHOD_NOTES: tuple[str, ...] = (
     "CR1: county-clustered t-test and interval, shown only as the naive comparison: with so few "
     "(treated) counties it rejects a true null too often (MacKinnon & Webb 2017)",
 )
+
+
+def bootstrap_model(result: Any, fixed_effects: tuple[str, ...], cluster: str = "county") -> Any:
+    """The regression whose wild cluster bootstrap is that of the dummy-variable regression.
+
+    The bootstrap works on the data with the absorbed fixed effects partialled out
+    (Frisch-Waugh-Lovell).  For fixed effects nested in the clusters (county or region
+    effects, clusters by county) the draws' residuals stay orthogonal to them and the
+    bootstrap equals the dummy-variable regression's; for others (entry-month effects)
+    it would not, so they are refitted as dummies (``C(entry_month)``).  ``result`` is
+    one model of :func:`~evalkit.replications.fui.regressions.fit_fui_regressions`
+    (county-clustered), returned as it is when every fixed effect is nested.
+    """
+    data = result.data
+    spread = [fe for fe in fixed_effects if data.groupby(fe, sort=False)[cluster].nunique().max() > 1]
+    if not spread:
+        return result
+    rhs = result.formula.partition(" | ")[0]
+    nested = [fe for fe in fixed_effects if fe not in spread]
+    formula = rhs + "".join(f" + C(`{fe}`)" for fe in spread)
+    if nested:
+        formula += " | " + " + ".join(f"`{fe}`" for fe in nested)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)  # the bootstrap is the few-cluster test
+        return feols(formula, data, vcov="CR1", cluster=cluster)
 
 
 def few_cluster_inference(
@@ -90,7 +122,7 @@ def few_cluster_inference(
     rows, wild_tests, permutation_tests = [], {}, {}
     for (outcome, horizon), res in progress(clustered.models.items(), "wild bootstrap and randomization (models)"):
         wild = wild_cluster_bootstrap(
-            res, EFFECT_TERM, cluster="county", n_boot=n_boot, weight_type="webb", rng=seed, alpha=alpha
+            bootstrap_model(res, clustered.fixed_effects), EFFECT_TERM, cluster="county", n_boot=n_boot, weight_type="webb", rng=seed, alpha=alpha
         )
         permuted = did_randomization_test(
             res.data, "y", unit="county", treated="south_west", post="t2",

@@ -8,6 +8,7 @@ are the readable names used everywhere (JSON, CSV, tables): ``period_change``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from evalkit.errors import EvalkitError
@@ -326,12 +327,15 @@ PROVENANCE = {"en": {"input": "input", "seed": "seed", "options": "options", "cr
 
 
 def spec_line(spec, lang: str) -> str:
-    """The analysis specification as one provenance line."""
+    """The analysis specification as one provenance line (with the age bands when not the published ones)."""
+    bands = ", ".join(f"{low}-{high}" for _, low, high in spec.age_bands())
     if check_lang(lang) == "en":
+        ages = "" if spec.published_age_groups else f", ages {spec.min_age}-{spec.max_age} in bands {bands}"
         return (f"windows {spec.windows}, horizons {list(spec.horizons)}, washout {spec.washout} months, "
-                f"maximum age {spec.max_age}, treated region {spec.treated_region}")
+                f"maximum age {spec.max_age}{ages}, treated region {spec.treated_region}")
+    ages = "" if spec.published_age_groups else f", alder {spec.min_age}-{spec.max_age} i gruppene {bands}"
     return (f"perioder {spec.windows}, horisonter {list(spec.horizons)}, karensperiode {spec.washout} måneder, "
-            f"høyeste alder {spec.max_age}, behandlet region {spec.treated_region}")
+            f"høyeste alder {spec.max_age}{ages}, behandlet region {spec.treated_region}")
 
 
 def table_stem(outcome: str) -> str:
@@ -341,9 +345,23 @@ def table_stem(outcome: str) -> str:
     return TABLE_KEYS[outcome][:9] if outcome in TABLE_KEYS else f"model_{outcome}"
 
 
+#: An age band's term or row of a study's own bands: ``age_18_21``.
+_AGE_BAND = re.compile(r"age_(\d+)_(\d+)")
+
+
 def label(key: str, lang: str) -> str:
-    """The readable label of a term, outcome, table row or exclusion reason (the key, spaced, when it has none)."""
-    return LABELS[check_lang(lang)].get(key, key.replace("_", " "))
+    """The readable label of a term, outcome, table row or exclusion reason (the key, spaced, when it has none).
+
+    An age band of a study's own bands reads ``Age 18-21`` (``Alder 18-21 år``).
+    """
+    labels = LABELS[check_lang(lang)]
+    if key in labels:
+        return labels[key]
+    band = _AGE_BAND.fullmatch(key)
+    if band:
+        low, high = band.groups()
+        return f"Alder {low}-{high} år" if lang == "nb" else f"Age {low}-{high}"
+    return key.replace("_", " ")
 
 
 __all__ = ["EXPOSED", "LABELS", "PROVENANCE", "LANGUAGES", "after_entry", "check_lang", "disclosure_note", "label", "spec_line",

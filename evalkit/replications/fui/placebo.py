@@ -16,7 +16,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule
+from evalkit.cohorts import EntryPool, RolloutSchedule
+from evalkit.outcomes import OutcomeRows
 from evalkit.panel import StatusPanel
 from evalkit.replications.fui.diagnostics import contamination
 from evalkit.replications.fui.regressions import fit_fui_regressions
@@ -33,17 +34,22 @@ def placebo_test(
     spec: FuiSpec | None = None,
     *,
     windows: dict[str, tuple[str, str]] | None = None,
+    pool: EntryPool | None = None,
+    rows: OutcomeRows | None = None,
 ) -> pd.DataFrame:
     """The 2x2 "FUI effect" between two pre-rollout windows, per outcome and horizon.
 
     Returns the effects frame of :meth:`FuiRegressions.effects` with the windows and a
     column ``valid`` (no entrant of the placebo windows exposed by the outcome month).
+    ``pool`` holds the panel's entries of the main analysis before any window
+    (:func:`~evalkit.replications.fui.sample.fui_entry_pool`), reused rather than found again, and ``rows``
+    its states after entry (:func:`~evalkit.outcomes.outcome_rows`), looked up.
     """
     windows = dict(windows or PLACEBO_WINDOWS)
     spec = spec or FuiSpec()
     seasons = {frozenset(calendar_months(span)) for span in windows.values()}
     spec = replace(spec, windows=windows, entry_month_dummies=spec.entry_month_dummies and len(seasons) == 1)
-    sample = prepare_sample(panel, unemployment, schedule, spec, check_design=False)
+    sample = prepare_sample(panel, unemployment, schedule, spec, check_design=False, pool=pool, rows=rows)
     effects = fit_fui_regressions(sample).effects()
     exposed = contamination(sample).groupby("horizon")["share_exposed"].max()
     effects["valid"] = effects["horizon"].map(exposed).eq(0.0)

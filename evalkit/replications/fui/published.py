@@ -53,3 +53,14 @@ def published() -> dict[str, Any]:
     """The published tables as shipped in ``evalkit/data/fui_published.json``."""
     with resources.files("evalkit.data").joinpath("fui_published.json").open(encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def without_age_terms(numbers: dict[str, Any]) -> dict[str, Any]:
+    """The published numbers without the age dummies of tables 8.2-8.3.
+
+    For a study with other age bands: its age dummies have another reference band, so
+    they are compared with nothing (table 8.1's age rows compare by band, by name).
+    """
+    tables = set(TABLE_KEYS.values())
+    return {key: ({t: cells for t, cells in value.items() if not t.startswith("age_")} if key in tables else value)
+            for key, value in numbers.items()}

@@ -19,7 +19,7 @@ missing one covariate is counted under that column and one missing several under
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -42,7 +42,7 @@ def dummy_terms(spec: FuiSpec) -> dict[str, tuple[str, object]]:
     """Dummy regressors of the design: term -> (column of the sample, level).
 
     ``category_<level>`` for the target group's need categories but the first,
-    ``age_<group>`` for the age groups under the age limit but the first, the education
+    ``age_<group>`` for the spec's age bands but the first, the education
     dummies, and ``entry_month_<m>`` for the calendar months of the windows but the pre
     window's first (when ``spec.entry_month_dummies``).  For the published design these
     are the terms of tables 8.2-8.3 and ``entry_month_4`` .. ``entry_month_6``.
@@ -53,6 +53,19 @@ def dummy_terms(spec: FuiSpec) -> dict[str, tuple[str, object]]:
     terms.update(EDUCATION_DUMMIES)
     terms.update({f"entry_month_{m}": ("entry_calendar_month", m) for m in spec.entry_month_levels()[1:]})
     return terms
+
+
+def model_terms(spec: FuiSpec) -> tuple[str, ...]:
+    """The terms of the tables in the published row order, with the spec's age bands.
+
+    :data:`~evalkit.replications.fui.published.TERMS` with the published age dummies
+    (``age_20_24``, ``age_25_29``) replaced by those of the spec's bands but the first
+    (``age_22_25``, ``age_26_29`` for bands 18-21, 22-25, 26-29).
+    """
+    ages = tuple(f"age_{a}" for a in spec.age_levels()[1:])
+    first = next(i for i, t in enumerate(TERMS) if t.startswith("age_"))
+    rest = tuple(t for t in TERMS if not t.startswith("age_"))
+    return rest[:first] + ages + rest[first:]
 
 
 #: did2x2's term names -> published term names.
@@ -115,7 +128,8 @@ class FuiRegressions(NotebookDisplay):
     """Fitted models ``(outcome, horizon) -> result`` and how many entrants each used.
 
     ``sample_sizes`` has one row per model: ``outcome``, ``horizon`` and the counts of
-    :func:`exclusions` (entrants = used + every ``excluded_*`` column).
+    :func:`exclusions` (entrants = used + every ``excluded_*`` column).  ``terms`` are the
+    rows of the tables (:func:`model_terms`).
     """
 
     models: dict[tuple[str, int], DiD2x2Result]
@@ -123,6 +137,7 @@ class FuiRegressions(NotebookDisplay):
     cov_type: str
     covariates: tuple[str, ...]
     fixed_effects: tuple[str, ...] = ()
+    terms: tuple[str, ...] = TERMS
 
     def summary(self) -> Summary:
         """The FUI effect of every model (:meth:`effects`); it does not print by itself."""
@@ -137,7 +152,7 @@ class FuiRegressions(NotebookDisplay):
         out: dict[str, dict[str, dict[str, float]]] = {}
         horizons = sorted(h for o, h in self.models if o == outcome)
         tidies = {h: self.tidy(outcome, h) for h in horizons}
-        for term in TERMS:
+        for term in self.terms:
             row = {
                 str(h): {
                     "coef": float(t.at[term, "estimate"]),
@@ -273,5 +288,31 @@ def fit_fui_regressions(
             sizes.append({"outcome": outcome, "horizon": h, **exclusions(sample, outcome, h)})
     return FuiRegressions(
         models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates),
-        fixed_effects=tuple(fixed_effects),
+        fixed_effects=tuple(fixed_effects), terms=model_terms(sample.spec),
     )
+
+
+def with_covariance(
+    regressions: FuiRegressions, vcov: Literal["iid", "HC1", "HC3", "CR1"], *, cluster: str | None = None
+) -> FuiRegressions:
+    """The same fitted models with another covariance estimator, without refitting.
+
+    Equals :func:`fit_fui_regressions` of the same sample with ``vcov`` and ``cluster``
+    (the coefficients, design and rows do not depend on the covariance), at the cost of
+    the covariance alone (:meth:`~evalkit.regression.RegressionResult.vcov`).  ``cluster``
+    must be a column the models were fitted with: ``county`` always is.
+
+    Raises
+    ------
+    DesignError
+        When ``cluster`` is not among the models' columns.
+    """
+    for res in regressions.models.values():
+        if cluster is not None and cluster not in res.data:
+            raise DesignError(
+                f"cannot cluster the fitted FUI models by {cluster!r}: their data have {list(res.data.columns)}; "
+                f"fit them with fit_fui_regressions(sample, vcov={vcov!r}, cluster={cluster!r})"
+            )
+        break
+    models = {key: res.vcov(vcov, cluster=cluster) for key, res in regressions.models.items()}
+    return replace(regressions, models=models, cov_type=vcov)

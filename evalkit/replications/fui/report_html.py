@@ -30,7 +30,7 @@ from evalkit.replications.fui.labels import (
     warning_text,
     words,
 )
-from evalkit.replications.fui.published import TABLE_KEYS, TERMS
+from evalkit.replications.fui.published import TABLE_KEYS
 from evalkit.replications.fui.results_json import run_provenance
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
@@ -61,24 +61,25 @@ def regression_etable(rep: FuiReplication, outcome: str, *, lang: str = "en", ca
     caption, notes = model_texts(rep, outcome, lang)
     n = rep.conventional.sample_sizes.set_index(["outcome", "horizon"])["used"]
     mine = rep.conventional.table(outcome)
+    terms = rep.conventional.terms
     columns: list[TableColumn] = []
     top, sub = [], []
     for h in rep.sample.spec.horizons:
-        cells = {t: {"coef": c["coef"], "se": c["se"], "p": c["p"]} for t in TERMS
+        cells = {t: {"coef": c["coef"], "se": c["se"], "p": c["p"]} for t in terms
                  if (c := mine.get(t, {}).get(str(h))) is not None}
         columns.append(published_column(cells, name=w["reproduced"],
                                         nobs=int(n[(outcome, h)]), vcov="iid"))
         top.append(after_entry(h, lang))
         sub.append(w["reproduced"])
-        pub = {t: ref[t][str(h)] for t in TERMS if str(h) in ref.get(t, {})}
+        pub = {t: ref[t][str(h)] for t in terms if str(h) in ref.get(t, {})}
         if pub:  # a horizon the publication does not report has no published column
             columns.append(published_column(pub, name=w["published"], vcov="iid"))
             top.append(after_entry(h, lang))
             sub.append(w["published"])
     return etable(
         columns,
-        labels={t: label(t, lang) for t in TERMS},
-        order=[label(t, lang) for t in TERMS],
+        labels={t: label(t, lang) for t in terms},
+        order=[label(t, lang) for t in terms],
         heads=[top, sub],
         extra_rows={w["dummies"]: [w["columns"]["yes"]] * len(columns)},
         caption=caption if captioned else None,

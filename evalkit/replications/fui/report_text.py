@@ -12,7 +12,8 @@ import pandas as pd
 
 from evalkit.replications.fui import disclosed
 from evalkit.replications.fui.inference import METHOD_NOTES
-from evalkit.replications.fui.published import NORWEGIAN_LABELS, TABLE_KEYS, TERMS
+from evalkit.replications.fui.labels import label
+from evalkit.replications.fui.published import TABLE_KEYS
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.text import WIDTH, bullet, format_p, paragraph, table
@@ -76,7 +77,7 @@ def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, 
         tidy = rep.conventional.tidy(outcome, h)
         hidden = rule.too_few(sizes[(outcome, h)])
         mine, pub = [], []
-        for term in TERMS:
+        for term in rep.conventional.terms:
             if term in tidy.index:
                 cell = tidy.loc[term]
                 mine.append(rule.marker if hidden else _cell(cell["estimate"], cell["std_error"], cell["p_value"]))
@@ -88,7 +89,7 @@ def regression_text(rep: FuiReplication, outcome: str, rule: DisclosureControl, 
         columns[f"{h} mo"] = mine + [rule.marker if rule.small(n) else f"{n:,}"]
         if ref:
             columns[f"{h} mo published"] = pub + [""]
-    index = [NORWEGIAN_LABELS[t] if norwegian else t for t in TERMS] + ["N"]
+    index = [label(t, "nb") if norwegian else t for t in rep.conventional.terms] + ["N"]
     return pd.DataFrame(columns, index=index)
 
 

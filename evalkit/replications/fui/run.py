@@ -15,12 +15,19 @@ from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
-from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, fui_event_study
+from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, event_study_covariates, fui_event_study
 from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
-from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, TERMS, published
-from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions
-from evalkit.replications.fui.sample import FuiSample, FuiSpec, check_exposure, prepare_sample
+from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, published, without_age_terms
+from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions, with_covariance
+from evalkit.replications.fui.sample import (
+    FuiSample,
+    FuiSpec,
+    check_exposure,
+    fui_entry_pool,
+    prepare_sample,
+    shared_outcome_rows,
+)
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
 from evalkit.replications.fui.unemployment import check_unemployment
@@ -80,8 +87,14 @@ class FuiReplication(NotebookDisplay):
     compare_published: bool = True
 
     def published_numbers(self) -> dict:
-        """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off."""
-        return published() if self.compare_published else {}
+        """The published numbers the outputs compare with: :func:`published`, or ``{}`` when off.
+
+        With age bands other than the published ones, the age dummies of tables 8.2-8.3
+        are left out (:func:`~evalkit.replications.fui.published.without_age_terms`).
+        """
+        if not self.compare_published:
+            return {}
+        return published() if self.sample.spec.published_age_groups else without_age_terms(published())
 
     def _facts(self) -> dict:
         frame = self.sample.frame
@@ -149,7 +162,7 @@ class FuiReplication(NotebookDisplay):
         rows = []
         for outcome, key in TABLE_KEYS.items():
             mine = self.conventional.table(outcome)
-            for term in TERMS:
+            for term in self.conventional.terms:
                 for h, cell in ref.get(key, {}).get(term, {}).items():
                     got = mine.get(term, {}).get(h)
                     if got is None:
@@ -172,7 +185,11 @@ class FuiReplication(NotebookDisplay):
         return pd.DataFrame(rows, columns=columns)
 
     def descriptives_comparison(self) -> pd.DataFrame:
-        """Table 8.1: published vs reproduced counts and percentages (published missing when off)."""
+        """Table 8.1: published vs reproduced counts and percentages (published missing when off).
+
+        The rows of the publication that the study's table has: an age row only for a band
+        of the published bounds (another band has another name).
+        """
         ref = published()["table_8_1_descriptives"]
         mine = self.descriptives
         columns = ("row", "group", "published", "reproduced", "kind")
@@ -181,6 +198,7 @@ class FuiReplication(NotebookDisplay):
             rows.append(("n_total", group, ref["n_total"][group], mine["n_total"][group], "count"))
             rows += [
                 (row, group, cells[i][1], mine["rows"][row][i][1], "pct") for row, cells in ref["rows"].items()
+                if row in mine["rows"]
             ]
             rows.append(
                 (
@@ -308,13 +326,19 @@ def run_fui(
         stage("reading and validating the panel")
         panel = read_panel(panel, roles=roles)
     stage("finding new users and their outcomes")
-    sample = prepare_sample(panel, unemployment, schedule, spec)
+    # one pass for the entries and one for their outcomes, shared by every analysis below
+    pool = fui_entry_pool(panel, spec)
+    cohort_spec = spec if event_study_horizons is None or not event_study else replace(
+        spec, horizons=tuple(event_study_horizons))
+    horizons = tuple(sorted({*spec.horizons, *cohort_spec.horizons}))
+    rows = shared_outcome_rows(panel, spec, pool, horizons) if placebo or event_study else None
+    sample = prepare_sample(panel, unemployment, schedule, spec, pool=pool, rows=rows)
     stage(f"fitting {3 * len(spec.outcomes) * len(spec.horizons)} linear probability models")
     conventional = fit_fui_regressions(sample)
     with warnings.catch_warnings():
         # 18 counties: the replication reports clustered SEs with this caveat in its docs
         warnings.simplefilter("ignore", FewClustersWarning)
-        clustered = fit_fui_regressions(sample, vcov="CR1", cluster="county")
+        clustered = with_covariance(conventional, "CR1", cluster="county")  # the same fits, no refit
     without_category = fit_fui_regressions(sample, control_for_category=False)
     if few_clusters:
         stage(f"wild cluster bootstrap ({n_boot:,} draws) and randomization inference by county")
@@ -322,11 +346,11 @@ def run_fui(
     study = None
     if event_study:
         stage("event study of all monthly entry cohorts")
-        cohort_spec = spec if event_study_horizons is None else replace(spec, horizons=tuple(event_study_horizons))
         study = fui_event_study(
-            entry_cohorts(panel, unemployment, schedule, cohort_spec),
+            entry_cohorts(panel, unemployment, schedule, cohort_spec, pool=pool, rows=rows),
             outcomes=cohort_spec.outcomes,
             horizons=cohort_spec.horizons,
+            covariates=event_study_covariates(cohort_spec),
             n_boot=n_boot if few_clusters else None,
         )
     ddd = None
@@ -344,7 +368,8 @@ def run_fui(
         contamination=contamination(sample),
         few_clusters=inference,
         event_study=study,
-        placebo=placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows) if placebo else None,
+        placebo=(placebo_test(panel, unemployment, schedule, spec, windows=placebo_windows, pool=pool, rows=rows)
+                 if placebo else None),
         triple_diff=ddd,
         compare_published=compare_published,
     )

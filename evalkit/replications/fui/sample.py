@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.cohorts import Entries, RolloutSchedule, find_entries, whole_number
+from evalkit.cohorts import EntryPool, Entries, RolloutSchedule, entry_pool, find_entries, whole_number
 from evalkit.errors import DesignError
-from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, Outcomes, outcomes_at_horizons
+from evalkit.outcomes import EXIT_STATES, MONTHLY_STATES, OutcomeRows, Outcomes, outcome_rows, outcomes_at_horizons
 from evalkit.panel import NAV_CATEGORIES, StatusPanel
 from evalkit.panel.months import month_label, parse_month, to_month_index
+from evalkit.replications.fui.auxiliary import AuxiliaryTable, attach_auxiliary
 from evalkit.replications.fui.published import GROUPS
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
@@ -29,13 +30,54 @@ from evalkit.results.display import NotebookDisplay, short_repr
 #: The FUI target group: the three lowest need categories (all but permanently adapted).
 TARGET_CATEGORIES: tuple[str, ...] = NAV_CATEGORIES[:3]
 
-#: Age groups of the published analysis: (label, lowest age, highest age).
+#: Age groups of the published analysis: (label, lowest age, highest age).  A study's
+#: bands default to these, clipped to its ages (:meth:`FuiSpec.age_bands`).
 AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("under_20", 0, 19),
     ("20_24", 20, 24),
     ("25_29", 25, 29),
     ("30_plus", 30, 200),
 )
+
+#: The published bands of tables 8.1-8.3 as (lowest, highest) ages: the published numbers of
+#: the age rows and terms are compared only with these bands.
+PUBLISHED_AGE_BANDS: tuple[tuple[int, int], ...] = tuple((low, high) for _, low, high in AGE_GROUPS[:3])
+
+
+def age_band_problem(bands: tuple[tuple[int, int], ...], min_age: int, max_age: int) -> str | None:
+    """What is wrong with age bands for entrants aged ``min_age`` to ``max_age``, or ``None``.
+
+    The bands, ``(lowest, highest)`` with both ends included, must be in increasing order
+    and cover every age from ``min_age`` to ``max_age`` exactly once: no band ending before
+    it starts, none outside the ages, no overlap and no gap (an entrant in a gap would have
+    no age group and be left out of every model).
+    """
+    if min_age > max_age:
+        return f"the youngest age {min_age} is above the oldest {max_age}"
+    if not bands:
+        return "at least one age band is needed"
+
+    def show(band: tuple[int, int]) -> str:
+        return f"{band[0]}-{band[1]}"
+
+    def ages(low: int, high: int) -> str:
+        return f"age {low}" if low == high else f"ages {low}-{high}"
+
+    for band in bands:
+        if band[0] > band[1]:
+            return f"the band {show(band)} ends before it starts"
+        if band[0] < min_age or band[1] > max_age:
+            return f"the band {show(band)} lies outside the ages {min_age}-{max_age} of the population"
+    for before, after in zip(bands, bands[1:]):
+        if after[0] <= before[1]:
+            return f"the bands {show(before)} and {show(after)} overlap (or are not in increasing order)"
+        if after[0] > before[1] + 1:
+            return f"no band holds {ages(before[1] + 1, after[0] - 1)} (a gap between {show(before)} and {show(after)})"
+    if bands[0][0] > min_age:
+        return f"no band holds {ages(min_age, bands[0][0] - 1)} (below the first band {show(bands[0])})"
+    if bands[-1][1] < max_age:
+        return f"no band holds {ages(bands[-1][1] + 1, max_age)} (above the last band {show(bands[-1])})"
+    return None
 
 
 #: Prefix of an outcome measured "ever by" the horizon rather than "at" it.
@@ -76,7 +118,13 @@ class FuiSpec:
     calendar month the windows cover except the pre window's first (the reference):
     season controls, so both windows must cover the same calendar months.  ``covariates``
     (entered linearly if numeric, as dummies otherwise) and ``fixed_effects`` (absorbed)
-    are columns of :data:`MODEL_COLUMNS`; the defaults are the published model.
+    are columns of :data:`MODEL_COLUMNS`; the defaults are the published model.  Numeric
+    columns of the ``auxiliary`` tables (:mod:`~evalkit.replications.fui.auxiliary`, keyed by
+    county, region and/or month) may be covariates too.  Entrants
+    are aged ``min_age`` to ``max_age`` (entry year minus birth year); ``age_groups`` are
+    their bands ``(lowest, highest)``, covering those ages without gap or overlap (``None``:
+    the published bands clipped to them, :meth:`age_bands`); the first is the reference
+    level of the age dummies.
 
     Raises
     ------
@@ -84,7 +132,7 @@ class FuiSpec:
         Naming the field and what was expected: not two windows, a window that ends
         before it starts, windows that overlap, season dummies for windows of different
         calendar months, an unknown category or state, a horizon or age that is not a
-        whole number.
+        whole number, age bands with an overlap or a gap or outside the ages.
     """
 
     windows: dict[str, tuple[str, str]] = field(
@@ -93,6 +141,8 @@ class FuiSpec:
     horizons: tuple[int, ...] = (1, 3, 6, 9)
     washout: int = 12
     max_age: int = 29
+    min_age: int = 0
+    age_groups: tuple[tuple[int, int], ...] | None = None
     categories: tuple[str, ...] = TARGET_CATEGORIES
     treated_region: str = "south_west"
     outcomes: tuple[str, ...] = EXIT_STATES
@@ -100,6 +150,7 @@ class FuiSpec:
     entry_month_dummies: bool = True
     covariates: tuple[str, ...] = PUBLISHED_COVARIATES
     fixed_effects: tuple[str, ...] = ()
+    auxiliary: tuple[AuxiliaryTable, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if len(self.windows) != 2:
@@ -122,6 +173,17 @@ class FuiSpec:
             )
         whole_number(self.washout, name="washout", minimum=0)
         whole_number(self.max_age, name="max_age", minimum=0)
+        whole_number(self.min_age, name="min_age", minimum=0)
+        if self.age_groups is not None:
+            for band in self.age_groups:
+                if len(band) != 2:
+                    raise DesignError(f"an age band is (lowest age, highest age), got {band!r}")
+                for age in band:
+                    whole_number(age, name="age_groups", minimum=0)
+        problem = age_band_problem(tuple((low, high) for _, low, high in self.age_bands()), self.min_age,
+                                   self.max_age)
+        if problem:
+            raise DesignError(f"age_groups: {problem}")
         if not self.horizons:
             raise DesignError("horizons must name at least one month after entry")
         for h in self.horizons:
@@ -137,12 +199,17 @@ class FuiSpec:
         bad = [o for o in self.outcomes if o not in valid]
         if not self.outcomes or bad or len(set(self.outcomes)) != len(self.outcomes):
             raise DesignError(f"outcomes must be distinct names among {valid}, got {list(self.outcomes)}")
-        for name in ("covariates", "fixed_effects"):
+        extra = [c for table in self.auxiliary for c in table.columns]
+        clash = sorted({c for c in extra if c in MODEL_COLUMNS or extra.count(c) > 1})
+        if clash:
+            raise DesignError(f"auxiliary table column(s) {clash} are named like another column of the analysis "
+                              f"sample or of another auxiliary table; rename them (the sample has {list(MODEL_COLUMNS)})")
+        for name, known in (("covariates", [*MODEL_COLUMNS, *extra]), ("fixed_effects", list(MODEL_COLUMNS))):
             columns = getattr(self, name)
-            unknown = [c for c in columns if c not in MODEL_COLUMNS]
+            unknown = [c for c in columns if c not in known]
             if unknown or len(set(columns)) != len(columns):
                 raise DesignError(f"{name} must be distinct columns of the analysis sample among "
-                                  f"{list(MODEL_COLUMNS)}, got {list(columns)}")
+                                  f"{known}, got {list(columns)}")
         both = sorted(set(self.covariates) & set(self.fixed_effects))
         if both:
             raise DesignError(f"column(s) {both} are both covariates and fixed effects; name each once")
@@ -177,9 +244,29 @@ class FuiSpec:
         """The need categories of the target group in NAV's order; the first is the reference."""
         return tuple(c for c in NAV_CATEGORIES if c in self.categories)
 
+    def age_bands(self) -> tuple[tuple[str, int, int], ...]:
+        """The age groups ``(label, lowest, highest)`` of the analysis; the first is the reference.
+
+        ``age_groups``, or the published bands (:data:`AGE_GROUPS`) clipped to ``min_age`` ..
+        ``max_age``.  A band with the bounds of a published one has its label
+        (``under_20``, ``20_24``); any other is labelled ``<lowest>_<highest>`` (``18_21``).
+        """
+        if self.age_groups is None:
+            bands = tuple((max(low, self.min_age), min(high, self.max_age)) for _, low, high in AGE_GROUPS
+                          if low <= self.max_age and high >= self.min_age)
+        else:
+            bands = tuple((int(low), int(high)) for low, high in self.age_groups)
+        published = {(low, high): label for label, low, high in AGE_GROUPS}
+        return tuple((published.get((low, high), f"{low}_{high}"), low, high) for low, high in bands)
+
     def age_levels(self) -> tuple[str, ...]:
-        """The age groups an entrant of at most ``max_age`` can be in; the first is the reference."""
-        return tuple(label for label, lowest, _ in AGE_GROUPS if lowest <= self.max_age)
+        """The labels of :meth:`age_bands`; the first is the reference."""
+        return tuple(label for label, _, _ in self.age_bands())
+
+    @property
+    def published_age_groups(self) -> bool:
+        """Whether the age bands are those of the publication (its age rows and terms compare)."""
+        return tuple((low, high) for _, low, high in self.age_bands()) == PUBLISHED_AGE_BANDS
 
     def entry_month_levels(self) -> tuple[int, ...]:
         """Calendar months (1-12) of entry in the pre window's order; the first is the reference.
@@ -296,6 +383,39 @@ def check_exposure(schedule: RolloutSchedule, spec: FuiSpec) -> None:
         )
 
 
+def check_attributes(panel: StatusPanel) -> None:
+    """Raise a DesignError naming the person attributes the FUI model needs and the panel lacks."""
+    lacking = [c for c in ("female", "birth_year", "education_level") if not panel.has(c)]
+    if lacking:
+        raise DesignError(
+            f"the FUI model needs the person attribute column(s) {lacking}, which the panel "
+            "lacks; map them with ColumnRoles (roles file [columns]) or add them to the extract"
+        )
+
+
+def fui_entry_pool(panel: StatusPanel, spec: FuiSpec) -> EntryPool:
+    """The new users of ``spec`` in any month (one engine pass), to select windows from (``pool=``)."""
+    check_attributes(panel)
+    return entry_pool(panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age,
+                      min_age=spec.min_age or None)
+
+
+def shared_outcome_rows(
+    panel: StatusPanel, spec: FuiSpec, pool: EntryPool, horizons: tuple[int, ...]
+) -> OutcomeRows:
+    """The states after entry of every new user of ``spec`` (any entry month), in one engine pass.
+
+    Every selection of one run (the published windows, the placebo's windows, the event
+    study's cohorts) differs from ``spec`` only in its windows and horizons, so its entries
+    are among these and its outcomes are looked up (``rows=`` of :func:`prepare_sample`).
+    ``horizons`` is the union of the horizons the run needs.
+    """
+    check_attributes(panel)
+    every = find_entries(panel, washout=spec.washout, categories=spec.categories, max_age=spec.max_age,
+                         min_age=spec.min_age or None, pool=pool)
+    return outcome_rows(panel, every, horizons=horizons, states=spec.states, ever=spec.ever)
+
+
 def prepare_sample(
     panel: StatusPanel,
     unemployment: pd.DataFrame,
@@ -303,19 +423,25 @@ def prepare_sample(
     spec: FuiSpec | None = None,
     *,
     check_design: bool = True,
+    pool: EntryPool | None = None,
+    rows: OutcomeRows | None = None,
 ) -> FuiSample:
     """Build the FUI analysis sample from a validated panel.
 
     ``check_design`` checks the schedule's start months against the windows first
     (:func:`check_exposure`); the placebo test, whose windows both lie before the
-    rollout on purpose, turns it off.
+    rollout on purpose, turns it off.  ``pool`` holds the panel's entries before any
+    window (:func:`fui_entry_pool`), shared by the analyses of one run; found when not
+    given.  ``rows`` are the states after entry of a wider selection of entries
+    (:func:`~evalkit.outcomes.outcome_rows`), looked up rather than queried again.
 
     Raises
     ------
     DesignError
         When one of the four groups (treated/comparison region x pre/post window) has no
         entrant, the schedule's start months do not fit the windows, or the unemployment
-        table is malformed or misses a county-month.
+        table is malformed or misses a county-month, or an auxiliary table of a covariate
+        misses an entrant's key.
     """
     spec = spec or FuiSpec()
     regions = set(schedule.frame["region"])
@@ -325,22 +451,20 @@ def prepare_sample(
         )
     if check_design:
         check_exposure(schedule, spec)
-    lacking = [c for c in ("female", "birth_year", "education_level") if not panel.has(c)]
-    if lacking:
-        raise DesignError(
-            f"the FUI model needs the person attribute column(s) {lacking}, which the panel "
-            "lacks; map them with ColumnRoles (roles file [columns]) or add them to the extract"
-        )
+    check_attributes(panel)
     entries = find_entries(
         panel,
         washout=spec.washout,
         categories=spec.categories,
+        min_age=spec.min_age or None,
         max_age=spec.max_age,
-        age_groups=AGE_GROUPS,
+        age_groups=spec.age_bands(),
         windows=spec.windows,
         schedule=schedule,
+        pool=pool,
     )
-    outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever)
+    outcomes = outcomes_at_horizons(panel, entries, horizons=spec.horizons, states=spec.states, ever=spec.ever,
+                                    rows=rows)
     frame = outcomes.frame
     frame["t2"] = (frame["window"] == spec.post_window).astype("int8")
     frame["south_west"] = (frame["region"] == spec.treated_region).astype("int8")
@@ -356,4 +480,8 @@ def prepare_sample(
                 f"entry counts: {str(entries.report)}"
             )
     frame["county_unemployment_pct"] = attach_unemployment(frame, unemployment)
+    for table in spec.auxiliary:
+        used = tuple(c for c in table.columns if c in spec.covariates)
+        if used:
+            frame[list(used)] = attach_auxiliary(frame, table, used)
     return FuiSample(frame=frame, entries=entries, outcomes=outcomes, spec=spec)

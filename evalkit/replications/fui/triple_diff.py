@@ -166,7 +166,7 @@ def fui_triple_diff(
     """
     if not spec.max_age < ages[0] <= ages[1]:
         raise ValueError(f"the comparison ages {ages} must lie above the age limit {spec.max_age}")
-    ddd_spec = replace(spec, max_age=ages[1], fixed_effects=(),
+    ddd_spec = replace(spec, max_age=ages[1], age_groups=None, fixed_effects=(),
                        covariates=tuple(c for c in spec.covariates if c not in NOT_COVARIATES))
     sample = prepare_sample(panel, unemployment, schedule, ddd_spec)
     frame = sample.frame

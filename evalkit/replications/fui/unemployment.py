@@ -79,7 +79,7 @@ def read_table(
     return table
 
 
-def _rows(index: pd.Index, mask: pd.Series) -> str:
+def rows_shown(index: pd.Index, mask: pd.Series) -> str:
     """The first rows of ``index`` where ``mask`` holds: ``line 4, line 9`` or ``row index 2, 7``."""
     labels = index[mask.to_numpy(dtype=bool)]
     shown = [x if isinstance(x, str) else f"row index {x}" for x in labels[:_SHOWN]]
@@ -155,7 +155,7 @@ def check_unemployment(table: pd.DataFrame | str | PathLike[str], *, columns: Ma
         gaps = values.isna() | (values.astype("string").str.strip() == "").fillna(False)
         if gaps.any():
             raise DesignError(
-                f"{_TABLE}: column {name!r} is missing in {int(gaps.sum())} row(s) ({_rows(table.index, gaps)})"
+                f"{_TABLE}: column {name!r} is missing in {int(gaps.sum())} row(s) ({rows_shown(table.index, gaps)})"
             )
     months = to_month_index(table[month_col])
     bad = months.isna()
@@ -163,14 +163,14 @@ def check_unemployment(table: pd.DataFrame | str | PathLike[str], *, columns: Ma
         examples = table.loc[bad, month_col].astype(str).unique()[:_SHOWN].tolist()
         raise DesignError(
             f"{_TABLE}: column {month_col!r} holds {int(bad.sum())} value(s) that cannot be read as months, "
-            f"e.g. {examples} ({_rows(table.index, bad)}); expected e.g. '2016-03', '201603' or 2016-03-01"
+            f"e.g. {examples} ({rows_shown(table.index, bad)}); expected e.g. '2016-03', '201603' or 2016-03-01"
         )
     rates, unparseable = parse_rates(table[rate_col])
     if unparseable.any():
         examples = table.loc[unparseable, rate_col].astype(str).unique()[:_SHOWN].tolist()
         raise DesignError(
             f"{_TABLE}: column {rate_col!r} holds {int(unparseable.sum())} unparseable value(s), e.g. {examples} "
-            f"({_rows(table.index, unparseable)}); expected numbers in percent such as 3.4 or 3,4"
+            f"({rows_shown(table.index, unparseable)}); expected numbers in percent such as 3.4 or 3,4"
         )
     outside = (rates < 0) | (rates > 100)
     if outside.any():
@@ -178,7 +178,7 @@ def check_unemployment(table: pd.DataFrame | str | PathLike[str], *, columns: Ma
                  zip(county[outside][:_SHOWN], months[outside][:_SHOWN], rates[outside][:_SHOWN])]
         raise DesignError(
             f"{_TABLE}: column {rate_col!r} has {int(outside.sum())} rate(s) outside [0, 100] percent, "
-            f"e.g. {shown} ({_rows(table.index, outside)})"
+            f"e.g. {shown} ({rows_shown(table.index, outside)})"
         )
     known = rates.dropna()
     if len(known) and known.max() <= 1:
@@ -203,7 +203,7 @@ def check_unemployment(table: pd.DataFrame | str | PathLike[str], *, columns: Ma
             rows = repeated[same.to_numpy(dtype=bool)]
             raise DesignError(
                 f"{_TABLE} gives {len(conflicting)} county-month(s) more than one rate, e.g. {county_value} "
-                f"{month_label(month_value)}: {rows['unemployment_pct'].tolist()} ({_rows(rows.index, pd.Series(True, index=rows.index))}); "
+                f"{month_label(month_value)}: {rows['unemployment_pct'].tolist()} ({rows_shown(rows.index, pd.Series(True, index=rows.index))}); "
                 f"columns {county_col!r}, {month_col!r}: one rate per county and month"
             )
         frame = frame.drop_duplicates(["county", "month"])
