@@ -80,3 +80,42 @@ def test_five_treated_states_match_r_with_its_jackknife(prop99, method):
     res = _fit(prop99, block5["treated"], method, vcov="jackknife")
     _check_weights(res, ref, block5["controls"])
     np.testing.assert_allclose(res.std_errors["ATT"], ref["jackknife_se"], rtol=1e-6)
+
+
+def _with_covariates(data: pd.DataFrame, ref: dict) -> pd.DataFrame:
+    """The data (restricted to R's units) with R's two covariates, ``x1`` and ``x2``."""
+    years = sorted(data["Year"].unique())
+    frames = [pd.DataFrame(ref[name], index=ref["units"], columns=years).stack().rename(name) for name in ("x1", "x2")]
+    x = pd.concat(frames, axis=1).rename_axis(["State", "Year"]).reset_index()
+    return data.merge(x, on=["State", "Year"], validate="one_to_one")
+
+
+@pytest.mark.parametrize("method", ["sdid", "sc", "did"])
+def test_covariates_match_r_x_argument(prop99, method):
+    """Two time-varying covariates (R's ``X``): estimate, weights, ``beta`` and the first
+    placebo draw (R's permutation; ``beta`` fitted again) agree with R."""
+    cov = REF["covariates"]
+    ref = cov[method]
+    res = _fit(_with_covariates(prop99, cov), ["California"], method, covariates=["x1", "x2"], vcov="placebo",
+               n_reps=2, rng=RPermutations(REF["block"]["permutations"][:2]))
+    _check_weights(res, ref, cov["controls"])
+    beta = res.cohorts.loc[0, ["beta::x1", "beta::x2"]].to_numpy(dtype=float)
+    np.testing.assert_allclose(beta, ref["beta"], rtol=1e-6)
+    np.testing.assert_allclose(res.draws[0, 0], np.atleast_1d(ref["placebo_draws"])[0], rtol=1e-6)
+    assert res.extra["covariates"] == "x1, x2" and res.covariates.shape == (39, 31, 2)
+    plain = _fit(prop99, ["California"], method, vcov="placebo", n_reps=2, rng=1)
+    assert abs(res.att - plain.att) > 1.0  # the covariates matter here
+
+
+@pytest.mark.parametrize("method", ["sdid"])
+def test_covariates_jackknife_matches_r(prop99, method):
+    """The fixed-weight jackknife with covariates (``beta`` refitted on each left-out panel)
+    on two treated and six control states."""
+    cov = REF["covariates_jackknife"]
+    ref = cov[method]
+    data = _with_covariates(prop99.loc[prop99["State"].isin(cov["states"])], cov)
+    res = _fit(data, cov["treated"], method, covariates=["x1", "x2"], vcov="jackknife")
+    _check_weights(res, ref, cov["controls"])
+    np.testing.assert_allclose(res.cohorts.loc[0, ["beta::x1", "beta::x2"]].to_numpy(dtype=float), ref["beta"],
+                               rtol=1e-6)
+    np.testing.assert_allclose(res.std_errors["ATT"], ref["jackknife_se"], rtol=1e-6)
