@@ -28,8 +28,10 @@ def connect(*, memory_limit: str | None = None, threads: int | None = None,
         con.execute(f"SET temp_directory = '{temp_directory}'")
     con.execute("SET preserve_insertion_order = false")
     # DuckDB draws a progress bar on stdout for queries longer than two seconds, which would
-    # corrupt output such as `evalkit fui --json > results.json`; stages are reported on stderr
-    con.execute("SET enable_progress_bar = false")
+    # corrupt output such as `evalkit fui --json > results.json`; stages are reported on stderr.
+    # In Jupyter without ipywidgets the bar is off already and DuckDB refuses to change it.
+    if con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
+        con.execute("SET enable_progress_bar = false")
     return con
 
 
