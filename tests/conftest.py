@@ -1,9 +1,34 @@
-"""Shared fixtures: tiny hand-made status panels."""
+"""Shared fixtures: tiny hand-made status panels, and one local Spark session."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pandas as pd
 import pytest
+
+HAS_SPARK = importlib.util.find_spec("pyspark") is not None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session shared by every Spark test of a test process (started once)."""
+    if not HAS_SPARK:
+        pytest.skip("pyspark is not installed (pip install 'evalkit[spark]')")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("evalkit-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
 
 
 def person_rows(

@@ -3,7 +3,6 @@ validation errors on stored panels, cells, and the same SQL text on DuckDB and S
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass, field
 
@@ -230,29 +229,6 @@ def test_preparation_sql_is_portable(parquet_path, national):
 
 
 # --- Spark ---------------------------------------------------------------------------
-
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if not HAS_SPARK:
-        pytest.skip("pyspark is not installed (pip install 'evalkit[spark]')")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("evalkit-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
 
 def test_spark_runs_the_same_sql_and_matches(spark, parquet_path, in_memory, memory_prepared, national):
     on_spark = Recording(SparkEngine(spark))

@@ -8,7 +8,6 @@ pre-test, multiplier bootstrap and aggregations to 1e-10.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 
 import numpy as np
@@ -148,25 +147,6 @@ def test_cells_are_small_and_one_query_each(data):
     assert len(cells.frame) <= 12 * 3 * 3 * 6
     np.testing.assert_allclose(cells.frame["y_sum"].sum(), data["outcome"].sum(), rtol=1e-12)
     assert "GROUP BY" in cells_query(1, False) and "GROUP BY" in validation_query(1, True)
-
-
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if not HAS_SPARK:
-        pytest.skip("pyspark is not installed (pip install 'evalkit[spark]')")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]").appName("evalkit-ooc-tests")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2").config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
 
 
 def test_spark_runs_the_same_sums(data, parquet, spark):
