@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -46,11 +46,10 @@ from evalkit.inference.rng import RNG
 from evalkit.inference.weights import WeightType
 from evalkit.panel.months import month_label
 from evalkit.planning.cells import OutcomeCells
+from evalkit.planning.covariates import CovariateCells, covariate_interval
 from evalkit.planning.design import PlannedRollout
+from evalkit.planning.event_study import score_event_study
 from evalkit.planning.wild import TERMS, wild_cell_interval
-
-if TYPE_CHECKING:
-    from evalkit.planning.covariates import CovariateCells
 
 __all__ = ["ESTIMATORS", "INFERENCE", "Estimator", "Inference", "WindowSums", "placebo_shifts", "score_placebos"]
 
@@ -226,8 +225,6 @@ def score_placebos(
         if list(inference) != ["wild"]:
             raise EvalkitError(f"the event study is scored with the wild cluster bootstrap only (inference='wild'), "
                                f"got {list(inference)}")
-        from evalkit.planning.event_study import score_event_study
-
         shifts = placebo_shifts(cells, plan, step=shift_step, span=plan.event_span(cells.n_units))
         return score_event_study(cells, plan, shifts, n_assignments=n_assignments, n_boot=n_boot,
                                  weight_type=weight_type, alpha=alpha, gen=gen, strata=strata)
@@ -254,8 +251,6 @@ def score_placebos(
                               "a treated or comparison group has no observations in a window")
         found: dict[str, list[tuple[float, float, float]]] = {}
         if "wild" in inference and covariates is not None:
-            from evalkit.planning.covariates import covariate_interval
-
             found["wild"] = [covariate_interval(covariates, pre, post, z, n_boot=n_boot, weight_type=weight_type,
                                                 alpha=alpha, gen=gen) for z in placebo]
         elif "wild" in inference:
