@@ -171,10 +171,13 @@ class FuiRegressions(NotebookDisplay):
         return out
 
     def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
-        """One model's tidy frame indexed by the published term names."""
-        frame = self.models[(outcome, horizon)].tidy()
-        frame["term"] = frame["term"].replace(PUBLISHED_NAMES)
-        return frame.set_index("term")
+        """One model's tidy frame indexed by the published term names (made once per model; a copy)."""
+        cache = self.__dict__.setdefault("_tidy_cache", {})
+        if (outcome, horizon) not in cache:
+            frame = self.models[(outcome, horizon)].tidy()
+            frame["term"] = pd.array([PUBLISHED_NAMES.get(t, t) for t in frame["term"]], dtype=frame["term"].dtype)
+            cache[(outcome, horizon)] = frame.set_index("term")
+        return cache[(outcome, horizon)].copy()
 
     def effects(self) -> pd.DataFrame:
         """The FUI effect of every model: outcome, horizon, estimate, SE, p, CI, n."""
