@@ -73,3 +73,20 @@ def test_cr2_tidy_uses_each_terms_satterthwaite_df():
     np.testing.assert_array_equal(res.tidy()["p_value"].to_numpy(), 2 * stats.t(df).sf(np.abs(t)))
     crit = stats.t(df).ppf(0.975)
     np.testing.assert_array_equal(res.conf_int()["upper"].to_numpy(), res.params.to_numpy() + crit * res.std_errors.to_numpy())
+
+
+def test_conditional_test_pieces_equal_their_scipy_stats_and_numpy_definitions():
+    """The ARP test's distinct dual vertices and truncated-normal quantiles (evalkit.sensitivity.arp)
+    are those of np.unique(axis=0) and scipy.stats.norm, bit for bit."""
+    from evalkit.sensitivity.arp import _truncnorm_quantile, _unique_rows
+
+    rng = np.random.default_rng(5)
+    G = np.round(rng.integers(0, 3, size=(400, 6)) * rng.choice([0.5, 1.0], size=(400, 6)), 12)
+    np.testing.assert_array_equal(_unique_rows(G), np.unique(G, axis=0))
+    np.testing.assert_array_equal(_unique_rows(G[:1]), np.unique(G[:1], axis=0))
+    lo = np.array([-3.0, -0.2, 0.0, 0.4, 2.5, 9.0, -np.inf])
+    hi = np.array([1.0, 0.3, 4.0, np.inf, 7.0, 9.5, np.inf])
+    p = 0.9
+    ref = np.where(lo > 0, stats.norm.isf(stats.norm.sf(lo) - p * (stats.norm.sf(lo) - stats.norm.sf(hi))),
+                   stats.norm.ppf(stats.norm.cdf(lo) + p * (stats.norm.cdf(hi) - stats.norm.cdf(lo))))
+    np.testing.assert_array_equal(_truncnorm_quantile(p, lo, hi), ref)
