@@ -339,7 +339,7 @@ def _did2x2_rows(
         extra["fixed_effects"] = " + ".join(fixed_effects)
     formula = did2x2_formula("y", treated="south_west", post="t2", main=main, covariates=covariates,
                              absorb=fixed_effects)
-    fitted = result_from_fit(fit, data.loc[fit.sample], formula=formula, extra=extra)
+    fitted = result_from_fit(fit, data if fit.sample.all() else data.loc[fit.sample], formula=formula, extra=extra)
     return DiD2x2Result(
         **{f: getattr(fitted, f) for f in ("params", "std_errors", "nobs", "cov_type", "cov", "df_resid", "n_clusters", "fit", "data")},
         model_name="2x2 DiD: y",
