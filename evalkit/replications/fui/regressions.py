@@ -329,7 +329,8 @@ def _did2x2_rows(
     if not fixed_effects:
         columns.insert(0, np.ones(len(y)))
         names.insert(0, "Intercept")
-    X = np.column_stack([*columns, covariate_values, (treated * post).astype(float)])
+    # column-major, as formulaic's frame gives it: the same sums in the same order as did2x2's fit
+    X = np.asfortranarray(np.column_stack([*columns, covariate_values, (treated * post).astype(float)]))
     fe = None
     if fixed_effects:
         fe = np.column_stack([pd.factorize(data[c])[0] for c in fixed_effects])
