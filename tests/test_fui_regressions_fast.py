@@ -102,3 +102,22 @@ def test_fui_models_with_absorbed_fixed_effects_equal_did2x2(data, fixed_effects
     absorbed = {"county": "south_west", "entry_month": "t2"}
     for fe in fixed_effects:
         assert absorbed[fe] not in fast.models[key].params.index
+
+
+def test_tables_of_the_fui_models_are_read_from_their_tidy_frames(data):
+    """effects() and table() (made from cached records) hold the values of each model's tidy frame."""
+    panel, unemployment = data
+    sample = prepare_sample(panel, unemployment, norway_2017_schedule(), FuiSpec(horizons=(1, 6)))
+    regs = fit_fui_regressions(sample)
+    effects = regs.effects().set_index(["outcome", "horizon"])
+    for (outcome, h), res in regs.models.items():
+        frame = res.tidy().set_index("term")
+        row = frame.loc["south_west:t2"]
+        for col in ("estimate", "std_error", "p_value", "conf_low", "conf_high"):
+            assert effects.at[(outcome, h), col] == row[col]
+        table = regs.table(outcome)
+        assert table["fui_effect"][str(h)] == {"coef": row["estimate"], "se": row["std_error"], "p": row["p_value"]}
+        assert table["constant"][str(h)]["coef"] == frame.at["Intercept", "estimate"]
+        tidy = regs.tidy(outcome, h)
+        tidy.loc["fui_effect", "estimate"] = 99.0  # a copy: the cached frame is untouched
+        assert regs.tidy(outcome, h).at["fui_effect", "estimate"] == row["estimate"]

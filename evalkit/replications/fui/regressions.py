@@ -155,43 +155,45 @@ class FuiRegressions(NotebookDisplay):
         """``term -> horizon -> {coef, se, p}`` in the published JSON layout."""
         out: dict[str, dict[str, dict[str, float]]] = {}
         horizons = sorted(h for o, h in self.models if o == outcome)
-        tidies = {h: self.tidy(outcome, h) for h in horizons}
+        records = {h: self._records(outcome, h) for h in horizons}
         for term in self.terms:
             row = {
-                str(h): {
-                    "coef": float(t.at[term, "estimate"]),
-                    "se": float(t.at[term, "std_error"]),
-                    "p": float(t.at[term, "p_value"]),
-                }
-                for h, t in tidies.items()
-                if term in t.index
+                str(h): {"coef": float(r[term]["estimate"]), "se": float(r[term]["std_error"]),
+                         "p": float(r[term]["p_value"])}
+                for h, r in records.items()
+                if term in r
             }
             if row:
                 out[term] = row
         return out
 
-    def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
-        """One model's tidy frame indexed by the published term names (made once per model; a copy)."""
+    def _tidy_frame(self, outcome: str, horizon: int) -> pd.DataFrame:
+        """The cached frame of :meth:`tidy` (not to be modified)."""
         cache = self.__dict__.setdefault("_tidy_cache", {})
         if (outcome, horizon) not in cache:
             frame = self.models[(outcome, horizon)].tidy()
             frame["term"] = pd.array([PUBLISHED_NAMES.get(t, t) for t in frame["term"]], dtype=frame["term"].dtype)
             cache[(outcome, horizon)] = frame.set_index("term")
-        return cache[(outcome, horizon)].copy()
+        return cache[(outcome, horizon)]
+
+    def _records(self, outcome: str, horizon: int) -> dict[str, dict[str, float]]:
+        """``term -> column -> value`` of :meth:`tidy` (made once per model)."""
+        cache = self.__dict__.setdefault("_records_cache", {})
+        if (outcome, horizon) not in cache:
+            cache[(outcome, horizon)] = self._tidy_frame(outcome, horizon).to_dict("index")
+        return cache[(outcome, horizon)]
+
+    def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
+        """One model's tidy frame indexed by the published term names (made once per model; a copy)."""
+        return self._tidy_frame(outcome, horizon).copy()
 
     def effects(self) -> pd.DataFrame:
         """The FUI effect of every model: outcome, horizon, estimate, SE, p, CI, n."""
+        columns = ("estimate", "std_error", "p_value", "conf_low", "conf_high")
         rows = []
         for (outcome, h), res in self.models.items():
-            effect = self.tidy(outcome, h).loc["fui_effect"]
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "horizon": h,
-                    **effect[["estimate", "std_error", "p_value", "conf_low", "conf_high"]].to_dict(),
-                    "nobs": res.nobs,
-                }
-            )
+            effect = self._records(outcome, h)["fui_effect"]
+            rows.append({"outcome": outcome, "horizon": h, **{c: effect[c] for c in columns}, "nobs": res.nobs})
         return pd.DataFrame(rows)
 
 
