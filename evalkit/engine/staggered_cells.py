@@ -48,7 +48,9 @@ class StaggeredCells:
         One row per cell and period: the columns ``group``, ``cluster``, the covariates
         (the user's names), ``time``, ``n_units``, ``weight`` (summed weights) and
         ``y_sum`` (weighted sum of the outcome) and ``first_unit`` (the smallest unit
-        label of the cell, which orders cells as units are ordered in memory).
+        label of the cell, which orders cells as units are ordered in memory); with
+        ``squares=True`` also ``weight_sq`` and ``y_sq_sum`` (sums of ``w_i^2`` and
+        ``w_i^2 y_it``).
     n_units, n_rows, n_periods
         Units, rows and periods of the panel.
     """
@@ -103,13 +105,20 @@ def validation_query(n_covariates: int, weighted: bool) -> str:
     return f"WITH units AS (\nSELECT {_U},\n  {per_unit}\nFROM panel GROUP BY {_U}\n)\nSELECT\n  {totals}\nFROM units"
 
 
-def cells_query(n_covariates: int, weighted: bool) -> str:
-    """The sufficient statistics: one ``GROUP BY`` cohort x cluster x covariates x period."""
+def cells_query(n_covariates: int, weighted: bool, squares: bool = False) -> str:
+    """The sufficient statistics: one ``GROUP BY`` cohort x cluster x covariates x period.
+
+    With ``squares`` (and weights) also ``sum w_i^2`` and ``sum w_i^2 y_it`` per cell and
+    period, which the imputation estimator's auxiliary model needs (BJS eq. 8); without
+    weights they equal ``n_units`` and ``y_sum`` and are not queried.
+    """
     keys = [_G, _C, *[_x(j) for j in range(n_covariates)], _T]
     w = f"CAST({_W} AS DOUBLE)" if weighted else "CAST(1 AS DOUBLE)"
+    y = f"CAST({_Y} AS DOUBLE)"
+    extra = f"SUM({w} * {w}) AS weight_sq, SUM({w} * {w} * {y}) AS y_sq_sum, " if squares and weighted else ""
     return (
         f"SELECT {', '.join(keys)}, COUNT(*) AS n_units, SUM({w}) AS weight, "
-        f"SUM({w} * CAST({_Y} AS DOUBLE)) AS y_sum, MIN({_U}) AS first_unit\nFROM panel\nGROUP BY {', '.join(keys)}"
+        f"SUM({w} * {y}) AS y_sum, {extra}MIN({_U}) AS first_unit\nFROM panel\nGROUP BY {', '.join(keys)}"
     )
 
 
@@ -155,6 +164,7 @@ def staggered_cells(
     cluster: str,
     covariates: Sequence[str] = (),
     weights: str | None = None,
+    squares: bool = False,
     engine: Engine | None = None,
 ) -> StaggeredCells:
     """Validate a stored balanced panel and return its cell x period sums.
@@ -172,6 +182,10 @@ def staggered_cells(
         cell, so they must take few values.
     weights
         Sampling weight column (constant within unit), or ``None``.
+    squares
+        Also return ``weight_sq`` (``sum w_i^2``) and ``y_sq_sum`` (``sum w_i^2 y_it``) per
+        cell and period (computed in the engine when weighted, else equal to ``n_units``
+        and ``y_sum``).
     engine
         :class:`~evalkit.engine.DuckDBEngine` (default) or
         :class:`~evalkit.engine.SparkEngine`.
@@ -189,13 +203,16 @@ def staggered_cells(
     tables = {"panel": Renamed(table, roles)}
     weighted = weights is not None
     check, cells = engine.fetch_many([validation_query(len(covariates), weighted),
-                                      cells_query(len(covariates), weighted)], tables)
+                                      cells_query(len(covariates), weighted, squares)], tables)
     counts = check.iloc[0]
     _check(engine, tables, counts, roles, weighted)
     frame = cells.rename(columns={_G: "group", _C: "cluster", _T: "time",
                                   **{_x(j): col for j, col in enumerate(covariates)}})
     frame["n_units"] = frame["n_units"].astype(np.int64)
     frame["time"] = frame["time"].astype(np.int64)
+    if squares and not weighted:
+        frame["weight_sq"] = frame["n_units"].astype(float)
+        frame["y_sq_sum"] = frame["y_sum"]
     keys = ["group", "cluster", *covariates, "time"]
     frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     return StaggeredCells(frame=frame, n_units=int(counts["units"]), n_rows=int(counts["n_rows"]),
