@@ -117,7 +117,10 @@ def _cells_without_covariates(
     wsum = np.bincount(code, weights=sd.weights, minlength=len(values))
     ysum = np.stack([sd.weights[r] @ sd.outcome[r] for r in rows])  # (cohorts incl. 0, periods)
     att = np.zeros(len(cells))
-    influence = np.zeros((n, len(cells)), order="F")
+    # per cohort (rows) and cell (columns): the mean change subtracted and the scale of the
+    # influence (0: the cohort is not in the cell)
+    eta = np.zeros((len(values), len(cells)))
+    scale = np.zeros((len(values), len(cells)))
     for j, (g, ti, base) in enumerate(cells):
         if ti == base:
             continue
@@ -130,12 +133,21 @@ def _cells_without_covariates(
         change = ysum[:, ti] - ysum[:, base]
         eta_t, eta_c = change[treated].sum() / w_t, change[controls].sum() / w_c
         att[j] = eta_t - eta_c
-        col = influence[:, j]
-        for k in np.flatnonzero(treated | controls):
-            r = rows[k]
-            eta, scale = (eta_t, n / w_t) if treated[k] else (eta_c, -n / w_c)
-            col[r] = scale * sd.weights[r] * (sd.outcome[r, ti] - sd.outcome[r, base] - eta)
-    return att, np.ascontiguousarray(influence)  # row-major: 3-10x faster products downstream
+        eta[treated, j], scale[treated, j] = eta_t, n / w_t
+        eta[controls, j], scale[controls, j] = eta_c, -n / w_c
+    # each cohort's block of the (row-major) influence matrix in one pass over its units
+    later_index = np.array([c[1] for c in cells], dtype=np.intp)
+    base_index = np.array([c[2] for c in cells], dtype=np.intp)
+    influence = np.zeros((n, len(cells)))
+    for k, r in enumerate(rows):
+        cols = np.flatnonzero(scale[k])
+        if len(cols) == 0:
+            continue
+        y = sd.outcome[r]
+        block = y[:, later_index[cols]] - y[:, base_index[cols]]
+        block -= eta[k, cols]
+        influence[np.ix_(r, cols)] = (scale[k, cols] * sd.weights[r][:, None]) * block
+    return att, influence
 
 
 def _dr_from_covariate_cells(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.staggered.covariate_cells import covariate_cells
-from evalkit.staggered.design import StaggeredDesign
+from evalkit.staggered.design import StaggeredDesign, sorted_by_unit_period
 
 __all__ = ["StaggeredData", "covariate_columns", "staggered_data"]
 
@@ -101,25 +101,34 @@ def covariate_columns(covariates: str | Sequence[str] | None) -> tuple[str | Non
     return " + ".join(f"Q('{c}')" for c in cols) if cols else None, cols
 
 
+def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``values[rows]``; ``values`` itself when ``rows`` is ``None`` (all rows, in order)."""
+    return values if rows is None else values[rows]
+
+
 def _warn(count: int, what: str, reason: str) -> None:
     if count:
         warnings.warn(f"excluded {count} {what}: {reason}", ExcludedRowsWarning, stacklevel=4)
 
 
 def _model_matrix(
-    design: StaggeredDesign, rhs: str | None, cols: list[str], rows: np.ndarray, listed: bool
+    design: StaggeredDesign, rhs: str | None, cols: list[str], rows: np.ndarray | None, listed: bool
 ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Intercept and covariates on ``rows`` of the design (``None``: all its rows, in order)."""
     if rhs is None:
-        return np.ones((len(rows), 1)), ("Intercept",)
+        # the intercept alone: one read-only column of ones, no n x 1 array
+        return np.broadcast_to(1.0, (design.nobs if rows is None else len(rows), 1)), ("Intercept",)
     frame = design.data[cols]
-    positions = rows if design.rows is None else design.rows[rows]
+    positions = design.rows if rows is None else rows if design.rows is None else design.rows[rows]
     numeric = all(pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in cols)
     if listed and numeric and len(set(cols)) == len(cols):
         # numeric columns listed by name: the model matrix is the intercept and the columns
-        x = np.column_stack([np.ones(len(positions)), *(frame[c].to_numpy()[positions].astype(float) for c in cols)])
+        x = np.column_stack([np.ones(len(frame) if positions is None else len(positions)),
+                             *(_take(frame[c].to_numpy(), positions).astype(float) for c in cols)])
         names: tuple[str, ...] = ("Intercept", *cols)
     else:
-        mm = formulaic.model_matrix(rhs, frame.iloc[positions].reset_index(drop=True), na_action="raise")
+        chosen = frame if positions is None else frame.iloc[positions]
+        mm = formulaic.model_matrix(rhs, chosen.reset_index(drop=True), na_action="raise")
         x = np.asarray(mm, dtype=float)
         names = tuple(re.sub(r"^Q\('(.*)'\)$", r"\1", str(c)) for c in mm.columns)
     # collinear covariates make every 2x2 regression singular: say which, once (QR without
@@ -179,32 +188,37 @@ def staggered_data(
     else:
         periods = np.sort(pd.unique(design.t[keep]))
         t_code = np.searchsorted(periods, design.t)
-    cohorts = np.unique(g[keep & (g > 0)])
+    cohorts = np.sort(pd.unique(g[keep & (g > 0)]))
     if len(cohorts) == 0:
         raise DesignError(f"no treated cohort ('{design.group}' > 0) is left to estimate ATT(g,t) for")
     if len(periods) < 2:
         raise DesignError(f"at least two periods in '{design.time}' are needed, found {len(periods)}")
 
-    local = np.flatnonzero(keep)
+    local = None if keep.all() else np.flatnonzero(keep)  # None: every row of the design, in its order
     if design.panel and not unbalanced:
-        key = design.unit_code[local].astype(np.int64) * len(periods) + t_code[local]
-        if not np.all(key[1:] > key[:-1]):  # a panel sorted by unit and period is not re-sorted
-            local = local[np.argsort(key, kind="stable")]
+        unit_code, period_code = _take(design.unit_code, local), _take(t_code, local)
+        if not sorted_by_unit_period(unit_code, period_code):  # a panel sorted by unit and period is not re-sorted
+            order = np.argsort(unit_code.astype(np.int64) * len(periods) + period_code, kind="stable")
+            local = order if local is None else local[order]
     x, names = _model_matrix(design, rhs, cov_cols, local, listed=not isinstance(covariates, str))
-    y = design.column(design.y)[local].astype(float)
-    w_rows = np.ones(len(local)) if design.weights is None else design.column(design.weights)[local].astype(float)
-    cluster_rows = design.cluster_code()[local] if clustered else None
-    g = g[local]
+    y = np.asarray(_take(design.column(design.y), local), dtype=float)
+    w_rows = None if design.weights is None else np.asarray(_take(design.column(design.weights), local), dtype=float)
+    cluster_rows = _take(design.cluster_code(), local) if clustered else None
+    g = _take(g, local)
+    n_rows = len(g)
     common = dict(periods=periods.astype(float), cohorts=cohorts, covariate_names=names)
     if design.panel and not unbalanced:
         n_t = len(periods)
         first = slice(None, None, n_t)
-        w = w_rows[first]
+        first_rows = np.arange(0, n_rows, n_t) if local is None else local[first]
+        w = np.ones(n_rows // n_t) if w_rows is None else w_rows[first]
         return StaggeredData(
-            panel=True, obs_group=g[first], obs_labels=design.unit_labels[design.unit_code[local][first]], weights=w / w.mean(), outcome=y.reshape(-1, n_t),
-            design=x.reshape(-1, n_t, x.shape[1]), obs_period=None,
+            panel=True, obs_group=g[first], obs_labels=design.unit_labels[design.unit_code[first_rows]],
+            weights=w / w.mean(), outcome=y.reshape(-1, n_t), design=x.reshape(-1, n_t, x.shape[1]), obs_period=None,
             cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first])[0], **common,
         )
+    local = np.arange(n_rows) if local is None else local
+    w_rows = np.ones(n_rows) if w_rows is None else w_rows
     if unbalanced:
         unit_code, _ = pd.factorize(design.unit_code[local], sort=True)
         first_row = np.unique(unit_code, return_index=True)[1]
