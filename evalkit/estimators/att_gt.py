@@ -34,7 +34,7 @@ from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draw
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.progress import progress
 from evalkit.results import InvalidTest, WaldTest
-from evalkit.staggered.covariate_cells import covariate_cells
+from evalkit.staggered.covariate_cells import MAX_CELL_SHARE, covariate_cells
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 from evalkit.staggered.terms import cell_term
@@ -161,8 +161,19 @@ def _dr_from_covariate_cells(
     path (to report its error) takes it.  ``None`` (use the general path) when the
     covariates have too many distinct values to gain from cells.
     """
-    invariant = bool(np.all(sd.design == sd.design[:, :1, :]))
-    by_base = {0: covariate_cells(sd.design[:, 0, :])} if invariant else {}
+    if sd.covariate_cells is not None:  # the cells of the covariate columns, found once
+        distinct, period_cell = sd.covariate_cells
+        invariant = bool(np.all(period_cell == period_cell[:, :1]))
+
+        def cells_of(b: int) -> tuple[np.ndarray, np.ndarray] | None:
+            in_base, present = pd.factorize(period_cell[:, b])
+            return None if len(present) > MAX_CELL_SHARE * sd.n_obs else (distinct[present], in_base)
+    else:
+        invariant = bool(np.all(sd.design == sd.design[:, :1, :]))
+
+        def cells_of(b: int) -> tuple[np.ndarray, np.ndarray] | None:
+            return covariate_cells(sd.design[:, b, :])
+    by_base = {0: cells_of(0)} if invariant else {}
     att = np.zeros(len(cells))
     influence = np.zeros((sd.n_obs, len(cells)), order="F")
     for j, (g, ti, base) in enumerate(progress(cells, "ATT(g,t) cells")):
@@ -170,7 +181,7 @@ def _dr_from_covariate_cells(
             continue
         b = 0 if invariant else base
         if b not in by_base:
-            by_base[b] = covariate_cells(sd.design[:, b, :])
+            by_base[b] = cells_of(b)
         if by_base[b] is None:
             return None
         rows, code = by_base[b]
@@ -308,7 +319,7 @@ def att_gt(
                           "pass allow_unbalanced_panel=False to balance the panel, or a balanced panel")
     cells = _cells(sd.periods, sd.cohorts, base_period, anticipation)
     fast = None
-    if sd.panel and not callable(est_method) and sd.design.shape[2] == 1:
+    if sd.panel and not callable(est_method) and len(sd.covariate_names) == 1:
         fast = _cells_without_covariates(sd, cells, control_group, anticipation, trim=est_method != "reg")
     elif sd.panel and est_method == "dr":
         fast = _dr_from_covariate_cells(sd, cells, control_group, anticipation, est)
