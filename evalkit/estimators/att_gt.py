@@ -174,6 +174,11 @@ def _dr_from_covariate_cells(
         def cells_of(b: int) -> tuple[np.ndarray, np.ndarray] | None:
             return covariate_cells(sd.design[:, b, :])
     by_base = {0: cells_of(0)} if invariant else {}
+    values, cohort_code = np.unique(sd.obs_group, return_inverse=True)
+    # the units of a 2x2 cell depend only on its cohort and comparison cohorts, the same for
+    # consecutive cells: their outcomes (period-major, each period contiguous), treatment and
+    # weights are gathered once per run of cells with the same units
+    units_key, units = None, None
     att = np.zeros(len(cells))
     influence = np.zeros((sd.n_obs, len(cells)), order="F")
     for j, (g, ti, base) in enumerate(progress(cells, "ATT(g,t) cells")):
@@ -185,14 +190,17 @@ def _dr_from_covariate_cells(
         if by_base[b] is None:
             return None
         rows, code = by_base[b]
-        treated = sd.obs_group == g
-        mask = treated | _cell_controls(sd.obs_group, g, sd.periods[max(ti, base)], control_group, anticipation)
-        res = dr_cell(sd.outcome[mask, ti] - sd.outcome[mask, base], treated[mask], code[mask], rows, sd.weights[mask])
+        in_cell = (values == g) | _cell_controls(values, g, sd.periods[max(ti, base)], control_group, anticipation)
+        if units_key != (g, in_cell.tobytes()):
+            units_key, mask = (g, in_cell.tobytes()), in_cell[cohort_code]
+            units = (mask, sd.outcome.T[:, mask], (sd.obs_group == g)[mask], sd.weights[mask])
+        mask, outcome, treated, weights = units
+        res = dr_cell(outcome[ti] - outcome[base], treated, code[mask], rows, weights)
         if res is None:
             att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
         else:
             att[j] = res[0]
-            influence[mask, j] = res[1] * (sd.n_obs / mask.sum())
+            influence[mask, j] = res[1] * (sd.n_obs / len(treated))
     return att, np.ascontiguousarray(influence)
 
 

@@ -140,9 +140,9 @@ def _column_cells(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | 
     n = len(columns[0])
     key, size = np.zeros(n, dtype=np.int64), 1
     for v in columns:
-        if v.dtype.kind in "iu" and n and int(v.max()) - int(v.min()) < 2**20:
-            lo = v.min()
-            code, card = (v - lo).astype(np.int64), int(v.max() - lo) + 1
+        lo, hi = (v.min(), v.max()) if v.dtype.kind in "iu" and n else (0, 2**20)
+        if int(hi) - int(lo) < 2**20:
+            code, card = np.subtract(v, lo, dtype=np.int64), int(hi) - int(lo) + 1
         elif v.dtype.kind in "iu" or (v.dtype.kind == "f" and np.isfinite(v).all()):
             code, uniques = pd.factorize(v)
             card = len(uniques)
@@ -151,7 +151,8 @@ def _column_cells(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | 
         if size * card >= 2**62:
             key, uniques = pd.factorize(key)
             size = len(uniques)
-        key = key * card + code
+        key *= card
+        key += code
         size *= card
     codes, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)
