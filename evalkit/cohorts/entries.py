@@ -325,8 +325,10 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     columns = ["person_id", "entry_month", "nav_category",
                *(c for c in ("female", "birth_year", "education_level", "county") if panel.has(c)),
                "away_long_enough", "history_unknown"]
+    reads = ["person_id", "month", *columns[2:-2], "last_nav_month_before"]
     kept, n_starts, excluded = split_staged(
-        panel.query(staged_sql(spell_starts_sql(panel, washout, unknown_history), columns, steps, derived)), len(steps))
+        panel.query(staged_sql(spell_starts_sql(panel, washout, unknown_history), columns, steps, derived),
+                    columns=reads), len(steps))
     counts = {"spells at NAV starting in the panel": n_starts}
     counts.update({step.label: n for step, n in zip(steps, excluded)})
     return kept.drop(columns=["away_long_enough", "history_unknown"]), counts
