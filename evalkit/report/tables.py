@@ -327,10 +327,10 @@ class ReportTable:
         return "\n".join(parts)
 
     def to_docx(self, path: str | Path) -> Path:
-        """Write a Word document holding the table."""
-        path = Path(path)
-        self._table.make("docx").save(str(path))
-        return path
+        """Write a Word document holding the table (:func:`evalkit.report.docx_table.write_docx`)."""
+        from evalkit.report.docx_table import write_docx
+
+        return write_docx(self._table.df, path, caption=self._table.caption, notes=self._table.notes or "")
 
     def to_excel(self, path: str | Path, *, sheet: str = "table") -> Path:
         """Write an Excel workbook: caption in A1, heading rows, one row per table row, notes."""
