@@ -165,3 +165,17 @@ def test_collinear_covariates_named(mpdta: pd.DataFrame) -> None:
     data = mpdta.assign(lpop2=2 * mpdta["lpop"] + 1)
     with pytest.raises(DesignError, match=r"covariate\(s\) \['lpop2'\] are collinear"):
         att_gt(data, **KW, covariates=["lpop", "lpop2"])
+
+
+def test_integer_periods_are_coded_as_by_sorting_the_distinct_values() -> None:
+    from evalkit.staggered.design import code_periods
+
+    rng = np.random.default_rng(4)
+    for values in (rng.integers(-5, 30, 500), rng.integers(0, 10**9, 50), rng.integers(0, 9, 300).astype(np.uint16),
+                   np.array([201701, 201703, 201702, 201701])):
+        t = values.astype(float)
+        periods, code = code_periods(t, values)
+        expected = np.sort(pd.unique(t))
+        np.testing.assert_array_equal(periods, expected)
+        np.testing.assert_array_equal(code, np.searchsorted(expected, t))
+        assert periods.dtype == np.float64 and code.dtype == np.intp

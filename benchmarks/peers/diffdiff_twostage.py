@@ -2,7 +2,12 @@
 
 from _child import run
 from diff_diff import TwoStageDiD
-from diffdiff_imputation import estimate
+import diffdiff_imputation
+
+
+def estimate(data):
+    return diffdiff_imputation.estimate(data, TwoStageDiD)
+
 
 if __name__ == "__main__":
-    run(lambda data: estimate(data, TwoStageDiD))
+    run(estimate)

@@ -1,7 +1,12 @@
 """differences: ATTgt doubly robust with the 8 covariate dummies (never-treated controls) + event aggregation."""
 
 from _child import COVARIATES, run
-from differences_cs import estimate
+import differences_cs
+
+
+def estimate(data):
+    return differences_cs.estimate(data, COVARIATES)
+
 
 if __name__ == "__main__":
-    run(lambda data: estimate(data, COVARIATES))
+    run(estimate)

@@ -1,7 +1,12 @@
 """evalkit: ATT(g,t) doubly robust with the 8 covariate dummies (never-treated controls, analytic SEs) + dynamic."""
 
 from _child import COVARIATES, run
-from evalkit_cs import estimate
+import evalkit_cs
+
+
+def estimate(data):
+    return evalkit_cs.estimate(data, COVARIATES)
+
 
 if __name__ == "__main__":
-    run(lambda data: estimate(data, COVARIATES))
+    run(estimate)

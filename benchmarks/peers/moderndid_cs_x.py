@@ -1,7 +1,12 @@
 """moderndid: att_gt doubly robust with the 8 covariate dummies (never-treated controls) + dynamic aggregation."""
 
 from _child import COVARIATES, run
-from moderndid_cs import estimate
+import moderndid_cs
+
+
+def estimate(data):
+    return moderndid_cs.estimate(data, COVARIATES)
+
 
 if __name__ == "__main__":
-    run(lambda data: estimate(data, COVARIATES))
+    run(estimate)

@@ -2,7 +2,12 @@
 
 from _child import run
 import py2sdid
-from py2sdid_imputation import estimate
+import py2sdid_imputation
+
+
+def estimate(data):
+    return py2sdid_imputation.estimate(data, py2sdid.ts_did, reported=lambda e: e != -1)
+
 
 if __name__ == "__main__":
-    run(lambda data: estimate(data, py2sdid.ts_did, reported=lambda e: e != -1))
+    run(estimate)

@@ -264,6 +264,26 @@ def code_units(design_unit: np.ndarray, g: np.ndarray, *, unit: str, group: str,
     return codes, labels
 
 
+def code_periods(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct periods (floats) and the code of each row's period.
+
+    ``t`` are the periods as floats and ``values`` the column they came from: integer
+    columns of a small range are coded by a count per offset from the minimum, without
+    hashing or searching.
+    """
+    values = np.asarray(values)
+    if (values.dtype.kind == "i" or (values.dtype.kind == "u" and values.dtype.itemsize < 8)) and len(values):
+        lo = values.min()
+        offset = np.subtract(values, lo, dtype=np.int64)
+        span = int(offset.max()) + 1
+        if span <= max(2 * len(values), 1024):
+            present = np.bincount(offset, minlength=span) > 0
+            code = np.cumsum(present, dtype=np.intp) - 1
+            return (np.flatnonzero(present) + int(lo)).astype(float), code[offset]
+    periods = np.sort(pd.unique(t))
+    return periods, np.searchsorted(periods, t)
+
+
 def sorted_by_unit_period(unit_code: np.ndarray, period_code: np.ndarray) -> bool:
     """Whether rows are sorted by unit and then period with no (unit, period) repeated
     (the key ``unit * T + period`` strictly increasing, compared without forming it)."""
@@ -380,8 +400,7 @@ def build_design(
         unit_code, unit_labels = np.arange(len(t)), np.asarray(index)
     else:
         unit_code, unit_labels = code_units(column(unit), g, unit=unit, group=group, constant=constant)
-    periods = np.sort(pd.unique(t))
-    period_code = np.searchsorted(periods, t)
+    periods, period_code = code_periods(t, column(time))
     if panel:
         check_unique(unit_code, period_code, len(periods), index, unit, time)
     g, keep = cohorts_in_window(g, unit_code, periods, anticipation, group, keep_always_treated)
