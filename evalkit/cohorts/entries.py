@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from evalkit.cohorts.arguments import whole_number
@@ -99,6 +100,9 @@ def entry_pool(
     washout, categories, first_only, max_age, min_age, unknown_history = rules
     frame, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age, None, None,
                                 min_age)
+    # in (person, entry month) order and canonical types once: a selection keeps both
+    frame = _with_canonical_types(frame.sort_values(["person_id", "entry_month"], kind="stable")
+                                  .reset_index(drop=True))
     return EntryPool(frame=frame, steps=steps, rules=rules, last_month=panel.last_month)
 
 
@@ -277,12 +281,12 @@ def find_entries(
     if pool is None:
         entries, steps = _kept_starts(panel, washout, unknown_history, categories, first_only, max_age,
                                       age_groups, windows, min_age)
-    else:
+        entries = _with_canonical_types(entries.sort_values(["person_id", "entry_month"], kind="stable"))
+    else:  # a pool is sorted and typed already
         entries, steps = _from_pool(pool, rules, panel, age_groups, windows)
-    entries = entries.sort_values(["person_id", "entry_month"], kind="stable").reset_index(drop=True)
+    entries = entries.reset_index(drop=True)
     entries["entry_period"] = to_period(entries["entry_month"])
     entries["entry_calendar_month"] = (entries["entry_month"] % 12 + 1).astype("int8")
-    entries = _with_canonical_types(entries)
     if "birth_year" in entries:
         entries["age"] = (entries["entry_month"] // 12 - entries["birth_year"]).astype("Int64")
         if age_groups is not None:
@@ -372,11 +376,11 @@ def _from_pool(pool: EntryPool, rules: tuple[object, ...], panel: StatusPanel,
         raise DesignError("age_groups need the birth_year column, which the panel lacks")
     entries, steps = pool.frame, dict(pool.steps)
     if windows:
-        months = entries["entry_month"]
-        label = pd.Series(None, index=entries.index, dtype=object)
-        for name, (first, last) in _window_spans(windows).items():
-            label[(months >= first) & (months <= last)] = name
-        inside = label.notna()
+        months = entries["entry_month"].to_numpy()
+        spans = _window_spans(windows)
+        label = np.select([(months >= first) & (months <= last) for first, last in spans.values()],
+                          list(spans), default=None)
+        inside = pd.notna(label)
         steps["excluded: entry outside the entry windows"] = int((~inside).sum())
         entries = entries[inside].assign(entry_window=label[inside])
     return entries, steps
