@@ -3,16 +3,17 @@
 Run: python benchmarks/bench_out_of_core.py [--copies 1 4 16] [--scale 1.0]
                                             [--memory-limit 2GB] [--workdir DIR]
      python benchmarks/bench_out_of_core.py --staggered 50000000 [500000000]
+                                            [--estimators att_gt imputation event_study]
                                             [--memory-limit 4GB] [--workdir DIR]
 
 ``--staggered ROWS``: a staggered person-month panel (40 months, 19 regions, cohorts by
 region, a discrete covariate with 3 values) of ``ROWS`` rows is written as copies of one
 1M-row Parquet file (25,000 persons; person ids shifted and outcomes perturbed per copy,
-so the panel is never in memory), and a fresh process estimates
-:func:`~evalkit.estimators.att_gt_engine.att_gt_in_engine` (doubly robust with the
-covariate, clustered by region) and its dynamic aggregation with DuckDB under
-``--memory-limit``; it prints seconds, rows per second and the peak resident memory of
-the process.  The files are deleted afterwards.
+so the panel is never in memory), and a fresh process per estimator estimates with DuckDB
+under ``--memory-limit`` (:func:`measure_staggered`: ``att_gt_in_engine`` doubly robust
+with the covariate and its dynamic aggregation, ``imputation_in_engine``,
+``event_study_in_engine``; clustered by region); it prints seconds, rows per second and
+the peak resident memory of the process.  The files are deleted afterwards.
 
 Simulates the national synthetic panel once (``--scale 1``: 6.3 M person-months), then
 writes ``copies`` copies of it (person ids shifted per copy, so each copy is a new set of
@@ -121,37 +122,64 @@ def write_staggered(directory: Path, rows: int) -> int:
     return copies * block
 
 
-def measure_staggered(directory: Path, memory_limit: str) -> dict[str, float]:
-    """att_gt_in_engine and its dynamic aggregation on one stored panel, in this process."""
+STAGGERED_ESTIMATORS = ("att_gt", "imputation", "event_study")
+
+
+def measure_staggered(directory: Path, memory_limit: str, estimator: str = "att_gt") -> dict[str, float]:
+    """One engine estimator on one stored panel, in this process: seconds, estimate, peak RSS.
+
+    ``att_gt``: :func:`~evalkit.estimators.att_gt_engine.att_gt_in_engine` (doubly robust
+    with the covariate) and its dynamic aggregation; ``imputation``:
+    :func:`~evalkit.estimators.imputation_engine.imputation_in_engine`; ``event_study``:
+    :func:`~evalkit.estimators.event_study_engine.event_study_in_engine` (``event_time::0``).
+    All clustered by region.
+    """
     from evalkit.engine import DuckDBEngine, ParquetSource
-    from evalkit.estimators.att_gt_engine import att_gt_in_engine
 
     engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=str(directory.parent / "spill"))
+    source = ParquetSource(str(directory / "*.parquet"))
+    roles = {"y": "y", "time": "month", "group": "first_treated", "unit": "person_id", "cluster": "region"}
     start = time.perf_counter()
-    res = att_gt_in_engine(ParquetSource(str(directory / "*.parquet")), y="y", time="month", group="first_treated",
-                           unit="person_id", cluster="region", covariates=["edu"], est_method="dr", engine=engine)
-    dynamic = res.aggregate("dynamic")
+    if estimator == "att_gt":
+        from evalkit.estimators.att_gt_engine import att_gt_in_engine
+
+        res = att_gt_in_engine(source, **roles, covariates=["edu"], est_method="dr", engine=engine)
+        rows, cells, out = res.nobs * STAGGERED_MONTHS, res.extra["n_cells"], res.aggregate("dynamic")
+        term = "ATT"
+    elif estimator == "imputation":
+        from evalkit.estimators.imputation_engine import imputation_in_engine
+
+        out = imputation_in_engine(source, **roles, engine=engine)
+        rows, cells, term = out.extra["n_untreated"] + out.extra["n_treated"], out.extra["n_cells"], "ATT"
+    else:
+        from evalkit.estimators.event_study_engine import event_study_in_engine
+
+        out = event_study_in_engine(source, **roles, engine=engine)
+        rows, cells, term = out.nobs, out.extra["n_cells"], "event_time::0"
     seconds = time.perf_counter() - start
-    return {"rows": res.nobs * STAGGERED_MONTHS, "cells": res.extra["n_cells"], "seconds": seconds,
-            "att": float(dynamic.params["ATT"]), "se": float(dynamic.std_errors["ATT"]),
+    return {"estimator": estimator, "rows": rows, "cells": cells, "seconds": seconds,
+            "att": float(out.params[term]), "se": float(out.std_errors[term]),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_staggered(sizes: list[int], memory_limit: str, workdir: str | None) -> None:
-    """Write, measure in a fresh process, and delete each staggered panel."""
-    print(f"{'rows':>13} {'cells':>6} {'seconds':>8} {'rows/s':>12} {'peak RSS MiB':>13} {'ATT':>7} {'SE':>7}"
-          f"   (att_gt_in_engine + dynamic, DuckDB memory_limit {memory_limit})")
+def run_staggered(sizes: list[int], memory_limit: str, workdir: str | None, estimators: list[str]) -> None:
+    """Write each staggered panel, measure each estimator in a fresh process, delete the panel."""
+    print(f"{'estimator':>11} {'rows':>13} {'cells':>6} {'seconds':>8} {'rows/s':>12} {'peak RSS MiB':>13} "
+          f"{'estimate':>8} {'SE':>7}   (in the engine, DuckDB memory_limit {memory_limit})")
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for rows in sizes:
             directory = Path(tmp) / f"staggered_{rows}"
             write_staggered(directory, rows)
-            out = subprocess.run(
-                [sys.executable, __file__, "--measure-staggered", str(directory), "--memory-limit", memory_limit],
-                check=True, capture_output=True, text=True,
-            )
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{r['rows']:>13,} {r['cells']:>6} {r['seconds']:>8.1f} {r['rows'] / r['seconds']:>12,.0f} "
-                  f"{r['peak_rss_mib']:>13,.0f} {r['att']:>7.4f} {r['se']:>7.4f}", flush=True)
+            for estimator in estimators:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--measure-staggered", str(directory), "--memory-limit", memory_limit,
+                     "--estimators", estimator],
+                    check=True, capture_output=True, text=True,
+                )
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"{estimator:>11} {r['rows']:>13,} {r['cells']:>6} {r['seconds']:>8.1f} "
+                      f"{r['rows'] / r['seconds']:>12,.0f} {r['peak_rss_mib']:>13,.0f} {r['att']:>8.4f} "
+                      f"{r['se']:>7.4f}", flush=True)
             for part in directory.glob("*.parquet"):
                 part.unlink()
 
@@ -163,17 +191,19 @@ def main() -> None:
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit (default 2GB; 4GB with --staggered)")
     parser.add_argument("--workdir", default=None, help="where to write the panels (default: a temp dir)")
     parser.add_argument("--staggered", type=int, nargs="+", default=None, metavar="ROWS",
-                        help="estimate att_gt_in_engine on staggered panels of these sizes instead")
+                        help="estimate in the engine on staggered panels of these sizes instead")
+    parser.add_argument("--estimators", nargs="+", choices=STAGGERED_ESTIMATORS, default=list(STAGGERED_ESTIMATORS),
+                        help="the engine estimators measured with --staggered (default: all three)")
     parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--measure-staggered", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_limit is None:
         args.memory_limit = "4GB" if args.staggered or args.measure_staggered else "2GB"
     if args.measure_staggered:
-        print(json.dumps(measure_staggered(Path(args.measure_staggered), args.memory_limit)))
+        print(json.dumps(measure_staggered(Path(args.measure_staggered), args.memory_limit, args.estimators[0])))
         return
     if args.staggered:
-        run_staggered(args.staggered, args.memory_limit, args.workdir)
+        run_staggered(args.staggered, args.memory_limit, args.workdir, args.estimators)
         return
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.memory_limit)))

@@ -81,6 +81,7 @@ _LAZY: dict[str, str] = {
     "event_study": "evalkit.estimators",
     "event_study_in_engine": "evalkit.estimators.event_study_engine",
     "imputation_did": "evalkit.estimators",
+    "imputation_in_engine": "evalkit.estimators.imputation_engine",
     "lpdid": "evalkit.estimators",
     "stacked_did": "evalkit.estimators",
     "sun_abraham": "evalkit.estimators",
@@ -154,6 +155,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from evalkit.engine import DuckDBEngine, DuckDBTable, ParquetSource, SparkEngine
     from evalkit.estimators.att_gt_engine import att_gt_in_engine
     from evalkit.estimators.event_study_engine import event_study_in_engine
+    from evalkit.estimators.imputation_engine import imputation_in_engine
     from evalkit.estimators import (
         AggregateResult,
         ATTgtResult,

@@ -146,7 +146,25 @@ def test_cells_are_small_and_one_query_each(data):
     assert cells.frame["n_units"].sum() == 3600
     assert len(cells.frame) <= 12 * 3 * 3 * 6
     np.testing.assert_allclose(cells.frame["y_sum"].sum(), data["outcome"].sum(), rtol=1e-12)
-    assert "GROUP BY" in cells_query(1, False) and "GROUP BY" in validation_query(1, True)
+    assert "GROUP BY" in cells_query(1, False) and "GROUP BY" in validation_query(1, True, 6)
+    assert "COUNT(DISTINCT" not in validation_query(1, True, 6)  # no per-unit distinct: it spills a panel-sized table
+
+
+@pytest.mark.parametrize("n_periods", [6, 120])
+def test_balance_check_is_exact_without_count_distinct(n_periods):
+    """A unit with a period twice and another missing has the full row count; the bit sums catch it."""
+    units = np.repeat(np.arange(40) + 1, n_periods)
+    t = np.tile(np.arange(1, n_periods + 1), 40)
+    t[(units == 7) & (t == 3)] = 2  # unit 7: period 2 twice, period 3 missing
+    t[(units == 9) & (t == n_periods - 1)] = n_periods  # the same in the last bit bucket
+    frame = pd.DataFrame({"u": units, "t": t, "g": 0.0, "c": units % 4, "y": 1.0})
+    with pytest.raises(PanelValidationError) as err:
+        staggered_cells(frame, y="y", time="t", group="g", unit="u", cluster="c")
+    text = str(err.value)
+    assert "2 of the 40 units of 'u' have more than one row in a period of 't'" in text and "[7, 9]" in text
+    assert "2 of the 40 units of 'u' miss periods of 't'" in text
+    ok = staggered_cells(frame[~frame["u"].isin([7, 9])], y="y", time="t", group="g", unit="u", cluster="c")
+    assert ok.n_units == 38 and ok.n_periods == n_periods
 
 
 def test_spark_runs_the_same_sums(data, parquet, spark):

@@ -14,8 +14,8 @@
 - :func:`dcdh`: de Chaisemartin & D'Haultfoeuille's DID_l for treatments that switch on and off.
 - :func:`staggered_efficient`: Roth & Sant'Anna's efficient estimator under random timing.
 - :func:`triple_diff`: triple differences (Ortiz-Villavicencio & Sant'Anna), two periods or staggered.
-- :func:`att_gt_in_engine`, :func:`event_study_in_engine`: ``att_gt`` and ``event_study`` of a
-  stored panel from cell sums computed in DuckDB or Spark (loaded on first use, with the engine).
+- :func:`att_gt_in_engine`, :func:`event_study_in_engine`, :func:`imputation_in_engine`:
+  ``att_gt``, ``event_study`` and ``imputation_did`` of a stored panel from cell sums computed in DuckDB or Spark (loaded on first use, with the engine).
 """
 
 from typing import TYPE_CHECKING
@@ -53,6 +53,7 @@ _LAZY: dict[str, str] = {
     "EngineATTgtResult": "evalkit.estimators.att_gt_engine",
     "att_gt_in_engine": "evalkit.estimators.att_gt_engine",
     "event_study_in_engine": "evalkit.estimators.event_study_engine",
+    "imputation_in_engine": "evalkit.estimators.imputation_engine",
 }
 
 __getattr__, __dir__ = lazy_module(__name__, _LAZY)
@@ -79,6 +80,7 @@ __all__ = [
     "event_study",
     "event_study_in_engine",
     "imputation_did",
+    "imputation_in_engine",
     "lpdid",
     "stacked_did",
     "staggered_efficient",
