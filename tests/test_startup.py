@@ -42,6 +42,14 @@ def test_start_up_loads_no_heavy_library(code) -> None:
     assert _loaded_after(code) == []
 
 
+def test_the_published_fui_analysis_loads_no_event_study_code() -> None:
+    """run_fui and the FUI writers import the event study and the triple difference (att_gt,
+    scipy.stats, formulaic) and matplotlib only when those parts run or a figure is drawn."""
+    code = ("import evalkit.replications.fui.report, evalkit.replications.fui.report_text\n"
+            "import evalkit.replications.fui.results_json\nfrom evalkit.replications.fui import run_fui")
+    assert _loaded_after(code) == ["evalkit.replications.fui.run"]
+
+
 def test_the_check_sees_a_heavy_import() -> None:
     assert _loaded_after("import evalkit.cli\nimport evalkit.outcomes.rates") == ["scipy.stats", "statsmodels"]
 

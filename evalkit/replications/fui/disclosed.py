@@ -34,7 +34,8 @@ def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFram
     """
     table = rep.descriptives
     rows_of = table_rows(rep.sample.spec)
-    comp = rep.descriptives_comparison().set_index(["row", "group"])
+    comp = rep.descriptives_comparison()
+    published = dict(zip(zip(comp["row"], comp["group"]), comp["published"].to_numpy()))
     rows, hidden = [], []
     blocks: dict[str, list[str]] = {}
     for row, (column, _, _) in rows_of.items():
@@ -59,7 +60,7 @@ def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFram
         records.append(("county_unemployment_pct_mean", "mean", None, table["county_unemployment_pct_mean"][i],
                         False, group_hidden))
         for row, kind, count, value, count_hidden, value_hidden in records:
-            pub = comp.loc[(row, group), "published"] if (row, group) in comp.index else None
+            pub = published.get((row, group))
             rows.append({"row": row, "group": group, "kind": kind, "count": count, "value": value,
                          "published": pub, "difference": None if pub is None else value - pub})
             hidden.append({"count": count_hidden, "value": value_hidden, "difference": value_hidden})

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from os import PathLike
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,7 +16,6 @@ from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
-from evalkit.replications.fui.event_study import FuiEventStudy, entry_cohorts, event_study_covariates, fui_event_study
 from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, published, without_age_terms
@@ -29,10 +29,13 @@ from evalkit.replications.fui.sample import (
     shared_outcome_rows,
 )
 from evalkit.replications.fui.schedule import norway_2017_schedule
-from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff, triple_diff_spec
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
 from evalkit.results.display import NotebookDisplay, short_repr
+
+if TYPE_CHECKING:  # the event study and the triple difference (att_gt: scipy.stats, formulaic) load when they run
+    from evalkit.replications.fui.event_study import FuiEventStudy
+    from evalkit.replications.fui.triple_diff import FuiTripleDiff
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,8 @@ def run_fui(
     stage("finding new users and their outcomes")
     # one pass for the entries and one for their outcomes, shared by every analysis below
     # (with the triple difference, of the entrants up to its comparison band's age)
+    if triple_diff:
+        from evalkit.replications.fui.triple_diff import fui_triple_diff, triple_diff_spec
     pool_spec = triple_diff_spec(spec) if triple_diff else spec
     widest = fui_entry_pool(panel, pool_spec)
     pool = younger_pool(widest, spec.max_age) if triple_diff else widest
@@ -349,6 +354,8 @@ def run_fui(
     inference = few_cluster_inference(clustered, n_boot=n_boot) if few_clusters else None
     study = None
     if event_study:
+        from evalkit.replications.fui.event_study import entry_cohorts, event_study_covariates, fui_event_study
+
         stage("event study of all monthly entry cohorts")
         study = fui_event_study(
             entry_cohorts(panel, unemployment, schedule, cohort_spec, pool=pool, rows=rows),
