@@ -38,10 +38,12 @@ SIZES = (50_000, 250_000, 1_000_000, 4_000_000)
 ESTIMANDS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "cs": ("Callaway-Sant'Anna ATT(g,t) + dynamic aggregation, analytic SEs", [
         ("evalkit", "evalkit", "evalkit_cs"), ("diff-diff", "diff_diff", "diffdiff_cs"),
-        ("csdid", "csdid", "csdid_cs"), ("moderndid", "moderndid", "moderndid_cs")]),
+        ("csdid", "csdid", "csdid_cs"), ("moderndid", "moderndid", "moderndid_cs"),
+        ("differences", "differences", "differences_cs")]),
     "cs_x": ("Callaway-Sant'Anna doubly robust with 8 covariate dummies + dynamic aggregation, analytic SEs", [
         ("evalkit", "evalkit", "evalkit_cs_x"), ("diff-diff", "diff_diff", "diffdiff_cs_x"),
-        ("csdid", "csdid", "csdid_cs_x"), ("moderndid", "moderndid", "moderndid_cs_x")]),
+        ("csdid", "csdid", "csdid_cs_x"), ("moderndid", "moderndid", "moderndid_cs_x"),
+        ("differences", "differences", "differences_cs_x")]),
     "twfe": ("TWFE event study, unit + month FE, unit-clustered SEs", [
         ("evalkit", "evalkit", "evalkit_twfe"), ("pyfixest", "pyfixest", "pyfixest_twfe"),
         ("linearmodels", "linearmodels", "linearmodels_twfe"), ("statsmodels", "statsmodels", "statsmodels_twfe")]),

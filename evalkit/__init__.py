@@ -27,8 +27,7 @@ and what each package owns: docs/architecture.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evalkit.errors import (
     DesignError,
@@ -40,6 +39,7 @@ from evalkit.errors import (
     ScheduleError,
     StudyError,
 )
+from evalkit.lazy import lazy_module
 
 __version__ = "0.1.0"
 
@@ -147,18 +147,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name from its module on first access (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later accesses skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_module(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed

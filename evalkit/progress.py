@@ -54,25 +54,32 @@ class Progress:
     """
 
     def __init__(self, total: int | None, label: str, *, stream: TextIO | None = None, delay: float = 2.0) -> None:
-        from tqdm import tqdm
-
         self.stream = sys.stderr if stream is None else stream
         self.active = enabled(self.stream)
-        self._bar = tqdm(total=total, desc=label, file=self.stream, delay=delay, disable=not self.active,
-                         ncols=WIDTH, mininterval=0.1, leave=True, ascii=False)
+        self._done = 0
+        self._bar = None
+        if self.active:  # tqdm (and the multiprocessing it loads) only where a bar can be drawn
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=label, file=self.stream, delay=delay, ncols=WIDTH, mininterval=0.1,
+                             leave=True, ascii=False)
 
     @property
     def count(self) -> int:
         """Units of work recorded so far."""
-        return int(self._bar.n)
+        return self._done if self._bar is None else int(self._bar.n)
 
     def update(self, k: int = 1) -> None:
         """Record ``k`` more units of work done."""
-        self._bar.update(k)
+        if self._bar is None:
+            self._done += k
+        else:
+            self._bar.update(k)
 
     def close(self) -> None:
         """Draw the final state and end the line (only if the bar was drawn)."""
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 def progress(items: Iterable[T], label: str, *, total: int | None = None, stream: TextIO | None = None,

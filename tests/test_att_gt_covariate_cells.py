@@ -107,3 +107,28 @@ def test_the_cell_path_is_taken_for_discrete_covariates(monkeypatch: pytest.Monk
     monkeypatch.setattr(module, "dr_cell", spy)
     res = att_gt(_panel(), **COLS, covariates=["c1", "c2", "c3"])
     assert len(taken) == len(res.params) and all(taken)
+
+
+def test_listed_discrete_covariates_are_stored_as_cells_equal_to_the_dense_design() -> None:
+    from evalkit.staggered.design import build_design
+    from evalkit.staggered.gt_data import staggered_data
+
+    d = _panel(seed=5, varying=True)
+    d["big"] = np.repeat(np.random.default_rng(2).choice([-(2**21), 7, 2**21], 400), 6)  # factorised, not offset
+    d["u"] = (d["b"] * 3).astype(np.uint8)
+    cols = ["c1", "c2", "big", "u"]
+
+    def arrays(covariates):
+        design = build_design(d, **COLS, covariates=cols, panel=True)
+        return staggered_data(design, covariates=covariates, control_group="never_treated", anticipation=0,
+                              allow_unbalanced_panel=True, clustered=False)
+
+    cells, dense = arrays(cols), arrays("~ c1 + c2 + big + u")  # a formula takes the dense path
+    assert cells.dense_design is None and dense.covariate_cells is None
+    distinct, code = cells.covariate_cells
+    assert code.shape == cells.outcome.shape and len(distinct) == len(np.unique(distinct, axis=0))
+    np.testing.assert_array_equal(cells.design, dense.design)
+    # the cells are numbered by first appearance, as covariate_cells numbers the dense rows
+    rows, codes = covariate_cells(dense.design.reshape(-1, distinct.shape[1]))
+    np.testing.assert_array_equal(rows, distinct)
+    np.testing.assert_array_equal(codes, code.reshape(-1))

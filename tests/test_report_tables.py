@@ -163,3 +163,29 @@ def test_fui_table_8_1_in_every_format(fui, tmp_path) -> None:
     assert "Sør/Vest, t1" in first
     n = fui.descriptives["n_total"]["south_west_t1"]
     assert f"{n:,}" in (tmp_path / "t81.md").read_text(encoding="utf-8")
+
+
+def _word_table(path) -> tuple:
+    """What a reader of a Word table sees: cell texts, merged spans, run fonts and alignment, caption."""
+    import docx
+
+    doc = docx.Document(str(path))
+    rows = doc.tables[0].rows
+    return ([[c.text for c in row.cells] for row in rows],
+            [[tc.grid_span for tc in row._tr.tc_lst] for row in rows],
+            [[(r.font.name, r.font.size, str(r.font.color.rgb), p.alignment)
+              for c in row.cells for p in c.paragraphs for r in p.runs] for row in rows],
+            [p.text for p in doc.paragraphs])
+
+
+def test_word_tables_show_what_maketables_writes(table, fui, tmp_path) -> None:
+    """The one-pass Word writer against maketables' own Word output of the same layout."""
+    from evalkit.replications.fui.report_html import published_tables
+
+    shown = {"slopes": table, **{f"{k}_nb": t for k, t in published_tables(fui, lang="nb").items()}}
+    for name, report_table in shown.items():
+        report_table._table.make("docx").save(str(tmp_path / f"{name}_maketables.docx"))
+        mine = _word_table(report_table.to_docx(tmp_path / f"{name}.docx"))
+        theirs = _word_table(tmp_path / f"{name}_maketables.docx")
+        assert mine == theirs, name
+        assert any(span > 1 for row in mine[1] for span in row)  # merged headings or notes were compared

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from evalkit import EvalkitError
-from evalkit.cohorts import entry_pool, find_entries
+from evalkit.cohorts import entry_pool, find_entries, younger_pool
 from evalkit.outcomes import outcome_rows, outcomes_at_horizons
-from evalkit.panel import read_panel
+from evalkit.panel import read_panel, scan_panel
 
 
 def panel_of(make_person):
@@ -30,6 +30,48 @@ def test_entries_selected_from_a_pool_equal_entries_found_in_the_engine(make_per
     pd.testing.assert_frame_equal(shared.frame, alone.frame)
     assert shared.report.steps == alone.report.steps
     pd.testing.assert_frame_equal(pool.frame, before)  # never modified
+
+
+def aged_panel(make_person):
+    """Entrants of 2016 aged 21 to 36 (two entries for some), one without a birth year."""
+    rows = []
+    for person, birth in enumerate(range(1980, 1996), start=1):
+        rows += make_person(person, "2015-01", "2017-06", birth_year=birth,
+                            nav={"2016-02": "standard", **({"2017-05": "situational"} if person % 3 else {})})
+    rows += make_person(99, "2015-01", "2017-06", birth_year=None, nav={"2016-02": "standard"})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("stored", [False, True])
+@pytest.mark.parametrize("rules", [{}, {"min_age": 25}, {"first_only": True, "categories": ["standard"]}])
+def test_a_younger_pool_equals_the_pool_found_with_its_age_limit(make_person, tmp_path, stored, rules):
+    frame = aged_panel(make_person)
+    if stored:
+        frame.to_parquet(tmp_path / "panel.parquet")
+    panel = scan_panel(str(tmp_path / "panel.parquet")) if stored else read_panel(frame)
+    wide = entry_pool(panel, washout=12, max_age=34, **rules)
+    before = wide.frame.copy()
+    younger, alone = younger_pool(wide, 29), entry_pool(panel, washout=12, max_age=29, **rules)
+    order = ["person_id", "entry_month"]
+    assert 0 < len(younger.frame) < len(wide.frame)
+    pd.testing.assert_frame_equal(younger.frame.sort_values(order).reset_index(drop=True),
+                                  alone.frame.sort_values(order).reset_index(drop=True))
+    assert younger.steps == alone.steps and list(younger.steps) == list(alone.steps)
+    assert younger.rules == alone.rules
+    pd.testing.assert_frame_equal(wide.frame, before)
+    shared = find_entries(panel, washout=12, max_age=29, windows={"t1": ("2016-01", "2016-06")}, pool=younger,
+                          **rules)
+    own = find_entries(panel, washout=12, max_age=29, windows={"t1": ("2016-01", "2016-06")}, **rules)
+    pd.testing.assert_frame_equal(shared.frame, own.frame)
+    assert shared.report.steps == own.report.steps
+
+
+def test_a_younger_pool_needs_an_age_limit_within_the_pool(make_person):
+    panel = read_panel(aged_panel(make_person))
+    with pytest.raises(EvalkitError, match="age limits None..None"):
+        younger_pool(entry_pool(panel), 29)
+    with pytest.raises(EvalkitError, match="age limits 25..34.*max_age=40"):
+        younger_pool(entry_pool(panel, max_age=34, min_age=25), 40)
 
 
 def test_a_pool_of_other_rules_is_refused(make_person):

@@ -13,7 +13,7 @@ from evalkit.replications.fui import run_fui
 from evalkit.replications.fui.report_html import triple_diff_section
 from evalkit.replications.fui.report_text import triple_diff_text
 from evalkit.replications.fui.results_json import results_document
-from evalkit.replications.fui.sample import FuiSpec
+from evalkit.replications.fui.sample import FuiSpec, prepare_sample
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.synthetic import simulate_fui_panel
 from evalkit.inference import wild_cluster_bootstrap
@@ -27,14 +27,30 @@ TRUTH = {"employed": 0.05, "in_education": 0.0}
 
 
 @pytest.fixture(scope="module")
-def shocked():
-    """FUI run with the DDD on a panel whose South-West gets a shock of +0.3 on every new
-    user's outcome probabilities from 2017 (all ages): the 2x2 estimates effect + 0.3, the
-    DDD the effect."""
+def shocked_data():
+    """A panel whose South-West gets a shock of +0.3 on every new user's outcome
+    probabilities from 2017 (all ages): the 2x2 estimates effect + 0.3, the DDD the effect."""
     data = simulate_fui_panel(scale=0.1, seed=3, age_30_34=True, region_shock=SHOCK,
                               effects={"employment": TRUTH["employed"], "education": TRUTH["in_education"]})
-    return run_fui(data.panel, data.unemployment, few_clusters=False, event_study=False, placebo=False,
-                   triple_diff=True)
+    return read_panel(data.panel), data.unemployment
+
+
+@pytest.fixture(scope="module")
+def shocked(shocked_data):
+    """FUI run with the DDD on :func:`shocked_data`."""
+    panel, unemployment = shocked_data
+    return run_fui(panel, unemployment, few_clusters=False, event_study=False, placebo=False, triple_diff=True)
+
+
+def test_the_ddd_shares_the_run_s_entry_pass_and_equals_its_own(shocked_data, shocked) -> None:
+    # run_fui finds the entrants up to 34 once; the 2x2 takes the younger ones (younger_pool)
+    panel, unemployment = shocked_data
+    alone = fui_triple_diff(panel, unemployment, norway_2017_schedule(), FuiSpec(), n_boot=None)
+    pd.testing.assert_frame_equal(shocked.triple_diff.effects(), alone.effects(), check_exact=True)
+    pd.testing.assert_frame_equal(shocked.triple_diff.entrants, alone.entrants, check_exact=True)
+    sample = prepare_sample(panel, unemployment, norway_2017_schedule(), FuiSpec())
+    pd.testing.assert_frame_equal(shocked.sample.frame, sample.frame, check_exact=True)
+    assert shocked.sample.entries.report.steps == sample.entries.report.steps
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,11 @@ A child is run as ``python benchmarks/peers/<script>.py PANEL.parquet``; it prin
 line ``{"seconds": ..., "peak_rss_mb": ..., "estimates": {...}}`` where ``seconds`` is the
 wall time of the estimation alone (not the Parquet read) and ``peak_rss_mb`` the peak
 resident memory of the whole process (``resource.getrusage``).  Estimate keys are
-``"gt:g,t"`` for ATT(g,t), ``"e:k"`` for event time ``k`` and ``"overall"``.
+``"gt:g,t"`` for ATT(g,t), ``"e:k"`` for event time ``k`` and ``"overall"`` (:func:`estimates`).
+
+Estimands that differ only in an option (``cs`` and ``cs_x``: the covariates; ``imputation``
+and ``twostage``: the estimator) share one ``estimate`` per package: the second script
+imports it from the first and passes the option.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import resource
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -41,3 +45,17 @@ def event_time(data: pd.DataFrame, never: int = -1) -> pd.Series:
     """``time - first_treated`` for treated units, ``never`` for never-treated ones."""
     g = data["first_treated"]
     return (data["time"] - g).where(g > 0, never)
+
+
+def estimates(
+    gt: Iterable[tuple[float, float, float]] = (),
+    events: Iterable[tuple[float, float]] = (),
+    overall: float | None = None,
+) -> dict[str, float]:
+    """The estimate keys of the JSON line: ``(g, t, ATT)`` cells, ``(e, effect)`` event times
+    (a missing event time, ``NaN`` or ``pd.NA``, is left out) and the overall effect."""
+    out = {f"gt:{float(g):g},{float(t):g}": float(v) for g, t, v in gt}
+    out.update({f"e:{float(e):g}": float(v) for e, v in events if not pd.isna(e)})
+    if overall is not None:
+        out["overall"] = float(overall)
+    return out

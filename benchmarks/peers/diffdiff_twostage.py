@@ -2,15 +2,7 @@
 
 from _child import run
 from diff_diff import TwoStageDiD
-
-
-def estimate(data):
-    res = TwoStageDiD(cluster="unit").fit(data, outcome="y", unit="unit", time="time", first_treat="first_treated",
-                                          aggregate="event_study")
-    out = {f"e:{e:g}": v["effect"] for e, v in res.event_study_effects.items() if v.get("n_obs", 1)}
-    out["overall"] = res.overall_att
-    return out
-
+from diffdiff_imputation import estimate
 
 if __name__ == "__main__":
-    run(estimate)
+    run(lambda data: estimate(data, TwoStageDiD))

@@ -1,18 +1,14 @@
 """evalkit: ATT(g,t) (never-treated controls, no covariates, analytic SEs) + dynamic aggregation."""
 
-import pandas as pd
-
-from _child import run
+from _child import estimates, run
 from evalkit.estimators.att_gt import att_gt
 
 
-def estimate(data):
-    res = att_gt(data, y="y", time="time", group="first_treated", unit="unit")
+def estimate(data, covariates=None):
+    res = att_gt(data, y="y", time="time", group="first_treated", unit="unit", covariates=covariates)
     dyn = res.aggregate("dynamic")
-    out = {f"gt:{g:g},{t:g}": v for g, t, v in zip(res.group, res.time, res.params.to_numpy())}
-    out.update({f"e:{e:g}": v for e, v in zip(dyn.term_values, dyn.params.to_numpy()) if e is not pd.NA})
-    out["overall"] = dyn.params["ATT"]
-    return out
+    return estimates(zip(res.group, res.time, res.params.to_numpy()), zip(dyn.term_values, dyn.params.to_numpy()),
+                     dyn.params["ATT"])
 
 
 if __name__ == "__main__":

@@ -1,17 +1,8 @@
 """py2sdid: ts_did two-stage DiD (Gardner 2022), overall ATT and event-time effects, unit-clustered SEs."""
 
 from _child import run
-import polars as pl
 import py2sdid
-
-
-def estimate(data):
-    res = py2sdid.ts_did(pl.from_pandas(data), yname="y", idname="unit", tname="time", gname="first_treated",
-                         cluster_var="unit", verbose=False)
-    out = {f"e:{e:g}": v for e, v in zip(res.event_study["rel_time"], res.event_study["estimate"]) if e != -1}
-    out["overall"] = res.att_avg
-    return out
-
+from py2sdid_imputation import estimate
 
 if __name__ == "__main__":
-    run(estimate)
+    run(lambda data: estimate(data, py2sdid.ts_did, reported=lambda e: e != -1))

@@ -102,6 +102,29 @@ def entry_pool(
     return EntryPool(frame=frame, steps=steps, rules=rules, last_month=panel.last_month)
 
 
+def younger_pool(pool: EntryPool, max_age: int) -> EntryPool:
+    """The entries of ``pool`` aged at most ``max_age``: what :func:`entry_pool` with that age limit finds.
+
+    A pool with a higher age limit holds every entry of a lower one (the age step comes
+    after the washout, history, category and first-entry steps), so an analysis of an
+    older band (e.g. the triple difference's comparison aged 30-34) and the main one share
+    one pass: the entries above ``max_age`` move to the count of the age exclusion.
+    """
+    max_age = whole_number(max_age, name="max_age", minimum=0)
+    washout, categories, first_only, old_max, min_age, unknown_history = pool.rules
+    if old_max is None or max_age > old_max or (min_age is not None and max_age < min_age):
+        raise EvalkitError(f"the entry pool has the age limits {min_age}..{old_max}; a younger pool needs an "
+                           f"age limit within them, got max_age={max_age!r}")
+    age = pool.frame["entry_month"] // 12 - pool.frame["birth_year"]
+    keep = (age <= max_age).to_numpy(dtype=bool, na_value=False)
+    old_label, label = f"excluded: age above {old_max} or unknown", f"excluded: age above {max_age} or unknown"
+    steps = {(label if k == old_label else k): (n + int((~keep).sum()) if k == old_label else n)
+             for k, n in pool.steps.items()}
+    return EntryPool(frame=pool.frame[keep].reset_index(drop=True), steps=steps,
+                     rules=(washout, categories, first_only, max_age, min_age, unknown_history),
+                     last_month=pool.last_month)
+
+
 def _checked_rules(washout: object, categories: Sequence[str] | None, first_only: bool, max_age: object,
                    min_age: object, unknown_history: str) -> tuple[object, ...]:
     """The entry rules of :func:`find_entries`, checked and normalised (whole numbers, a tuple of categories)."""
@@ -325,8 +348,10 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     columns = ["person_id", "entry_month", "nav_category",
                *(c for c in ("female", "birth_year", "education_level", "county") if panel.has(c)),
                "away_long_enough", "history_unknown"]
+    reads = ["person_id", "month", *columns[2:-2], "last_nav_month_before"]
     kept, n_starts, excluded = split_staged(
-        panel.query(staged_sql(spell_starts_sql(panel, washout, unknown_history), columns, steps, derived)), len(steps))
+        panel.query(staged_sql(spell_starts_sql(panel, washout, unknown_history), columns, steps, derived),
+                    columns=reads), len(steps))
     counts = {"spells at NAV starting in the panel": n_starts}
     counts.update({step.label: n for step, n in zip(steps, excluded)})
     return kept.drop(columns=["away_long_enough", "history_unknown"]), counts

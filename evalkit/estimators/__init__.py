@@ -18,42 +18,45 @@
   ``att_gt``, ``event_study`` and ``imputation_did`` of a stored panel from cell sums computed in DuckDB or Spark (loaded on first use, with the engine).
 """
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-from evalkit.estimators.att_gt import att_gt
-from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
-from evalkit.estimators.bacon import BaconResult, bacon_decomposition
-from evalkit.estimators.dcdh import DcdhResult, dcdh
-from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
-from evalkit.estimators.etwfe import ETWFEResult, etwfe
-from evalkit.estimators.event_study import event_study
-from evalkit.estimators.event_study_result import EventStudyResult
-from evalkit.estimators.imputation import ImputationResult, imputation_did
-from evalkit.estimators.lpdid import lpdid
-from evalkit.estimators.stacked import stacked_did
-from evalkit.estimators.staggered_efficient import StaggeredEfficientResult, staggered_efficient
-from evalkit.estimators.sun_abraham import sun_abraham
-from evalkit.estimators.synthdid import synthdid
-from evalkit.estimators.synthdid_result import SynthDiDResult
-from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
-from evalkit.estimators.two_stage import two_stage_did
+from evalkit.lazy import lazy_module
 
-#: Names loaded on first use (PEP 562): they import the engines (DuckDB).
+#: Public name -> the module defining it, loaded on first use (PEP 562): the FUI 2x2 loads
+#: did2x2 alone, and the engine estimators load DuckDB only when used.
 _LAZY: dict[str, str] = {
+    "att_gt": "evalkit.estimators.att_gt",
+    "AggregateResult": "evalkit.estimators.att_gt_result",
+    "ATTgtResult": "evalkit.estimators.att_gt_result",
+    "BaconResult": "evalkit.estimators.bacon",
+    "bacon_decomposition": "evalkit.estimators.bacon",
+    "DcdhResult": "evalkit.estimators.dcdh",
+    "dcdh": "evalkit.estimators.dcdh",
+    "DiD2x2Result": "evalkit.estimators.did2x2",
+    "did2x2": "evalkit.estimators.did2x2",
+    "ETWFEResult": "evalkit.estimators.etwfe",
+    "etwfe": "evalkit.estimators.etwfe",
+    "event_study": "evalkit.estimators.event_study",
+    "EventStudyResult": "evalkit.estimators.event_study_result",
+    "ImputationResult": "evalkit.estimators.imputation",
+    "imputation_did": "evalkit.estimators.imputation",
+    "lpdid": "evalkit.estimators.lpdid",
+    "stacked_did": "evalkit.estimators.stacked",
+    "StaggeredEfficientResult": "evalkit.estimators.staggered_efficient",
+    "staggered_efficient": "evalkit.estimators.staggered_efficient",
+    "sun_abraham": "evalkit.estimators.sun_abraham",
+    "synthdid": "evalkit.estimators.synthdid",
+    "SynthDiDResult": "evalkit.estimators.synthdid_result",
+    "TripleDiffResult": "evalkit.estimators.triple_diff",
+    "triple_diff": "evalkit.estimators.triple_diff",
+    "two_stage_did": "evalkit.estimators.two_stage",
     "EngineATTgtResult": "evalkit.estimators.att_gt_engine",
     "att_gt_in_engine": "evalkit.estimators.att_gt_engine",
     "event_study_in_engine": "evalkit.estimators.event_study_engine",
     "imputation_in_engine": "evalkit.estimators.imputation_engine",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit.estimators' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
+__getattr__, __dir__ = lazy_module(__name__, _LAZY)
 
 __all__ = [
     "ATTgtResult",
@@ -86,3 +89,24 @@ __all__ = [
     "triple_diff",
     "two_stage_did",
 ]
+
+if TYPE_CHECKING:  # for type checkers and IDEs; never executed
+    from evalkit.estimators.att_gt import att_gt
+    from evalkit.estimators.att_gt_result import AggregateResult, ATTgtResult
+    from evalkit.estimators.bacon import BaconResult, bacon_decomposition
+    from evalkit.estimators.dcdh import DcdhResult, dcdh
+    from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
+    from evalkit.estimators.etwfe import ETWFEResult, etwfe
+    from evalkit.estimators.event_study import event_study
+    from evalkit.estimators.event_study_result import EventStudyResult
+    from evalkit.estimators.imputation import ImputationResult, imputation_did
+    from evalkit.estimators.lpdid import lpdid
+    from evalkit.estimators.stacked import stacked_did
+    from evalkit.estimators.staggered_efficient import StaggeredEfficientResult, staggered_efficient
+    from evalkit.estimators.sun_abraham import sun_abraham
+    from evalkit.estimators.synthdid import synthdid
+    from evalkit.estimators.synthdid_result import SynthDiDResult
+    from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
+    from evalkit.estimators.two_stage import two_stage_did
+    from evalkit.estimators.att_gt_engine import EngineATTgtResult, att_gt_in_engine
+    from evalkit.estimators.event_study_engine import event_study_in_engine

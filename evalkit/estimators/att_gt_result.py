@@ -251,16 +251,15 @@ def _share_coefficients(groups: np.ndarray, values: np.ndarray, pg: np.ndarray, 
 
 
 def _combine(
-    res: ATTgtResult, keep: np.ndarray, pg: np.ndarray, with_wif: bool
+    att: np.ndarray, group: np.ndarray, cohorts: np.ndarray, keep: np.ndarray, pg: np.ndarray, with_wif: bool
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Cohort-share weighted average of the ATT(g,t) in ``keep``, with its influence function
-    as coefficients ``(a, b)``: ``influence @ a + share_influence @ b``."""
-    att = res.params.to_numpy()
+    """Cohort-share weighted average of the ATT(g,t) ``att`` (of cohorts ``group``) in ``keep``,
+    with its influence function as coefficients ``(a, b)``: ``influence @ a + share_influence @ b``."""
     a = np.zeros(len(att))
     a[keep] = pg[keep] / pg[keep].sum()
-    b = np.zeros(len(res.cohorts))
+    b = np.zeros(len(cohorts))
     if with_wif:
-        b = _share_coefficients(res.group[keep], att[keep], pg[keep], res.cohorts)
+        b = _share_coefficients(group[keep], att[keep], pg[keep], cohorts)
     return float(att @ a), a, b
 
 
@@ -355,19 +354,20 @@ def aggregate_att_gt(
     g, t = res.group, res.time
     e = t - g
     cohorts = res.cohorts
+    att = res.params.to_numpy()
     share = {c: np.mean(res.obs_weights * (res.obs_group == c)) for c in cohorts}
     pg = np.array([share[c] for c in g])
     post = (g <= t) & (e <= max_e)
 
     def combine_each(masks: list[np.ndarray], with_wif: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        parts = [_combine(res, m, pg, with_wif) for m in masks]
+        parts = [_combine(att, g, cohorts, m, pg, with_wif) for m in masks]
         return np.array([p[0] for p in parts]), np.column_stack([p[1] for p in parts]), np.column_stack([p[2] for p in parts])
 
     term_values = np.empty(0, dtype=np.int64)
     if kind == "simple":
         if not post.any():
             raise DesignError(f"no post-treatment ATT(g,t) with event time <= {max_e}")
-        overall, a_all, b_all = _combine(res, post, pg, with_wif=True)
+        overall, a_all, b_all = _combine(att, g, cohorts, post, pg, with_wif=True)
         values, A, B = np.empty(0), np.zeros((len(g), 0)), np.zeros((len(cohorts), 0))
     elif kind == "group":
         for c in cohorts:

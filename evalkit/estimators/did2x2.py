@@ -19,7 +19,7 @@ from evalkit.inference.covariance import CovType
 from evalkit.regression import RegressionResult, feols
 from evalkit.rows import drop_missing, numeric_column, positive_weights
 
-__all__ = ["DiD2x2Result", "did2x2"]
+__all__ = ["DiD2x2Result", "did2x2", "did2x2_formula", "treatment_cells"]
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -72,23 +72,58 @@ def _as_binary(data: pd.DataFrame, col: str) -> pd.Series:
     return values.astype(int)
 
 
-def _cells(data: pd.DataFrame, y: str, treated: str, post: str, weights: str | None) -> pd.DataFrame:
-    w = data[weights] if weights else pd.Series(1.0, index=data.index)
+def treatment_cells(
+    treated_values: np.ndarray,
+    post_values: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None,
+    *,
+    treated: str,
+    post: str,
+) -> pd.DataFrame:
+    """Rows, weighted mean outcome and weight sum of each treated x post cell (0/1 arrays).
+
+    Raises
+    ------
+    DesignError
+        When a cell is empty (a 2x2 DiD needs all four).
+    """
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     rows = []
     for t in (0, 1):
         for p in (0, 1):
-            m = (data[treated] == t) & (data[post] == p)
+            m = (treated_values == t) & (post_values == p)
             n = int(m.sum())
             if n == 0:
                 raise DesignError(
                     f"the cell {treated}={t}, {post}={p} is empty (after excluding rows with missing "
                     "values); a 2x2 DiD needs all four treated x post cells"
                 )
-            rows.append(
-                {treated: t, post: p, "nobs": n, "mean": float(np.average(data.loc[m, y], weights=w[m])),
-                 "weight": float(w[m].sum())}
-            )
+            rows.append({treated: t, post: p, "nobs": n, "mean": float(np.average(y[m], weights=w[m])),
+                         "weight": float(w[m].sum())})
     return pd.DataFrame(rows)
+
+
+def did2x2_formula(
+    y: str,
+    *,
+    treated: str,
+    post: str,
+    main: Sequence[str],
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    absorb: Sequence[str] = (),
+) -> str:
+    """The formula :func:`did2x2` fits: ``y ~ main + treated:post + covariates + C(categorical) | absorb``.
+
+    ``main`` are the main effects (``post``, ``treated``) that the fixed effects do not absorb.
+    """
+    rhs = [*map(_quote, main), f"{_quote(treated)}:{_quote(post)}", *map(_quote, covariates)]
+    rhs += [f"C({_quote(c)})" for c in categorical]
+    formula = f"{_quote(y)} ~ " + " + ".join(rhs)
+    if absorb:
+        formula += " | " + " + ".join(map(_quote, absorb))
+    return formula
 
 
 def _quote(col: str) -> str:
@@ -163,7 +198,10 @@ def did2x2(
         numeric_column(sample, col, "covariate", "give text columns as categorical=")
     if weights is not None:
         positive_weights(sample, weights)
-    cells = _cells(sample, y, treated, post, weights)
+    cells = treatment_cells(
+        sample[treated].to_numpy(), sample[post].to_numpy(), outcome,
+        None if weights is None else sample[weights].to_numpy(dtype=float), treated=treated, post=post,
+    )
     if np.unique(outcome).size == 1:
         raise DesignError(
             f"outcome {y!r} is constant ({outcome[0]:g}) in all {len(sample)} rows used; "
@@ -174,11 +212,8 @@ def did2x2(
         return any(sample.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in absorb)
 
     main = [c for c in (post, treated) if not absorbed(c)]
-    rhs = [*map(_quote, main), f"{_quote(treated)}:{_quote(post)}", *map(_quote, covariates)]
-    rhs += [f"C({_quote(c)})" for c in categorical]
-    formula = f"{_quote(y)} ~ " + " + ".join(rhs)
-    if absorb:
-        formula += " | " + " + ".join(map(_quote, absorb))
+    formula = did2x2_formula(y, treated=treated, post=post, main=main, covariates=covariates,
+                             categorical=categorical, absorb=absorb)
     fitted = feols(formula, sample, vcov=vcov, cluster=cluster, weights=weights, reference=reference, treated=treated)
     extra = {**fitted.extra, "effect": f"{treated}:{post}"}
     return DiD2x2Result(

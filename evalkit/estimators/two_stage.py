@@ -59,17 +59,21 @@ def _second_stages(
     n_e = len(observed)
     event = np.full(rel.shape[0], -1)
     sel = keep & np.isfinite(rel)
-    event[sel] = np.searchsorted(observed, rel[sel])
+    if np.array_equal(observed, np.arange(observed[0], observed[0] + n_e)):
+        event[sel] = rel[sel] - observed[0]  # consecutive event times: the code is the offset
+    else:
+        event[sel] = np.searchsorted(observed, rel[sel])
     combine = np.vstack([observed >= 0, observed[None, :] == np.asarray(times)[:, None]]).astype(float)
-    wk = np.where(keep, w, 0.0)
-    u1 = np.where(keep, u1, 0.0)
+    every = bool(keep.all())
+    wk = w if every else np.where(keep, w, 0.0)
+    wu = wk * (u1 if every else np.where(keep, u1, 0.0))
     n_groups = int(cluster.max()) + 1
     key = cluster[sel] * n_e + event[sel]
     weight_ge = np.bincount(key, weights=wk[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
-    sum_ge = np.bincount(key, weights=(wk * u1)[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
+    sum_ge = np.bincount(key, weights=wu[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
     denom = combine @ weight_ge.sum(axis=0)
     beta = combine @ sum_ge.sum(axis=0) / denom
-    rho = np.where(untreated, wk * u1, 0.0)
+    rho = np.where(untreated, wu, 0.0)
     correction = model.cluster_scores(*model.solve(*model.category_moments(event, n_e, wk)), rho, cluster, n_groups)
     psi = (sum_ge @ combine.T - (weight_ge @ combine.T) * beta - correction @ combine.T) / denom
     return beta, psi, weight_ge @ combine.T / denom

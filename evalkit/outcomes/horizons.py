@@ -25,7 +25,7 @@ from evalkit.cohorts.arguments import whole_number
 from evalkit.cohorts.entries import Entries
 from evalkit.engine import DuckDBEngine, Engine
 from evalkit.errors import DesignError, EvalkitError
-from evalkit.outcomes.states import MONTHLY_STATES, state_sql
+from evalkit.outcomes.states import MONTHLY_STATES, state_columns, state_sql
 from evalkit.panel.load import StatusPanel
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def outcome_rows(
     _check_states(states)
     keys = entries.frame[["person_id", "entry_month"]].drop_duplicates().reset_index(drop=True)
     keys = keys.assign(entry_row=range(len(keys)))
-    found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys})
+    found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys}, columns=outcome_columns(states))
     found = found.set_index("entry_row").reindex(range(len(keys)))
     found.index = pd.MultiIndex.from_frame(keys[["person_id", "entry_month"]])
     return OutcomeRows(frame=found, horizons=horizons, states=tuple(states), ever=ever)
@@ -110,6 +110,11 @@ def _check_states(states: Sequence[str]) -> None:
     unknown = sorted(set(states) - set(MONTHLY_STATES))
     if unknown:
         raise EvalkitError(f"unknown state(s) {unknown}; expected some of {list(MONTHLY_STATES)}")
+
+
+def outcome_columns(states: Sequence[str]) -> tuple[str, ...]:
+    """The panel columns :func:`outcomes_sql` reads for ``states``."""
+    return ("person_id", "month", *state_columns(states))
 
 
 def outcomes_sql(horizons: Sequence[int], states: Sequence[str], ever: bool) -> str:
@@ -200,7 +205,8 @@ def outcomes_at_horizons(
         keys = pd.DataFrame(
             {"entry_row": range(len(frame)), "person_id": frame["person_id"], "entry_month": frame["entry_month"]}
         )
-        found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys})
+        found = panel.query(outcomes_sql(horizons, states, ever), {"entries": keys},
+                            columns=outcome_columns(states))
         found = found.set_index("entry_row").reindex(range(len(frame)))
     else:
         found = _looked_up(rows, frame, horizons, states, ever)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from evalkit.errors import EvalkitError
 
-__all__ = ["EXIT_STATES", "MONTHLY_STATES", "check_order", "state_case_sql", "state_sql"]
+__all__ = ["EXIT_STATES", "MONTHLY_STATES", "check_order", "state_case_sql", "state_columns", "state_sql"]
 
 #: The monthly states, in the default priority order of :func:`state_case_sql`.
 MONTHLY_STATES: tuple[str, ...] = ("employed", "in_education", "at_nav", "none")
@@ -50,6 +50,23 @@ def state_sql(state: str) -> str:
     if state not in _CONDITION:
         raise EvalkitError(f"unknown state {state!r}; the states are {list(MONTHLY_STATES)}")
     return f"CAST({_CONDITION[state]} AS INTEGER)"
+
+
+#: The panel columns each state's condition reads.
+_COLUMNS = {
+    "employed": ("employed",),
+    "in_education": ("in_education",),
+    "at_nav": ("nav_category",),
+    "none": ("employed", "in_education", "nav_category"),
+}
+
+
+def state_columns(states: Sequence[str]) -> tuple[str, ...]:
+    """The panel columns that :func:`state_sql` of ``states`` reads, in the order of first use."""
+    unknown = [s for s in states if s not in _COLUMNS]
+    if unknown:
+        raise EvalkitError(f"unknown state(s) {unknown}; the states are {list(MONTHLY_STATES)}")
+    return tuple(dict.fromkeys(c for s in states for c in _COLUMNS[s]))
 
 
 def check_order(order: Sequence[str]) -> tuple[str, ...]:

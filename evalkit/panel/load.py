@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 
@@ -61,7 +61,10 @@ class StatusPanel:
     (:data:`~evalkit.panel.roles.NAV_CATEGORIES`, missing when not at NAV) and 0/1
     indicators as ``int8``.  A stored panel (:func:`~evalkit.panel.scan_panel`) stays in
     its Parquet file or table; the same columns are computed by the engine as it scans.
-    Optional attributes are present only when the source had them.
+    Optional attributes are present only when the source had them.  ``value_mapped``
+    says that ``definition`` is :func:`~evalkit.panel.prepare.canonical_sql` of
+    ``columns`` (the source joined to one value map per column), so that a query naming
+    the columns it reads translates only those (:meth:`query`).
     """
 
     report: PanelReport
@@ -70,6 +73,7 @@ class StatusPanel:
     tables: Mapping[str, Table]
     engine: Engine = field(default_factory=DuckDBEngine)
     in_memory: pd.DataFrame | None = field(default=None, repr=False)
+    value_mapped: bool = False
 
     @property
     def first_month(self) -> int:
@@ -98,13 +102,27 @@ class StatusPanel:
         """Whether the panel carries an optional column."""
         return column in self.columns
 
-    def query(self, body: str, tables: Mapping[str, Table] | None = None) -> pd.DataFrame:
+    def query(self, body: str, tables: Mapping[str, Table] | None = None, *,
+              columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Run ``body`` (portable SQL that reads the relation ``panel``) on the engine.
 
-        ``tables`` adds relations the query joins (e.g. ``entries``).
+        ``tables`` adds relations the query joins (e.g. ``entries``).  ``columns`` names
+        the panel columns ``body`` reads (``None``: any); a stored panel then joins only
+        their value maps (an unused join would still cost a pass over every row), and
+        the relation ``panel`` has only those columns (and ``person_id``).
         """
-        sql = with_ctes([("panel", self.definition)], body)
-        return self.engine.fetch(sql, {**self.tables, **(tables or {})})
+        definition = self.definition
+        if columns is not None and self.value_mapped:
+            definition = canonical_sql([c for c in self.columns if c in set(columns) or c == "person_id"],
+                                       row_column=False)
+        sql = with_ctes([("panel", definition)], body)
+        found = self.engine.fetch(sql, {**self.tables, **(tables or {})})
+        if self.value_mapped:
+            # labels travel through the engine dictionary-encoded (categorical value maps);
+            # they come back as the text columns they are
+            labels = [c for c, dtype in found.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
+            found = found.astype({c: "str" for c in labels}) if labels else found
+        return found
 
     def collect(self) -> pd.DataFrame:
         """All rows as a pandas frame in (person, month) order."""

@@ -73,6 +73,9 @@ def canonical_sql(columns: list[str], *, row_column: bool, labels: bool = True) 
     return "SELECT " + ",\n       ".join(select) + "\nFROM panel_source AS s\n" + "\n".join(joins)
 
 
+#: Columns :func:`checks_sql` does not read.
+CHECKS_SKIP = ("employed", "in_education", "education_level")
+
 #: Months per 64-bit word of the distinct-month count of :func:`checks_sql` (bits 0..61).
 MONTHS_PER_WORD = 62
 
@@ -208,7 +211,10 @@ def prepare(
 
     months = pd.to_numeric(value_maps["month"]["code"], errors="coerce").dropna() if "month" in value_maps else []
     first, last = (int(min(months)), int(max(months))) if len(months) else (0, 0)
-    counts = example(checks_sql(columns, first, last)).iloc[0]
+    # the counts read no statuses and no education: their value maps are not joined
+    checked = [c for c in columns if c not in CHECKS_SKIP]
+    counts = engine.fetch(with_ctes([("panel", canonical_sql(checked, row_column=False))],
+                                    checks_sql(columns, first, last)), tables).iloc[0]
     found += rules.count_problems(counts, columns, roles, example, skip=unreadable)
     if found:
         raise rules.failure(name, found)

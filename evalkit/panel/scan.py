@@ -66,5 +66,5 @@ def scan_panel(
     prepared = prepare(table, present, roles, engine, name=name, problems=problems)
     return StatusPanel(
         report=report_of(prepared, was_sorted=True), columns=prepared.columns,
-        definition=prepared.definition, tables=prepared.tables, engine=engine,
+        definition=prepared.definition, tables=prepared.tables, engine=engine, value_mapped=True,
     )

@@ -115,8 +115,9 @@ def translate(
     value_maps, problems, unreadable
         Per column, a small table with ``raw`` (the join key) and ``code`` (month index,
         0/1, year; for need categories, education levels and counties the position of
-        the ``label``, a third column with their text), for the readable values only; ``unreadable`` names the columns with values that break
-        a rule (read as missing in the later checks, which therefore skip them).
+        the ``label``, a third, categorical column with their text), for the readable values
+        only; ``unreadable`` names the columns with values that break a rule (read as
+        missing in the later checks, which therefore skip them).
     """
     maps, problems, unreadable = {}, [], set()
     order = {c: i for i, c in enumerate(CANONICAL.values())}
@@ -202,7 +203,11 @@ def translate(
             "code": pd.array([c for c, k in zip(codes, keep) if k], dtype="Float64").astype("int64"),
         })
         if column in CODED or column == "county":
-            value_map["label"] = pd.array([lab for lab, k in zip(labels, keep) if k], dtype=object)
+            # a categorical label is a dictionary-encoded (ENUM) column in DuckDB: the canonical
+            # view then carries small integers rather than text through windows and joins
+            kept = [lab for lab, k in zip(labels, keep) if k]
+            vocabulary = list(CODED[column]) if column in CODED else sorted(set(kept))
+            value_map["label"] = pd.Categorical(kept, categories=vocabulary)
         maps[column] = value_map
     return maps, problems, unreadable
 

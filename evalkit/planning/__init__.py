@@ -23,8 +23,9 @@ without the estimation code).  ``evalkit.power`` is :func:`~evalkit.planning.run
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from evalkit.lazy import lazy_module
 
 __all__ = ["OutcomeCells", "PlannedRollout", "PowerResult", "entry_outcomes", "outcome_cells", "power"]
 
@@ -38,15 +39,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit.planning' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_module(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed

@@ -45,13 +45,9 @@ class RegressionResult(EstimationResult):
     treated: str | None = None
 
     @property
-    def _dist(self) -> Any:
-        """``t`` with per-term Satterthwaite df under CR2; otherwise ``t(df_resid)``."""
-        if self.fit.df_terms is None:
-            return super()._dist
-        from scipy import stats  # scipy.stats loads only when inference is drawn
-
-        return stats.t(self.fit.df_terms)
+    def _df(self) -> Any:
+        """Per-term Satterthwaite df under CR2; otherwise ``df_resid``."""
+        return self.df_resid if self.fit.df_terms is None else self.fit.df_terms
 
     @property
     def df_terms(self) -> pd.Series:

@@ -80,7 +80,7 @@ def parse_formula(formula: str) -> ParsedFormula:
         raise EvalkitError(f"the outcome of {main!r} must be one column, got {main.split('~')[0].strip()!r}")
     columns = [lhs[0], *sorted(parsed.rhs.required_variables)]
     columns += [c for fe in fes for c in fe if c not in columns]
-    return ParsedFormula(formula=main, outcome=lhs[0], fixed_effects=tuple(fes), columns=tuple(columns))
+    return ParsedFormula(formula=main, outcome=str(lhs[0]), fixed_effects=tuple(fes), columns=tuple(columns))
 
 
 def _split_top(text: str, sep: str) -> list[str]:

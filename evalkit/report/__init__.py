@@ -7,8 +7,7 @@ use, so importing a submodule stays light (PEP 562).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from evalkit.lazy import lazy_module
 
 _LAZY = {
     "etable": "evalkit.report.tables",
@@ -26,9 +25,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_module(__name__, _LAZY)

@@ -14,9 +14,11 @@ becomes a column through :func:`as_column`; published numbers become one through
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,10 @@ class TableColumn:
 
     @property
     def __maketables_coef_table__(self) -> pd.DataFrame:
+        return self._coef_table.copy()  # maketables reads it several times per table; a copy it may change
+
+    @cached_property
+    def _coef_table(self) -> pd.DataFrame:
         frame = self.estimates.rename(columns={"estimate": "b", "std_error": "se", "p_value": "p"})[["b", "se", "p"]]
         frame.index = frame.index.astype(str)
         frame.index.name = "Coefficient"
@@ -227,7 +233,7 @@ def etable(
         raise EvalkitError("etable: no results given; pass a list or {heading: result}")
     text = _WORDS[_check_lang(lang)]
     cut = list(map(float, signif_code))
-    legend = text["stars"].format(*cut)
+    legend = star_legend(lang, signif_code)
     model_heads: Any = [list(h) for h in heads] if heads is not None else [[c.name for c in columns]]
     for level in model_heads:
         if len(level) != len(columns):
@@ -253,6 +259,11 @@ def etable(
         notes=" ".join(part for part in (notes, legend) if part),
     )
     return ReportTable(table)
+
+
+def star_legend(lang: str = "en", signif_code: Sequence[float] = SIGNIF_CODE) -> str:
+    """The sentence :func:`etable` adds to its notes: what the stars and parentheses mean."""
+    return _WORDS[_check_lang(lang)]["stars"].format(*map(float, signif_code))
 
 
 def frame_table(frame: pd.DataFrame, *, caption: str | None = None, notes: str = "") -> "ReportTable":
@@ -288,6 +299,13 @@ class ReportTable:
     def notes(self) -> str:
         return self._table.notes or ""
 
+    def retitled(self, caption: str | None, notes: str) -> "ReportTable":
+        """The same laid-out cells under another caption and notes, without laying them out again."""
+        table = copy.copy(self._table)
+        table.caption = caption
+        table.notes = notes
+        return ReportTable(table)
+
     def to_latex(self) -> str:
         """A LaTeX ``table`` with booktabs rules (needs booktabs, threeparttable, makecell, tabularx)."""
         return self._table.make("tex")
@@ -309,10 +327,10 @@ class ReportTable:
         return "\n".join(parts)
 
     def to_docx(self, path: str | Path) -> Path:
-        """Write a Word document holding the table."""
-        path = Path(path)
-        self._table.make("docx").save(str(path))
-        return path
+        """Write a Word document holding the table (:func:`evalkit.report.docx_table.write_docx`)."""
+        from evalkit.report.docx_table import write_docx
+
+        return write_docx(self._table.df, path, caption=self._table.caption, notes=self._table.notes or "")
 
     def to_excel(self, path: str | Path, *, sheet: str = "table") -> Path:
         """Write an Excel workbook: caption in A1, heading rows, one row per table row, notes."""
@@ -433,4 +451,4 @@ def _fix_workbook_dates(book: Any) -> None:
 
 
 __all__ = ["FORMATS", "SIGNIF_CODE", "ReportTable", "TableColumn", "as_column", "etable", "frame_table",
-           "published_column"]
+           "published_column", "star_legend"]

@@ -176,23 +176,46 @@ class EstimationResult(NotebookDisplay):
 
     # -- inference -----------------------------------------------------------------------
     @property
-    def _dist(self) -> Any:
-        from scipy import stats  # scipy.stats loads only when inference is drawn
+    def _df(self) -> Any:
+        """Degrees of freedom of the t reference distribution (per term or one); ``None``: the normal."""
+        return self.df_resid
 
-        return stats.norm if self.df_resid is None else stats.t(self.df_resid)
+    def _array(self, name: str) -> np.ndarray:
+        """The stored values of ``params`` or ``std_errors`` as floats (no copy of the Series)."""
+        return self.__dict__["_" + name].to_numpy(dtype=float)
+
+    def _tstat_values(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._array("params") / self._array("std_errors")
+
+    def _pvalue_values(self) -> np.ndarray:
+        from evalkit.results.distributions import survival  # scipy.special loads when p-values are drawn
+
+        return 2 * survival(np.abs(self._tstat_values()), self._df)
+
+    def _crit(self, alpha: float, uniform: bool) -> Any:
+        if not 0 < alpha < 1:
+            raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
+        if uniform:
+            if self.crit_uniform is None:
+                raise EvalkitError(
+                    "no uniform critical value was computed for this result; "
+                    "re-estimate with a bootstrap that computes sup-t bands"
+                )
+            return self.crit_uniform
+        from evalkit.results.distributions import quantile  # scipy.special loads when intervals are drawn
+
+        return quantile(1 - alpha / 2, self._df)  # one per term with per-term df
 
     @property
     def tstats(self) -> pd.Series:
         """Estimate divided by standard error."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (self.params / self.std_errors).rename("tstat")
+        return pd.Series(self._tstat_values(), index=self.__dict__["_params"].index, name="tstat")
 
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values from the t (or normal) reference distribution."""
-        return pd.Series(
-            2 * self._dist.sf(np.abs(self.tstats.to_numpy())), index=self.params.index, name="pvalue"
-        )
+        return pd.Series(self._pvalue_values(), index=self.__dict__["_params"].index, name="pvalue")
 
     def conf_int(self, alpha: float = 0.05, uniform: bool = False) -> pd.DataFrame:
         """Confidence intervals with columns ``lower`` and ``upper``.
@@ -205,41 +228,36 @@ class EstimationResult(NotebookDisplay):
             Use the uniform (sup-t) critical value stored with the result (simultaneous
             coverage over all terms); raises if none was computed.
         """
-        if not 0 < alpha < 1:
-            raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
-        if uniform:
-            if self.crit_uniform is None:
-                raise EvalkitError(
-                    "no uniform critical value was computed for this result; "
-                    "re-estimate with a bootstrap that computes sup-t bands"
-                )
-            crit = self.crit_uniform
-        else:
-            crit = np.asarray(self._dist.ppf(1 - alpha / 2))  # one per term with per-term df
+        crit = self._crit(alpha, uniform)
+        est, se = self._array("params"), self._array("std_errors")
         return pd.DataFrame(
-            {"lower": self.params - crit * self.std_errors, "upper": self.params + crit * self.std_errors}
+            {"lower": est - crit * se, "upper": est + crit * se}, index=self.__dict__["_params"].index
         )
 
     # -- tidy frames ---------------------------------------------------------------------
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """One row per term with broom's column names in snake_case."""
-        ci = self.conf_int(alpha)
-        out = pd.DataFrame(
-            {
-                "term": self.params.index.astype(str),
-                "estimate": self.params.to_numpy(),
-                "std_error": self.std_errors.to_numpy(),
-                "statistic": self.tstats.to_numpy(),
-                "p_value": self.pvalues.to_numpy(),
-                "conf_low": ci["lower"].to_numpy(),
-                "conf_high": ci["upper"].to_numpy(),
+        """One row per term with broom's column names in snake_case.
+
+        Computed once per ``alpha`` (the result is immutable); each call returns a copy.
+        """
+        cache = self.__dict__.setdefault("_tidy_cache", {})
+        if alpha not in cache:
+            crit = self._crit(alpha, False)
+            est, se = self._array("params"), self._array("std_errors")
+            columns = {
+                "term": self.__dict__["_params"].index.astype(str),
+                "estimate": est,
+                "std_error": se,
+                "statistic": self._tstat_values(),
+                "p_value": self._pvalue_values(),
+                "conf_low": est - crit * se,
+                "conf_high": est + crit * se,
             }
-        )
-        if self.crit_uniform is not None:
-            band = self.conf_int(uniform=True)
-            out["uniform_low"] = band["lower"].to_numpy()
-            out["uniform_high"] = band["upper"].to_numpy()
-        return out
+            if self.crit_uniform is not None:
+                columns["uniform_low"] = est - self.crit_uniform * se
+                columns["uniform_high"] = est + self.crit_uniform * se
+            cache[alpha] = pd.DataFrame(columns)
+        return cache[alpha].copy()
 
     def glance(self) -> pd.DataFrame:
         """One row of model facts."""

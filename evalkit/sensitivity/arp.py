@@ -40,13 +40,14 @@ every moment under smoothness with a single post period, and so does
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from math import comb
 
 import numpy as np
-from scipy import stats
 
 from evalkit.errors import DesignError
+from evalkit.results.distributions import quantile, survival
 from evalkit.sensitivity.flci import FLCI
 from evalkit.sensitivity.restrictions import Polyhedron
 
@@ -57,8 +58,13 @@ _TOL = 1e-10
 
 
 def _gamma_matrix(l_vec: np.ndarray) -> np.ndarray:
-    """Invertible matrix with first row ``l'``, completed by unit vectors."""
-    rows = [l_vec]
+    """Invertible matrix with first row ``l'``, completed by unit vectors (a copy of the one made per ``l'``)."""
+    return _gamma_of(tuple(np.asarray(l_vec, dtype=float).tolist())).copy()
+
+
+@lru_cache(maxsize=64)
+def _gamma_of(l_vec: tuple[float, ...]) -> np.ndarray:
+    rows = [np.array(l_vec)]
     for j in range(len(l_vec)):
         e = np.zeros(len(l_vec))
         e[j] = 1.0
@@ -83,7 +89,7 @@ def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
             f"the conditional test would enumerate {n_bases} bases of {m} moments; use fewer post periods "
             f"(at most about {r - 1} nuisance directions with {m} moments are feasible) or ci_method='FLCI'"
         )
-    idx = np.array(list(combinations(range(m), r)), dtype=int)
+    idx = _bases(m, r)
     Wb = W[idx]  # (n, r, r): rows of the basis
     det = np.linalg.det(Wb)
     ok = np.abs(det) > 1e-12
@@ -95,7 +101,26 @@ def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
     G = np.zeros((int(feasible.sum()), m))
     rows = np.repeat(np.arange(len(G)), r)
     G[rows, idx[feasible].ravel()] = np.clip(g_b[feasible], 0.0, None).ravel()
-    return np.unique(np.round(G, 12), axis=0)
+    return _unique_rows(np.round(G, 12))
+
+
+@lru_cache(maxsize=32)
+def _bases(m: int, r: int) -> np.ndarray:
+    """Every ``r``-subset of ``range(m)`` in lexicographic order (rows; read-only, made once per size)."""
+    idx = np.array(list(combinations(range(m), r)), dtype=int).reshape(-1, r)
+    idx.setflags(write=False)
+    return idx
+
+
+def _unique_rows(G: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``G`` in lexicographic order: ``np.unique(G, axis=0)`` by a stable lexsort."""
+    if len(G) < 2:
+        return G
+    order = np.lexsort(G.T[::-1])
+    S = G[order]
+    keep = np.ones(len(S), dtype=bool)
+    keep[1:] = (S[1:] != S[:-1]).any(axis=1)
+    return S[keep]
 
 
 @dataclass(frozen=True)
@@ -210,10 +235,10 @@ def _truncnorm_quantile(p: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
     out = np.empty(lo.shape)
     upper = lo > 0  # work with survival functions in the upper tail
-    sf_lo, sf_hi = stats.norm.sf(lo[upper]), stats.norm.sf(hi[upper])
-    out[upper] = stats.norm.isf(sf_lo - p * (sf_lo - sf_hi))
-    cdf_lo, cdf_hi = stats.norm.cdf(lo[~upper]), stats.norm.cdf(hi[~upper])
-    out[~upper] = stats.norm.ppf(cdf_lo + p * (cdf_hi - cdf_lo))
+    sf_lo, sf_hi = survival(lo[upper]), survival(hi[upper])
+    out[upper] = -quantile(sf_lo - p * (sf_lo - sf_hi))  # the inverse survival function
+    cdf_lo, cdf_hi = survival(-lo[~upper]), survival(-hi[~upper])
+    out[~upper] = quantile(cdf_lo + p * (cdf_hi - cdf_lo))
     return out
 
 

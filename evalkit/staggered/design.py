@@ -186,6 +186,11 @@ def code_first_treated(values: np.ndarray, column: str, index: pd.Index) -> np.n
         Missing values (naming the count and example rows), negative or non-integer values.
     """
     g = np.asarray(values, dtype=float)
+    if np.asarray(values).dtype.kind in "iu":  # integers: no missing, infinite or fractional values
+        negative = g < 0
+        if negative.any():
+            _raise_bad_group(column, index, negative)
+        return g
     nan = np.isnan(g)
     if nan.any():
         raise ScheduleError(
@@ -196,16 +201,22 @@ def code_first_treated(values: np.ndarray, column: str, index: pd.Index) -> np.n
     g = np.where(np.isposinf(g), 0.0, g)
     bad = (g < 0) | (g != np.round(g))
     if bad.any():
-        raise ScheduleError(
-            f"column '{column}' must be 0 or inf (never treated) or an integer first treated period; "
-            f"{int(bad.sum())} rows are not, e.g. rows {_examples(index, bad)}"
-        )
+        _raise_bad_group(column, index, bad)
     return g
+
+
+def _raise_bad_group(column: str, index: pd.Index, bad: np.ndarray) -> None:
+    raise ScheduleError(
+        f"column '{column}' must be 0 or inf (never treated) or an integer first treated period; "
+        f"{int(bad.sum())} rows are not, e.g. rows {_examples(index, bad)}"
+    )
 
 
 def check_integer_time(values: np.ndarray, column: str, index: pd.Index) -> np.ndarray:
     """Stage 4: integer-valued periods, as floats."""
     t = np.asarray(values, dtype=float)
+    if np.asarray(values).dtype.kind in "iu":  # integers are integer-valued and finite
+        return t
     bad = ~np.isfinite(t) | (t != np.round(t))
     if bad.any():
         raise PanelValidationError(
@@ -227,11 +238,25 @@ def _constant_within(codes: np.ndarray, labels: np.ndarray, values: np.ndarray, 
                     f"{len(varying)} unit(s), e.g. {examples}{hint}")
 
 
+def _factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` (codes and labels as arrays); in one pass when
+    ``values`` are integers in non-decreasing order (a panel sorted by unit)."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu" and len(values) and np.all(values[1:] >= values[:-1]):
+        new = np.empty(len(values), dtype=bool)
+        new[0] = False
+        np.not_equal(values[1:], values[:-1], out=new[1:])
+        codes = np.cumsum(new, dtype=np.intp)
+        new[0] = True
+        return codes, values[new]
+    codes, labels = pd.factorize(values, sort=True)
+    return codes, np.asarray(labels)
+
+
 def code_units(design_unit: np.ndarray, g: np.ndarray, *, unit: str, group: str,
                constant: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Stage 5: unit codes (sorted labels); ``group`` and the ``constant`` columns constant within unit."""
-    codes, labels = pd.factorize(design_unit, sort=True)
-    labels = np.asarray(labels)
+    codes, labels = _factorize_sorted(design_unit)
     _constant_within(codes, labels, g, unit, group, ScheduleError,
                      "; treatment must start once per unit and never switch off")
     for col, values in constant.items():
@@ -239,12 +264,20 @@ def code_units(design_unit: np.ndarray, g: np.ndarray, *, unit: str, group: str,
     return codes, labels
 
 
+def sorted_by_unit_period(unit_code: np.ndarray, period_code: np.ndarray) -> bool:
+    """Whether rows are sorted by unit and then period with no (unit, period) repeated
+    (the key ``unit * T + period`` strictly increasing, compared without forming it)."""
+    du, dp = unit_code[1:], period_code[1:]
+    later_unit = du > unit_code[:-1]
+    return bool(np.all(later_unit | ((du == unit_code[:-1]) & (dp > period_code[:-1]))))
+
+
 def check_unique(unit_code: np.ndarray, period_code: np.ndarray, n_periods: int, index: pd.Index,
                  unit: str, time: str) -> None:
     """Stage 6: one row per unit and period."""
-    key = unit_code.astype(np.int64) * n_periods + period_code
-    if np.all(key[1:] > key[:-1]):
+    if sorted_by_unit_period(unit_code, period_code):
         return  # sorted by unit and period, no repeats: the usual layout, checked in one pass
+    key = unit_code.astype(np.int64) * n_periods + period_code
     order = np.argsort(key, kind="stable")
     repeated_sorted = np.flatnonzero(key[order][1:] == key[order][:-1]) + 1
     if len(repeated_sorted):
@@ -266,7 +299,9 @@ def cohorts_in_window(g: np.ndarray, unit_code: np.ndarray, periods: np.ndarray,
         Recoded first treated period and the mask of rows kept (units first treated after
         ``periods[0] + anticipation``, or never).
     """
-    g = np.where(g > periods[-1], 0.0, g)
+    late = g > periods[-1]
+    if late.any():
+        g = np.where(late, 0.0, g)
     if keep_always_treated:
         return g, np.ones(len(g), dtype=bool)
     early = (g > 0) & (g <= periods[0] + anticipation)
@@ -357,13 +392,12 @@ def build_design(
         local = np.flatnonzero(keep)
         rows = local if rows is None else rows[local]
         index, g, t = index[local], g[local], t[local]
-        unit_code, unit_labels = pd.factorize(unit_labels[unit_code[local]], sort=True)
-        unit_labels = np.asarray(unit_labels)
+        unit_code, unit_labels = _factorize_sorted(unit_labels[unit_code[local]])
         periods = np.sort(pd.unique(t))
         period_code = np.searchsorted(periods, t)
     return StaggeredDesign(
         data=data, y=y, time=time, group=group, unit=unit, cluster=cluster, weights=weights,
         covariates=covariates, rows=rows, index=index, t=t, g=g, unit_code=unit_code,
-        unit_labels=unit_labels, periods=periods, period_code=period_code, cohorts=np.unique(g[g > 0]),
+        unit_labels=unit_labels, periods=periods, period_code=period_code, cohorts=np.sort(pd.unique(g[g > 0])),
         balanced=panel and balance(unit_code, len(unit_labels), len(periods)), panel=panel,
     )

@@ -39,7 +39,10 @@ def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFram
     blocks: dict[str, list[str]] = {}
     for row, (column, _, _) in rows_of.items():
         blocks.setdefault(column, []).append(row)
+    sample = rep.sample.frame
+    known = {column: sample[column].notna() for column, _, among_known in rows_of.values() if among_known}
     for i, group in enumerate(table["columns"]):
+        in_group = sample["group"] == group
         n = table["n_total"][group]
         group_hidden = rule.small(n) or rule.too_few(n)
         cells = {row: table["rows"][row][i] for row in rows_of}
@@ -50,7 +53,7 @@ def table_8_1(rep: FuiReplication, rule: DisclosureControl) -> tuple[pd.DataFram
         records = [("n_total", "count", n, float(n), group_hidden, group_hidden)]
         for row, (count, pct) in cells.items():
             column, _, among_known = rows_of[row]
-            base = rep.sample.frame.loc[rep.sample.frame["group"] == group, column].notna().sum() if among_known else n
+            base = int((known[column] & in_group).sum()) if among_known else n
             count_hidden = group_hidden or secret[row]
             records.append((row, "pct", count, pct, count_hidden, count_hidden or rule.too_few(base)))
         records.append(("county_unemployment_pct_mean", "mean", None, table["county_unemployment_pct_mean"][i],

@@ -22,14 +22,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError
-from evalkit.estimators.did2x2 import DiD2x2Result, did2x2
+from evalkit.estimators.did2x2 import DiD2x2Result, did2x2_formula, treatment_cells
+from evalkit.regression import fit_ols
+from evalkit.regression.feols import result_from_fit
 from evalkit.replications.fui.published import TERMS
 from evalkit.replications.fui.sample import FuiSample, FuiSpec
 from evalkit.results import Summary
 from evalkit.results.display import NotebookDisplay, short_repr
+from evalkit.rows import drop_missing
 
 #: Education dummies (the reference is below upper secondary): published term -> (column, level).
 EDUCATION_DUMMIES: dict[str, tuple[str, object]] = {
@@ -167,10 +171,13 @@ class FuiRegressions(NotebookDisplay):
         return out
 
     def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
-        """One model's tidy frame indexed by the published term names."""
-        frame = self.models[(outcome, horizon)].tidy()
-        frame["term"] = frame["term"].replace(PUBLISHED_NAMES)
-        return frame.set_index("term")
+        """One model's tidy frame indexed by the published term names (made once per model; a copy)."""
+        cache = self.__dict__.setdefault("_tidy_cache", {})
+        if (outcome, horizon) not in cache:
+            frame = self.models[(outcome, horizon)].tidy()
+            frame["term"] = pd.array([PUBLISHED_NAMES.get(t, t) for t in frame["term"]], dtype=frame["term"].dtype)
+            cache[(outcome, horizon)] = frame.set_index("term")
+        return cache[(outcome, horizon)].copy()
 
     def effects(self) -> pd.DataFrame:
         """The FUI effect of every model: outcome, horizon, estimate, SE, p, CI, n."""
@@ -241,6 +248,13 @@ def fit_fui_regressions(
 ) -> FuiRegressions:
     """Fit the model of the sample's spec (the published one by default) for every outcome and horizon.
 
+    Each model equals :func:`~evalkit.estimators.did2x2` of its rows with the design's
+    covariates and fixed effects (``y ~ t2 + south_west + south_west:t2 + covariates |
+    fixed effects``), at the cost of the least squares alone: the regressors are built
+    once per sample (:func:`design_frame`), since only the outcome and the rows with it
+    change between outcomes and horizons, and each model is solved by
+    :func:`~evalkit.regression.fit_ols` on its rows, without a formula.
+
     Parameters
     ----------
     sample
@@ -261,6 +275,10 @@ def fit_fui_regressions(
     for column in (*fixed_effects, *([cluster] if cluster else [])):
         if column != "county":
             base[column] = sample.frame[column].astype(str)
+    base = base.assign(t2=base["t2"].astype(int), south_west=base["south_west"].astype(int))
+    used = list(dict.fromkeys(["t2", "south_west", *covariates, *fixed_effects, *([cluster] if cluster else [])]))
+    complete = base[used].notna().all(axis=1).to_numpy()
+    regressors = base[covariates].to_numpy(dtype=float)
     models = {}
     sizes = []
     for outcome in sample.spec.outcomes:
@@ -273,22 +291,64 @@ def fit_fui_regressions(
                     f"entrants with known outcome and covariates (all {y[use].unique().tolist()}); "
                     "a linear probability model cannot be fitted"
                 )
-            data = base[use].assign(y=y[use])
-            res = did2x2(
-                data,
-                "y",
-                treated="south_west",
-                post="t2",
-                covariates=covariates,
-                absorb=fixed_effects,
-                vcov=vcov,
-                cluster=cluster,
-            )
-            models[(outcome, h)] = res
+            rows = use.to_numpy()
+            if (rows & ~complete).any():  # a model column missing beyond the required ones: counted, then dropped
+                drop_missing(base[rows].assign(y=y[rows]), ["y", *used], stacklevel=2)
+                rows = rows & complete
+            res = _did2x2_rows(base[rows].assign(y=y[rows]), regressors[rows], covariates, fixed_effects)
+            models[(outcome, h)] = res if vcov == "iid" and cluster is None else res.vcov(vcov, cluster=cluster)
             sizes.append({"outcome": outcome, "horizon": h, **exclusions(sample, outcome, h)})
     return FuiRegressions(
         models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates),
         fixed_effects=tuple(fixed_effects), terms=model_terms(sample.spec),
+    )
+
+
+def _did2x2_rows(
+    data: pd.DataFrame, covariate_values: np.ndarray, covariates: list[str], fixed_effects: tuple[str, ...]
+) -> DiD2x2Result:
+    """:func:`~evalkit.estimators.did2x2` of ``y`` on ``data`` (iid), from its regressor values.
+
+    ``data`` holds ``y``, the 0/1 ``t2`` and ``south_west``, the covariates (whose values
+    are ``covariate_values``) and the fixed-effect columns, without missing values.  The
+    regressors are those of the formula of
+    :func:`~evalkit.estimators.did2x2.did2x2_formula` in formulaic's order: the intercept
+    (without fixed effects), the main effects the fixed effects do not absorb, the
+    covariates, then the interaction.
+    """
+    treated, post = data["south_west"].to_numpy(), data["t2"].to_numpy()
+    y = data["y"].to_numpy(dtype=float)
+    cells = treatment_cells(treated, post, y, None, treated="south_west", post="t2")
+
+    def absorbed(col: str) -> bool:
+        return any(data.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in fixed_effects)
+
+    main = [c for c in ("t2", "south_west") if not absorbed(c)]
+    columns = [data[c].to_numpy(dtype=float) for c in main]
+    names = [*main, *covariates, "south_west:t2"]
+    if not fixed_effects:
+        columns.insert(0, np.ones(len(y)))
+        names.insert(0, "Intercept")
+    X = np.column_stack([*columns, covariate_values, (treated * post).astype(float)])
+    fe = None
+    if fixed_effects:
+        fe = np.column_stack([pd.factorize(data[c])[0] for c in fixed_effects])
+    fit = fit_ols(y, X, fe=fe, cov_type="iid", names=names)
+    extra: dict = {"outcome": "y"}
+    if fixed_effects:
+        extra["fixed_effects"] = " + ".join(fixed_effects)
+    formula = did2x2_formula("y", treated="south_west", post="t2", main=main, covariates=covariates,
+                             absorb=fixed_effects)
+    fitted = result_from_fit(fit, data if fit.sample.all() else data.loc[fit.sample], formula=formula, extra=extra)
+    return DiD2x2Result(
+        **{f: getattr(fitted, f) for f in ("params", "std_errors", "nobs", "cov_type", "cov", "df_resid", "n_clusters", "fit", "data")},
+        model_name="2x2 DiD: y",
+        formula=formula,
+        extra={**fitted.extra, "effect": "south_west:t2"},
+        effect_term="south_west:t2",
+        treated="south_west",
+        post="t2",
+        cells=cells,
     )
 
 

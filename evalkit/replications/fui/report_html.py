@@ -35,7 +35,7 @@ from evalkit.replications.fui.results_json import run_provenance
 from evalkit.replications.fui.run import FuiReplication
 from evalkit.report.disclosure import DisclosureControl
 from evalkit.report.markdown import frame_to_markdown
-from evalkit.report.tables import ReportTable, TableColumn, etable, frame_table, published_column
+from evalkit.report.tables import ReportTable, TableColumn, etable, frame_table, published_column, star_legend
 
 #: Table formats written for tables 8.1-8.3 by :func:`write_reports`.
 TABLE_SUFFIXES = (".md", ".html", ".tex", ".docx", ".xlsx")
@@ -187,11 +187,14 @@ def key_findings(rep: FuiReplication, *, lang: str = "en") -> list[str]:
 
 
 def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureControl | None = None,
-             provenance: Mapping[str, Any] | None = None) -> list[tuple[str, str, str, list[Any]]]:
+             provenance: Mapping[str, Any] | None = None, tables: Mapping[str, ReportTable] | None = None
+             ) -> list[tuple[str, str, str, list[Any]]]:
     """The report's sections in order: ``(id, title, explanation, parts)``.
 
     A part is a :class:`~evalkit.report.tables.ReportTable`, a DataFrame, a list of
-    strings (bullets) or ``("figure", name)``.
+    strings (bullets) or ``("figure", name)``.  ``tables`` are the captioned model tables
+    of :func:`published_tables` in ``lang`` when already built (their cells are reused,
+    without caption); else they are built here.
     """
     w = words(lang)
     col = w["columns"]
@@ -205,8 +208,10 @@ def sections(rep: FuiReplication, *, lang: str = "en", disclosure: DisclosureCon
         ("exclusions", str(w["s_exclusions"]), str(w["x_exclusions"]), [_counts(rep.exclusions(), lang, rule)]),
     ]
     for outcome in rep.sample.spec.outcomes:
-        out.append((table_stem(outcome).replace("_", "-"), *model_texts(rep, outcome, lang),
-                    [regression_etable(rep, outcome, lang=lang, captioned=False)]))
+        stem = table_stem(outcome)
+        table = (tables[stem].retitled(None, star_legend(lang)) if tables is not None and stem in tables
+                 else regression_etable(rep, outcome, lang=lang, captioned=False))
+        out.append((stem.replace("_", "-"), *model_texts(rep, outcome, lang), [table]))
     comp = rep.comparison()
     if len(comp):  # none with the comparison off or no published outcome estimated
         comparison = comp.assign(term=[label(t, lang) for t in comp["term"]],
@@ -377,24 +382,30 @@ def to_html(rep: FuiReplication, *, lang: str = "en", svgs: dict[str, str] | Non
     ``svgs`` maps figure names to ready ``<svg>`` text (drawn when not given).
     """
     check_lang(lang)
-    w = words(lang)
     svgs = dict(svgs or {})
     if rep.event_study is not None and "event_study" not in svgs:
         svgs["event_study"] = _svg(event_study_figure(rep, lang=lang), "event_study")
+    return html_page(sections(rep, lang=lang, disclosure=disclosure, provenance=provenance), lang=lang, svgs=svgs)
+
+
+def html_page(parts: list[tuple[str, str, str, list[Any]]], *, lang: str = "en",
+              svgs: Mapping[str, str] | None = None) -> str:
+    """The HTML report of ready :func:`sections` (figures from ``svgs``: name -> ``<svg>`` text)."""
+    w = words(check_lang(lang))
     body = [f"<h1>{html.escape(str(w['title']))}</h1>"]
-    for sid, title, explain, parts in sections(rep, lang=lang, disclosure=disclosure, provenance=provenance):
+    for sid, title, explain, items in parts:
         body.append(f"<section id='{sid}'><h2>{html.escape(title)}</h2>")
         if explain:
             body.append(f"<p class='explain'>{html.escape(explain)}</p>")
-        for i, part in enumerate(parts):
-            body.append(_html_part(part, f"{sid}-{i}", svgs))
+        for i, part in enumerate(items):
+            body.append(_html_part(part, f"{sid}-{i}", svgs or {}))
         body.append("</section>")
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width'><title>{html.escape(str(w['title']))}</title>"
             f"<style>{_STYLE}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def _html_part(part: Any, pid: str, figures: dict[str, str]) -> str:
+def _html_part(part: Any, pid: str, figures: Mapping[str, str]) -> str:
     if isinstance(part, ReportTable):
         return part.to_html(table_id=pid)
     if isinstance(part, pd.DataFrame):
@@ -410,13 +421,18 @@ def to_markdown(rep: FuiReplication, *, lang: str = "en", disclosure: Disclosure
                 provenance: Mapping[str, Any] | None = None) -> str:
     """The report as Markdown, with the structure, prose and labels of the HTML report."""
     check_lang(lang)
-    w = words(lang)
+    return markdown_page(sections(rep, lang=lang, disclosure=disclosure, provenance=provenance), lang=lang)
+
+
+def markdown_page(parts: list[tuple[str, str, str, list[Any]]], *, lang: str = "en") -> str:
+    """The Markdown report of ready :func:`sections`."""
+    w = words(check_lang(lang))
     lines = [f"# {w['title']}", ""]
-    for _, title, explain, parts in sections(rep, lang=lang, disclosure=disclosure, provenance=provenance):
+    for _, title, explain, items in parts:
         lines += [f"## {title}", ""]
         if explain:
             lines += [explain, ""]
-        for part in parts:
+        for part in items:
             if isinstance(part, ReportTable):
                 lines += [part.to_markdown(), ""]
             elif isinstance(part, pd.DataFrame):
@@ -438,28 +454,33 @@ def _svg(fig, name: str) -> str:
 
 def write_reports(rep: FuiReplication, out: Path, *, lang: str = "en", disclosure: DisclosureControl | None = None,
                   provenance: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write tables 8.1-8.3 in every format, the figures (300 dpi PNG, SVG) and the reports."""
-    from evalkit.report.event_plot import save_figure
+    """Write tables 8.1-8.3 in every format, the figures (300 dpi PNG, SVG) and the reports.
 
+    Each table is laid out once and written in every format from that layout; the
+    sections are built once for both reports; matplotlib loads only when there is a
+    figure to draw.
+    """
     check_lang(lang)
     written: list[Path] = []
-    for stem, table in published_tables(rep, lang=lang, disclosure=disclosure).items():
+    tables = published_tables(rep, lang=lang, disclosure=disclosure)
+    for stem, table in tables.items():
         for suffix in TABLE_SUFFIXES:
             written.append(table.save(out / f"{stem}{suffix}"))
     svgs = {}
     if rep.event_study is not None:
+        from evalkit.report.event_plot import save_figure
+
         fig = event_study_figure(rep, lang=lang)
         for suffix in (".png", ".svg"):
             save_figure(fig, out / f"event_study{suffix}")
             written.append(out / f"event_study{suffix}")
         svgs["event_study"] = _svg(fig, "event_study")
-    (out / "report.md").write_text(to_markdown(rep, lang=lang, disclosure=disclosure, provenance=provenance),
-                                   encoding="utf-8")
-    (out / "report.html").write_text(to_html(rep, lang=lang, svgs=svgs, disclosure=disclosure, provenance=provenance),
-                                     encoding="utf-8")
+    parts = sections(rep, lang=lang, disclosure=disclosure, provenance=provenance, tables=tables)
+    (out / "report.md").write_text(markdown_page(parts, lang=lang), encoding="utf-8")
+    (out / "report.html").write_text(html_page(parts, lang=lang, svgs=svgs), encoding="utf-8")
     return written + [out / "report.md", out / "report.html"]
 
 
-__all__ = ["event_study_figure", "event_study_table", "key_findings", "p_text", "published_tables",
-           "provenance_lines", "regression_etable", "sections", "table_8_1_display", "to_html", "to_markdown",
-           "write_reports"]
+__all__ = ["event_study_figure", "event_study_table", "html_page", "key_findings", "markdown_page", "p_text",
+           "published_tables", "provenance_lines", "regression_etable", "sections", "table_8_1_display", "to_html",
+           "to_markdown", "write_reports"]

@@ -9,7 +9,7 @@ from os import PathLike
 
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule, whole_number
+from evalkit.cohorts import RolloutSchedule, whole_number, younger_pool
 from evalkit.errors import FewClustersWarning
 from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
@@ -29,7 +29,7 @@ from evalkit.replications.fui.sample import (
     shared_outcome_rows,
 )
 from evalkit.replications.fui.schedule import norway_2017_schedule
-from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff
+from evalkit.replications.fui.triple_diff import FuiTripleDiff, fui_triple_diff, triple_diff_spec
 from evalkit.replications.fui.unemployment import check_unemployment
 from evalkit.results import Summary
 from evalkit.results.display import NotebookDisplay, short_repr
@@ -327,11 +327,15 @@ def run_fui(
         panel = read_panel(panel, roles=roles)
     stage("finding new users and their outcomes")
     # one pass for the entries and one for their outcomes, shared by every analysis below
-    pool = fui_entry_pool(panel, spec)
+    # (with the triple difference, of the entrants up to its comparison band's age)
+    pool_spec = triple_diff_spec(spec) if triple_diff else spec
+    widest = fui_entry_pool(panel, pool_spec)
+    pool = younger_pool(widest, spec.max_age) if triple_diff else widest
     cohort_spec = spec if event_study_horizons is None or not event_study else replace(
         spec, horizons=tuple(event_study_horizons))
     horizons = tuple(sorted({*spec.horizons, *cohort_spec.horizons}))
-    rows = shared_outcome_rows(panel, spec, pool, horizons) if placebo or event_study else None
+    rows = (shared_outcome_rows(panel, pool_spec, widest, horizons)
+            if placebo or event_study or triple_diff else None)
     sample = prepare_sample(panel, unemployment, schedule, spec, pool=pool, rows=rows)
     stage(f"fitting {3 * len(spec.outcomes) * len(spec.horizons)} linear probability models")
     conventional = fit_fui_regressions(sample)
@@ -356,7 +360,8 @@ def run_fui(
     ddd = None
     if triple_diff:
         stage("triple difference with new users aged 30-34")
-        ddd = fui_triple_diff(panel, unemployment, schedule, spec, n_boot=n_boot if few_clusters else None)
+        ddd = fui_triple_diff(panel, unemployment, schedule, spec, n_boot=n_boot if few_clusters else None,
+                              pool=widest, rows=rows)
     if placebo:
         stage("placebo test between two pre-rollout windows")
     return FuiReplication(

@@ -26,10 +26,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from evalkit.cohorts import RolloutSchedule
+from evalkit.cohorts import EntryPool, RolloutSchedule
 from evalkit.errors import FewClustersWarning
 from evalkit.estimators.triple_diff import TripleDiffResult, triple_diff
 from evalkit.inference.wild_bootstrap import wild_cluster_bootstrap
+from evalkit.outcomes import OutcomeRows
 from evalkit.panel import StatusPanel
 from evalkit.progress import progress
 from evalkit.replications.fui.regressions import design_frame, required_columns
@@ -138,6 +139,15 @@ def _design(sample: FuiSample, max_age: int) -> tuple[pd.DataFrame, list[str]]:
     return pd.concat([out, covariates], axis=1), list(covariates.columns)
 
 
+def triple_diff_spec(spec: FuiSpec, ages: tuple[int, int] = COMPARISON_AGES) -> FuiSpec:
+    """The spec of the DDD's entrants: ``spec`` with the age limit raised to ``ages[1]``,
+    the published age bands, no fixed effects and the covariates but :data:`NOT_COVARIATES`."""
+    if not spec.max_age < ages[0] <= ages[1]:
+        raise ValueError(f"the comparison ages {ages} must lie above the age limit {spec.max_age}")
+    return replace(spec, max_age=ages[1], age_groups=None, fixed_effects=(),
+                   covariates=tuple(c for c in spec.covariates if c not in NOT_COVARIATES))
+
+
 def fui_triple_diff(
     panel: StatusPanel,
     unemployment: pd.DataFrame,
@@ -148,6 +158,8 @@ def fui_triple_diff(
     est_method: str = "dr",
     n_boot: int | None = 9999,
     seed: int = 2017,
+    pool: EntryPool | None = None,
+    rows: OutcomeRows | None = None,
 ) -> FuiTripleDiff | None:
     """The triple-difference FUI effect per outcome and horizon, or ``None`` when the data
     have fewer than :data:`MIN_BAND_ENTRANTS` new users aged ``ages`` in some region x window.
@@ -163,12 +175,13 @@ def fui_triple_diff(
         ``"dr"`` (default), ``"ipw"`` or ``"reg"`` (:func:`~evalkit.estimators.triple_diff`).
     n_boot, seed
         Wild cluster bootstrap draws by county (Webb weights; ``None``: none) and their seed.
+    pool, rows
+        The entry pool of :func:`triple_diff_spec` (:func:`~evalkit.replications.fui.sample.fui_entry_pool`)
+        and the outcome rows of its entries (:func:`~evalkit.replications.fui.sample.shared_outcome_rows`),
+        shared with the 2x2 (:func:`~evalkit.cohorts.younger_pool`); found when not given.
     """
-    if not spec.max_age < ages[0] <= ages[1]:
-        raise ValueError(f"the comparison ages {ages} must lie above the age limit {spec.max_age}")
-    ddd_spec = replace(spec, max_age=ages[1], age_groups=None, fixed_effects=(),
-                       covariates=tuple(c for c in spec.covariates if c not in NOT_COVARIATES))
-    sample = prepare_sample(panel, unemployment, schedule, ddd_spec)
+    ddd_spec = triple_diff_spec(spec, ages)
+    sample = prepare_sample(panel, unemployment, schedule, ddd_spec, pool=pool, rows=rows)
     frame = sample.frame
     sample = replace(sample, frame=frame[(frame["age"] <= spec.max_age) | (frame["age"] >= ages[0])])
     frame = sample.frame

@@ -1,0 +1,93 @@
+"""Start-up of the command line and lazy packages: what is imported, not how long it takes.
+
+Each check runs in a fresh interpreter and reads ``sys.modules``; no timings.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from evalkit.lazy import lazy_module
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Libraries the command line must not load before a command needs them.
+NOT_AT_START = ["matplotlib", "scipy.stats", "docx", "openpyxl", "maketables", "great_tables", "statsmodels",
+                "formulaic", "evalkit.replications.fui.run"]
+
+
+def _loaded_after(code: str) -> list[str]:
+    script = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(m for m in {NOT_AT_START!r} if m in sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # import evalkit.cli, build every subcommand's parser, print the help of evalkit fui
+        "from evalkit.cli import main\nmain(['fui', '--help'])",
+        "from evalkit.outcomes import MONTHLY_STATES, outcomes_at_horizons",
+    ],
+    ids=["fui-help", "outcome-states"],
+)
+def test_start_up_loads_no_heavy_library(code) -> None:
+    assert _loaded_after(code) == []
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    assert _loaded_after("import evalkit.cli\nimport evalkit.outcomes.rates") == ["scipy.stats", "statsmodels"]
+
+
+@pytest.fixture
+def package(monkeypatch):
+    """A throw-away package ``fake_pkg`` with a submodule ``fake_pkg.tool`` defining ``tool``."""
+    pkg = types.ModuleType("fake_pkg")
+    pkg.__path__ = []
+    sub = types.ModuleType("fake_pkg.tool")
+    sub.tool = lambda: "the function"
+    sub.helper = 42
+    monkeypatch.setitem(sys.modules, "fake_pkg", pkg)
+    monkeypatch.setitem(sys.modules, "fake_pkg.tool", sub)
+    getattr_, dir_ = lazy_module("fake_pkg", {"tool": "fake_pkg.tool", "helper": "fake_pkg.tool"})
+    pkg.__getattr__, pkg.__dir__ = getattr_, dir_
+    return pkg, sub
+
+
+def test_lazy_module_loads_on_first_access_and_keeps_the_value(package) -> None:
+    pkg, sub = package
+    assert "helper" not in vars(pkg) and "helper" in dir(pkg) and "tool" in dir(pkg)
+    assert pkg.helper == 42
+    assert vars(pkg)["helper"] == 42  # later accesses are plain attributes
+    with pytest.raises(AttributeError, match="module 'fake_pkg' has no attribute 'nothing'"):
+        pkg.nothing  # noqa: B018
+
+
+def test_a_function_spelled_like_its_submodule_stays_the_function(package) -> None:
+    pkg, sub = package
+    pkg.tool = sub  # what the import system does when fake_pkg.tool is imported
+    assert pkg.tool() == "the function"
+    pkg.other = sub  # a name not in the table is bound as usual
+    assert pkg.other is sub
+
+
+def test_packages_share_the_one_helper() -> None:
+    script = (
+        "import evalkit, evalkit.estimators, evalkit.outcomes, evalkit.planning, evalkit.report\n"
+        "import evalkit.estimators.did2x2\n"
+        "from evalkit.estimators import did2x2\n"
+        "mods = [evalkit, evalkit.estimators, evalkit.outcomes, evalkit.planning, evalkit.report]\n"
+        "print(all(m.__getattr__.__module__ == 'evalkit.lazy' for m in mods), callable(did2x2),\n"
+        "      'evalkit.estimators.att_gt' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", "import sys\n" + script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True", "False"]
