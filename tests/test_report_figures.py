@@ -11,7 +11,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from evalkit.report.event_plot import OKABE_ITO, Panel, plot_event_grid, plot_event_study, save_figure  # noqa: E402
+from evalkit.report.event_plot import (  # noqa: E402
+    OKABE_ITO, Panel, plot_event_grid, plot_event_study, save_figure, svg_document, svg_text,
+)
 from evalkit.report.sensitivity_plot import plot_sensitivity  # noqa: E402
 
 
@@ -100,6 +102,14 @@ def test_svg_bytes_identical_across_runs_and_png_at_300_dpi(tmp_path) -> None:
     image = matplotlib.image.imread(tmp_path / "a" / "grid.png")
     width, height = _grid().get_size_inches()
     assert image.shape[:2] == (round(height * 300), round(width * 300))
+
+
+def test_svg_document_is_the_file_save_figure_writes(tmp_path) -> None:
+    save_figure(_grid(), tmp_path / "grid.svg")
+    document = svg_document(_grid(), salt="grid")
+    assert document.encode("utf-8") == (tmp_path / "grid.svg").read_bytes()
+    element = svg_text(_grid(), salt="grid")
+    assert element.startswith("<svg") and document.endswith(element)
 
 
 def test_honest_did_original_interval_at_its_own_labelled_position() -> None:

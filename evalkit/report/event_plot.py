@@ -206,8 +206,12 @@ def save_figure(fig: Figure, path, *, dpi: int = 300) -> None:
         fig.savefig(path, dpi=dpi, metadata=_metadata(path.suffix))
 
 
-def svg_text(fig: Figure, *, salt: str) -> str:
-    """The figure as an ``<svg>`` element (for inlining in HTML), reproducible like :func:`save_figure`."""
+def svg_document(fig: Figure, *, salt: str) -> str:
+    """The figure as a whole SVG document, reproducible like :func:`save_figure`.
+
+    The text is what :func:`save_figure` writes to ``<salt>.svg``, so one drawing can
+    serve both the SVG file and the figure inlined in an HTML report (:func:`svg_text`).
+    """
     import io
 
     import matplotlib
@@ -215,8 +219,17 @@ def svg_text(fig: Figure, *, salt: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return buffer.getvalue()
+
+
+def svg_text(fig: Figure, *, salt: str) -> str:
+    """The figure as an ``<svg>`` element (for inlining in HTML), reproducible like :func:`save_figure`."""
+    return svg_element(svg_document(fig, salt=salt))
+
+
+def svg_element(document: str) -> str:
+    """The ``<svg>`` element of an SVG document (without the XML declaration and doctype)."""
+    return document[document.index("<svg"):]
 
 
 def _metadata(suffix: str) -> dict:

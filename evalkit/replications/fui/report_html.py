@@ -468,13 +468,15 @@ def write_reports(rep: FuiReplication, out: Path, *, lang: str = "en", disclosur
             written.append(table.save(out / f"{stem}{suffix}"))
     svgs = {}
     if rep.event_study is not None:
-        from evalkit.report.event_plot import save_figure
+        from evalkit.report.event_plot import save_figure, svg_document, svg_element
 
         fig = event_study_figure(rep, lang=lang)
-        for suffix in (".png", ".svg"):
-            save_figure(fig, out / f"event_study{suffix}")
-            written.append(out / f"event_study{suffix}")
-        svgs["event_study"] = _svg(fig, "event_study")
+        document = svg_document(fig, salt="event_study")  # the SVG file and the inlined figure: one drawing
+        (out / "event_study.svg").write_bytes(document.encode("utf-8"))
+        svgs["event_study"] = svg_element(document)
+        fig.set_layout_engine("none")  # the PNG keeps the SVG's constrained layout instead of solving it again
+        save_figure(fig, out / "event_study.png")
+        written += [out / "event_study.png", out / "event_study.svg"]
     parts = sections(rep, lang=lang, disclosure=disclosure, provenance=provenance, tables=tables)
     (out / "report.md").write_text(markdown_page(parts, lang=lang), encoding="utf-8")
     (out / "report.html").write_text(html_page(parts, lang=lang, svgs=svgs), encoding="utf-8")
