@@ -119,14 +119,15 @@ def _vertices_on(W: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _candidate_bases(x_bytes: bytes, shape: tuple[int, int]) -> np.ndarray:
-    """Bases (rows of indices, lexicographic) of the extreme rays of ``{g >= 0 : X'g = 0}``.
+    """One basis (row of indices) per extreme ray of ``{g >= 0 : X'g = 0}``, in lexicographic order.
 
     On a basis ``b`` of ``r = k + 1`` rows (``X`` has ``k`` columns) the ray is the null
-    vector ``n_b`` of ``X_b'`` (the last right singular vector); the basis is kept when
-    ``X_b`` has rank ``k`` (smallest singular value above ``1e-15``) and ``n_b`` has one sign
-    (``>= -1e-6 max|n_b|``).  This is a superset of the bases :func:`_vertices_on` keeps
-    for any ``sd > 0``, since there ``g_b`` is a positive multiple of ``n_b``; the exact
-    tests are applied to it per ``sd``.
+    vector ``n_b`` of ``X_b'`` (the last right singular vector); the basis is a candidate
+    when ``X_b`` has rank ``k`` (smallest singular value above ``1e-15``) and ``n_b`` has
+    one sign (``>= -1e-6 max|n_b|``).  For any ``sd > 0`` the vertex of such a basis is
+    ``n_b / sd'n_b``, so bases with the same ray (a degenerate vertex) give the same vertex;
+    of those the best conditioned (largest smallest singular value) is kept, and the exact
+    tests of :func:`_vertices_on` are applied to it per ``sd``.
     """
     X = np.frombuffer(x_bytes).reshape(shape)
     m, k = shape
@@ -137,7 +138,14 @@ def _candidate_bases(x_bytes: bytes, shape: tuple[int, int]) -> np.ndarray:
     ray = vt[:, -1, :]
     ray = ray * np.where(ray.sum(axis=1) < 0, -1.0, 1.0)[:, None]
     keep = (sv.min(axis=1) > 1e-15) & (ray >= -1e-6 * np.abs(ray).max(axis=1, keepdims=True)).all(axis=1)
-    out = np.ascontiguousarray(idx[keep])
+    idx, conditioning = idx[keep], sv.min(axis=1)[keep]
+    full = np.zeros((len(idx), m))
+    full[np.repeat(np.arange(len(idx)), k + 1), idx.ravel()] = np.clip(ray[keep], 0.0, None).ravel()
+    full = np.round(full / full.sum(axis=1, keepdims=True), 9)
+    order = np.lexsort((-conditioning, *full.T[::-1]))  # same ray together, best conditioned first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (full[order][1:] != full[order][:-1]).any(axis=1)
+    out = np.ascontiguousarray(idx[np.sort(order[first])])
     out.setflags(write=False)
     return out
 
