@@ -27,7 +27,8 @@ import evalkit.replications.fui.run as run
 from evalkit.panel import read_panel
 
 PHASES = ("fui_entry_pool", "shared_outcome_rows", "prepare_sample", "fit_fui_regressions", "with_covariance",
-          "few_cluster_inference", "entry_cohorts", "fui_event_study", "placebo_test")
+          "few_cluster_inference", "placebo_test")
+EVENT_STUDY_PHASES = ("entry_cohorts", "fui_event_study")  # run_fui imports these where it runs them
 EVENT_STUDY_PARTS = ("imputation_did", "two_stage_did", "att_gt", "honest_did", "wild_effects")
 
 
@@ -55,6 +56,8 @@ def main() -> None:
 
     for name in PHASES:
         setattr(run, name, timed(name, getattr(run, name)))
+    for name in EVENT_STUDY_PHASES:
+        setattr(event_study, name, timed(name, getattr(event_study, name)))
     placebo.fit_fui_regressions = run.fit_fui_regressions  # the placebo's 8 fits counted with the others
     for name in EVENT_STUDY_PARTS:
         setattr(event_study, name, timed(f"  event study: {name}", getattr(event_study, name)))

@@ -23,7 +23,6 @@ from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
@@ -34,6 +33,7 @@ from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draw
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.progress import progress
 from evalkit.results import InvalidTest, WaldTest
+from evalkit.results.distributions import chi2_survival
 from evalkit.staggered.covariate_cells import MAX_CELL_SHARE, covariate_cells
 from evalkit.staggered.design import build_design
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
@@ -213,7 +213,7 @@ def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.nd
         return InvalidTest("the covariance of the pre-treatment ATT(g,t) is singular")
     stat = float(params[pre] @ np.linalg.solve(sub, params[pre]))
     return WaldTest(
-        statistic=stat, df_num=len(pre), p_value=float(stats.chi2.sf(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
+        statistic=stat, df_num=len(pre), p_value=float(chi2_survival(stat, len(pre))), null="all pre-treatment ATT(g,t) = 0"
     )
 
 

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
@@ -49,6 +48,7 @@ from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.regression.ols import fit_ols
 from evalkit.results import InvalidTest, WaldTest
+from evalkit.results.distributions import f_survival
 from evalkit.staggered.event_data import EventData, event_design, event_dummies
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
@@ -158,7 +158,7 @@ def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFram
     stat = float(b @ np.linalg.solve(V, b)) / k
     df_denom = fit.df_resid
     test = WaldTest(
-        statistic=stat, df_num=k, p_value=float(stats.f.sf(stat, k, df_denom)),
+        statistic=stat, df_num=k, p_value=float(f_survival(stat, k, df_denom)),
         null=f"no effect in the {k} periods before treatment", df_denom=df_denom,
     )
     frame = pd.DataFrame({"event_time": leads, "estimate": b, "std_error": np.sqrt(np.diag(V))}, index=names[:k])

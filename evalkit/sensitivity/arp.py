@@ -74,7 +74,14 @@ def _gamma_of(l_vec: tuple[float, ...]) -> np.ndarray:
 
 
 def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Vertices of ``{g >= 0 : sd'g = 1, X'g = 0}`` (rows); empty when the polytope is."""
+    """Vertices of ``{g >= 0 : sd'g = 1, X'g = 0}`` (rows); empty when the polytope is.
+
+    A vertex is the solution ``g_b`` of ``[sd, X]_b' g_b = e_1`` on a basis ``b`` of rows with
+    ``g_b >= 0``.  For ``sd > 0`` these bases are those of the extreme rays of the cone
+    ``{g >= 0 : X'g = 0}``, whatever ``sd``; they are found once per ``X``
+    (:func:`_candidate_bases`, shared by every ``Mbar`` and piece with the same post-period
+    moments) and the vertices are solved on them for this ``sd``.
+    """
     m = len(sd)
     if X.shape[1]:
         u, sv, _ = np.linalg.svd(X, full_matrices=False)
@@ -89,7 +96,13 @@ def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
             f"the conditional test would enumerate {n_bases} bases of {m} moments; use fewer post periods "
             f"(at most about {r - 1} nuisance directions with {m} moments are feasible) or ci_method='FLCI'"
         )
-    idx = _bases(m, r)
+    idx = _candidate_bases(X.tobytes(), X.shape)
+    return _vertices_on(W, idx)
+
+
+def _vertices_on(W: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The distinct ``g_b`` (rounded to 12 decimals) of the nonsingular bases ``idx`` of ``W`` with ``g_b >= 0``."""
+    m, r = W.shape
     Wb = W[idx]  # (n, r, r): rows of the basis
     det = np.linalg.det(Wb)
     ok = np.abs(det) > 1e-12
@@ -102,6 +115,31 @@ def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
     rows = np.repeat(np.arange(len(G)), r)
     G[rows, idx[feasible].ravel()] = np.clip(g_b[feasible], 0.0, None).ravel()
     return _unique_rows(np.round(G, 12))
+
+
+@lru_cache(maxsize=64)
+def _candidate_bases(x_bytes: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """Bases (rows of indices, lexicographic) of the extreme rays of ``{g >= 0 : X'g = 0}``.
+
+    On a basis ``b`` of ``r = k + 1`` rows (``X`` has ``k`` columns) the ray is the null
+    vector ``n_b`` of ``X_b'`` (the last right singular vector); the basis is kept when
+    ``X_b`` has rank ``k`` (smallest singular value above ``1e-15``) and ``n_b`` has one sign
+    (``>= -1e-6 max|n_b|``).  This is a superset of the bases :func:`_vertices_on` keeps
+    for any ``sd > 0``, since there ``g_b`` is a positive multiple of ``n_b``; the exact
+    tests are applied to it per ``sd``.
+    """
+    X = np.frombuffer(x_bytes).reshape(shape)
+    m, k = shape
+    idx = _bases(m, k + 1)
+    if k == 0:
+        return idx
+    _, sv, vt = np.linalg.svd(np.transpose(X[idx], (0, 2, 1)), full_matrices=True)  # (n, k, k + 1)
+    ray = vt[:, -1, :]
+    ray = ray * np.where(ray.sum(axis=1) < 0, -1.0, 1.0)[:, None]
+    keep = (sv.min(axis=1) > 1e-15) & (ray >= -1e-6 * np.abs(ray).max(axis=1, keepdims=True)).all(axis=1)
+    out = np.ascontiguousarray(idx[keep])
+    out.setflags(write=False)
+    return out
 
 
 @lru_cache(maxsize=32)

@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from evalkit.errors import DesignError
+from evalkit.results.distributions import ncx2_quantile, upper_quantile
 from evalkit.sensitivity.restrictions import second_differences
 
 __all__ = ["FLCI", "cv_alpha", "optimal_flci"]
@@ -34,10 +35,10 @@ def cv_alpha(t: float, alpha: float) -> float:
     """
     t = abs(float(t))
     if t < 1e-12:
-        return float(stats.norm.isf(alpha / 2))
+        return float(upper_quantile(alpha / 2))
     if t > 8.0:
-        return t + float(stats.norm.isf(alpha))
-    return float(np.sqrt(stats.ncx2.ppf(1 - alpha, df=1, nc=t * t)))
+        return t + float(upper_quantile(alpha))
+    return float(np.sqrt(ncx2_quantile(1 - alpha, 1, t * t)))
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalkit.errors import DesignError, EvalkitError, EvalkitWarning
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.results import EstimationResult, HypothesisTest, Summary, read_only
+from evalkit.results.distributions import survival, upper_quantile
 from evalkit.sensitivity.arp import conditional_accept
 from evalkit.sensitivity.flci import optimal_flci
 from evalkit.sensitivity.inputs import event_study_inputs
@@ -145,7 +145,7 @@ class SensitivityResult(HypothesisTest):
     @property
     def p_value(self) -> float:  # type: ignore[override]
         """Two-sided normal p-value of :attr:`statistic` (exact parallel trends, no robustness)."""
-        return float(2 * stats.norm.sf(abs(self.statistic)))
+        return float(2 * survival(abs(self.statistic)))
 
     @property
     def restriction(self) -> str:
@@ -234,7 +234,7 @@ def _default_grid(method: str, betahat: np.ndarray, sigma: np.ndarray, num_pre: 
     D = second_differences(num_pre, 1)[: num_pre - 1, :num_pre] if num_pre >= 2 else np.eye(1)
     sd = np.sqrt(np.diag(D @ sigma[:num_pre, :num_pre] @ D.T))
     vals = D @ betahat[:num_pre]
-    upper = float(np.max(np.abs(vals) + stats.norm.isf(alpha) * sd))
+    upper = float(np.max(np.abs(vals) + upper_quantile(alpha) * sd))
     return np.linspace(0.0, upper, 5)
 
 
@@ -387,7 +387,7 @@ def honest_did_arrays(
     post = slice(num_pre, None)
     estimate = float(l_vec @ betahat[post])
     sd_theta = float(np.sqrt(l_vec @ sigma[post, post] @ l_vec))
-    z = float(stats.norm.isf(alpha / 2))
+    z = float(upper_quantile(alpha / 2))
     lower, upper, open_ends = [], [], []
     for mm in grid_m:
         if ci_method == "FLCI":

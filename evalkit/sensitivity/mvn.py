@@ -22,7 +22,7 @@ Manjunath & Wilhelm (2021, eq. 6):
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["box_probability", "truncated_mean"]
 
@@ -41,6 +41,8 @@ def _nodes(lo: np.ndarray, hi: np.ndarray, sd: np.ndarray) -> list[int]:
 def _tensor_rule(lo: np.ndarray, hi: np.ndarray, cov: np.ndarray, nodes: list[int]) -> float:
     """``P(lo <= Y <= hi)`` for centred ``Y ~ N(0, cov)`` (finite ``lo``, ``hi``) by Gauss-Legendre
     with ``nodes[i]`` nodes on axis ``i`` (the last coordinate is integrated in closed form)."""
+    from scipy import stats  # loaded here, not with evalkit.sensitivity
+
     k = len(lo)
     axes, scales = [], []
     for i in range(k - 1):
@@ -86,12 +88,16 @@ def box_probability(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray, upper:
     nodes = _nodes(lo, hi, sd)
     if np.prod(nodes, dtype=float) <= _MAX_POINTS:
         return _tensor_rule(lo, hi, cov, nodes)
+    from scipy import stats  # loaded here, not with evalkit.sensitivity
+
     return float(stats.multivariate_normal.cdf(hi, np.zeros(k), cov, lower_limit=lo, abseps=_QMC_ABSEPS, releps=0.0,
                                                maxpts=200_000 * k, rng=np.random.default_rng(_QMC_SEED)))
 
 
 def truncated_mean(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """``E[X | lower <= X <= upper]`` for ``X ~ N(mean, cov)`` (Tallis 1961; Manjunath & Wilhelm 2021)."""
+    from scipy import stats  # loaded here, not with evalkit.sensitivity
+
     mean, cov = np.asarray(mean, float).ravel(), np.atleast_2d(np.asarray(cov, float))
     lo = np.asarray(lower, float).ravel() - mean
     hi = np.asarray(upper, float).ravel() - mean

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.results import EstimationResult, Summary, read_only
@@ -62,6 +62,8 @@ def _check_test(test: str, alpha: float) -> None:
 
 def _pass_probability(delta_pre: np.ndarray, sigma_pre: np.ndarray, test: str, alpha: float) -> float:
     """``P(beta_hat_pre in B)`` for ``beta_hat_pre ~ N(delta_pre, sigma_pre)``."""
+    from scipy import stats  # loaded here, not with evalkit.sensitivity
+
     k = len(delta_pre)
     if test == "wald":
         lam = float(delta_pre @ np.linalg.solve(sigma_pre, delta_pre))
@@ -73,6 +75,8 @@ def _pass_probability(delta_pre: np.ndarray, sigma_pre: np.ndarray, test: str, a
 
 def _mean_after_pretest(delta_pre: np.ndarray, sigma_pre: np.ndarray, test: str, alpha: float) -> np.ndarray:
     """``E[beta_hat_pre | beta_hat_pre in B]`` for ``beta_hat_pre ~ N(delta_pre, sigma_pre)``."""
+    from scipy import stats  # loaded here, not with evalkit.sensitivity
+
     k = len(delta_pre)
     if test == "wald":
         lam = float(delta_pre @ np.linalg.solve(sigma_pre, delta_pre))
@@ -199,6 +203,8 @@ class PretrendPower(NotebookDisplay):
         """One row per event time, the reference included: ``event_time, period, estimate,
         std_error, conf_low, conf_high, delta, mean_after_pretest`` (intervals ``1 - alpha``
         pointwise)."""
+        from scipy import stats  # loaded here, not with evalkit.sensitivity
+
         z = float(stats.norm.isf(self.alpha / 2))
         k = self.num_pre
         times = np.r_[self.event_times[:k], self.reference, self.event_times[k:]]
@@ -320,6 +326,8 @@ def pretrend_power_arrays(
     p_pass0 = _pass_probability(np.zeros(num_pre), sigma_pre, test, alpha)
     pre_mean = _mean_after_pretest(d_pre, sigma_pre, test, alpha)
     post_mean = trend[num_pre:] + sigma[num_pre:, :num_pre] @ np.linalg.solve(sigma_pre, pre_mean - d_pre)
+    from scipy import stats  # loaded here, not with evalkit.sensitivity
+
     dens = stats.multivariate_normal(np.zeros(num_pre), sigma_pre)
     b_pre = betahat[:num_pre]
     likelihood_ratio = float(np.exp(dens.logpdf(b_pre - d_pre) - dens.logpdf(b_pre)))
