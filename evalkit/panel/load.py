@@ -64,7 +64,9 @@ class StatusPanel:
     Optional attributes are present only when the source had them.  ``value_mapped``
     says that ``definition`` is :func:`~evalkit.panel.prepare.canonical_sql` of
     ``columns`` (the source joined to one value map per column), so that a query naming
-    the columns it reads translates only those (:meth:`query`).
+    the columns it reads translates only those (:meth:`query`); ``direct`` names the
+    columns it computes from the stored value instead of joining their map (DuckDB only,
+    :func:`~evalkit.panel.prepare.direct_codes`).
     """
 
     report: PanelReport
@@ -74,6 +76,7 @@ class StatusPanel:
     engine: Engine = field(default_factory=DuckDBEngine)
     in_memory: pd.DataFrame | None = field(default=None, repr=False)
     value_mapped: bool = False
+    direct: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def first_month(self) -> int:
@@ -114,7 +117,7 @@ class StatusPanel:
         definition = self.definition
         if columns is not None and self.value_mapped:
             definition = canonical_sql([c for c in self.columns if c in set(columns) or c == "person_id"],
-                                       row_column=False)
+                                       row_column=False, direct=self.direct)
         sql = with_ctes([("panel", definition)], body)
         found = self.engine.fetch(sql, {**self.tables, **(tables or {})})
         if self.value_mapped:
@@ -132,6 +135,9 @@ class StatusPanel:
 
     def with_engine(self, engine: Engine) -> "StatusPanel":
         """The same panel, prepared by another engine (e.g. a :class:`SparkEngine`)."""
+        if self.direct:  # the computed columns were checked in DuckDB: another engine joins every map
+            return replace(self, engine=engine, direct={},
+                           definition=canonical_sql(list(self.columns), row_column=False))
         return replace(self, engine=engine)
 
     def __repr__(self) -> str:
@@ -247,7 +253,8 @@ def read_panel(
     row_column = isinstance(table, pd.DataFrame) and ROW_COLUMN in table.columns
     prepared = prepare(table, present, roles, engine, name=name, problems=problems, row_column=row_column)
     order = "person_id, month" + (f", {ROW_COLUMN}" if prepared.row_column else "")
-    coded = canonical_sql(list(prepared.columns), row_column=prepared.row_column, labels=False)
+    coded = canonical_sql(list(prepared.columns), row_column=prepared.row_column, labels=False,
+                          direct=prepared.direct)
     rows = engine.fetch(with_ctes([("panel", coded)], f"SELECT * FROM panel ORDER BY {order}"), prepared.tables)
     was_sorted = True
     if ROW_COLUMN in rows:

@@ -7,7 +7,9 @@ table), :func:`prepare` runs the same three portable SQL queries and the same ru
    (:func:`profile_sql`), translated once per distinct value by
    :func:`evalkit.panel.validate.translate` into a small value map per column;
 2. the *canonical panel*: a view of the source joined to the value maps on the stored
-   values (:func:`canonical_sql`), with evalkit's column names and codes;
+   values (:func:`canonical_sql`), with evalkit's column names and codes; in DuckDB a
+   column whose stored values are their codes (a date month, an integer indicator) is
+   computed instead of joined (:func:`direct_codes`);
 3. one *aggregation by person* returning one row of counts (:func:`checks_sql`), read by
    :func:`evalkit.panel.validate.count_problems`.
 
@@ -17,11 +19,12 @@ Every problem of every rule is collected and raised once, in one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.engine import Engine, Renamed, Table, with_ctes
+from evalkit.engine import DuckDBEngine, Engine, Renamed, Table, with_ctes
 from evalkit.panel import validate as rules
 from evalkit.panel.frames import ROW_COLUMN
 from evalkit.panel.roles import ColumnRoles
@@ -37,6 +40,7 @@ class Prepared:
     counts: pd.Series
     value_maps: dict[str, pd.DataFrame]
     row_column: bool
+    direct: Mapping[str, str] = field(default_factory=dict)
 
 
 def profile_sql(column: str) -> str:
@@ -53,16 +57,30 @@ def map_name(column: str) -> str:
     return f"value_map_{column}"
 
 
-def canonical_sql(columns: list[str], *, row_column: bool, labels: bool = True) -> str:
+def canonical_sql(columns: list[str], *, row_column: bool, labels: bool = True,
+                  direct: Mapping[str, str] | None = None, presence: Sequence[str] = ()) -> str:
     """Portable SQL of the canonical panel: the source joined to each column's translated
     values on the stored value.  With ``labels=False`` need categories, education levels
     and counties come as their positions in the value maps (for building pandas
-    categoricals without moving text)."""
+    categoricals without moving text).
+
+    ``direct`` maps a column to an expression of the stored value (``{x}``) that equals
+    its translated code for every stored value (:func:`direct_codes`); that column is then
+    computed rather than joined.  Columns in ``presence`` are only tested for being
+    missing: they come as ``1`` or NULL without a join (valid when every stored value is
+    translated, see :func:`fully_translated`)."""
+    direct = direct or {}
     select, joins = ["s.person_id"], []
     for c in columns:
         if c == "person_id":
             continue
         alias = f"m_{c}"
+        if c in presence:
+            select.append(f"CASE WHEN s.{c} IS NOT NULL THEN 1 END AS {c}")
+            continue
+        if c in direct and not (labels and (c in rules.CODED or c == "county")):
+            select.append(f"CAST({direct[c].format(x=f's.{c}')} AS INTEGER) AS {c}")
+            continue
         joins.append(f"LEFT JOIN {map_name(c)} AS {alias} ON {alias}.raw = s.{c}")
         if labels and (c in rules.CODED or c == "county"):
             select.append(f"{alias}.label AS {c}")
@@ -71,6 +89,48 @@ def canonical_sql(columns: list[str], *, row_column: bool, labels: bool = True) 
     if row_column:
         select.append(f"s.{ROW_COLUMN}")
     return "SELECT " + ",\n       ".join(select) + "\nFROM panel_source AS s\n" + "\n".join(joins)
+
+
+#: Expressions of a stored value ``{x}`` that may equal its translated code, by the kind of
+#: its stored type: a date's month index, an integer as it is.
+DIRECT_CANDIDATES = {"M": "year({x}) * 12 + month({x}) - 1", "i": "{x}", "u": "{x}", "b": "CAST({x} AS INTEGER)"}
+
+
+def fully_translated(profile: pd.DataFrame, value_map: pd.DataFrame) -> bool:
+    """Whether every stored (non-missing) value of a column has its translation in ``value_map``
+    (none was blank, a declared missing code or unreadable), so that the translated column
+    is missing exactly where the stored one is."""
+    return int(profile["raw"].notna().sum()) == len(value_map)
+
+
+def direct_codes(
+    profiles: dict[str, pd.DataFrame], value_maps: dict[str, pd.DataFrame], engine: Engine
+) -> dict[str, str]:
+    """The code columns whose translation is an expression of the stored value.
+
+    A month stored as a date translates to ``year * 12 + month - 1`` and a 0/1 indicator or
+    birth year stored as an integer to itself, unless the user's missing codes or an
+    unreadable value say otherwise.  Each candidate is checked in the engine on the small
+    value map (every stored value translated, and the expression equal to the code of
+    each), so the canonical panel computes such a column rather than joining its map:
+    the same values, one join less per pass over the rows.
+    """
+    candidates = {}
+    for column, value_map in value_maps.items():
+        if column in rules.CODED or column == "county" or not fully_translated(profiles[column], value_map):
+            continue
+        template = DIRECT_CANDIDATES.get(value_map["raw"].dtype.kind)
+        if template is not None and len(value_map):
+            candidates[column] = template
+    if not candidates:
+        return {}
+    checks = [
+        f"SELECT count(*) AS n FROM {map_name(c)} WHERE raw IS NULL OR code IS NULL "
+        f"OR code <> CAST({t.format(x='raw')} AS BIGINT)"
+        for c, t in candidates.items()
+    ]
+    found = engine.fetch_many(checks, {map_name(c): value_maps[c] for c in candidates})
+    return {c: t for (c, t), n in zip(candidates.items(), found) if int(n["n"].iloc[0]) == 0}
 
 
 #: Columns :func:`checks_sql` does not read.
@@ -204,7 +264,9 @@ def prepare(
     value_maps, translated, unreadable = rules.translate(profiles, roles, persons_with)
     found += translated
     tables: dict[str, Table] = {"panel_source": source, **{map_name(c): m for c, m in value_maps.items()}}
-    definition = canonical_sql(columns, row_column=row_column)
+    # in DuckDB, a code column whose stored values are their codes is computed, not joined
+    direct = direct_codes(profiles, value_maps, engine) if isinstance(engine, DuckDBEngine) else {}
+    definition = canonical_sql(columns, row_column=row_column, direct=direct)
 
     def example(body: str) -> pd.DataFrame:
         return engine.fetch(with_ctes([("panel", definition)], body), tables)
@@ -213,12 +275,15 @@ def prepare(
     first, last = (int(min(months)), int(max(months))) if len(months) else (0, 0)
     # the counts read no statuses and no education: their value maps are not joined
     checked = [c for c in columns if c not in CHECKS_SKIP]
-    counts = engine.fetch(with_ctes([("panel", canonical_sql(checked, row_column=False))],
-                                    checks_sql(columns, first, last)), tables).iloc[0]
+    # and they test need categories and counties only for being missing
+    presence = [c for c in ("county", "nav_category")
+                if c in value_maps and direct and fully_translated(profiles[c], value_maps[c])]
+    counted = canonical_sql(checked, row_column=False, direct=direct, presence=presence)
+    counts = engine.fetch(with_ctes([("panel", counted)], checks_sql(columns, first, last)), tables).iloc[0]
     found += rules.count_problems(counts, columns, roles, example, skip=unreadable)
     if found:
         raise rules.failure(name, found)
     return Prepared(
         columns=tuple(columns), definition=definition, tables=tables, counts=counts,
-        value_maps=value_maps, row_column=row_column,
+        value_maps=value_maps, row_column=row_column, direct=direct,
     )

@@ -67,4 +67,5 @@ def scan_panel(
     return StatusPanel(
         report=report_of(prepared, was_sorted=True), columns=prepared.columns,
         definition=prepared.definition, tables=prepared.tables, engine=engine, value_mapped=True,
+        direct=prepared.direct,
     )
