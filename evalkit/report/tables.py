@@ -176,9 +176,9 @@ def published_column(
         b, se = float(cell["coef"]), float(cell["se"])
         p = cell.get("p")
         if p is None:
-            from scipy import stats
+            from evalkit.results.distributions import survival
 
-            p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else float("nan")
+            p = float(2 * survival(abs(b / se))) if se > 0 else float("nan")
         rows[term] = (b, se, float(p))
     estimates = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "std_error", "p_value"])
     return TableColumn(name=name, estimates=estimates, outcome=outcome, nobs=nobs, vcov=vcov)
