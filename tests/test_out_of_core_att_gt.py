@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from out_of_core_support import ARGS, assert_same, fit_both, staggered_panel
 
 from evalkit.engine import ParquetSource, SparkEngine
 from evalkit.engine.staggered_cells import (
@@ -32,30 +33,10 @@ from evalkit.estimators.att_gt_engine import att_gt_in_engine
 from evalkit.estimators.event_study_engine import event_study_in_engine
 from evalkit.inference import wild_cluster_bootstrap
 
-TOL = {"rtol": 1e-10, "atol": 1e-12}
-
-
-def _panel(n_units: int = 600, n_periods: int = 6, seed: int = 3) -> pd.DataFrame:
-    """Balanced panel; units nested in 12 regions; cohort 3, 5 or never by region and unit."""
-    rng = np.random.default_rng(seed)
-    region = rng.integers(0, 12, n_units)
-    cohort = np.where(region < 4, 3.0, np.where(region < 8, 5.0, 0.0))
-    cohort[rng.random(n_units) < 0.1] = 0.0
-    edu = rng.integers(0, 3, n_units)
-    w = rng.choice([1.0, 2.0, 3.5], n_units)
-    unit = np.repeat(np.arange(n_units) + 1000, n_periods)
-    t = np.tile(np.arange(1, n_periods + 1), n_units)
-    g = np.repeat(cohort, n_periods)
-    treated = (g > 0) & (t >= g)
-    y = (np.repeat(rng.normal(size=n_units), n_periods) + 0.3 * t + 0.4 * np.repeat(edu, n_periods) * t / n_periods
-         + treated * (1.0 + 0.2 * (t - g)) + rng.normal(size=len(t)))
-    return pd.DataFrame({"person": unit, "month": t, "first": g, "county": np.repeat(region, n_periods).astype(str),
-                         "edu": np.repeat(edu, n_periods), "wt": np.repeat(w, n_periods), "outcome": y})
-
 
 @pytest.fixture(scope="module")
 def data() -> pd.DataFrame:
-    return _panel()
+    return staggered_panel()
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +46,8 @@ def parquet(data, tmp_path_factory) -> ParquetSource:
     return ParquetSource(str(path))
 
 
-ARGS = {"y": "outcome", "time": "month", "group": "first", "unit": "person", "cluster": "county"}
-
-
 def _both(data, source, engine=None, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewClustersWarning)
-        memory = att_gt(data, **ARGS, **kwargs)
-        stored = att_gt_in_engine(source, **ARGS, engine=engine, **kwargs)
-    return memory, stored
-
-
-def _assert_same(memory, stored):
-    assert list(stored.params.index) == list(memory.params.index)
-    np.testing.assert_allclose(stored.params, memory.params, **TOL)
-    np.testing.assert_allclose(stored.std_errors, memory.std_errors, **TOL)
-    np.testing.assert_allclose(stored.cov, memory.cov, **TOL)
-    assert stored.nobs == memory.nobs
-    assert stored.n_clusters == memory.n_clusters
+    return fit_both(att_gt, att_gt_in_engine, data, source, engine, **kwargs)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -93,19 +58,19 @@ def _assert_same(memory, stored):
 ])
 def test_duckdb_cells_equal_att_gt_in_memory(data, parquet, kwargs):
     memory, stored = _both(data, parquet, **kwargs)
-    _assert_same(memory, stored)
+    assert_same(memory, stored)
     assert stored.pretest.statistic == pytest.approx(memory.pretest.statistic, rel=1e-10)
     assert stored.extra["n_cells"] < memory.nobs / 10
     for kind in ("dynamic", "group", "simple", "calendar"):
-        _assert_same(memory.aggregate(kind), stored.aggregate(kind))
+        assert_same(memory.aggregate(kind), stored.aggregate(kind))
 
 
 def test_bootstrap_and_wild_bootstrap_equal(data, parquet):
     memory, stored = _both(data, parquet, covariates=["edu"], n_boot=199, rng=5)
-    _assert_same(memory, stored)
+    assert_same(memory, stored)
     assert stored.crit_uniform == pytest.approx(memory.crit_uniform, rel=1e-10)
     dyn_m, dyn_s = memory.aggregate("dynamic"), stored.aggregate("dynamic")
-    _assert_same(dyn_m, dyn_s)
+    assert_same(dyn_m, dyn_s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewClustersWarning)
         wm = wild_cluster_bootstrap(dyn_m, "ATT", n_boot=99, rng=2)
@@ -121,7 +86,7 @@ def test_always_treated_cells_are_excluded_with_unit_counts(data, tmp_path):
     early.to_parquet(path)
     with pytest.warns(ExcludedRowsWarning, match="excluded 30 units"):
         memory, stored = _both(early, ParquetSource(str(path)))
-    _assert_same(memory, stored)
+    assert_same(memory, stored)
 
 
 def test_engine_errors_name_columns_counts_and_units(data, tmp_path):
@@ -169,21 +134,15 @@ def test_balance_check_is_exact_without_count_distinct(n_periods):
 
 def test_spark_runs_the_same_sums(data, parquet, spark):
     memory, stored = _both(data, parquet, engine=SparkEngine(spark), covariates=["edu"], weights="wt")
-    _assert_same(memory, stored)
-    _assert_same(memory.aggregate("dynamic"), stored.aggregate("dynamic"))
+    assert_same(memory, stored)
+    assert_same(memory.aggregate("dynamic"), stored.aggregate("dynamic"))
     assert stored.extra["engine"] == "spark"
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"weights": "wt", "min_e": -3, "max_e": 2}])
 def test_event_study_from_cells_equals_in_memory(data, parquet, kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewClustersWarning)
-        memory = event_study(data, **ARGS, **kwargs)
-        stored = event_study_in_engine(parquet, **ARGS, **kwargs)
-    assert list(stored.params.index) == list(memory.params.index)
-    np.testing.assert_allclose(stored.params, memory.params, **TOL)
-    np.testing.assert_allclose(stored.std_errors, memory.std_errors, **TOL)
-    np.testing.assert_allclose(stored.cov, memory.cov, **TOL)
-    assert stored.nobs == memory.nobs == 3600
+    memory, stored = fit_both(event_study, event_study_in_engine, data, parquet, **kwargs)
+    assert_same(memory, stored)
+    assert stored.nobs == 3600
     with pytest.raises(EvalkitError, match="keeps no scores"):
         wild_cluster_bootstrap(stored, "event_time::0", n_boot=9)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from test_out_of_core_att_gt import ARGS, TOL, _panel
+from out_of_core_support import ARGS, TOL, assert_same, fit_both, staggered_panel
 
 from evalkit.engine import ParquetSource, SparkEngine
 from evalkit.engine.staggered_cells import cells_query, staggered_cells
@@ -31,7 +31,7 @@ from evalkit.inference import wild_cluster_bootstrap
 
 @pytest.fixture(scope="module")
 def data() -> pd.DataFrame:
-    return _panel(n_units=480, n_periods=7, seed=5)
+    return staggered_panel(n_units=480, n_periods=7, seed=5)
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +42,11 @@ def parquet(data, tmp_path_factory) -> ParquetSource:
 
 
 def _both(data, source, engine=None, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewClustersWarning)
-        memory = imputation_did(data, **ARGS, **kwargs)
-        stored = imputation_in_engine(source, **ARGS, engine=engine, **kwargs)
-    return memory, stored
+    return fit_both(imputation_did, imputation_in_engine, data, source, engine, **kwargs)
 
 
 def _assert_same(memory, stored):
-    assert list(stored.params.index) == list(memory.params.index)
-    np.testing.assert_allclose(stored.params, memory.params, **TOL)
-    np.testing.assert_allclose(stored.std_errors, memory.std_errors, **TOL)
-    np.testing.assert_allclose(stored.cov, memory.cov, **TOL)
-    assert stored.nobs == memory.nobs
-    assert stored.n_clusters == memory.n_clusters
-    for key in ("outcome", "n_untreated", "n_treated"):
-        assert stored.extra[key] == memory.extra[key]
+    assert_same(memory, stored, extra=("outcome", "n_untreated", "n_treated"))
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"weights": "wt"}, {"weights": "wt", "min_e": -3, "max_e": 2}])
