@@ -149,14 +149,14 @@ def checks_sql(columns: list[str], first_month: int, last_month: int) -> str:
     last, repeated rows are rows minus distinct months, and a fixed attribute varies when
     it takes two values or is missing in some but not all rows.  ``first_month`` and
     ``last_month`` are the panel's (from the profile of ``month``): the distinct months of
-    a person are counted exactly as the bits set in an OR of ``2**(month - first_month)``,
+    a person are counted exactly as the bits set in an OR of ``1 << (month - first_month)``,
     one 62-bit word per 62 months, which costs no more than a sum (a ``count(DISTINCT)``
     per person costs a hash table per person).
     """
     words = range(max(1, -(-(last_month - first_month + 1) // MONTHS_PER_WORD)))
     distinct = " + ".join(
         f"coalesce(bit_count(bit_or(CASE WHEN month - {first_month + MONTHS_PER_WORD * w} BETWEEN 0 AND "
-        f"{MONTHS_PER_WORD - 1} THEN CAST(power(2, month - {first_month + MONTHS_PER_WORD * w}) AS BIGINT) END)), 0)"
+        f"{MONTHS_PER_WORD - 1} THEN CAST(1 AS BIGINT) << (month - {first_month + MONTHS_PER_WORD * w}) END)), 0)"
         for w in words
     )
     fixed = [c for c in rules.FIXED if c in columns]
