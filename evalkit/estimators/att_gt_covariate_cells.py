@@ -1,4 +1,4 @@
-"""Doubly robust ATT(g,t) from covariate cells, for discrete covariates (balanced panels).
+"""Doubly robust ATT(g,t) from covariate cells, for discrete covariates.
 
 When the covariates take few distinct values (dummies of categories, or any discrete
 covariates), every nuisance model of the doubly robust 2x2 estimator of Sant'Anna & Zhao
@@ -12,6 +12,10 @@ cell and treatment status, so each ATT(g,t) costs two weighted counts over its u
 one write of its influence column, instead of Newton iterations and regressions on ``n x k``
 matrices.  The numbers are those of ``dr_panel`` (to rounding), as the tests check.  The
 covariate cells are found by :func:`evalkit.staggered.covariate_cells.covariate_cells`.
+
+Repeated cross-sections (and the rows of unbalanced panels) are handled alike by
+:func:`dr_rcs_cell`, the cross-section estimator ``dr_rcs`` (eq. 3.4) from sums within
+covariate cell x treatment status x period.
 """
 
 from __future__ import annotations
