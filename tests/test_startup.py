@@ -99,3 +99,29 @@ def test_packages_share_the_one_helper() -> None:
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "True", "False"]
+
+
+def test_the_event_study_estimators_load_no_optimizer_or_formula_parser() -> None:
+    """att_gt with listed covariates and HonestDiD's relative magnitudes (the FUI event
+    study's) import scipy.optimize and formulaic only where an optimizer runs or a formula
+    is parsed; a formula loads formulaic."""
+    code = (
+        "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np, pandas as pd\n"
+        "from evalkit.estimators.att_gt import att_gt\nfrom evalkit.estimators.two_stage import two_stage_did\n"
+        "from evalkit.sensitivity import honest_did\n"
+        "rng = np.random.default_rng(0)\n"
+        "d = pd.DataFrame({'unit': np.repeat(np.arange(60), 8), 'time': np.tile(np.arange(1, 9), 60)})\n"
+        "d['g'] = np.repeat(rng.choice([0, 5, 6], 60), 8)\n"
+        "d['x'] = np.repeat(rng.integers(0, 2, 60), 8).astype(float)\n"
+        "d['y'] = rng.normal(size=len(d)) + ((d['g'] > 0) & (d['time'] >= d['g']))\n"
+        "att_gt(d, y='y', time='time', group='g', unit='unit', covariates=['x'], panel=False)\n"
+        "staged = two_stage_did(d, y='y', time='time', group='g', unit='unit', ref=-1)\n"
+        "honest_did(staged, method='relative_magnitudes', m=[0.5, 1.0], target='average')\n"
+        "import sys\nprint('FOUND', sorted(m for m in ('scipy.optimize', 'formulaic') if m in sys.modules))\n"
+        "att_gt(d, y='y', time='time', group='g', unit='unit', covariates='~ x', panel=False)\n"
+        "print('FOUND', 'formulaic' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    found = [line for line in run.stdout.splitlines() if line.startswith("FOUND")]
+    assert found == ["FOUND []", "FOUND True"]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
-from evalkit.estimators.att_gt_covariate_cells import dr_cell
+from evalkit.estimators.att_gt_covariate_cells import dr_cell, dr_rcs_cell
 from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
 from evalkit.inference.covariance import influence_cov, standard_errors
 from evalkit.inference.multiplier_bootstrap import bootstrap_cov, bootstrap_draws, bootstrap_summary
@@ -66,8 +66,16 @@ def _cells(periods: np.ndarray, cohorts: np.ndarray, base_period: str, anticipat
 
 
 def _estimate_cell(
-    sd: StaggeredData, g: float, ti: int, base: int, control_group: str, anticipation: int, est: Callable[..., CellEstimate]
+    sd: StaggeredData, g: float, ti: int, base: int, control_group: str, anticipation: int,
+    est: Callable[..., CellEstimate], rcs_cells: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
+    """ATT(g,t) of one cell and its influence function over all observations.
+
+    ``rcs_cells``: the covariate cells of the rows (distinct rows, code per row) when ``est``
+    is the doubly robust repeated cross-section estimator, which is then computed from them
+    (:func:`~evalkit.estimators.att_gt_covariate_cells.dr_rcs_cell`) unless the cell needs
+    ``est`` to report its error.
+    """
     later = sd.periods[max(ti, base)]
     row_group = sd.row_group if sd.unbalanced else sd.obs_group
     treated = row_group == g
@@ -88,7 +96,10 @@ def _estimate_cell(
     else:
         post = sd.obs_period[mask] == ti
         weights = sd.row_weights if sd.unbalanced else sd.weights
-        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask])
+        fast = None if rcs_cells is None else dr_rcs_cell(
+            sd.outcome[mask], post, treated[mask], rcs_cells[1][mask], rcs_cells[0], weights[mask])
+        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask]) if fast is None \
+            else CellEstimate(*fast)
     scaled = res.inf * (sd.n_obs / mask.sum())
     if sd.unbalanced:
         # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit
@@ -334,12 +345,14 @@ def att_gt(
     if fast is not None:
         att, influence = fast
     else:
+        rcs_cells = sd.covariate_cells if (not sd.panel and est_method == "dr" and len(sd.covariate_names) > 1) \
+            else None
         att = np.zeros(len(cells))
         influence = np.zeros((sd.n_obs, len(cells)))
         for j, (g, ti, base) in enumerate(progress(cells, "ATT(g,t) cells")):
             if ti == base:
                 continue  # universal base period: the reference cell is 0 by construction
-            att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est)
+            att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est, rcs_cells)
 
     extra = {
         "control_group": control_group,

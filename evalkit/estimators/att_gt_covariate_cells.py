@@ -1,4 +1,4 @@
-"""Doubly robust ATT(g,t) from covariate cells, for discrete covariates (balanced panels).
+"""Doubly robust ATT(g,t) from covariate cells, for discrete covariates.
 
 When the covariates take few distinct values (dummies of categories, or any discrete
 covariates), every nuisance model of the doubly robust 2x2 estimator of Sant'Anna & Zhao
@@ -12,15 +12,20 @@ cell and treatment status, so each ATT(g,t) costs two weighted counts over its u
 one write of its influence column, instead of Newton iterations and regressions on ``n x k``
 matrices.  The numbers are those of ``dr_panel`` (to rounding), as the tests check.  The
 covariate cells are found by :func:`evalkit.staggered.covariate_cells.covariate_cells`.
+
+Repeated cross-sections (and the rows of unbalanced panels) are handled alike by
+:func:`dr_rcs_cell`, the cross-section estimator ``dr_rcs`` (eq. 3.4) from sums within
+covariate cell x treatment status x period.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from evalkit.estimators.att_gt_cells import PSCORE_TRIM
 
-__all__ = ["dr_cell"]
+__all__ = ["dr_cell", "dr_rcs_cell"]
 
 def dr_cell(
     dy: np.ndarray, treated: np.ndarray, cell: np.ndarray, cell_rows: np.ndarray, weights: np.ndarray
@@ -86,3 +91,143 @@ def dr_cell(
     B = np.column_stack([-r_or1 / mean_wt + (r_or3 - odds) / mean_wc, np.full(n_cells, 1 / mean_wt)])
     influence = w * (A[cell, d] + B[cell, d] * dy)
     return float(eta_t - eta_c), influence
+
+
+def _grouped_wols(X: np.ndarray, sw: np.ndarray, swy: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Weighted OLS on covariate cells (``_wols`` of one subset): fitted value per cell and
+    the matrix ``(X'WX / n)`` to solve for its linear representation; ``None`` if singular."""
+    xtx = (X * sw[:, None]).T @ X / n
+    if np.linalg.cond(xtx) > 1 / np.finfo(float).eps:
+        return None
+    return X @ np.linalg.solve(xtx, X.T @ swy / n), xtx
+
+
+def dr_rcs_cell(
+    y: np.ndarray, post: np.ndarray, treated: np.ndarray, cell: np.ndarray, cell_rows: np.ndarray, weights: np.ndarray
+) -> tuple[float, np.ndarray] | None:
+    """ATT and influence function of one 2x2 cell by the doubly robust repeated cross-section estimator.
+
+    The estimator is :func:`~evalkit.estimators.att_gt_cells.dr_rcs` (Sant'Anna & Zhao 2020,
+    eq. 3.4, in R DRDID's form), computed from weighted counts and outcome sums per covariate
+    cell, treatment status and period: the logit and the four outcome regressions are fitted
+    on the cells, and the influence of a row is ``w_i (A + B y_i)`` with coefficients per
+    cell, status and period.
+
+    Parameters
+    ----------
+    y, post, treated, cell, weights
+        Outcome, post-period indicator, treatment indicator, covariate-cell code (into
+        ``cell_rows``) and weight of each row of the 2x2 cell.
+    cell_rows
+        Covariate row (with the intercept first, at least one covariate) of each covariate cell.
+
+    Returns
+    -------
+    (att, influence) as ``dr_rcs``, or ``None`` when the cell needs the general path (no
+    treated or comparison rows, or an empty or singular outcome regression, whose errors
+    that path reports).
+    """
+    n = len(y)
+    code, present = pd.factorize(cell)
+    X = cell_rows[present]
+    n_cells, k = X.shape
+    w = weights / weights.mean()
+    key = code * 4 + treated.astype(np.int64) * 2 + post.astype(np.int64)
+    # [cell, treated, post]
+    W = np.bincount(key, weights=w, minlength=4 * n_cells).reshape(n_cells, 2, 2)
+    Y = np.bincount(key, weights=w * y, minlength=4 * n_cells).reshape(n_cells, 2, 2)
+    w_t, w_c = W[:, 1].sum(), W[:, 0].sum()
+    if w_t == 0 or w_c == 0:
+        return None
+    # propensity score: the weighted logit of _logit on the cells (same Newton steps)
+    treated_w, total = W[:, 1].sum(axis=1), W.sum(axis=(1, 2))
+    share = w_t / (w_t + w_c)
+    beta = np.zeros(k)
+    beta[0] = np.log(share / (1 - share))
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+        hess = (X * (total * p * (1 - p))[:, None]).T @ X
+        step = np.linalg.solve(hess, X.T @ (treated_w - total * p))
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    hess = (X * (total * p * (1 - p))[:, None]).T @ X
+    ps = np.minimum(p, 1 - 1e-6)
+    # outcome regressions by treatment status and period: fitted values f[:, d, p]
+    f = np.empty((n_cells, 2, 2))
+    gram = {}
+    for d in (0, 1):
+        for t in (0, 1):
+            fitted = _grouped_wols(X, W[:, d, t], Y[:, d, t], n)
+            if fitted is None:
+                return None
+            f[:, d, t], gram[d, t] = fitted
+    # weight factor of each row (times w_i) in the means of dr_rcs, per [cell, treated, post]
+    odds = np.where(ps < PSCORE_TRIM, ps / (1 - ps), 0.0)
+    zero, one = np.zeros((n_cells, 2)), np.ones((n_cells, 2))
+    u_t1 = np.stack([zero, np.column_stack([np.zeros(n_cells), np.ones(n_cells)])], axis=1)
+    u_t0 = np.stack([zero, np.column_stack([np.ones(n_cells), np.zeros(n_cells)])], axis=1)
+    u_c1 = np.stack([np.column_stack([np.zeros(n_cells), odds]), zero], axis=1)
+    u_c0 = np.stack([np.column_stack([odds, np.zeros(n_cells)]), zero], axis=1)
+    u_d = np.stack([zero, one], axis=1)
+    fc = np.broadcast_to(f[:, 0, :][:, None, :], (n_cells, 2, 2))  # comparison fit of the row's period
+    R = Y - W * fc  # summed residuals y - fc
+    A = np.zeros((n_cells, 2, 2))
+    B = np.zeros((n_cells, 2, 2))
+
+    def mean(u: np.ndarray) -> float:
+        return float((u * W).sum()) / n
+
+    def hajek_r(u: np.ndarray, sign: float) -> float:
+        """Hajek mean of the residual y - fc with weights u; adds sign times its influence."""
+        m = float((u * R).sum() / (u * W).sum())
+        scale = sign * u / mean(u)
+        A[...] += scale * (-fc - m)
+        B[...] += scale
+        return m
+
+    def hajek_v(u: np.ndarray, v: np.ndarray, sign: float) -> float:
+        """Hajek mean of the cell value v with weights u; adds sign times its influence."""
+        vv = v[:, None, None]
+        m = float((u * W * vv).sum() / (u * W).sum())
+        A[...] += sign * u * (vv - m) / mean(u)
+        return m
+
+    def colmean(g: np.ndarray) -> np.ndarray:
+        """colmean of dr_rcs for row values summed per cell in g [cell, treated, post]."""
+        return X.T @ g.sum(axis=(1, 2)) / n
+
+    def lin(d: int, t: int, m: np.ndarray, sign: float) -> None:
+        """Adds sign times (linear representation of regression (d, t)) @ m."""
+        q = X @ np.linalg.solve(gram[d, t], m)
+        A[:, d, t] += sign * (-f[:, d, t] * q)
+        B[:, d, t] += sign * q
+
+    m_t1, m_t0, m_c1, m_c0, m_d = mean(u_t1), mean(u_t0), mean(u_c1), mean(u_c0), mean(u_d)
+    if min(m_t1, m_t0, m_c1, m_c0) == 0:
+        return None
+    t1, t0 = hajek_r(u_t1, 1.0), hajek_r(u_t0, -1.0)
+    c1, c0 = hajek_r(u_c1, -1.0), hajek_r(u_c0, 1.0)
+    d1, dt1 = hajek_v(u_d, f[:, 1, 1] - f[:, 0, 1], 1.0), hajek_v(u_t1, f[:, 1, 1] - f[:, 0, 1], -1.0)
+    d0, dt0 = hajek_v(u_d, f[:, 1, 0] - f[:, 0, 0], -1.0), hajek_v(u_t0, f[:, 1, 0] - f[:, 0, 0], 1.0)
+    att = (t1 - t0) - (c1 - c0) + (d1 - dt1) - (d0 - dt0)
+    # inf_treat
+    lin(0, 1, colmean(u_t1 * W) / m_t1, -1.0)
+    lin(0, 0, colmean(u_t0 * W) / m_t0, -1.0)
+    # - inf_cont: the propensity score's and the comparison regressions' estimation effects
+    m_ps = colmean(u_c1 * (R - c1 * W)) / m_c1 - colmean(u_c0 * (R - c0 * W)) / m_c0
+    r_ps = X @ np.linalg.solve(hess, m_ps) * n
+    d_flag = np.array([0.0, 1.0])[None, :, None]
+    A[...] -= (d_flag - ps[:, None, None]) * r_ps[:, None, None]
+    lin(0, 1, colmean(u_c1 * W) / m_c1, 1.0)
+    lin(0, 0, colmean(u_c0 * W) / m_c0, 1.0)
+    # inf_or
+    mom1 = colmean((u_d / m_d - u_t1 / m_t1) * W)
+    mom0 = colmean((u_d / m_d - u_t0 / m_t0) * W)
+    lin(1, 1, mom1, 1.0)
+    lin(0, 1, mom1, -1.0)
+    lin(1, 0, mom0, -1.0)
+    lin(0, 0, mom0, 1.0)
+    influence = w * (A.reshape(-1)[key] + B.reshape(-1)[key] * y)
+    return float(att), influence

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from evalkit.errors import DesignError
 from evalkit.results.distributions import ncx2_quantile, upper_quantile
@@ -87,6 +86,8 @@ def optimal_flci(
         return sd * cv_alpha(m * e.sum() / sd, alpha)
 
     if m > 0:
+        from scipy import optimize  # loaded only where the optimizer runs
+
         u0 = P @ v_of(w0)
         x0 = np.r_[w0, np.abs(u0)]
         Pw, Pc = P[:, :num_pre], P @ post

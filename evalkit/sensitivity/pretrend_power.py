@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.results import EstimationResult, Summary, read_only
@@ -121,6 +120,8 @@ def slope_for_power(sigma_pre: np.ndarray, power: float, *, test: PreTest = "eac
     hi = float(np.sqrt(np.diag(sigma_pre)).max())
     while gap(hi) < 0:
         hi *= 2.0
+    from scipy import optimize  # loaded only where the root is found
+
     return float(optimize.brentq(gap, 0.0, hi, xtol=1e-14 * hi, rtol=1e-12))
 
 

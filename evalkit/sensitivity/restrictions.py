@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import linprog
 
 from evalkit.errors import DesignError, EvalkitError
 
@@ -199,6 +198,8 @@ def restriction_pieces(
 
 def _piece_bounds(piece: Polyhedron, beta: np.ndarray, num_pre: int, l_vec: np.ndarray) -> tuple[float, float] | None:
     """``[min, max] l'delta_post`` over the piece with ``delta_pre = beta_pre`` (None: infeasible)."""
+    from scipy.optimize import linprog  # scipy.optimize loaded only where a linear program is solved
+
     A_pre, A_post = piece.A[:, :num_pre], piece.A[:, num_pre:]
     rhs = piece.d - A_pre @ beta[:num_pre]
     out = []

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-import formulaic
 import numpy as np
 import pandas as pd
 
@@ -112,6 +111,8 @@ def covariate_columns(covariates: str | Sequence[str] | None) -> tuple[str | Non
     if covariates is None:
         return None, []
     if isinstance(covariates, str):
+        import formulaic  # loaded only where a formula is parsed
+
         rhs = covariates.split("~", 1)[-1].strip()
         return rhs, sorted(formulaic.Formula(rhs).required_variables)
     cols = list(covariates)
@@ -199,6 +200,8 @@ def _model_matrix(
             return None, names, (distinct, code)
         x = np.column_stack([np.ones(len(values[0])), *(v.astype(float) for v in values)])
     else:
+        import formulaic  # loaded only where a formula is parsed
+
         chosen = frame if positions is None else frame.iloc[positions]
         mm = formulaic.model_matrix(rhs, chosen.reset_index(drop=True), na_action="raise")
         x = np.asarray(mm, dtype=float)
