@@ -22,13 +22,14 @@ from collections.abc import Callable
 import pandas as pd
 
 import evalkit.replications.fui.event_study as event_study
+import evalkit.replications.fui.inference as inference
 import evalkit.replications.fui.placebo as placebo
 import evalkit.replications.fui.run as run
 from evalkit.panel import read_panel
 
 PHASES = ("fui_entry_pool", "shared_outcome_rows", "prepare_sample", "fit_fui_regressions", "with_covariance",
-          "few_cluster_inference", "placebo_test")
-EVENT_STUDY_PHASES = ("entry_cohorts", "fui_event_study")  # run_fui imports these where it runs them
+          "placebo_test")
+EVENT_STUDY_PHASES = ("entry_cohorts", "fui_event_study")  # run_fui imports these (and few_cluster_inference) where it runs them
 EVENT_STUDY_PARTS = ("imputation_did", "two_stage_did", "att_gt", "honest_did", "wild_effects")
 
 
@@ -56,6 +57,7 @@ def main() -> None:
 
     for name in PHASES:
         setattr(run, name, timed(name, getattr(run, name)))
+    inference.few_cluster_inference = timed("few_cluster_inference", inference.few_cluster_inference)
     for name in EVENT_STUDY_PHASES:
         setattr(event_study, name, timed(name, getattr(event_study, name)))
     placebo.fit_fui_regressions = run.fit_fui_regressions  # the placebo's 8 fits counted with the others

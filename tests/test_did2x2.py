@@ -213,3 +213,16 @@ def test_pyfixest_vcov_spelling_gets_evalkit_spelling(data):
 def test_bad_column_types_are_named(data, change, kwargs, message):
     with pytest.raises(EvalkitError, match=message):
         did2x2(change(data), "y", treated="tr", post="po", **kwargs)
+
+
+def test_unweighted_cells_equal_those_of_unit_weights_exactly() -> None:
+    """Without weights each cell's mean and weight are those of weights of one, to the last bit."""
+    from evalkit.estimators.did2x2 import treatment_cells
+
+    rng = np.random.default_rng(5)
+    treated, post = rng.integers(0, 2, 10_001), rng.integers(0, 2, 10_001)
+    y = rng.normal(size=10_001) * 1e3 + (rng.random(10_001) < 0.3)
+    unweighted = treatment_cells(treated, post, y, None, treated="d", post="t")
+    unit = treatment_cells(treated, post, y, np.ones(len(y)), treated="d", post="t")
+    pd.testing.assert_frame_equal(unweighted, unit, check_exact=True)
+    assert unweighted["mean"].tolist() == [y[(treated == d) & (post == t)].mean() for d in (0, 1) for t in (0, 1)]

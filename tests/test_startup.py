@@ -50,6 +50,45 @@ def test_the_published_fui_analysis_loads_no_event_study_code() -> None:
     assert _loaded_after(code) == ["evalkit.replications.fui.run"]
 
 
+#: Code the published FUI analysis (``--no-few-clusters --no-event-study``) never runs.
+NOT_IN_PUBLISHED = ["evalkit.replications.fui.inference", "evalkit.inference.wild_bootstrap",
+                    "evalkit.inference.randomization", "evalkit.inference.stepdown", "evalkit.inference.conley_taber",
+                    "evalkit.replications.fui.synthetic.generate"]
+
+
+def test_reading_the_fui_study_loads_neither_the_analysis_nor_the_generator() -> None:
+    """Study.from_toml checks the design against the sample's columns and the synthetic panel's horizons,
+    without importing run_fui, the few-cluster tests or the synthetic panel's generator (scipy.special)."""
+    script = ("import sys, json\nfrom evalkit.study import Study\nStudy.from_toml('fui')\n"
+              f"print(json.dumps(sorted(m for m in {[*NOT_IN_PUBLISHED, 'evalkit.replications.fui.run', 'scipy.special']!r} "
+              "if m in sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_published_fui_analysis_loads_no_few_cluster_tests(tmp_path) -> None:
+    """run_fui, its writers and the text report import the wild bootstrap, randomization inference and
+    step-down corrections only when the few-cluster inference runs; nothing loads the generator."""
+    from evalkit.replications.fui.synthetic import simulate_fui_panel
+
+    sim = simulate_fui_panel(scale=0.05, seed=3)
+    sim.panel.to_parquet(tmp_path / "panel.parquet")
+    sim.unemployment.to_parquet(tmp_path / "unemployment.parquet")
+    script = (
+        "import sys, json, contextlib, io\nfrom evalkit.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['fui', '--data', {str(tmp_path / 'panel.parquet')!r}, '--unemployment', "
+        f"{str(tmp_path / 'unemployment.parquet')!r}, '--quiet', '--no-few-clusters', '--no-event-study', "
+        f"'--out', {str(tmp_path / 'out')!r}])\n"
+        f"print(json.dumps(sorted(m for m in {NOT_IN_PUBLISHED!r} if m in sys.modules)))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "out" / "results.json").exists()
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+
+
 def test_the_check_sees_a_heavy_import() -> None:
     assert _loaded_after("import evalkit.cli\nimport evalkit.outcomes.rates") == ["scipy.stats", "statsmodels"]
 

@@ -88,7 +88,7 @@ def treatment_cells(
     DesignError
         When a cell is empty (a 2x2 DiD needs all four).
     """
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    w = None if weights is None else np.asarray(weights, dtype=float)
     rows = []
     for t in (0, 1):
         for p in (0, 1):
@@ -99,8 +99,11 @@ def treatment_cells(
                     f"the cell {treated}={t}, {post}={p} is empty (after excluding rows with missing "
                     "values); a 2x2 DiD needs all four treated x post cells"
                 )
-            rows.append({treated: t, post: p, "nobs": n, "mean": float(np.average(y[m], weights=w[m])),
-                         "weight": float(w[m].sum())})
+            if w is None:  # the unweighted mean and weight: exactly those of unit weights
+                mean, weight = float(y[m].mean()), float(n)
+            else:
+                mean, weight = float(np.average(y[m], weights=w[m])), float(w[m].sum())
+            rows.append({treated: t, post: p, "nobs": n, "mean": mean, "weight": weight})
     return pd.DataFrame(rows)
 
 

@@ -280,7 +280,10 @@ def fit_fui_regressions(
     base = base.assign(t2=base["t2"].astype(int), south_west=base["south_west"].astype(int))
     used = list(dict.fromkeys(["t2", "south_west", *covariates, *fixed_effects, *([cluster] if cluster else [])]))
     complete = base[used].notna().all(axis=1).to_numpy()
-    regressors = base[covariates].to_numpy(dtype=float)
+    t2, south_west = base["t2"].to_numpy(), base["south_west"].to_numpy()
+    # every regressor a model can have, one row each (_did2x2_rows picks the model's)
+    regressors = np.vstack([np.ones(len(base)), t2, south_west, base[covariates].to_numpy(dtype=float).T,
+                            t2 * south_west], dtype=float)
     models = {}
     sizes = []
     for outcome in sample.spec.outcomes:
@@ -297,7 +300,8 @@ def fit_fui_regressions(
             if (rows & ~complete).any():  # a model column missing beyond the required ones: counted, then dropped
                 drop_missing(base[rows].assign(y=y[rows]), ["y", *used], stacklevel=2)
                 rows = rows & complete
-            res = _did2x2_rows(base[rows].assign(y=y[rows]), regressors[rows], covariates, fixed_effects)
+            res = _did2x2_rows(base[rows].assign(y=y[rows]), np.compress(rows, regressors, axis=1), covariates,
+                               fixed_effects)
             models[(outcome, h)] = res if vcov == "iid" and cluster is None else res.vcov(vcov, cluster=cluster)
             sizes.append({"outcome": outcome, "horizon": h, **exclusions(sample, outcome, h)})
     return FuiRegressions(
@@ -307,16 +311,17 @@ def fit_fui_regressions(
 
 
 def _did2x2_rows(
-    data: pd.DataFrame, covariate_values: np.ndarray, covariates: list[str], fixed_effects: tuple[str, ...]
+    data: pd.DataFrame, regressors: np.ndarray, covariates: list[str], fixed_effects: tuple[str, ...]
 ) -> DiD2x2Result:
     """:func:`~evalkit.estimators.did2x2` of ``y`` on ``data`` (iid), from its regressor values.
 
-    ``data`` holds ``y``, the 0/1 ``t2`` and ``south_west``, the covariates (whose values
-    are ``covariate_values``) and the fixed-effect columns, without missing values.  The
-    regressors are those of the formula of
-    :func:`~evalkit.estimators.did2x2.did2x2_formula` in formulaic's order: the intercept
-    (without fixed effects), the main effects the fixed effects do not absorb, the
-    covariates, then the interaction.
+    ``data`` holds ``y``, the 0/1 ``t2`` and ``south_west``, the covariates and the
+    fixed-effect columns, without missing values.  ``regressors`` has one row per regressor
+    a model can have and one column per row of ``data``: the intercept, ``t2``,
+    ``south_west``, the covariates, then the interaction.  The model's regressors are
+    those of the formula of :func:`~evalkit.estimators.did2x2.did2x2_formula` in
+    formulaic's order: the intercept (without fixed effects), the main effects the fixed
+    effects do not absorb, the covariates, then the interaction.
     """
     treated, post = data["south_west"].to_numpy(), data["t2"].to_numpy()
     y = data["y"].to_numpy(dtype=float)
@@ -326,13 +331,13 @@ def _did2x2_rows(
         return any(data.groupby(fe, sort=False)[col].nunique().max() == 1 for fe in fixed_effects)
 
     main = [c for c in ("t2", "south_west") if not absorbed(c)]
-    columns = [data[c].to_numpy(dtype=float) for c in main]
     names = [*main, *covariates, "south_west:t2"]
+    picked = [1 + ("t2", "south_west").index(c) for c in main] + list(range(3, len(regressors)))
     if not fixed_effects:
-        columns.insert(0, np.ones(len(y)))
         names.insert(0, "Intercept")
+        picked.insert(0, 0)
     # column-major, as formulaic's frame gives it: the same sums in the same order as did2x2's fit
-    X = np.asfortranarray(np.column_stack([*columns, covariate_values, (treated * post).astype(float)]))
+    X = (regressors if len(picked) == len(regressors) else regressors[picked]).T
     fe = None
     if fixed_effects:
         fe = np.column_stack([pd.factorize(data[c])[0] for c in fixed_effects])

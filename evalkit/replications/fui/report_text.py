@@ -11,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit.replications.fui import disclosed
-from evalkit.replications.fui.inference import METHOD_NOTES
 from evalkit.replications.fui.labels import label
 from evalkit.replications.fui.published import TABLE_KEYS
 from evalkit.replications.fui.run import FuiReplication
@@ -121,6 +120,8 @@ def few_clusters_text(rep: FuiReplication) -> pd.DataFrame:
 
 def _few_clusters_parts(rep: FuiReplication) -> list[str]:
     """The few-cluster section: which inference is valid and why, the table, what each method is."""
+    from evalkit.replications.fui.inference import METHOD_NOTES  # the few-cluster tests, loaded when they ran
+
     frame = rep.sample.frame
     counties, treated = frame["county"].nunique(), frame.loc[frame["south_west"] == 1, "county"].nunique()
     title = (f"Inference with few treated counties ({counties} counties, {treated} treated, one treated region): "

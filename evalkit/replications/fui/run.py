@@ -16,7 +16,6 @@ from evalkit.panel import ColumnRoles, StatusPanel, read_panel
 from evalkit.progress import stage
 from evalkit.replications.fui.descriptives import table_8_1
 from evalkit.replications.fui.diagnostics import BAD_CONTROL_NOTE, contamination, contamination_warnings
-from evalkit.replications.fui.inference import few_cluster_inference
 from evalkit.replications.fui.placebo import placebo_test
 from evalkit.replications.fui.published import GROUPS, TABLE_KEYS, published, without_age_terms
 from evalkit.replications.fui.regressions import FuiRegressions, fit_fui_regressions, with_covariance
@@ -349,9 +348,12 @@ def run_fui(
         warnings.simplefilter("ignore", FewClustersWarning)
         clustered = with_covariance(conventional, "CR1", cluster="county")  # the same fits, no refit
     without_category = fit_fui_regressions(sample, control_for_category=False)
+    inference = None
     if few_clusters:
         stage(f"wild cluster bootstrap ({n_boot:,} draws) and randomization inference by county")
-    inference = few_cluster_inference(clustered, n_boot=n_boot) if few_clusters else None
+        from evalkit.replications.fui.inference import few_cluster_inference
+
+        inference = few_cluster_inference(clustered, n_boot=n_boot)
     study = None
     if event_study:
         from evalkit.replications.fui.event_study import entry_cohorts, event_study_covariates, fui_event_study
