@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_att_gt_covariate_cells import assert_cells_equal_rows
 
 from evalkit.errors import DesignError
 from evalkit.estimators import att_gt_covariate_cells
@@ -43,14 +44,7 @@ def _cross_sections(seed: int = 2, n: int = 3000, n_periods: int = 6) -> pd.Data
 
 
 def _compare(d: pd.DataFrame, **kw) -> None:
-    fast = att_gt(d, **COLS, est_method="dr", **kw)
-    slow = att_gt(d, **COLS, est_method=dr_rcs, **kw)
-    np.testing.assert_allclose(fast.params, slow.params, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(fast.std_errors, slow.std_errors, rtol=1e-10)
-    np.testing.assert_allclose(fast.influence, slow.influence, rtol=1e-9, atol=1e-10)
-    dyn_fast, dyn_slow = fast.aggregate("dynamic"), slow.aggregate("dynamic")
-    np.testing.assert_allclose(dyn_fast.params, dyn_slow.params, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(dyn_fast.std_errors, dyn_slow.std_errors, rtol=1e-10)
+    assert_cells_equal_rows(d, dr_rcs, COLS, **kw)
 
 
 @pytest.mark.parametrize("kw", [
