@@ -27,6 +27,7 @@ from evalkit.estimators.att_gt_cells import PSCORE_TRIM
 
 __all__ = ["dr_cell", "dr_rcs_cell"]
 
+
 def dr_cell(
     dy: np.ndarray, treated: np.ndarray, cell: np.ndarray, cell_rows: np.ndarray, weights: np.ndarray
 ) -> tuple[float, np.ndarray] | None:
@@ -46,7 +47,7 @@ def dr_cell(
     when the cell needs the general path (no treated or comparison units, or a singular
     outcome regression, whose errors that path reports).
     """
-    n, (n_cells, k) = dy.shape[0], cell_rows.shape
+    n, n_cells = dy.shape[0], cell_rows.shape[0]
     w = weights / weights.mean()
     d = treated.astype(np.int64)
     key = cell * 2 + d
@@ -56,26 +57,12 @@ def dr_cell(
     if w_t == 0 or w_c == 0:
         return None
     X = cell_rows
-    # propensity score: the weighted logit of _logit on the cells (same Newton steps)
-    share = w_t / (w_t + w_c)
-    beta = np.zeros(k)
-    beta[0] = np.log(share / (1 - share))
-    total = sw.sum(axis=1)
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-(X @ beta)))
-        hess = (X * (total * p * (1 - p))[:, None]).T @ X
-        step = np.linalg.solve(hess, X.T @ (sw[:, 1] - total * p))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    p = 1 / (1 + np.exp(-(X @ beta)))
-    hess = (X * (total * p * (1 - p))[:, None]).T @ X
-    ps = np.minimum(p, 1 - 1e-6)
+    ps, hess = _grouped_logit(X, sw[:, 1], sw.sum(axis=1), w_t / (w_t + w_c))
     # outcome regression of the comparison units (_wols)
-    xtx = (X * sw[:, 0][:, None]).T @ X / n
-    if np.linalg.cond(xtx) > 1 / np.finfo(float).eps:
+    fitted = _grouped_wols(X, sw[:, 0], swy[:, 0], n)
+    if fitted is None:
         return None
-    fit = X @ np.linalg.solve(xtx, X.T @ swy[:, 0] / n)
+    fit, xtx = fitted
     odds = np.where(ps < PSCORE_TRIM, ps / (1 - ps), 0.0)
     mean_wt, mean_wc = w_t / n, odds @ sw[:, 0] / n
     eta_t = (swy[:, 1] - sw[:, 1] * fit).sum() / w_t
@@ -91,6 +78,28 @@ def dr_cell(
     B = np.column_stack([-r_or1 / mean_wt + (r_or3 - odds) / mean_wc, np.full(n_cells, 1 / mean_wt)])
     influence = w * (A[cell, d] + B[cell, d] * dy)
     return float(eta_t - eta_c), influence
+
+
+def _grouped_logit(X: np.ndarray, treated_w: np.ndarray, total: np.ndarray,
+                   share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted logit of ``_logit`` on covariate cells (the same Newton steps).
+
+    ``treated_w`` and ``total`` are each cell's summed weight of treated rows and of all
+    rows, ``share`` the treated share of the weight (the starting intercept).  Returns the propensity score per cell (capped at ``1 - 1e-6``, as ``_logit``)
+    and the Hessian ``X' diag(total p (1 - p)) X`` at the estimate.
+    """
+    beta = np.zeros(X.shape[1])
+    beta[0] = np.log(share / (1 - share))
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+        hess = (X * (total * p * (1 - p))[:, None]).T @ X
+        step = np.linalg.solve(hess, X.T @ (treated_w - total * p))
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    hess = (X * (total * p * (1 - p))[:, None]).T @ X
+    return np.minimum(p, 1 - 1e-6), hess
 
 
 def _grouped_wols(X: np.ndarray, sw: np.ndarray, swy: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -130,7 +139,7 @@ def dr_rcs_cell(
     n = len(y)
     code, present = pd.factorize(cell)
     X = cell_rows[present]
-    n_cells, k = X.shape
+    n_cells = X.shape[0]
     w = weights / weights.mean()
     key = code * 4 + treated.astype(np.int64) * 2 + post.astype(np.int64)
     # [cell, treated, post]
@@ -139,21 +148,7 @@ def dr_rcs_cell(
     w_t, w_c = W[:, 1].sum(), W[:, 0].sum()
     if w_t == 0 or w_c == 0:
         return None
-    # propensity score: the weighted logit of _logit on the cells (same Newton steps)
-    treated_w, total = W[:, 1].sum(axis=1), W.sum(axis=(1, 2))
-    share = w_t / (w_t + w_c)
-    beta = np.zeros(k)
-    beta[0] = np.log(share / (1 - share))
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-(X @ beta)))
-        hess = (X * (total * p * (1 - p))[:, None]).T @ X
-        step = np.linalg.solve(hess, X.T @ (treated_w - total * p))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    p = 1 / (1 + np.exp(-(X @ beta)))
-    hess = (X * (total * p * (1 - p))[:, None]).T @ X
-    ps = np.minimum(p, 1 - 1e-6)
+    ps, hess = _grouped_logit(X, W[:, 1].sum(axis=1), W.sum(axis=(1, 2)), w_t / (w_t + w_c))
     # outcome regressions by treatment status and period: fitted values f[:, d, p]
     f = np.empty((n_cells, 2, 2))
     gram = {}
