@@ -22,9 +22,10 @@ NOT_AT_START = ["matplotlib", "scipy.stats", "docx", "openpyxl", "maketables", "
                 "formulaic", "evalkit.replications.fui.run"]
 
 
-def _loaded_after(code: str) -> list[str]:
-    script = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(m for m in {NOT_AT_START!r} if m in sys.modules)))"
-    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def _loaded_after(code: str, watched: list[str] = NOT_AT_START, timeout: float = 120) -> list[str]:
+    """The modules of ``watched`` that a fresh interpreter has loaded after running ``code``."""
+    script = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(m for m in {watched!r} if m in sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -59,12 +60,8 @@ NOT_IN_PUBLISHED = ["evalkit.replications.fui.inference", "evalkit.inference.wil
 def test_reading_the_fui_study_loads_neither_the_analysis_nor_the_generator() -> None:
     """Study.from_toml checks the design against the sample's columns and the synthetic panel's horizons,
     without importing run_fui, the few-cluster tests or the synthetic panel's generator (scipy.special)."""
-    script = ("import sys, json\nfrom evalkit.study import Study\nStudy.from_toml('fui')\n"
-              f"print(json.dumps(sorted(m for m in {[*NOT_IN_PUBLISHED, 'evalkit.replications.fui.run', 'scipy.special']!r} "
-              "if m in sys.modules)))")
-    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+    watched = [*NOT_IN_PUBLISHED, "evalkit.replications.fui.run", "scipy.special"]
+    assert _loaded_after("from evalkit.study import Study\nStudy.from_toml('fui')", watched) == []
 
 
 def test_the_published_fui_analysis_loads_no_few_cluster_tests(tmp_path) -> None:
@@ -75,18 +72,15 @@ def test_the_published_fui_analysis_loads_no_few_cluster_tests(tmp_path) -> None
     sim = simulate_fui_panel(scale=0.05, seed=3)
     sim.panel.to_parquet(tmp_path / "panel.parquet")
     sim.unemployment.to_parquet(tmp_path / "unemployment.parquet")
-    script = (
-        "import sys, json, contextlib, io\nfrom evalkit.cli import main\n"
+    code = (
+        "import contextlib, io\nfrom evalkit.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main(['fui', '--data', {str(tmp_path / 'panel.parquet')!r}, '--unemployment', "
         f"{str(tmp_path / 'unemployment.parquet')!r}, '--quiet', '--no-few-clusters', '--no-event-study', "
-        f"'--out', {str(tmp_path / 'out')!r}])\n"
-        f"print(json.dumps(sorted(m for m in {NOT_IN_PUBLISHED!r} if m in sys.modules)))"
+        f"'--out', {str(tmp_path / 'out')!r}])"
     )
-    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
+    assert _loaded_after(code, NOT_IN_PUBLISHED, timeout=600) == []
     assert (tmp_path / "out" / "results.json").exists()
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
 
 
 def test_the_check_sees_a_heavy_import() -> None:
@@ -144,23 +138,21 @@ def test_the_event_study_estimators_load_no_optimizer_or_formula_parser() -> Non
     """att_gt with listed covariates and HonestDiD's relative magnitudes (the FUI event
     study's) import scipy.optimize and formulaic only where an optimizer runs or a formula
     is parsed; a formula loads formulaic."""
-    code = (
+    data = (
         "import warnings\nwarnings.simplefilter('ignore')\nimport numpy as np, pandas as pd\n"
-        "from evalkit.estimators.att_gt import att_gt\nfrom evalkit.estimators.two_stage import two_stage_did\n"
-        "from evalkit.sensitivity import honest_did\n"
+        "from evalkit.estimators.att_gt import att_gt\n"
         "rng = np.random.default_rng(0)\n"
         "d = pd.DataFrame({'unit': np.repeat(np.arange(60), 8), 'time': np.tile(np.arange(1, 9), 60)})\n"
         "d['g'] = np.repeat(rng.choice([0, 5, 6], 60), 8)\n"
         "d['x'] = np.repeat(rng.integers(0, 2, 60), 8).astype(float)\n"
         "d['y'] = rng.normal(size=len(d)) + ((d['g'] > 0) & (d['time'] >= d['g']))\n"
-        "att_gt(d, y='y', time='time', group='g', unit='unit', covariates=['x'], panel=False)\n"
-        "staged = two_stage_did(d, y='y', time='time', group='g', unit='unit', ref=-1)\n"
-        "honest_did(staged, method='relative_magnitudes', m=[0.5, 1.0], target='average')\n"
-        "import sys\nprint('FOUND', sorted(m for m in ('scipy.optimize', 'formulaic') if m in sys.modules))\n"
-        "att_gt(d, y='y', time='time', group='g', unit='unit', covariates='~ x', panel=False)\n"
-        "print('FOUND', 'formulaic' in sys.modules)"
     )
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    found = [line for line in run.stdout.splitlines() if line.startswith("FOUND")]
-    assert found == ["FOUND []", "FOUND True"]
+    listed = (
+        "att_gt(d, y='y', time='time', group='g', unit='unit', covariates=['x'], panel=False)\n"
+        "from evalkit.estimators.two_stage import two_stage_did\nfrom evalkit.sensitivity import honest_did\n"
+        "staged = two_stage_did(d, y='y', time='time', group='g', unit='unit', ref=-1)\n"
+        "honest_did(staged, method='relative_magnitudes', m=[0.5, 1.0], target='average')"
+    )
+    formula = "att_gt(d, y='y', time='time', group='g', unit='unit', covariates='~ x', panel=False)"
+    assert _loaded_after(data + listed, ["scipy.optimize", "formulaic"]) == []
+    assert _loaded_after(data + formula, ["formulaic"]) == ["formulaic"]
