@@ -42,6 +42,15 @@ class DesignError(EvalkitError):
     """The requested design cannot be estimated: empty group, collinear regressors, ..."""
 
 
+class CellDesignError(DesignError):
+    """One ATT(g,t) cell cannot be estimated; ``group`` (first treated period) and ``period`` name it."""
+
+    def __init__(self, message: str, *, group: float, period: float) -> None:
+        super().__init__(message)
+        self.group = group
+        self.period = period
+
+
 class ScheduleError(EvalkitError):
     """A rollout schedule is malformed: unknown unit, treatment switching off, ..."""
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from evalkit.errors import CellDesignError, DesignError
+from evalkit.estimators.att_gt import att_gt
 from evalkit.panel import read_panel
-from evalkit.replications.fui.event_study import entry_cohorts, fui_event_study
+from evalkit.replications.fui.event_study import entry_cohorts, event_study_covariates, fui_event_study
+from evalkit.replications.fui.labels import warning_text
+from evalkit.replications.fui.run import run_fui
+from evalkit.replications.fui.sample import FuiSpec
 from evalkit.replications.fui.schedule import norway_2017_schedule
 from evalkit.replications.fui.synthetic import simulate_fui_panel
 
@@ -100,3 +105,53 @@ def test_sensitivity_to_parallel_trend_violations(truth_study):
         assert (part["conf_low"].diff().dropna() <= 1e-12).all()
         assert (part["conf_high"].diff().dropna() >= -1e-12).all()
         assert part["breakdown"].nunique() == 1
+
+
+@pytest.fixture(scope="module")
+def small_extract():
+    """A 2% national panel: some ATT(g,t) cells hold a couple of dozen entrants."""
+    data = simulate_fui_panel(scale=0.02)
+    return data, entry_cohorts(read_panel(data.panel), data.unemployment, norway_2017_schedule())
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.errors.FewClustersWarning")
+def test_a_cell_too_small_for_callaway_santanna_names_the_cell(small_extract):
+    _, cohorts = small_extract
+    data = cohorts[cohorts["employed_1"].notna() & cohorts["education_level"].notna()
+                   & (cohorts["entry_month"] < cohorts["start_month"].max() - 1)]
+    data = data.assign(group=data["start_month"] - 1, entry_month=data["entry_month"].astype("int64"))
+    with pytest.raises(CellDesignError, match=r"ATT\(g,t\) of cohort \d+ in period \d+: covariates are collinear") \
+            as caught:
+        att_gt(data, y="employed_1", time="entry_month", group="group", covariates=list(event_study_covariates(
+            FuiSpec())), control_group="not_yet_treated", est_method="dr", panel=False, cluster="county")
+    error = caught.value
+    assert error.group in set(data["group"]) and error.period in set(data["entry_month"])
+    assert isinstance(error.__cause__, DesignError)  # the singular outcome regression within the cell
+
+
+def test_small_extract_keeps_the_other_estimators_and_says_why(small_extract):
+    _, cohorts = small_extract
+    study = fui_event_study(cohorts, horizons=(1, 6), n_boot=None)
+    left_out = study.not_estimated
+    assert list(left_out.columns) == ["outcome", "horizon", "estimator", "entry_month", "start_month", "reason"]
+    assert set(zip(left_out["outcome"], left_out["horizon"])) == {("employed", 1), ("in_education", 1)}
+    assert set(left_out["estimator"]) == {"Callaway-Sant'Anna (DR)"}
+    assert left_out["reason"].str.startswith("covariates are collinear among the").all()
+    assert (left_out["entry_month"] >= left_out["start_month"]).all()  # a treated cohort's post-period cell
+    est = study.estimates
+    for (outcome, horizon), shown in est.groupby(["outcome", "horizon"])["estimator"]:
+        expected = ESTIMATORS - ({"Callaway-Sant'Anna (DR)"} if horizon == 1 else set())
+        assert set(shown) == expected, (outcome, horizon)
+
+
+def test_the_run_reports_an_estimator_left_out_as_a_coded_warning(small_extract):
+    data, _ = small_extract
+    rep = run_fui(read_panel(data.panel), data.unemployment, few_clusters=False, n_boot=99, placebo=False,
+                  event_study_horizons=(1,))
+    coded = [w for w in rep.coded_warnings() if w["code"] == "event_study_not_estimated"]
+    assert [(w["outcome"], w["horizon"]) for w in coded] == [("employed", 1), ("in_education", 1)]
+    assert coded[0]["message"].startswith("Event study, employed 1 mo: Callaway-Sant'Anna (DR) not estimated: its "
+                                          f"ATT(g,t) cell of the {coded[0]['entry_month']} entrants")
+    norwegian = warning_text(coded[0], "nb", few_clusters=False)
+    assert norwegian.startswith("Hendelsesstudie, I arbeid 1 mnd.: Callaway-Sant'Anna (DR) er ikke estimert")
+    assert "event_study_not_estimated" in rep.summary().notes[0]

@@ -24,7 +24,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitWarning
+from evalkit.errors import CellDesignError, DesignError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
 from evalkit.estimators.att_gt_covariate_cells import dr_cell, dr_rcs_cell
 from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
@@ -84,22 +84,22 @@ def _estimate_cell(
         mask = treated | controls
     else:
         mask = (treated | controls) & ((sd.obs_period == ti) | (sd.obs_period == base))
+    period = float(sd.periods[ti])
     if not controls[mask].any():
-        raise DesignError(
+        raise CellDesignError(
             f"no comparison units ({control_group.replace('_', '-')}) for cohort {g:g} in period "
-            f"{sd.periods[ti]:g}; use control_group='never_treated' or drop the cohort"
+            f"{period:g}; use control_group='never_treated' or drop the cohort", group=g, period=period
         )
     if not treated[mask].any():
-        raise DesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {sd.periods[ti]:g}")
-    if sd.panel:
-        res = est(sd.outcome[mask, ti], sd.outcome[mask, base], treated[mask], sd.design[mask, base], sd.weights[mask])
-    else:
-        post = sd.obs_period[mask] == ti
-        weights = sd.row_weights if sd.unbalanced else sd.weights
-        fast = None if rcs_cells is None else dr_rcs_cell(
-            sd.outcome[mask], post, treated[mask], rcs_cells[1][mask], rcs_cells[0], weights[mask])
-        res = est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask]) if fast is None \
-            else CellEstimate(*fast)
+        raise CellDesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {period:g}",
+                              group=g, period=period)
+    try:
+        res = _cell_estimate(sd, ti, base, mask, treated, est, rcs_cells)
+    except CellDesignError:
+        raise
+    except DesignError as error:
+        raise CellDesignError(f"ATT(g,t) of cohort {g:g} in period {period:g}: {error}", group=g,
+                              period=period) from error
     scaled = res.inf * (sd.n_obs / mask.sum())
     if sd.unbalanced:
         # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit
@@ -107,6 +107,23 @@ def _estimate_cell(
     inf = np.zeros(sd.n_obs)
     inf[mask] = scaled
     return res.att, inf
+
+
+def _cell_estimate(
+    sd: StaggeredData, ti: int, base: int, mask: np.ndarray, treated: np.ndarray, est: Callable[..., CellEstimate],
+    rcs_cells: tuple[np.ndarray, np.ndarray] | None,
+) -> CellEstimate:
+    """``est`` on the rows of one cell (``mask``): the two periods of each unit on a panel, the
+    rows of the two periods on cross-sections (from the covariate cells when given)."""
+    if sd.panel:
+        return est(sd.outcome[mask, ti], sd.outcome[mask, base], treated[mask], sd.design[mask, base],
+                   sd.weights[mask])
+    post = sd.obs_period[mask] == ti
+    weights = sd.row_weights if sd.unbalanced else sd.weights
+    fast = None if rcs_cells is None else dr_rcs_cell(
+        sd.outcome[mask], post, treated[mask], rcs_cells[1][mask], rcs_cells[0], weights[mask])
+    return est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask]) if fast is None \
+        else CellEstimate(*fast)
 
 
 def _cells_without_covariates(
@@ -309,6 +326,12 @@ def att_gt(
         covariance (cluster-robust; after a bootstrap the draws' correlation scaled to the
         bootstrap standard errors); ``crit_uniform`` the sup-t critical value when
         bootstrapped.
+
+    Raises
+    ------
+    CellDesignError
+        A cell cannot be estimated (no comparison units, no treated rows, covariates
+        collinear within it); its ``group`` and ``period`` name the cell.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")

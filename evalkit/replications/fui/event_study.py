@@ -25,12 +25,12 @@ clustered by county and valid under heterogeneous, dynamic effects across the ro
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from evalkit.cohorts import EntryPool, RolloutSchedule, find_entries
-from evalkit.errors import DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
+from evalkit.errors import CellDesignError, DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
@@ -43,6 +43,12 @@ from evalkit.replications.fui.sample import FuiSpec, attach_unemployment
 from evalkit.results import InvalidTest, Summary
 from evalkit.results.display import NotebookDisplay, short_repr
 from evalkit.sensitivity import honest_did
+
+
+#: The estimator whose ATT(g,t) cells can be too small to estimate on a small extract.
+CALLAWAY = "Callaway-Sant'Anna (DR)"
+#: Columns of :attr:`FuiEventStudy.not_estimated`.
+NOT_ESTIMATED_COLUMNS = ("outcome", "horizon", "estimator", "entry_month", "start_month", "reason")
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,11 @@ class FuiEventStudy(NotebookDisplay):
     ``wild_conf_high`` (NaN for the other estimators, or without the bootstrap), and
     ``overall`` holds per outcome and horizon the imputation estimate of the average
     effect over all exposed cohorts (``ATT``) with its CR1 and wild-bootstrap inference.
+    ``not_estimated`` lists, per outcome and horizon, an estimator left out, the ATT(g,t)
+    cell that stopped it (the entry month of its cohort and its counties' start month)
+    and why: the Callaway-Sant'Anna estimator fits its outcome and propensity models
+    within each cell, which on a small extract can hold too few entrants (collinear
+    covariates, no comparison); the other estimators of that model are kept.
     """
 
     estimates: pd.DataFrame
@@ -69,6 +80,7 @@ class FuiEventStudy(NotebookDisplay):
     cohorts: pd.DataFrame
     sensitivity: pd.DataFrame
     overall: pd.DataFrame | None = None
+    not_estimated: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(NOT_ESTIMATED_COLUMNS)))
 
     def _facts(self) -> dict:
         return {
@@ -224,7 +236,7 @@ def fui_event_study(
         (:func:`~evalkit.replications.fui.inference.wild_effects`); ``None``: no bootstrap.
     """
     covariates = event_study_covariates(FuiSpec()) if covariates is None else tuple(covariates)
-    rows, tests, counts, robust, overall = [], [], [], [], []
+    rows, tests, counts, robust, overall, skipped = [], [], [], [], [], []
     last_start = int(cohorts["start_month"].max())
     for outcome in outcomes:
         for k in horizons:
@@ -268,10 +280,15 @@ def fui_event_study(
                         "entry cohort(s) in the data, too few to estimate leads beside the county effects"
                     )
                 staged = two_stage_did(data, **cols, ref=-1)
-                callaway = att_gt(
-                    data, y=column, time="entry_month", group="group", covariates=list(covariates),
-                    control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",
-                ).aggregate("dynamic")
+                try:
+                    callaway = att_gt(
+                        data, y=column, time="entry_month", group="group", covariates=list(covariates),
+                        control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",
+                    ).aggregate("dynamic")
+                except CellDesignError as error:
+                    callaway = None
+                    skipped.append({"outcome": outcome, "horizon": k, "estimator": CALLAWAY,
+                                    **_failed_cell(error, k)})
             with warnings.catch_warnings():
                 # intervals reaching the edge of the search grid are flagged in `open_end`
                 warnings.simplefilter("ignore", EvalkitWarning)
@@ -279,9 +296,9 @@ def fui_event_study(
             sens = honest.tidy().rename(columns={"m_bar": "m"}).assign(outcome=outcome, horizon=k,
                                                                         breakdown=honest.breakdown())
             robust.append(sens[["outcome", "horizon", "m", "conf_low", "conf_high", "open_end", "breakdown"]])
-            results = (
-                ("imputation (BJS)", imputed), ("two-stage (Gardner)", staged), ("Callaway-Sant'Anna (DR)", callaway),
-            )
+            results = [("imputation (BJS)", imputed), ("two-stage (Gardner)", staged)]
+            if callaway is not None:
+                results.append((CALLAWAY, callaway))
             wild = wild_effects(imputed, n_boot=n_boot, seed=seed) if n_boot else None
             for name, res in results:
                 tidy = res.tidy()
@@ -309,4 +326,12 @@ def fui_event_study(
         cohorts=pd.DataFrame(counts),
         sensitivity=pd.concat(robust, ignore_index=True),
         overall=averages,
+        not_estimated=pd.DataFrame(skipped, columns=list(NOT_ESTIMATED_COLUMNS)),
     )
+
+
+def _failed_cell(error: CellDesignError, horizon: int) -> dict[str, str]:
+    """The ATT(g,t) cell that stopped Callaway-Sant'Anna, as months, and why: the cell's
+    period is an entry month and its group the counties' start minus the horizon."""
+    return {"entry_month": month_label(int(error.period)), "start_month": month_label(int(error.group) + horizon),
+            "reason": str(error.__cause__ or error).split("; ")[0]}  # the fact, without att_gt's advice on its arguments

@@ -276,6 +276,9 @@ _WARNINGS_NB = {
     "bad_control": "Innsatsgruppen tildeles etter tilgang, under det nye regimet i den behandlede regionen: "
                    "reformen kan flytte den, så å kontrollere for den kan skjevvri FUI-effekten (en «dårlig "
                    "kontrollvariabel»). Sammenlign med estimatet uten den.",
+    "event_study_not_estimated": "Hendelsesstudie, {outcome} {horizon} mnd.: {estimator} er ikke estimert: "
+                                 "ATT(g,t)-cellen for dem som kom inn i {entry_month} i fylkene som startet "
+                                 "{start_month}, kan ikke estimeres ({reason}); de andre estimatorene vises.",
     "few_clusters": "Fylkesklyngede (CR1) standardfeil bygger på {n_clusters} fylker ({n_treated_clusters} "
                     "behandlet) og én behandlet region: med så få klynger blir de for små (MacKinnon og Webb "
                     "2017); les dem som en nedre grense. {valid}",
@@ -293,7 +296,8 @@ def warning_text(warning: Mapping[str, object], lang: str, *, few_clusters: bool
 
     English is the warning's own message; Norwegian is written from its code and context
     (``group``, ``horizon``, ``share_exposed``: ``None`` when the disclosure rule withheld
-    it, then ``marker`` stands for the share).  ``few_clusters``: whether the run has the
+    it, then ``marker`` stands for the share; the event-study estimator, cell and reason,
+    the reason in English).  ``few_clusters``: whether the run has the
     few-cluster section the warning points to.
     """
     if check_lang(lang) == "en":
@@ -307,7 +311,9 @@ def warning_text(warning: Mapping[str, object], lang: str, *, few_clusters: bool
     return _WARNINGS_NB[code].format(
         horizon=warning.get("horizon"), who=who, group=_WORDS["nb"]["group"].get(group, group),  # type: ignore[union-attr]
         n_clusters=warning.get("n_clusters"), n_treated_clusters=warning.get("n_treated_clusters"),
-        valid=_FEW_CLUSTERS_NB[few_clusters],
+        valid=_FEW_CLUSTERS_NB[few_clusters], outcome=label(str(warning.get("outcome", "")), "nb"),
+        estimator=warning.get("estimator"), entry_month=warning.get("entry_month"),
+        start_month=warning.get("start_month"), reason=warning.get("reason"),
     )
 
 

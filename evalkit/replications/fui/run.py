@@ -225,7 +225,8 @@ class FuiReplication(NotebookDisplay):
         """The design warnings with a stable ``code`` (what CI expectations match on).
 
         ``{"code", "message", **context}``: ``contamination`` (with ``group``,
-        ``horizon``, ``share_exposed``), ``bad_control``, ``few_clusters`` (with
+        ``horizon``, ``share_exposed``), ``event_study_not_estimated`` (with ``outcome``,
+        ``horizon``, ``estimator``, ``entry_month``, ``start_month``, ``reason``), ``bad_control``, ``few_clusters`` (with
         ``n_clusters``, ``n_treated_clusters``).
         """
         n_counties = self.sample.frame["county"].nunique()
@@ -248,6 +249,16 @@ class FuiReplication(NotebookDisplay):
              "share_exposed": float(row.share_exposed)}
             for message, row in zip(contamination_warnings(contaminated), contaminated.itertuples())
         ]
+        if self.event_study is not None:
+            out += [
+                {"code": "event_study_not_estimated",
+                 "message": f"Event study, {row.outcome} {row.horizon} mo: {row.estimator} not estimated: its "
+                 f"ATT(g,t) cell of the {row.entry_month} entrants of the counties starting {row.start_month} "
+                 f"cannot be estimated ({row.reason}); the other estimators are shown",
+                 "outcome": str(row.outcome), "horizon": int(row.horizon), "estimator": str(row.estimator),
+                 "entry_month": str(row.entry_month), "start_month": str(row.start_month), "reason": str(row.reason)}
+                for row in self.event_study.not_estimated.itertuples()
+            ]
         return out + [
             {"code": "bad_control", "message": BAD_CONTROL_NOTE},
             {"code": "few_clusters", "message": clusters, "n_clusters": int(n_counties),
