@@ -102,15 +102,51 @@ def test_sun_abraham_cells_equal_dummy_regression(panel) -> None:
     np.testing.assert_allclose(fast.extra["catt"]["std_error"], slow.extra["catt"]["std_error"], **TOL)
 
 
-def test_balanced_demeaning_equals_alternating_projections() -> None:
+def _dummy_residuals(A: np.ndarray, codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Residuals of weighted least squares of ``A`` on one dummy per level of every fixed effect."""
+    D = np.hstack([np.eye(int(c.max()) + 1)[c] for c in codes.T])
+    root = np.ones(len(A)) if weights is None else np.sqrt(weights)
+    coef = np.linalg.lstsq(D * root[:, None], A * root[:, None], rcond=None)[0]
+    return A - D @ coef
+
+
+def test_balanced_demeaning_equals_the_dummy_regression() -> None:
     rng = np.random.default_rng(0)
     codes = np.column_stack([np.repeat(np.arange(50), 8), np.tile(np.arange(8), 50)])
     order = rng.permutation(len(codes))
     codes = codes[order]
     A = rng.normal(size=(len(codes), 3))
-    exact = demean(A, codes)
-    iterated = demean(A, codes, np.ones(len(codes)), tol=1e-15)
-    np.testing.assert_allclose(exact, iterated, **TOL)
+    np.testing.assert_allclose(demean(A, codes), _dummy_residuals(A, codes), **TOL)
+
+
+def _unbalanced(rng: np.random.Generator, n: int, g1: int, g2: int) -> np.ndarray:
+    """Two fixed effects, every level pair possible, a third of the rows dropped."""
+    codes = np.column_stack([rng.integers(0, g1, n), rng.integers(0, g2, n)])
+    return fe_codes(codes[rng.random(n) > 1 / 3])
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("levels", [(60, 9), (9, 60), (40, 1), (300, 250)], ids=["units x periods", "transposed",
+                                                                                  "one level", "many levels"])
+def test_two_way_demeaning_equals_the_dummy_regression(weighted, levels) -> None:
+    # small second fixed effect: the exact solve; 250 levels: the alternating projections
+    rng = np.random.default_rng(7)
+    codes = _unbalanced(rng, 3000, *levels)
+    A = rng.normal(size=(len(codes), 3)) + codes @ np.array([0.3, -0.2])[:, None]
+    w = rng.uniform(0.5, 2.0, len(codes)) if weighted else None
+    np.testing.assert_allclose(demean(A, codes, w, tol=1e-14), _dummy_residuals(A, codes, w), **TOL)
+    np.testing.assert_allclose(demean(A[:, 0], codes, w, tol=1e-14), _dummy_residuals(A, codes, w)[:, 0], **TOL)
+
+
+def test_disconnected_two_way_demeaning_equals_the_dummy_regression() -> None:
+    # two blocks of units observed in disjoint periods: the reduced system is singular, so
+    # the alternating projections run, and the residuals are still the dummy regression's
+    rng = np.random.default_rng(8)
+    units = rng.integers(0, 40, 1200)
+    periods = np.where(units < 20, rng.integers(0, 5, 1200), rng.integers(5, 10, 1200))
+    codes = fe_codes(np.column_stack([units, periods]))
+    A = rng.normal(size=(1200, 2))
+    np.testing.assert_allclose(demean(A, codes, tol=1e-14), _dummy_residuals(A, codes), **TOL)
 
 
 def test_gram_rank_route_equals_least_squares() -> None:

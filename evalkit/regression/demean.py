@@ -2,7 +2,9 @@
 
 One fixed effect is absorbed exactly (subtract weighted group means), and so are two
 unweighted fixed effects whose level pairs each occur once (a balanced panel: subtracting
-unit means, then period means, is the exact two-way within transformation).  Otherwise several are absorbed
+unit means, then period means, is the exact two-way within transformation).  Two fixed
+effects of which one has few levels (periods, regions) are absorbed exactly by solving
+their normal equations with the other eliminated (:func:`_two_way_within`).  Otherwise several are absorbed
 by the method of alternating projections (Guimaraes & Portugal 2010; Gaure 2013): sweep
 over the fixed effects, subtracting weighted group means, until the largest mean removed in
 a full sweep is below ``tol`` (relative to the column's scale).  By the Frisch-Waugh-Lovell
@@ -73,6 +75,52 @@ def _balanced_pair(codes: np.ndarray) -> bool:
     return bool(np.bincount(codes[:, 0] * g2 + codes[:, 1], minlength=g1 * g2).min() == 1)
 
 
+#: The exact two-way solve (:func:`_two_way_within`) is used when the smaller fixed effect
+#: has at most this many levels and the cross-tabulation of the two at most ``_MAX_CELLS``.
+_MAX_SMALL_LEVELS = 200
+_MAX_CELLS = 5_000_000
+#: Above this condition number of the reduced normal matrix the exact solve could lose more
+#: digits than the alternating projections' tolerance: they are used instead.
+_MAX_CONDITION = 1e6
+
+
+def _two_way_within(out: np.ndarray, projections: list, w: np.ndarray) -> bool:
+    """The exact weighted two-way within transformation of ``out`` in place, from the
+    normal equations with the larger fixed effect eliminated; ``False`` (``out``
+    untouched) when the smaller one has too many levels or the reduced system is
+    singular or ill-conditioned (disconnected levels), for the alternating projections.
+
+    With ``a`` a column, ``alpha`` and ``lambda`` the effects of the larger and smaller
+    fixed effect, ``W_1``, ``W_2`` their levels' summed weights and ``C`` the weights
+    cross-tabulated by level pair, the normal equations ``W_1 alpha + C lambda = r_1``,
+    ``C' alpha + W_2 lambda = r_2`` (``r`` the weighted sums of ``a`` by level) reduce to
+    ``(W_2 - C' W_1^{-1} C) lambda = r_2 - C' W_1^{-1} r_1`` with ``lambda_0 = 0`` (the
+    matrix has the constant in its null space when the levels are connected); then
+    ``alpha = W_1^{-1} (r_1 - C lambda)`` and ``a - alpha - lambda`` is the residual of the
+    regression on both sets of dummies (Gaure 2013, sec. 2).
+    """
+    (c1, ind1, w1), (c2, ind2, w2) = sorted(projections, key=lambda p: -len(p[2]))
+    g1, g2 = len(w1), len(w2)
+    if g2 > _MAX_SMALL_LEVELS or g1 * g2 > _MAX_CELLS:
+        return False
+    cross = np.bincount(c1 * g2 + c2, weights=w, minlength=g1 * g2).reshape(g1, g2)
+    reduced = np.diag(w2) - cross.T @ (cross / w1[:, None])
+    reduced = reduced[1:, 1:]
+    if g2 > 1:
+        scale = np.sqrt(np.diag(reduced))
+        if not np.all(scale > 0) or np.linalg.cond(reduced / np.outer(scale, scale)) > _MAX_CONDITION:
+            return False
+    r1, r2 = ind1 @ out, ind2 @ out
+    lam = np.zeros((g2, out.shape[1]))
+    if g2 > 1:
+        rhs = r2 - cross.T @ (r1 / w1[:, None])
+        lam[1:] = np.linalg.solve(reduced, rhs[1:])
+    alpha = (r1 - cross @ lam) / w1[:, None]
+    out -= alpha[c1]
+    out -= lam[c2]
+    return True
+
+
 def demean(
     A: np.ndarray,
     codes: np.ndarray,
@@ -117,6 +165,8 @@ def demean(
         # every pair of levels once: one sweep is the exact two-way within transformation
         for c, indicator, wsum in projections:
             out -= ((indicator @ out) / wsum[:, None])[c]
+        return out[:, 0] if vector else out
+    if len(projections) == 2 and _two_way_within(out, projections, w):
         return out[:, 0] if vector else out
     scale = tol * (1.0 + np.abs(out).max(axis=0, initial=0.0))
     for _ in progress(range(maxiter), "alternating projections (sweeps, at most)"):
