@@ -48,7 +48,7 @@ def count_extreme(observed: float, draws: np.ndarray, alternative: Alternative =
         hits = draws <= observed + tol
     else:
         raise EvalkitError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
-    return int(np.sum(hits))
+    return int(np.count_nonzero(hits))
 
 
 def resampling_p_value(
