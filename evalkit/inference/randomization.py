@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, EvalkitError
-from evalkit.inference.clusters import cluster_sums
+from evalkit.inference.clusters import indicator
 from evalkit.inference.pvalues import Alternative, invert_test, resampling_p_value
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.results.hypothesis_tests import RandomizationTest
@@ -290,8 +290,10 @@ def did_randomization_test(
     if np.any(np.abs(np.diag(R)) <= 1e-10 * np.abs(R).max()):
         raise DesignError("the intercept, post, covariates and dummies are collinear; remove one of them")
 
+    E = indicator(codes, U)  # the unit indicators, built once for every sum over units
+
     def unit_sums(values: np.ndarray) -> np.ndarray:
-        return cluster_sums(values.reshape(len(values), -1), codes, U)
+        return np.asarray(E @ np.asarray(values, dtype=float).reshape(len(values), -1))
 
     A_E = unit_sums(Qh * root[:, None])  # E' Qh with E the (whitened) unit indicators
     A_P = unit_sums(Qh * (root * p)[:, None])
@@ -306,12 +308,13 @@ def did_randomization_test(
         qv = Qh.T @ (values * root)
         return unit_sums(w * values)[:, 0] - A_E @ qv, unit_sums(w * p * values)[:, 0] - A_P @ qv
 
-    def effects(Z: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def quadratic_forms(Z: np.ndarray) -> tuple[np.ndarray, ...]:
+        """What ``b3`` needs of the assignments ``Z`` whatever the outcome: ``Z`` as floats,
+        ``z' G11 z``, ``z' G12 z``, whether ``D`` is absorbed, and the determinant."""
         Zf = Z.astype(float)
         # z' G z per assignment: one matrix product, then a row-wise dot (einsum over
         # "au,uv,av" loops in C without BLAS, several times slower for 18,564 assignments)
         s11, s12, s22 = (np.einsum("au,au->a", Zf @ G, Zf) for G in (G11, G12, G22))
-        ya, yb = Zf @ a, Zf @ b
         # D in the span of H (absorbed by unit or coarser fixed effects): b3 of D x post alone
         absorbed = s11 <= 1e-10 * (Zf @ w_unit)
         det = np.where(absorbed, s22, s11 * s22 - s12**2)
@@ -321,20 +324,27 @@ def did_randomization_test(
                 f"{int(singular.sum())} of {Z.shape[0]} assignments make the treatment columns collinear "
                 "with post, the covariates or the dummies (e.g. a treated group with no pre- or post-period rows)"
             )
+        return Zf, s11, s12, absorbed, det
+
+    def effects(forms: tuple[np.ndarray, ...], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``b3`` of every assignment of :func:`quadratic_forms` for the moments ``a, b`` of an outcome."""
+        Zf, s11, s12, absorbed, det = forms
+        ya, yb = Zf @ a, Zf @ b
         return np.where(absorbed, yb, s11 * yb - s12 * ya) / det
 
     if not 0 < alpha < 1:
         raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     Z, exact = assignments(U, int(observed_z.sum()), n_perm=n_perm, rng=rng)
+    forms, observed_forms = quadratic_forms(Z), quadratic_forms(observed_z[None, :])
     ay, by = moments(outcome)
-    dist = effects(Z, ay, by)
-    observed = float(effects(observed_z[None, :], ay, by)[0])
+    dist = effects(forms, ay, by)
+    observed = float(effects(observed_forms, ay, by)[0])
     result = _result(observed, dist, exact, U, int(observed_z.sum()), alternative, f"{treated}:{post}")
     if not ci:
         return result
     ad, bd = moments(observed_z[codes] * p)
-    shift_dist = effects(Z, ad, bd)
-    shift_observed = float(effects(observed_z[None, :], ad, bd)[0])  # 1 up to rounding
+    shift_dist = effects(forms, ad, bd)
+    shift_observed = float(effects(observed_forms, ad, bd)[0])  # 1 up to rounding
 
     def p_value(tau: float) -> float:
         return resampling_p_value(observed - tau * shift_observed, dist - tau * shift_dist, alternative, add_observed=not exact)
