@@ -143,7 +143,11 @@ def _moments(
     return Moments(n0, n1, q00, q01, q11, ssc)
 
 
-def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Sequence[object] | None) -> np.ndarray:
+def _resolve_cluster(
+    result: FittedRegression, cluster: str | np.ndarray | Sequence[object] | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The cluster code of each row used, and the label of each code ``0..G-1`` when
+    ``cluster`` names them (a column or labels; ``None`` with the result's own clustering)."""
     fit = result.fit
     if cluster is None:
         if fit.cluster is None:
@@ -153,7 +157,7 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
             )
         if fit.cluster.shape[1] != 1:
             raise EvalkitError("the wild cluster bootstrap clusters in one dimension; pass cluster= (one column)")
-        return fit.cluster[:, 0]
+        return fit.cluster[:, 0], None
     if isinstance(cluster, str):
         if cluster not in result.data.columns:
             raise EvalkitError(f"cluster column {cluster!r} is not in the data of the result")
@@ -167,18 +171,10 @@ def _resolve_cluster(result: FittedRegression, cluster: str | np.ndarray | Seque
     if pd.isna(labels).any():
         where = f"column {cluster!r}" if isinstance(cluster, str) else "the cluster labels"
         raise EvalkitError(f"{where} has {int(pd.isna(labels).sum())} missing values; drop those rows before fitting")
-    return cluster_codes(labels)[:, 0]
-
-
-def _cluster_labels(result: Any, cluster: Any) -> np.ndarray | None:
-    """The label of each cluster code ``0..G-1`` when ``cluster`` names them (a column or labels)."""
-    if cluster is None:
-        return None
-    labels = result.data[cluster].to_numpy() if isinstance(cluster, str) else np.asarray(cluster)
     codes = cluster_codes(labels)[:, 0]
-    out = np.empty(int(codes.max()) + 1, dtype=object)
-    out[codes] = labels
-    return out
+    by_code = np.empty(int(codes.max()) + 1, dtype=object)
+    by_code[codes] = labels
+    return codes, by_code
 
 
 def _draws_key(V: np.ndarray, labels: np.ndarray | None) -> str:
@@ -193,16 +189,18 @@ def _draws_key(V: np.ndarray, labels: np.ndarray | None) -> str:
     return h.hexdigest()[:20]
 
 
-def _regression_scores(result: FittedRegression, terms: list[str], cluster: Any) -> RegressionScores:
+def _regression_scores(
+    result: FittedRegression, terms: list[str], cluster: Any
+) -> tuple[RegressionScores, np.ndarray | None]:
     """The scores of a ``feols``/``did2x2`` result: its fit with CR1 on the clusters, one
-    unit contrast per term."""
-    codes = _resolve_cluster(result, cluster)
+    unit contrast per term; and the label of each cluster code when ``cluster`` names them."""
+    codes, labels = _resolve_cluster(result, cluster)
     G = int(codes.max()) + 1
     if G < 2:
         raise EvalkitError(f"the wild cluster bootstrap needs at least two clusters, got {G}")
     fit = result.fit.vcov("CR1", codes)
     names = list(fit.names)
-    return regression_scores(fit, np.eye(len(names))[[names.index(t) for t in terms]], terms)
+    return regression_scores(fit, np.eye(len(names))[[names.index(t) for t in terms]], terms), labels
 
 
 def _regression_moments(scores: RegressionScores, V: np.ndarray, impose_null: bool) -> tuple[list[Moments], np.ndarray]:
@@ -239,15 +237,16 @@ def _terms(result: Any, term: str | Sequence[str] | None) -> list[str]:
     return terms
 
 
-def _scores(result: Any, terms: list[str], cluster: Any) -> RegressionScores | InfluenceScores:
-    """Dispatch: a result's own ``bootstrap_scores`` or a ``feols``/``did2x2`` fit."""
+def _scores(result: Any, terms: list[str], cluster: Any) -> tuple[RegressionScores | InfluenceScores, np.ndarray | None]:
+    """Dispatch: a result's own ``bootstrap_scores`` or a ``feols``/``did2x2`` fit; with the
+    label of each cluster code when ``cluster`` names them (feols/did2x2 only)."""
     if isinstance(result, BootstrapScored):
         if cluster is not None:
             raise EvalkitError(
                 f"cluster= applies to feols/did2x2 results only; a {type(result).__name__} is bootstrapped "
                 "over the clusters it was estimated with: re-estimate it with cluster=<column>"
             )
-        return result.bootstrap_scores(terms)
+        return result.bootstrap_scores(terms), None
     if all(hasattr(result, a) for a in ("params", "fit", "data")):
         return _regression_scores(result, terms, cluster)
     raise EvalkitError(
@@ -348,7 +347,7 @@ def wild_cluster_bootstrap(
     if not 0 < alpha < 1:
         raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
     gen = as_generator(rng)
-    scores = _scores(result, terms, cluster)
+    scores, labels = _scores(result, terms, cluster)
     regression = isinstance(scores, RegressionScores)
     restricted = bool(impose_null)
     G = int(scores.codes.max()) + 1 if regression else scores.n_clusters
@@ -364,7 +363,7 @@ def wild_cluster_bootstrap(
         estimates = scores.estimates
     variant = "WCR (null imposed)" if restricted else "WCU (null not imposed)"
     method = f"{variant}, {'regression' if regression else 'influence function'}"
-    key = _draws_key(V, _cluster_labels(result, cluster) if regression else None)
+    key = _draws_key(V, labels)
     tests = {}
     for name, estimate, se, mom in zip(terms, map(float, estimates), map(float, ses), moments):
         if not np.isfinite(estimate) or not se > 0:
