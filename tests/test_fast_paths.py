@@ -1,6 +1,8 @@
 """Every fast path equals the general path to 1e-10: ATT(g,t) without covariates, the
-cell-level TWFE kernel (event study, Sun-Abraham), the exact balanced two-way demeaning, the
-Gram-matrix rank check, the sparse cluster meat, the O(n) nesting check and the hash codes."""
+cell-level TWFE kernel (event study, Sun-Abraham), the exact two-way demeaning (balanced,
+or one fixed effect with few levels), the Gram-matrix rank check, the sparse cluster meat,
+the O(n) nesting check, the hash codes and the codes of text columns factorized in their
+own dtype."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from evalkit.inference.covariance import cov_cr1
 from evalkit.regression.demean import demean, dense_codes, fe_codes
 from evalkit.regression.ols import _nested_in_any, fit_ols
 from evalkit.simulate import simulate_staggered
+from evalkit.staggered.design import factorize_rows
 
 TOL = {"rtol": 1e-10, "atol": 1e-10}
 
@@ -201,3 +204,20 @@ def test_prepare_does_not_mutate_input(panel) -> None:
         att_gt(data, y="y", time="time", group="first_treated", unit="unit", allow_unbalanced_panel=False)
     assert [str(w.message).split(":")[0] for w in record] == ["excluded 3 rows", "excluded 1 units"]
     pd.testing.assert_frame_equal(data, before)
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category", "int64"])
+@pytest.mark.parametrize("sort", [True, False], ids=["sorted", "first seen"])
+@pytest.mark.parametrize("rows", ["all", "sorted subset", "shuffled subset"])
+def test_factorized_rows_equal_pandas_factorize_of_the_rows(dtype, sort, rows) -> None:
+    rng = np.random.default_rng(9)
+    words = np.array(["Østfold", "Oslo", "Akershus", "Troms", "ab", "Ab", "b", "é", "Z", "ø"])
+    values = pd.Series(words[rng.integers(0, 10, 3000)]).astype(dtype) if dtype != "int64" \
+        else pd.Series(rng.integers(-5, 40, 3000))
+    chosen = {"all": None, "sorted subset": np.sort(rng.choice(3000, 700, replace=False)),
+              "shuffled subset": rng.choice(3000, 700, replace=False)}[rows]
+    codes, labels = factorize_rows(values, chosen, sort=sort)
+    expected_codes, expected_labels = pd.factorize(values.to_numpy() if chosen is None else values.to_numpy()[chosen],
+                                                   sort=sort)
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert list(labels) == list(expected_labels)

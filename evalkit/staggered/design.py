@@ -136,7 +136,7 @@ class StaggeredDesign:
         """Cluster code per row (the unit code when clustering by unit)."""
         if self.cluster is None or self.cluster == self.unit:
             return self.unit_code
-        return pd.factorize(self.column(self.cluster))[0]
+        return factorize_rows(self.data[self.cluster], self.rows, sort=False)[0]
 
 
 def _examples(index: pd.Index, mask: np.ndarray) -> list:
@@ -253,10 +253,35 @@ def _factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(labels)
 
 
-def code_units(design_unit: np.ndarray, g: np.ndarray, *, unit: str, group: str,
+def factorize_rows(values: pd.Series, rows: np.ndarray | None, *, sort: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of ``values`` on ``rows`` (``None``: all), codes and labels as arrays.
+
+    Text columns (pandas strings, stored in Arrow) are factorized in their own dtype,
+    without making Python objects, and then their codes on the rows, in the same order (of
+    first appearance, or of the sorted labels with ``sort``); other columns on the rows
+    (sorted integers in one pass, :func:`_factorize_sorted`).
+    """
+    if not isinstance(values.dtype, pd.StringDtype):
+        taken = values.to_numpy() if rows is None else values.to_numpy()[rows]
+        if sort:
+            return _factorize_sorted(taken)
+        codes, labels = pd.factorize(taken)
+        return codes, np.asarray(labels)
+    codes, labels = pd.factorize(values, sort=sort)
+    labels = np.asarray(labels)
+    if rows is None:
+        return codes, labels
+    if sort:
+        present, codes = np.unique(codes[rows], return_inverse=True)
+    else:
+        codes, present = pd.factorize(codes[rows])
+    return codes.astype(np.intp, copy=False), labels[present]
+
+
+def code_units(codes: np.ndarray, labels: np.ndarray, g: np.ndarray, *, unit: str, group: str,
                constant: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Stage 5: unit codes (sorted labels); ``group`` and the ``constant`` columns constant within unit."""
-    codes, labels = _factorize_sorted(design_unit)
+    """Stage 5: ``group`` and the ``constant`` columns constant within each unit of ``codes``
+    (of the sorted ``labels``, :func:`factorize_rows`); returns them."""
     _constant_within(codes, labels, g, unit, group, ScheduleError,
                      "; treatment must start once per unit and never switch off")
     for col, values in constant.items():
@@ -399,7 +424,8 @@ def build_design(
     if unit is None:
         unit_code, unit_labels = np.arange(len(t)), np.asarray(index)
     else:
-        unit_code, unit_labels = code_units(column(unit), g, unit=unit, group=group, constant=constant)
+        unit_code, unit_labels = code_units(*factorize_rows(data[unit], rows, sort=True), g, unit=unit, group=group,
+                                            constant=constant)
     periods, period_code = code_periods(t, column(time))
     if panel:
         check_unique(unit_code, period_code, len(periods), index, unit, time)
