@@ -86,21 +86,34 @@ def as_month_index(values: pd.Series) -> pd.Series:
 
 
 def _parse_texts(text: pd.Series) -> pd.Series:
-    year = pd.Series(pd.NA, index=text.index, dtype="Int64")
-    month = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    """The month index of each (stripped) text, missing where no pattern reads a month.
+
+    Text columns reach this as their distinct values (:func:`to_month_index`), so the few
+    texts are read one by one rather than with a pandas pass per pattern.
+    """
+    values = [_parse_text(t) for t in text.to_numpy(dtype=object, na_value=None)]
+    return pd.Series(pd.array(values, dtype="Int64"), index=text.index)
+
+
+def _parse_text(text: str | None) -> int | None:
+    """The month index of one text by the first of :data:`_MONTH_PATTERNS` that reads it, else ``None``.
+
+    The day, read when the text is a yyyymmdd date, must lie in 1-31 and the month in 1-12.
+    """
+    if text is None:
+        return None
     for pattern in _MONTH_PATTERNS:
-        todo = year.isna() & text.notna()
-        if not todo.any():
+        found = pattern.search(text)
+        if found:
             break
-        parts = text[todo].str.extract(pattern)
-        hit = parts["y"].notna()
-        year.loc[parts.index[hit]] = parts.loc[hit, "y"].astype("int64").to_numpy()
-        month.loc[parts.index[hit]] = parts.loc[hit, "m"].astype("int64").to_numpy()
-    day = pd.Series(1, index=text.index, dtype="Int64")
-    dated = text.str.extract(_MONTH_PATTERNS[-1])["d"]
-    day = day.where(dated.isna(), pd.to_numeric(dated, errors="coerce").astype("Int64"))
-    month = month.where((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31))
-    return year * 12 + month - 1
+    else:
+        return None
+    dated = _MONTH_PATTERNS[-1].search(text)
+    day = 1 if dated is None else int(dated["d"])
+    month = int(found["m"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return 12 * int(found["y"]) + month - 1
 
 
 def month_label(index: int | np.integer) -> str:
