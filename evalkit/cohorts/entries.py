@@ -321,7 +321,8 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     """The spell starts kept as entries and the count of each exclusion, filtered in the engine.
 
     Only the kept starts return (:func:`evalkit.engine.stages.staged_sql`): at register
-    scale the spell starts outnumber the entries many times over.
+    scale the spell starts outnumber the entries many times over.  Their labels may be
+    categoricals of the panel's value maps; :func:`_with_canonical_types` sets the types.
     """
     if max_age is not None and not panel.has("birth_year"):
         raise DesignError("max_age needs the birth_year column, which the panel lacks")
@@ -355,7 +356,7 @@ def _kept_starts(panel: StatusPanel, washout: int, unknown_history: str, categor
     reads = ["person_id", "month", *columns[2:-2], "last_nav_month_before"]
     kept, n_starts, excluded = split_staged(
         panel.query(staged_sql(spell_starts_sql(panel, washout, unknown_history), columns, steps, derived),
-                    columns=reads), len(steps))
+                    columns=reads, as_text=False), len(steps))
     counts = {"spells at NAV starting in the panel": n_starts}
     counts.update({step.label: n for step, n in zip(steps, excluded)})
     return kept.drop(columns=["away_long_enough", "history_unknown"]), counts

@@ -106,13 +106,15 @@ class StatusPanel:
         return column in self.columns
 
     def query(self, body: str, tables: Mapping[str, Table] | None = None, *,
-              columns: Sequence[str] | None = None) -> pd.DataFrame:
+              columns: Sequence[str] | None = None, as_text: bool = True) -> pd.DataFrame:
         """Run ``body`` (portable SQL that reads the relation ``panel``) on the engine.
 
         ``tables`` adds relations the query joins (e.g. ``entries``).  ``columns`` names
         the panel columns ``body`` reads (``None``: any); a stored panel then joins only
         their value maps (an unused join would still cost a pass over every row), and
-        the relation ``panel`` has only those columns (and ``person_id``).
+        the relation ``panel`` has only those columns (and ``person_id``).  The labels of
+        a stored panel come back as text unless ``as_text`` is False: then as the
+        categoricals of their value maps, for a caller that sets the column types itself.
         """
         definition = self.definition
         if columns is not None and self.value_mapped:
@@ -120,7 +122,7 @@ class StatusPanel:
                                        row_column=False, direct=self.direct)
         sql = with_ctes([("panel", definition)], body)
         found = self.engine.fetch(sql, {**self.tables, **(tables or {})})
-        if self.value_mapped:
+        if self.value_mapped and as_text:
             # labels travel through the engine dictionary-encoded (categorical value maps);
             # they come back as the text columns they are
             labels = [c for c, dtype in found.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
