@@ -195,10 +195,13 @@ def _with_canonical_types(entries: pd.DataFrame) -> pd.DataFrame:
 
 
 def _age_group(age: pd.Series, groups: Sequence[AgeGroup]) -> pd.Series:
-    labels = pd.Series(pd.NA, index=age.index, dtype="string")
-    for label, low, high in groups:
-        labels[(age >= low) & (age <= high)] = label
-    return labels.astype(pd.CategoricalDtype([g[0] for g in groups]))
+    """The label of each age's group (a later group wins an age two hold), missing outside all."""
+    years = age.to_numpy(dtype="float64", na_value=np.nan)
+    codes = np.full(len(years), -1)
+    for i, (_, low, high) in enumerate(groups):
+        codes[(years >= low) & (years <= high)] = i
+    dtype = pd.CategoricalDtype([g[0] for g in groups])
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=age.index)
 
 
 def _check_age_groups(groups: Sequence[AgeGroup]) -> None:

@@ -98,13 +98,17 @@ class RolloutSchedule:
             )
 
     def lookup(self, units: pd.Series) -> pd.DataFrame:
-        """``start_month`` and ``region`` for each value of ``units`` (aligned to its index)."""
+        """``start_month`` and ``region`` for each value of ``units`` (aligned to its index).
+
+        Each distinct unit is looked up once; its values are then repeated for its rows.
+        """
         table = self.frame.set_index("unit")
-        keys = units.astype("string")
+        codes, keys = pd.factorize(units.astype("string"))
+        keys = pd.Series(keys)
         return pd.DataFrame(
             {
-                "start_month": keys.map(table["start_month"]).astype("Int64"),
-                "region": keys.map(table["region"]).astype("string"),
+                "start_month": keys.map(table["start_month"]).astype("Int64").array.take(codes, allow_fill=True),
+                "region": keys.map(table["region"]).astype("string").array.take(codes, allow_fill=True),
             },
             index=units.index,
         )
