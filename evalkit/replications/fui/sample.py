@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from evalkit.cohorts import EntryPool, Entries, RolloutSchedule, entry_pool, find_entries, whole_number
@@ -468,11 +469,14 @@ def prepare_sample(
     frame = outcomes.frame
     frame["t2"] = (frame["window"] == spec.post_window).astype("int8")
     frame["south_west"] = (frame["region"] == spec.treated_region).astype("int8")
-    frame["group"] = (
-        frame["south_west"].map({1: "south_west", 0: "rest"}) + "_" + frame["t2"].map({0: "t1", 1: "t2"})
-    )
+    # the group of each entry by its cell 2 * south_west + t2 (labels made once, not per row)
+    labels = np.array([f"{region}_{window}" for region in ("rest", "south_west") for window in ("t1", "t2")],
+                      dtype=object)
+    cells = 2 * frame["south_west"].to_numpy() + frame["t2"].to_numpy()
+    frame["group"] = pd.Series(labels[cells], index=frame.index, dtype="str")
+    present = set(labels[np.unique(cells)])
     for group in GROUPS:
-        if not (frame["group"] == group).any():
+        if group not in present:
             region, window = group.rsplit("_", 1)
             raise DesignError(
                 f"no entrant in group {group!r} (region {spec.treated_region if region == 'south_west' else 'comparison'}, "
