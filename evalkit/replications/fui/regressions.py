@@ -103,6 +103,16 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
     covariate missing) and ``excluded_missing_several_covariates``.  An entrant without
     the outcome is counted under the outcome reason whatever its covariates.
     """
+    return _exclusions(sample, outcome, horizon, _lacking(sample))
+
+
+def _lacking(sample: FuiSample) -> np.ndarray:
+    """Per entrant (row) and column of :func:`required_columns`: whether the value is missing."""
+    return sample.frame[list(required_columns(sample.spec))].isna().to_numpy()
+
+
+def _exclusions(sample: FuiSample, outcome: str, horizon: int, lacking: np.ndarray) -> dict[str, int]:
+    """:func:`exclusions` with the missing covariates (:func:`_lacking`) found once for every model."""
     frame = sample.frame
     y = frame[f"{outcome}_{horizon}"]
     censored = (frame["entry_month"] + horizon > sample.entries.last_month).to_numpy()
@@ -111,7 +121,6 @@ def exclusions(sample: FuiSample, outcome: str, horizon: int) -> dict[str, int]:
     no_row = ~censored & ~has_row & missing
     not_recorded = has_row & missing
     required = required_columns(sample.spec)
-    lacking = frame[list(required)].isna().to_numpy()
     n_lacking = lacking.sum(axis=1)
     has_outcome = y.notna().to_numpy()
     counts = {
@@ -272,7 +281,8 @@ def fit_fui_regressions(
     design = design_frame(sample, control_for_category=control_for_category)
     covariates = [c for c in design.columns if c not in ("t2", "south_west")]
     fixed_effects = sample.spec.fixed_effects
-    known = sample.frame[list(required_columns(sample.spec))].notna().all(axis=1)
+    lacking = _lacking(sample)
+    known = pd.Series(~lacking.any(axis=1), index=sample.frame.index)
     base = design.assign(county=sample.frame["county"].astype(str))
     for column in (*fixed_effects, *([cluster] if cluster else [])):
         if column != "county":
@@ -303,7 +313,7 @@ def fit_fui_regressions(
             res = _did2x2_rows(base[rows].assign(y=y[rows]), np.compress(rows, regressors, axis=1), covariates,
                                fixed_effects)
             models[(outcome, h)] = res if vcov == "iid" and cluster is None else res.vcov(vcov, cluster=cluster)
-            sizes.append({"outcome": outcome, "horizon": h, **exclusions(sample, outcome, h)})
+            sizes.append({"outcome": outcome, "horizon": h, **_exclusions(sample, outcome, h, lacking)})
     return FuiRegressions(
         models=models, sample_sizes=pd.DataFrame(sizes), cov_type=vcov, covariates=tuple(covariates),
         fixed_effects=tuple(fixed_effects), terms=model_terms(sample.spec),
