@@ -45,9 +45,12 @@ def table_8_1(sample: FuiSample) -> dict[str, object]:
     (:func:`table_rows`) and the need categories.
     """
     frame = sample.frame
-    by_group = {g: frame[frame["group"] == g] for g in GROUPS}
+    rows_of = table_rows(sample.spec)
+    # each group's rows of the columns the table counts, not of the whole sample
+    columns = list(dict.fromkeys([*(column for column, _, _ in rows_of.values()), "county_unemployment_pct"]))
+    by_group = {g: frame.loc[(frame["group"] == g).to_numpy(), columns] for g in GROUPS}
     rows: dict[str, list[list[float]]] = {}
-    for row, (column, value, among_known) in table_rows(sample.spec).items():
+    for row, (column, value, among_known) in rows_of.items():
         cells = []
         for group in GROUPS:
             part = by_group[group][column]
