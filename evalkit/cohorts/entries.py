@@ -191,6 +191,11 @@ def _with_canonical_types(entries: pd.DataFrame) -> pd.DataFrame:
         "birth_year": "Int64",
         "education_level": pd.CategoricalDtype(list(EDUCATION_LEVELS)),
     }
+    county = entries.get("county")
+    if county is not None and isinstance(county.dtype, pd.CategoricalDtype):
+        # a stored panel's value map: its labels made text once, not every row's
+        labels = pd.array(county.cat.categories, dtype="string")
+        entries = entries.assign(county=labels.take(county.cat.codes.to_numpy(), allow_fill=True))
     return entries.astype({c: t for c, t in types.items() if c in entries})
 
 
