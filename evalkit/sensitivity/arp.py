@@ -84,7 +84,7 @@ def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
     """
     m = len(sd)
     if X.shape[1]:
-        X = _column_basis(X.tobytes(), X.shape)
+        X = _column_basis(np.asarray(X, dtype=float).tobytes(), X.shape)
     W = np.column_stack([sd, X])
     r = W.shape[1]
     if np.linalg.matrix_rank(W) < r:
