@@ -95,8 +95,6 @@ def _estimate_cell(
                               group=g, period=period)
     try:
         res = _cell_estimate(sd, ti, base, mask, treated, est, rcs_cells)
-    except CellDesignError:
-        raise
     except DesignError as error:
         raise CellDesignError(f"ATT(g,t) of cohort {g:g} in period {period:g}: {error}", group=g,
                               period=period) from error
