@@ -333,5 +333,6 @@ def fui_event_study(
 def _failed_cell(error: CellDesignError, horizon: int) -> dict[str, str]:
     """The ATT(g,t) cell that stopped Callaway-Sant'Anna, as months, and why: the cell's
     period is an entry month and its group the counties' start minus the horizon."""
+    # the reason is the fact before "; ", without att_gt's advice on its own arguments
     return {"entry_month": month_label(int(error.period)), "start_month": month_label(int(error.group) + horizon),
-            "reason": str(error.__cause__ or error).split("; ")[0]}  # the fact, without att_gt's advice on its arguments
+            "reason": str(error.__cause__ or error).split("; ")[0]}

@@ -226,8 +226,8 @@ class FuiReplication(NotebookDisplay):
 
         ``{"code", "message", **context}``: ``contamination`` (with ``group``,
         ``horizon``, ``share_exposed``), ``event_study_not_estimated`` (with ``outcome``,
-        ``horizon``, ``estimator``, ``entry_month``, ``start_month``, ``reason``), ``bad_control``, ``few_clusters`` (with
-        ``n_clusters``, ``n_treated_clusters``).
+        ``horizon``, ``estimator``, ``entry_month``, ``start_month``, ``reason``),
+        ``bad_control``, ``few_clusters`` (with ``n_clusters``, ``n_treated_clusters``).
         """
         n_counties = self.sample.frame["county"].nunique()
         n_treated = self.sample.frame.loc[self.sample.frame["south_west"] == 1, "county"].nunique()
