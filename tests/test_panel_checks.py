@@ -81,3 +81,18 @@ def test_checks_equal_a_pandas_reference_over_three_words_of_months():
     expected = reference(panel)
     assert {k: int(counts[k]) for k in expected} == expected
     assert expected["n_persons_with_gaps"] > 0 and expected["n_repeated"] > 0 and expected["varying_female"] > 0
+
+
+def test_persons_with_more_than_127_months_are_counted():
+    # each word's count of months is a TINYINT in DuckDB: three words of a person's months
+    # add up past 127 (a long register panel), which overflowed before
+    panel = messy_panel()
+    first, last = int(panel["month"].min()), int(panel["month"].max())
+    long_lived = [{"person_id": 1000 + p, "month": m, "county": "c1", "nav_category": None, "female": 0,
+                   "birth_year": 1995, "last_nav_month_before": 23990}
+                  for p in range(2) for m in range(first, last + 1) if not (p == 1 and m == first + 70)]
+    panel = pd.concat([panel, pd.DataFrame(long_lived).astype(panel.dtypes.to_dict())], ignore_index=True)
+    assert last - first + 1 > 127
+    counts = DuckDBEngine().fetch(checks_sql(COLUMNS, first, last), {"panel": panel}).iloc[0]
+    expected = reference(panel)
+    assert {k: int(counts[k]) for k in expected} == expected

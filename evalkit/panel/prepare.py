@@ -151,12 +151,13 @@ def checks_sql(columns: list[str], first_month: int, last_month: int) -> str:
     ``last_month`` are the panel's (from the profile of ``month``): the distinct months of
     a person are counted exactly as the bits set in an OR of ``1 << (month - first_month)``,
     one 62-bit word per 62 months, which costs no more than a sum (a ``count(DISTINCT)``
-    per person costs a hash table per person).
+    per person costs a hash table per person).  The words' counts are added in BIGINT:
+    DuckDB's ``bit_count`` is a TINYINT, which a person with more than 127 months overflows.
     """
     words = range(max(1, -(-(last_month - first_month + 1) // MONTHS_PER_WORD)))
     distinct = " + ".join(
-        f"coalesce(bit_count(bit_or(CASE WHEN month - {first_month + MONTHS_PER_WORD * w} BETWEEN 0 AND "
-        f"{MONTHS_PER_WORD - 1} THEN CAST(1 AS BIGINT) << (month - {first_month + MONTHS_PER_WORD * w}) END)), 0)"
+        f"coalesce(CAST(bit_count(bit_or(CASE WHEN month - {first_month + MONTHS_PER_WORD * w} BETWEEN 0 AND "
+        f"{MONTHS_PER_WORD - 1} THEN CAST(1 AS BIGINT) << (month - {first_month + MONTHS_PER_WORD * w}) END)) AS BIGINT), 0)"
         for w in words
     )
     fixed = [c for c in rules.FIXED if c in columns]
