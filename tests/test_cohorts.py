@@ -183,3 +183,41 @@ def test_integral_floats_are_whole_numbers(make_person):
 def test_schedule_table_errors(frame, message):
     with pytest.raises(ScheduleError, match=message):
         RolloutSchedule.from_frame(frame)
+
+
+def _reference_entries(frame: pd.DataFrame, washout: int, first: pd.Period) -> tuple[set, int, int]:
+    """The definition by a lag over each person's months at NAV: (kept entries, spell
+    starts, starts excluded by the washout), months before the panel unknown."""
+    nav = frame[frame["nav_category"].notna()].assign(
+        m=lambda f: pd.PeriodIndex(f["month"], freq="M").map(lambda p: (p - first).n))
+    nav = nav.sort_values(["person_id", "m"])
+    previous = nav.groupby("person_id")["m"].shift()
+    starts = nav[previous.isna() | (nav["m"] - previous > 1)]
+    previous = previous[starts.index]
+    unknown = previous.isna() & (starts["m"] < washout)
+    too_soon = previous.notna() & (starts["m"] - previous <= washout)
+    kept = starts[~unknown & ~too_soon]
+    return set(zip(kept["person_id"], kept["m"])), len(starts), int(too_soon.sum())
+
+
+@pytest.mark.parametrize("washout", [1, 12, 70])
+def test_spell_starts_and_washout_over_a_long_panel_equal_a_lag(make_person, washout):
+    # 150 months, spells at NAV that start or end at the 62nd and 124th months, and a
+    # washout of up to 70 months, against the definition by a lag in pandas
+    rng = np.random.default_rng(washout)
+    first = pd.Period("2005-01", freq="M")
+    months = [str(first + k) for k in range(150)]
+    rows = []
+    for person in range(1, 121):
+        at_nav = rng.random(150) < rng.choice([0.03, 0.2, 0.6])
+        at_nav[rng.choice([61, 62, 63, 123, 124, 125], size=2)] = True
+        rows += make_person(person, months[0], months[-1],
+                            nav={m: "standard" for m, a in zip(months, at_nav) if a})
+    frame = pd.DataFrame(rows)
+    entries = find_entries(read_panel(frame), washout=washout)
+    found = {(int(p), (pd.Period(m, freq="M") - first).n)
+             for p, m in entries.frame[["person_id", "entry_period"]].astype(str).itertuples(index=False)}
+    kept, n_starts, too_soon = _reference_entries(frame, washout, first)
+    assert found == kept
+    assert entries.report.steps["spells at NAV starting in the panel"] == n_starts
+    assert entries.report.steps[f"excluded: at NAV within the {washout} months before"] == too_soon
