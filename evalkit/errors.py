@@ -39,14 +39,24 @@ class DataFileError(EvalkitError):
 
 
 class DesignError(EvalkitError):
-    """The requested design cannot be estimated: empty group, collinear regressors, ..."""
+    """The requested design cannot be estimated: empty group, collinear regressors, ...
+
+    ``reason`` is the fact alone, without the message's advice on the arguments of the
+    function that raised it (for a caller that chose those arguments itself); the whole
+    message when there is no advice.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = message if reason is None else reason
 
 
 class CellDesignError(DesignError):
-    """One ATT(g,t) cell cannot be estimated; ``group`` (first treated period) and ``period`` name it."""
+    """One ATT(g,t) cell cannot be estimated; ``group`` (first treated period) and ``period``
+    name it, and ``reason`` says why without naming the cell."""
 
-    def __init__(self, message: str, *, group: float, period: float) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, group: float, period: float, reason: str | None = None) -> None:
+        super().__init__(message, reason=reason)
         self.group = group
         self.period = period
 

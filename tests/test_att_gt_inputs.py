@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import (
+    CellDesignError,
     DesignError,
     ExcludedRowsWarning,
     PanelValidationError,
@@ -179,3 +181,21 @@ def test_integer_periods_are_coded_as_by_sorting_the_distinct_values() -> None:
         np.testing.assert_array_equal(periods, expected)
         np.testing.assert_array_equal(code, np.searchsorted(expected, t))
         assert periods.dtype == np.float64 and code.dtype == np.intp
+
+
+@pytest.mark.parametrize("method", ["ipw", "reg", "dr"])
+@pytest.mark.parametrize("missing, message, reason", [
+    (0, "no comparison observations (never-treated) for cohort 3 in period 4",
+     "no comparison observations (never-treated) in one of the cell's periods"),
+    (3, "no observations of cohort 3 in period 4", "no observations of the cohort in one of the cell's periods"),
+])
+def test_cross_section_cell_without_one_side_in_a_period_names_it(method, missing, message, reason) -> None:
+    # repeated cross-sections: the comparison group (or the cohort) is not observed in
+    # period 4; every estimator says so for the cell, instead of NaN or a singular fit
+    rng = np.random.default_rng(1)
+    rows = pd.DataFrame([{"time": t, "g": g, "y": rng.normal()} for t in range(1, 6) for g in (0, 3, 5)
+                         for _ in range(15)])
+    rows = rows[~((rows["g"] == missing) & (rows["time"] == 4))]
+    with pytest.raises(CellDesignError, match=re.escape(message)) as caught:
+        att_gt(rows, y="y", time="time", group="g", panel=False, est_method=method)
+    assert (caught.value.group, caught.value.period, caught.value.reason) == (3, 4, reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -127,6 +129,8 @@ def test_a_cell_too_small_for_callaway_santanna_names_the_cell(small_extract):
     error = caught.value
     assert error.group in set(data["group"]) and error.period in set(data["entry_month"])
     assert isinstance(error.__cause__, DesignError)  # the singular outcome regression within the cell
+    # the reason alone: no cell (month indices in the FUI) and no advice on att_gt's arguments
+    assert re.fullmatch(r"covariates are collinear among the \d+ units of an outcome regression", error.reason)
 
 
 def test_small_extract_keeps_the_other_estimators_and_says_why(small_extract):

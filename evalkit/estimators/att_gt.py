@@ -80,24 +80,36 @@ def _estimate_cell(
     row_group = sd.row_group if sd.unbalanced else sd.obs_group
     treated = row_group == g
     controls = _cell_controls(row_group, g, later, control_group, anticipation)
+    period = float(sd.periods[ti])
+    comparison = control_group.replace("_", "-")
+    advice = "use control_group='never_treated' or drop the cohort" if control_group != "never_treated" \
+        else "drop the cohort or the period"
     if sd.panel:
         mask = treated | controls
+        if not controls.any():
+            reason = f"no comparison units ({comparison})"
+            raise CellDesignError(f"{reason} for cohort {g:g} in period {period:g}; {advice}", group=g, period=period,
+                                  reason=reason)
+        if not treated.any():
+            raise CellDesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {period:g}",
+                                  group=g, period=period, reason="no observations of the cohort in the cell's periods")
     else:
+        # repeated cross-sections: each side must be observed in both of the cell's periods
         mask = (treated | controls) & ((sd.obs_period == ti) | (sd.obs_period == base))
-    period = float(sd.periods[ti])
-    if not controls[mask].any():
-        raise CellDesignError(
-            f"no comparison units ({control_group.replace('_', '-')}) for cohort {g:g} in period "
-            f"{period:g}; use control_group='never_treated' or drop the cohort", group=g, period=period
-        )
-    if not treated[mask].any():
-        raise CellDesignError(f"no observations of cohort {g:g} in periods {sd.periods[base]:g} and {period:g}",
-                              group=g, period=period)
+        for p in sorted({base, ti}):
+            at = sd.obs_period == p
+            if not (controls & at).any():
+                reason = f"no comparison observations ({comparison}) in one of the cell's periods"
+                raise CellDesignError(f"no comparison observations ({comparison}) for cohort {g:g} in period "
+                                      f"{sd.periods[p]:g}; {advice}", group=g, period=period, reason=reason)
+            if not (treated & at).any():
+                raise CellDesignError(f"no observations of cohort {g:g} in period {sd.periods[p]:g}", group=g,
+                                      period=period, reason="no observations of the cohort in one of the cell's periods")
     try:
         res = _cell_estimate(sd, ti, base, mask, treated, est, rcs_cells)
     except DesignError as error:
         raise CellDesignError(f"ATT(g,t) of cohort {g:g} in period {period:g}: {error}", group=g,
-                              period=period) from error
+                              period=period, reason=error.reason) from error
     scaled = res.inf * (sd.n_obs / mask.sum())
     if sd.unbalanced:
         # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit

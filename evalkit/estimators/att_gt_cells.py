@@ -59,10 +59,8 @@ def _wols(x: np.ndarray, y: np.ndarray, w: np.ndarray, subset: np.ndarray) -> tu
     ws = w * subset
     xtx = (x * ws[:, None]).T @ x / n
     if np.linalg.cond(xtx) > 1 / np.finfo(float).eps:
-        raise DesignError(
-            f"covariates are collinear among the {int(subset.sum())} units of an outcome regression; "
-            "drop covariates or use est_method='ipw'"
-        )
+        fact = f"covariates are collinear among the {int(subset.sum())} units of an outcome regression"
+        raise DesignError(f"{fact}; drop covariates or use est_method='ipw'", reason=fact)
     xty = (x * ws[:, None]).T @ y / n
     beta = np.linalg.solve(xtx, xty)
     fitted = x @ beta

@@ -331,8 +331,9 @@ def fui_event_study(
 
 
 def _failed_cell(error: CellDesignError, horizon: int) -> dict[str, str]:
-    """The ATT(g,t) cell that stopped Callaway-Sant'Anna, as months, and why: the cell's
-    period is an entry month and its group the counties' start minus the horizon."""
-    # the reason is the fact before "; ", without att_gt's advice on its own arguments
+    """The ATT(g,t) cell that stopped Callaway-Sant'Anna, as months, and why (the error's
+    ``reason``: without the cell's periods, which are month indices here, and without
+    att_gt's advice on arguments the event study sets): the cell's period is an entry
+    month and its group the counties' start minus the horizon."""
     return {"entry_month": month_label(int(error.period)), "start_month": month_label(int(error.group) + horizon),
-            "reason": str(error.__cause__ or error).split("; ")[0]}
+            "reason": error.reason}
