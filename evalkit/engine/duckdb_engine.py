@@ -115,10 +115,11 @@ class DuckDBEngine:
             _close(con, attached)
 
     def columns(self, table: Table) -> list[str]:
-        """Column names of ``table`` from its schema (Parquet metadata, catalog)."""
+        """Column names of ``table`` from its schema (Parquet metadata, catalog), on the
+        database the queries use (opening another costs tens of milliseconds)."""
         if isinstance(table, pd.DataFrame):
             return [str(c) for c in table.columns]
-        con = session(threads=1)
+        con = session(memory_limit=self.memory_limit, threads=self.threads, temp_directory=self.temp_directory)
         attached: list[str] = []
         try:
             self._register(con, "probe", table, attached)
