@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.staggered.cohorts import relative_period
-from evalkit.errors import PanelValidationError
-from evalkit.staggered.design import StaggeredDesign, build_design, check_columns
+from evalkit.staggered.design import StaggeredDesign, build_design, check_outcomes
 
 __all__ = ["EventData", "bin_event_times", "event_data", "event_design", "event_designs", "event_dummies"]
 
@@ -187,12 +186,7 @@ def event_designs(
     if isinstance(covariates, str):
         covariates = (covariates,)
     ys = list(ys)
-    check_columns(data, ys, ys)
-    missing = data[ys[0]].isna().to_numpy()
-    for other in ys[1:]:
-        if not np.array_equal(data[other].isna().to_numpy(), missing):
-            raise PanelValidationError(f"outcome '{other}' is missing on other rows than '{ys[0]}'; estimate "
-                                       "outcomes observed on different rows one at a time")
+    check_outcomes(data, ys)
     design = build_design(data, y=ys[0], time=time, group=group, unit=unit, covariates=covariates,
                           weights=weights, cluster=cluster)
     design.check_clusters(stacklevel=4)

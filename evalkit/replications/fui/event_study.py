@@ -32,6 +32,7 @@ import pandas as pd
 from evalkit.cohorts import EntryPool, RolloutSchedule, find_entries
 from evalkit.errors import CellDesignError, DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
+from evalkit.estimators.att_gt_result import AggregateResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.outcomes import EXIT_STATES, OutcomeRows, outcomes_at_horizons
@@ -268,15 +269,17 @@ def fui_event_study(
             joint = _model_data(cohorts, use, [f"{o}_{k}" for o in shared], covariates, k)
             # every lead needs untreated cohorts of the first-treated counties before it
             usable = min(leads, untreated - 1)
+            columns = [f"{o}_{k}" for o in shared]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExcludedRowsWarning)
                 warnings.simplefilter("ignore", FewClustersWarning)  # stated once by the report's diagnostics
-                imputed = imputation_did(joint, y=[f"{o}_{k}" for o in shared], time="entry_month", group="group",
-                                         unit="county", cluster="county", covariates=list(covariates),
+                imputed = imputation_did(joint, y=columns, time="entry_month", group="group", unit="county",
+                                         cluster="county", covariates=list(covariates),
                                          min_e=-usable if usable >= 1 else None)
-            for outcome in shared:
-                parts[outcome, k] = _estimate(samples[outcome, k][1], imputed[f"{outcome}_{k}"], outcome, k, usable,
-                                              covariates, sensitivity_m, n_boot, seed)
+                callaway = _callaway(joint, columns, covariates)
+            for outcome, column in zip(shared, columns):
+                parts[outcome, k] = _estimate(samples[outcome, k][1], imputed[column], callaway[column], outcome, k,
+                                              usable, covariates, sensitivity_m, n_boot, seed)
     rows, tests, robust, overall, skipped = [], [], [], [], []
     for outcome in outcomes:
         for k in horizons:
@@ -321,13 +324,33 @@ def _model_data(cohorts: pd.DataFrame, use: pd.Series, columns: list[str], covar
     )
 
 
+def _callaway(data: pd.DataFrame, columns: list[str], covariates: tuple[str, ...]) -> dict:
+    """The Callaway-Sant'Anna event study (ATT(g,t) aggregated by event time) of each outcome
+    column, or the :class:`CellDesignError` that stopped it: one ``att_gt`` of all the
+    columns (the same entrants), or, when a cell fails, one per column for its own error."""
+    kwargs = dict(time="entry_month", group="group", covariates=list(covariates), control_group="not_yet_treated",
+                  est_method="dr", panel=False, cluster="county")
+    try:
+        return {column: res.aggregate("dynamic") for column, res in att_gt(data, y=columns, **kwargs).items()}
+    except CellDesignError as error:
+        if len(columns) == 1:
+            return {columns[0]: error}
+    out: dict = {}
+    for column in columns:
+        try:
+            out[column] = att_gt(data, y=column, **kwargs).aggregate("dynamic")
+        except CellDesignError as error:
+            out[column] = error
+    return out
+
+
 def _estimate(
-    data: pd.DataFrame, imputed: ImputationResult, outcome: str, k: int, usable: int, covariates: tuple[str, ...],
-    sensitivity_m: tuple[float, ...], n_boot: int | None, seed: int,
+    data: pd.DataFrame, imputed: ImputationResult, callaway: AggregateResult | CellDesignError, outcome: str, k: int,
+    usable: int, covariates: tuple[str, ...], sensitivity_m: tuple[float, ...], n_boot: int | None, seed: int,
 ) -> tuple[list[pd.DataFrame], dict, pd.DataFrame, pd.DataFrame, list[dict]]:
-    """The other estimators of one outcome and horizon beside its imputation result, and the rows
-    of :class:`FuiEventStudy`'s tables: estimates, pre-trend test, sensitivity, overall effect and
-    the estimator left out (if any)."""
+    """The two-stage estimator of one outcome and horizon beside its imputation and Callaway-Sant'Anna
+    results (or the error that stopped the latter), and the rows of :class:`FuiEventStudy`'s tables:
+    estimates, pre-trend test, sensitivity, overall effect and the estimator left out (if any)."""
     column = f"{outcome}_{k}"
     cols = dict(
         y=column, time="entry_month", group="group", unit="county", cluster="county",
@@ -346,14 +369,8 @@ def _estimate(
         # 18 counties, 6 treated: the report's design diagnostics state this caveat once
         warnings.simplefilter("ignore", FewClustersWarning)
         staged = two_stage_did(data, **cols, ref=-1)
-        try:
-            callaway = att_gt(
-                data, y=column, time="entry_month", group="group", covariates=list(covariates),
-                control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",
-            ).aggregate("dynamic")
-        except CellDesignError as error:
-            callaway = None
-            skipped.append({"outcome": outcome, "horizon": k, "estimator": CALLAWAY, **_failed_cell(error, k)})
+    if isinstance(callaway, CellDesignError):
+        skipped.append({"outcome": outcome, "horizon": k, "estimator": CALLAWAY, **_failed_cell(callaway, k)})
     with warnings.catch_warnings():
         # intervals reaching the edge of the search grid are flagged in `open_end`
         warnings.simplefilter("ignore", EvalkitWarning)
@@ -361,7 +378,7 @@ def _estimate(
     sens = honest.tidy().rename(columns={"m_bar": "m"}).assign(outcome=outcome, horizon=k,
                                                                 breakdown=honest.breakdown())
     results = [("imputation (BJS)", imputed), ("two-stage (Gardner)", staged)]
-    if callaway is not None:
+    if not isinstance(callaway, CellDesignError):
         results.append((CALLAWAY, callaway))
     wild = wild_effects(imputed, n_boot=n_boot, seed=seed) if n_boot else None
     rows = []
