@@ -33,6 +33,7 @@ from evalkit.cohorts import EntryPool, RolloutSchedule, find_entries
 from evalkit.errors import CellDesignError, DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_result import AggregateResult
+from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.outcomes import EXIT_STATES, OutcomeRows, outcomes_at_horizons
@@ -257,29 +258,30 @@ def fui_event_study(
                     f"data (the first is {month_label(data['entry_month'].min())}), so the first-treated counties "
                     "have no untreated cohort to impute from; estimate the event study at shorter horizons"
                 )
-            samples[outcome, k] = use, data, untreated
+            samples[outcome, k] = use, untreated
     parts = {}
     for k in horizons:
-        # the outcomes of a horizon observed for the same entrants share one imputation design
+        # the outcomes of a horizon observed for the same entrants share each estimator's design (one call)
         same_rows: dict[bytes, list[str]] = {}
         for outcome in outcomes:
             same_rows.setdefault(samples[outcome, k][0].to_numpy().tobytes(), []).append(outcome)
         for shared in same_rows.values():
-            use, _, untreated = samples[shared[0], k]
-            joint = _model_data(cohorts, use, [f"{o}_{k}" for o in shared], covariates, k)
+            use, untreated = samples[shared[0], k]
+            columns = [f"{o}_{k}" for o in shared]
+            joint = _model_data(cohorts, use, columns, covariates, k)
             # every lead needs untreated cohorts of the first-treated counties before it
             usable = min(leads, untreated - 1)
-            columns = [f"{o}_{k}" for o in shared]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExcludedRowsWarning)
                 warnings.simplefilter("ignore", FewClustersWarning)  # stated once by the report's diagnostics
-                imputed = imputation_did(joint, y=columns, time="entry_month", group="group", unit="county",
-                                         cluster="county", covariates=list(covariates),
-                                         min_e=-usable if usable >= 1 else None)
+                cols = dict(y=columns, time="entry_month", group="group", unit="county", cluster="county",
+                            covariates=list(covariates))
+                imputed = imputation_did(joint, **cols, min_e=-usable if usable >= 1 else None)
+                staged = two_stage_did(joint, **cols, ref=-1)
                 callaway = _callaway(joint, columns, covariates)
             for outcome, column in zip(shared, columns):
-                parts[outcome, k] = _estimate(samples[outcome, k][1], imputed[column], callaway[column], outcome, k,
-                                              usable, covariates, sensitivity_m, n_boot, seed)
+                parts[outcome, k] = _estimate(imputed[column], staged[column], callaway[column], outcome, k, usable,
+                                              sensitivity_m, n_boot, seed)
     rows, tests, robust, overall, skipped = [], [], [], [], []
     for outcome in outcomes:
         for k in horizons:
@@ -345,17 +347,13 @@ def _callaway(data: pd.DataFrame, columns: list[str], covariates: tuple[str, ...
 
 
 def _estimate(
-    data: pd.DataFrame, imputed: ImputationResult, callaway: AggregateResult | CellDesignError, outcome: str, k: int,
-    usable: int, covariates: tuple[str, ...], sensitivity_m: tuple[float, ...], n_boot: int | None, seed: int,
+    imputed: ImputationResult, staged: EventStudyResult, callaway: AggregateResult | CellDesignError, outcome: str,
+    k: int, usable: int, sensitivity_m: tuple[float, ...], n_boot: int | None, seed: int,
 ) -> tuple[list[pd.DataFrame], dict, pd.DataFrame, pd.DataFrame, list[dict]]:
-    """The two-stage estimator of one outcome and horizon beside its imputation and Callaway-Sant'Anna
-    results (or the error that stopped the latter), and the rows of :class:`FuiEventStudy`'s tables:
-    estimates, pre-trend test, sensitivity, overall effect and the estimator left out (if any)."""
-    column = f"{outcome}_{k}"
-    cols = dict(
-        y=column, time="entry_month", group="group", unit="county", cluster="county",
-        covariates=list(covariates),
-    )
+    """The sensitivity analysis and wild bootstrap of one outcome and horizon beside its imputation,
+    two-stage and Callaway-Sant'Anna results (or the error that stopped the latter), and the rows of
+    :class:`FuiEventStudy`'s tables: estimates, pre-trend test, sensitivity, overall effect and the
+    estimator left out (if any)."""
     skipped = []
     if usable >= 1:
         test: object = imputed.pretrend_test
@@ -364,11 +362,6 @@ def _estimate(
             f"no pre-trend test: the first-treated counties have {usable + 1} untreated "
             "entry cohort(s) in the data, too few to estimate leads beside the county effects"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ExcludedRowsWarning)
-        # 18 counties, 6 treated: the report's design diagnostics state this caveat once
-        warnings.simplefilter("ignore", FewClustersWarning)
-        staged = two_stage_did(data, **cols, ref=-1)
     if isinstance(callaway, CellDesignError):
         skipped.append({"outcome": outcome, "horizon": k, "estimator": CALLAWAY, **_failed_cell(callaway, k)})
     with warnings.catch_warnings():
