@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from test_att_gt_covariate_cells import assert_cells_equal_rows
 
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, PanelValidationError
 from evalkit.estimators import att_gt_covariate_cells
 from evalkit.estimators.att_gt import att_gt
 from evalkit.estimators.att_gt_cells import PSCORE_TRIM, dr_rcs
@@ -128,3 +128,63 @@ def test_the_cell_path_is_taken_for_discrete_covariates(monkeypatch: pytest.Monk
         warnings.simplefilter("ignore")
         res = att_gt(_cross_sections(), **COLS, panel=False, covariates=["c1", "c2", "c3"])
     assert len(taken) == len(res.params) and all(taken)
+
+
+def test_cell_estimate_of_several_outcomes_equals_each_alone() -> None:
+    rng = np.random.default_rng(1)
+    distinct = np.column_stack([np.ones(8), rng.integers(0, 2, 8), rng.normal(size=8)])
+    cell = rng.integers(0, 8, 1500)
+    treated, post = rng.random(1500) < 0.4, rng.random(1500) < 0.5
+    Y = np.column_stack([distinct[cell] @ [1.0, 2.0, -1.0] + rng.normal(size=1500), rng.random(1500) < 0.3])
+    w = rng.uniform(0.5, 2.0, 1500)
+    joint = dr_rcs_cell(Y, post, treated, cell, distinct, w)
+    assert len(joint) == 2
+    for j, (att, inf) in enumerate(joint):
+        alone = dr_rcs_cell(Y[:, j], post, treated, cell, distinct, w)
+        assert att == alone[0]
+        np.testing.assert_array_equal(inf, alone[1])
+
+
+@pytest.mark.parametrize("kw", [
+    {"panel": False, "covariates": ["c1", "c2", "c3", "b"], "weights": "w", "control_group": "not_yet_treated",
+     "cluster": "region", "n_boot": 99, "rng": 5},
+    {"panel": False, "covariates": ["c1", "c2"], "est_method": "ipw"},
+    {"unit": "unit", "covariates": ["c1", "c2", "c3", "b"], "control_group": "not_yet_treated"},
+], ids=["rcs_dr_cells_bootstrap", "rcs_ipw", "unbalanced_panel"])
+def test_several_outcomes_equal_one_call_per_outcome(kw: dict) -> None:
+    """A list of outcomes shares the design (and the cells' counts, logit and normal matrices):
+    each result is bit for bit that of its own call."""
+    d = _cross_sections(seed=6)
+    if "unit" in kw:
+        d = d.drop_duplicates(["unit", "time"])
+        d["g"] = d.groupby("unit")["g"].transform("first")
+    d = d.assign(y2=(d["y"] > 0.5).astype(float), y3=d["y"] * d["b"] - d["time"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        joint = att_gt(d, y=["y", "y2", "y3"], time="time", group="g", **kw)
+        assert list(joint) == ["y", "y2", "y3"]
+        for outcome, res in joint.items():
+            alone = att_gt(d, y=outcome, time="time", group="g", **kw)
+            pd.testing.assert_frame_equal(res.tidy(), alone.tidy(), check_exact=True)
+            np.testing.assert_array_equal(res.influence, alone.influence)
+            pd.testing.assert_frame_equal(res.aggregate("dynamic").tidy(), alone.aggregate("dynamic").tidy(),
+                                          check_exact=True)
+        with pytest.raises(PanelValidationError, match="'y2' is missing on other rows than 'y'"):
+            att_gt(d.assign(y2=d["y2"].where(d.index != d.index[3])), y=["y", "y2"], time="time", group="g", **kw)
+
+
+@pytest.mark.parametrize("covariates", [None, ["c1"]], ids=["no_covariates", "dr_cells"])
+def test_several_outcomes_of_a_balanced_panel_equal_one_call_per_outcome(covariates: list[str] | None) -> None:
+    rng = np.random.default_rng(8)
+    units, periods = np.arange(300), np.arange(1, 6)
+    d = pd.DataFrame({"unit": np.repeat(units, 5), "time": np.tile(periods, 300)})
+    d["g"] = rng.choice([0, 3, 4], 300)[d["unit"]]
+    d["c1"] = rng.integers(0, 2, 300)[d["unit"]].astype(float)
+    d["y"] = rng.normal(size=len(d)) + d["c1"] * d["time"] + ((d["g"] > 0) & (d["time"] >= d["g"]))
+    d["y2"] = d["y"] ** 2
+    kw = {"time": "time", "group": "g", "unit": "unit", "covariates": covariates}
+    joint = att_gt(d, y=["y", "y2"], **kw)
+    for outcome, res in joint.items():
+        alone = att_gt(d, y=outcome, **kw)
+        pd.testing.assert_frame_equal(res.tidy(), alone.tidy(), check_exact=True)
+        np.testing.assert_array_equal(res.influence, alone.influence)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError
+from evalkit.errors import DesignError, EvalkitError, PanelValidationError
 from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.results import WaldTest
 from evalkit.results import InvalidTest
@@ -74,3 +74,26 @@ def test_effects_index_points_at_treated_rows() -> None:
     treated = DATA.index[(DATA["g"] > 0) & (DATA["time"] >= DATA["g"])]
     assert res.effects.index.equals(treated)
     np.testing.assert_allclose(res.effects.mean(), res.params["ATT"], rtol=1e-12)
+
+
+def test_several_outcomes_equal_one_call_per_outcome() -> None:
+    """A list of outcomes shares the design; each result is that of its own call (pre-trend test to rounding)."""
+    data = DATA.assign(y2=DATA["y"] ** 2 - DATA["x"], y3=0.5 * DATA["y"] + DATA["time"])
+    kwargs = dict(time="time", group="g", unit="unit", covariates=["x"], weights="w", min_e=-3)
+    joint = imputation_did(data, y=["y", "y2", "y3"], **kwargs)
+    assert list(joint) == ["y", "y2", "y3"]
+    for outcome, res in joint.items():
+        alone = imputation_did(data, y=outcome, **kwargs)
+        pd.testing.assert_frame_equal(res.tidy(), alone.tidy(), check_exact=True)
+        pd.testing.assert_frame_equal(res.cov, alone.cov, check_exact=True)
+        assert res.model_name == alone.model_name and res.extra == alone.extra
+        pd.testing.assert_series_equal(res.effects, alone.effects, check_exact=True)
+        np.testing.assert_allclose(res.pretrend_test.statistic, alone.pretrend_test.statistic, rtol=1e-12)
+        np.testing.assert_allclose(res.pretrend_test.p_value, alone.pretrend_test.p_value, rtol=1e-12)
+        pd.testing.assert_frame_equal(res.pretrend_estimates, alone.pretrend_estimates, rtol=1e-12)
+    assert isinstance(imputation_did(data, y=["y"], **kwargs)["y"], ImputationResult)
+    gappy = data.assign(y2=data["y2"].where(data.index != 5))
+    with pytest.raises(PanelValidationError, match="'y2' is missing on other rows than 'y'"):
+        imputation_did(gappy, y=["y", "y2"], **kwargs)
+    with pytest.raises(EvalkitError, match="distinct outcomes"):
+        imputation_did(data, y=["y", "y"], **kwargs)

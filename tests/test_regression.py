@@ -15,6 +15,7 @@ import statsmodels.api as sm
 
 from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
 from evalkit.regression import feols, fit_ols, readable_term
+from evalkit.regression.ols import fit_ols_outcomes
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "regression_pyfixest.json").read_text())
 
@@ -223,6 +224,37 @@ def test_fit_ols_validates_arrays():
         fit_ols(np.arange(5.0), X, weights=np.array([1, 1, 0, 1, 1.0]))
     with pytest.raises(DesignError, match=re.escape("'b' is a linear combination of 'a'")):
         fit_ols(np.arange(5.0), np.column_stack([np.arange(5.0), 2 * np.arange(5.0)]), names=["a", "b"])
+
+
+@pytest.mark.parametrize("cov_type", ["iid", "HC1", "CR1"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_fit_ols_outcomes_equal_one_fit_per_outcome(panel, cov_type, weighted):
+    """Several outcomes on one design (two fixed effects, singletons dropped) give each the fit of
+    its own fit_ols call, up to the rounding of demeaning several columns at once."""
+    df = pd.concat([panel[panel.unit < 100], panel[panel.unit == 100].iloc[:1]])  # unit 100: a singleton
+    X = df[["x1", "x2"]].to_numpy()
+    Y = np.column_stack([df.y, df.y**2 - df.x1, df.x2 * 0.3 + df.y])
+    kwargs = dict(fe=df[["unit", "time"]].to_numpy(), cluster=df.unit.to_numpy() if cov_type == "CR1" else None,
+                  cov_type=cov_type, weights=df.w.to_numpy() if weighted else None, names=["x1", "x2"])
+    with pytest.warns(ExcludedRowsWarning, match="1 fixed-effect singleton"):
+        joint = fit_ols_outcomes(Y, X, **kwargs)
+    assert len(joint) == 3
+    for j, fit in enumerate(joint):
+        with pytest.warns(ExcludedRowsWarning):
+            alone = fit_ols(Y[:, j], X, **kwargs)
+        np.testing.assert_allclose(fit.beta, alone.beta, rtol=1e-12)
+        np.testing.assert_allclose(fit.cov, alone.cov, rtol=1e-12)
+        np.testing.assert_allclose(fit.resid, alone.resid, rtol=1e-12, atol=1e-12 * np.abs(alone.resid).max())
+        assert fit.df_resid == alone.df_resid and fit.names == alone.names
+        np.testing.assert_array_equal(fit.sample, alone.sample)
+        np.testing.assert_allclose([fit.ssr, fit.tss, fit.tss_within], [alone.ssr, alone.tss, alone.tss_within],
+                                   rtol=1e-12)
+    single = fit_ols_outcomes(Y[:, :1], X, **{**kwargs, "fe": None})[0]
+    np.testing.assert_array_equal(single.beta, fit_ols(Y[:, 0], X, **{**kwargs, "fe": None}).beta)
+    with pytest.raises(EvalkitError, match="outcome 1 of Y has 1 non-finite"):
+        fit_ols_outcomes(np.column_stack([Y[:, 0], np.r_[np.nan, Y[1:, 1]]]), X, **kwargs)
+    with pytest.raises(EvalkitError, match="one column per outcome"):
+        fit_ols_outcomes(Y[:, 0], X, **kwargs)
 
 
 # -- edge data, covariance spellings and immutable results ----------------------------------

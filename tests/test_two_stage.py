@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import ExcludedRowsWarning
+from evalkit.errors import ExcludedRowsWarning, PanelValidationError
 from evalkit.estimators.imputation import imputation_did
 from evalkit.estimators.two_stage import two_stage_did
 
@@ -60,3 +60,22 @@ def test_several_rows_per_unit_and_period() -> None:
     rows["y"] = rows["y"] + rng.normal(size=len(rows))
     res = two_stage_did(rows, y="y", time="time", group="g", unit="unit")
     assert np.all(np.isfinite(res.std_errors)) and res.n_clusters == DATA["unit"].nunique()
+
+
+@pytest.mark.parametrize(("key", "kwargs"), CASES, ids=[c[0] for c in CASES])
+def test_several_outcomes_equal_one_call_per_outcome(key: str, kwargs: dict) -> None:
+    """A list of outcomes shares the design, the first stage and its projections: each result is
+    bit for bit that of its own call."""
+    data = DATA.assign(y2=DATA["y"] ** 2 - DATA["x"], y3=0.5 * DATA["y"] + DATA["time"])
+    joint = two_stage_did(data, y=["y", "y2", "y3"], time="time", group="g", unit="unit", min_e=-3, **kwargs)
+    assert list(joint) == ["y", "y2", "y3"]
+    for outcome, res in joint.items():
+        alone = two_stage_did(data, y=outcome, time="time", group="g", unit="unit", min_e=-3, **kwargs)
+        pd.testing.assert_frame_equal(res.tidy(), alone.tidy(), check_exact=True)
+        pd.testing.assert_frame_equal(res.cov, alone.cov, check_exact=True)
+        assert res.model_name == alone.model_name and res.extra == alone.extra
+        np.testing.assert_array_equal(res.scores.scores, alone.scores.scores)
+        np.testing.assert_array_equal(res.scores.shares, alone.scores.shares)
+    with pytest.raises(PanelValidationError, match="'y2' is missing on other rows than 'y'"):
+        two_stage_did(data.assign(y2=data["y2"].where(data.index != 7)), y=["y", "y2"], time="time", group="g",
+                      unit="unit")

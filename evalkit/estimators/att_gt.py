@@ -35,7 +35,7 @@ from evalkit.progress import progress
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.results.distributions import chi2_survival
 from evalkit.staggered.covariate_cells import MAX_CELL_SHARE, covariate_cells
-from evalkit.staggered.design import build_design
+from evalkit.staggered.design import build_design, check_outcomes
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 from evalkit.staggered.terms import cell_term
 
@@ -68,13 +68,16 @@ def _cells(periods: np.ndarray, cohorts: np.ndarray, base_period: str, anticipat
 def _estimate_cell(
     sd: StaggeredData, g: float, ti: int, base: int, control_group: str, anticipation: int,
     est: Callable[..., CellEstimate], rcs_cells: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[float, np.ndarray]:
+    others: Sequence[StaggeredData] = (),
+) -> tuple[float, np.ndarray] | list[tuple[float, np.ndarray]]:
     """ATT(g,t) of one cell and its influence function over all observations.
 
     ``rcs_cells``: the covariate cells of the rows (distinct rows, code per row) when ``est``
     is the doubly robust repeated cross-section estimator, which is then computed from them
     (:func:`~evalkit.estimators.att_gt_covariate_cells.dr_rcs_cell`) unless the cell needs
-    ``est`` to report its error.
+    ``est`` to report its error.  ``others``: the same observations with other outcomes
+    (:meth:`StaggeredData.with_outcome`), estimated in the same cell; then a list of
+    ``(att, influence)``, ``sd``'s first.
     """
     later = sd.periods[max(ti, base)]
     row_group = sd.row_group if sd.unbalanced else sd.obs_group
@@ -106,34 +109,42 @@ def _estimate_cell(
                 raise CellDesignError(f"no observations of cohort {g:g} in period {sd.periods[p]:g}", group=g,
                                       period=period, reason="no observations of the cohort in one of the cell's periods")
     try:
-        res = _cell_estimate(sd, ti, base, mask, treated, est, rcs_cells)
+        results = _cell_estimate([sd, *others], ti, base, mask, treated, est, rcs_cells)
     except DesignError as error:
         raise CellDesignError(f"ATT(g,t) of cohort {g:g} in period {period:g}: {error}", group=g,
                               period=period, reason=error.reason) from error
-    scaled = res.inf * (sd.n_obs / mask.sum())
-    if sd.unbalanced:
-        # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit
-        return res.att, np.bincount(sd.row_unit[mask], weights=scaled, minlength=sd.n_obs)
-    inf = np.zeros(sd.n_obs)
-    inf[mask] = scaled
-    return res.att, inf
+    out = []
+    for res in results:
+        scaled = res.inf * (sd.n_obs / mask.sum())
+        if sd.unbalanced:
+            # R did's unbalanced panel: row influence functions scaled by n_units / n_cell_rows, summed per unit
+            out.append((res.att, np.bincount(sd.row_unit[mask], weights=scaled, minlength=sd.n_obs)))
+            continue
+        inf = np.zeros(sd.n_obs)
+        inf[mask] = scaled
+        out.append((res.att, inf))
+    return out if others else out[0]
 
 
 def _cell_estimate(
-    sd: StaggeredData, ti: int, base: int, mask: np.ndarray, treated: np.ndarray, est: Callable[..., CellEstimate],
-    rcs_cells: tuple[np.ndarray, np.ndarray] | None,
-) -> CellEstimate:
-    """``est`` on the rows of one cell (``mask``): the two periods of each unit on a panel, the
-    rows of the two periods on cross-sections (from the covariate cells when given)."""
+    sds: list[StaggeredData], ti: int, base: int, mask: np.ndarray, treated: np.ndarray,
+    est: Callable[..., CellEstimate], rcs_cells: tuple[np.ndarray, np.ndarray] | None,
+) -> list[CellEstimate]:
+    """``est`` on the rows of one cell (``mask``) for each outcome of ``sds`` (the same
+    observations): the two periods of each unit on a panel, the rows of the two periods on
+    cross-sections (from the covariate cells when given, shared by the outcomes)."""
+    sd = sds[0]
     if sd.panel:
-        return est(sd.outcome[mask, ti], sd.outcome[mask, base], treated[mask], sd.design[mask, base],
-                   sd.weights[mask])
+        return [est(one.outcome[mask, ti], one.outcome[mask, base], treated[mask], sd.design[mask, base],
+                    sd.weights[mask]) for one in sds]
     post = sd.obs_period[mask] == ti
     weights = sd.row_weights if sd.unbalanced else sd.weights
-    fast = None if rcs_cells is None else dr_rcs_cell(
-        sd.outcome[mask], post, treated[mask], rcs_cells[1][mask], rcs_cells[0], weights[mask])
-    return est(sd.outcome[mask], post, treated[mask], sd.design[mask], weights[mask]) if fast is None \
-        else CellEstimate(*fast)
+    y = sd.outcome[mask] if len(sds) == 1 else np.column_stack([one.outcome[mask] for one in sds])
+    fast = None if rcs_cells is None else dr_rcs_cell(y, post, treated[mask], rcs_cells[1][mask], rcs_cells[0],
+                                                      weights[mask])
+    if fast is None:
+        return [est(one.outcome[mask], post, treated[mask], sd.design[mask], weights[mask]) for one in sds]
+    return [CellEstimate(*fast)] if len(sds) == 1 else [CellEstimate(*f) for f in fast]
 
 
 def _cells_without_covariates(
@@ -258,7 +269,7 @@ def _pretest(params: np.ndarray, cov: np.ndarray, group: np.ndarray, time: np.nd
 def att_gt(
     data: pd.DataFrame,
     *,
-    y: str,
+    y: str | Sequence[str],
     time: str,
     group: str,
     unit: str | None = None,
@@ -274,7 +285,7 @@ def att_gt(
     alpha: float = 0.05,
     n_boot: int | None = None,
     rng: RNG = None,
-) -> ATTgtResult:
+) -> ATTgtResult | dict[str, ATTgtResult]:
     """Estimate every ATT(g,t) of a staggered adoption design (Callaway & Sant'Anna 2021).
 
     Parameters
@@ -289,7 +300,10 @@ def att_gt(
         ``gname``: 0 or ``inf`` = never treated; a missing value is an error) and the unit
         id (panels only).  Units treated in or before the first period (+ anticipation)
         are excluded with a warning; cohorts after the last period are never treated
-        within the data.
+        within the data.  ``y`` may list several outcomes missing on the same rows: they
+        share the design and, on repeated cross-sections with the doubly robust estimator
+        and discrete covariates, each cell's weighted counts, logit and regression normal
+        matrices; each gets the result of its own call.
     covariates
         ``"~ x1 + x2"`` (formulaic formula) or a list of columns, for conditional parallel
         trends; panels use each unit's covariates in the cell's base period.
@@ -331,17 +345,21 @@ def att_gt(
 
     Returns
     -------
-    ATTgtResult
+    ATTgtResult or dict of str to ATTgtResult
         Terms ``cohort::g:time::t``; ``std_errors`` analytic or bootstrap; ``cov`` their
         covariance (cluster-robust; after a bootstrap the draws' correlation scaled to the
         bootstrap standard errors); ``crit_uniform`` the sup-t critical value when
-        bootstrapped.
+        bootstrapped.  For a list of outcomes a dict ``outcome -> result`` in their order
+        (with ``n_boot`` the outcomes' draws follow each other from ``rng``, as in
+        consecutive calls).
 
     Raises
     ------
     CellDesignError
         A cell cannot be estimated (no comparison units, no treated rows, covariates
         collinear within it); its ``group`` and ``period`` name the cell.
+    PanelValidationError
+        Outcomes of ``y`` missing on different rows.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
@@ -356,8 +374,13 @@ def att_gt(
     else:
         raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
 
+    outcomes = [y] if isinstance(y, str) else list(y)
+    if not outcomes or len(set(outcomes)) < len(outcomes):
+        raise ValueError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    if not isinstance(y, str):
+        check_outcomes(data, outcomes)
     design = build_design(
-        data, y=y, time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],
+        data, y=outcomes[0], time=time, group=group, unit=unit, covariates=covariate_columns(covariates)[1],
         weights=weights, cluster=cluster, panel=panel, anticipation=anticipation,
     )
     if cluster is not None:
@@ -369,24 +392,24 @@ def att_gt(
     elif sd.unbalanced:
         raise DesignError("a custom est_method on an unbalanced panel needs the repeated cross-section signature; "
                           "pass allow_unbalanced_panel=False to balance the panel, or a balanced panel")
+    sds = [sd, *(sd.with_outcome(design.column(other)) for other in outcomes[1:])]
     cells = _cells(sd.periods, sd.cohorts, base_period, anticipation)
     fast = None
     if sd.panel and not callable(est_method) and len(sd.covariate_names) == 1:
-        fast = _cells_without_covariates(sd, cells, control_group, anticipation, trim=est_method != "reg")
+        fast = [_cells_without_covariates(one, cells, control_group, anticipation, trim=est_method != "reg")
+                for one in sds]
     elif sd.panel and est_method == "dr":
-        fast = _dr_from_covariate_cells(sd, cells, control_group, anticipation, est)
-    if fast is not None:
-        att, influence = fast
-    else:
+        fast = [_dr_from_covariate_cells(one, cells, control_group, anticipation, est) for one in sds]
+    if fast is None or any(f is None for f in fast):
         rcs_cells = sd.covariate_cells if (not sd.panel and est_method == "dr" and len(sd.covariate_names) > 1) \
             else None
-        att = np.zeros(len(cells))
-        influence = np.zeros((sd.n_obs, len(cells)))
+        fast = [(np.zeros(len(cells)), np.zeros((sd.n_obs, len(cells)))) for _ in sds]
         for j, (g, ti, base) in enumerate(progress(cells, "ATT(g,t) cells")):
             if ti == base:
                 continue  # universal base period: the reference cell is 0 by construction
-            att[j], influence[:, j] = _estimate_cell(sd, g, ti, base, control_group, anticipation, est, rcs_cells)
-
+            estimated = _estimate_cell(sd, g, ti, base, control_group, anticipation, est, rcs_cells, others=sds[1:])
+            for (att, influence), (value, inf) in zip(fast, estimated if len(sds) > 1 else [estimated]):
+                att[j], influence[:, j] = value, inf
     extra = {
         "control_group": control_group,
         "base_period": base_period,
@@ -397,8 +420,10 @@ def att_gt(
         "n_cohorts": len(sd.cohorts),
         "n_periods": len(sd.periods),
     }
-    return cell_results(ATTgtResult, sd, cells, att, influence, n_boot=n_boot, alpha=alpha, rng=rng,
-                        model_name="ATT(g,t) (Callaway & Sant'Anna)", extra=extra)
+    results = {outcome: cell_results(ATTgtResult, one, cells, att, influence, n_boot=n_boot, alpha=alpha, rng=rng,
+                                     model_name="ATT(g,t) (Callaway & Sant'Anna)", extra=dict(extra))
+               for outcome, one, (att, influence) in zip(outcomes, sds, fast)}
+    return results[y] if isinstance(y, str) else results
 
 
 def cell_results(

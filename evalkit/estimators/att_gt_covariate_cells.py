@@ -102,18 +102,25 @@ def _grouped_logit(X: np.ndarray, treated_w: np.ndarray, total: np.ndarray,
     return np.minimum(p, 1 - 1e-6), hess
 
 
+def _wols_gram(X: np.ndarray, sw: np.ndarray, n: int) -> np.ndarray | None:
+    """The matrix ``X'WX / n`` of weighted OLS on covariate cells (``sw`` the cells' summed
+    weights); ``None`` if singular."""
+    xtx = (X * sw[:, None]).T @ X / n
+    return None if np.linalg.cond(xtx) > 1 / np.finfo(float).eps else xtx
+
+
 def _grouped_wols(X: np.ndarray, sw: np.ndarray, swy: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Weighted OLS on covariate cells (``_wols`` of one subset): fitted value per cell and
     the matrix ``(X'WX / n)`` to solve for its linear representation; ``None`` if singular."""
-    xtx = (X * sw[:, None]).T @ X / n
-    if np.linalg.cond(xtx) > 1 / np.finfo(float).eps:
+    xtx = _wols_gram(X, sw, n)
+    if xtx is None:
         return None
     return X @ np.linalg.solve(xtx, X.T @ swy / n), xtx
 
 
 def dr_rcs_cell(
     y: np.ndarray, post: np.ndarray, treated: np.ndarray, cell: np.ndarray, cell_rows: np.ndarray, weights: np.ndarray
-) -> tuple[float, np.ndarray] | None:
+) -> tuple[float, np.ndarray] | list[tuple[float, np.ndarray]] | None:
     """ATT and influence function of one 2x2 cell by the doubly robust repeated cross-section estimator.
 
     The estimator is :func:`~evalkit.estimators.att_gt_cells.dr_rcs` (Sant'Anna & Zhao 2020,
@@ -126,17 +133,19 @@ def dr_rcs_cell(
     ----------
     y, post, treated, cell, weights
         Outcome, post-period indicator, treatment indicator, covariate-cell code (into
-        ``cell_rows``) and weight of each row of the 2x2 cell.
+        ``cell_rows``) and weight of each row of the 2x2 cell.  ``y`` may be ``(n, m)``:
+        ``m`` outcomes of the same rows, which share the weighted counts, the logit and the
+        regressions' normal matrices (each result equal to that of its column alone).
     cell_rows
         Covariate row (with the intercept first, at least one covariate) of each covariate cell.
 
     Returns
     -------
-    (att, influence) as ``dr_rcs``, or ``None`` when the cell needs the general path (no
-    treated or comparison rows, or an empty or singular outcome regression, whose errors
-    that path reports).
+    (att, influence) as ``dr_rcs`` (a list of them, one per column, for ``(n, m)`` outcomes),
+    or ``None`` when the cell needs the general path (no treated or comparison rows, or an
+    empty or singular outcome regression, whose errors that path reports).
     """
-    n = len(y)
+    n = len(post)
     code, present = pd.factorize(cell)
     X = cell_rows[present]
     n_cells = X.shape[0]
@@ -144,20 +153,34 @@ def dr_rcs_cell(
     key = code * 4 + treated.astype(np.int64) * 2 + post.astype(np.int64)
     # [cell, treated, post]
     W = np.bincount(key, weights=w, minlength=4 * n_cells).reshape(n_cells, 2, 2)
-    Y = np.bincount(key, weights=w * y, minlength=4 * n_cells).reshape(n_cells, 2, 2)
     w_t, w_c = W[:, 1].sum(), W[:, 0].sum()
     if w_t == 0 or w_c == 0:
         return None
     ps, hess = _grouped_logit(X, W[:, 1].sum(axis=1), W.sum(axis=(1, 2)), w_t / (w_t + w_c))
+    # the outcome regressions by treatment status and period: their normal matrices
+    gram = {(d, t): _wols_gram(X, W[:, d, t], n) for d in (0, 1) for t in (0, 1)}
+    if any(g is None for g in gram.values()):
+        return None
+    if y.ndim == 1:
+        return _dr_rcs_outcome(y, X, w, key, W, ps, hess, gram)
+    out = [_dr_rcs_outcome(y[:, j], X, w, key, W, ps, hess, gram) for j in range(y.shape[1])]
+    return None if any(r is None for r in out) else out
+
+
+def _dr_rcs_outcome(
+    y: np.ndarray, X: np.ndarray, w: np.ndarray, key: np.ndarray, W: np.ndarray, ps: np.ndarray, hess: np.ndarray,
+    gram: dict[tuple[int, int], np.ndarray],
+) -> tuple[float, np.ndarray] | None:
+    """The part of :func:`dr_rcs_cell` that depends on the outcome ``y``, given the rows'
+    normalised weights ``w``, cell x status x period ``key``, summed weights ``W``, the
+    propensity scores and Hessian of the logit and the regressions' normal matrices."""
+    n, n_cells = len(y), X.shape[0]
+    Y = np.bincount(key, weights=w * y, minlength=4 * n_cells).reshape(n_cells, 2, 2)
     # outcome regressions by treatment status and period: fitted values f[:, d, p]
     f = np.empty((n_cells, 2, 2))
-    gram = {}
     for d in (0, 1):
         for t in (0, 1):
-            fitted = _grouped_wols(X, W[:, d, t], Y[:, d, t], n)
-            if fitted is None:
-                return None
-            f[:, d, t], gram[d, t] = fitted
+            f[:, d, t] = X @ np.linalg.solve(gram[d, t], X.T @ Y[:, d, t] / n)
     # weight factor of each row (times w_i) in the means of dr_rcs, per [cell, treated, post]
     odds = np.where(ps < PSCORE_TRIM, ps / (1 - ps), 0.0)
     zero, one = np.zeros((n_cells, 2)), np.ones((n_cells, 2))

@@ -42,14 +42,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
-from evalkit.regression.ols import fit_ols
+from evalkit.regression.ols import fit_ols_outcomes
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.results.distributions import f_survival
-from evalkit.staggered.event_data import EventData, event_design, event_dummies
+from evalkit.staggered.event_data import EventData, event_design, event_designs, event_dummies
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
@@ -137,8 +137,13 @@ def _bjs_scores(
     return estimates, psi, boot, shares
 
 
-def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFrame]:
-    """BJS Test 1: leads ``-1..-K`` added to the untreated model, on untreated rows."""
+def _pretrend_tests(eds: list[EventData], pretrends: int) -> list[tuple[WaldTest, pd.DataFrame]]:
+    """BJS Test 1 per outcome: leads ``-1..-K`` added to the untreated model, on untreated rows.
+
+    ``eds`` share every array but ``y`` (:func:`~evalkit.staggered.event_data.event_designs`):
+    the test regressions of all outcomes are one :func:`~evalkit.regression.ols.fit_ols_outcomes`.
+    """
+    ed = eds[0]
     untreated = ~ed.treated
     rel = ed.rel[untreated]
     leads = [-k for k in range(pretrends, 0, -1)]
@@ -148,27 +153,31 @@ def _pretrend_test(ed: EventData, pretrends: int) -> tuple[WaldTest, pd.DataFram
         raise DesignError(f"min_e={-pretrends} asks for event time(s) {absent}, which have no untreated rows")
     names = [event_term(e) for e in leads] + list(ed.covariate_names)
     X = np.hstack([event_dummies(rel, leads), ed.X[untreated]])
-    fit = fit_ols(
-        ed.y[untreated], X, weights=None if ed.weights is None else ed.weights[untreated],
+    fits = fit_ols_outcomes(
+        np.column_stack([e.y[untreated] for e in eds]), X,
+        weights=None if ed.weights is None else ed.weights[untreated],
         fe=np.column_stack([ed.unit, ed.period])[untreated], cluster=ed.cluster[untreated],
         cov_type="CR1", names=names,
     )
     k = len(leads)
-    b, V = fit.beta[:k], fit.cov[:k, :k]
-    stat = float(b @ np.linalg.solve(V, b)) / k
-    df_denom = fit.df_resid
-    test = WaldTest(
-        statistic=stat, df_num=k, p_value=float(f_survival(stat, k, df_denom)),
-        null=f"no effect in the {k} periods before treatment", df_denom=df_denom,
-    )
-    frame = pd.DataFrame({"event_time": leads, "estimate": b, "std_error": np.sqrt(np.diag(V))}, index=names[:k])
-    return test, frame
+    out = []
+    for fit in fits:
+        b, V = fit.beta[:k], fit.cov[:k, :k]
+        stat = float(b @ np.linalg.solve(V, b)) / k
+        df_denom = fit.df_resid
+        test = WaldTest(
+            statistic=stat, df_num=k, p_value=float(f_survival(stat, k, df_denom)),
+            null=f"no effect in the {k} periods before treatment", df_denom=df_denom,
+        )
+        frame = pd.DataFrame({"event_time": leads, "estimate": b, "std_error": np.sqrt(np.diag(V))}, index=names[:k])
+        out.append((test, frame))
+    return out
 
 
 def imputation_did(
     data: pd.DataFrame,
     *,
-    y: str,
+    y: str | Sequence[str],
     time: str,
     group: str,
     unit: str,
@@ -177,7 +186,7 @@ def imputation_did(
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
-) -> ImputationResult:
+) -> ImputationResult | dict[str, ImputationResult]:
     """Imputation DiD estimator of Borusyak, Jaravel & Spiess (2024).
 
     Parameters
@@ -186,6 +195,10 @@ def imputation_did(
         Panel or repeated cross-sections (``unit`` = region); not modified.
     y, time, group, unit
         Outcome, integer period, first treated period (0 or inf = never treated) and unit.
+        ``y`` may list several outcomes missing on the same rows: they share the design,
+        the untreated model's normal equations and the pre-trend test's regressors
+        (absorbed and factored once), and each gets the result of its own call (the
+        pre-trend test equal to rounding, :func:`~evalkit.regression.ols.fit_ols_outcomes`).
     min_e, max_e
         Event window.  Effects ``event_time::h`` are estimated for the observed horizons
         ``0 <= h <= max_e`` (``None``: all); with ``min_e < 0`` the pre-trend test (BJS
@@ -199,17 +212,24 @@ def imputation_did(
 
     Returns
     -------
-    ImputationResult
-        Term ``ATT`` (all treated rows) and ``event_time::h`` per horizon.
+    ImputationResult or dict of str to ImputationResult
+        Term ``ATT`` (all treated rows) and ``event_time::h`` per horizon; for a list of
+        outcomes a dict ``outcome -> result`` in their order.
 
     Raises
     ------
     DesignError
         No treated or no untreated observation, a period without untreated rows, a
         horizon (or pre-trend lead) without data.
+    PanelValidationError
+        Outcomes of ``y`` missing on different rows.
     """
-    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
-                            weights=weights, cluster=cluster)
+    outcomes = [y] if isinstance(y, str) else list(y)
+    if not outcomes or len(set(outcomes)) < len(outcomes):
+        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    design = dict(time=time, group=group, unit=unit, covariates=covariates, weights=weights, cluster=cluster)
+    eds = [event_design(data, y=y, **design)] if isinstance(y, str) else event_designs(data, ys=outcomes, **design)
+    ed = eds[0]
     treated = ed.treated
     if not treated.any():
         raise DesignError(f"no treated observation: no row has '{time}' >= '{group}' > 0")
@@ -217,42 +237,44 @@ def imputation_did(
         raise DesignError("no untreated observation (no never- or not-yet-treated unit) to impute Y(0) from")
     w = ed.w
     model = UntreatedModel.build(ed.unit, ed.period, ed.X, w, ~treated)
-    fitted = model.fit(ed.y)
-    resid = ed.y - fitted
-    imputable = treated & np.isfinite(fitted)
-    if (treated & ~imputable).any():
-        warnings.warn(
-            f"{int((treated & ~imputable).sum())} treated rows were excluded: their unit has no untreated "
-            "period, so its unit effect (and Y(0)) cannot be imputed", ExcludedRowsWarning, stacklevel=2,
-        )
-    rel = ed.rel
-    observed = np.unique(rel[imputable]).astype(int)
-    if max_e is not None and max_e > observed.max():
-        raise DesignError(f"max_e={max_e} asks for horizons up to {max_e}, but the latest with treated observations "
-                          f"is {observed.max()}")
-    hs = [int(h) for h in observed if max_e is None or h <= max_e]
-    names = [OVERALL] + [event_term(h) for h in hs]
-    tau = np.where(imputable, resid, 0.0)
     n_clusters = int(ed.cluster.max()) + 1
-    estimates, psi, boot, shares = _bjs_scores(ed, model, rel, resid, imputable, observed, hs, n_clusters)
-    cov = influence_cov(psi)  # rows of psi are already cluster sums
+    rel = ed.rel
+    fields = []
+    for outcome, one in zip(outcomes, eds):
+        fitted = model.fit(one.y)
+        resid = one.y - fitted
+        imputable = treated & np.isfinite(fitted)
+        if (treated & ~imputable).any():
+            warnings.warn(
+                f"{int((treated & ~imputable).sum())} treated rows were excluded: their unit has no untreated "
+                "period, so its unit effect (and Y(0)) cannot be imputed", ExcludedRowsWarning, stacklevel=2,
+            )
+        observed = np.unique(rel[imputable]).astype(int)
+        if max_e is not None and max_e > observed.max():
+            raise DesignError(f"max_e={max_e} asks for horizons up to {max_e}, but the latest with treated "
+                              f"observations is {observed.max()}")
+        hs = [int(h) for h in observed if max_e is None or h <= max_e]
+        names = [OVERALL] + [event_term(h) for h in hs]
+        tau = np.where(imputable, resid, 0.0)
+        estimates, psi, boot, shares = _bjs_scores(one, model, rel, resid, imputable, observed, hs, n_clusters)
+        cov = influence_cov(psi)  # rows of psi are already cluster sums
+        fields.append(dict(
+            params=pd.Series(estimates, index=names, name="estimate"),
+            std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
+            cov=pd.DataFrame(cov, index=names, columns=names),
+            nobs=int(one.nobs - (treated & ~imputable).sum()),
+            cov_type="BJS conservative, clustered",
+            n_clusters=n_clusters,
+            model_name=f"Imputation DiD (Borusyak, Jaravel & Spiess 2024): {outcome}",
+            extra={"outcome": outcome, "n_untreated": int((~treated).sum()), "n_treated": int(imputable.sum())},
+            event_time=pd.Series([np.nan] + [float(h) for h in hs], index=names),
+            effects=pd.Series(tau[imputable], index=one.index[imputable], name="effect"),
+            scores=InfluenceScores(tuple(names), estimates, boot, shares),
+        ))
     if min_e is None or min_e >= 0:
-        test: WaldTest | InvalidTest = InvalidTest("no pre-trend test requested (min_e=None)")
-        leads = None
+        pretrends = [(InvalidTest("no pre-trend test requested (min_e=None)"), None)] * len(eds)
     else:
-        test, leads = _pretrend_test(ed, -int(min_e))
-    return ImputationResult(
-        params=pd.Series(estimates, index=names, name="estimate"),
-        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
-        cov=pd.DataFrame(cov, index=names, columns=names),
-        nobs=int(ed.nobs - (treated & ~imputable).sum()),
-        cov_type="BJS conservative, clustered",
-        n_clusters=n_clusters,
-        model_name=f"Imputation DiD (Borusyak, Jaravel & Spiess 2024): {y}",
-        extra={"outcome": y, "n_untreated": int((~treated).sum()), "n_treated": int(imputable.sum())},
-        event_time=pd.Series([np.nan] + [float(h) for h in hs], index=names),
-        pretrend_test=test,
-        pretrend_estimates=leads,
-        effects=pd.Series(tau[imputable], index=ed.index[imputable], name="effect"),
-        scores=InfluenceScores(tuple(names), estimates, boot, shares),
-    )
+        pretrends = _pretrend_tests(eds, -int(min_e))
+    results = {outcome: ImputationResult(**kw, pretrend_test=test, pretrend_estimates=leads)
+               for outcome, kw, (test, leads) in zip(outcomes, fields, pretrends)}
+    return results[y] if isinstance(y, str) else results

@@ -26,11 +26,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, ExcludedRowsWarning
+from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
-from evalkit.staggered.event_data import event_design
+from evalkit.staggered.event_data import event_design, event_designs
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
@@ -38,9 +38,9 @@ __all__ = ["two_stage_did"]
 
 
 def _second_stages(
-    model: UntreatedModel, cluster: np.ndarray, rel: np.ndarray, u1: np.ndarray, w: np.ndarray, keep: np.ndarray,
-    untreated: np.ndarray, observed: np.ndarray, times: Sequence[int],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    model: UntreatedModel, cluster: np.ndarray, rel: np.ndarray, u1s: list[np.ndarray], w: np.ndarray,
+    keep: np.ndarray, untreated: np.ndarray, observed: np.ndarray, times: Sequence[int],
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Second-stage coefficients, cluster sums of the stacked-GMM influence functions and weight shares.
 
     The second stages regress ``u1`` on the treatment indicator (the overall ATT) and on
@@ -49,12 +49,14 @@ def _second_stages(
     of observed event times.  All quantities are therefore formed once per observed event
     time and combined; the first-stage corrections ``X2'W Z (Z_0'W Z_0)^{-1} z_i`` of all
     event times come from one joint solve (:meth:`UntreatedModel.category_moments`,
-    ``solve``, ``cluster_scores``).
+    ``solve``, ``cluster_scores``), which does not depend on the outcome: it is shared by the
+    first-stage residuals ``u1s`` of several outcomes (the same rows ``keep``).
 
     Returns
     -------
-    beta, psi, shares
-        ``(k,)``, ``(G, k)`` and ``(G, k)`` for the ``k = 1 + len(times)`` terms (ATT first).
+    list of (beta, psi, shares)
+        ``(k,)``, ``(G, k)`` and ``(G, k)`` for the ``k = 1 + len(times)`` terms (ATT first),
+        one triple per outcome.
     """
     n_e = len(observed)
     event = np.full(rel.shape[0], -1)
@@ -66,23 +68,27 @@ def _second_stages(
     combine = np.vstack([observed >= 0, observed[None, :] == np.asarray(times)[:, None]]).astype(float)
     every = bool(keep.all())
     wk = w if every else np.where(keep, w, 0.0)
-    wu = wk * (u1 if every else np.where(keep, u1, 0.0))
     n_groups = int(cluster.max()) + 1
     key = cluster[sel] * n_e + event[sel]
     weight_ge = np.bincount(key, weights=wk[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
-    sum_ge = np.bincount(key, weights=wu[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
     denom = combine @ weight_ge.sum(axis=0)
-    beta = combine @ sum_ge.sum(axis=0) / denom
-    rho = np.where(untreated, wu, 0.0)
-    correction = model.cluster_scores(*model.solve(*model.category_moments(event, n_e, wk)), rho, cluster, n_groups)
-    psi = (sum_ge @ combine.T - (weight_ge @ combine.T) * beta - correction @ combine.T) / denom
-    return beta, psi, weight_ge @ combine.T / denom
+    projections = model.solve(*model.category_moments(event, n_e, wk))
+    out = []
+    for u1 in u1s:
+        wu = wk * (u1 if every else np.where(keep, u1, 0.0))
+        sum_ge = np.bincount(key, weights=wu[sel], minlength=n_groups * n_e).reshape(n_groups, n_e)
+        beta = combine @ sum_ge.sum(axis=0) / denom
+        rho = np.where(untreated, wu, 0.0)
+        correction = model.cluster_scores(*projections, rho, cluster, n_groups)
+        psi = (sum_ge @ combine.T - (weight_ge @ combine.T) * beta - correction @ combine.T) / denom
+        out.append((beta, psi, weight_ge @ combine.T / denom))
+    return out
 
 
 def two_stage_did(
     data: pd.DataFrame,
     *,
-    y: str,
+    y: str | Sequence[str],
     time: str,
     group: str,
     unit: str,
@@ -92,7 +98,7 @@ def two_stage_did(
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
-) -> EventStudyResult:
+) -> EventStudyResult | dict[str, EventStudyResult]:
     """Two-stage DiD (Gardner 2022): untreated-model residualisation, then treatment effects.
 
     Parameters
@@ -101,6 +107,9 @@ def two_stage_did(
         Panel or repeated cross-sections (``unit`` = region); not modified.
     y, time, group, unit
         Outcome, integer period, first treated period (0 or inf = never treated) and unit.
+        ``y`` may list several outcomes missing on the same rows: they share the design,
+        the first stage's normal equations and the second stages' first-stage
+        projections, and each gets the result of its own call.
     ref
         Reference event time, left out of the event-time second stage.
     min_e, max_e
@@ -115,14 +124,25 @@ def two_stage_did(
     cluster
         Cluster column (default ``unit``).
 
+    Returns
+    -------
+    EventStudyResult or dict of str to EventStudyResult
+        One result; for a list of outcomes a dict ``outcome -> result`` in their order.
+
     Raises
     ------
     DesignError
         No treated observation, a period without untreated observations (no never- or
         not-yet-treated unit), or collinear first-stage covariates.
+    PanelValidationError
+        Outcomes of ``y`` missing on different rows.
     """
-    ed = event_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
-                            weights=weights, cluster=cluster)
+    outcomes = [y] if isinstance(y, str) else list(y)
+    if not outcomes or len(set(outcomes)) < len(outcomes):
+        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    design = dict(time=time, group=group, unit=unit, covariates=covariates, weights=weights, cluster=cluster)
+    eds = [event_design(data, y=y, **design)] if isinstance(y, str) else event_designs(data, ys=outcomes, **design)
+    ed = eds[0]
     treated = ed.treated
     if not treated.any():
         raise DesignError(f"no treated observation: no row has '{time}' >= '{group}' > 0")
@@ -130,8 +150,8 @@ def two_stage_did(
         raise DesignError("no untreated observation (no never- or not-yet-treated unit) to fit the first stage")
     w = ed.w
     model = UntreatedModel.build(ed.unit, ed.period, ed.X, w, ~treated)
-    u1 = ed.y - model.fit(ed.y)
-    keep = np.isfinite(u1)
+    u1s = [one.y - model.fit(one.y) for one in eds]
+    keep = np.isfinite(u1s[0])
     if not keep.all():
         warnings.warn(
             f"{int((~keep).sum())} rows were excluded: their unit has no untreated period (treated from the "
@@ -150,19 +170,22 @@ def two_stage_did(
     names = [OVERALL] + [event_term(e) for e in times]
     events = [np.nan] + [float(e) for e in times]
     untreated = ~treated & keep
-    beta, psi, shares = _second_stages(model, ed.cluster, rel, u1, w, keep, untreated, observed, times)
-    cov = influence_cov(psi)  # rows of psi are already cluster sums
-    used = np.flatnonzero(np.bincount(ed.cluster[keep], minlength=psi.shape[0]))  # clusters with rows in the estimation
-    return EventStudyResult(
-        params=pd.Series(beta, index=names, name="estimate"),
-        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
-        cov=pd.DataFrame(cov, index=names, columns=names),
-        nobs=int(keep.sum()),
-        cov_type="GMM two-stage, clustered",
-        n_clusters=len(used),
-        model_name=f"Two-stage DiD (Gardner 2022): {y}",
-        extra={"outcome": y, "n_untreated": int(untreated.sum()), "n_treated": int((treated & keep).sum())},
-        event_time=pd.Series(events, index=names, dtype=float),
-        reference=(ref,),
-        scores=InfluenceScores(tuple(names), beta, psi[used], shares[used]),
-    )
+    used = np.flatnonzero(np.bincount(ed.cluster[keep], minlength=int(ed.cluster.max()) + 1))  # clusters with rows
+    results = {}
+    for outcome, (beta, psi, shares) in zip(
+            outcomes, _second_stages(model, ed.cluster, rel, u1s, w, keep, untreated, observed, times)):
+        cov = influence_cov(psi)  # rows of psi are already cluster sums
+        results[outcome] = EventStudyResult(
+            params=pd.Series(beta, index=names, name="estimate"),
+            std_errors=pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error"),
+            cov=pd.DataFrame(cov, index=names, columns=names),
+            nobs=int(keep.sum()),
+            cov_type="GMM two-stage, clustered",
+            n_clusters=len(used),
+            model_name=f"Two-stage DiD (Gardner 2022): {outcome}",
+            extra={"outcome": outcome, "n_untreated": int(untreated.sum()), "n_treated": int((treated & keep).sum())},
+            event_time=pd.Series(events, index=names, dtype=float),
+            reference=(ref,),
+            scores=InfluenceScores(tuple(names), beta, psi[used], shares[used]),
+        )
+    return results[y] if isinstance(y, str) else results

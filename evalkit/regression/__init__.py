@@ -3,7 +3,7 @@
 from evalkit.regression.demean import demean, fe_codes, singleton_mask
 from evalkit.regression.feols import RegressionResult, check_vcov, feols, result_from_fit
 from evalkit.regression.formula import parse_formula, readable_term, set_reference_levels
-from evalkit.regression.ols import OLSFit, fit_ols
+from evalkit.regression.ols import OLSFit, fit_ols, fit_ols_outcomes
 
 __all__ = [
     "OLSFit",
@@ -13,6 +13,7 @@ __all__ = [
     "fe_codes",
     "feols",
     "fit_ols",
+    "fit_ols_outcomes",
     "parse_formula",
     "readable_term",
     "result_from_fit",

@@ -372,12 +372,78 @@ def fit_ols(
         Non-finite values, mismatched shapes, non-positive weights.
     """
     y = np.asarray(y, dtype=float)
+    if y.ndim != 1:
+        rows = np.asarray(X).shape[0]
+        raise EvalkitError(f"y must be a vector of {rows} values like the rows of X, got shape {y.shape}")
+    return _fit_columns(y[:, None], X, weights=weights, fe=fe, cluster=cluster, cov_type=cov_type, names=names,
+                        drop_singletons=drop_singletons, tol=tol, cr2_df=cr2_df)[0]
+
+
+def fit_ols_outcomes(
+    Y: np.ndarray,
+    X: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    fe: np.ndarray | None = None,
+    cluster: np.ndarray | None = None,
+    cov_type: CovType = "iid",
+    names: tuple[str, ...] | list[str] | None = None,
+    drop_singletons: bool = True,
+    tol: float = 1e-10,
+    cr2_df: CR2Df = "bell-mccaffrey",
+) -> list[OLSFit]:
+    """:func:`fit_ols` of several outcomes on the same regressors, rows and fixed effects.
+
+    The fixed effects are absorbed from ``Y`` and ``X`` in one demeaning and ``X`` is
+    factored once; each outcome then costs a few passes over the rows.  The fits equal
+    those of :func:`fit_ols` of each column up to rounding (the within transformation of
+    several columns at once rounds differently in the last bits; with alternating
+    projections every column is swept until all have converged to ``tol``).
+
+    Parameters
+    ----------
+    Y
+        Outcomes (n, m), one per column.
+    X, weights, fe, cluster, cov_type, names, drop_singletons, tol, cr2_df
+        As :func:`fit_ols`.
+
+    Returns
+    -------
+    list of OLSFit
+        One fit per column of ``Y``, in order.
+
+    Raises
+    ------
+    DesignError, EvalkitError
+        As :func:`fit_ols`; ``Y`` not of shape (n, m).
+    """
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 2:
+        raise EvalkitError(f"Y must have one column per outcome, shape (n, m), got shape {Y.shape}")
+    return _fit_columns(Y, X, weights=weights, fe=fe, cluster=cluster, cov_type=cov_type, names=names,
+                        drop_singletons=drop_singletons, tol=tol, cr2_df=cr2_df)
+
+
+def _fit_columns(
+    Y: np.ndarray,
+    X: np.ndarray,
+    *,
+    weights: np.ndarray | None,
+    fe: np.ndarray | None,
+    cluster: np.ndarray | None,
+    cov_type: CovType,
+    names: tuple[str, ...] | list[str] | None,
+    drop_singletons: bool,
+    tol: float,
+    cr2_df: CR2Df,
+) -> list[OLSFit]:
+    """The fits of :func:`fit_ols_outcomes` (``Y`` 2-D), shared by :func:`fit_ols` (one column)."""
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
     n, k = X.shape
     names = tuple(names) if names is not None else tuple(f"x{j}" for j in range(k))
-    _validate(y, X, weights, names)
+    _validate(Y, X, weights, names)
     check_cr2_df(cr2_df)
     w = None if weights is None else np.asarray(weights, dtype=float)
     codes = None if fe is None else fe_codes(fe)
@@ -395,23 +461,24 @@ def fit_ols(
                 f"{dropped} fixed-effect singleton rows were excluded (a row alone in its "
                 "fixed-effect level is fitted perfectly and carries no information)",
                 ExcludedRowsWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-            y, X, codes = y[sample], X[sample], fe_codes(codes[sample])
+            Y, X, codes = Y[sample], X[sample], fe_codes(codes[sample])
             w = None if w is None else w[sample]
             clus = None if clus is None else clus[sample]
 
+    m = Y.shape[1]
     if codes is None:
-        Xd, yd = X, y
+        Xd, Yd = X, Y
     else:
-        both = demean(np.column_stack([y, X]), codes, w, tol=tol)
-        yd, Xd = both[:, 0], both[:, 1:]
+        both = demean(np.column_stack([Y, X]), codes, w, tol=tol)
+        Yd, Xd = both[:, :m], both[:, m:]
     if w is None:
-        Xw, yw = Xd, yd
+        Xw = Xd
         norms0 = np.sqrt(np.einsum("ij,ij->j", X, X))
     else:
         root = np.sqrt(w)
-        Xw, yw = Xd * root[:, None], yd * root
+        Xw = Xd * root[:, None]
         norms0 = np.sqrt(np.einsum("ij,ij->j", X * root[:, None], X * root[:, None]))
     norms = np.sqrt(np.einsum("ij,ij->j", Xw, Xw))
     gone = norms <= _RANK_TOL * np.maximum(norms0, np.finfo(float).tiny)
@@ -429,50 +496,60 @@ def fit_ols(
         out[piv] = u
         return out
 
-    bz = solve_normal(Z.T @ yw)
-    bz += solve_normal(Z.T @ (yw - Z @ bz))  # one step of refinement (corrected semi-normal equations)
-    beta = bz / norms
     Rinv = linalg.solve_triangular(R, np.eye(k))
     ztz_inv = np.empty((k, k))
     ztz_inv[np.ix_(piv, piv)] = Rinv @ Rinv.T
     bread = ztz_inv / np.outer(norms, norms)
-
-    resid = yd - Xd @ beta
-    wts = np.ones(len(y)) if w is None else w
+    wts = np.ones(len(Y)) if w is None else w
     has_const = codes is not None or bool(np.any(np.all(X == X[:1], axis=0) & (X[0] != 0)))
-    ybar = np.sum(wts * y) / wts.sum() if has_const else 0.0
-    fit = OLSFit(
-        beta=beta,
-        names=names,
-        cov=np.empty((k, k)),
-        cov_type=cov_type,
-        X=Xd,
-        resid=resid,
-        weights=w,
-        bread=bread,
-        fe=codes,
-        cluster=None if clus is None else cluster_codes(clus),
-        sample=sample,
-        ssr=float(np.sum(wts * resid**2)),
-        tss=float(np.sum(wts * (y - ybar) ** 2)),
-        tss_within=float(np.sum(wts * yd**2)) if codes is not None else float(np.sum(wts * (y - ybar) ** 2)),
-        cr2_df=cr2_df,
-    )
-    if fit.nobs <= fit.df_k:
-        raise DesignError(f"no residual degrees of freedom: {fit.nobs} rows for {fit.df_k} parameters")
-    return _with_inference(fit)
+    cluster_code = None if clus is None else cluster_codes(clus)
+    fits = []
+    for j in range(m):
+        y, yd = Y[:, j], Yd[:, j]
+        yw = yd if w is None else yd * root
+        bz = solve_normal(Z.T @ yw)
+        bz += solve_normal(Z.T @ (yw - Z @ bz))  # one step of refinement (corrected semi-normal equations)
+        beta = bz / norms
+        resid = yd - Xd @ beta
+        ybar = np.sum(wts * y) / wts.sum() if has_const else 0.0
+        fit = OLSFit(
+            beta=beta,
+            names=names,
+            cov=np.empty((k, k)),
+            cov_type=cov_type,
+            X=Xd,
+            resid=resid,
+            weights=w,
+            bread=bread,
+            fe=codes,
+            cluster=cluster_code,
+            sample=sample,
+            ssr=float(np.sum(wts * resid**2)),
+            tss=float(np.sum(wts * (y - ybar) ** 2)),
+            tss_within=float(np.sum(wts * yd**2)) if codes is not None else float(np.sum(wts * (y - ybar) ** 2)),
+            cr2_df=cr2_df,
+        )
+        if fit.nobs <= fit.df_k:
+            raise DesignError(f"no residual degrees of freedom: {fit.nobs} rows for {fit.df_k} parameters")
+        fits.append(_with_inference(fit))
+    return fits
 
 
-def _validate(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None, names: tuple[str, ...]) -> None:
+def _validate(Y: np.ndarray, X: np.ndarray, weights: np.ndarray | None, names: tuple[str, ...]) -> None:
+    """Check the outcomes ``Y`` (n, m), regressors, weights and names of :func:`_fit_columns`."""
     n, k = X.shape
-    if y.ndim != 1 or y.shape[0] != n:
-        raise EvalkitError(f"y must be a vector of {n} values like the rows of X, got shape {y.shape}")
+    if Y.shape[0] != n:
+        shape = Y.shape if Y.shape[1] > 1 else Y.shape[:1]
+        raise EvalkitError(f"y must be a vector of {n} values like the rows of X, got shape {shape}")
     if k == 0:
         raise DesignError("no regressors to estimate (X has no columns)")
     if len(names) != k:
         raise EvalkitError(f"{len(names)} names given for {k} regressors")
-    if not np.all(np.isfinite(y)):
-        raise EvalkitError(f"y has {int(np.sum(~np.isfinite(y)))} non-finite values; drop or impute them first")
+    for j in range(Y.shape[1]):
+        if not np.all(np.isfinite(Y[:, j])):
+            which = "y" if Y.shape[1] == 1 else f"outcome {j} of Y"
+            raise EvalkitError(f"{which} has {int(np.sum(~np.isfinite(Y[:, j])))} non-finite values; "
+                               "drop or impute them first")
     bad = ~np.all(np.isfinite(X), axis=0)
     if bad.any():
         raise EvalkitError(f"regressors {[names[j] for j in np.flatnonzero(bad)]} have non-finite values")

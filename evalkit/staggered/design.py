@@ -49,6 +49,7 @@ __all__ = [
     "build_design",
     "check_columns",
     "check_integer_time",
+    "check_outcomes",
     "check_unique",
     "code_first_treated",
     "code_units",
@@ -155,6 +156,18 @@ def check_columns(data: pd.DataFrame, needed: Sequence[str], numeric: Sequence[s
     for col in numeric:
         if not pd.api.types.is_numeric_dtype(data[col]):
             raise PanelValidationError(f"column '{col}' must be numeric, got dtype {data[col].dtype}")
+
+
+def check_outcomes(data: pd.DataFrame, ys: Sequence[str]) -> None:
+    """Several outcomes of one design: the columns exist, are numeric and are missing on the
+    same rows (else each would be estimated on other rows)."""
+    ys = list(ys)
+    check_columns(data, ys, ys)
+    missing = data[ys[0]].isna().to_numpy()
+    for other in ys[1:]:
+        if not np.array_equal(data[other].isna().to_numpy(), missing):
+            raise PanelValidationError(f"outcome '{other}' is missing on other rows than '{ys[0]}'; estimate "
+                                       "outcomes observed on different rows one at a time")
 
 
 def exclude_missing(data: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:

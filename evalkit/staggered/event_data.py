@@ -9,15 +9,15 @@ of the regression-based event-time estimators (``event_study``, ``sun_abraham``,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from evalkit.staggered.cohorts import relative_period
-from evalkit.staggered.design import StaggeredDesign, build_design
+from evalkit.staggered.design import StaggeredDesign, build_design, check_outcomes
 
-__all__ = ["EventData", "bin_event_times", "event_data", "event_design", "event_dummies"]
+__all__ = ["EventData", "bin_event_times", "event_data", "event_design", "event_designs", "event_dummies"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,3 +161,34 @@ def event_design(
                           weights=weights, cluster=cluster)
     design.check_clusters(stacklevel=4)
     return event_data(design)
+
+
+def event_designs(
+    data: pd.DataFrame,
+    *,
+    ys: Sequence[str],
+    time: str,
+    group: str,
+    unit: str,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+) -> list[EventData]:
+    """:func:`event_design` of several outcomes at once: one validation of the design, one
+    :class:`EventData` per outcome in ``ys`` (every array but ``y`` shared).
+
+    Raises
+    ------
+    PanelValidationError
+        An outcome is missing on other rows than the first (each would use other rows:
+        call :func:`event_design` per outcome), or one is not numeric; as :func:`event_design`.
+    """
+    if isinstance(covariates, str):
+        covariates = (covariates,)
+    ys = list(ys)
+    check_outcomes(data, ys)
+    design = build_design(data, y=ys[0], time=time, group=group, unit=unit, covariates=covariates,
+                          weights=weights, cluster=cluster)
+    design.check_clusters(stacklevel=4)
+    first = event_data(design)
+    return [first, *(replace(first, y=design.column(other).astype(float)) for other in ys[1:])]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -66,6 +66,8 @@ class StaggeredData:
         Column names of the design matrix (the intercept first).
     obs_labels
         Label per observation: unit label (panels) or the data's row label (cross-sections).
+    rows
+        Row of the design of each value of ``outcome`` (flattened), ``None``: every row in order.
     """
 
     panel: bool
@@ -83,6 +85,11 @@ class StaggeredData:
     row_group: np.ndarray | None = None
     row_weights: np.ndarray | None = None
     covariate_cells: tuple[np.ndarray, np.ndarray] | None = None
+    rows: np.ndarray | None = None
+
+    def with_outcome(self, values: np.ndarray) -> "StaggeredData":
+        """The same observations with another outcome, ``values`` one per row of the design."""
+        return replace(self, outcome=np.asarray(_take(values, self.rows), dtype=float).reshape(self.outcome.shape))
 
     @cached_property
     def design(self) -> np.ndarray:
@@ -286,7 +293,7 @@ def staggered_data(
             weights=w / w.mean(), outcome=y.reshape(-1, n_t), obs_period=None,
             dense_design=None if x is None else x.reshape(-1, n_t, x.shape[1]),
             covariate_cells=None if cells is None else (cells[0], cells[1].reshape(-1, n_t)),
-            cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first])[0], **common,
+            cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first])[0], rows=local, **common,
         )
     local = np.arange(n_rows) if local is None else local
     w_rows = np.ones(n_rows) if w_rows is None else w_rows
@@ -298,9 +305,9 @@ def staggered_data(
             panel=False, obs_group=g[first_row], obs_labels=design.unit_labels[design.unit_code[local][first_row]], weights=w_units / w_units.mean(), outcome=y, dense_design=x, covariate_cells=cells,
             obs_period=t_code[local],
             cluster=None if cluster_rows is None else pd.factorize(cluster_rows[first_row])[0],
-            row_unit=unit_code, row_group=g, row_weights=w_rows / w_rows.mean(), **common,
+            row_unit=unit_code, row_group=g, row_weights=w_rows / w_rows.mean(), rows=local, **common,
         )
     return StaggeredData(
         panel=False, obs_group=g, obs_labels=np.asarray(design.index[local]), weights=w_rows / w_rows.mean(), outcome=y, dense_design=x, covariate_cells=cells, obs_period=t_code[local],
-        cluster=None if cluster_rows is None else pd.factorize(cluster_rows)[0], **common,
+        cluster=None if cluster_rows is None else pd.factorize(cluster_rows)[0], rows=local, **common,
     )

@@ -32,7 +32,9 @@ import pandas as pd
 from evalkit.cohorts import EntryPool, RolloutSchedule, find_entries
 from evalkit.errors import CellDesignError, DesignError, EvalkitWarning, ExcludedRowsWarning, FewClustersWarning
 from evalkit.estimators.att_gt import att_gt
-from evalkit.estimators.imputation import imputation_did
+from evalkit.estimators.att_gt_result import AggregateResult
+from evalkit.estimators.event_study_result import EventStudyResult
+from evalkit.estimators.imputation import ImputationResult, imputation_did
 from evalkit.estimators.two_stage import two_stage_did
 from evalkit.outcomes import EXIT_STATES, OutcomeRows, outcomes_at_horizons
 from evalkit.panel import StatusPanel
@@ -236,25 +238,17 @@ def fui_event_study(
         (:func:`~evalkit.replications.fui.inference.wild_effects`); ``None``: no bootstrap.
     """
     covariates = event_study_covariates(FuiSpec()) if covariates is None else tuple(covariates)
-    rows, tests, counts, robust, overall, skipped = [], [], [], [], [], []
+    counts, samples = [], {}
     last_start = int(cohorts["start_month"].max())
     for outcome in outcomes:
         for k in horizons:
             column = f"{outcome}_{k}"
             use, sizes = event_study_sample(cohorts, outcome, k, last_start)
-            data = cohorts.loc[use, ["county", "entry_month", "start_month", column, *covariates]]
-            data = data.assign(
-                group=lambda d: (d["start_month"] - k).astype("int64"),
-                entry_month=lambda d: d["entry_month"].astype("int64"),
-            )
+            data = _model_data(cohorts, use, [column], covariates, k)
             counts.append(
                 {"outcome": outcome, "horizon": k, **sizes,
                  "first_month": month_label(data["entry_month"].min()),
                  "last_month": month_label(data["entry_month"].max())}
-            )
-            cols = dict(
-                y=column, time="entry_month", group="group", unit="county", cluster="county",
-                covariates=list(covariates),
             )
             untreated = int(data["group"].min() - data["entry_month"].min())
             if untreated < 1:
@@ -264,56 +258,39 @@ def fui_event_study(
                     f"data (the first is {month_label(data['entry_month'].min())}), so the first-treated counties "
                     "have no untreated cohort to impute from; estimate the event study at shorter horizons"
                 )
+            samples[outcome, k] = use, untreated
+    parts = {}
+    for k in horizons:
+        # the outcomes of a horizon observed for the same entrants share each estimator's design (one call)
+        same_rows: dict[bytes, list[str]] = {}
+        for outcome in outcomes:
+            same_rows.setdefault(samples[outcome, k][0].to_numpy().tobytes(), []).append(outcome)
+        for shared in same_rows.values():
+            use, untreated = samples[shared[0], k]
+            columns = [f"{o}_{k}" for o in shared]
+            joint = _model_data(cohorts, use, columns, covariates, k)
             # every lead needs untreated cohorts of the first-treated counties before it
             usable = min(leads, untreated - 1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExcludedRowsWarning)
-                # 18 counties, 6 treated: the report's design diagnostics state this caveat once
-                warnings.simplefilter("ignore", FewClustersWarning)
-                if usable >= 1:
-                    imputed = imputation_did(data, **cols, min_e=-usable)
-                    test: object = imputed.pretrend_test
-                else:
-                    imputed = imputation_did(data, **cols)
-                    test = InvalidTest(
-                        f"no pre-trend test: the first-treated counties have {usable + 1} untreated "
-                        "entry cohort(s) in the data, too few to estimate leads beside the county effects"
-                    )
-                staged = two_stage_did(data, **cols, ref=-1)
-                try:
-                    callaway = att_gt(
-                        data, y=column, time="entry_month", group="group", covariates=list(covariates),
-                        control_group="not_yet_treated", est_method="dr", panel=False, cluster="county",
-                    ).aggregate("dynamic")
-                except CellDesignError as error:
-                    callaway = None
-                    skipped.append({"outcome": outcome, "horizon": k, "estimator": CALLAWAY,
-                                    **_failed_cell(error, k)})
-            with warnings.catch_warnings():
-                # intervals reaching the edge of the search grid are flagged in `open_end`
-                warnings.simplefilter("ignore", EvalkitWarning)
-                honest = honest_did(staged, method="relative_magnitudes", m=sensitivity_m, target="average")
-            sens = honest.tidy().rename(columns={"m_bar": "m"}).assign(outcome=outcome, horizon=k,
-                                                                        breakdown=honest.breakdown())
-            robust.append(sens[["outcome", "horizon", "m", "conf_low", "conf_high", "open_end", "breakdown"]])
-            results = [("imputation (BJS)", imputed), ("two-stage (Gardner)", staged)]
-            if callaway is not None:
-                results.append((CALLAWAY, callaway))
-            wild = wild_effects(imputed, n_boot=n_boot, seed=seed) if n_boot else None
-            for name, res in results:
-                tidy = res.tidy()
-                if res is imputed:
-                    tidy = tidy if wild is None else tidy.join(wild, on="term")
-                    average = tidy[tidy["term"] == "ATT"].drop(columns=["term", "event_time"])
-                    overall.append(average.assign(outcome=outcome, horizon=k))
-                tidy = tidy[tidy["event_time"].notna()]
-                rows.append(
-                    tidy.assign(outcome=outcome, horizon=k, estimator=name, event_time=tidy["event_time"] - k)
-                )
-            tests.append(
-                {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
-                 "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
-            )
+                warnings.simplefilter("ignore", FewClustersWarning)  # stated once by the report's diagnostics
+                cols = dict(y=columns, time="entry_month", group="group", unit="county", cluster="county",
+                            covariates=list(covariates))
+                imputed = imputation_did(joint, **cols, min_e=-usable if usable >= 1 else None)
+                staged = two_stage_did(joint, **cols, ref=-1)
+                callaway = _callaway(joint, columns, covariates)
+            for outcome, column in zip(shared, columns):
+                parts[outcome, k] = _estimate(imputed[column], staged[column], callaway[column], outcome, k, usable,
+                                              sensitivity_m, n_boot, seed)
+    rows, tests, robust, overall, skipped = [], [], [], [], []
+    for outcome in outcomes:
+        for k in horizons:
+            estimated, test, sens, average, failed = parts[outcome, k]
+            rows.extend(estimated)
+            tests.append(test)
+            robust.append(sens)
+            overall.append(average)
+            skipped.extend(failed)
     estimates = pd.concat(rows, ignore_index=True).reindex(
         columns=["outcome", "horizon", "estimator", "event_time", "estimate", "std_error", "conf_low", "conf_high",
                  "p_value", "wild_p", "wild_conf_low", "wild_conf_high"]
@@ -337,3 +314,77 @@ def _failed_cell(error: CellDesignError, horizon: int) -> dict[str, str]:
     month and its group the counties' start minus the horizon."""
     return {"entry_month": month_label(int(error.period)), "start_month": month_label(int(error.group) + horizon),
             "reason": error.reason}
+
+
+def _model_data(cohorts: pd.DataFrame, use: pd.Series, columns: list[str], covariates: tuple[str, ...],
+                horizon: int) -> pd.DataFrame:
+    """The entrants ``use`` with the outcome ``columns`` and ``covariates`` of one event-study
+    model at ``horizon``, and their group (start month minus the horizon)."""
+    data = cohorts.loc[use, ["county", "entry_month", "start_month", *columns, *covariates]]
+    return data.assign(
+        group=lambda d: (d["start_month"] - horizon).astype("int64"),
+        entry_month=lambda d: d["entry_month"].astype("int64"),
+    )
+
+
+def _callaway(data: pd.DataFrame, columns: list[str], covariates: tuple[str, ...]) -> dict:
+    """The Callaway-Sant'Anna event study (ATT(g,t) aggregated by event time) of each outcome
+    column, or the :class:`CellDesignError` that stopped it: one ``att_gt`` of all the
+    columns (the same entrants), or, when a cell fails, one per column for its own error."""
+    kwargs = dict(time="entry_month", group="group", covariates=list(covariates), control_group="not_yet_treated",
+                  est_method="dr", panel=False, cluster="county")
+    try:
+        return {column: res.aggregate("dynamic") for column, res in att_gt(data, y=columns, **kwargs).items()}
+    except CellDesignError as error:
+        if len(columns) == 1:
+            return {columns[0]: error}
+    out: dict = {}
+    for column in columns:
+        try:
+            out[column] = att_gt(data, y=column, **kwargs).aggregate("dynamic")
+        except CellDesignError as error:
+            out[column] = error
+    return out
+
+
+def _estimate(
+    imputed: ImputationResult, staged: EventStudyResult, callaway: AggregateResult | CellDesignError, outcome: str,
+    k: int, usable: int, sensitivity_m: tuple[float, ...], n_boot: int | None, seed: int,
+) -> tuple[list[pd.DataFrame], dict, pd.DataFrame, pd.DataFrame, list[dict]]:
+    """The sensitivity analysis and wild bootstrap of one outcome and horizon beside its imputation,
+    two-stage and Callaway-Sant'Anna results (or the error that stopped the latter), and the rows of
+    :class:`FuiEventStudy`'s tables: estimates, pre-trend test, sensitivity, overall effect and the
+    estimator left out (if any)."""
+    skipped = []
+    if usable >= 1:
+        test: object = imputed.pretrend_test
+    else:
+        test = InvalidTest(
+            f"no pre-trend test: the first-treated counties have {usable + 1} untreated "
+            "entry cohort(s) in the data, too few to estimate leads beside the county effects"
+        )
+    if isinstance(callaway, CellDesignError):
+        skipped.append({"outcome": outcome, "horizon": k, "estimator": CALLAWAY, **_failed_cell(callaway, k)})
+    with warnings.catch_warnings():
+        # intervals reaching the edge of the search grid are flagged in `open_end`
+        warnings.simplefilter("ignore", EvalkitWarning)
+        honest = honest_did(staged, method="relative_magnitudes", m=sensitivity_m, target="average")
+    sens = honest.tidy().rename(columns={"m_bar": "m"}).assign(outcome=outcome, horizon=k,
+                                                                breakdown=honest.breakdown())
+    results = [("imputation (BJS)", imputed), ("two-stage (Gardner)", staged)]
+    if not isinstance(callaway, CellDesignError):
+        results.append((CALLAWAY, callaway))
+    wild = wild_effects(imputed, n_boot=n_boot, seed=seed) if n_boot else None
+    rows = []
+    for name, res in results:
+        tidy = res.tidy()
+        if res is imputed:
+            tidy = tidy if wild is None else tidy.join(wild, on="term")
+            average = tidy[tidy["term"] == "ATT"].drop(columns=["term", "event_time"])
+            average = average.assign(outcome=outcome, horizon=k)
+        tidy = tidy[tidy["event_time"].notna()]
+        rows.append(tidy.assign(outcome=outcome, horizon=k, estimator=name, event_time=tidy["event_time"] - k))
+    pretrend = {"outcome": outcome, "horizon": k, "statistic": getattr(test, "statistic", float("nan")),
+                "p_value": getattr(test, "p_value", float("nan")), "note": str(test)}
+    return rows, pretrend, sens[["outcome", "horizon", "m", "conf_low", "conf_high", "open_end", "breakdown"]], \
+        average, skipped
