@@ -19,7 +19,6 @@ assignment counted once, which keeps the test valid).
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -80,7 +79,8 @@ def assignments(
 @functools.lru_cache(maxsize=8)
 def _all_assignments(n_units: int, n_treated: int) -> np.ndarray:
     """Every assignment in lexicographic order, built once per process (read-only; callers copy)."""
-    idx = np.array(list(itertools.combinations(range(n_units), n_treated)))
+    combinations = itertools.chain.from_iterable(itertools.combinations(range(n_units), n_treated))
+    idx = np.fromiter(combinations, dtype=np.intp, count=math.comb(n_units, n_treated) * n_treated).reshape(-1, n_treated)
     Z = np.zeros((len(idx), n_units), dtype=bool)
     np.put_along_axis(Z, idx, True, axis=1)
     Z.setflags(write=False)
@@ -276,28 +276,36 @@ class _UnitDesign:
         return self._forms[n_treated]
 
 
-#: Designs of the latest calls of :func:`did_randomization_test`, by digest of their inputs.
-_DESIGNS: dict[bytes, _UnitDesign] = {}
+#: Designs of the latest calls of :func:`did_randomization_test` with the inputs they were built from.
+_DESIGNS: list[tuple[tuple[np.ndarray, ...], _UnitDesign]] = []
 #: How many designs are kept: models that differ only in the outcome (the FUI outcomes at
-#: one horizon) share one; each holds an n x k basis, so few are.
+#: one horizon) share one; each holds two n x k arrays, so few are.
 _DESIGNS_KEPT = 2
 
 
 def _unit_design(H: np.ndarray, codes: np.ndarray, U: int, w: np.ndarray, p: np.ndarray) -> _UnitDesign:
     """:meth:`_UnitDesign.build`, or the same design kept from a recent call with equal inputs.
 
-    The inputs are recognised by a digest of their bytes and shapes, so a kept design is
+    Inputs are equal when they have the same shapes, types and bytes, so a kept design is
     the one these inputs build, bit for bit.
     """
-    h = hashlib.blake2b(repr((H.shape, codes.dtype.str, U)).encode())
-    for values in (H, codes, w, p):
-        h.update(np.ascontiguousarray(values))
-    key = h.digest()
-    design = _DESIGNS.pop(key, None) or _UnitDesign.build(H, codes, U, w, p)
-    _DESIGNS[key] = design
-    while len(_DESIGNS) > _DESIGNS_KEPT:
-        del _DESIGNS[next(iter(_DESIGNS))]
+    inputs = (H, codes, np.array(U), w.copy(), p)  # the weights may be a view of the caller's data
+    for i, (kept, design) in enumerate(_DESIGNS):
+        if all(_same_bytes(a, b) for a, b in zip(inputs, kept)):
+            del _DESIGNS[i]
+            break
+    else:
+        design = _UnitDesign.build(H, codes, U, w, p)
+    _DESIGNS.append((inputs, design))
+    del _DESIGNS[:-_DESIGNS_KEPT]
     return design
+
+
+def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays have the same shape, type and bytes (``-0.0`` is not ``0.0``)."""
+    return (a.shape == b.shape and a.dtype == b.dtype
+            and np.array_equal(np.ascontiguousarray(a).reshape(-1).view(np.uint8),
+                               np.ascontiguousarray(b).reshape(-1).view(np.uint8)))
 
 
 def did_randomization_test(
