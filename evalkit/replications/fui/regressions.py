@@ -186,10 +186,15 @@ class FuiRegressions(NotebookDisplay):
         return cache[(outcome, horizon)]
 
     def _records(self, outcome: str, horizon: int) -> dict[str, dict[str, float]]:
-        """``term -> column -> value`` of :meth:`tidy` (made once per model)."""
+        """``term -> column -> value`` of :meth:`tidy` (made once per model, from the model's tidy columns)."""
         cache = self.__dict__.setdefault("_records_cache", {})
         if (outcome, horizon) not in cache:
-            cache[(outcome, horizon)] = self._tidy_frame(outcome, horizon).to_dict("index")
+            frame = self.models[(outcome, horizon)].tidy()
+            columns = [c for c in frame.columns if c != "term"]
+            rows = zip(*(frame[c].tolist() for c in columns))
+            cache[(outcome, horizon)] = {
+                PUBLISHED_NAMES.get(t, t): dict(zip(columns, row)) for t, row in zip(frame["term"].tolist(), rows)
+            }
         return cache[(outcome, horizon)]
 
     def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
