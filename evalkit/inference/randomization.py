@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -281,6 +282,7 @@ _DESIGNS: list[tuple[tuple[np.ndarray, ...], _UnitDesign]] = []
 #: How many designs are kept: models that differ only in the outcome (the FUI outcomes at
 #: one horizon) share one; each holds two n x k arrays, so few are.
 _DESIGNS_KEPT = 2
+_DESIGNS_LOCK = threading.Lock()
 
 
 def _unit_design(H: np.ndarray, codes: np.ndarray, U: int, w: np.ndarray, p: np.ndarray) -> _UnitDesign:
@@ -290,14 +292,12 @@ def _unit_design(H: np.ndarray, codes: np.ndarray, U: int, w: np.ndarray, p: np.
     the one these inputs build, bit for bit.
     """
     inputs = (H, codes, np.array(U), w.copy(), p)  # the weights may be a view of the caller's data
-    for i, (kept, design) in enumerate(_DESIGNS):
-        if all(_same_bytes(a, b) for a, b in zip(inputs, kept)):
-            del _DESIGNS[i]
-            break
-    else:
+    with _DESIGNS_LOCK:
+        design = next((d for kept, d in _DESIGNS if all(map(_same_bytes, inputs, kept))), None)
+    if design is None:
         design = _UnitDesign.build(H, codes, U, w, p)
-    _DESIGNS.append((inputs, design))
-    del _DESIGNS[:-_DESIGNS_KEPT]
+    with _DESIGNS_LOCK:  # the latest design last; the oldest forgotten
+        _DESIGNS[:] = [*(e for e in _DESIGNS if e[1] is not design), (inputs, design)][-_DESIGNS_KEPT:]
     return design
 
 
