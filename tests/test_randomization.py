@@ -76,6 +76,42 @@ def test_fast_did_equals_refits(options):
     assert fast.p_value == slow.p_value
 
 
+def test_kept_design_gives_the_results_of_a_fresh_one():
+    # a second outcome of the same rows reuses the design of the first call (QR basis, z'Gz)
+    from evalkit.inference import randomization
+
+    df = make_cells(n_units=8, n=800)
+    df["y2"] = df.y**2
+    options = {"unit": "county", "treated": "southwest", "post": "post", "covariates": ["x"]}
+    did_randomization_test(df, "y", **options)
+    design = randomization._DESIGNS[-1][1]
+    kept = did_randomization_test(df, "y2", **options)
+    assert randomization._DESIGNS[-1][1] is design
+    randomization._DESIGNS.clear()
+    fresh = did_randomization_test(df, "y2", **options)
+    assert np.array_equal(kept.distribution, fresh.distribution)
+    assert (kept.statistic, kept.p_value, kept.interval) == (fresh.statistic, fresh.p_value, fresh.interval)
+    weighted = did_randomization_test(df.assign(w=2.0), "y2", weights="w", **options)
+    assert len(randomization._DESIGNS) == 2  # other weights: another design
+    assert weighted.statistic == pytest.approx(fresh.statistic, rel=1e-10)
+
+
+def test_a_large_design_is_not_kept(monkeypatch):
+    # a register-sized design would hold gigabytes after the call: it is built and forgotten
+    from evalkit.inference import randomization
+
+    df = make_cells(n_units=8, n=800)
+    options = {"unit": "county", "treated": "southwest", "post": "post", "covariates": ["x"]}
+    randomization._DESIGNS.clear()
+    monkeypatch.setattr(randomization, "_KEPT_H_BYTES", 1024)
+    large = did_randomization_test(df, "y", **options)
+    assert randomization._DESIGNS == []
+    monkeypatch.undo()
+    kept = did_randomization_test(df, "y", **options)
+    assert len(randomization._DESIGNS) == 1
+    assert np.array_equal(large.distribution, kept.distribution) and large.p_value == kept.p_value
+
+
 def test_fui_sized_design_is_enumerated_quickly():
     df = make_cells(n_units=18, n=3000)
     df["southwest"] = (df.county < 6).astype(int)

@@ -21,8 +21,10 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,9 @@ from evalkit.inference.pvalues import Alternative, invert_test, resampling_p_val
 from evalkit.inference.rng import RNG, as_generator
 from evalkit.results.hypothesis_tests import RandomizationTest
 from evalkit.rows import drop_missing, numeric_column, positive_weights
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "MAX_ENUMERATION",
@@ -75,7 +80,8 @@ def assignments(
 @functools.lru_cache(maxsize=8)
 def _all_assignments(n_units: int, n_treated: int) -> np.ndarray:
     """Every assignment in lexicographic order, built once per process (read-only; callers copy)."""
-    idx = np.array(list(itertools.combinations(range(n_units), n_treated)))
+    combinations = itertools.chain.from_iterable(itertools.combinations(range(n_units), n_treated))
+    idx = np.fromiter(combinations, dtype=np.intp, count=math.comb(n_units, n_treated) * n_treated).reshape(-1, n_treated)
     Z = np.zeros((len(idx), n_units), dtype=bool)
     np.put_along_axis(Z, idx, True, axis=1)
     Z.setflags(write=False)
@@ -186,6 +192,129 @@ def _in_span(values: np.ndarray, dummies: np.ndarray, root: np.ndarray) -> bool:
     return bool(np.linalg.norm(target - basis @ coef) <= 1e-8 * max(np.linalg.norm(target), 1.0))
 
 
+def _unit_sums(E: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` (n,) or (n, m) within units by the unit indicators ``E``, shape (U, m)."""
+    return np.asarray(E @ np.asarray(values, dtype=float).reshape(len(values), -1))
+
+
+@dataclass(frozen=True, eq=False)
+class _UnitDesign:
+    """What :func:`did_randomization_test` needs of a design whatever the outcome.
+
+    ``H`` (whitened) enters through its orthonormal basis ``Qh``; ``E`` are the unit
+    indicators, ``A_E = E' Qh`` and ``A_P = (E x post)' Qh`` (whitened), ``w_unit`` and
+    ``w_post`` the weight per unit and per unit in the post period, and ``G11``, ``G12``,
+    ``G22`` the U x U matrices of ``Q' M_H Q``.  The quadratic forms of the enumerated
+    assignments are kept once computed (``_forms``).
+    """
+
+    Qh: np.ndarray
+    E: sparse.csr_matrix
+    A_E: np.ndarray
+    A_P: np.ndarray
+    w_unit: np.ndarray
+    w_post: np.ndarray
+    G11: np.ndarray
+    G12: np.ndarray
+    G22: np.ndarray
+    _forms: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, H: np.ndarray, codes: np.ndarray, U: int, w: np.ndarray, p: np.ndarray) -> "_UnitDesign":
+        """The design of the whitened ``H``, unit codes, weights ``w`` and 0/1 ``post`` ``p``.
+
+        Raises
+        ------
+        DesignError
+            When the columns of ``H`` are collinear.
+        """
+        Qh, R = np.linalg.qr(H)
+        if np.any(np.abs(np.diag(R)) <= 1e-10 * np.abs(R).max()):
+            raise DesignError("the intercept, post, covariates and dummies are collinear; remove one of them")
+        root = np.sqrt(w)
+        E = indicator(codes, U)  # the unit indicators, built once for every sum over units
+        A_E = _unit_sums(E, Qh * root[:, None])  # E' Qh with E the (whitened) unit indicators
+        A_P = _unit_sums(E, Qh * (root * p)[:, None])
+        w_unit = _unit_sums(E, w)[:, 0]
+        w_post = _unit_sums(E, w * p)[:, 0]
+        return cls(
+            Qh=Qh, E=E, A_E=A_E, A_P=A_P, w_unit=w_unit, w_post=w_post,
+            G11=np.diag(w_unit) - A_E @ A_E.T, G12=np.diag(w_post) - A_E @ A_P.T, G22=np.diag(w_post) - A_P @ A_P.T,
+        )
+
+    def unit_sums(self, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` (n,) or (n, m) within units, shape (U, m)."""
+        return _unit_sums(self.E, values)
+
+    def quadratic_forms(self, Z: np.ndarray) -> tuple[np.ndarray, ...]:
+        """What ``b3`` needs of the assignments ``Z`` whatever the outcome: ``Z`` as floats,
+        ``z' G11 z``, ``z' G12 z``, whether ``D`` is absorbed, and the determinant.
+
+        Raises
+        ------
+        DesignError
+            When some assignment makes the treatment columns collinear with ``H``.
+        """
+        Zf = Z.astype(float)
+        # z' G z per assignment: one matrix product, then a row-wise dot (einsum over
+        # "au,uv,av" loops in C without BLAS, several times slower for 18,564 assignments)
+        s11, s12, s22 = (np.einsum("au,au->a", Zf @ G, Zf) for G in (self.G11, self.G12, self.G22))
+        # D in the span of H (absorbed by unit or coarser fixed effects): b3 of D x post alone
+        absorbed = s11 <= 1e-10 * (Zf @ self.w_unit)
+        det = np.where(absorbed, s22, s11 * s22 - s12**2)
+        singular = det <= 1e-12 * np.where(absorbed, Zf @ self.w_post, np.maximum(s11 * s22, np.finfo(float).tiny))
+        if singular.any():
+            raise DesignError(
+                f"{int(singular.sum())} of {Z.shape[0]} assignments make the treatment columns collinear "
+                "with post, the covariates or the dummies (e.g. a treated group with no pre- or post-period rows)"
+            )
+        return Zf, s11, s12, absorbed, det
+
+    def enumerated_forms(self, n_treated: int) -> tuple[np.ndarray, ...]:
+        """:meth:`quadratic_forms` of every assignment of ``n_treated`` units (:func:`assignments`), kept."""
+        if n_treated not in self._forms:
+            self._forms[n_treated] = self.quadratic_forms(_all_assignments(self.w_unit.size, n_treated))
+        return self._forms[n_treated]
+
+
+#: Designs of the latest calls of :func:`did_randomization_test` with the inputs they were built from.
+_DESIGNS: list[tuple[tuple[np.ndarray, ...], _UnitDesign]] = []
+#: How many designs are kept: models that differ only in the outcome (the FUI outcomes at
+#: one horizon) share one; each holds two n x k arrays, so few are.
+_DESIGNS_KEPT = 2
+#: Only designs whose ``H`` takes at most this many bytes are kept (a design holds about four
+#: arrays of ``H``'s size): the FUI's (30,000 entrants) are; one of a register-sized sample,
+#: which would hold gigabytes after the call returned, is not.
+_KEPT_H_BYTES = 16 * 2**20
+_DESIGNS_LOCK = threading.Lock()
+
+
+def _unit_design(H: np.ndarray, codes: np.ndarray, U: int, w: np.ndarray, p: np.ndarray) -> _UnitDesign:
+    """:meth:`_UnitDesign.build`, or the same design kept from a recent call with equal inputs.
+
+    Inputs are equal when they have the same shapes, types and bytes, so a kept design is
+    the one these inputs build, bit for bit.  A design larger than :data:`_KEPT_H_BYTES` is
+    built and not kept.
+    """
+    if H.nbytes > _KEPT_H_BYTES:
+        return _UnitDesign.build(H, codes, U, w, p)
+    inputs = (H, codes, np.array(U), w.copy(), p)  # the weights may be a view of the caller's data
+    with _DESIGNS_LOCK:
+        design = next((d for kept, d in _DESIGNS if all(map(_same_bytes, inputs, kept))), None)
+    if design is None:
+        design = _UnitDesign.build(H, codes, U, w, p)
+    with _DESIGNS_LOCK:  # the latest design last; the oldest forgotten
+        _DESIGNS[:] = [*(e for e in _DESIGNS if e[1] is not design), (inputs, design)][-_DESIGNS_KEPT:]
+    return design
+
+
+def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays have the same shape, type and bytes (``-0.0`` is not ``0.0``)."""
+    return (a.shape == b.shape and a.dtype == b.dtype
+            and np.array_equal(np.ascontiguousarray(a).reshape(-1).view(np.uint8),
+                               np.ascontiguousarray(b).reshape(-1).view(np.uint8)))
+
+
 def did_randomization_test(
     data: pd.DataFrame,
     y: str,
@@ -215,7 +344,9 @@ def did_randomization_test(
     unit indicators, ``z`` the assignment), these are ``z' G z`` and ``z' a`` for U x U
     matrices ``G`` and U-vectors ``a`` computed once in one pass over the data.  Each
     assignment then costs O(U^2) and gives the same ``b3`` as a refit up to rounding
-    (about 1e-12 relative).
+    (about 1e-12 relative).  What does not depend on the outcome (``H``'s basis, ``G``
+    and ``z' G z`` of the enumerated assignments) is kept for the next calls with the same
+    rows, unit, covariates and weights, e.g. another outcome of the same entrants.
 
     Fixed effects among ``categorical`` may absorb a main effect (Frisch-Waugh-Lovell):
     when ``post`` lies in the span of the intercept and the dummies (entry-month effects)
@@ -286,60 +417,30 @@ def did_randomization_test(
                if categorical else np.empty((len(sample), 0)))
     parts = [np.ones(len(sample)), *([] if _in_span(p, dummies, root) else [p]), *covariate_values, *dummies.T]
     H = np.column_stack(parts) * root[:, None]
-    Qh, R = np.linalg.qr(H)
-    if np.any(np.abs(np.diag(R)) <= 1e-10 * np.abs(R).max()):
-        raise DesignError("the intercept, post, covariates and dummies are collinear; remove one of them")
-
-    E = indicator(codes, U)  # the unit indicators, built once for every sum over units
-
-    def unit_sums(values: np.ndarray) -> np.ndarray:
-        return np.asarray(E @ np.asarray(values, dtype=float).reshape(len(values), -1))
-
-    A_E = unit_sums(Qh * root[:, None])  # E' Qh with E the (whitened) unit indicators
-    A_P = unit_sums(Qh * (root * p)[:, None])
-    w_unit = unit_sums(w)[:, 0]
-    w_post = unit_sums(w * p)[:, 0]
-    G11 = np.diag(w_unit) - A_E @ A_E.T
-    G12 = np.diag(w_post) - A_E @ A_P.T
-    G22 = np.diag(w_post) - A_P @ A_P.T
+    design = _unit_design(H, codes, U, w, p)
 
     def moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``E' M_H v`` and ``(E x post)' M_H v`` (whitened) for an outcome ``v``."""
-        qv = Qh.T @ (values * root)
-        return unit_sums(w * values)[:, 0] - A_E @ qv, unit_sums(w * p * values)[:, 0] - A_P @ qv
-
-    def quadratic_forms(Z: np.ndarray) -> tuple[np.ndarray, ...]:
-        """What ``b3`` needs of the assignments ``Z`` whatever the outcome: ``Z`` as floats,
-        ``z' G11 z``, ``z' G12 z``, whether ``D`` is absorbed, and the determinant."""
-        Zf = Z.astype(float)
-        # z' G z per assignment: one matrix product, then a row-wise dot (einsum over
-        # "au,uv,av" loops in C without BLAS, several times slower for 18,564 assignments)
-        s11, s12, s22 = (np.einsum("au,au->a", Zf @ G, Zf) for G in (G11, G12, G22))
-        # D in the span of H (absorbed by unit or coarser fixed effects): b3 of D x post alone
-        absorbed = s11 <= 1e-10 * (Zf @ w_unit)
-        det = np.where(absorbed, s22, s11 * s22 - s12**2)
-        singular = det <= 1e-12 * np.where(absorbed, Zf @ w_post, np.maximum(s11 * s22, np.finfo(float).tiny))
-        if singular.any():
-            raise DesignError(
-                f"{int(singular.sum())} of {Z.shape[0]} assignments make the treatment columns collinear "
-                "with post, the covariates or the dummies (e.g. a treated group with no pre- or post-period rows)"
-            )
-        return Zf, s11, s12, absorbed, det
+        qv = design.Qh.T @ (values * root)
+        return (design.unit_sums(w * values)[:, 0] - design.A_E @ qv,
+                design.unit_sums(w * p * values)[:, 0] - design.A_P @ qv)
 
     def effects(forms: tuple[np.ndarray, ...], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """``b3`` of every assignment of :func:`quadratic_forms` for the moments ``a, b`` of an outcome."""
+        """``b3`` of every assignment of :meth:`_UnitDesign.quadratic_forms` for the moments ``a, b`` of an outcome."""
         Zf, s11, s12, absorbed, det = forms
         ya, yb = Zf @ a, Zf @ b
         return np.where(absorbed, yb, s11 * yb - s12 * ya) / det
 
     if not 0 < alpha < 1:
         raise EvalkitError(f"alpha must lie in (0, 1), got {alpha}")
-    Z, exact = assignments(U, int(observed_z.sum()), n_perm=n_perm, rng=rng)
-    forms, observed_forms = quadratic_forms(Z), quadratic_forms(observed_z[None, :])
+    n_treated = int(observed_z.sum())
+    Z, exact = assignments(U, n_treated, n_perm=n_perm, rng=rng)
+    forms = design.enumerated_forms(n_treated) if exact else design.quadratic_forms(Z)
+    observed_forms = design.quadratic_forms(observed_z[None, :])
     ay, by = moments(outcome)
     dist = effects(forms, ay, by)
     observed = float(effects(observed_forms, ay, by)[0])
-    result = _result(observed, dist, exact, U, int(observed_z.sum()), alternative, f"{treated}:{post}")
+    result = _result(observed, dist, exact, U, n_treated, alternative, f"{treated}:{post}")
     if not ci:
         return result
     ad, bd = moments(observed_z[codes] * p)

@@ -214,7 +214,7 @@ def result_from_fit(
     The facts in ``extra`` (r2, adjusted r2, within r2, residual df, fixed effects) are
     recomputed from ``fit``; a template's other facts are kept.
     """
-    names = list(fit.names)
+    names = pd.Index(fit.names)  # one index for every labelled array (made from strings, it is not cheap)
     params = pd.Series(fit.beta, index=names, name="estimate")
     facts: dict[str, Any] = dict(template.extra if template is not None else (extra or {}))
     facts.update(

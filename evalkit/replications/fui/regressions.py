@@ -186,10 +186,15 @@ class FuiRegressions(NotebookDisplay):
         return cache[(outcome, horizon)]
 
     def _records(self, outcome: str, horizon: int) -> dict[str, dict[str, float]]:
-        """``term -> column -> value`` of :meth:`tidy` (made once per model)."""
+        """``term -> column -> value`` of :meth:`tidy` (made once per model, from the model's tidy columns)."""
         cache = self.__dict__.setdefault("_records_cache", {})
         if (outcome, horizon) not in cache:
-            cache[(outcome, horizon)] = self._tidy_frame(outcome, horizon).to_dict("index")
+            frame = self.models[(outcome, horizon)].tidy()
+            columns = [c for c in frame.columns if c != "term"]
+            rows = zip(*(frame[c].tolist() for c in columns))
+            cache[(outcome, horizon)] = {
+                PUBLISHED_NAMES.get(t, t): dict(zip(columns, row)) for t, row in zip(frame["term"].tolist(), rows)
+            }
         return cache[(outcome, horizon)]
 
     def tidy(self, outcome: str, horizon: int) -> pd.DataFrame:
@@ -215,9 +220,7 @@ def design_frame(sample: FuiSample, *, control_for_category: bool = True) -> pd.
     entry-month dummies: for the published model the order of tables 8.2-8.3.
     """
     frame = sample.frame
-    design = pd.DataFrame(index=frame.index)
-    design["t2"] = frame["t2"].astype(float)
-    design["south_west"] = frame["south_west"].astype(float)
+    design = {"t2": frame["t2"].astype(float), "south_west": frame["south_west"].astype(float)}
     terms = dummy_terms(sample.spec)
     covariates = [c for c in sample.spec.covariates if control_for_category or c != "nav_category"]
     numeric = [c for c in covariates if c not in NAMED_DUMMIES and _is_numeric(frame[c])]
@@ -233,7 +236,7 @@ def design_frame(sample: FuiSample, *, control_for_category: bool = True) -> pd.
     for term, (column, level) in terms.items():
         if term.startswith("entry_month_"):
             design[term] = (frame[column] == level).astype(float)
-    return design
+    return pd.DataFrame(design, index=frame.index)
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -296,6 +299,9 @@ def fit_fui_regressions(
                             t2 * south_west], dtype=float)
     models = {}
     sizes = []
+    # the rows of a model and their regressors, by the rows: models of one horizon, and
+    # usually of all, use the same entrants (bytes of the mask -> frame, regressors)
+    selected: dict[bytes, tuple[pd.DataFrame, np.ndarray]] = {}
     for outcome in sample.spec.outcomes:
         for h in sample.spec.horizons:
             y = sample.frame[f"{outcome}_{h}"]
@@ -310,8 +316,11 @@ def fit_fui_regressions(
             if (rows & ~complete).any():  # a model column missing beyond the required ones: counted, then dropped
                 drop_missing(base[rows].assign(y=y[rows]), ["y", *used], stacklevel=2)
                 rows = rows & complete
-            res = _did2x2_rows(base[rows].assign(y=y[rows]), np.compress(rows, regressors, axis=1), covariates,
-                               fixed_effects)
+            key = rows.tobytes()
+            if key not in selected:
+                selected[key] = base[rows], np.compress(rows, regressors, axis=1)
+            data, values = selected[key]
+            res = _did2x2_rows(data.assign(y=y[rows]), values, covariates, fixed_effects)
             models[(outcome, h)] = res if vcov == "iid" and cluster is None else res.vcov(vcov, cluster=cluster)
             sizes.append({"outcome": outcome, "horizon": h, **_exclusions(sample, outcome, h, lacking)})
     return FuiRegressions(
