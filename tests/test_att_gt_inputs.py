@@ -12,6 +12,7 @@ import pytest
 from evalkit.errors import (
     CellDesignError,
     DesignError,
+    EvalkitError,
     ExcludedRowsWarning,
     PanelValidationError,
     ScheduleError,
@@ -199,3 +200,15 @@ def test_cross_section_cell_without_one_side_in_a_period_names_it(method, missin
     with pytest.raises(CellDesignError, match=re.escape(message)) as caught:
         att_gt(rows, y="y", time="time", group="g", panel=False, est_method=method)
     assert (caught.value.group, caught.value.period, caught.value.reason) == (3, 4, reason)
+
+
+@pytest.mark.parametrize("option, message", [
+    ({"control_group": "later_treated"}, "control_group must be 'never_treated' or 'not_yet_treated'"),
+    ({"base_period": "fixed"}, "base_period must be 'varying' or 'universal'"),
+    ({"anticipation": -1}, "anticipation must be a non-negative integer"),
+    ({"est_method": "ols"}, "est_method must be 'dr', 'ipw', 'reg' or a callable"),
+    ({"y": ["lemp", "lemp"]}, "y must name an outcome or distinct outcomes"),
+])
+def test_bad_options_are_evalkit_errors(mpdta: pd.DataFrame, option, message) -> None:
+    with pytest.raises(EvalkitError, match=re.escape(message)):
+        att_gt(mpdta, **{**KW, **option})

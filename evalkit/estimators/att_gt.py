@@ -24,7 +24,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import CellDesignError, DesignError, EvalkitWarning
+from evalkit.errors import CellDesignError, DesignError, EvalkitError, EvalkitWarning
 from evalkit.estimators.att_gt_cells import PANEL_ESTIMATORS, PSCORE_TRIM, RCS_ESTIMATORS, CellEstimate
 from evalkit.estimators.att_gt_covariate_cells import dr_cell, dr_rcs_cell
 from evalkit.estimators.att_gt_result import ATTgtResult, share_influence
@@ -362,21 +362,21 @@ def att_gt(
         Outcomes of ``y`` missing on different rows.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
-        raise ValueError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
+        raise EvalkitError(f"control_group must be 'never_treated' or 'not_yet_treated', got {control_group!r}")
     if base_period not in ("varying", "universal"):
-        raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+        raise EvalkitError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
     if isinstance(anticipation, bool) or not isinstance(anticipation, (int, np.integer)) or anticipation < 0:
-        raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
+        raise EvalkitError(f"anticipation must be a non-negative integer, got {anticipation!r}")
     if callable(est_method):
         est, method_name = est_method, getattr(est_method, "__name__", "custom")
     elif est_method in ("dr", "ipw", "reg"):
         est, method_name = est_method, est_method
     else:
-        raise ValueError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
+        raise EvalkitError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
 
     outcomes = [y] if isinstance(y, str) else list(y)
     if not outcomes or len(set(outcomes)) < len(outcomes):
-        raise ValueError(f"y must name an outcome or distinct outcomes, got {y!r}")
+        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
     if not isinstance(y, str):
         check_outcomes(data, outcomes)
     design = build_design(
