@@ -35,7 +35,7 @@ from evalkit.progress import progress
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.results.distributions import chi2_survival
 from evalkit.staggered.covariate_cells import MAX_CELL_SHARE, covariate_cells
-from evalkit.staggered.design import build_design, check_outcomes
+from evalkit.staggered.design import build_design, check_outcomes, outcome_names
 from evalkit.staggered.gt_data import StaggeredData, covariate_columns, staggered_data
 from evalkit.staggered.terms import cell_term
 
@@ -374,9 +374,7 @@ def att_gt(
     else:
         raise EvalkitError(f"est_method must be 'dr', 'ipw', 'reg' or a callable, got {est_method!r}")
 
-    outcomes = [y] if isinstance(y, str) else list(y)
-    if not outcomes or len(set(outcomes)) < len(outcomes):
-        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    outcomes = outcome_names(y)
     if not isinstance(y, str):
         check_outcomes(data, outcomes)
     design = build_design(

@@ -42,13 +42,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
+from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.regression.ols import fit_ols_outcomes
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.results.distributions import f_survival
+from evalkit.staggered.design import outcome_names
 from evalkit.staggered.event_data import EventData, event_design, event_designs, event_dummies
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
@@ -224,9 +225,7 @@ def imputation_did(
     PanelValidationError
         Outcomes of ``y`` missing on different rows.
     """
-    outcomes = [y] if isinstance(y, str) else list(y)
-    if not outcomes or len(set(outcomes)) < len(outcomes):
-        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    outcomes = outcome_names(y)
     design = dict(time=time, group=group, unit=unit, covariates=covariates, weights=weights, cluster=cluster)
     eds = [event_design(data, y=y, **design)] if isinstance(y, str) else event_designs(data, ys=outcomes, **design)
     ed = eds[0]

@@ -26,10 +26,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, EvalkitError, ExcludedRowsWarning
+from evalkit.errors import DesignError, ExcludedRowsWarning
 from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
+from evalkit.staggered.design import outcome_names
 from evalkit.staggered.event_data import event_design, event_designs
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
@@ -137,9 +138,7 @@ def two_stage_did(
     PanelValidationError
         Outcomes of ``y`` missing on different rows.
     """
-    outcomes = [y] if isinstance(y, str) else list(y)
-    if not outcomes or len(set(outcomes)) < len(outcomes):
-        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    outcomes = outcome_names(y)
     design = dict(time=time, group=group, unit=unit, covariates=covariates, weights=weights, cluster=cluster)
     eds = [event_design(data, y=y, **design)] if isinstance(y, str) else event_designs(data, ys=outcomes, **design)
     ed = eds[0]

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ExcludedRowsWarning, PanelValidationError, ScheduleError
+from evalkit.errors import EvalkitError, ExcludedRowsWarning, PanelValidationError, ScheduleError
 from evalkit.inference.few_clusters import count_clusters, warn_few_clusters
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "code_units",
     "cohorts_in_window",
     "exclude_missing",
+    "outcome_names",
 ]
 
 
@@ -156,6 +157,14 @@ def check_columns(data: pd.DataFrame, needed: Sequence[str], numeric: Sequence[s
     for col in numeric:
         if not pd.api.types.is_numeric_dtype(data[col]):
             raise PanelValidationError(f"column '{col}' must be numeric, got dtype {data[col].dtype}")
+
+
+def outcome_names(y: str | Sequence[str]) -> list[str]:
+    """The outcome columns ``y`` names: one column, or a list of distinct ones."""
+    outcomes = [y] if isinstance(y, str) else list(y)
+    if not outcomes or len(set(outcomes)) < len(outcomes):
+        raise EvalkitError(f"y must name an outcome or distinct outcomes, got {y!r}")
+    return outcomes
 
 
 def check_outcomes(data: pd.DataFrame, ys: Sequence[str]) -> None:
