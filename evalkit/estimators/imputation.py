@@ -50,7 +50,7 @@ from evalkit.regression.ols import fit_ols_outcomes
 from evalkit.results import InvalidTest, WaldTest
 from evalkit.results.distributions import f_survival
 from evalkit.staggered.design import outcome_names
-from evalkit.staggered.event_data import EventData, event_design, event_designs, event_dummies
+from evalkit.staggered.event_data import EventData, event_designs, event_dummies
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
@@ -227,7 +227,7 @@ def imputation_did(
     """
     outcomes = outcome_names(y)
     design = dict(time=time, group=group, unit=unit, covariates=covariates, weights=weights, cluster=cluster)
-    eds = [event_design(data, y=y, **design)] if isinstance(y, str) else event_designs(data, ys=outcomes, **design)
+    eds = event_designs(data, ys=outcomes, **design)
     ed = eds[0]
     treated = ed.treated
     if not treated.any():

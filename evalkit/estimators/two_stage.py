@@ -31,7 +31,7 @@ from evalkit.estimators.event_study_result import EventStudyResult
 from evalkit.inference.covariance import influence_cov
 from evalkit.inference.wild_bootstrap_scores import InfluenceScores
 from evalkit.staggered.design import outcome_names
-from evalkit.staggered.event_data import event_design, event_designs
+from evalkit.staggered.event_data import event_designs
 from evalkit.staggered.terms import OVERALL, event_term
 from evalkit.staggered.untreated_model import UntreatedModel
 
@@ -140,7 +140,7 @@ def two_stage_did(
     """
     outcomes = outcome_names(y)
     design = dict(time=time, group=group, unit=unit, covariates=covariates, weights=weights, cluster=cluster)
-    eds = [event_design(data, y=y, **design)] if isinstance(y, str) else event_designs(data, ys=outcomes, **design)
+    eds = event_designs(data, ys=outcomes, **design)
     ed = eds[0]
     treated = ed.treated
     if not treated.any():

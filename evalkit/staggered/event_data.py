@@ -174,8 +174,8 @@ def event_designs(
     weights: str | None = None,
     cluster: str | None = None,
 ) -> list[EventData]:
-    """:func:`event_design` of several outcomes at once: one validation of the design, one
-    :class:`EventData` per outcome in ``ys`` (every array but ``y`` shared).
+    """:func:`event_design` of one or several outcomes at once: one validation of the design,
+    one :class:`EventData` per outcome in ``ys`` (every array but ``y`` shared).
 
     Raises
     ------
@@ -186,7 +186,8 @@ def event_designs(
     if isinstance(covariates, str):
         covariates = (covariates,)
     ys = list(ys)
-    check_outcomes(data, ys)
+    if len(ys) > 1:
+        check_outcomes(data, ys)
     design = build_design(data, y=ys[0], time=time, group=group, unit=unit, covariates=covariates,
                           weights=weights, cluster=cluster)
     design.check_clusters(stacklevel=4)
