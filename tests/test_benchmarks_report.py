@@ -53,3 +53,20 @@ def test_machine_and_versions_describe_this_machine():
     assert set(facts) == {"CPU", "cores", "memory", "system", "Python"} and all(facts.values())
     assert versions(["pandas", "no-such-distribution-xyz"]) == {
         "pandas": __import__("pandas").__version__, "no-such-distribution-xyz": "not installed"}
+
+
+def test_compile_evalkit_writes_the_bytecode_the_timed_processes_import(tmp_path, monkeypatch):
+    from importlib.util import cache_from_source
+
+    from targets import compile_evalkit
+
+    package = tmp_path / "fake_evalkit"
+    (package / "sub").mkdir(parents=True)
+    sources = [package / "__init__.py", package / "sub" / "__init__.py", package / "sub" / "model.py"]
+    for source in sources:
+        source.write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as under PYTHONDONTWRITEBYTECODE
+    assert not any(Path(cache_from_source(str(s))).exists() for s in sources)
+    assert compile_evalkit("fake_evalkit") == package
+    assert all(Path(cache_from_source(str(s))).exists() for s in sources)
