@@ -44,13 +44,53 @@ from evalkit.staggered.terms import OVERALL, cohort_term, event_term, period_ter
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["ATTgtResult", "AggregateResult", "aggregate_att_gt", "share_influence"]
+__all__ = ["ATTgtResult", "AggregateResult", "aggregate_att_gt", "cohort_coefficients", "cohort_shares",
+           "observation_weights", "share_influence"]
 
 
 def share_influence(obs_group: np.ndarray, obs_weights: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
     """Influence functions of the cohort shares ``p_g = mean(w_i 1{G_i = g})``, ``(n, n_cohorts)``."""
     member = obs_weights[:, None] * (obs_group[:, None] == cohorts[None, :])
     return member - member.mean(axis=0)
+
+
+def cohort_shares(group: np.ndarray, obs_group: np.ndarray, obs_weights: np.ndarray,
+                  member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each observation's cohort (index into ``np.unique(group)``) and its share of it.
+
+    ``group`` is the cohort of each ATT(g,t); ``obs_group`` and ``obs_weights`` those of the
+    observations, ``member`` the observations whose outcomes the ATT(g,t) average.  The
+    share of a member of cohort ``g`` is ``w_i / sum_{G_j = g, member} w_j``; 0 (cohort 0)
+    for the other observations.
+    """
+    cohorts = np.unique(group)
+    idx = np.searchsorted(cohorts, obs_group[member])
+    size = np.bincount(idx, weights=obs_weights[member], minlength=len(cohorts))
+    obs_cohort = np.zeros(len(obs_group), dtype=np.intp)
+    obs_share = np.zeros(len(obs_group))
+    obs_cohort[member], obs_share[member] = idx, obs_weights[member] / size[idx]
+    return obs_cohort, obs_share
+
+
+def cohort_coefficients(group: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """``(n_cohorts, k)``: the ``coefficients`` of the ATT(g,t) (rows, cohort ``group``) summed by cohort."""
+    cohorts = np.unique(group)
+    per_cohort = np.zeros((len(cohorts), coefficients.shape[1]))
+    np.add.at(per_cohort, np.searchsorted(cohorts, group), coefficients)
+    return per_cohort
+
+
+def observation_weights(obs_cohort: np.ndarray, obs_share: np.ndarray, per_cohort: np.ndarray) -> np.ndarray:
+    """Weight of each observation in linear combinations of ATT(g,t), ``(n, k)``.
+
+    ATT(g,t) moves one for one with the outcomes of cohort ``g``: its weight on an
+    observation of cohort ``g`` is the observation's share of the cohort
+    (:func:`cohort_shares`), times the combination's coefficients on cohort ``g``'s ATT(g,t)
+    (``per_cohort``, :func:`cohort_coefficients`).  The wild bootstrap re-centres the
+    bootstrap influence function with these weights
+    (:mod:`evalkit.inference.wild_bootstrap_influence`).
+    """
+    return obs_share[:, None] * per_cohort[obs_cohort]
 
 
 @dataclass(frozen=True, repr=False)
@@ -116,23 +156,10 @@ class ATTgtResult(EstimationResult):
         return np.isin(self.obs_group, self.cohorts)
 
     def estimand_weights(self, coefficients: np.ndarray) -> np.ndarray:
-        """Weight of each observation in linear combinations ``ATT(g,t) @ coefficients``, ``(n, k)``.
-
-        ATT(g,t) moves one for one with the outcomes of cohort ``g``: its weight on an
-        observation of cohort ``g`` is the observation's share ``w_i / sum_{G_j = g} w_j``
-        of the cohort (0 for other observations).  The wild bootstrap re-centres the
-        bootstrap influence function with these weights
-        (:mod:`evalkit.inference.wild_bootstrap_influence`).
-        """
-        cohorts = self.cohorts
-        per_cohort = np.zeros((len(cohorts), coefficients.shape[1]))
-        np.add.at(per_cohort, np.searchsorted(cohorts, self.group), coefficients)
-        member = self.estimand_members()
-        idx = np.searchsorted(cohorts, self.obs_group[member])
-        size = np.bincount(idx, weights=self.obs_weights[member], minlength=len(cohorts))
-        out = np.zeros((len(self.obs_group), coefficients.shape[1]))
-        out[member] = (self.obs_weights[member] / size[idx])[:, None] * per_cohort[idx]
-        return out
+        """Weight of each observation in linear combinations ``ATT(g,t) @ coefficients``, ``(n, k)``
+        (:func:`observation_weights`; the observations of :meth:`estimand_members`)."""
+        obs_cohort, obs_share = cohort_shares(self.group, self.obs_group, self.obs_weights, self.estimand_members())
+        return observation_weights(obs_cohort, obs_share, cohort_coefficients(self.group, coefficients))
 
     def bootstrap_scores(self, terms: list[str]) -> InfluenceScores:
         """Cluster sums of the influence functions of ``terms`` and their weights, for
@@ -198,9 +225,11 @@ class AggregateResult(EstimationResult):
         Cluster code per observation used for the covariance (``None``: observations).
     alpha
         Level of the uniform band (``crit_uniform``).
-    estimand_weights
-        ``(n, n_terms)`` weight of each observation in each term
-        (:meth:`ATTgtResult.estimand_weights`), for the wild bootstrap.
+    cohort_coefficients
+        ``(n_cohorts, n_terms)``: each term's coefficients on the ATT(g,t), summed by cohort.
+    obs_cohort, obs_share
+        Each observation's cohort (row of ``cohort_coefficients``) and its share of it
+        (:func:`cohort_shares`); with ``cohort_coefficients`` they give :attr:`estimand_weights`.
     """
 
     kind: str = "simple"
@@ -208,18 +237,27 @@ class AggregateResult(EstimationResult):
     influence: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     cluster: np.ndarray | None = None
     alpha: float = 0.05
-    estimand_weights: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    cohort_coefficients: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    obs_cohort: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    obs_share: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __post_init__(self) -> None:
         super().__post_init__()
         freeze_arrays(self)
 
+    @property
+    def estimand_weights(self) -> np.ndarray:
+        """``(n, n_terms)`` weight of each observation in each term (:func:`observation_weights`;
+        computed when asked, for the wild bootstrap)."""
+        return observation_weights(self.obs_cohort, self.obs_share, self.cohort_coefficients)
+
     def bootstrap_scores(self, terms: list[str]) -> InfluenceScores:
         """Cluster sums of the influence functions of ``terms`` and their weights, for
         :func:`~evalkit.inference.wild_cluster_bootstrap` (unrestricted bootstrap-t)."""
         cols = self.params.index.get_indexer(terms)
-        return influence_scores(terms, self.params.to_numpy()[cols], self.influence[:, cols],
-                                self.estimand_weights[:, cols], self.cluster, divisor=len(self.influence))
+        weights = observation_weights(self.obs_cohort, self.obs_share, self.cohort_coefficients[:, cols])
+        return influence_scores(terms, self.params.to_numpy()[cols], self.influence[:, cols], weights, self.cluster,
+                                divisor=len(self.influence))
 
     def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """Broom-style frame; adds ``event_time``, ``group`` or ``time`` by kind (``<NA>`` for ``ATT``)."""
@@ -424,6 +462,7 @@ def aggregate_att_gt(
         cov[-1, :] = cov[:, -1] = 0.0
     names = [] if kind == "simple" else [_TERM_NAME[kind](v) for v in term_values]
     index = pd.Index([*names, OVERALL], name="term")
+    obs_cohort, obs_share = cohort_shares(res.group, res.obs_group, res.obs_weights, res.estimand_members())
     return AggregateResult(
         params=pd.Series(estimates, index=index, name="estimate"),
         std_errors=pd.Series(se, index=index, name="std_error"),
@@ -440,5 +479,7 @@ def aggregate_att_gt(
         influence=infs,
         cluster=codes,
         alpha=alpha,
-        estimand_weights=res.estimand_weights(A),
+        cohort_coefficients=cohort_coefficients(res.group, A),
+        obs_cohort=obs_cohort,
+        obs_share=obs_share,
     )

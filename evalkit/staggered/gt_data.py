@@ -250,7 +250,9 @@ def staggered_data(
               f"not observed in all {len(periods)} periods (allow_unbalanced_panel=False balances the panel)")
         keep = complete[design.unit_code]
         unbalanced = False
+    recoded = False
     if not (g[keep] == 0).any():
+        recoded = True
         if control_group == "never_treated":
             raise DesignError(f"no never-treated units ('{design.group}' == 0) are left; "
                               "use control_group='not_yet_treated'")
@@ -264,7 +266,8 @@ def staggered_data(
     else:
         periods = np.sort(pd.unique(design.t[keep]))
         t_code = np.searchsorted(periods, design.t)
-    cohorts = np.sort(pd.unique(g[keep & (g > 0)]))
+    # the design's cohorts unless rows or cohorts were dropped here (a pass over every row less)
+    cohorts = design.cohorts if keep.all() and not recoded else np.sort(pd.unique(g[keep & (g > 0)]))
     if len(cohorts) == 0:
         raise DesignError(f"no treated cohort ('{design.group}' > 0) is left to estimate ATT(g,t) for")
     if len(periods) < 2:
