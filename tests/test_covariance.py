@@ -174,6 +174,18 @@ def test_cluster_sums_equal_a_loop_over_clusters():
     np.testing.assert_array_equal(cluster_sums(values, None), values)
 
 
+def test_cluster_sums_with_one_row_per_cluster_are_the_rows_in_cluster_order():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(30, 4))
+    codes = rng.permutation(30)  # units as clusters, rows in any order
+    loop = np.array([values[codes == g].sum(axis=0) for g in range(30)])
+    np.testing.assert_array_equal(cluster_sums(values, codes), loop)
+    # as many rows as clusters but one cluster twice (and one empty): summed, not reordered
+    codes[0] = codes[1]
+    loop = np.array([values[codes == g].sum(axis=0) for g in range(30)])
+    np.testing.assert_allclose(cluster_sums(values, codes, n_groups=30), loop, rtol=1e-14)
+
+
 def test_cluster_codes_reject_missing_labels():
     with pytest.raises(EvalkitError, match="missing"):
         cluster_codes(np.array(["a", None, "b"], dtype=object))

@@ -3,7 +3,8 @@
 Labels of any type become integer codes ``0..G-1`` (:func:`cluster_codes`); sums of the
 rows of a matrix within clusters (:func:`cluster_sums`) are one sparse ``G x n``
 indicator product, a single pass over the rows whatever the number of columns, and never
-a dense ``G x n`` matrix, so that millions of rows and thousands of clusters are cheap.
+a dense ``G x n`` matrix, so that millions of rows and thousands of clusters are cheap;
+with one row per cluster (units as clusters) they are the rows put in cluster order.
 :func:`indicator` returns that sparse operator for callers that apply it many times
 (alternating projections).
 """
@@ -85,7 +86,12 @@ def cluster_sums(values: np.ndarray, codes: np.ndarray | None, n_groups: int | N
     codes = np.asarray(codes)
     if codes.ndim != 1 or codes.shape[0] != arr.shape[0]:
         raise EvalkitError(f"cluster codes must be one per row ({arr.shape[0]}), got shape {codes.shape}")
+    G = int(codes.max()) + 1 if n_groups is None else int(n_groups)
     if arr.ndim == 1:
-        G = int(codes.max()) + 1 if n_groups is None else int(n_groups)
         return np.bincount(codes, weights=arr, minlength=G)
-    return np.asarray(indicator(codes, n_groups) @ arr)
+    if G == len(codes) and (np.bincount(codes, minlength=G) == 1).all():
+        # one row per cluster (units as clusters): the sums are the rows in cluster order
+        sums = np.empty_like(arr)
+        sums[codes] = arr
+        return sums
+    return np.asarray(indicator(codes, G) @ arr)
