@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from panel import panel_path  # noqa: E402
 from report import Row, machine, page, versions, write_page  # noqa: E402
-from targets import compile_evalkit, main as whole_process_targets  # noqa: E402
+from targets import child_environment, compile_evalkit, main as whole_process_targets  # noqa: E402
 
 SIZES = (50_000, 250_000, 1_000_000, 4_000_000)
 #: estimand -> (description, [(package, import name, child script)]); evalkit first.
@@ -81,7 +81,8 @@ def run_child(script: str, panel: Path, timeout: float, mem_gb: float) -> tuple[
 
     cmd = [sys.executable, str(HERE / "peers" / f"{script}.py"), str(panel)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=cap, cwd=HERE / "peers")
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=cap, cwd=HERE / "peers",
+                              env=child_environment())
     except subprocess.TimeoutExpired:
         return f"timeout (>{timeout:g} s)", None
     lines = proc.stdout.strip().splitlines()
@@ -144,9 +145,11 @@ def markdown(runs: list[Run], args: argparse.Namespace) -> str:
             f"| {r.estimand} | {r.size:,} | {r.package} | {r.seconds:.2f} | {r.peak_mb:,.0f} | "
             + (f"{r.seconds / b.seconds:.1f} | {r.peak_mb / b.peak_mb:.2f} | {diff:.1e} ({n}) |" if ok else "| | |"))
     legend = "\n".join(f"* `{k}`: {d}" for k, (d, _) in ESTIMANDS.items() if k in args.estimands)
+    hugepages = child_environment()["NUMPY_MADVISE_HUGEPAGE"]
     return (f"Timeout {args.timeout:g} s and {args.mem_gb:g} GB address-space cap per run; a package's runs are "
             f"repeated up to {args.repeat} times while they took less than {args.repeat_budget:g} s in all, "
-            f"and the least seconds and peak memory count.\n\n{legend}\n\n"
+            f"and the least seconds and peak memory count. Every run has `NUMPY_MADVISE_HUGEPAGE={hugepages}` "
+            f"(benchmarks/targets.py, `child_environment`).\n\n{legend}\n\n"
             + "\n".join(rows) + "\n")
 
 

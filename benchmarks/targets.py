@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -76,12 +77,27 @@ def compile_evalkit(name: str = "evalkit") -> Path:
     return package
 
 
+def child_environment() -> dict[str, str]:
+    """The environment of every timed process: this one's, with numpy's huge pages off.
+
+    numpy asks the kernel for transparent huge pages for its large arrays
+    (``madvise``); where the kernel then compacts memory on the page fault (``defrag`` set
+    to ``madvise``, as on the machine of docs/benchmarks.md), a fresh process's first call
+    took anywhere from 0.09 to 0.32 s for evalkit's ATT(g,t) at 1M rows and 0.25 to 0.81 s
+    for diff-diff's, and 0.11-0.13 s and 0.30-0.38 s without.  Every package, evalkit's
+    peers and the pandas read alike, runs with ``NUMPY_MADVISE_HUGEPAGE=0`` unless the
+    caller set that variable.
+    """
+    return {"NUMPY_MADVISE_HUGEPAGE": "0", **os.environ}
+
+
 def wall_seconds(argv: list[str], repeat: int) -> float:
     """The best wall-clock time of ``repeat`` fresh runs of ``argv`` (which must succeed)."""
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=child_environment())
         best = min(best, time.perf_counter() - start)
     return best
 

@@ -70,3 +70,14 @@ def test_compile_evalkit_writes_the_bytecode_the_timed_processes_import(tmp_path
     assert not any(Path(cache_from_source(str(s))).exists() for s in sources)
     assert compile_evalkit("fake_evalkit") == package
     assert all(Path(cache_from_source(str(s))).exists() for s in sources)
+
+
+def test_timed_processes_run_without_numpy_huge_pages_unless_the_caller_chose(monkeypatch):
+    from targets import child_environment
+
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    monkeypatch.setenv("EVALKIT_BENCH_MARKER", "kept")
+    env = child_environment()
+    assert env["NUMPY_MADVISE_HUGEPAGE"] == "0" and env["EVALKIT_BENCH_MARKER"] == "kept"
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    assert child_environment()["NUMPY_MADVISE_HUGEPAGE"] == "1"
