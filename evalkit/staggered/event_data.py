@@ -154,13 +154,10 @@ def event_design(
 ) -> EventData:
     """:func:`~evalkit.staggered.design.build_design` (no panel requirement: rows may be persons
     within ``unit`` regions), the few-cluster check of the cluster-robust (CR1) inference
-    these estimators report (clusters: ``cluster``, default ``unit``), then :func:`event_data`."""
-    if isinstance(covariates, str):
-        covariates = (covariates,)
-    design = build_design(data, y=y, time=time, group=group, unit=unit, covariates=covariates,
-                          weights=weights, cluster=cluster)
-    design.check_clusters(stacklevel=4)
-    return event_data(design)
+    these estimators report (clusters: ``cluster``, default ``unit``), then :func:`event_data`:
+    :func:`event_designs` of one outcome."""
+    return event_designs(data, ys=[y], time=time, group=group, unit=unit, covariates=covariates, weights=weights,
+                         cluster=cluster, stacklevel=5)[0]
 
 
 def event_designs(
@@ -173,9 +170,11 @@ def event_designs(
     covariates: Sequence[str] = (),
     weights: str | None = None,
     cluster: str | None = None,
+    stacklevel: int = 4,
 ) -> list[EventData]:
     """:func:`event_design` of one or several outcomes at once: one validation of the design,
-    one :class:`EventData` per outcome in ``ys`` (every array but ``y`` shared).
+    one :class:`EventData` per outcome in ``ys`` (every array but ``y`` shared).  The
+    few-cluster warning names the caller ``stacklevel`` frames up (the estimator's caller).
 
     Raises
     ------
@@ -190,6 +189,6 @@ def event_designs(
         check_outcomes(data, ys)
     design = build_design(data, y=ys[0], time=time, group=group, unit=unit, covariates=covariates,
                           weights=weights, cluster=cluster)
-    design.check_clusters(stacklevel=4)
+    design.check_clusters(stacklevel=stacklevel)
     first = event_data(design)
     return [first, *(replace(first, y=design.column(other).astype(float)) for other in ys[1:])]
