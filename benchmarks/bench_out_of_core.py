@@ -22,14 +22,14 @@ each size a fresh Python process scans the directory with DuckDB under ``SET mem
 (it spills to disk instead of exhausting memory) and times :func:`scan_panel` (all
 validation) and :func:`prepare_sample` (entries after the washout, outcomes at horizons,
 the FUI sample).  It prints rows per second and the peak resident memory of the process
-(``resource.getrusage``; DuckDB's allocations are native, so ``tracemalloc`` would miss them).
+(``VmHWM`` of its own address space, :func:`peak_rss_mb`; DuckDB's allocations are native, so
+``tracemalloc`` would miss them, and ``getrusage`` would carry over the parent's peak).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -38,6 +38,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+from _child import peak_rss_mb  # noqa: E402  (the child's own peak, not the parent's)
 
 PERSON_OFFSET = 10_000_000
 
@@ -71,13 +74,12 @@ def measure(directory: Path, memory_limit: str) -> dict[str, float]:
     start = time.perf_counter()
     sample = prepare_sample(panel, unemployment, norway_2017_schedule())
     t_prepare = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "rows": panel.report.n_rows,
         "entries": len(sample.frame),
         "scan_s": t_scan,
         "prepare_s": t_prepare,
-        "peak_rss_mib": peak_kib / 1024,
+        "peak_rss_mib": peak_rss_mb(),
     }
 
 
@@ -159,7 +161,7 @@ def measure_staggered(directory: Path, memory_limit: str, estimator: str = "att_
     seconds = time.perf_counter() - start
     return {"estimator": estimator, "rows": rows, "cells": cells, "seconds": seconds,
             "att": float(out.params[term]), "se": float(out.std_errors[term]),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mib": peak_rss_mb()}
 
 
 def run_staggered(sizes: list[int], memory_limit: str, workdir: str | None, estimators: list[str]) -> None:
