@@ -1,9 +1,12 @@
-"""The writer of docs/benchmarks.md (benchmarks/report.py) on a tiny fake set of timings; no timing is asserted."""
+"""The writer of docs/benchmarks.md (benchmarks/report.py) on a tiny fake set of timings, and how the
+benchmark processes are prepared and measured; no timing is asserted."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -81,3 +84,18 @@ def test_timed_processes_run_without_numpy_huge_pages_unless_the_caller_chose(mo
     assert env["NUMPY_MADVISE_HUGEPAGE"] == "0" and env["EVALKIT_BENCH_MARKER"] == "kept"
     monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
     assert child_environment()["NUMPY_MADVISE_HUGEPAGE"] == "1"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux's")
+def test_a_child_reports_its_own_peak_memory_not_its_parents():
+    import subprocess
+
+    import numpy as np
+
+    held = np.ones(400 * 2**20 // 8)  # 400 MB resident in this (the parent) process
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[1]); from _child import peak_rss_mb; "
+            "print(peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(BENCHMARKS / "peers")], capture_output=True, text=True,
+                         check=True).stdout.split()
+    own, inherited = map(float, out)
+    assert held.sum() > 0 and inherited >= 400 and own < 300
